@@ -1,0 +1,47 @@
+# Blind Pilot — two commands for a new user: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
+
+.PHONY: run test bench lint system-deps clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+# Speech (espeak-ng) and the private D-Bus daemon used by the Bluetooth tests. Python speech works
+# without root through espeakng-loader; the Debian packages are installed only when missing.
+system-deps:
+	@missing=""; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	command -v dbus-daemon >/dev/null || missing="$$missing dbus-daemon"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing$$missing ..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null 2>&1 \
+	      || echo "WARNING: could not install$$missing; speech falls back to espeakng-loader/text-only"; \
+	  else echo "NOTE:$$missing missing and not root; speech uses espeakng-loader, D-Bus tests skip"; fi; \
+	fi
+
+run: $(STAMP) system-deps
+	$(VENV)/bin/blindpilot serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP) system-deps
+	$(VENV)/bin/ruff check
+	@scripts/pg.sh start
+	@BLINDPILOT_TEST_PG_URL="$$(cat .pg/url 2>/dev/null)" $(PY) -m pytest -q -p no:cacheprovider; \
+	  rc=$$?; scripts/pg.sh stop; exit $$rc
+
+bench: $(STAMP) system-deps
+	$(PY) -m benchmarks.run
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check
+
+clean:
+	rm -rf $(VENV) .pg .pytest_cache *.egg-info

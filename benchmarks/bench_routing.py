@@ -1,0 +1,141 @@
+"""Routing speed: compiled bidirectional search vs nx.shortest_path on the same weighted graph.
+
+A >=100k-node jittered grid with mixed accessibility attributes carries the goal (>= 10x); the real
+extracts report import time and the same comparison on city-sized graphs.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from benchmarks.common import BenchResult, median_ms, ratio_lower_better
+from routing.geo import LocalFrame, haversine_m
+from routing.graph import build_graph
+from routing.model import EdgeRecord, NodeRecord
+from routing.osm import read_osm
+from routing.paths import Router
+from routing.profiles import DEFAULT_PROFILE, PROFILES, edge_cost
+
+OSM_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
+GRID_SIDE = 317  # 100,489 nodes
+GRID_SPACING_M = 25.0
+QUERY_M = 2000.0
+GOAL_RATIO = 10.0
+
+
+def jittered_grid(side: int, spacing_m: float, seed: int = 7) -> nx.MultiGraph:
+    """A square street grid, nodes jittered by up to a fifth of the spacing, mixed attributes."""
+    rng = random.Random(seed)
+    frame = LocalFrame(52.48, 13.43)
+    jitter = spacing_m / 5
+    nodes = []
+    for i in range(side * side):
+        x = (i % side) * spacing_m + rng.uniform(-jitter, jitter)
+        y = (i // side) * spacing_m + rng.uniform(-jitter, jitter)
+        nodes.append(NodeRecord(i, *frame.to_latlon(x, y)))
+    kinds = [
+        {"highway": "footway", "surface": "paving_stones"},
+        {"highway": "footway", "tactile_paving": True},
+        {"highway": "residential", "sidewalk": "both"},
+        {"highway": "residential"},
+        {"highway": "footway", "footway": "crossing", "crossing": "traffic_signals"},
+        {
+            "highway": "footway",
+            "footway": "crossing",
+            "crossing": "traffic_signals",
+            "traffic_signals_sound": True,
+        },
+        {"highway": "footway", "footway": "crossing", "crossing": "uncontrolled"},
+        {"highway": "steps", "step_count": 12},
+    ]
+    weights = [40, 10, 20, 15, 4, 3, 5, 3]
+    edges = []
+    for i in range(side * side):
+        for j in (i + 1, i + side):
+            if (j == i + 1 and j % side == 0) or j >= side * side:
+                continue
+            a, b = nodes[i], nodes[j]
+            attrs = rng.choices(kinds, weights)[0]
+            length = haversine_m(a.lat, a.lon, b.lat, b.lon)
+            edges.append(EdgeRecord(len(edges) + 1, i, j, length, **attrs))
+    return build_graph(nodes, edges)
+
+
+def _od_pairs(graph: nx.MultiGraph, count: int, distance_m: float | None, seed: int = 3):
+    """Random node pairs, about ``distance_m`` apart when given (else any distance)."""
+    rng = random.Random(seed)
+    ids = list(graph.nodes)
+    pairs = []
+    while len(pairs) < count:
+        a, b = rng.sample(ids, 2)
+        pa, pb = graph.nodes[a], graph.nodes[b]
+        d = haversine_m(pa["lat"], pa["lon"], pb["lat"], pb["lon"])
+        if distance_m is None or abs(d - distance_m) < 0.1 * distance_m:
+            if nx.has_path(graph, a, b):
+                pairs.append((a, b))
+    return pairs
+
+
+def latlon(graph: nx.MultiGraph, node: int) -> tuple[float, float]:
+    return graph.nodes[node]["lat"], graph.nodes[node]["lon"]
+
+
+def _compare(label: str, graph: nx.MultiGraph, pairs, goal: bool) -> list[BenchResult]:
+    """Median query time of Router.shortest_path vs nx.shortest_path, same costs, same pairs."""
+    profile = PROFILES[DEFAULT_PROFILE]
+    t0 = time.perf_counter()
+    router = Router(graph)
+    compile_s = time.perf_counter() - t0
+    for _, _, data in graph.edges(data=True):
+        data["cost"] = edge_cost(data["edge"], profile)
+    ours = iter(pairs * 2)
+    theirs = iter(pairs * 2)
+    for a, b in pairs[:3]:  # same answer, or the speed figure means nothing
+        mine = router.shortest_path(a, b, DEFAULT_PROFILE)
+        ref = nx.shortest_path_length(graph, a, b, weight="cost")
+        assert mine is not None and np.isclose(mine[2], ref), (a, b, mine, ref)
+    ms = median_ms(lambda: router.shortest_path(*next(ours), DEFAULT_PROFILE), len(pairs))
+    base = median_ms(lambda: nx.shortest_path(graph, *next(theirs), weight="cost"), len(pairs))
+    ratio = ratio_lower_better(ms, base)
+    points = iter([tuple(latlon(graph, n) for n in pair) for pair in pairs] * 2)
+    full_ms = median_ms(lambda: router.route(*next(points)), len(pairs))
+    n = graph.number_of_nodes()
+    return [
+        BenchResult(
+            f"routing {label} ({n:,} nodes) median query",
+            ms,
+            "ms",
+            baseline="nx.shortest_path",
+            baseline_value=base,
+            ratio=ratio,
+            goal=f">= {GOAL_RATIO:g}x" if goal else None,
+            met=(ratio is not None and ratio >= GOAL_RATIO) if goal else None,
+        ),
+        BenchResult(f"routing {label} route() with snapping + maneuvers", full_ms, "ms"),
+        BenchResult(f"routing {label} compile", compile_s * 1000, "ms"),
+    ]
+
+
+def run(quick: bool) -> list[BenchResult]:
+    queries = 20 if quick else 200
+    results = []
+    grid = jittered_grid(GRID_SIDE, GRID_SPACING_M)
+    results += _compare("grid 2 km", grid, _od_pairs(grid, queries, QUERY_M), goal=True)
+    for path in sorted(OSM_DIR.glob("*.osm*")):
+        t0 = time.perf_counter()
+        extract = read_osm(path)
+        results.append(BenchResult(f"import {path.name}", (time.perf_counter() - t0) * 1000, "ms"))
+        graph = build_graph(extract.nodes, extract.edges)
+        biggest = max(nx.connected_components(graph), key=len)
+        results += _compare(
+            path.name.split("_")[0],
+            graph.subgraph(biggest).copy(),
+            _od_pairs(graph.subgraph(biggest), queries, None),
+            goal=False,
+        )
+    return results

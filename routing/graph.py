@@ -1,0 +1,46 @@
+"""The route graph: an undirected networkx MultiGraph built from node and edge records.
+
+``graph.graph["edges"]`` indexes every :class:`EdgeRecord` by id so fixes and routes (which name
+edges by id) resolve in O(1). Always change edges through :func:`put_edge` / :func:`drop_edge`
+so the index stays true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import networkx as nx
+
+from routing.model import EdgeRecord, NodeRecord
+
+
+def build_graph(nodes: Iterable[NodeRecord], edges: Iterable[EdgeRecord]) -> nx.MultiGraph:
+    """Build the graph; edges whose end nodes are unknown are a data error and raise ValueError."""
+    graph = nx.MultiGraph(edges={})
+    for n in nodes:
+        graph.add_node(n.id, lat=n.lat, lon=n.lon, level=n.level)
+    for e in edges:
+        put_edge(graph, e)
+    return graph
+
+
+def put_edge(graph: nx.MultiGraph, edge: EdgeRecord) -> None:
+    """Insert or replace one edge (keyed by its id) in place."""
+    if edge.u not in graph or edge.v not in graph:
+        raise ValueError(f"edge {edge.id} references a missing node ({edge.u} or {edge.v})")
+    drop_edge(graph, edge.id)
+    graph.add_edge(edge.u, edge.v, key=edge.id, edge=edge, length_m=edge.length_m)
+    graph.graph["edges"][edge.id] = edge
+
+
+def drop_edge(graph: nx.MultiGraph, edge_id: int) -> EdgeRecord | None:
+    """Remove one edge by id if present; returns what was removed."""
+    old: EdgeRecord | None = graph.graph["edges"].pop(edge_id, None)
+    if old is not None:
+        graph.remove_edge(old.u, old.v, key=edge_id)
+    return old
+
+
+def edge_by_id(graph: nx.MultiGraph, edge_id: int) -> EdgeRecord | None:
+    """The edge with this id, or None."""
+    return graph.graph["edges"].get(edge_id)

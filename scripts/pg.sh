@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Start or stop a private PostgreSQL server for the test suite (port 55432, data in .pg/).
+# Installs Debian's postgresql package when no server binaries exist. Writes the URL to .pg/url;
+# when PostgreSQL cannot be had it says so loudly and writes no URL (the PostgreSQL tests skip).
+set -u
+cd "$(dirname "$0")/.."
+DIR="$PWD/.pg"
+PORT="${BLINDPILOT_PG_PORT:-55432}"
+
+find_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+as_owner() {  # initdb and postgres refuse to run as root
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+stop() {
+  local bin; bin="$(find_bin)"
+  if [ -n "$bin" ] && [ -f "$DIR/data/postmaster.pid" ]; then
+    as_owner "$bin/pg_ctl" -D "$DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$DIR"
+}
+
+loud() {
+  echo "##############################################################################" >&2
+  echo "# PostgreSQL NOT AVAILABLE: $1" >&2
+  echo "# The PostgreSQL storage/API tests will be SKIPPED in this run." >&2
+  echo "##############################################################################" >&2
+  exit 0
+}
+
+start() {
+  stop
+  local bin; bin="$(find_bin)"
+  if [ -z "$bin" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "installing PostgreSQL (Debian package postgresql)..." >&2
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) \
+        >/dev/null 2>&1 || loud "apt-get install postgresql failed"
+      bin="$(find_bin)"
+    fi
+    [ -n "$bin" ] || loud "no PostgreSQL server binaries and no root/apt to install them"
+  fi
+  if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+    useradd --system --home "$DIR" postgres || loud "cannot create the postgres user"
+  fi
+  mkdir -p "$DIR/data"
+  [ "$(id -u)" = 0 ] && chown -R postgres "$DIR"
+  as_owner "$bin/initdb" -D "$DIR/data" -U postgres --auth=trust -E UTF8 >"$DIR/initdb.log" 2>&1 \
+    || loud "initdb failed (see $DIR/initdb.log)"
+  as_owner "$bin/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -c port=$PORT -k $DIR -c fsync=off" start >/dev/null \
+    || loud "the server did not start (see $DIR/server.log)"
+  echo "postgresql://postgres@127.0.0.1:$PORT/postgres" >"$DIR/url"
+  echo "private PostgreSQL running on 127.0.0.1:$PORT" >&2
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac
