@@ -1,0 +1,115 @@
+"""Plain data for beacon readings and position fixes (no I/O)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+class BeaconKind(enum.StrEnum):
+    IBEACON = "ibeacon"
+    ALTBEACON = "altbeacon"
+    EDDYSTONE = "eddystone"
+
+
+@dataclass(frozen=True, slots=True)
+class BeaconId:
+    """A beacon's identity over the air.
+
+    ``ident`` is canonical lowercase text: ``"<uuid>:<major>:<minor>"`` for iBeacon and AltBeacon
+    (AltBeacon's 20-byte id is written as uuid + major + minor), ``"<namespace>:<instance>"`` (hex)
+    for Eddystone-UID.
+    """
+
+    kind: BeaconKind
+    ident: str
+
+    @classmethod
+    def ibeacon(cls, uuid: str, major: int, minor: int) -> BeaconId:
+        return cls(BeaconKind.IBEACON, f"{uuid.lower()}:{major}:{minor}")
+
+    @classmethod
+    def eddystone(cls, namespace: str, instance: str) -> BeaconId:
+        return cls(BeaconKind.EDDYSTONE, f"{namespace.lower()}:{instance.lower()}")
+
+    @classmethod
+    def altbeacon(cls, uuid: str, major: int, minor: int) -> BeaconId:
+        return cls(BeaconKind.ALTBEACON, f"{uuid.lower()}:{major}:{minor}")
+
+    def to_json(self) -> dict[str, str | int]:
+        """The API's BEACON_ID: ``{"uuid","major","minor"}`` or ``{"namespace","instance"}``."""
+        parts = self.ident.split(":")
+        if self.kind is BeaconKind.EDDYSTONE:
+            return {"namespace": parts[0], "instance": parts[1]}
+        out: dict[str, str | int] = {
+            "uuid": parts[0],
+            "major": int(parts[1]),
+            "minor": int(parts[2]),
+        }
+        if self.kind is BeaconKind.ALTBEACON:
+            out["kind"] = BeaconKind.ALTBEACON.value
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BeaconId:
+        """Inverse of :meth:`to_json` (uuid/major/minor without ``kind`` is iBeacon); raises
+        KeyError/ValueError on malformed input."""
+        if "namespace" in data:
+            return cls.eddystone(str(data["namespace"]), str(data["instance"]))
+        kind = BeaconKind(data.get("kind", BeaconKind.IBEACON.value))
+        ident = f"{str(data['uuid']).lower()}:{int(data['major'])}:{int(data['minor'])}"
+        return cls(kind, ident)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One received advertisement: who, how loud, at what time (seconds, caller's clock)."""
+
+    beacon: BeaconId
+    rssi_dbm: float
+    tx_power_dbm: float | None
+    t_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """The readings a device reports together, with an optional compass heading."""
+
+    readings: tuple[Reading, ...]
+    t_s: float
+    heading_deg: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BeaconPlacement:
+    """Where a known beacon hangs and how loud it is at 1 m (calibrated, dBm)."""
+
+    beacon: BeaconId
+    lat: float
+    lon: float
+    level: float | None
+    measured_power_dbm: float
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A position on the route graph with an honest error estimate (metres, ~1 sigma radius)."""
+
+    lat: float
+    lon: float
+    level: float | None
+    edge: int
+    offset_m: float  # from the edge's ``u`` end
+    error_m: float
+    confidence: float  # 0..1
+    t_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Unavailable:
+    """Positioning declines to guess: too few, too stale or too contradictory readings."""
+
+    reason: str
+    t_s: float

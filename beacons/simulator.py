@@ -1,0 +1,130 @@
+"""A seeded radio world: log-distance path loss, log-normal shadowing, dropouts, dead beacons.
+
+Time comes from the walk, never from a clock, so a simulation is exact and instant to replay.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator, Iterator, Sequence
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from beacons.model import BeaconPlacement, Reading, Scan
+from beacons.pathloss import expected_rssi_dbm
+from routing.geo import LocalFrame, haversine_m
+
+RSSI_FLOOR_DBM = -127
+
+
+def walk_along(
+    coords: Sequence[tuple[float, float]],
+    speed_mps: float = 1.2,
+    dt_s: float = 1.0,
+    t0_s: float = 0.0,
+) -> list[tuple[float, float, float]]:
+    """Sample a polyline of (lat, lon) at a steady pace: ``(t_s, lat, lon)`` every ``dt_s``,
+    ending exactly on the last point."""
+    if not coords:
+        return []
+    cum = [0.0]
+    for (a_lat, a_lon), (b_lat, b_lon) in zip(coords, coords[1:], strict=False):
+        cum.append(cum[-1] + haversine_m(a_lat, a_lon, b_lat, b_lon))
+    total = cum[-1]
+    steps = max(1, math.ceil(total / (speed_mps * dt_s)))
+    out = []
+    seg = 0
+    for k in range(steps + 1):
+        along = min(total, k * speed_mps * dt_s)
+        while seg < len(coords) - 2 and cum[seg + 1] < along:
+            seg += 1
+        span = cum[seg + 1] - cum[seg] if len(coords) > 1 else 0.0
+        f = 0.0 if span == 0 else (along - cum[seg]) / span
+        (a_lat, a_lon), (b_lat, b_lon) = coords[seg], coords[min(seg + 1, len(coords) - 1)]
+        t = t0_s + (k * dt_s if along < total else total / speed_mps)
+        out.append((t, a_lat + f * (b_lat - a_lat), a_lon + f * (b_lon - a_lon)))
+    return out
+
+
+class SimulatedSource:
+    """Scans a walker would receive along ``walk`` (``(t_s, lat, lon)``, times increasing).
+
+    ``dead`` is the fraction of beacons that never transmit (chosen by the seed, listed in
+    ``dead_beacons``); ``power_spread_db`` makes each beacon's true power deviate from its
+    placement's nominal one, as real hardware does.
+    """
+
+    def __init__(
+        self,
+        placements: Sequence[BeaconPlacement],
+        walk: Sequence[tuple[float, float, float]],
+        seed: int = 0,
+        noise_db: float = 4.0,
+        dropout: float = 0.1,
+        dead: float = 0.0,
+        path_loss_exponent: float = 2.0,
+        max_range_m: float = 30.0,
+        scan_interval_s: float = 1.0,
+        power_spread_db: float = 0.0,
+    ) -> None:
+        if not walk:
+            raise ValueError("a simulation needs a walk of at least one point")
+        self._placements = tuple(placements)
+        self._walk = np.asarray(walk, dtype=float)
+        self._seed = seed
+        rng = np.random.default_rng(seed)
+        self._noise_db, self._dropout = noise_db, dropout
+        self._exponent, self._max_range_m = path_loss_exponent, max_range_m
+        self._interval_s = scan_interval_s
+        n = len(self._placements)
+        dead_mask = rng.random(n) < dead
+        self.dead_beacons = frozenset(
+            p.beacon for p, d in zip(self._placements, dead_mask, strict=True) if d
+        )
+        self._power = np.array([p.measured_power_dbm for p in self._placements])
+        self._power += rng.normal(0.0, power_spread_db, n) if power_spread_db else 0.0
+        self._alive = ~dead_mask
+        self._frame = LocalFrame(float(self._walk[0, 1]), float(self._walk[0, 2]))
+        xy = [self._frame.to_xy(p.lat, p.lon) for p in self._placements]
+        self._tree = cKDTree(np.array(xy).reshape(-1, 2))
+        self._rng = np.random.default_rng([seed, 1])
+
+    def position_at(self, t_s: float) -> tuple[float, float]:
+        """Ground truth (lat, lon) at ``t_s`` (linear between walk points)."""
+        w = self._walk
+        return float(np.interp(t_s, w[:, 0], w[:, 1])), float(np.interp(t_s, w[:, 0], w[:, 2]))
+
+    def scan_at(self, t_s: float) -> Scan:
+        """One scan at ``t_s`` (draws noise from the run's RNG: call in time order)."""
+        x, y = self._frame.to_xy(*self.position_at(t_s))
+        near = np.array(self._tree.query_ball_point((x, y), self._max_range_m), dtype=int)
+        near = near[self._alive[near]] if near.size else near
+        if near.size == 0:
+            return Scan((), t_s)
+        dist = np.hypot(*(self._tree.data[near] - (x, y)).T)
+        rssi = expected_rssi_dbm(dist, self._power[near], self._exponent)
+        rssi = np.rint(rssi + self._rng.normal(0.0, self._noise_db, near.size))
+        heard = (self._rng.random(near.size) >= self._dropout) & (rssi >= RSSI_FLOOR_DBM)
+        readings = tuple(
+            Reading(
+                self._placements[i].beacon,
+                float(min(r, 20.0)),
+                self._placements[i].measured_power_dbm,
+                t_s,
+            )
+            for i, r, h in zip(near.tolist(), rssi.tolist(), heard.tolist(), strict=True)
+            if h
+        )
+        return Scan(readings, t_s)
+
+    def iter_scans(self) -> Iterator[Scan]:
+        """Every scan of the walk, one per ``scan_interval_s``; each call replays the same run."""
+        self._rng = np.random.default_rng([self._seed, 1])
+        t0, end = float(self._walk[0, 0]), float(self._walk[-1, 0])
+        for k in range(int((end - t0) / self._interval_s + 1e-9) + 1):
+            yield self.scan_at(t0 + k * self._interval_s)
+
+    async def scans(self) -> AsyncIterator[Scan]:
+        for scan in self.iter_scans():
+            yield scan

@@ -1,0 +1,411 @@
+"""The ``blindpilot`` command line (see shared/API.md for the contract).
+
+Exit codes: 0 success, 2 bad input (one line on stderr, never a traceback), 1 an internal error
+(one line too; ``BLINDPILOT_DEBUG=1`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import errno
+import json
+import logging
+import os
+import socket
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from navigator.settings import Settings, default_database_url
+
+log = logging.getLogger("blindpilot")
+
+
+class CliError(Exception):
+    """Bad input from the person at the terminal: reported in one line, exit code 2."""
+
+
+def parse_point(text: str) -> tuple[float, float]:
+    """``"LAT,LON"`` -> (lat, lon) with range checks."""
+    try:
+        lat_s, lon_s = text.split(",")
+        lat, lon = float(lat_s), float(lon_s)
+    except ValueError:
+        raise CliError(f"expected LAT,LON such as 49.4447,7.7690, got {text!r}") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise CliError(f"coordinates out of range: {text!r}")
+    return lat, lon
+
+
+def _storage(db: str | None) -> Any:
+    from navigator.storage import Storage
+
+    storage = Storage(db or default_database_url())
+    storage.migrate()
+    return storage
+
+
+def _progress_bar(desc: str, unit: str) -> tuple[Callable[[int], None], Callable[[], None]]:
+    """A tqdm bar on stderr fed with absolute counts; returns (update, close)."""
+    from tqdm import tqdm
+
+    bar = tqdm(desc=desc, unit=unit, unit_scale=True, file=sys.stderr, disable=None)
+
+    def update(count: int) -> None:
+        bar.update(count - bar.n)
+
+    return update, bar.close
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from navigator.server import serve
+
+    settings = Settings(database_url=args.db or default_database_url(), host=args.host,
+                        port=args.port)
+    _check_port_free(args.host, args.port)
+    _storage(settings.database_url).close()  # fail fast (exit 2) on a bad URL
+    asyncio.run(serve(settings))
+    return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    if not 0 < port < 65536:
+        raise CliError(f"port must be 1..65535, got {port}")
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                raise CliError(f"port {port} on {host} is already in use") from None
+            raise CliError(f"cannot listen on {host}:{port}: {err.strerror}") from None
+
+
+def cmd_import_osm(args: argparse.Namespace) -> int:
+    from navigator.mapimport import import_osm_file
+
+    path = Path(args.file)
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise CliError(f"cannot read OSM file {path}")
+    storage = _storage(args.db)
+    update, close = _progress_bar(f"importing {path.name}", "obj")
+    try:
+        extract = import_osm_file(storage, path, replace=args.replace, actor="cli",
+                                  progress=update)
+    finally:
+        close()
+    print(f"imported {len(extract.nodes)} nodes, {len(extract.edges)} edges, "
+          f"{len(extract.places)} places from {path.name}")
+    return 0
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    from navigator.routeplan import PointIn, RouteRequest, plan_route_body
+
+    storage = _storage(args.db)
+    mapstate = _load_map(storage)
+    (flat, flon), (tlat, tlon) = parse_point(args.from_), parse_point(args.to)
+    request = RouteRequest.model_validate({
+        "from": PointIn(lat=flat, lon=flon), "to": PointIn(lat=tlat, lon=tlon),
+        "profile": args.profile, "lang": args.lang,
+    })
+    body = plan_route_body(mapstate, request)
+    if args.json:
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{body['length_m']:.0f} m, about {body['duration_s'] / 60:.0f} min "
+          f"({body['profile']})")
+    for i, m in enumerate(body["maneuvers"], 1):
+        print(f"{i:3d}. [{m['kind']:8s}] {m['distance_m']:6.0f} m  {m['text']}")
+    for w in body["warnings"]:
+        print(f"warning: {w}")
+    return 0
+
+
+def _load_map(storage: Any) -> Any:
+    from navigator.mapstate import MapState
+
+    return MapState(storage.load_map())
+
+
+def cmd_plan_beacons(args: argparse.Namespace) -> int:
+    from beacons.planning import plan_beacons
+
+    if not 1.0 <= args.spacing_m <= 200.0:
+        raise CliError("--spacing-m must be between 1 and 200 metres")
+    storage = _storage(args.db)
+    mapstate = _load_map(storage)
+    placements = plan_beacons(mapstate.graph, spacing_m=args.spacing_m)
+    if args.apply:
+        storage.replace_beacons(placements, actor="cli")
+    if args.json:
+        from navigator.schemas import placement_json
+
+        print(json.dumps([placement_json(p) for p in placements], indent=2))
+    verb = "stored" if args.apply else "proposed (use --apply to store)"
+    print(f"{len(placements)} beacons {verb}, spacing <= {args.spacing_m:g} m",
+          file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def cmd_decode(args: argparse.Namespace) -> int:
+    from beacons.frames import InvalidFrame, decode_hex, frame_to_json
+
+    try:
+        frame = decode_hex(args.hex, args.format)
+    except InvalidFrame as err:
+        raise CliError(f"invalid frame: {err.reason}") from None
+    data = frame_to_json(frame)
+    if args.json:
+        print(json.dumps(data, indent=2))
+    else:
+        for key, value in data.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from beacons.bleak_source import NoBluetooth, scan_once
+
+    if not 0 < args.seconds <= 300:
+        raise CliError("--seconds must be in (0, 300]")
+    storage = _storage(args.db)
+    known = {p.beacon.ident for p in storage.load_beacons()}
+    try:
+        heard = asyncio.run(scan_once(args.seconds))
+    except NoBluetooth as err:
+        raise CliError(f"no Bluetooth: {err}") from None
+    rows = [{**h, "known": h["beacon_id"] in known} for h in heard]
+    now = time.time()
+    storage.mark_beacons_seen({r["beacon_id"]: now for r in rows if r["known"]})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for r in rows:
+            print(f"{r['beacon_id']}  {r['rssi']} dBm  {'known' if r['known'] else 'unknown'}")
+        print(f"{len(rows)} beacons heard in {args.seconds:g} s "
+              f"({sum(r['known'] for r in rows)} known to the map)")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from beacons.calibration import calibrate, model_to_json
+
+    try:
+        model = calibrate(args.survey, args.anchors, args.receiver_z_m)
+    except (OSError, KeyError) as err:
+        raise CliError(f"cannot calibrate from {args.survey}: {err}") from None
+    print(json.dumps(model_to_json(model), indent=2))
+    return 0
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from navigator.tester import SimulationRequest, simulate
+
+    if args.scenarios:
+        return _run_scenarios(args)
+    if not (args.from_ and args.to):
+        raise CliError("give --from and --to, or --scenarios FILE.yaml")
+    (flat, flon), (tlat, tlon) = parse_point(args.from_), parse_point(args.to)
+    req = SimulationRequest.model_validate({
+        "from": {"lat": flat, "lon": flon}, "to": {"lat": tlat, "lon": tlon},
+        "profile": args.profile, "lang": args.lang, "seed": args.seed, "noise_db": args.noise_db,
+        "dropout": args.dropout, "dead": args.dead, "plot": bool(args.plot)})
+    mapstate = _load_map(_storage(args.db))
+    metrics, png = simulate(mapstate, req)
+    if png is not None:
+        Path(args.plot).write_bytes(png)
+    if args.json:
+        print(json.dumps({"metrics": metrics, "plot": args.plot}, ensure_ascii=False, indent=2))
+        return 0
+    for ins in metrics["instructions"]:
+        print(f"t={ins['t']:6.0f}s  [{ins['kind']:8s} {ins['phase']:12s}] {ins['text']}")
+    print(f"arrived={metrics['arrived']}  mean error={metrics['mean_error_m']} m  "
+          f"p90={metrics['p90_error_m']} m  off-route={metrics['off_route_events']}  "
+          f"duration={metrics['duration_s']} s" + (f"  plot={args.plot}" if png else ""))
+    return 0
+
+
+def _run_scenarios(args: argparse.Namespace) -> int:
+    """Replay a YAML suite of walks; exit 1 when any walk misses its expectations."""
+    import yaml
+
+    from navigator.scenarios import load_scenarios, run_scenario
+
+    try:
+        scenarios = load_scenarios(Path(args.scenarios).read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise CliError(f"cannot read scenarios {args.scenarios}: {err}") from None
+    mapstate = _load_map(_storage(args.db))
+    failed = 0
+    for sc in scenarios:
+        problems, metrics = run_scenario(mapstate, sc)
+        failed += bool(problems)
+        verdict = "ok  " if not problems else "FAIL"
+        print(f"{verdict} {sc.name}: arrived={metrics['arrived']} "
+              f"mean={metrics['mean_error_m']} m off-route={metrics['off_route_events']}"
+              + "".join(f"\n     - {p}" for p in problems))
+    print(f"{len(scenarios) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def cmd_speak(args: argparse.Namespace) -> int:
+    from voice.service import InvalidSpeechRequest, build_voice_service
+    from voice.speaker import SpeechUnavailable
+
+    async def run() -> bytes:
+        service = build_voice_service(Settings().audio_dir, speech=True)
+        key = await service.audio_key(args.text, args.lang)
+        return await service.audio(key)
+
+    try:
+        wav = asyncio.run(run())
+    except InvalidSpeechRequest as err:
+        raise CliError(str(err)) from None
+    except SpeechUnavailable as err:
+        raise CliError(f"no speech engine available: {err}") from None
+    Path(args.output).write_bytes(wav)
+    print(f"wrote {len(wav)} bytes to {args.output}")
+    return 0
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    storage = _storage(args.db)
+    key = storage.create_api_key(args.role)
+    print(f"new {args.role} key (shown once, store it now):", file=sys.stderr)
+    print(key)
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from navigator.storage import ROLES
+
+    p = argparse.ArgumentParser(prog="blindpilot", description=__doc__.splitlines()[0])
+    p.add_argument("--log-level", default=os.environ.get("BLINDPILOT_LOG_LEVEL", "INFO"))
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str, db: bool = True
+            ) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_, description=help_)
+        sp.set_defaults(func=fn)
+        if db:
+            sp.add_argument("--db", help="database URL (default: BLINDPILOT_DATABASE_URL or "
+                                         "sqlite:///blindpilot.db)")
+        return sp
+
+    sp = add("serve", cmd_serve, "serve the HTTP and WebSocket API")
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=8080)
+
+    sp = add("import-osm", cmd_import_osm, "import an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf)")
+    sp.add_argument("file")
+    sp.add_argument("--replace", action="store_true", help="replace the map already stored")
+
+    sp = add("route", cmd_route, "plan a route and print its maneuvers")
+    sp.add_argument("--from", dest="from_", required=True, metavar="LAT,LON")
+    sp.add_argument("--to", required=True, metavar="LAT,LON")
+    sp.add_argument("--profile", default="blind_cane")
+    sp.add_argument("--lang", default="de")
+    sp.add_argument("--json", action="store_true")
+
+    sp = add("plan-beacons", cmd_plan_beacons, "propose (or store) a beacon layout")
+    sp.add_argument("--spacing-m", type=float, default=10.0)
+    sp.add_argument("--apply", action="store_true")
+    sp.add_argument("--json", action="store_true")
+
+    sp = add("simulate", cmd_simulate, "walk a route with simulated beacons (real pipeline)")
+    sp.add_argument("--from", dest="from_", metavar="LAT,LON")
+    sp.add_argument("--to", metavar="LAT,LON")
+    sp.add_argument("--profile", default="blind_cane")
+    sp.add_argument("--lang", default="de")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--noise-db", type=float, default=4.0)
+    sp.add_argument("--dropout", type=float, default=0.1)
+    sp.add_argument("--dead", type=float, default=0.0)
+    sp.add_argument("--plot", metavar="FILE.png")
+    sp.add_argument("--scenarios", metavar="FILE.yaml", help="replay a suite of walks")
+    sp.add_argument("--json", action="store_true")
+
+    sp = add("calibrate", cmd_calibrate, "fit path-loss parameters from survey data", db=False)
+    sp.add_argument("survey", help="CSV: beacon,distance_m,rssi_dbm or x,y,rssi_<id> (+anchors)")
+    sp.add_argument("--anchors", help="CSV of anchor coordinates id,x,y,z for a wide survey")
+    sp.add_argument("--receiver-z-m", type=float, default=0.0)
+
+    sp = add("decode", cmd_decode, "decode one BLE advertisement", db=False)
+    sp.add_argument("hex")
+    sp.add_argument("--format", default="adv_data", choices=["adv_data", "manufacturer",
+                                                             "service"])
+    sp.add_argument("--json", action="store_true")
+
+    sp = add("scan", cmd_scan, "scan for beacons with the local Bluetooth adapter")
+    sp.add_argument("--seconds", type=float, default=10.0)
+    sp.add_argument("--json", action="store_true")
+
+    sp = add("speak", cmd_speak, "synthesize speech to a WAV file", db=False)
+    sp.add_argument("text")
+    sp.add_argument("--lang", default="de")
+    sp.add_argument("-o", "--output", required=True, metavar="FILE.wav")
+
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command",
+                                                                         required=True)
+    sp = keys.add_parser("create", help="print a new API key (stored hashed)")
+    sp.set_defaults(func=cmd_keys_create)
+    sp.add_argument("--role", required=True, choices=ROLES)
+    sp.add_argument("--db")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``blindpilot`` console script."""
+    from navigator.logs import setup_logging
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(args.log_level.upper(), json_lines=args.command == "serve")
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as err:  # noqa: BLE001 - the contract is one line, never a traceback
+        code, message = _classify(err)
+        print(f"blindpilot: error: {message}", file=sys.stderr)
+        if os.environ.get("BLINDPILOT_DEBUG"):
+            traceback.print_exc()
+        return code
+
+
+def _classify(err: Exception) -> tuple[int, str]:
+    """Bad input (exit 2) versus our own failure (exit 1)."""
+    import sqlalchemy.exc
+    from pydantic import ValidationError
+
+    from navigator.api import ApiError, describe_validation_error
+    from navigator.storage import StorageError
+    from routing.osm import OsmImportError
+    from routing.paths import RoutingError
+
+    if isinstance(err, CliError | StorageError | OsmImportError):
+        return 2, str(err)
+    if isinstance(err, RoutingError | ApiError):
+        return 2, f"{err.code}: {err}"
+    if isinstance(err, ValidationError):
+        return 2, describe_validation_error(err)
+    if isinstance(err, sqlalchemy.exc.OperationalError | sqlalchemy.exc.ArgumentError):
+        return 2, f"cannot open the database: {str(err.orig if hasattr(err, 'orig') else err)}"
+    if isinstance(err, ValueError):  # domain code rejects bad values with ValueError
+        return 2, str(err)
+    return 1, f"internal error: {type(err).__name__}: {err}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Assembling one walker's guidance pipeline (positioning + session), for live use and tests.
+
+The WebSocket sessions and the tester's simulations build the pipeline here, so a simulation
+exercises exactly what a walker gets.
+"""
+
+from __future__ import annotations
+
+from beacons.positioning import Positioner
+from navigator.mapstate import MapState
+from navigator.routeplan import plan_between
+from navigator.session import GuidanceSettings, NavigationSession
+from routing.model import Route
+from voice.phrases import PhraseOptions
+
+
+def build_guidance(
+    mapstate: MapState,
+    start: tuple[float, float] | None,
+    end: tuple[float, float],
+    profile: str,
+    lang: str,
+    settings: GuidanceSettings,
+    opts: PhraseOptions,
+    seed: int,
+    destination_name: str | None = None,
+) -> tuple[NavigationSession, Positioner, Route | None]:
+    """A session (with its first route when ``start`` is known) and a positioner seeded there.
+
+    Raises ``routing.paths.RoutingError`` when ``start`` is given and no route exists.
+    """
+
+    def replan(origin: tuple[float, float]) -> Route:
+        return plan_between(mapstate, origin, end, profile)
+
+    route = replan(start) if start is not None else None
+    nav = NavigationSession(route, replan, lang=lang, destination_name=destination_name,
+                            settings=settings, opts=opts)
+    positioner = Positioner(mapstate.positioning_map(), seed=seed)
+    if start is not None:
+        positioner.hint(*start)
+    return nav, positioner, route

@@ -1,0 +1,65 @@
+"""Pedestrian routes (no key needed, rate-limited): place search, routes, audio."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+from pydantic import TypeAdapter
+
+from navigator import api
+from navigator import app as app_mod
+from navigator.routeplan import plan_route, route_body
+from navigator.schemas import PlaceOut, PlacesQuery, RouteOut, RouteRequest
+from routing.paths import RoutingError
+from routing.search import search_places
+from voice.service import AUDIO_CONTENT_TYPE, CACHE_CONTROL
+from voice.speaker import SpeechUnavailable
+
+routes = api.RouteTable("pedestrian")
+
+
+@routes.route("GET", "/v1/places", summary="Find named places (case- and umlaut-insensitive)",
+              query=PlacesQuery, response=list[PlaceOut])
+async def places(request: web.Request, query: PlacesQuery) -> web.Response:
+    mapstate = request.app[app_mod.MAP]
+    found = search_places(list(mapstate.places.values()), query.q, query.limit)
+    return api.json_response([
+        {"id": p.id, "name": p.name, "kind": p.kind, "lat": p.lat, "lon": p.lon} for p in found
+    ])
+
+
+_ROUTE_OUT = TypeAdapter(RouteOut)
+
+
+@routes.route("POST", "/v1/routes", summary="Plan an accessible route with spoken maneuvers",
+              body=RouteRequest, response=RouteOut, errors=(422,))
+async def create_route(request: web.Request, body: RouteRequest) -> web.Response:
+    app = request.app
+    try:
+        route = await asyncio.to_thread(plan_route, app[app_mod.MAP], body)
+    except RoutingError as err:
+        raise api.ApiError(422, err.code, str(err)) from None
+    voice = app_mod.voice_of(app)
+    out = route_body(route, body.lang,
+                     (lambda text, lang: app_mod.audio_url(voice, text, lang)) if voice else None)
+    app_mod.prewarm(app, [(m["text"], body.lang) for m in out["maneuvers"]])
+    return api.json_response(_ROUTE_OUT.validate_python(out))
+
+
+@routes.route("GET", "/v1/audio/{key}.wav", summary="Spoken audio of an instruction (WAV)",
+              errors=(404, 503))
+async def audio(request: web.Request) -> web.StreamResponse:
+    voice = request.app[app_mod.VOICE]
+    key = request.match_info["key"]
+    etag = voice.etag(key)
+    if request.headers.get("If-None-Match") == etag:
+        return web.Response(status=304, headers={"ETag": etag})
+    try:
+        data = await voice.audio(key)
+    except KeyError:
+        raise api.ApiError(404, "unknown_audio", "no audio with this key") from None
+    except SpeechUnavailable as err:
+        raise api.ApiError(503, "speech_unavailable", str(err)) from None
+    return web.Response(body=data, headers={"Content-Type": AUDIO_CONTENT_TYPE, "ETag": etag,
+                                            "Cache-Control": CACHE_CONTROL})

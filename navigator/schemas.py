@@ -1,0 +1,118 @@
+"""API schemas shared by the HTTP views and the CLI (pydantic; table models live in storage)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from beacons.model import BeaconId, BeaconKind, BeaconPlacement
+
+Lang = Literal["de", "en"]
+ProfileName = Literal["blind_cane", "guide_dog", "low_vision", "wheelchair"]
+
+
+class BeaconIdentity(BaseModel):
+    """A beacon as apps name it: iBeacon uuid/major/minor or Eddystone namespace/instance."""
+
+    model_config = ConfigDict(extra="forbid")
+    uuid: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}"
+                                                   r"[0-9a-fA-F]{12}$")
+    major: int | None = Field(default=None, ge=0, le=65535)
+    minor: int | None = Field(default=None, ge=0, le=65535)
+    namespace: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{20}$")
+    instance: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{12}$")
+
+    @model_validator(mode="after")
+    def _one_identity(self) -> BeaconIdentity:
+        ib = [x is not None for x in (self.uuid, self.major, self.minor)]
+        ed = [x is not None for x in (self.namespace, self.instance)]
+        if not ((all(ib) and not any(ed)) or (all(ed) and not any(ib))):
+            raise ValueError('give "uuid", "major", "minor" (iBeacon) or "namespace", '
+                             '"instance" (Eddystone-UID)')
+        return self
+
+    def beacon_id(self) -> BeaconId:
+        if self.uuid is not None:
+            return BeaconId.ibeacon(self.uuid, self.major or 0, self.minor or 0)
+        return BeaconId.eddystone(self.namespace or "", self.instance or "")
+
+
+class LatLon(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class PointIn(BaseModel):
+    """``{"lat", "lon"}`` or ``{"place": id}`` (an id from ``GET /v1/places``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    place: int | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> PointIn:
+        has_coords = self.lat is not None and self.lon is not None
+        if has_coords == (self.place is not None) or (self.lat is None) != (self.lon is None):
+            raise ValueError('give either "lat" and "lon", or "place"')
+        return self
+
+
+class RouteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    from_: PointIn = Field(alias="from")
+    to: PointIn
+    profile: ProfileName = "blind_cane"
+    lang: Lang = "de"
+
+
+class ManeuverOut(BaseModel):
+    kind: str
+    distance_m: float
+    angle_deg: float | None = None
+    at: LatLon
+    text: str
+    audio_url: str | None = None
+    attributes: dict[str, Any]
+
+
+class LineString(BaseModel):
+    type: Literal["LineString"]
+    coordinates: list[list[float]]
+
+
+class RouteOut(BaseModel):
+    route_id: str
+    profile: str
+    length_m: float
+    duration_s: float
+    geometry: LineString
+    maneuvers: list[ManeuverOut]
+    warnings: list[str]
+
+
+class PlaceOut(BaseModel):
+    id: int
+    name: str
+    kind: str
+    lat: float
+    lon: float
+
+
+class PlacesQuery(BaseModel):
+    q: str = Field(min_length=1, max_length=100)
+    limit: int = Field(default=20, ge=1, le=100)
+
+
+def placement_json(p: BeaconPlacement) -> dict[str, Any]:
+    """A beacon as the API shows it: uuid/major/minor or namespace/instance spelled out."""
+    out: dict[str, Any] = {"kind": p.beacon.kind.value}
+    parts = p.beacon.ident.split(":")
+    if p.beacon.kind is BeaconKind.EDDYSTONE:
+        out.update(namespace=parts[0], instance=parts[1])
+    else:
+        out.update(uuid=parts[0], major=int(parts[1]), minor=int(parts[2]))
+    out.update(lat=p.lat, lon=p.lon, level=p.level, measured_power=p.measured_power_dbm)
+    return out

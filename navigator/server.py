@@ -1,0 +1,46 @@
+"""Running the app under a real socket, with a friendly first message for a new user."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from aiohttp import web
+
+from navigator.app import MAP, create_app
+from navigator.settings import Settings
+
+
+def first_curl_example(base: str, mapstate: object) -> str:
+    """A route request between two real places of the loaded map, ready to paste."""
+    places = getattr(mapstate, "places", [])
+    if len(places) >= 2:
+        a, b = places[0], places[len(places) // 2]
+        body = f'{{"from": {{"place": {a.id}}}, "to": {{"place": {b.id}}}, "lang": "en"}}'
+        hint = f"# from {a.name} to {b.name}\n"
+    else:
+        body = '{"from": {"lat": 49.4447, "lon": 7.7690}, "to": {"lat": 49.4432, "lon": 7.7717}}'
+        hint = ""
+    return (f"{hint}curl -s -X POST {base}/v1/routes -H 'Content-Type: application/json' "
+            f"-d '{body}'")
+
+
+async def serve(settings: Settings) -> None:
+    """Serve until SIGINT/SIGTERM; print the URL once the map is loaded and the port is open."""
+    app = create_app(settings)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    base = f"http://{host}:{settings.port}"
+    print(f"Blind Pilot is serving on {base}  (health: {base}/health)", flush=True)
+    print(first_curl_example(base, app[MAP]), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()

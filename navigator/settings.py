@@ -1,0 +1,52 @@
+"""Service settings: one frozen object, built from CLI flags and ``BLINDPILOT_*`` variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from navigator.session import GuidanceSettings
+
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+DEFAULT_CITY_FILE = PACKAGE_DATA / "kaiserslautern_cc_2013.osm.gz"
+DEFAULT_DB_FILE = "blindpilot.db"
+
+
+def default_database_url() -> str:
+    """``BLINDPILOT_DATABASE_URL``, else a SQLite file in the working directory."""
+    return os.environ.get("BLINDPILOT_DATABASE_URL") or f"sqlite:///{DEFAULT_DB_FILE}"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the app factory needs; tests build one directly."""
+
+    database_url: str = field(default_factory=default_database_url)
+    host: str = "127.0.0.1"
+    port: int = 8080
+    #: OSM file imported on first start when the database holds no map (None: start empty).
+    default_city: Path | None = DEFAULT_CITY_FILE
+    #: Spacing of the beacon layout planned for the default city.
+    default_beacon_spacing_m: float = 10.0
+    audio_dir: Path = field(
+        default_factory=lambda: Path(os.environ.get("BLINDPILOT_AUDIO_DIR", ".blindpilot-audio"))
+    )
+    audio_cache_bytes: int = 200 * 1024 * 1024
+    #: Use the speech engine (False: text-only, e.g. for fast tests).
+    speech: bool = os.environ.get("BLINDPILOT_SPEECH", "1") != "0"
+    #: Probe Bluetooth at start (reported in /health); off in tests that need no radio.
+    bluetooth_probe: bool = os.environ.get("BLINDPILOT_BLUETOOTH_PROBE", "1") != "0"
+    #: Anonymous (pedestrian) requests per second per client address, and the burst allowed.
+    public_rate_per_s: float = 20.0
+    public_burst: int = 60
+    log_json: bool = True
+    #: Live sessions idle (no message) for this long are dropped with everything they knew.
+    session_idle_s: float = 900.0
+    #: Messages per second one WebSocket client may send before being throttled.
+    ws_messages_per_s: float = 20.0
+    guidance: GuidanceSettings = field(default_factory=GuidanceSettings)
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some fields changed (frozen dataclasses have no setters)."""
+        return replace(self, **changes)  # type: ignore[arg-type]

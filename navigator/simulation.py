@@ -1,0 +1,218 @@
+"""Testers' simulated walks through the real pipeline.
+
+A simulated walker follows the planned route (optionally taking one deliberate wrong turn), the
+:class:`SimulatedSource` turns its true position into beacon scans, and the very positioning and
+session code a phone session uses turns them into fixes and spoken instructions. When the session
+re-routes, the walker follows the new route, as a person would.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from beacons.model import BeaconPlacement, Scan
+from beacons.simulator import SimulatedSource, walk_along
+from navigator.guidance import build_guidance
+from navigator.mapstate import MapState
+from navigator.session import GuidanceSettings
+from routing.geo import LocalFrame, haversine_m
+from routing.model import Route
+from voice.phrases import PhraseOptions
+
+
+@dataclass(frozen=True, slots=True)
+class WalkOptions:
+    """How the simulated world and walker behave (all seeded; nothing reads a clock)."""
+
+    seed: int = 0
+    noise_db: float = 4.0
+    dropout: float = 0.1
+    dead: float = 0.0
+    speed_mps: float = 1.2
+    #: Take a wrong branch at the first junction after this many metres (None: never).
+    wrong_turn_at_m: float | None = None
+    wrong_turn_length_m: float = 25.0
+    #: Silence every beacon near the route between these distances (a dead stretch).
+    outage_from_m: float | None = None
+    outage_to_m: float | None = None
+    outage_radius_m: float = 35.0
+    max_duration_s: float | None = None
+
+
+@dataclass
+class SimulationResult:
+    """Metrics and the full trace of one simulated walk."""
+
+    arrived: bool
+    errors_m: list[float]
+    off_route_events: int
+    unavailable_events: int
+    instructions: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    duration_s: float
+    truth: list[tuple[float, float]]
+    fixes: list[tuple[float, float]]
+    route: Route
+    silenced: int = 0
+
+    def metrics(self) -> dict[str, Any]:
+        """The body of ``POST /v1/simulations`` ``metrics``."""
+        errs = np.array(self.errors_m) if self.errors_m else np.array([math.nan])
+        return {
+            "arrived": self.arrived,
+            "mean_error_m": _round(float(np.mean(errs))),
+            "p90_error_m": _round(float(np.percentile(errs, 90))),
+            "fixes": len(self.errors_m),
+            "off_route_events": self.off_route_events,
+            "location_unavailable_events": self.unavailable_events,
+            "instructions": self.instructions,
+            "duration_s": round(self.duration_s, 1),
+            "silenced_beacons": self.silenced,
+        }
+
+
+def _round(x: float) -> float | None:
+    return None if math.isnan(x) else round(x, 2)
+
+
+class SimulatedWalker:
+    """The walker and its radio world, driven by any transport (in-process or WebSocket).
+
+    Call :meth:`scan` for the scan at time ``t`` (the walker's true position is recorded), send
+    it through the pipeline, then hand the resulting event dicts to :meth:`observe`; a
+    ``rerouted`` event makes the walker follow the new route's geometry, as a person would.
+    """
+
+    def __init__(self, mapstate: MapState, route: Route, walk: WalkOptions) -> None:
+        self.walk = walk
+        self.placements, silenced = _silence(mapstate.beacons, route, walk)
+        self.source = _source(self.placements, _walker_path(mapstate, route, walk), walk, 0.0)
+        self.limit_s = walk.max_duration_s or (3.0 * route.length_m / walk.speed_mps + 120.0)
+        self.result = SimulationResult(False, [], 0, 0, [], [], 0.0, [], [], route, silenced)
+        self._truth: tuple[float, float] = self.source.position_at(0.0)
+
+    def scan(self, t: float) -> Scan:
+        self._truth = self.source.position_at(t)
+        self.result.truth.append(self._truth)
+        return self.source.scan_at(t)
+
+    def observe(self, t: float, events: list[dict[str, Any]]) -> None:
+        """Record what the pipeline said at ``t`` and react to it."""
+        r, truth = self.result, self._truth
+        for e in events:
+            r.events.append({**e, "t": t})
+            if e["type"] == "fix" and e["available"]:
+                r.fixes.append((e["lat"], e["lon"]))
+                r.errors_m.append(haversine_m(e["lat"], e["lon"], *truth))
+            if e["type"] in ("instruction", "rerouted"):
+                data = e if e["type"] == "instruction" else e["instruction"]
+                r.instructions.append({
+                    "t": t, "kind": data["kind"], "phase": data.get("phase", e["type"]),
+                    "text": data["text"], "distance_m": data["distance_m"],
+                    "true_lat": truth[0], "true_lon": truth[1]})
+            r.off_route_events += e["type"] == "off_route"
+            r.unavailable_events += e["type"] == "location_unavailable"
+            r.arrived = r.arrived or e["type"] == "arrived"
+            if e["type"] == "rerouted":
+                path = [truth, *((lat, lon) for lon, lat in e["geometry"]["coordinates"])]
+                self.source = _source(self.placements, path, self.walk, t)
+        r.duration_s = t
+
+    @property
+    def done(self) -> bool:
+        return self.result.arrived
+
+
+def run_simulation(
+    mapstate: MapState,
+    start: tuple[float, float],
+    end: tuple[float, float],
+    profile: str,
+    lang: str,
+    walk: WalkOptions,
+    settings: GuidanceSettings | None = None,
+) -> SimulationResult:
+    """Walk from ``start`` to ``end`` in-process; raises RoutingError if there is no route."""
+    nav, positioner, route = build_guidance(mapstate, start, end, profile, lang,
+                                            settings or GuidanceSettings(), PhraseOptions(),
+                                            walk.seed)
+    assert route is not None
+    walker = SimulatedWalker(mapstate, route, walk)
+    t = 0.0
+    while t <= walker.limit_s and not walker.done:
+        events = nav.on_position(positioner.update(walker.scan(t)))
+        walker.observe(t, [{"type": e.type, **e.data} for e in events])
+        t += 1.0
+    return walker.result
+
+
+def _source(placements: list[BeaconPlacement], path: list[tuple[float, float]],
+            walk: WalkOptions, t0: float) -> SimulatedSource:
+    """The radio world for one leg of the walk (same seed, so the same beacons are dead)."""
+    return SimulatedSource(placements, walk_along(path, walk.speed_mps, 1.0, t0), seed=walk.seed,
+                           noise_db=walk.noise_db, dropout=walk.dropout, dead=walk.dead)
+
+
+def _silence(placements: list[BeaconPlacement], route: Route, walk: WalkOptions
+             ) -> tuple[list[BeaconPlacement], int]:
+    """Remove the beacons of the outage stretch from the simulated world (not from the map)."""
+    if walk.outage_from_m is None or walk.outage_to_m is None:
+        return list(placements), 0
+    stretch = _points_between(route, walk.outage_from_m, walk.outage_to_m)
+    keep = [p for p in placements
+            if min(haversine_m(p.lat, p.lon, la, lo) for la, lo in stretch)
+            > walk.outage_radius_m]
+    return keep, len(placements) - len(keep)
+
+
+def _points_between(route: Route, from_m: float, to_m: float, step_m: float = 2.0
+                    ) -> list[tuple[float, float]]:
+    pts = [(la, lo) for _, la, lo in walk_along(route.coordinates, step_m, 1.0)]
+    return [p for i, p in enumerate(pts) if from_m <= i * step_m <= to_m] or pts[:1]
+
+
+def _walker_path(mapstate: MapState, route: Route, walk: WalkOptions
+                 ) -> list[tuple[float, float]]:
+    """The route, or its prefix up to a junction plus a wrong branch."""
+    if walk.wrong_turn_at_m is None:
+        return list(route.coordinates)
+    graph = mapstate.graph
+    node_at = {(d["lat"], d["lon"]): n for n, d in graph.nodes(data=True)}
+    frame = LocalFrame(*route.coordinates[0])
+    along = 0.0
+    prev = frame.to_xy(*route.coordinates[0])
+    on_route = set(route.edges)
+    prefix = [route.coordinates[0]]
+    for lat, lon in route.coordinates[1:]:
+        xy = frame.to_xy(lat, lon)
+        along += math.hypot(xy[0] - prev[0], xy[1] - prev[1])
+        prev = xy
+        prefix.append((lat, lon))
+        node = node_at.get((lat, lon))
+        if along < walk.wrong_turn_at_m or node is None:
+            continue
+        branch = _wrong_branch(graph, node, on_route, walk.wrong_turn_length_m)
+        if branch:
+            return prefix + branch
+    return list(route.coordinates)
+
+
+def _wrong_branch(graph: Any, node: int, on_route: set[int], length_m: float
+                  ) -> list[tuple[float, float]]:
+    """Walk away from the route along edges it does not use, for about ``length_m``."""
+    out: list[tuple[float, float]] = []
+    walked, current, used = 0.0, node, set(on_route)
+    while walked < length_m:
+        options = [(k, v) for _, v, k in graph.edges(current, keys=True) if k not in used]
+        if not options:
+            break
+        key, nxt = min(options)
+        used.add(key)
+        walked += graph.graph["edges"][key].length_m
+        current = nxt
+        out.append((graph.nodes[nxt]["lat"], graph.nodes[nxt]["lon"]))
+    return out if walked >= min(length_m, 10.0) else []

@@ -1,0 +1,734 @@
+"""All SQL of Blind Pilot: SQLModel tables, API schemas and the :class:`Storage` gateway.
+
+SQLite (WAL) is the embedded default; the same code runs on PostgreSQL. The schema is owned by the
+alembic migrations in ``navigator/migrations``; :meth:`Storage.migrate` brings any database to head.
+Times are unix seconds (``*_ts``), lengths metres, power dBm.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Field, SQLModel
+
+from beacons.model import BeaconId, BeaconKind, BeaconPlacement
+from routing.model import EdgeRecord, MapExtract, NodeRecord, PlaceRecord
+
+log = logging.getLogger(__name__)
+
+ROLES = ("pedestrian", "mapper", "tester", "admin")
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class StorageError(ValueError):
+    """A storage request that cannot be served as asked (bad URL, map already present, ...)."""
+
+
+# --------------------------------------------------------------------------- tables and schemas
+
+
+class NodeBase(SQLModel):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    level: float | None = None
+
+
+class Node(NodeBase, table=True):
+    __tablename__ = "nodes"
+    id: int = Field(primary_key=True, sa_type=sa.BigInteger)
+    revision: int = Field(default=1)
+
+
+class EdgeAttributes(SQLModel):
+    """Accessibility attributes of a walkable segment; ``None`` means "not mapped"."""
+
+    highway: str = Field(default="footway", max_length=40)
+    name: str | None = Field(default=None, max_length=200)
+    footway: str | None = Field(default=None, max_length=40)
+    sidewalk: str | None = Field(default=None, max_length=20)
+    crossing: str | None = Field(default=None, max_length=40)
+    crossing_island: bool | None = None
+    traffic_signals_sound: bool | None = None
+    traffic_signals_vibration: bool | None = None
+    tactile_paving: bool | None = None
+    kerb: str | None = Field(default=None, max_length=20)
+    kerb_height_m: float | None = Field(default=None, ge=0, le=1)
+    step_count: int | None = Field(default=None, ge=0, le=1000)
+    handrail: bool | None = None
+    incline: str | None = Field(default=None, max_length=20)
+    surface: str | None = Field(default=None, max_length=40)
+    smoothness: str | None = Field(default=None, max_length=40)
+    width_m: float | None = Field(default=None, gt=0, le=100)
+    lit: bool | None = None
+    level: str | None = Field(default=None, max_length=20)
+
+
+class EdgeBase(EdgeAttributes):
+    u: int = Field(foreign_key="nodes.id", index=True, sa_type=sa.BigInteger)
+    v: int = Field(foreign_key="nodes.id", index=True, sa_type=sa.BigInteger)
+    length_m: float = Field(gt=0, le=100_000)
+
+
+class Edge(EdgeBase, table=True):
+    __tablename__ = "edges"
+    id: int = Field(primary_key=True, sa_type=sa.BigInteger)
+    osm_way_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    revision: int = Field(default=1)
+
+
+class BeaconBase(SQLModel):
+    kind: str = Field(max_length=20)  # ibeacon | altbeacon | eddystone
+    ident: str = Field(max_length=80, unique=True)  # canonical BeaconId.ident
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    level: float | None = None
+    measured_power: float = Field(default=-59.0, ge=-127, le=20)
+
+
+class Beacon(BeaconBase, table=True):
+    __tablename__ = "beacons"
+    id: int | None = Field(default=None, primary_key=True)
+    last_seen_ts: float | None = None
+    battery_mv: int | None = None
+    temperature_c: float | None = None
+    revision: int = Field(default=1)
+
+
+class LandmarkBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = Field(default="other", max_length=40)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    level: float | None = None
+
+
+class Landmark(LandmarkBase, table=True):
+    __tablename__ = "landmarks"
+    id: int = Field(primary_key=True, sa_type=sa.BigInteger)
+    osm_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    revision: int = Field(default=1)
+
+
+class Closure(SQLModel, table=True):
+    """A temporary closure of one edge (building site, flooded underpass) with a validity window."""
+
+    __tablename__ = "closures"
+    id: int | None = Field(default=None, primary_key=True)
+    edge_id: int = Field(foreign_key="edges.id", index=True, sa_type=sa.BigInteger)
+    reason: str = Field(default="", max_length=500)
+    starts_ts: float
+    ends_ts: float | None = None
+    created_by: str | None = Field(default=None, max_length=80)
+
+
+class MapRevision(SQLModel, table=True):
+    """Audit log of every map change: who, when, what it was before and after (JSON text)."""
+
+    __tablename__ = "map_revisions"
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=20)
+    entity_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    action: str = Field(max_length=20)
+    actor: str | None = Field(default=None, max_length=80)
+    at_ts: float
+    before: str | None = None
+    after: str | None = None
+    reverts_id: int | None = None
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=12)
+    role: str = Field(max_length=20)
+    created_ts: float
+    revoked: bool = False
+
+
+class Meta(SQLModel, table=True):
+    """Small key/value facts about this database (e.g. which default city was loaded)."""
+
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True, max_length=60)
+    value: str
+
+
+# --------------------------------------------------------------------------- conversions
+
+EDGE_ATTRIBUTE_FIELDS: tuple[str, ...] = tuple(EdgeAttributes.model_fields)
+_EDGE_COLUMNS = ("id", "u", "v", "length_m", "osm_way_id", *EDGE_ATTRIBUTE_FIELDS)
+
+
+def placement_of(row: Beacon) -> BeaconPlacement:
+    """The domain view of a stored beacon."""
+    return BeaconPlacement(
+        beacon=BeaconId(BeaconKind(row.kind), row.ident),
+        lat=row.lat,
+        lon=row.lon,
+        level=row.level,
+        measured_power_dbm=row.measured_power,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MapSnapshot:
+    """Everything the live service needs from storage to build its in-memory map."""
+
+    nodes: list[NodeRecord]
+    edges: list[EdgeRecord]
+    places: list[PlaceRecord]
+    beacons: list[BeaconPlacement]
+    closures: list[ClosureWindow]
+
+
+@dataclass(frozen=True, slots=True)
+class ClosureWindow:
+    """An edge closed from ``starts_ts`` until ``ends_ts`` (None: until reopened)."""
+
+    edge_id: int
+    starts_ts: float
+    ends_ts: float | None
+
+    def active(self, now_ts: float) -> bool:
+        return self.starts_ts <= now_ts and (self.ends_ts is None or now_ts < self.ends_ts)
+
+
+# --------------------------------------------------------------------------- URLs and engine
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``sqlite:///file``, ``postgresql://...`` (psycopg 3); reject every other scheme."""
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme in ("sqlite", "sqlite+pysqlite"):
+        return url
+    if scheme in ("postgres", "postgresql", "postgresql+psycopg"):
+        return "postgresql+psycopg:" + url.split(":", 1)[1]
+    raise StorageError(
+        f"unsupported database URL scheme {scheme or url!r}: use sqlite:///FILE or postgresql://..."
+    )
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a normalised URL; SQLite gets WAL, foreign keys and a busy timeout."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def hash_key(key: str) -> str:
+    """API keys are stored as sha256 only (keys are 32 random bytes, so no salt is needed)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- the gateway
+
+
+class Storage:
+    """Synchronous gateway over one engine; the aiohttp layer calls it through a thread.
+
+    Writes are serialised by a process-wide lock so SQLite never sees two writers from one
+    process; PostgreSQL additionally relies on row-level conditions (``revision``) for races
+    between processes.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        self.engine = make_engine(self.url)
+        self._write_lock = threading.Lock()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction: committed whole or rolled back whole."""
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
+
+    # ---- schema
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest alembic revision (creates it on an empty database)."""
+        from alembic import command
+
+        command.upgrade(alembic_config(self.url), "head")
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+            return True
+        except sa.exc.SQLAlchemyError:
+            log.exception("database ping failed")
+            return False
+
+    # ---- map
+
+    def count(self, table: type[SQLModel]) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+    def replace_map(self, extract: MapExtract, *, actor: str | None, source: str) -> None:
+        """Replace nodes, edges and landmarks with an import, in one transaction.
+
+        Closures are dropped with the edges they named; beacons stay (they hang on real poles)
+        and the audit log records the import.
+        """
+        with self.write() as conn:
+            for table in (Closure, Edge, Landmark, Node):
+                conn.execute(sa.delete(table))
+            _insert_many(conn, Node, ({**_asdict(n), "revision": 1} for n in extract.nodes))
+            _insert_many(conn, Edge, ({**_asdict(e), "revision": 1} for e in extract.edges))
+            _insert_many(
+                conn,
+                Landmark,
+                (
+                    {"id": p.id, "name": p.name, "kind": p.kind, "lat": p.lat, "lon": p.lon,
+                     "level": p.level, "osm_id": p.osm_id, "revision": 1}
+                    for p in extract.places
+                ),
+            )
+            summary = {"source": source, "nodes": len(extract.nodes),
+                       "edges": len(extract.edges), "landmarks": len(extract.places)}
+            conn.execute(
+                sa.insert(MapRevision).values(
+                    entity="map", action="import", actor=actor, at_ts=time.time(),
+                    after=json.dumps(summary),
+                )
+            )
+        log.info("map imported", extra={"event": "map_import", **summary})
+
+    def load_map(self) -> MapSnapshot:
+        """Read the whole map with column queries (several times faster than ORM objects)."""
+        with self.engine.connect() as conn:
+            nodes = [NodeRecord(*row) for row in conn.execute(
+                sa.select(Node.id, Node.lat, Node.lon, Node.level))]  # type: ignore[call-overload]
+            cols = [getattr(Edge, c) for c in _EDGE_COLUMNS]
+            edges = [EdgeRecord(**dict(zip(_EDGE_COLUMNS, row, strict=True)))
+                     for row in conn.execute(sa.select(*cols))]
+            places = [
+                PlaceRecord(id=r.id, name=r.name, kind=r.kind, lat=r.lat, lon=r.lon,
+                            level=r.level, osm_id=r.osm_id)
+                for r in conn.execute(sa.select(Landmark))
+            ]
+        return MapSnapshot(nodes=nodes, edges=edges, places=places, beacons=self.load_beacons(),
+                           closures=self.load_closures())
+
+    def load_beacons(self) -> list[BeaconPlacement]:
+        with self.engine.connect() as conn:
+            return [placement_of(Beacon(**r._mapping)) for r in conn.execute(sa.select(Beacon))]
+
+    def load_closures(self) -> list[ClosureWindow]:
+        with self.engine.connect() as conn:
+            return [ClosureWindow(*r) for r in conn.execute(
+                sa.select(Closure.edge_id, Closure.starts_ts, Closure.ends_ts))]
+
+    def replace_beacons(self, placements: Sequence[BeaconPlacement], *, actor: str | None) -> None:
+        """Store a planned layout in place of the current beacons, audited as one revision."""
+        with self.write() as conn:
+            conn.execute(sa.delete(Beacon))
+            _insert_many(
+                conn,
+                Beacon,
+                (
+                    {"kind": p.beacon.kind.value, "ident": p.beacon.ident, "lat": p.lat,
+                     "lon": p.lon, "level": p.level, "measured_power": p.measured_power_dbm,
+                     "revision": 1}
+                    for p in placements
+                ),
+            )
+            conn.execute(
+                sa.insert(MapRevision).values(
+                    entity="beacons", action="plan", actor=actor, at_ts=time.time(),
+                    after=json.dumps({"beacons": len(placements)}),
+                )
+            )
+
+    def mark_beacons_seen(self, heard: dict[str, float]) -> None:
+        """Record when beacons were last heard (live scans, surveys) for beacon health."""
+        with self.write() as conn:
+            for ident, ts in heard.items():
+                conn.execute(sa.update(Beacon).where(
+                    Beacon.ident == ident,
+                    sa.or_(Beacon.last_seen_ts.is_(None), Beacon.last_seen_ts < ts),
+                ).values(last_seen_ts=ts))
+
+    # ---- meta
+
+    def get_meta(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(Meta.value).where(Meta.key == key)).scalar_one_or_none()
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.write() as conn:
+            conn.execute(sa.delete(Meta).where(Meta.key == key))
+            conn.execute(sa.insert(Meta).values(key=key, value=value))
+
+    # ---- api keys
+
+    def create_api_key(self, role: str) -> str:
+        """Make a new key for a role and return it; only its hash is stored."""
+        if role not in ROLES:
+            raise StorageError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+        key = "bp_" + secrets.token_urlsafe(32)
+        with self.write() as conn:
+            conn.execute(
+                sa.insert(ApiKey).values(
+                    key_hash=hash_key(key), prefix=key[:10], role=role, created_ts=time.time()
+                )
+            )
+        return key
+
+    def role_of_key(self, key: str) -> tuple[str, str] | None:
+        """(role, key prefix for audit) of a valid, unrevoked key, else None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(ApiKey.role, ApiKey.prefix).where(
+                    ApiKey.key_hash == hash_key(key), ApiKey.revoked == sa.false()
+                )
+            ).first()
+        return (row[0], row[1]) if row else None
+
+
+def _asdict(record: Any) -> dict[str, Any]:
+    return {f: getattr(record, f) for f in record.__slots__}
+
+
+def _insert_many(conn: Connection, table: type[SQLModel], rows: Iterable[dict[str, Any]],
+                 chunk: int = 5000) -> None:
+    """Bulk insert in chunks (executemany through SQLAlchemy core, no ORM objects)."""
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= chunk:
+            conn.execute(sa.insert(table), batch)
+            batch = []
+    if batch:
+        conn.execute(sa.insert(table), batch)
+
+
+def alembic_config(url: str) -> Any:
+    """An alembic Config pointing at the packaged migrations and the given database."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+    cfg.attributes["configure_logger"] = False
+    return cfg
+
+
+# --------------------------------------------------------------------------- audited map edits
+
+
+class NotFound(StorageError):
+    code, status = "not_found", 404
+
+
+class StaleRevision(StorageError):
+    code, status = "stale_revision", 412
+
+
+class InvalidEdit(StorageError):
+    """An edit that would break the map (dangling edge, unknown node); names the field."""
+
+    code, status = "invalid_edit", 422
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class EditConflict(StorageError):
+    code, status = "conflict", 409
+
+
+ENTITY_TABLES: dict[str, type[SQLModel]] = {
+    "node": Node, "edge": Edge, "beacon": Beacon, "landmark": Landmark, "closure": Closure,
+}
+_ASSIGNED_IDS = (Node, Edge, Landmark)  # ids follow OSM; new ones are max + 1
+
+
+@dataclass
+class MapChange:
+    """What one committed edit changed, for the live map to apply without a reload."""
+
+    revision_id: int
+    entity: str
+    after: dict[str, Any] | None
+    nodes: list[NodeRecord]
+    edges: list[EdgeRecord]
+    places: list[PlaceRecord]
+    deleted_nodes: list[int]
+    deleted_edges: list[int]
+    deleted_places: list[int]
+    beacons_changed: bool = False
+    closures_changed: bool = False
+
+
+def _row(conn: Connection, table: type[SQLModel], entity_id: int, lock: bool = False
+         ) -> dict[str, Any] | None:
+    query = sa.select(table.__table__).where(table.__table__.c[_pk(table)] == entity_id)
+    if lock and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    return dict(row._mapping) if row else None
+
+
+def _pk(table: type[SQLModel]) -> str:
+    return table.__table__.primary_key.columns.keys()[0]
+
+
+def node_record(row: dict[str, Any]) -> NodeRecord:
+    return NodeRecord(row["id"], row["lat"], row["lon"], row["level"])
+
+
+def edge_record(row: dict[str, Any]) -> EdgeRecord:
+    return EdgeRecord(**{c: row[c] for c in _EDGE_COLUMNS})
+
+
+def place_record(row: dict[str, Any]) -> PlaceRecord:
+    return PlaceRecord(id=row["id"], name=row["name"], kind=row["kind"], lat=row["lat"],
+                       lon=row["lon"], level=row["level"], osm_id=row["osm_id"])
+
+
+class MapEditor:
+    """Audited create/update/delete/revert of map entities, each in one transaction.
+
+    Every method returns a :class:`MapChange`; the caller applies it to the live map after the
+    commit, so what the router sees is always what the database holds.
+    """
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    # ---- reads
+
+    def list(self, entity: str, limit: int, offset: int) -> list[dict[str, Any]]:
+        table = ENTITY_TABLES[entity].__table__
+        with self.storage.engine.connect() as conn:
+            rows = conn.execute(sa.select(table).order_by(table.c[_pk(ENTITY_TABLES[entity])])
+                                .limit(limit).offset(offset))
+            return [dict(r._mapping) for r in rows]
+
+    def get(self, entity: str, entity_id: int) -> dict[str, Any]:
+        with self.storage.engine.connect() as conn:
+            row = _row(conn, ENTITY_TABLES[entity], entity_id)
+        if row is None:
+            raise NotFound(f"{entity} {entity_id} does not exist")
+        return row
+
+    def revisions(self, limit: int, offset: int) -> list[dict[str, Any]]:
+        table = MapRevision.__table__
+        with self.storage.engine.connect() as conn:
+            rows = conn.execute(sa.select(table).order_by(table.c.id.desc())
+                                .limit(limit).offset(offset))
+            return [dict(r._mapping) for r in rows]
+
+    # ---- writes
+
+    def create(self, entity: str, values: dict[str, Any], actor: str | None) -> MapChange:
+        table = ENTITY_TABLES[entity]
+        with self.storage.write() as conn:
+            values = dict(values)
+            if table in _ASSIGNED_IDS and values.get("id") is None:
+                values["id"] = int(conn.execute(
+                    sa.select(sa.func.coalesce(sa.func.max(table.__table__.c.id), 0))
+                ).scalar_one()) + 1
+            self._check_references(conn, entity, values)
+            if entity == "edge" and values.get("length_m") is None:
+                values["length_m"] = _edge_length(conn, values["u"], values["v"])
+            try:
+                new_id = conn.execute(sa.insert(table).values(**values)).inserted_primary_key[0]
+            except sa.exc.IntegrityError as err:
+                raise EditConflict(f"{entity} conflicts with an existing one: {err.orig}") from None
+            after = _row(conn, table, new_id)
+            return self._finish(conn, entity, "create", None, after, actor)
+
+    def update(self, entity: str, entity_id: int, changes: dict[str, Any],
+               expected_revision: int | None, actor: str | None) -> MapChange:
+        table = ENTITY_TABLES[entity]
+        with self.storage.write() as conn:
+            before = self._current(conn, table, entity, entity_id, expected_revision)
+            merged = {**before, **changes}
+            self._check_references(conn, entity, merged)
+            if entity == "edge" and ({"u", "v"} & changes.keys()) and "length_m" not in changes:
+                changes = {**changes, "length_m": _edge_length(conn, merged["u"], merged["v"])}
+            self._guarded_update(conn, table, entity_id, before, changes)
+            if entity == "node" and ({"lat", "lon"} & changes.keys()):
+                _refresh_incident_lengths(conn, entity_id)
+            after = _row(conn, table, entity_id)
+            return self._finish(conn, entity, "update", before, after, actor)
+
+    def delete(self, entity: str, entity_id: int, expected_revision: int | None,
+               actor: str | None) -> MapChange:
+        table = ENTITY_TABLES[entity]
+        with self.storage.write() as conn:
+            before = self._current(conn, table, entity, entity_id, expected_revision)
+            if entity == "node":
+                n = conn.execute(sa.select(sa.func.count()).select_from(Edge).where(
+                    sa.or_(Edge.u == entity_id, Edge.v == entity_id))).scalar_one()
+                if n:
+                    raise InvalidEdit(
+                        f"node {entity_id} still has {n} edge(s); delete them first", "id")
+            if entity == "edge":
+                conn.execute(sa.delete(Closure).where(Closure.edge_id == entity_id))
+            conn.execute(sa.delete(table).where(table.__table__.c[_pk(table)] == entity_id))
+            return self._finish(conn, entity, "delete", before, None, actor)
+
+    def revert(self, revision_id: int, actor: str | None) -> MapChange:
+        """Undo one revision by applying its inverse (a revert of a revert redoes the edit)."""
+        with self.storage.write() as conn:
+            rev = _row(conn, MapRevision, revision_id)
+            if rev is None:
+                raise NotFound(f"revision {revision_id} does not exist")
+            entity = rev["entity"]
+            if entity not in ENTITY_TABLES:
+                raise InvalidEdit(f"a {rev['action']} of the whole {entity} cannot be reverted; "
+                                  "import the previous data instead", "id")
+            table = ENTITY_TABLES[entity]
+            before_rev = json.loads(rev["before"]) if rev["before"] else None
+            entity_id = rev["entity_id"]
+            current = _row(conn, table, entity_id, lock=True)
+            if before_rev is None:  # undo a create
+                if current is None:
+                    raise EditConflict(f"{entity} {entity_id} is already gone")
+                if entity == "node" and conn.execute(sa.select(sa.func.count()).select_from(
+                        Edge).where(sa.or_(Edge.u == entity_id, Edge.v == entity_id))
+                ).scalar_one():
+                    raise InvalidEdit(f"node {entity_id} has edges now; delete them first", "id")
+                if entity == "edge":
+                    conn.execute(sa.delete(Closure).where(Closure.edge_id == entity_id))
+                conn.execute(sa.delete(table).where(table.__table__.c[_pk(table)] == entity_id))
+                after = None
+            elif current is None:  # undo a delete
+                self._check_references(conn, entity, before_rev)
+                conn.execute(sa.insert(table).values(**{**before_rev, "revision": 1}))
+                after = _row(conn, table, entity_id)
+            else:  # undo an update
+                changes = {k: v for k, v in before_rev.items() if k not in ("id", "revision")}
+                self._check_references(conn, entity, {**current, **changes})
+                self._guarded_update(conn, table, entity_id, current, changes)
+                if entity == "node":
+                    _refresh_incident_lengths(conn, entity_id)
+                after = _row(conn, table, entity_id)
+            return self._finish(conn, entity, "revert", current, after, actor,
+                                reverts_id=revision_id, entity_id=entity_id)
+
+    # ---- helpers
+
+    def _current(self, conn: Connection, table: type[SQLModel], entity: str, entity_id: int,
+                 expected_revision: int | None) -> dict[str, Any]:
+        row = _row(conn, table, entity_id, lock=True)
+        if row is None:
+            raise NotFound(f"{entity} {entity_id} does not exist")
+        if expected_revision is not None and row.get("revision") != expected_revision:
+            raise StaleRevision(
+                f"{entity} {entity_id} is at revision {row.get('revision')}, not "
+                f"{expected_revision}; reload it and apply your edit again")
+        return row
+
+    @staticmethod
+    def _guarded_update(conn: Connection, table: type[SQLModel], entity_id: int,
+                        before: dict[str, Any], changes: dict[str, Any]) -> None:
+        cols = table.__table__.c
+        query = sa.update(table).where(cols[_pk(table)] == entity_id)
+        values = dict(changes)
+        if "revision" in cols:
+            query = query.where(cols.revision == before["revision"])
+            values["revision"] = before["revision"] + 1
+        if conn.execute(query.values(**values)).rowcount != 1:
+            raise StaleRevision("the object changed while this edit was applied; retry")
+
+    @staticmethod
+    def _check_references(conn: Connection, entity: str, values: dict[str, Any]) -> None:
+        refs = {"edge": (("u", Node), ("v", Node)), "closure": (("edge_id", Edge),)}
+        for field, table in refs.get(entity, ()):
+            if _row(conn, table, values[field]) is None:
+                raise InvalidEdit(
+                    f"{field} = {values[field]} names no existing {table.__tablename__[:-1]}",
+                    field)
+        if entity == "edge" and values["u"] == values["v"]:
+            raise InvalidEdit("an edge must join two different nodes", "v")
+
+    def _finish(self, conn: Connection, entity: str, action: str, before: dict[str, Any] | None,
+                after: dict[str, Any] | None, actor: str | None, reverts_id: int | None = None,
+                entity_id: int | None = None) -> MapChange:
+        row = after or before or {}
+        pk = _pk(ENTITY_TABLES[entity])
+        rev_id = conn.execute(sa.insert(MapRevision).values(
+            entity=entity, entity_id=entity_id if entity_id is not None else row.get(pk),
+            action=action, actor=actor, at_ts=time.time(),
+            before=json.dumps(before) if before is not None else None,
+            after=json.dumps(after) if after is not None else None, reverts_id=reverts_id,
+        )).inserted_primary_key[0]
+        change = MapChange(rev_id, entity, after, [], [], [], [], [], [])
+        key = row.get(pk)
+        if entity == "node":
+            if after is None:
+                change.deleted_nodes.append(key)
+            else:
+                change.nodes.append(node_record(after))
+                change.edges.extend(edge_record(dict(r._mapping)) for r in conn.execute(
+                    sa.select(Edge.__table__).where(sa.or_(Edge.u == key, Edge.v == key))))
+        elif entity == "edge":
+            if after is None:
+                change.deleted_edges.append(key)
+            else:
+                change.edges.append(edge_record(after))
+            if before is not None and after is None:
+                change.closures_changed = True
+        elif entity == "landmark":
+            (change.places.append(place_record(after)) if after is not None
+             else change.deleted_places.append(key))
+        elif entity == "beacon":
+            change.beacons_changed = True
+        elif entity == "closure":
+            change.closures_changed = True
+        return change
+
+
+def _edge_length(conn: Connection, u: int, v: int) -> float:
+    from routing.geo import haversine_m
+
+    a, b = _row(conn, Node, u), _row(conn, Node, v)
+    assert a is not None and b is not None  # checked by _check_references
+    return max(0.01, haversine_m(a["lat"], a["lon"], b["lat"], b["lon"]))
+
+
+def _refresh_incident_lengths(conn: Connection, node_id: int) -> None:
+    """A moved node changes the length of every edge that touches it."""
+    for e in conn.execute(sa.select(Edge.id, Edge.u, Edge.v).where(
+            sa.or_(Edge.u == node_id, Edge.v == node_id))).all():
+        conn.execute(sa.update(Edge).where(Edge.id == e.id).values(
+            length_m=_edge_length(conn, e.u, e.v), revision=Edge.revision + 1))

@@ -1,0 +1,111 @@
+"""Tester routes (role tester or admin): simulated walks through the real pipeline, with plots."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from navigator import api
+from navigator import app as app_mod
+from navigator.mapstate import MapState
+from navigator.routeplan import resolve_point
+from navigator.schemas import Lang, PointIn, ProfileName
+from navigator.simulation import WalkOptions, run_simulation
+from routing.paths import RoutingError
+
+routes = api.RouteTable("tester")
+TESTER = "tester"
+KEPT_PLOTS = 64
+
+
+class SimulationRequest(BaseModel):
+    """The options of ``blindpilot simulate``, as JSON."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    from_: PointIn = Field(alias="from")
+    to: PointIn
+    profile: ProfileName = "blind_cane"
+    lang: Lang = "de"
+    seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    noise_db: float = Field(default=4.0, ge=0, le=20)
+    dropout: float = Field(default=0.1, ge=0, le=0.95)
+    dead: float = Field(default=0.0, ge=0, le=1)
+    speed_mps: float = Field(default=1.2, gt=0.2, le=3)
+    wrong_turn_at_m: float | None = Field(default=None, ge=0)
+    outage_from_m: float | None = Field(default=None, ge=0)
+    outage_to_m: float | None = Field(default=None, ge=0)
+    plot: bool = True
+
+    @model_validator(mode="after")
+    def _outage(self) -> SimulationRequest:
+        a, b = self.outage_from_m, self.outage_to_m
+        if (a is None) != (b is None) or (a is not None and b is not None and b <= a):
+            raise ValueError("give both outage_from_m and outage_to_m, with to > from")
+        return self
+
+
+class SimulationMetrics(BaseModel):
+    arrived: bool
+    mean_error_m: float | None
+    p90_error_m: float | None
+    fixes: int
+    off_route_events: int
+    location_unavailable_events: int
+    instructions: list[dict[str, Any]]
+    duration_s: float
+    silenced_beacons: int
+
+
+class SimulationOut(BaseModel):
+    id: str
+    metrics: SimulationMetrics
+    plot_url: str | None
+
+
+def simulate(mapstate: MapState, req: SimulationRequest) -> tuple[dict[str, Any], bytes | None]:
+    """Run one walk and return (metrics, PNG or None); the CLI and the API share this."""
+    from navigator.plotting import plot_simulation
+
+    start = resolve_point(mapstate, req.from_, "from")
+    end = resolve_point(mapstate, req.to, "to")
+    walk = WalkOptions(seed=req.seed, noise_db=req.noise_db, dropout=req.dropout, dead=req.dead,
+                       speed_mps=req.speed_mps, wrong_turn_at_m=req.wrong_turn_at_m,
+                       outage_from_m=req.outage_from_m, outage_to_m=req.outage_to_m)
+    result = run_simulation(mapstate, start, end, req.profile, req.lang, walk)
+    png = (plot_simulation(result, mapstate.graph, f"{req.profile}, seed {req.seed}")
+           if req.plot else None)
+    return result.metrics(), png
+
+
+@routes.route("POST", "/v1/simulations", role=TESTER, body=SimulationRequest,
+              response=SimulationOut, summary="Simulate a walk through the real pipeline",
+              errors=(422,))
+async def create_simulation(request: web.Request, body: SimulationRequest) -> web.Response:
+    app = request.app
+    try:
+        metrics, png = await asyncio.to_thread(simulate, app[app_mod.MAP], body)
+    except RoutingError as err:
+        raise api.ApiError(422, err.code, str(err)) from None
+    sim_id = uuid.uuid4().hex
+    plot_url = None
+    if png is not None:
+        plots = app[app_mod.PLOTS]
+        plots[sim_id] = png
+        while len(plots) > KEPT_PLOTS:
+            plots.popitem(last=False)
+        plot_url = f"/v1/simulations/{sim_id}/plot.png"
+    return api.json_response({"id": sim_id, "metrics": metrics, "plot_url": plot_url},
+                             status=200)
+
+
+@routes.route("GET", "/v1/simulations/{id}/plot.png", role=TESTER,
+              summary="The PNG plot of a recent simulation", errors=(404,))
+async def simulation_plot(request: web.Request) -> web.Response:
+    png = request.app[app_mod.PLOTS].get(request.match_info["id"])
+    if png is None:
+        raise api.ApiError(404, "unknown_simulation", "no recent simulation with this id")
+    return web.Response(body=png, content_type="image/png")

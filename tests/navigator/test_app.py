@@ -1,0 +1,123 @@
+"""The service as an app sees it: health, OpenAPI, places, routes and their errors."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from navigator.settings import Settings
+
+HAUPTBAHNHOF = {"lat": 49.43666, "lon": 7.76797}
+STIFTSKIRCHE_AREA = {"lat": 49.4447, "lon": 7.7690}
+
+
+async def test_health_reports_db_speech_bluetooth_and_graph_counts(client: TestClient) -> None:
+    r = await client.get("/health")
+    assert r.status == 200
+    body = await r.json()
+    assert body["status"] == "ok" and body["db"] == "ok"
+    assert body["tts"] == "text-only"
+    assert body["bluetooth"] == "not_probed"
+    assert body["graph"]["nodes"] > 1000 and body["graph"]["edges"] > 1000
+    assert body["graph"]["beacons"] > 100
+
+
+async def test_first_start_on_empty_db_loads_the_default_city(make_client, sqlite_url, tmp_path
+                                                              ) -> None:
+    from tests.navigator.conftest import make_settings
+
+    client = await make_client(make_settings(sqlite_url, tmp_path))
+    body = await (await client.get("/health")).json()
+    assert body["graph"]["nodes"] > 1000 and body["graph"]["beacons"] > 100
+
+
+async def test_openapi_is_generated_from_every_declared_route(client: TestClient) -> None:
+    from navigator.app import route_tables
+
+    doc = await (await client.get("/openapi.json")).json()
+    assert doc["openapi"].startswith("3.1")
+    declared = {(ep.path, ep.method.lower()) for t in route_tables() for ep in t.endpoints}
+    documented = {(p, m) for p, ops in doc["paths"].items() for m in ops}
+    assert declared == documented
+    body = doc["paths"]["/v1/routes"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"]["$ref"].endswith("/RouteRequest")
+
+
+async def test_metrics_are_prometheus_text(client: TestClient) -> None:
+    await client.get("/health")
+    r = await client.get("/metrics")
+    assert r.status == 200
+    assert "blindpilot_http_requests_total" in await r.text()
+
+
+@pytest.mark.parametrize("query", ["hauptbahnhof", "HAUPTBAHNHOF", "Hauptbahnhof"])
+async def test_place_search_is_case_insensitive(client: TestClient, query: str) -> None:
+    places = await (await client.get("/v1/places", params={"q": query})).json()
+    assert places and all("hauptbahnhof" in p["name"].lower() for p in places)
+
+
+async def test_place_search_is_umlaut_insensitive(client: TestClient) -> None:
+    with_umlaut = await (await client.get("/v1/places", params={"q": "Straße"})).json()
+    spelled = await (await client.get("/v1/places", params={"q": "strasse"})).json()
+    assert with_umlaut == spelled
+
+
+async def test_route_between_real_points_has_geometry_and_spoken_maneuvers(client: TestClient
+                                                                          ) -> None:
+    r = await client.post("/v1/routes", json={"from": HAUPTBAHNHOF, "to": STIFTSKIRCHE_AREA,
+                                              "lang": "en"})
+    assert r.status == 200, await r.text()
+    body = await r.json()
+    assert body["profile"] == "blind_cane"
+    assert 300 < body["length_m"] < 3000
+    assert body["duration_s"] > body["length_m"] / 2
+    assert body["geometry"]["type"] == "LineString" and len(body["geometry"]["coordinates"]) > 2
+    kinds = [m["kind"] for m in body["maneuvers"]]
+    assert kinds[0] == "depart" and kinds[-1] == "arrive"
+    assert all(m["text"] for m in body["maneuvers"])
+    assert all(m["audio_url"] is None for m in body["maneuvers"])  # text-only engine
+
+
+async def test_route_from_a_place_id(client: TestClient) -> None:
+    places = await (await client.get("/v1/places", params={"q": "Hauptbahnhof"})).json()
+    r = await client.post("/v1/routes", json={"from": {"place": places[0]["id"]},
+                                              "to": STIFTSKIRCHE_AREA})
+    assert r.status == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"from": {"lat": 49.40, "lon": 7.70}, "to": STIFTSKIRCHE_AREA}, 422,
+         "too_far_from_network"),
+        ({"from": {"place": 1}, "to": STIFTSKIRCHE_AREA}, 422, "unknown_place"),
+        ({"from": {"lat": 99, "lon": 7.7}, "to": STIFTSKIRCHE_AREA}, 422, "invalid_input"),
+        ({"from": HAUPTBAHNHOF, "to": STIFTSKIRCHE_AREA, "profile": "rocket"}, 422,
+         "invalid_input"),
+        ({"from": HAUPTBAHNHOF, "to": STIFTSKIRCHE_AREA, "lang": "fr"}, 422, "invalid_input"),
+        ({"from": HAUPTBAHNHOF}, 422, "invalid_input"),
+        ([1, 2], 422, "invalid_input"),
+    ],
+)
+async def test_bad_route_requests_get_a_clear_4xx(client: TestClient, body: object, status: int,
+                                                  code: str) -> None:
+    r = await client.post("/v1/routes", json=body)
+    assert r.status == status
+    err = (await r.json())["error"]
+    assert err["code"] == code and err["message"]
+
+
+async def test_malformed_json_is_400_not_500(client: TestClient) -> None:
+    r = await client.post("/v1/routes", data=b"{nope", headers={"Content-Type": "application/json"})
+    assert r.status == 400 and (await r.json())["error"]["code"] == "invalid_json"
+
+
+async def test_unknown_path_is_json_404(client: TestClient) -> None:
+    r = await client.get("/v1/nothing-here")
+    assert r.status == 404 and (await r.json())["error"]["code"] == "not_found"
+
+
+async def test_anonymous_callers_are_rate_limited(make_client, settings: Settings) -> None:
+    client = await make_client(settings.with_(public_rate_per_s=1.0, public_burst=3))
+    statuses = [(await client.get("/v1/places", params={"q": "a"})).status for _ in range(6)]
+    assert statuses[:3] == [200, 200, 200] and 429 in statuses[3:]

@@ -1,0 +1,141 @@
+"""The `blindpilot` command line: exit codes, one-line errors, real work on real data."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import struct
+from pathlib import Path
+
+import pytest
+
+from navigator.cli import main
+from tests.conftest import NEUKOELLN, REPO, SHARED_DATA
+
+STATION, MARKET = "49.43666,7.76797", "49.4432,7.7717"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(err: str) -> bool:
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    return len(lines) == 1 and "Traceback" not in err
+
+
+@pytest.fixture
+def city(city_db_template: Path, tmp_path: Path) -> str:
+    dst = tmp_path / "city.db"
+    shutil.copy(city_db_template, dst)
+    return f"sqlite:///{dst}"
+
+
+def test_keys_create_prints_the_key_alone_on_the_last_line(capsys, sqlite_url: str) -> None:
+    code, out, _ = run(capsys, "keys", "create", "--role", "mapper", "--db", sqlite_url)
+    assert code == 0
+    key = out.strip().splitlines()[-1]
+    assert key.startswith("bp_") and " " not in key
+
+
+@pytest.mark.parametrize("url", ["mysql://localhost/x", "nonsense"])
+def test_unknown_db_scheme_exits_2_with_one_line(capsys, url: str) -> None:
+    code, _, err = run(capsys, "keys", "create", "--role", "admin", "--db", url)
+    assert code == 2 and one_line_error(err) and "database URL" in err
+
+
+def test_unreadable_osm_exits_2(capsys, sqlite_url: str, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "import-osm", str(tmp_path / "missing.osm"), "--db", sqlite_url)
+    assert code == 2 and one_line_error(err)
+    bad = tmp_path / "bad.osm"
+    bad.write_text("<osm><node id='1' lat='x'")
+    code, _, err = run(capsys, "import-osm", str(bad), "--db", sqlite_url)
+    assert code == 2 and one_line_error(err)
+
+
+def test_import_is_explicit_about_replacing(capsys, sqlite_url: str) -> None:
+    code, out, _ = run(capsys, "import-osm", str(NEUKOELLN), "--db", sqlite_url)
+    assert code == 0 and "nodes" in out
+    code, _, err = run(capsys, "import-osm", str(NEUKOELLN), "--db", sqlite_url)
+    assert code == 2 and "--replace" in err
+    code, _, _ = run(capsys, "import-osm", str(NEUKOELLN), "--db", sqlite_url, "--replace")
+    assert code == 0
+
+
+def test_route_json_is_the_api_body(capsys, city: str) -> None:
+    code, out, _ = run(capsys, "route", "--from", STATION, "--to", MARKET, "--lang", "en",
+                       "--json", "--db", city)
+    assert code == 0
+    body = json.loads(out)
+    assert body["maneuvers"][0]["kind"] == "depart" and body["geometry"]["type"] == "LineString"
+
+
+@pytest.mark.parametrize(("frm", "word"), [("49.40,7.70", "too_far_from_network"),
+                                           ("north-ish", "LAT,LON"), ("91,7", "range")])
+def test_route_bad_input_exits_2(capsys, city: str, frm: str, word: str) -> None:
+    code, _, err = run(capsys, "route", "--from", frm, "--to", MARKET, "--db", city)
+    assert code == 2 and one_line_error(err) and word in err
+
+
+def test_decode_a_real_vector_and_reject_a_bad_one(capsys) -> None:
+    vectors = json.loads((SHARED_DATA / "ble_vectors.json").read_text())
+    good = next(v for v in vectors if v["format"] == "adv_data" and v["kind"] == "ibeacon"
+                and v["expected"].get("valid", True) is not False)
+    code, out, _ = run(capsys, "decode", good["hex"], "--json")
+    assert code == 0 and json.loads(out)
+    code, _, err = run(capsys, "decode", "02011aff")
+    assert code == 2 and one_line_error(err)
+
+
+def test_plan_beacons_proposes_and_applies(capsys, city: str) -> None:
+    code, out, _ = run(capsys, "plan-beacons", "--spacing-m", "12", "--json", "--db", city)
+    assert code == 0 and len(json.loads(out)) > 100
+    code, _, _ = run(capsys, "plan-beacons", "--spacing-m", "12", "--apply", "--db", city)
+    assert code == 0
+
+
+def test_simulate_prints_metrics_and_writes_a_png(capsys, city: str, tmp_path: Path) -> None:
+    plot = tmp_path / "walk.png"
+    code, out, _ = run(capsys, "simulate", "--from", STATION, "--to", MARKET, "--seed", "2",
+                       "--json", "--plot", str(plot), "--db", city)
+    assert code == 0
+    assert json.loads(out)["metrics"]["arrived"] is True
+    header = plot.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", header[16:24])[0] > 300
+
+
+def test_scenario_suite_replays(capsys, city: str) -> None:
+    code, out, _ = run(capsys, "simulate", "--scenarios",
+                       str(REPO / "scenarios" / "kaiserslautern.yaml"), "--db", city)
+    assert code == 0, out
+    assert "3 passed, 0 failed" in out
+
+
+def test_serve_on_a_busy_port_exits_2(capsys, sqlite_url: str) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, _, err = run(capsys, "serve", "--port", str(port), "--db", sqlite_url)
+    assert code == 2 and one_line_error(err) and "in use" in err
+
+
+def test_scan_without_bluetooth_is_a_clean_exit_2(capsys, city: str) -> None:
+    code, _, err = run(capsys, "scan", "--seconds", "0.5", "--db", city)
+    assert code == 0 or (code == 2 and one_line_error(err) and "Bluetooth" in err)
+
+
+def test_speak_writes_a_wav_or_says_why_not(capsys, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("BLINDPILOT_AUDIO_DIR", str(tmp_path / "audio"))
+    out = tmp_path / "hallo.wav"
+    code, _, err = run(capsys, "speak", "In 10 Metern links abbiegen.", "--lang", "de", "-o",
+                       str(out))
+    if code == 0:
+        assert out.read_bytes()[:4] == b"RIFF"
+    else:
+        assert code == 2 and one_line_error(err)
+    code, _, err = run(capsys, "speak", "Hello", "--lang", "fr", "-o", str(out))
+    assert code == 2 and "de, en" in err

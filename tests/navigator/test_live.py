@@ -1,0 +1,178 @@
+"""Live guidance end to end: real WebSocket, positioning and simulated beacons (Kaiserslautern)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from beacons.model import BeaconKind, Scan
+from navigator.app import MAP
+from navigator.routeplan import plan_between
+from navigator.simulation import SimulatedWalker, WalkOptions
+
+START = (49.43666, 7.76797)  # Hauptbahnhof
+END = (49.4432, 7.7717)
+
+
+def scan_json(scan: Scan) -> dict:
+    readings = []
+    for r in scan.readings:
+        assert r.beacon.kind is BeaconKind.IBEACON
+        uuid, major, minor = r.beacon.ident.split(":")
+        readings.append({"beacon": {"uuid": uuid, "major": int(major), "minor": int(minor)},
+                         "rssi": r.rssi_dbm, "tx_power": r.tx_power_dbm})
+    return {"type": "scan", "t": scan.t_s, "readings": readings}
+
+
+async def open_session(client: TestClient, lang: str = "en") -> tuple[str, object]:
+    r = await client.post("/v1/sessions", json={
+        "from": {"lat": START[0], "lon": START[1]}, "to": {"lat": END[0], "lon": END[1]},
+        "lang": lang})
+    assert r.status == 201, await r.text()
+    body = await r.json()
+    ws = await client.ws_connect(body["ws_url"])
+    hello = await ws.receive_json()
+    assert hello["type"] == "session" and hello["session_id"] == body["session_id"]
+    return body["session_id"], ws
+
+
+async def send_and_collect(ws, message: dict) -> list[dict]:
+    """Send one scan; collect what it caused, up to and including its fix status."""
+    await ws.send_json(message)
+    out = []
+    while True:
+        msg = await ws.receive_json(timeout=10)
+        out.append(msg)
+        if msg["type"] == "fix":
+            return out
+
+
+async def walk_over_websocket(client: TestClient, walk: WalkOptions) -> SimulatedWalker:
+    mapstate = client.app[MAP]
+    route = plan_between(mapstate, START, END, "blind_cane")
+    walker = SimulatedWalker(mapstate, route, walk)
+    _, ws = await open_session(client)
+    t = 0.0
+    while t <= walker.limit_s and not walker.done:
+        walker.observe(t, await send_and_collect(ws, scan_json(walker.scan(t))))
+        t += 1.0
+    await ws.close()
+    return walker
+
+
+@pytest.mark.slow
+async def test_walk_arrives_and_announces_decision_points_6m_ahead(client: TestClient) -> None:
+    walker = await walk_over_websocket(client, WalkOptions(seed=3))
+    r = walker.result
+    assert r.arrived
+    assert r.off_route_events == 0
+    decisions = ("turn", "cross", "steps")
+    ahead = [i for i in r.instructions if i["phase"] == "ahead" and i["kind"] in decisions]
+    assert len(ahead) >= 3
+    in_window = [i for i in ahead if 5.0 <= i["distance_m"] <= 7.0]
+    assert all(i["distance_m"] <= 7.0 for i in ahead)
+    assert len(in_window) >= 0.75 * len(ahead), ahead
+    spoken_at = [(i["kind"], i["text"]) for i in ahead]
+    assert len(spoken_at) == len(set(spoken_at)), "a decision point was announced twice"
+    assert max(r.errors_m) < 10.0
+
+
+@pytest.mark.slow
+async def test_wrong_turn_triggers_off_route_then_reroute(client: TestClient) -> None:
+    walker = await walk_over_websocket(client, WalkOptions(seed=5, wrong_turn_at_m=60.0,
+                                                           wrong_turn_length_m=40.0))
+    types = [e["type"] for e in walker.result.events]
+    assert "off_route" in types
+    i = types.index("off_route")
+    assert types[i + 1] == "rerouted", "the new first instruction follows at once"
+    rerouted = walker.result.events[i + 1]
+    assert rerouted["instruction"]["text"] and rerouted["geometry"]["coordinates"]
+    assert walker.result.arrived
+
+
+@pytest.mark.slow
+async def test_dead_stretch_says_location_unavailable_and_gives_no_directions(client: TestClient
+                                                                             ) -> None:
+    walker = await walk_over_websocket(client, WalkOptions(seed=7, outage_from_m=80.0,
+                                                           outage_to_m=180.0))
+    events = walker.result.events
+    types = [e["type"] for e in events]
+    assert types.count("location_unavailable") == 1
+    start = types.index("location_unavailable")
+    lost_t = events[start]["t"]
+    back_t = next(e["t"] for e in events[start:] if e["type"] == "fix" and e["available"])
+    assert back_t - lost_t >= 10, "the outage must be a real stretch"
+    during = [e for e in events if e["type"] == "instruction" and lost_t <= e["t"] < back_t]
+    assert during == [], "no directional instruction while the position is unknown"
+    after = [e for e in events if e["type"] == "instruction" and e["t"] >= back_t]
+    assert after and after[0]["phase"] == "regained"
+
+
+async def test_unknown_session_is_404(client: TestClient) -> None:
+    r = await client.get("/v1/sessions/nope/ws")
+    assert r.status == 404 and (await r.json())["error"]["code"] == "unknown_session"
+
+
+async def test_bad_messages_get_error_events_and_the_socket_stays_open(client: TestClient
+                                                                      ) -> None:
+    _, ws = await open_session(client)
+    for bad in ("{not json", json.dumps({"type": "dance"}), json.dumps([1]),
+                json.dumps({"type": "scan", "t": -1, "readings": []}),
+                json.dumps({"type": "scan", "t": 1, "readings": [{"beacon": {"uuid": "x"},
+                                                                   "rssi": -60}]})):
+        await ws.send_str(bad)
+        msg = await ws.receive_json(timeout=5)
+        assert msg["type"] == "error" and msg["message"], bad
+    await ws.send_bytes(b"\x00")
+    assert (await ws.receive_json(timeout=5))["type"] == "error"
+    await ws.send_json({"type": "repeat"})
+    assert (await ws.receive_json(timeout=5))["type"] in ("instruction", "error")
+    assert not ws.closed
+
+
+async def test_more_than_20_messages_per_second_are_throttled(make_client, settings) -> None:
+    client = await make_client(settings.with_(ws_messages_per_s=20.0))
+    _, ws = await open_session(client)
+    _, other = await open_session(client)
+    for _ in range(40):
+        await ws.send_json({"type": "where_am_i"})
+    replies = [await ws.receive_json(timeout=5) for _ in range(40)]
+    assert any(r["type"] == "error" and r["code"] == "rate_limited" for r in replies)
+    await other.send_json({"type": "where_am_i"})
+    assert (await other.receive_json(timeout=5))["type"] == "instruction"
+
+
+async def test_reconnect_resumes_the_same_session(client: TestClient) -> None:
+    mapstate = client.app[MAP]
+    route = plan_between(mapstate, START, END, "blind_cane")
+    walker = SimulatedWalker(mapstate, route, WalkOptions(seed=1))
+    session_id, ws = await open_session(client)
+    for t in range(5):
+        await send_and_collect(ws, scan_json(walker.scan(float(t))))
+    await ws.close()
+    ws2 = await client.ws_connect(f"/v1/sessions/{session_id}/ws")
+    hello = await ws2.receive_json()
+    assert hello["resumed"] is True and hello["last_instruction"]["text"]
+    await ws2.send_json({"type": "repeat"})
+    assert (await ws2.receive_json())["text"] == hello["last_instruction"]["text"]
+
+
+async def test_where_am_i_and_around_me_and_preview(client: TestClient) -> None:
+    mapstate = client.app[MAP]
+    route = plan_between(mapstate, START, END, "blind_cane")
+    walker = SimulatedWalker(mapstate, route, WalkOptions(seed=2))
+    session_id, ws = await open_session(client, lang="de")
+    for t in range(4):
+        await send_and_collect(ws, scan_json(walker.scan(float(t))))
+    await ws.send_json({"type": "where_am_i"})
+    where = await ws.receive_json()
+    assert where["kind"] == "where_am_i" and where["lang"] == "de" and where["text"]
+    await ws.send_json({"type": "around_me"})
+    assert (await ws.receive_json())["kind"] == "around_me"
+    preview = await (await client.get(f"/v1/sessions/{session_id}/preview")).json()
+    assert preview[0]["kind"] == "depart" and preview[-1]["kind"] == "arrive"
+    await ws.send_json({"type": "stop"})
+    assert (await ws.receive_json())["type"] == "stopped"
+    assert (await client.get(f"/v1/sessions/{session_id}/preview")).status == 404

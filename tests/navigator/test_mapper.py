@@ -1,0 +1,211 @@
+"""Mappers' edits: validated, audited, revertible, race-safe, live in routing without a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from navigator.settings import Settings
+from tests.conftest import NEUKOELLN
+from tests.navigator.conftest import auth, create_keys
+
+HBF = {"lat": 49.43666, "lon": 7.76797}
+CENTRE = {"lat": 49.4447, "lon": 7.7690}
+
+
+@pytest.fixture
+async def mapper(make_client, any_db_settings: Settings) -> tuple[TestClient, dict[str, str]]:
+    client = await make_client(any_db_settings)  # starts the app: migrates, loads the city
+    keys = create_keys(any_db_settings.database_url)
+    return client, auth(keys["mapper"])
+
+
+async def test_create_node_and_edge_then_route_uses_them_without_restart(mapper) -> None:
+    client, h = mapper
+    nodes = await (await client.get("/v1/map/nodes", params={"limit": 1000}, headers=h)).json()
+    southmost = min(nodes, key=lambda n: n["lat"])
+    far = {"lat": southmost["lat"] - 0.0015, "lon": southmost["lon"]}  # ~170 m outside the map
+    r = await client.post("/v1/routes", json={"from": far, "to": CENTRE})
+    assert r.status == 422 and (await r.json())["error"]["code"] == "too_far_from_network"
+    n_new = await (await client.post("/v1/map/nodes", json=far, headers=h)).json()
+    r = await client.post("/v1/map/edges", json={"u": n_new["id"], "v": southmost["id"],
+                                                 "highway": "footway", "surface": "asphalt"},
+                          headers=h)
+    assert r.status == 201, await r.text()
+    edge = await r.json()
+    assert 150 < edge["length_m"] < 190  # computed from the node coordinates
+    r = await client.post("/v1/routes", json={"from": far, "to": CENTRE})
+    assert r.status == 200, await r.text()
+
+
+async def test_patch_needs_the_current_revision(mapper) -> None:
+    client, h = mapper
+    edge = (await (await client.get("/v1/map/edges", params={"limit": 1}, headers=h)).json())[0]
+    url = f"/v1/map/edges/{edge['id']}"
+    r = await client.patch(url, json={"tactile_paving": True}, headers=h)
+    assert r.status == 428
+    r = await client.patch(url, json={"tactile_paving": True},
+                           headers={**h, "If-Match": str(edge["revision"])})
+    assert r.status == 200 and (await r.json())["revision"] == edge["revision"] + 1
+    assert r.headers["ETag"] == f'"{edge["revision"] + 1}"'
+    r = await client.patch(url, json={"tactile_paving": False},
+                           headers={**h, "If-Match": str(edge["revision"])})
+    assert r.status == 412
+    assert (await r.json())["error"]["code"] == "stale_revision"
+
+
+async def test_concurrent_edits_exactly_one_wins_nothing_lost(mapper) -> None:
+    client, h = mapper
+    edge = (await (await client.get("/v1/map/edges", params={"limit": 1}, headers=h)).json())[0]
+    url = f"/v1/map/edges/{edge['id']}"
+    hdr = {**h, "If-Match": str(edge["revision"])}
+    r1, r2 = await asyncio.gather(client.patch(url, json={"surface": "asphalt"}, headers=hdr),
+                                  client.patch(url, json={"surface": "sett"}, headers=hdr))
+    assert sorted([r1.status, r2.status]) == [200, 412]
+    winner = "asphalt" if r1.status == 200 else "sett"
+    now = await (await client.get(url, headers=h)).json()
+    assert now["surface"] == winner and now["revision"] == edge["revision"] + 1
+    revs = await (await client.get("/v1/map/revisions", headers=h)).json()
+    assert sum(1 for r in revs if r["entity"] == "edge" and r["entity_id"] == edge["id"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"u": 1, "v": 2}, "u"),
+        ({"u": "NODE", "v": "NODE", "length_m": -3}, "length_m"),
+        ({"u": "NODE", "v": "NODE2", "kerb": "wobbly"}, "kerb"),
+        ({"u": "NODE", "v": "NODE2", "highway": "motorway"}, "highway"),
+        ({"u": "NODE", "v": "NODE2", "step_count": 0}, "step_count"),
+        ({"u": "NODE", "v": "NODE"}, "v"),
+    ],
+)
+async def test_bad_edges_are_422_naming_the_field(mapper, body: dict, field: str) -> None:
+    client, h = mapper
+    nodes = await (await client.get("/v1/map/nodes", params={"limit": 2}, headers=h)).json()
+    body = {k: nodes[0]["id"] if v == "NODE" else nodes[1]["id"] if v == "NODE2" else v
+            for k, v in body.items()}
+    before = len(await (await client.get("/v1/map/revisions", headers=h)).json())
+    r = await client.post("/v1/map/edges", json=body, headers=h)
+    assert r.status == 422, await r.text()
+    err = (await r.json())["error"]
+    assert field in err.get("field", "") or field in err["message"]
+    assert len(await (await client.get("/v1/map/revisions", headers=h)).json()) == before
+
+
+async def test_deleting_a_node_with_edges_would_dangle_and_is_refused(mapper) -> None:
+    client, h = mapper
+    edge = (await (await client.get("/v1/map/edges", params={"limit": 1}, headers=h)).json())[0]
+    r = await client.delete(f"/v1/map/nodes/{edge['u']}", headers=h)
+    assert r.status == 422 and (await r.json())["error"]["field"] == "id"
+
+
+async def test_revert_and_revert_of_revert(mapper) -> None:
+    client, h = mapper
+    edge = (await (await client.get("/v1/map/edges", params={"limit": 1}, headers=h)).json())[0]
+    url = f"/v1/map/edges/{edge['id']}"
+    old_name = edge["name"]
+    r = await client.patch(url, json={"name": "Neue Gasse"},
+                           headers={**h, "If-Match": str(edge["revision"])})
+    assert r.status == 200
+    rev = (await (await client.get("/v1/map/revisions", headers=h)).json())[0]
+    assert rev["action"] == "update" and rev["actor"]
+    undo = await (await client.post(f"/v1/map/revisions/{rev['id']}/revert", headers=h)).json()
+    assert (await (await client.get(url, headers=h)).json())["name"] == old_name
+    r = await client.post(f"/v1/map/revisions/{undo['revision_id']}/revert", headers=h)
+    assert r.status == 200
+    assert (await (await client.get(url, headers=h)).json())["name"] == "Neue Gasse"
+
+
+async def test_delete_and_revert_restores_a_landmark(mapper) -> None:
+    client, h = mapper
+    lm = await (await client.post("/v1/map/landmarks", json={
+        "name": "Bäckerei Test", "kind": "shop", **CENTRE}, headers=h)).json()
+    assert (await client.get("/v1/places", params={"q": "backerei test"})).status == 200
+    assert await (await client.get("/v1/places", params={"q": "backerei test"})).json()
+    assert (await client.delete(f"/v1/map/landmarks/{lm['id']}", headers=h)).status == 204
+    assert await (await client.get("/v1/places", params={"q": "backerei test"})).json() == []
+    rev = (await (await client.get("/v1/map/revisions", headers=h)).json())[0]
+    assert (await client.post(f"/v1/map/revisions/{rev['id']}/revert", headers=h)).status == 200
+    assert await (await client.get("/v1/places", params={"q": "Bäckerei Test"})).json()
+
+
+async def test_closures_are_honoured_at_query_time(mapper) -> None:
+    client, h = mapper
+    body = {"from": HBF, "to": CENTRE}
+    before = await (await client.post("/v1/routes", json=body)).json()
+    edges = await (await client.get("/v1/map/edges", params={"limit": 1000}, headers=h)).json()
+    mid = before["geometry"]["coordinates"][len(before["geometry"]["coordinates"]) // 2]
+    target = min(edges, key=lambda e: 0)  # placeholder replaced below
+    nodes = {n["id"]: n for n in await (await client.get(
+        "/v1/map/nodes", params={"limit": 1000}, headers=h)).json()}
+
+    def dist(e: dict) -> float:
+        a = nodes.get(e["u"])
+        return 1e9 if a is None else (a["lon"] - mid[0]) ** 2 + (a["lat"] - mid[1]) ** 2
+
+    target = min(edges, key=dist)
+    past = {"edge_id": target["id"], "starts_ts": time.time() - 7200,
+            "ends_ts": time.time() - 3600, "reason": "was a market"}
+    assert (await client.post("/v1/map/closures", json=past, headers=h)).status == 201
+    same = await (await client.post("/v1/routes", json=body)).json()
+    assert same["length_m"] == before["length_m"]
+    now = {"edge_id": target["id"], "reason": "building site"}
+    assert (await client.post("/v1/map/closures", json=now, headers=h)).status == 201
+    after = await (await client.post("/v1/routes", json=body)).json()
+    assert after["geometry"] != before["geometry"]
+
+
+async def test_beacons_crud_and_health(mapper) -> None:
+    client, h = mapper
+    body = {"uuid": "f7826da6-4fa2-4e98-8024-bc5b71e0893e", "major": 7, "minor": 9,
+            "measured_power": -61, **CENTRE}
+    r = await client.post("/v1/map/beacons", json=body, headers=h)
+    assert r.status == 201
+    assert (await client.post("/v1/map/beacons", json=body, headers=h)).status == 409
+    bad = {**body, "minor": 70000}
+    assert (await client.post("/v1/map/beacons", json=bad, headers=h)).status == 422
+    health = await (await client.get("/v1/beacons/health", headers=h)).json()
+    mine = [b for b in health if b.get("major") == 7 and b.get("minor") == 9]
+    assert mine and mine[0]["silent"] is True and mine[0]["last_seen"] is None
+
+
+async def test_validation_lists_what_to_fix(mapper) -> None:
+    client, h = mapper
+    report = await (await client.get("/v1/map/validation", headers=h)).json()
+    assert set(report) == {"disconnected_components", "edges_missing_tags",
+                           "crossings_without_signal_info", "beacons_far_from_edges",
+                           "decision_points_without_beacon"}
+    # the 2013 Kaiserslautern data has no accessibility tags at all
+    assert report["edges_missing_tags"]["count"] > 1000
+    # the shipped layout covers every decision point
+    assert report["decision_points_without_beacon"] == []
+
+
+async def test_export_geojson_has_all_layers(mapper) -> None:
+    client, h = mapper
+    r = await client.get("/v1/map/export.geojson", headers=h)
+    assert r.status == 200 and r.content_type == "application/geo+json"
+    doc = await r.json()
+    layers = {f["properties"]["layer"] for f in doc["features"]}
+    assert layers == {"node", "edge", "landmark", "beacon"}
+    assert "OpenStreetMap" in doc["attribution"]
+
+
+async def test_osm_upload_replaces_the_map(mapper) -> None:
+    client, h = mapper
+    data = NEUKOELLN.read_bytes()
+    r = await client.post("/v1/map/import", data=data, headers=h)
+    assert r.status == 409  # a map exists; replacing must be explicit
+    r = await client.post("/v1/map/import", params={"replace": "true"}, data=data, headers=h)
+    assert r.status == 200, await r.text()
+    counts = await r.json()
+    health = await (await client.get("/health")).json()
+    assert health["graph"]["nodes"] == counts["nodes"]
+    r = await client.post("/v1/map/import", params={"replace": "true"}, data=b"<osm garbage",
+                          headers=h)
+    assert r.status == 422
+    assert (await (await client.get("/health")).json())["graph"]["nodes"] == counts["nodes"]

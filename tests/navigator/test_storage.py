@@ -1,0 +1,105 @@
+"""Storage: migrations, map round trip, all-or-nothing import, keys (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlmodel import SQLModel
+
+from beacons.model import BeaconId, BeaconPlacement
+from navigator import storage as storage_mod
+from navigator.storage import Edge, MapRevision, Node, Storage, StorageError
+from routing.model import EdgeRecord, MapExtract, NodeRecord, PlaceRecord
+
+BIG_OSM_ID = 11_234_567_890  # OSM ids passed 2**31 years ago
+
+
+def small_extract(offset: int = 0) -> MapExtract:
+    nodes = [NodeRecord(BIG_OSM_ID + offset + i, 49.44 + i * 1e-4, 7.77, None) for i in range(3)]
+    edges = [
+        EdgeRecord(id=1 + offset, u=nodes[0].id, v=nodes[1].id, length_m=11.1, name="Marktstraße",
+                   tactile_paving=True, crossing="traffic_signals", traffic_signals_sound=True),
+        EdgeRecord(id=2 + offset, u=nodes[1].id, v=nodes[2].id, length_m=11.1, highway="steps",
+                   step_count=12, handrail=True, incline="up"),
+    ]
+    places = [PlaceRecord(id=BIG_OSM_ID + 100 + offset, name="Bäckerei Müller", kind="shop",
+                          lat=49.4401, lon=7.7701)]
+    return MapExtract(nodes, edges, places)
+
+
+@pytest.fixture
+def store(db_url: str) -> Storage:
+    s = Storage(db_url)
+    s.migrate()
+    yield s
+    s.close()
+
+
+def test_migrations_give_exactly_the_model_schema(store: Storage) -> None:
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []
+
+
+def test_migrate_twice_is_harmless(store: Storage) -> None:
+    store.migrate()
+    assert store.count(Node) == 0
+
+
+def test_map_round_trip_keeps_every_accessibility_attribute(store: Storage) -> None:
+    extract = small_extract()
+    store.replace_map(extract, actor="test", source="unit")
+    snap = store.load_map()
+    assert sorted(snap.nodes, key=lambda n: n.id) == extract.nodes
+    assert sorted(snap.edges, key=lambda e: e.id) == extract.edges
+    assert snap.places == extract.places
+    assert store.count(MapRevision) == 1
+
+
+def test_failed_import_leaves_previous_map_intact(store: Storage, monkeypatch) -> None:
+    store.replace_map(small_extract(), actor="test", source="first")
+    real_insert = storage_mod._insert_many
+
+    def crash_on_edges(conn, table, rows, chunk=5000):
+        if table is Edge:
+            raise RuntimeError("power cut")
+        real_insert(conn, table, rows, chunk)
+
+    monkeypatch.setattr(storage_mod, "_insert_many", crash_on_edges)
+    with pytest.raises(RuntimeError):
+        store.replace_map(small_extract(offset=1000), actor="test", source="second")
+    snap = store.load_map()
+    assert {n.id for n in snap.nodes} == {n.id for n in small_extract().nodes}
+    assert len(snap.edges) == 2
+
+
+def test_api_keys_are_stored_hashed_and_resolve_to_their_role(store: Storage) -> None:
+    key = store.create_api_key("mapper")
+    role, prefix = store.role_of_key(key)
+    assert role == "mapper" and key.startswith(prefix)
+    assert store.role_of_key(key + "x") is None
+    with store.engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT key_hash FROM api_keys")).scalar_one()
+    assert key not in stored and len(stored) == 64
+
+
+def test_unknown_role_is_refused(store: Storage) -> None:
+    with pytest.raises(StorageError, match="unknown role"):
+        store.create_api_key("superuser")
+
+
+def test_beacon_plan_replaces_layout(store: Storage) -> None:
+    store.replace_map(small_extract(), actor="t", source="u")
+    layout = [BeaconPlacement(BeaconId.ibeacon("f7826da6-4fa2-4e98-8024-bc5b71e0893e", 1, i),
+                              49.44, 7.77, None, -59.0) for i in range(3)]
+    store.replace_beacons(layout, actor="t")
+    store.replace_beacons(layout[:2], actor="t")
+    assert store.load_map().beacons == layout[:2]
+
+
+@pytest.mark.parametrize("url", ["mysql://x/y", "redis://localhost", "nonsense", ""])
+def test_unknown_database_scheme_is_a_clear_error(url: str) -> None:
+    with pytest.raises(StorageError, match="unsupported database URL"):
+        Storage(url)
