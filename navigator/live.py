@@ -12,7 +12,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from aiohttp import WSMsgType, web
@@ -51,6 +51,8 @@ class SessionCreate(BaseModel):
     verbosity: Literal["brief", "normal", "detailed"] = "normal"
     clock_face: bool = False
     verb: Literal["walk", "move"] = "walk"
+    #: Keep this walk's track after the session ends (off by default: nothing is stored).
+    keep_track: bool = False
 
 
 class SessionCreated(BaseModel):
@@ -98,6 +100,9 @@ class LiveSession:
     bucket: api.TokenBucket
     heading_deg: float | None = None
     ws: web.WebSocketResponse | None = None
+    #: [t_s, lat, lon, error_m] per fix, only when the walker opted in to keep it.
+    track: list[list[float]] | None = None
+    started_ts: float = field(default_factory=time.time)
 
 
 class SessionRegistry:
@@ -110,7 +115,7 @@ class SessionRegistry:
         self.heard: dict[str, float] = {}
 
     def expire(self, now_s: float) -> list[LiveSession]:
-        """Drop sessions idle for longer than ``idle_s``; nothing of their track is kept."""
+        """Drop sessions idle for longer than ``idle_s`` (their track only if opted in)."""
         gone = [s for s in self.sessions.values() if now_s - s.last_active_s > self.idle_s]
         for s in gone:
             del self.sessions[s.id]
@@ -130,6 +135,7 @@ async def sessions_ctx(app: web.Application) -> AsyncIterator[None]:
             await asyncio.sleep(min(30.0, registry.idle_s / 2))
             for s in registry.expire(time.monotonic()):
                 log.info("session expired", extra={"event": "session_expired", "session": s.id})
+                await end_session(app, s)
                 if s.ws is not None:
                     await s.ws.close(code=4001, message=b"session expired")
             await flush_heard(app)
@@ -138,6 +144,13 @@ async def sessions_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     task.cancel()
     await flush_heard(app)
+
+
+async def end_session(app: web.Application, live: LiveSession) -> None:
+    """Forget a session; its track survives only if the walker asked for that."""
+    if live.track is not None:
+        await asyncio.to_thread(app[app_mod.STORAGE].save_track, live.id, live.started_ts,
+                                time.time(), live.track)
 
 
 async def flush_heard(app: web.Application) -> None:
@@ -169,7 +182,8 @@ async def create_session(request: web.Request, body: SessionCreate) -> web.Respo
         raise api.ApiError(422, err.code, str(err)) from None
     rate = app[app_mod.SETTINGS].ws_messages_per_s
     app[SESSIONS].sessions[session_id] = LiveSession(
-        session_id, nav, positioner, time.monotonic(), api.TokenBucket(rate, max(1, int(rate))))
+        session_id, nav, positioner, time.monotonic(), api.TokenBucket(rate, max(1, int(rate))),
+        track=[] if body.keep_track else None)
     log.info("session created", extra={"event": "session_created", "session": session_id,
                                        "profile": body.profile})
     return api.json_response(
@@ -196,6 +210,23 @@ async def preview(request: web.Request) -> web.Response:
     return api.json_response(_live(request).nav.preview())
 
 
+class TrackOut(BaseModel):
+    started_ts: float
+    ended_ts: float
+    points: list[list[float]]
+
+
+@routes.route("GET", "/v1/sessions/{id}/track", summary="A finished walk's track, if opted in",
+              response=TrackOut, errors=(404,))
+async def track(request: web.Request) -> web.Response:
+    kept = await asyncio.to_thread(request.app[app_mod.STORAGE].load_track,
+                                   request.match_info["id"])
+    if kept is None:
+        raise api.ApiError(404, "no_track", "no track kept for this session (not opted in, "
+                                            "or the session has not ended)")
+    return api.json_response(kept)
+
+
 # --------------------------------------------------------------------------- WebSocket
 
 
@@ -217,6 +248,7 @@ async def session_ws(request: web.Request) -> web.StreamResponse:
                 for out in handle_message(request.app, live, msg.data, time.monotonic()):
                     await ws.send_json(out)
                 if live.id not in request.app[SESSIONS].sessions:
+                    await end_session(request.app, live)
                     await ws.close(code=1000, message=b"session ended")
             elif msg.type == WSMsgType.BINARY:
                 await ws.send_json(_error("invalid_message", "send JSON text messages"))
@@ -238,7 +270,8 @@ def handle_message(app: web.Application, live: LiveSession, raw: str, now_s: flo
         return [_error("rate_limited", f"more than {live.bucket.rate:g} messages per second; "
                                        "this one was dropped")]
     try:
-        msg = ClientMessage.validate_python(json.loads(raw))
+        # Strict like HTTP bodies: ``"t": false`` is not a time, ``"rssi": true`` not a level.
+        msg = ClientMessage.validate_python(json.loads(raw), strict=True)
     except (ValueError, ValidationError) as err:
         text = (api.describe_validation_error(err) if isinstance(err, ValidationError)
                 else f"not JSON: {err}")
@@ -266,6 +299,8 @@ def _on_scan(app: web.Application, live: LiveSession, msg: ScanMessage) -> list[
         pos = live.positioner.update(Scan(readings, msg.t, msg.heading_deg))
     except InvalidScan as err:
         return [_error("invalid_scan", str(err))]
+    if live.track is not None and isinstance(pos, Fix):
+        live.track.append([pos.t_s, pos.lat, pos.lon, round(pos.error_m, 2)])
     now = time.time()
     known = live.positioner.map.beacon_index
     for r in readings:

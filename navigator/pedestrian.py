@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from aiohttp import web
-from pydantic import TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from navigator import api
 from navigator import app as app_mod
@@ -13,7 +13,7 @@ from navigator.routeplan import plan_route, route_body
 from navigator.schemas import PlaceOut, PlacesQuery, RouteOut, RouteRequest
 from routing.paths import RoutingError
 from routing.search import search_places
-from voice.service import AUDIO_CONTENT_TYPE, CACHE_CONTROL
+from voice.service import AUDIO_CONTENT_TYPE, CACHE_CONTROL, InvalidSpeechRequest
 from voice.speaker import SpeechUnavailable
 
 routes = api.RouteTable("pedestrian")
@@ -45,6 +45,30 @@ async def create_route(request: web.Request, body: RouteRequest) -> web.Response
                      (lambda text, lang: app_mod.audio_url(voice, text, lang)) if voice else None)
     app_mod.prewarm(app, [(m["text"], body.lang) for m in out["maneuvers"]])
     return api.json_response(_ROUTE_OUT.validate_python(out))
+
+
+class SpeechRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(max_length=10_000)
+    lang: str = Field(default="de", max_length=10)
+
+
+class SpeechOut(BaseModel):
+    key: str
+    audio_url: str
+
+
+@routes.route("POST", "/v1/speech", summary="Speak a sentence (e.g. a place name) as WAV audio",
+              body=SpeechRequest, response=SpeechOut, errors=(422, 503))
+async def speech(request: web.Request, body: SpeechRequest) -> web.Response:
+    voice = request.app[app_mod.VOICE]
+    try:
+        key = await voice.audio_key(body.text, body.lang)
+    except InvalidSpeechRequest as err:
+        raise api.ApiError(422, err.code, str(err)) from None
+    except SpeechUnavailable as err:
+        raise api.ApiError(503, "speech_unavailable", f"no speech engine here: {err}") from None
+    return api.json_response({"key": key, "audio_url": f"/v1/audio/{key}.wav"})
 
 
 @routes.route("GET", "/v1/audio/{key}.wav", summary="Spoken audio of an instruction (WAV)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,9 +19,26 @@ def default_database_url() -> str:
     return os.environ.get("BLINDPILOT_DATABASE_URL") or f"sqlite:///{DEFAULT_DB_FILE}"
 
 
+def _env_flag(name: str) -> Callable[[], bool]:
+    return lambda: os.environ.get(name, "1") != "0"
+
+
+def _env_float(name: str, default: float) -> Callable[[], float]:
+    """Read at construction time (not import time), so tests and launchers can set it."""
+
+    def read() -> float:
+        raw = os.environ.get(name)
+        try:
+            return float(raw) if raw else default
+        except ValueError:
+            raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+    return read
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything the app factory needs; tests build one directly."""
+    """Everything the app factory needs; tests build one directly, ``BLINDPILOT_*`` vars too."""
 
     database_url: str = field(default_factory=default_database_url)
     host: str = "127.0.0.1"
@@ -34,17 +52,18 @@ class Settings:
     )
     audio_cache_bytes: int = 200 * 1024 * 1024
     #: Use the speech engine (False: text-only, e.g. for fast tests).
-    speech: bool = os.environ.get("BLINDPILOT_SPEECH", "1") != "0"
+    speech: bool = field(default_factory=_env_flag("BLINDPILOT_SPEECH"))
     #: Probe Bluetooth at start (reported in /health); off in tests that need no radio.
-    bluetooth_probe: bool = os.environ.get("BLINDPILOT_BLUETOOTH_PROBE", "1") != "0"
+    bluetooth_probe: bool = field(default_factory=_env_flag("BLINDPILOT_BLUETOOTH_PROBE"))
     #: Anonymous (pedestrian) requests per second per client address, and the burst allowed.
-    public_rate_per_s: float = 20.0
-    public_burst: int = 60
-    log_json: bool = True
+    public_rate_per_s: float = field(
+        default_factory=_env_float("BLINDPILOT_PUBLIC_RATE_PER_S", 20.0))
+    public_burst: float = field(default_factory=_env_float("BLINDPILOT_PUBLIC_BURST", 60.0))
     #: Live sessions idle (no message) for this long are dropped with everything they knew.
-    session_idle_s: float = 900.0
+    session_idle_s: float = field(default_factory=_env_float("BLINDPILOT_SESSION_IDLE_S", 900.0))
     #: Messages per second one WebSocket client may send before being throttled.
-    ws_messages_per_s: float = 20.0
+    ws_messages_per_s: float = field(
+        default_factory=_env_float("BLINDPILOT_WS_MESSAGES_PER_S", 20.0))
     guidance: GuidanceSettings = field(default_factory=GuidanceSettings)
 
     def with_(self, **changes: object) -> Settings:

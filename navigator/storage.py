@@ -158,6 +158,17 @@ class ApiKey(SQLModel, table=True):
     revoked: bool = False
 
 
+class Track(SQLModel, table=True):
+    """A walker's own track, kept only when they opted in when starting the session."""
+
+    __tablename__ = "tracks"
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str = Field(max_length=32, unique=True)
+    started_ts: float
+    ended_ts: float
+    points: str  # JSON list of [t_s, lat, lon, error_m]
+
+
 class Meta(SQLModel, table=True):
     """Small key/value facts about this database (e.g. which default city was loaded)."""
 
@@ -382,6 +393,22 @@ class Storage:
                     Beacon.ident == ident,
                     sa.or_(Beacon.last_seen_ts.is_(None), Beacon.last_seen_ts < ts),
                 ).values(last_seen_ts=ts))
+
+    # ---- opted-in tracks
+
+    def save_track(self, session_id: str, started_ts: float, ended_ts: float,
+                   points: list[list[float]]) -> None:
+        with self.write() as conn:
+            conn.execute(sa.insert(Track).values(session_id=session_id, started_ts=started_ts,
+                                                 ended_ts=ended_ts, points=json.dumps(points)))
+
+    def load_track(self, session_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(Track.started_ts, Track.ended_ts, Track.points)
+                               .where(Track.session_id == session_id)).first()
+        if row is None:
+            return None
+        return {"started_ts": row[0], "ended_ts": row[1], "points": json.loads(row[2])}
 
     # ---- meta
 

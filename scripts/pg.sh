@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Start or stop a private PostgreSQL server for the test suite (port 55432, data in .pg/).
+# Start or stop a private PostgreSQL server for the test suite (a free loopback port, data in
+# .pg/).
 # Installs Debian's postgresql package when no server binaries exist. Writes the URL to .pg/url;
 # when PostgreSQL cannot be had it says so loudly and writes no URL (the PostgreSQL tests skip).
 set -u
 cd "$(dirname "$0")/.."
 DIR="$PWD/.pg"
-PORT="${BLINDPILOT_PG_PORT:-55432}"
+PORT="${BLINDPILOT_PG_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 
 find_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 
@@ -19,6 +20,11 @@ stop() {
     as_owner "$bin/pg_ctl" -D "$DIR/data" -m immediate stop >/dev/null 2>&1 || true
   fi
   rm -rf "$DIR"
+}
+
+die() {  # PostgreSQL is installed but broken: that is a failure, not a reason to skip
+  echo "PostgreSQL failed: $1" >&2
+  exit 1
 }
 
 loud() {
@@ -47,10 +53,10 @@ start() {
   mkdir -p "$DIR/data"
   [ "$(id -u)" = 0 ] && chown -R postgres "$DIR"
   as_owner "$bin/initdb" -D "$DIR/data" -U postgres --auth=trust -E UTF8 >"$DIR/initdb.log" 2>&1 \
-    || loud "initdb failed (see $DIR/initdb.log)"
+    || die "initdb failed: $(tail -n 3 "$DIR/initdb.log")"
   as_owner "$bin/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 30 \
     -o "-c listen_addresses=127.0.0.1 -c port=$PORT -k $DIR -c fsync=off" start >/dev/null \
-    || loud "the server did not start (see $DIR/server.log)"
+    || die "the server did not start: $(tail -n 3 "$DIR/server.log")"
   echo "postgresql://postgres@127.0.0.1:$PORT/postgres" >"$DIR/url"
   echo "private PostgreSQL running on 127.0.0.1:$PORT" >&2
 }

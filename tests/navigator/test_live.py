@@ -176,3 +176,28 @@ async def test_where_am_i_and_around_me_and_preview(client: TestClient) -> None:
     await ws.send_json({"type": "stop"})
     assert (await ws.receive_json())["type"] == "stopped"
     assert (await client.get(f"/v1/sessions/{session_id}/preview")).status == 404
+
+
+@pytest.mark.parametrize("keep", [False, True])
+async def test_track_is_kept_after_the_session_only_when_opted_in(client: TestClient,
+                                                                  keep: bool) -> None:
+    mapstate = client.app[MAP]
+    route = plan_between(mapstate, START, END, "blind_cane")
+    walker = SimulatedWalker(mapstate, route, WalkOptions(seed=1))
+    r = await client.post("/v1/sessions", json={
+        "from": {"lat": START[0], "lon": START[1]}, "to": {"lat": END[0], "lon": END[1]},
+        "keep_track": keep})
+    session_id = (await r.json())["session_id"]
+    ws = await client.ws_connect(f"/v1/sessions/{session_id}/ws")
+    await ws.receive_json()
+    for t in range(6):
+        await send_and_collect(ws, scan_json(walker.scan(float(t))))
+    assert (await client.get(f"/v1/sessions/{session_id}/track")).status == 404  # still live
+    await ws.send_json({"type": "stop"})
+    assert (await ws.receive_json())["type"] == "stopped"
+    await ws.receive()  # the server closes the socket once the session is ended
+    r = await client.get(f"/v1/sessions/{session_id}/track")
+    if keep:
+        assert r.status == 200 and len((await r.json())["points"]) == 6
+    else:
+        assert r.status == 404
