@@ -19,7 +19,12 @@ from bleak.backends.device import BLEDevice
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
 from bleak.exc import BleakDBusError, BleakError
 
-from beacons.frames import InvalidFrame, parse_manufacturer_data, parse_service_data
+from beacons.frames import (
+    EddystoneTlmFrame,
+    InvalidFrame,
+    parse_manufacturer_data,
+    parse_service_data,
+)
 from beacons.model import BeaconId, Reading, Scan
 
 AVAILABLE = "available"
@@ -49,8 +54,8 @@ def _reason(err: BaseException) -> str:
     return f"no usable Bluetooth adapter ({err})"
 
 
-def readings_from_advertisement(adv: AdvertisementData, t_s: float) -> list[Reading]:
-    """Every beacon reading in one bleak advertisement; malformed or non-beacon data is skipped."""
+def frames_from_advertisement(adv: AdvertisementData) -> list[Any]:
+    """Every beacon frame in one bleak advertisement; malformed or non-beacon data is skipped."""
     frames = []
     for company_id, data in adv.manufacturer_data.items():
         try:
@@ -64,9 +69,14 @@ def readings_from_advertisement(adv: AdvertisementData, t_s: float) -> list[Read
             frames.append(parse_service_data(int(uuid[4:8], 16), data))
         except (InvalidFrame, ValueError):
             continue
+    return frames
+
+
+def readings_from_advertisement(adv: AdvertisementData, t_s: float) -> list[Reading]:
+    """Every beacon reading in one bleak advertisement (frames that name a beacon)."""
     return [
         Reading(f.beacon_id, float(adv.rssi), f.tx_power_1m_dbm, t_s)
-        for f in frames
+        for f in frames_from_advertisement(adv)
         if f.beacon_id is not None
     ]
 
@@ -137,21 +147,27 @@ async def scan_once(
     """Listen for ``seconds`` and list each beacon heard, loudest first (``blindpilot scan``).
 
     Rows are JSON-ready: ``beacon_id`` (the ident text), ``beacon`` (API form), ``kind``,
-    ``rssi`` (strongest, dBm), ``tx_power_1m_dbm``, ``address``, ``count``. The caller marks
-    which beacons its map knows. Raises :class:`NoBluetooth`.
+    ``rssi`` (strongest, dBm), ``tx_power_1m_dbm``, ``address``, ``count``, and the
+    ``battery_mv`` / ``temperature_c`` of an Eddystone-TLM frame from the same device. The caller
+    marks which beacons its map knows. Raises :class:`NoBluetooth`.
     """
     heard: dict[BeaconId, dict[str, Any]] = {}
+    telemetry: dict[str, EddystoneTlmFrame] = {}  # Eddystone-TLM names no beacon: by address
 
     def on_adv(device: BLEDevice, adv: AdvertisementData) -> None:
-        for r in readings_from_advertisement(adv, 0.0):
+        for f in frames_from_advertisement(adv):
+            if isinstance(f, EddystoneTlmFrame):
+                telemetry[device.address] = f
+            if f.beacon_id is None:
+                continue
             row = heard.setdefault(
-                r.beacon,
+                f.beacon_id,
                 {
-                    "beacon_id": r.beacon.ident,
-                    "beacon": r.beacon.to_json(),
-                    "kind": r.beacon.kind.value,
+                    "beacon_id": f.beacon_id.ident,
+                    "beacon": f.beacon_id.to_json(),
+                    "kind": f.beacon_id.kind.value,
                     "rssi": adv.rssi,
-                    "tx_power_1m_dbm": r.tx_power_dbm,
+                    "tx_power_1m_dbm": f.tx_power_1m_dbm,
                     "address": device.address,
                     "count": 0,
                 },
@@ -168,4 +184,8 @@ async def scan_once(
         await asyncio.sleep(seconds)
     finally:
         await scanner.stop()
+    for row in heard.values():
+        tlm = telemetry.get(row["address"])
+        row["battery_mv"] = tlm.battery_mv if tlm else None
+        row["temperature_c"] = tlm.temperature_c if tlm else None
     return sorted(heard.values(), key=lambda row: -row["rssi"])

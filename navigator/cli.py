@@ -184,12 +184,17 @@ def cmd_scan(args: argparse.Namespace) -> int:
         raise CliError(f"no Bluetooth: {err}") from None
     rows = [{**h, "known": h["beacon_id"] in known} for h in heard]
     now = time.time()
-    storage.mark_beacons_seen({r["beacon_id"]: now for r in rows if r["known"]})
+    storage.mark_beacons_seen(
+        {r["beacon_id"]: now for r in rows if r["known"]},
+        {r["beacon_id"]: (r["battery_mv"], r["temperature_c"]) for r in rows
+         if r["known"] and r["battery_mv"] is not None})
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
         for r in rows:
-            print(f"{r['beacon_id']}  {r['rssi']} dBm  {'known' if r['known'] else 'unknown'}")
+            battery = f"  battery {r['battery_mv']} mV" if r["battery_mv"] is not None else ""
+            print(f"{r['beacon_id']}  {r['rssi']} dBm  "
+                  f"{'known' if r['known'] else 'unknown'}{battery}")
         print(f"{len(rows)} beacons heard in {args.seconds:g} s "
               f"({sum(r['known'] for r in rows)} known to the map)")
     return 0

@@ -385,14 +385,21 @@ class Storage:
                 )
             )
 
-    def mark_beacons_seen(self, heard: dict[str, float]) -> None:
-        """Record when beacons were last heard (live scans, surveys) for beacon health."""
+    def mark_beacons_seen(
+        self, heard: dict[str, float],
+        telemetry: dict[str, tuple[int | None, float | None]] | None = None,
+    ) -> None:
+        """Record when beacons were last heard (live scans, surveys) and, from Eddystone-TLM
+        frames in surveys, their battery (mV) and temperature (°C), for beacon health."""
         with self.write() as conn:
             for ident, ts in heard.items():
                 conn.execute(sa.update(Beacon).where(
                     Beacon.ident == ident,
                     sa.or_(Beacon.last_seen_ts.is_(None), Beacon.last_seen_ts < ts),
                 ).values(last_seen_ts=ts))
+            for ident, (battery_mv, temperature_c) in (telemetry or {}).items():
+                conn.execute(sa.update(Beacon).where(Beacon.ident == ident).values(
+                    battery_mv=battery_mv, temperature_c=temperature_c))
 
     # ---- opted-in tracks
 

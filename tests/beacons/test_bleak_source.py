@@ -97,6 +97,28 @@ async def test_scan_once_with_backend() -> None:
     json.dumps(heard)
 
 
+class TelemetryScanner(ReplayScanner):
+    """One device sending its Eddystone-UID and, separately, its TLM frame (vector 3)."""
+
+    async def start(self) -> None:
+        uid = bytes.fromhex(VECTORS[15]["hex"])
+        frames = [
+            uid[uid.index(b"\xaa\xfe\x00") + 2 : 7 + 2 + 20],
+            bytes.fromhex(VECTORS[3]["hex"]),
+        ]
+        for data in frames:
+            sd = {"0000feaa-0000-1000-8000-00805f9b34fb": data}
+            adv = AdvertisementData(None, {}, sd, [], None, -71, None)
+            device = self.create_or_update_device("AA:BB", "AA:BB", None, {}, adv)
+            self.call_detection_callbacks(device, adv)
+
+
+async def test_scan_once_attaches_tlm_battery_to_the_beacon_of_the_same_device() -> None:
+    heard = await scan_once(0.01, backend=TelemetryScanner)
+    assert [h["beacon_id"] for h in heard] == [EDDY_UID.ident]
+    assert heard[0]["battery_mv"] == 3070 and heard[0]["temperature_c"] == 28.0
+
+
 # --- the real BlueZ path against a private dbus-daemon and a fake org.bluez -------------------
 
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"

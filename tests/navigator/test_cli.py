@@ -139,3 +139,28 @@ def test_speak_writes_a_wav_or_says_why_not(capsys, tmp_path: Path, monkeypatch)
         assert code == 2 and one_line_error(err)
     code, _, err = run(capsys, "speak", "Hello", "--lang", "fr", "-o", str(out))
     assert code == 2 and "de, en" in err
+
+
+def test_scan_survey_records_last_seen_and_tlm_battery(capsys, city: str, monkeypatch) -> None:
+    import beacons.bleak_source
+    from navigator.storage import MapEditor, Storage
+
+    storage = Storage(city)
+    placement = storage.load_beacons()[0]
+    row = {"beacon_id": placement.beacon.ident, "beacon": {}, "kind": "ibeacon", "rssi": -70,
+           "tx_power_1m_dbm": -59, "address": "AA:BB", "count": 3, "battery_mv": 2950,
+           "temperature_c": 21.5}
+    stranger = {**row, "beacon_id": "00000000-0000-0000-0000-000000000000:1:1",
+                "battery_mv": None, "temperature_c": None}
+
+    async def fake_scan(seconds: float) -> list[dict]:
+        return [row, stranger]
+
+    monkeypatch.setattr(beacons.bleak_source, "scan_once", fake_scan)
+    code, out, _ = run(capsys, "scan", "--seconds", "1", "--json", "--db", city)
+    assert code == 0
+    assert [r["known"] for r in json.loads(out)] == [True, False]
+    rows = MapEditor(storage).list("beacon", 100_000, 0)
+    beacon = next(b for b in rows if b["ident"] == placement.beacon.ident)
+    assert beacon["battery_mv"] == 2950 and beacon["temperature_c"] == 21.5
+    assert beacon["last_seen_ts"] is not None

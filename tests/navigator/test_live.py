@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from beacons.model import BeaconKind, Scan
-from navigator.app import MAP
+from navigator.app import MAP, SETTINGS
 from navigator.routeplan import plan_between
 from navigator.simulation import SimulatedWalker, WalkOptions
 
@@ -201,3 +201,21 @@ async def test_track_is_kept_after_the_session_only_when_opted_in(client: TestCl
         assert r.status == 200 and len((await r.json())["points"]) == 6
     else:
         assert r.status == 404
+
+
+async def test_live_scans_mark_beacons_as_seen_for_beacon_health(client: TestClient) -> None:
+    from navigator.live import flush_heard
+    from tests.navigator.conftest import auth, create_keys
+
+    mapstate = client.app[MAP]
+    route = plan_between(mapstate, START, END, "blind_cane")
+    walker = SimulatedWalker(mapstate, route, WalkOptions(seed=1))
+    _, ws = await open_session(client)
+    for t in range(5):
+        await send_and_collect(ws, scan_json(walker.scan(float(t))))
+    await flush_heard(client.app)
+    key = create_keys(client.app[SETTINGS].database_url)["mapper"]
+    health = await (await client.get("/v1/beacons/health", headers=auth(key))).json()
+    seen = [b for b in health if not b["silent"]]
+    assert seen and all(b["last_seen"] is not None for b in seen)
+    assert len(seen) < len(health)  # a walk near the station hears only nearby beacons
