@@ -13,7 +13,9 @@ from navigator.settings import Settings
 
 def first_curl_example(base: str, mapstate: object) -> str:
     """A route request between two real places of the loaded map, ready to paste."""
-    places = getattr(mapstate, "places", [])
+    found = getattr(mapstate, "places", {})
+    # MapState.places is keyed by place id: index the values, not the dict (KeyError: 0).
+    places = list(found.values()) if isinstance(found, dict) else list(found)
     if len(places) >= 2:
         a, b = places[0], places[len(places) // 2]
         body = f'{{"from": {{"place": {a.id}}}, "to": {{"place": {b.id}}}, "lang": "en"}}'

@@ -164,3 +164,41 @@ def test_scan_survey_records_last_seen_and_tlm_battery(capsys, city: str, monkey
     beacon = next(b for b in rows if b["ident"] == placement.beacon.ident)
     assert beacon["battery_mv"] == 2950 and beacon["temperature_c"] == 21.5
     assert beacon["last_seen_ts"] is not None
+
+
+def test_serve_starts_prints_the_url_and_a_working_curl_example(city: str, tmp_path: Path
+                                                                ) -> None:
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "BLINDPILOT_SPEECH": "0", "BLINDPILOT_BLUETOOTH_PROBE": "0",
+           "BLINDPILOT_AUDIO_DIR": str(tmp_path / "audio")}
+    proc = subprocess.Popen([sys.executable, "-m", "navigator.cli", "serve", "--port", str(port),
+                             "--db", city], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, env=env, cwd=REPO)
+    try:
+        first = proc.stdout.readline()
+        assert f"http://127.0.0.1:{port}" in first
+        curl = proc.stdout.readline()
+        if curl.startswith("#"):
+            curl = proc.stdout.readline()
+        body = re.search(r"-d '(.*)'$", curl.strip()).group(1)
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/routes", data=body.encode(),
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            assert resp.status == 200 and json.loads(resp.read())["maneuvers"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+    assert code == 0, "SIGTERM must shut the server down cleanly"
