@@ -28,6 +28,7 @@ from navigator.routeplan import resolve_point
 from navigator.schemas import BeaconIdentity, Lang, PointIn, ProfileName
 from navigator.session import Event, NavigationSession
 from routing.geo import bearing_deg, haversine_m, turn_angle_deg
+from routing.model import Route
 from routing.paths import RoutingError
 from voice import phrases
 from voice.phrases import PhraseOptions
@@ -139,6 +140,7 @@ async def sessions_ctx(app: web.Application) -> AsyncIterator[None]:
                 if s.ws is not None:
                     await s.ws.close(code=4001, message=b"session expired")
             await flush_heard(app)
+            await keep_descriptors_fresh(app)
 
     task = asyncio.create_task(housekeeping())
     yield
@@ -148,9 +150,18 @@ async def sessions_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def end_session(app: web.Application, live: LiveSession) -> None:
     """Forget a session; its track survives only if the walker asked for that."""
+    await asyncio.to_thread(app[app_mod.STORAGE].delete_session, live.id)
     if live.track is not None:
         await asyncio.to_thread(app[app_mod.STORAGE].save_track, live.id, live.started_ts,
                                 time.time(), live.track)
+
+
+async def keep_descriptors_fresh(app: web.Application) -> None:
+    """Mark this process's sessions alive in storage; drop any no process has touched."""
+    registry, storage = app[SESSIONS], app[app_mod.STORAGE]
+    now = time.time()
+    await asyncio.to_thread(storage.touch_sessions, list(registry.sessions), now)
+    await asyncio.to_thread(storage.delete_idle_sessions, now - registry.idle_s)
 
 
 async def flush_heard(app: web.Application) -> None:
@@ -168,22 +179,16 @@ async def flush_heard(app: web.Application) -> None:
 async def create_session(request: web.Request, body: SessionCreate) -> web.Response:
     app = request.app
     mapstate = app[app_mod.MAP]
-    end = resolve_point(mapstate, body.to, "to")
     start = resolve_point(mapstate, body.from_, "from") if body.from_ is not None else None
-    dest = mapstate.places.get(body.to.place) if body.to.place is not None else None
     session_id = uuid.uuid4().hex
-    opts = PhraseOptions(verbosity=body.verbosity, clock_face=body.clock_face, verb=body.verb)
     try:
-        nav, positioner, route = await asyncio.to_thread(
-            build_guidance, mapstate, start, end, body.profile, body.lang,
-            app[app_mod.SETTINGS].guidance, opts, int(session_id[:8], 16),
-            dest.name if dest else None)
+        live, route = await _start(app, session_id, body, start)
     except RoutingError as err:
         raise api.ApiError(422, err.code, str(err)) from None
-    rate = app[app_mod.SETTINGS].ws_messages_per_s
-    app[SESSIONS].sessions[session_id] = LiveSession(
-        session_id, nav, positioner, time.monotonic(), api.TokenBucket(rate, max(1, int(rate))),
-        track=[] if body.keep_track else None)
+    # the descriptor lets another process resume it; it holds no position ("from" is dropped)
+    await asyncio.to_thread(app[app_mod.STORAGE].save_session, session_id,
+                            body.model_dump_json(by_alias=True, exclude={"from_"}), time.time())
+    app[SESSIONS].sessions[session_id] = live
     log.info("session created", extra={"event": "session_created", "session": session_id,
                                        "profile": body.profile})
     return api.json_response(
@@ -191,11 +196,41 @@ async def create_session(request: web.Request, body: SessionCreate) -> web.Respo
          "length_m": round(route.length_m, 1) if route else None}, status=201)
 
 
-def _live(request: web.Request) -> LiveSession:
-    live = request.app[SESSIONS].sessions.get(request.match_info["id"])
-    if live is None:
+async def _start(app: web.Application, session_id: str, body: SessionCreate,
+                 start: tuple[float, float] | None) -> tuple[LiveSession, Route | None]:
+    """Build a session's pipeline (RoutingError when ``start`` is given and no route exists)."""
+    mapstate = app[app_mod.MAP]
+    end = resolve_point(mapstate, body.to, "to")
+    dest = mapstate.places.get(body.to.place) if body.to.place is not None else None
+    opts = PhraseOptions(verbosity=body.verbosity, clock_face=body.clock_face, verb=body.verb)
+    nav, positioner, route = await asyncio.to_thread(
+        build_guidance, mapstate, start, end, body.profile, body.lang,
+        app[app_mod.SETTINGS].guidance, opts, int(session_id[:8], 16),
+        dest.name if dest else None)
+    rate = app[app_mod.SETTINGS].ws_messages_per_s
+    live = LiveSession(session_id, nav, positioner, time.monotonic(),
+                       api.TokenBucket(rate, max(1, int(rate))),
+                       track=[] if body.keep_track else None)
+    return live, route
+
+
+async def _live(request: web.Request) -> LiveSession:
+    """The session in this process, or one another process started (resumed from storage: the
+    route is planned again at the first fix, which also re-orients the walker)."""
+    app, session_id = request.app, request.match_info["id"]
+    live = app[SESSIONS].sessions.get(session_id)
+    if live is not None:
+        return live
+    stored = await asyncio.to_thread(app[app_mod.STORAGE].load_session, session_id)
+    if stored is None:
         raise api.ApiError(404, "unknown_session", "no such session (ended or expired)")
-    return live
+    try:
+        live, _ = await _start(app, session_id, SessionCreate.model_validate_json(stored), None)
+    except (ValueError, api.ApiError):  # the map changed under it: the destination is gone
+        raise api.ApiError(404, "unknown_session", "this session can no longer be resumed"
+                           ) from None
+    log.info("session resumed", extra={"event": "session_resumed", "session": session_id})
+    return app[SESSIONS].sessions.setdefault(session_id, live)
 
 
 class PreviewItem(BaseModel):
@@ -207,7 +242,7 @@ class PreviewItem(BaseModel):
 @routes.route("GET", "/v1/sessions/{id}/preview", summary="All instructions before starting",
               response=list[PreviewItem], errors=(404,))
 async def preview(request: web.Request) -> web.Response:
-    return api.json_response(_live(request).nav.preview())
+    return api.json_response((await _live(request)).nav.preview())
 
 
 class TrackOut(BaseModel):
@@ -233,7 +268,7 @@ async def track(request: web.Request) -> web.Response:
 @routes.route("GET", "/v1/sessions/{id}/ws", summary="The live guidance WebSocket",
               errors=(404,))
 async def session_ws(request: web.Request) -> web.StreamResponse:
-    live = _live(request)
+    live = await _live(request)
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=256 * 1024)
     await ws.prepare(request)
     previous, live.ws = live.ws, ws
@@ -245,10 +280,13 @@ async def session_ws(request: web.Request) -> web.StreamResponse:
     try:
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
-                for out in handle_message(request.app, live, msg.data, time.monotonic()):
-                    await ws.send_json(out)
-                if live.id not in request.app[SESSIONS].sessions:
+                outs = handle_message(request.app, live, msg.data, time.monotonic())
+                ended = live.id not in request.app[SESSIONS].sessions
+                if ended:  # forgotten everywhere before the walker hears "stopped"
                     await end_session(request.app, live)
+                for out in outs:
+                    await ws.send_json(out)
+                if ended:
                     await ws.close(code=1000, message=b"session ended")
             elif msg.type == WSMsgType.BINARY:
                 await ws.send_json(_error("invalid_message", "send JSON text messages"))

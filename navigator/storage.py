@@ -169,6 +169,17 @@ class Track(SQLModel, table=True):
     points: str  # JSON list of [t_s, lat, lon, error_m]
 
 
+class LiveSessionRecord(SQLModel, table=True):
+    """What a live session was asked for (destination, profile, language, options — never a
+    position), so any process behind a proxy can resume it on reconnect; deleted at its end."""
+
+    __tablename__ = "live_sessions"
+    id: str = Field(primary_key=True, max_length=32)
+    created_ts: float
+    last_active_ts: float = Field(index=True)
+    request: str
+
+
 class Meta(SQLModel, table=True):
     """Small key/value facts about this database (e.g. which default city was loaded)."""
 
@@ -400,6 +411,34 @@ class Storage:
             for ident, (battery_mv, temperature_c) in (telemetry or {}).items():
                 conn.execute(sa.update(Beacon).where(Beacon.ident == ident).values(
                     battery_mv=battery_mv, temperature_c=temperature_c))
+
+    # ---- live session descriptors (for resuming in another process)
+
+    def save_session(self, session_id: str, request_json: str, now_ts: float) -> None:
+        with self.write() as conn:
+            conn.execute(sa.insert(LiveSessionRecord).values(
+                id=session_id, created_ts=now_ts, last_active_ts=now_ts, request=request_json))
+
+    def load_session(self, session_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(LiveSessionRecord.request).where(
+                LiveSessionRecord.id == session_id)).scalar_one_or_none()
+
+    def touch_sessions(self, session_ids: list[str], now_ts: float) -> None:
+        if session_ids:
+            with self.write() as conn:
+                conn.execute(sa.update(LiveSessionRecord).where(
+                    LiveSessionRecord.id.in_(session_ids)).values(last_active_ts=now_ts))
+
+    def delete_session(self, session_id: str) -> None:
+        with self.write() as conn:
+            conn.execute(sa.delete(LiveSessionRecord).where(LiveSessionRecord.id == session_id))
+
+    def delete_idle_sessions(self, before_ts: float) -> int:
+        """Forget sessions no process has touched since ``before_ts`` (their process died)."""
+        with self.write() as conn:
+            return conn.execute(sa.delete(LiveSessionRecord).where(
+                LiveSessionRecord.last_active_ts < before_ts)).rowcount
 
     # ---- opted-in tracks
 

@@ -219,3 +219,30 @@ async def test_live_scans_mark_beacons_as_seen_for_beacon_health(client: TestCli
     seen = [b for b in health if not b["silent"]]
     assert seen and all(b["last_seen"] is not None for b in seen)
     assert len(seen) < len(health)  # a walk near the station hears only nearby beacons
+
+
+async def test_a_reconnect_to_another_process_resumes_the_session(make_client, settings
+                                                                  ) -> None:
+    """Two servers on one database, as behind a proxy: B resumes what A started."""
+    a = await make_client(settings)
+    b = await make_client(settings)
+    mapstate = a.app[MAP]
+    walker = SimulatedWalker(mapstate, plan_between(mapstate, START, END, "blind_cane"),
+                             WalkOptions(seed=1))
+    session_id, ws = await open_session(a)
+    for t in range(3):
+        await send_and_collect(ws, scan_json(walker.scan(float(t))))
+    await ws.close()
+    ws_b = await b.ws_connect(f"/v1/sessions/{session_id}/ws")
+    assert (await ws_b.receive_json())["session_id"] == session_id
+    said = []
+    for t in range(3, 8):
+        said += await send_and_collect(ws_b, scan_json(walker.scan(float(t))))
+    instructions = [m for m in said if m["type"] == "instruction"]
+    assert instructions and instructions[0]["kind"] == "depart", "B re-orients the walker"
+    await ws_b.send_json({"type": "stop"})
+    assert (await ws_b.receive_json())["type"] == "stopped"
+    await ws_b.receive()
+    assert (await b.get(f"/v1/sessions/{session_id}/preview")).status == 404
+    c = await make_client(settings)
+    assert (await c.get(f"/v1/sessions/{session_id}/preview")).status == 404, "descriptor gone"
