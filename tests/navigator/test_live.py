@@ -26,16 +26,29 @@ def scan_json(scan: Scan) -> dict:
     return {"type": "scan", "t": scan.t_s, "readings": readings}
 
 
-async def open_session(client: TestClient, lang: str = "en") -> tuple[str, object]:
+async def open_session(client: TestClient, lang: str = "en", **extra: object
+                       ) -> tuple[str, object]:
     r = await client.post("/v1/sessions", json={
         "from": {"lat": START[0], "lon": START[1]}, "to": {"lat": END[0], "lon": END[1]},
-        "lang": lang})
+        "lang": lang, **extra})
     assert r.status == 201, await r.text()
     body = await r.json()
     ws = await client.ws_connect(body["ws_url"])
     hello = await ws.receive_json()
     assert hello["type"] == "session" and hello["session_id"] == body["session_id"]
     return body["session_id"], ws
+
+
+async def walk_a_few_steps(client: TestClient, seed: int, steps: int, lang: str = "en",
+                           **extra: object) -> tuple[str, object, SimulatedWalker]:
+    """Open a session and walk its first ``steps`` seconds; the socket stays open."""
+    mapstate = client.app[MAP]
+    route = plan_between(mapstate, START, END, "blind_cane")
+    walker = SimulatedWalker(mapstate, route, WalkOptions(seed=seed))
+    session_id, ws = await open_session(client, lang, **extra)
+    for t in range(steps):
+        await send_and_collect(ws, scan_json(walker.scan(float(t))))
+    return session_id, ws, walker
 
 
 async def send_and_collect(ws, message: dict) -> list[dict]:
@@ -51,8 +64,7 @@ async def send_and_collect(ws, message: dict) -> list[dict]:
 
 async def walk_over_websocket(client: TestClient, walk: WalkOptions) -> SimulatedWalker:
     mapstate = client.app[MAP]
-    route = plan_between(mapstate, START, END, "blind_cane")
-    walker = SimulatedWalker(mapstate, route, walk)
+    walker = SimulatedWalker(mapstate, plan_between(mapstate, START, END, "blind_cane"), walk)
     _, ws = await open_session(client)
     t = 0.0
     while t <= walker.limit_s and not walker.done:
@@ -145,12 +157,7 @@ async def test_more_than_20_messages_per_second_are_throttled(make_client, setti
 
 
 async def test_reconnect_resumes_the_same_session(client: TestClient) -> None:
-    mapstate = client.app[MAP]
-    route = plan_between(mapstate, START, END, "blind_cane")
-    walker = SimulatedWalker(mapstate, route, WalkOptions(seed=1))
-    session_id, ws = await open_session(client)
-    for t in range(5):
-        await send_and_collect(ws, scan_json(walker.scan(float(t))))
+    session_id, ws, _ = await walk_a_few_steps(client, seed=1, steps=5)
     await ws.close()
     ws2 = await client.ws_connect(f"/v1/sessions/{session_id}/ws")
     hello = await ws2.receive_json()
@@ -160,12 +167,7 @@ async def test_reconnect_resumes_the_same_session(client: TestClient) -> None:
 
 
 async def test_where_am_i_and_around_me_and_preview(client: TestClient) -> None:
-    mapstate = client.app[MAP]
-    route = plan_between(mapstate, START, END, "blind_cane")
-    walker = SimulatedWalker(mapstate, route, WalkOptions(seed=2))
-    session_id, ws = await open_session(client, lang="de")
-    for t in range(4):
-        await send_and_collect(ws, scan_json(walker.scan(float(t))))
+    session_id, ws, _ = await walk_a_few_steps(client, seed=2, steps=4, lang="de")
     await ws.send_json({"type": "where_am_i"})
     where = await ws.receive_json()
     assert where["kind"] == "where_am_i" and where["lang"] == "de" and where["text"]
@@ -181,17 +183,7 @@ async def test_where_am_i_and_around_me_and_preview(client: TestClient) -> None:
 @pytest.mark.parametrize("keep", [False, True])
 async def test_track_is_kept_after_the_session_only_when_opted_in(client: TestClient,
                                                                   keep: bool) -> None:
-    mapstate = client.app[MAP]
-    route = plan_between(mapstate, START, END, "blind_cane")
-    walker = SimulatedWalker(mapstate, route, WalkOptions(seed=1))
-    r = await client.post("/v1/sessions", json={
-        "from": {"lat": START[0], "lon": START[1]}, "to": {"lat": END[0], "lon": END[1]},
-        "keep_track": keep})
-    session_id = (await r.json())["session_id"]
-    ws = await client.ws_connect(f"/v1/sessions/{session_id}/ws")
-    await ws.receive_json()
-    for t in range(6):
-        await send_and_collect(ws, scan_json(walker.scan(float(t))))
+    session_id, ws, _ = await walk_a_few_steps(client, seed=1, steps=6, keep_track=keep)
     assert (await client.get(f"/v1/sessions/{session_id}/track")).status == 404  # still live
     await ws.send_json({"type": "stop"})
     assert (await ws.receive_json())["type"] == "stopped"
@@ -207,12 +199,7 @@ async def test_live_scans_mark_beacons_as_seen_for_beacon_health(client: TestCli
     from navigator.live import flush_heard
     from tests.navigator.conftest import auth, create_keys
 
-    mapstate = client.app[MAP]
-    route = plan_between(mapstate, START, END, "blind_cane")
-    walker = SimulatedWalker(mapstate, route, WalkOptions(seed=1))
-    _, ws = await open_session(client)
-    for t in range(5):
-        await send_and_collect(ws, scan_json(walker.scan(float(t))))
+    await walk_a_few_steps(client, seed=1, steps=5)
     await flush_heard(client.app)
     key = create_keys(client.app[SETTINGS].database_url)["mapper"]
     health = await (await client.get("/v1/beacons/health", headers=auth(key))).json()
@@ -226,12 +213,7 @@ async def test_a_reconnect_to_another_process_resumes_the_session(make_client, s
     """Two servers on one database, as behind a proxy: B resumes what A started."""
     a = await make_client(settings)
     b = await make_client(settings)
-    mapstate = a.app[MAP]
-    walker = SimulatedWalker(mapstate, plan_between(mapstate, START, END, "blind_cane"),
-                             WalkOptions(seed=1))
-    session_id, ws = await open_session(a)
-    for t in range(3):
-        await send_and_collect(ws, scan_json(walker.scan(float(t))))
+    session_id, ws, walker = await walk_a_few_steps(a, seed=1, steps=3)
     await ws.close()
     ws_b = await b.ws_connect(f"/v1/sessions/{session_id}/ws")
     assert (await ws_b.receive_json())["session_id"] == session_id
