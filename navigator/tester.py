@@ -7,13 +7,13 @@ import uuid
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from navigator import api
 from navigator import app as app_mod
 from navigator.mapstate import MapState
 from navigator.routeplan import resolve_point
-from navigator.schemas import Lang, PointIn, ProfileName
+from navigator.schemas import RouteRequest
 from navigator.simulation import WalkOptions, run_simulation
 from routing.paths import RoutingError
 
@@ -22,14 +22,9 @@ TESTER = "tester"
 KEPT_PLOTS = 64
 
 
-class SimulationRequest(BaseModel):
-    """The options of ``blindpilot simulate``, as JSON."""
+class SimulationRequest(RouteRequest):
+    """The options of ``blindpilot simulate``, as JSON: a route request plus the world's."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    from_: PointIn = Field(alias="from")
-    to: PointIn
-    profile: ProfileName = "blind_cane"
-    lang: Lang = "de"
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
     noise_db: float = Field(default=4.0, ge=0, le=20)
     dropout: float = Field(default=0.1, ge=0, le=0.95)

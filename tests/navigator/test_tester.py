@@ -1,0 +1,44 @@
+"""Testers' simulations over HTTP: metrics from the real pipeline, a plot, clear errors."""
+
+from __future__ import annotations
+
+from aiohttp.test_utils import TestClient
+
+from tests.navigator.conftest import auth
+
+WALK = {"from": {"lat": 49.43666, "lon": 7.76797}, "to": {"lat": 49.4432, "lon": 7.7717},
+        "seed": 4}
+
+
+async def test_simulation_returns_metrics_and_a_plot(client: TestClient, api_keys) -> None:
+    h = auth(api_keys["tester"])
+    r = await client.post("/v1/simulations", json=WALK, headers=h)
+    assert r.status == 200, await r.text()
+    body = await r.json()
+    m = body["metrics"]
+    assert m["arrived"] is True and m["mean_error_m"] < 1.5 and m["p90_error_m"] < 3.0
+    assert m["off_route_events"] == 0
+    first = m["instructions"][0]
+    assert first["kind"] == "depart" and {"t", "text", "true_lat", "true_lon"} <= set(first)
+    png = await client.get(body["plot_url"], headers=h)
+    assert png.status == 200 and png.content_type == "image/png"
+    assert (await png.read())[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+async def test_simulated_outage_and_wrong_turn_are_reported(client: TestClient, api_keys
+                                                            ) -> None:
+    h = auth(api_keys["admin"])
+    body = {**WALK, "wrong_turn_at_m": 60, "outage_from_m": 300, "outage_to_m": 420,
+            "plot": False}
+    m = (await (await client.post("/v1/simulations", json=body, headers=h)).json())["metrics"]
+    assert m["off_route_events"] >= 1 and m["location_unavailable_events"] >= 1
+    assert m["silenced_beacons"] > 0
+
+
+async def test_bad_simulation_requests_are_422(client: TestClient, api_keys) -> None:
+    h = auth(api_keys["tester"])
+    for bad, code in (({**WALK, "dropout": 1.5}, "invalid_input"),
+                      ({**WALK, "outage_from_m": 10}, "invalid_input"),
+                      ({**WALK, "from": {"lat": 49.40, "lon": 7.70}}, "too_far_from_network")):
+        r = await client.post("/v1/simulations", json=bad, headers=h)
+        assert r.status == 422 and (await r.json())["error"]["code"] == code
