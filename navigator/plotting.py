@@ -14,7 +14,11 @@ from navigator.simulation import SimulationResult  # noqa: E402
 
 
 def plot_simulation(result: SimulationResult, graph: object, title: str) -> bytes:
-    """Render the walk as PNG bytes (lon on x, lat on y, equal-ish aspect at city scale)."""
+    """Render the walk as PNG bytes (lon on x, lat on y, equal-ish aspect at city scale).
+
+    Stars numbered as in the instruction list mark where each instruction was spoken; grey dots
+    mark reassurances.
+    """
     lats = [p[0] for p in result.truth + result.fixes] or [0.0]
     lons = [p[1] for p in result.truth + result.fixes] or [0.0]
     pad = 0.0004
@@ -32,9 +36,12 @@ def plot_simulation(result: SimulationResult, graph: object, title: str) -> byte
     ax.scatter([p[1] for p in result.fixes], [p[0] for p in result.fixes], s=8, color="tab:red",
                label="position fixes", zorder=4)
     for i, ins in enumerate(result.instructions, 1):
+        if ins["phase"] == "reassurance":  # frequent and routine: a dot, no label
+            ax.scatter([ins["true_lon"]], [ins["true_lat"]], s=10, color="0.4", zorder=5)
+            continue
         ax.scatter([ins["true_lon"]], [ins["true_lat"]], marker="*", s=90, color="black", zorder=5)
         ax.annotate(str(i), (ins["true_lon"], ins["true_lat"]), textcoords="offset points",
-                    xytext=(4, 4), fontsize=8)
+                    xytext=(4, 4), fontsize=7)
     m = result.metrics()
     ax.set_title(f"{title}\narrived={m['arrived']}  mean error={m['mean_error_m']} m  "
                  f"p90={m['p90_error_m']} m  off-route={m['off_route_events']}", fontsize=10)
