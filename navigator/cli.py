@@ -49,16 +49,11 @@ def _storage(db: str | None) -> Any:
     return storage
 
 
-def _progress_bar(desc: str, unit: str) -> tuple[Callable[[int], None], Callable[[], None]]:
-    """A tqdm bar on stderr fed with absolute counts; returns (update, close)."""
+def _progress_bar(desc: str, unit: str) -> Any:
+    """A tqdm bar on stderr (hidden when stderr is not a terminal); feed it increments."""
     from tqdm import tqdm
 
-    bar = tqdm(desc=desc, unit=unit, unit_scale=True, file=sys.stderr, disable=None)
-
-    def update(count: int) -> None:
-        bar.update(count - bar.n)
-
-    return update, bar.close
+    return tqdm(desc=desc, unit=unit, unit_scale=True, file=sys.stderr, disable=None)
 
 
 # --------------------------------------------------------------------------- commands
@@ -95,12 +90,9 @@ def cmd_import_osm(args: argparse.Namespace) -> int:
     if not path.is_file() or not os.access(path, os.R_OK):
         raise CliError(f"cannot read OSM file {path}")
     storage = _storage(args.db)
-    update, close = _progress_bar(f"importing {path.name}", "obj")
-    try:
+    with _progress_bar(f"importing {path.name}", "obj") as bar:
         extract = import_osm_file(storage, path, replace=args.replace, actor="cli",
-                                  progress=update)
-    finally:
-        close()
+                                  progress=bar.update)
     print(f"imported {len(extract.nodes)} nodes, {len(extract.edges)} edges, "
           f"{len(extract.places)} places from {path.name}")
     return 0

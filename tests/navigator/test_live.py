@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -228,3 +229,17 @@ async def test_a_reconnect_to_another_process_resumes_the_session(make_client, s
     assert (await b.get(f"/v1/sessions/{session_id}/preview")).status == 404
     c = await make_client(settings)
     assert (await c.get(f"/v1/sessions/{session_id}/preview")).status == 404, "descriptor gone"
+
+
+async def test_idle_sessions_expire_and_their_descriptor_goes(make_client, settings) -> None:
+    from navigator.live import SESSIONS, end_session
+
+    client = await make_client(settings)
+    session_id, ws, _ = await walk_a_few_steps(client, seed=1, steps=2)
+    await ws.close()
+    registry = client.app[SESSIONS]
+    assert registry.expire(time.monotonic()) == []
+    gone = registry.expire(time.monotonic() + registry.idle_s + 1)
+    assert [s.id for s in gone] == [session_id]
+    await end_session(client.app, gone[0])
+    assert (await client.get(f"/v1/sessions/{session_id}/preview")).status == 404

@@ -209,3 +209,17 @@ async def test_osm_upload_replaces_the_map(mapper) -> None:
                           headers=h)
     assert r.status == 422
     assert (await (await client.get("/health")).json())["graph"]["nodes"] == counts["nodes"]
+
+
+async def test_beacon_plan_proposes_then_applies(mapper) -> None:
+    client, h = mapper
+    before = (await (await client.get("/health")).json())["graph"]["beacons"]
+    r = await client.post("/v1/map/beacon-plan", json={"spacing_m": 25}, headers=h)
+    plan = await r.json()
+    assert r.status == 200 and plan["applied"] is False and 0 < plan["count"] < before
+    assert (await (await client.get("/health")).json())["graph"]["beacons"] == before
+    r = await client.post("/v1/map/beacon-plan", json={"spacing_m": 25, "apply": True}, headers=h)
+    assert (await r.json())["applied"] is True
+    assert (await (await client.get("/health")).json())["graph"]["beacons"] == plan["count"]
+    bad = await client.post("/v1/map/beacon-plan", json={"spacing_m": 0}, headers=h)
+    assert bad.status == 422
