@@ -125,7 +125,7 @@ class RouteTable:
                 if query is not None:
                     kwargs["query"] = _validate(query, dict(request.query))
                 if body is not None:
-                    kwargs["body"] = _validate(body, await read_json(request))
+                    kwargs["body"] = _validate(body, await read_json(request), strict=True)
                 return await fn(request, **kwargs)
 
             ep = Endpoint(method, path, handler, role, summary, body, query, response, status,
@@ -141,9 +141,11 @@ class RouteTable:
             app.router.add_route(ep.method, ep.path, ep.handler)
 
 
-def _validate(model: type[BaseModel], data: Any) -> BaseModel:
+def _validate(model: type[BaseModel], data: Any, strict: bool = False) -> BaseModel:
+    """Bodies are validated strictly: JSON types must be the published schema's (no ``false``
+    for a number, no ``"1"`` for an integer); query strings are text, so they are coerced."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, strict=strict)
     except ValidationError as err:
         raise ApiError(422, "invalid_input", describe_validation_error(err)) from None
 
@@ -156,9 +158,14 @@ async def read_json(request: web.Request) -> Any:
     if not raw:
         raise ApiError(400, "invalid_json", "request body must be a JSON object")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as err:
         raise ApiError(400, "invalid_json", f"request body is not valid JSON: {err}") from None
+
+
+def _reject_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON (RFC 8259); accepting them would echo invalid JSON back."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def endpoint_of(request: web.Request) -> Endpoint | None:
@@ -226,7 +233,7 @@ def auth_middleware(lookup: KeyLookup) -> Any:
 class TokenBucket:
     """Per-client token bucket; time is passed in so tests are exact."""
 
-    def __init__(self, rate_per_s: float, burst: int) -> None:
+    def __init__(self, rate_per_s: float, burst: float) -> None:
         self.rate, self.burst = rate_per_s, burst
         self._state: dict[str, tuple[float, float]] = {}
 

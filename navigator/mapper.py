@@ -6,7 +6,8 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
@@ -62,9 +63,17 @@ Smoothness = Literal[
 ]
 
 
+#: Ids, references and offsets are stored as 64-bit integers; a larger number cannot name
+#: anything, and passing it to the database driver would fail (OverflowError -> 500).
+DB_INT_MAX = 2**63 - 1
+#: Client-chosen ids stay JSON-safe (2**53 - 1, exact in JavaScript); that also leaves room for
+#: the next assigned id (max + 1) to fit in 64 bits.
+MAX_NEW_ID = 2**53 - 1
+
+
 class Paging(BaseModel):
     limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=DB_INT_MAX)
 
 
 # --------------------------------------------------------------------------- schemas
@@ -75,16 +84,16 @@ class Strict(BaseModel):
 
 
 class NodeCreate(Strict):
-    id: int | None = Field(default=None, ge=1)
+    id: int | None = Field(default=None, ge=1, le=MAX_NEW_ID)
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     level: float | None = Field(default=None, ge=-20, le=200)
 
 
 class EdgeCreate(Strict):
-    id: int | None = Field(default=None, ge=1)
-    u: int
-    v: int
+    id: int | None = Field(default=None, ge=1, le=MAX_NEW_ID)
+    u: int = Field(ge=-DB_INT_MAX, le=DB_INT_MAX)
+    v: int = Field(ge=-DB_INT_MAX, le=DB_INT_MAX)
     length_m: float | None = Field(
         default=None, gt=0, le=10_000, description="metres; computed from the nodes when omitted"
     )
@@ -117,7 +126,7 @@ class BeaconCreate(BeaconIdentity):
 
 
 class LandmarkCreate(Strict):
-    id: int | None = Field(default=None, ge=1)
+    id: int | None = Field(default=None, ge=1, le=MAX_NEW_ID)
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["shop", "amenity", "stop", "entrance", "tourism", "other"] = "other"
     lat: float = Field(ge=-90, le=90)
@@ -126,7 +135,7 @@ class LandmarkCreate(Strict):
 
 
 class ClosureCreate(Strict):
-    edge_id: int
+    edge_id: int = Field(ge=-DB_INT_MAX, le=DB_INT_MAX)
     reason: str = Field(default="", max_length=500)
     starts_ts: float | None = Field(default=None, ge=0, description="unix seconds; default now")
     ends_ts: float | None = Field(default=None, ge=0, description="unix seconds; None: open-ended")
@@ -139,14 +148,39 @@ class ClosureCreate(Strict):
         return self
 
 
-def _partial(model: type[BaseModel], exclude: tuple[str, ...] = ("id",)) -> type[BaseModel]:
-    """The PATCH schema of a create schema: every field optional, none required."""
-    fields: dict[str, Any] = {
-        name: (info.annotation | None, Field(default=None, **_constraints(info)))
-        for name, info in model.model_fields.items()
-        if name not in exclude
-    }
+def _partial(model: type[BaseModel], exclude: tuple[str, ...] = ("id",),
+             not_null: tuple[str, ...] = ()) -> type[BaseModel]:
+    """The PATCH schema of a create schema: every field optional, none required.
+
+    Optional means "may be left out", not "may be null": a field the create schema does not let
+    be null (or one in ``not_null``, stored NOT NULL though computed on create) rejects an
+    explicit null with 422 instead of reaching the database's NOT NULL constraint as a 500.
+    """
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if name in exclude:
+            continue
+        annotation = info.annotation
+        if name in not_null:
+            annotation = _without_none(annotation)
+        nullable = type(None) in get_args(annotation)
+        # An absent field is not null: publish no (invalid) "default": null for the non-nullable.
+        extra = None if nullable else _drop_default
+        fields[name] = (annotation, Field(default=None, json_schema_extra=extra,
+                                          **_constraints(info)))
     return create_model(f"{model.__name__.removesuffix('Create')}Update", __base__=Strict, **fields)
+
+
+def _drop_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def _without_none(annotation: Any) -> Any:
+    """``float | None`` -> ``float`` (other annotations unchanged)."""
+    args = tuple(a for a in get_args(annotation) if a is not type(None))
+    if get_origin(annotation) in (Union, UnionType) and len(args) == 1:
+        return args[0]
+    return annotation
 
 
 def _constraints(info: Any) -> dict[str, Any]:
@@ -159,7 +193,7 @@ def _constraints(info: Any) -> dict[str, Any]:
 
 
 NodeUpdate = _partial(NodeCreate)
-EdgeUpdate = _partial(EdgeCreate)
+EdgeUpdate = _partial(EdgeCreate, not_null=("length_m",))
 LandmarkUpdate = _partial(LandmarkCreate)
 BeaconUpdate = _partial(BeaconCreate, exclude=("uuid", "major", "minor", "namespace", "instance"))
 
@@ -271,9 +305,12 @@ def if_match(request: web.Request, required: bool) -> int | None:
 
 def entity_id(request: web.Request) -> int:
     try:
-        return int(request.match_info["id"])
+        value = int(request.match_info["id"])
     except ValueError:
         raise api.ApiError(404, "not_found", "ids are whole numbers") from None
+    if not -DB_INT_MAX <= value <= DB_INT_MAX:
+        raise api.ApiError(404, "not_found", "no object has an id this large")
+    return value
 
 
 async def commit(request: web.Request, fn: Callable[..., MapChange], *args: Any) -> MapChange:
@@ -366,7 +403,8 @@ def register(spec: EntitySpec) -> None:
         role=MAPPER,
         summary=f"Delete a {name} (audited)",
         status=204,
-        errors=(404, 412),
+        # 400: If-Match is not a revision; 422: a node still has edges.
+        errors=(400, 404, 412, 422),
     )(delete)
 
 

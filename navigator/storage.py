@@ -542,6 +542,17 @@ class InvalidEdit(StorageError):
         self.field = field
 
 
+class EdgeTooLong(InvalidEdit):
+    """A segment longer than :data:`MAX_EDGE_M`: a typo (a node moved to another continent)."""
+
+    code = "edge_too_long"
+
+
+#: The longest walkable segment an edit may make. Longer ones are mistakes, and the live map's
+#: snapping grid would have to cover the whole box between their ends.
+MAX_EDGE_M = 10_000.0
+
+
 class EditConflict(StorageError):
     code, status = "conflict", 409
 
@@ -639,8 +650,9 @@ class MapEditor:
                     sa.select(sa.func.coalesce(sa.func.max(table.__table__.c.id), 0))
                 ).scalar_one()) + 1
             self._check_references(conn, entity, values)
-            if entity == "edge" and values.get("length_m") is None:
-                values["length_m"] = _edge_length(conn, values["u"], values["v"])
+            if entity == "edge":
+                span = _edge_length(conn, values["u"], values["v"])
+                values["length_m"] = values.get("length_m") or span
             try:
                 new_id = conn.execute(sa.insert(table).values(**values)).inserted_primary_key[0]
             except sa.exc.IntegrityError as err:
@@ -655,8 +667,10 @@ class MapEditor:
             before = self._current(conn, table, entity, entity_id, expected_revision)
             merged = {**before, **changes}
             self._check_references(conn, entity, merged)
-            if entity == "edge" and ({"u", "v"} & changes.keys()) and "length_m" not in changes:
-                changes = {**changes, "length_m": _edge_length(conn, merged["u"], merged["v"])}
+            if entity == "edge" and {"u", "v"} & changes.keys():
+                span = _edge_length(conn, merged["u"], merged["v"],
+                                    field="v" if "v" in changes else "u")
+                changes = {"length_m": span, **changes}
             self._guarded_update(conn, table, entity_id, before, changes)
             if entity == "node" and ({"lat", "lon"} & changes.keys()):
                 _refresh_incident_lengths(conn, entity_id)
@@ -740,7 +754,11 @@ class MapEditor:
         if "revision" in cols:
             query = query.where(cols.revision == before["revision"])
             values["revision"] = before["revision"] + 1
-        if conn.execute(query.values(**values)).rowcount != 1:
+        try:
+            updated = conn.execute(query.values(**values)).rowcount
+        except sa.exc.IntegrityError as err:
+            raise EditConflict(f"the edit conflicts with an existing object: {err.orig}") from None
+        if updated != 1:
             raise StaleRevision("the object changed while this edit was applied; retry")
 
     @staticmethod
@@ -791,12 +809,17 @@ class MapEditor:
         return change
 
 
-def _edge_length(conn: Connection, u: int, v: int) -> float:
+def _edge_length(conn: Connection, u: int, v: int, field: str = "v") -> float:
+    """The straight length between two stored nodes; refuses spans over :data:`MAX_EDGE_M`."""
     from routing.geo import haversine_m
 
     a, b = _row(conn, Node, u), _row(conn, Node, v)
     assert a is not None and b is not None  # checked by _check_references
-    return max(0.01, haversine_m(a["lat"], a["lon"], b["lat"], b["lon"]))
+    length = haversine_m(a["lat"], a["lon"], b["lat"], b["lon"])
+    if length > MAX_EDGE_M:
+        raise EdgeTooLong(f"this edit would make an edge {length / 1000:.1f} km long (nodes {u} "
+                          f"and {v}); check the coordinates", field)
+    return max(0.01, length)
 
 
 def _refresh_incident_lengths(conn: Connection, node_id: int) -> None:
@@ -804,4 +827,4 @@ def _refresh_incident_lengths(conn: Connection, node_id: int) -> None:
     for e in conn.execute(sa.select(Edge.id, Edge.u, Edge.v).where(
             sa.or_(Edge.u == node_id, Edge.v == node_id))).all():
         conn.execute(sa.update(Edge).where(Edge.id == e.id).values(
-            length_m=_edge_length(conn, e.u, e.v), revision=Edge.revision + 1))
+            length_m=_edge_length(conn, e.u, e.v, field="lat"), revision=Edge.revision + 1))
