@@ -5,8 +5,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
+SOAK_S ?= 600
+SOAK_SESSIONS ?= 200
 
-.PHONY: run test bench lint system-deps clean
+.PHONY: run test bench soak lint system-deps clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +41,11 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP) system-deps
 	$(PY) -m benchmarks.run
+
+# Live-guidance soak: SOAK_SESSIONS walkers for SOAK_S seconds against an own server; reports
+# the server's memory growth.
+soak: $(STAMP)
+	$(PY) -m benchmarks.loadgen --soak $(SOAK_S) --sessions $(SOAK_SESSIONS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check

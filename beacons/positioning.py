@@ -188,6 +188,7 @@ class Positioner:
         self._filters = RssiFilterBank(s.model_sigma_db, s.rssi_process_db2_per_s, s.stale_after_s)
         self._edge = np.zeros(0, dtype=int)
         self._offset = self._dir = self._speed = self._w = np.zeros(0)
+        self._xy: np.ndarray | None = None  # particles' (x, y), until they next move
         self._last_t: float | None = None
         self._last_heard: dict[int, float] = {}
         self._last_evidence_t: float | None = None
@@ -290,6 +291,7 @@ class Positioner:
         self._dir = self._rng.choice([-1.0, 1.0], size=n)
         self._speed = self._rng.uniform(0.0, 1.5, n)
         self._w = np.full(n, 1.0 / n)
+        self._xy = None
         self._inconsistent_since = None
 
     def _seed_from_evidence(self, idx: np.ndarray, rssi: np.ndarray, var: np.ndarray) -> bool:
@@ -324,6 +326,13 @@ class Positioner:
                 break
             self._turn_at_node(over)
         np.clip(self._offset, 0.0, m.length[self._edge], out=self._offset)
+        self._xy = None
+
+    def _particles_xy(self) -> np.ndarray:
+        """Particles' local (x, y): weighing and the estimate of one scan share it."""
+        if self._xy is None:
+            self._xy = self.map.point_xy(self._edge, self._offset)
+        return self._xy
 
     def _turn_at_node(self, over: np.ndarray) -> None:
         """Particles past an edge end continue onto a random other edge at that node."""
@@ -344,7 +353,7 @@ class Positioner:
 
     def _weigh(self, idx: np.ndarray, rssi: np.ndarray, var: np.ndarray, t_s: float) -> None:
         s = self.settings
-        ll_b = self._ll(self.map.point_xy(self._edge, self._offset), idx, rssi, var)
+        ll_b = self._ll(self._particles_xy(), idx, rssi, var)
         z_ok = self._inlier_share(ll_b, var)
         consistent = float(self._w @ z_ok) >= 0.5
         if consistent:
@@ -378,6 +387,8 @@ class Positioner:
         pick = np.minimum(np.searchsorted(np.cumsum(self._w), positions), n - 1)
         self._edge, self._offset = self._edge[pick], self._offset[pick]
         self._dir, self._speed = self._dir[pick], self._speed[pick]
+        if self._xy is not None:
+            self._xy = self._xy[pick]
         self._w = np.full(n, 1.0 / n)
 
     # --- output -------------------------------------------------------------------------------
@@ -389,7 +400,7 @@ class Positioner:
         on = self._edge == best
         offset = float(self._offset[on] @ w[on] / mass[best])
         fx, fy = m.point_xy(np.array([best]), np.array([offset]))[0]
-        xy = m.point_xy(self._edge, self._offset)
+        xy = self._particles_xy()
         d2 = (xy[:, 0] - fx) ** 2 + (xy[:, 1] - fy) ** 2
         error_m = max(0.5, math.sqrt(float(w @ d2)))
         if error_m > self.settings.max_error_m:

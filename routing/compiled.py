@@ -9,6 +9,8 @@ separate entries; scipy's Dijkstra relaxes all of them and so takes the cheapest
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
@@ -24,6 +26,34 @@ SPARE_PER_ROW = 2
 SPARE_NODES = 64
 GRID_CELL_M = 50.0
 SHORTEST = "shortest"  # plain distance, no rules: explains blocked routes; a test baseline
+
+
+#: Edge fields no profile looks at: edges equal in every other field cost the same per metre.
+_NOT_COSTED = frozenset({"id", "u", "v", "length_m", "osm_way_id", "name"})
+_COSTED_FIELDS = operator.attrgetter(
+    *(f.name for f in dataclasses.fields(EdgeRecord) if f.name not in _NOT_COSTED)
+)
+
+
+def edge_cost_factors(
+    edges: list[EdgeRecord], profiles: Mapping[str, Profile]
+) -> dict[str, np.ndarray]:
+    """Per profile, each edge's cost per metre (inf when forbidden), evaluated once per distinct
+    set of attributes: a city has thousands of edges for every such set.
+
+    ``length * factor`` equals :func:`edge_cost` exactly, since that is how it is computed.
+    """
+    keys = [_COSTED_FIELDS(e) for e in edges]
+    distinct: dict[tuple[object, ...], int] = {}
+    index = np.fromiter((distinct.setdefault(k, len(distinct)) for k in keys), np.int64, len(keys))
+    first: dict[int, EdgeRecord] = {}
+    for k, e in zip(index.tolist(), edges, strict=True):
+        first.setdefault(k, e)
+    unit = [dataclasses.replace(first[k], length_m=1.0) for k in range(len(distinct))]
+    return {
+        name: np.array([edge_cost(e, p) for e in unit], dtype=float)[index]
+        for name, p in profiles.items()
+    }
 
 
 class EdgeGrid:
@@ -43,6 +73,30 @@ class EdgeGrid:
         for cell in self._cells_of(*box):
             self._cells[cell].add(slot)
 
+    def add_many(
+        self, slots: np.ndarray, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray
+    ) -> None:
+        """:meth:`add` for many edges at once (same cells, vectorised)."""
+        c = GRID_CELL_M
+        ix0 = np.floor(np.minimum(x0, x1) / c).astype(np.int64)
+        iy0 = np.floor(np.minimum(y0, y1) / c).astype(np.int64)
+        nx_ = np.floor(np.maximum(x0, x1) / c).astype(np.int64) - ix0 + 1
+        ny_ = np.floor(np.maximum(y0, y1) / c).astype(np.int64) - iy0 + 1
+        count = nx_ * ny_
+        owner = np.repeat(np.arange(len(slots)), count)
+        r = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        cx = ix0[owner] + r % nx_[owner]
+        cy = iy0[owner] + r // nx_[owner]
+        order = np.lexsort((cy, cx))
+        cx, cy, members = cx[order], cy[order], np.asarray(slots)[owner[order]]
+        cut = np.flatnonzero((np.diff(cx) != 0) | (np.diff(cy) != 0)) + 1
+        starts = np.concatenate([[0], cut]).tolist()
+        ends = [*cut.tolist(), len(cx)]
+        keys = zip(cx[starts].tolist(), cy[starts].tolist(), strict=True)
+        member_list = members.tolist()
+        for key, a, b in zip(keys, starts, ends, strict=True):
+            self._cells[key].update(member_list[a:b])
+
     def remove(self, slot: int, box: tuple[float, float, float, float]) -> None:
         for cell in self._cells_of(*box):
             self._cells.get(cell, set()).discard(slot)
@@ -60,19 +114,26 @@ class CompiledGraph:
 
     def __init__(self, graph: nx.MultiGraph, profiles: Mapping[str, Profile]) -> None:
         self.profiles = dict(profiles)
-        lats = [d["lat"] for _, d in graph.nodes(data=True)]
-        lons = [d["lon"] for _, d in graph.nodes(data=True)]
-        self.frame = LocalFrame(float(np.mean(lats or [0.0])), float(np.mean(lons or [0.0])))
-        self.node_index: dict[int, int] = {}
+        node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
+        lat = np.fromiter((d["lat"] for _, d in graph.nodes(data=True)), float, len(node_ids))
+        lon = np.fromiter((d["lon"] for _, d in graph.nodes(data=True)), float, len(node_ids))
+        self.frame = LocalFrame(
+            float(np.mean(lat)) if len(lat) else 0.0, float(np.mean(lon)) if len(lon) else 0.0
+        )
+        self.node_index: dict[int, int] = dict(
+            zip(node_ids.tolist(), range(len(node_ids)), strict=True)
+        )
         self.node_ids = np.full(0, -1, dtype=np.int64)
         self.x = np.zeros(0)
         self.y = np.zeros(0)
         self.lat = np.zeros(0)
         self.lon = np.zeros(0)
-        self._grow_nodes(graph.number_of_nodes() + SPARE_NODES)
-        for node_id, d in graph.nodes(data=True):
-            self._set_node(NodeRecord(node_id, d["lat"], d["lon"], d.get("level")))
-        edges: list[EdgeRecord] = [d["edge"] for _, _, d in graph.edges(data=True)]
+        self._grow_nodes(len(node_ids) + SPARE_NODES)
+        n = len(node_ids)
+        self.node_ids[:n], self.lat[:n], self.lon[:n] = node_ids, lat, lon
+        self.x[:n], self.y[:n] = self.frame.to_xy(lat, lon)
+        # the id index (routing.graph keeps it true) is several times faster to walk than networkx
+        edges: list[EdgeRecord] = list(graph.graph["edges"].values())
         self.records: list[EdgeRecord | None] = []
         self.slot_of: dict[int, int] = {}
         self.free_slots: list[int] = []
@@ -84,9 +145,41 @@ class CompiledGraph:
         self._grow_slots(len(edges) + SPARE_NODES)
         self.grid = EdgeGrid()
         self._old_boxes: dict[int, tuple[float, float, float, float]] = {}
-        for e in edges:
-            self._set_slot(self._new_slot(e.id), e)
+        self._set_slots_bulk(edges)
         self.layout()
+
+    def _set_slots_bulk(self, edges: list[EdgeRecord]) -> None:
+        """What :meth:`_set_slot` does for each edge, with arrays: start-up of a 100k-node city
+        must not pay ~30 Python calls per edge."""
+        m = len(edges)
+        if not m:
+            return
+        slots = np.arange(m)
+        self.free_slots = self.free_slots[: len(self.free_slots) - m]  # slots 0..m-1 taken
+        self.slot_of = dict(zip((e.id for e in edges), range(m), strict=True))
+        self.records[:m] = edges
+        try:
+            self.eu[:m] = [self.node_index[e.u] for e in edges]
+            self.ev[:m] = [self.node_index[e.v] for e in edges]
+        except KeyError:
+            bad = next(e for e in edges if e.u not in self.node_index or e.v not in self.node_index)
+            raise ValueError(
+                f"edge {bad.id} references a missing node ({bad.u} or {bad.v})"
+            ) from None
+        lengths = np.fromiter((e.length_m for e in edges), float, m)
+        for name, factors in edge_cost_factors(edges, self.profiles).items():
+            self.cost[name][:m] = np.where(np.isinf(factors), np.inf, lengths * factors)
+        self.cost[SHORTEST][:m] = lengths
+        u, v = self.eu[:m], self.ev[:m]
+        x0, y0, x1, y1 = self.x[u], self.y[u], self.x[v], self.y[v]
+        self._old_boxes = dict(
+            zip(
+                slots.tolist(),
+                zip(x0.tolist(), y0.tolist(), x1.tolist(), y1.tolist(), strict=True),
+                strict=True,
+            )
+        )
+        self.grid.add_many(slots, x0, y0, x1, y1)
 
     # ---- sizes ---------------------------------------------------------------------------------
 

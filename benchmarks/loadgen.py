@@ -1,0 +1,558 @@
+"""A load generator for the live-guidance WebSocket, run as its own process.
+
+It must not share a process (or a GIL) with the server it measures, so it is a command:
+
+    python -m benchmarks.loadgen --url http://127.0.0.1:8080 --db sqlite:///blindpilot.db \\
+        --plan 100x1,500x1 --seconds 15 [--ramp]     # latency per step, one JSON line each
+    python -m benchmarks.loadgen --soak 600 --sessions 200   # own server; RSS growth over time
+    python -m benchmarks.loadgen --echo-server --port 9000   # bare aiohttp echo: the floor
+
+Every session walks a real route of the server's map: scans are precomputed with the product's
+simulated walker and beacons (so positioning does real work) and sent once per ``1/rate``
+seconds; the ``fix`` status that closes the server's answer to each scan is the ack, and
+scan -> ack is the latency. A session that reaches the end of its walk stops and a new one starts
+(so long runs also exercise session churn). Sessions come from many loopback source addresses
+(127.0.0.2, .3, ...) because the server rate-limits pedestrians per address. Everything stays on
+loopback; every loop is bounded in count and time; child processes die with us.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parents[1]
+SESSIONS_PER_ADDRESS = 20  # POST + WS upgrade per session stays inside the per-address burst
+CREATE_CONCURRENCY = 8
+P99_GOAL_MS = 50.0
+MAX_RATE_PER_SESSION = 16.0  # the server throttles a socket above 20 messages/s
+RAMP_STEPS = 8
+ACK_TIMEOUT_S = 10.0
+
+
+# --------------------------------------------------------------------------- walks
+
+
+@dataclass(frozen=True, slots=True)
+class Walk:
+    """One precomputed walk: where the session goes and the scan messages along the way."""
+
+    start: tuple[float, float]
+    end: tuple[float, float]
+    messages: tuple[str, ...]
+
+
+def scan_message(scan: Any) -> str:
+    """The wire form of a :class:`beacons.model.Scan` of iBeacon readings."""
+    readings = []
+    for r in scan.readings:
+        uuid, major, minor = r.beacon.ident.split(":")
+        readings.append(
+            {
+                "beacon": {"uuid": uuid, "major": int(major), "minor": int(minor)},
+                "rssi": r.rssi_dbm,
+                "tx_power": r.tx_power_dbm,
+            }
+        )
+    return json.dumps({"type": "scan", "t": scan.t_s, "readings": readings})
+
+
+def precompute_walks(db_url: str, count: int, min_length_m: float, seed: int = 1) -> list[Walk]:
+    """Walks between random named places of the map in ``db_url`` (the server's own data)."""
+    from navigator.mapstate import MapState
+    from navigator.routeplan import plan_between
+    from navigator.simulation import SimulatedWalker, WalkOptions
+    from navigator.storage import Storage
+    from routing.geo import haversine_m
+    from routing.paths import RoutingError
+
+    storage = Storage(db_url)
+    try:
+        mapstate = MapState(storage.load_map())
+    finally:
+        storage.close()
+    rng = random.Random(seed)
+    places = sorted(mapstate.places.values(), key=lambda p: p.id)
+    walks: list[Walk] = []
+    for _ in range(count * 50):  # bounded: most random pairs are usable
+        if len(walks) == count:
+            break
+        a, b = rng.sample(places, 2)
+        if not 1.2 * min_length_m <= haversine_m(a.lat, a.lon, b.lat, b.lon) <= 1500:
+            continue
+        try:
+            route = plan_between(mapstate, (a.lat, a.lon), (b.lat, b.lon), "blind_cane")
+        except RoutingError:
+            continue
+        if route.length_m < min_length_m:
+            continue
+        walker = SimulatedWalker(mapstate, route, WalkOptions(seed=len(walks)))
+        steps = int(route.length_m / walker.walk.speed_mps) + 3
+        msgs = tuple(scan_message(walker.scan(float(t))) for t in range(steps))
+        walks.append(Walk(route.coordinates[0], route.coordinates[-1], msgs))
+    if len(walks) < count:
+        raise RuntimeError(f"only {len(walks)} usable walks of >= {min_length_m} m in the map")
+    return walks
+
+
+# --------------------------------------------------------------------------- load
+
+
+@dataclass
+class Stats:
+    """Latencies and failures of the scans sent since the last :meth:`reset`."""
+
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    timeouts: int = 0
+    sessions_started: int = 0
+    session_failures: int = 0
+
+    def reset(self) -> None:
+        self.latencies_ms, self.errors, self.timeouts = [], 0, 0
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100); NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+class LoadGenerator:
+    """N sessions against one server, each sending scans at ``rate`` per second."""
+
+    def __init__(self, base_url: str, walks: list[Walk], seed: int = 2) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.walks = walks
+        self.rate = 1.0
+        self.stats = Stats()
+        self.stopping = False
+        self._rng = random.Random(seed)
+        self._tasks: list[asyncio.Task[None]] = []
+        self._clients: list[aiohttp.ClientSession] = []
+        self._create = asyncio.Semaphore(CREATE_CONCURRENCY)
+
+    @property
+    def sessions(self) -> int:
+        return len(self._tasks)
+
+    def _client_for(self, index: int) -> aiohttp.ClientSession:
+        """One HTTP client per loopback source address, each serving a few sessions."""
+        k = index // SESSIONS_PER_ADDRESS
+        while len(self._clients) <= k:
+            n = len(self._clients) + 2
+            addr = f"127.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+            connector = aiohttp.TCPConnector(limit=0, local_addr=(addr, 0))
+            self._clients.append(aiohttp.ClientSession(connector=connector))
+        return self._clients[k]
+
+    async def grow_to(self, count: int, timeout_s: float) -> None:
+        """Start sessions until ``count`` are live (or the time is up)."""
+        deadline = time.monotonic() + timeout_s
+        while self.sessions < count:
+            self._tasks.append(asyncio.create_task(self._session_loop(self.sessions)))
+        while self.stats.sessions_started < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+
+    async def _open(
+        self, client: aiohttp.ClientSession, walk: Walk
+    ) -> aiohttp.ClientWebSocketResponse | None:
+        body = {
+            "from": {"lat": walk.start[0], "lon": walk.start[1]},
+            "to": {"lat": walk.end[0], "lon": walk.end[1]},
+            "lang": "en",
+        }
+        async with self._create:
+            for attempt in range(5):
+                async with client.post(f"{self.base_url}/v1/sessions", json=body) as r:
+                    if r.status == 201:
+                        ws_url = (await r.json())["ws_url"]
+                        break
+                    await asyncio.sleep(0.5 * (attempt + 1))  # rate-limited or busy: back off
+            else:
+                self.stats.session_failures += 1
+                return None
+            ws = await client.ws_connect(f"{self.base_url}{ws_url}", heartbeat=None)
+            await ws.receive(timeout=ACK_TIMEOUT_S)  # the "session" hello
+            return ws
+
+    async def _session_loop(self, index: int) -> None:
+        client = self._client_for(index)
+        walk_no = index
+        while not self.stopping:
+            walk = self.walks[walk_no % len(self.walks)]
+            walk_no += len(self.walks) // 2 + 1
+            try:
+                ws = await self._open(client, walk)
+            except (aiohttp.ClientError, TimeoutError):
+                self.stats.session_failures += 1
+                ws = None
+            if ws is None:
+                await asyncio.sleep(1.0)
+                continue
+            self.stats.sessions_started += 1
+            try:
+                await self._walk(ws, walk)
+                if not ws.closed:
+                    await ws.send_str('{"type": "stop"}')
+            except (aiohttp.ClientError, TimeoutError, ConnectionError):
+                self.stats.errors += 1
+            finally:
+                await ws.close()
+
+    async def _walk(self, ws: aiohttp.ClientWebSocketResponse, walk: Walk) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time() + self._rng.random() / self.rate  # spread the sessions' phases
+        for msg in walk.messages:
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if self.stopping:
+                return
+            t0 = time.perf_counter()
+            await ws.send_str(msg)
+            while True:
+                reply = await ws.receive(timeout=ACK_TIMEOUT_S)
+                if reply.type != aiohttp.WSMsgType.TEXT:
+                    self.stats.errors += 1
+                    return
+                if reply.data.startswith('{"type": "fix"'):
+                    break
+                if reply.data.startswith('{"type": "error"'):
+                    self.stats.errors += 1
+                    break
+            self.stats.latencies_ms.append((time.perf_counter() - t0) * 1000.0)
+            due = max(due + 1.0 / self.rate, loop.time())  # late: carry on, do not burst
+
+    async def measure(self, seconds: float) -> dict[str, Any]:
+        """Latency figures of the scans acknowledged during the next ``seconds``."""
+        self.stats.reset()
+        t0 = time.monotonic()
+        await asyncio.sleep(seconds)
+        elapsed = time.monotonic() - t0
+        lat = list(self.stats.latencies_ms)
+        return {
+            "sessions": self.sessions,
+            "rate_per_session": self.rate,
+            "offered_scans_per_s": round(self.sessions * self.rate, 1),
+            "scans_per_s": round(len(lat) / elapsed, 1),
+            "acks": len(lat),
+            "p50_ms": round(percentile(lat, 50), 2),
+            "p99_ms": round(percentile(lat, 99), 2),
+            "max_ms": round(max(lat, default=float("nan")), 2),
+            "errors": self.stats.errors,
+            "session_failures": self.stats.session_failures,
+        }
+
+    async def close(self) -> None:
+        self.stopping = True
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for client in self._clients:
+            await client.close()
+
+
+def parse_plan(text: str) -> list[tuple[int, float]]:
+    """``"100x1,500x1.5"`` -> [(100 sessions, 1 scan/s), (500, 1.5)]."""
+    steps = []
+    for part in text.split(","):
+        n, _, rate = part.partition("x")
+        steps.append((int(n), float(rate or 1.0)))
+    return steps
+
+
+def emit(record: dict[str, Any]) -> None:
+    print(json.dumps(record), flush=True)
+
+
+def within_goal(result: dict[str, Any]) -> bool:
+    return result["p99_ms"] <= P99_GOAL_MS and not result["errors"]
+
+
+async def run_plan(
+    base_url: str, walks: list[Walk], plan: list[tuple[int, float]], seconds: float, ramp: bool
+) -> None:
+    """Each step: grow to N sessions at the step's rate, settle, measure. With ``ramp``, then
+    search the highest load (the last step's sessions, other rates) that keeps p99 <= 50 ms
+    without errors: bisect between the best passing and the first failing load, or grow x1.5."""
+    gen = LoadGenerator(base_url, walks)
+    results = []
+    try:
+        for n, rate in plan:
+            gen.rate = rate
+            t0 = time.monotonic()
+            await gen.grow_to(n, timeout_s=120.0)
+            ramp_s = time.monotonic() - t0
+            await asyncio.sleep(2.0)  # let phases spread and the new sessions seed
+            results.append(await gen.measure(seconds))
+            emit({"step": "plan", **results[-1], "ramp_up_s": round(ramp_s, 1)})
+        if not ramp or not gen.sessions:
+            return
+        passing = [r["offered_scans_per_s"] for r in results if within_goal(r)]
+        failing = [r["offered_scans_per_s"] for r in results if not within_goal(r)]
+        lo, hi = max(passing, default=0.0), min(failing, default=None)
+        for _ in range(RAMP_STEPS):
+            if hi is not None and hi - lo <= 0.1 * hi:
+                break
+            target = 1.5 * lo if hi is None else (lo + hi) / 2
+            gen.rate = min(MAX_RATE_PER_SESSION, target / gen.sessions)
+            await asyncio.sleep(2.0)
+            result = await gen.measure(seconds)
+            emit({"step": "ramp", **result})
+            if within_goal(result):
+                lo = result["offered_scans_per_s"]
+            else:
+                hi = result["offered_scans_per_s"]
+            if gen.rate >= MAX_RATE_PER_SESSION:
+                break
+    finally:
+        await gen.close()
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _raise_fd_limit() -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
+
+
+def server_env(workdir: Path) -> dict[str, str]:
+    """A quiet server: no speech engine, no Bluetooth probe, audio cache in ``workdir``."""
+    return {
+        **os.environ,
+        "BLINDPILOT_SPEECH": "0",
+        "BLINDPILOT_BLUETOOTH_PROBE": "0",
+        "BLINDPILOT_AUDIO_DIR": str(workdir / "audio"),
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+@contextlib.contextmanager
+def spawn(
+    args: list[str], log_path: Path, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A child process (Python ``-m`` module) that is terminated, then killed, on exit."""
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+            preexec_fn=_raise_fd_limit,
+        )
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(5)
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float) -> float:
+    """Poll ``url`` until it answers 200; the seconds it took. Raises if the process died."""
+    import urllib.error
+    import urllib.request
+
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout_s:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return time.monotonic() - t0
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"{url} not ready after {timeout_s:g} s")
+
+
+def serve_args(db_url: str, port: int) -> list[str]:
+    """The server command line: the real ``blindpilot serve`` in a fresh interpreter."""
+    return ["-m", "navigator.cli", "serve", "--db", db_url, "--port", str(port)]
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set size of a process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+# --------------------------------------------------------------------------- echo server
+
+
+def echo_app() -> web.Application:
+    """The same two endpoints, doing only JSON in and out: what transport alone costs."""
+
+    async def create(request: web.Request) -> web.Response:
+        await request.json()
+        return web.json_response(
+            {"session_id": "echo", "ws_url": "/v1/sessions/echo/ws"}, status=201
+        )
+
+    async def socket_(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(heartbeat=30.0)
+        await ws.prepare(request)
+        await ws.send_json({"type": "session"})
+        async for msg in ws:
+            if msg.type == aiohttp.WSMsgType.TEXT:
+                data = json.loads(msg.data)
+                await ws.send_json({"type": "fix", "available": False, "t": data.get("t")})
+        return ws
+
+    app = web.Application()
+    app.router.add_post("/v1/sessions", create)
+    app.router.add_get("/v1/sessions/{id}/ws", socket_)
+    app.router.add_get("/health", lambda _: web.json_response({"status": "ok"}))
+    return app
+
+
+# --------------------------------------------------------------------------- soak
+
+
+async def soak(
+    base_url: str, walks: list[Walk], sessions: int, seconds: float, pid: int, samples: int = 10
+) -> dict[str, Any]:
+    """``sessions`` sessions at 1 scan/s for ``seconds``; server RSS sampled along the way."""
+    gen = LoadGenerator(base_url, walks)
+    rss: list[tuple[float, int]] = []
+    t0 = time.monotonic()
+    try:
+        await gen.grow_to(sessions, timeout_s=120.0)
+        await asyncio.sleep(5.0)
+        rss.append((time.monotonic() - t0, rss_kib(pid)))
+        gen.stats.reset()
+        interval = seconds / samples
+        for _ in range(samples):
+            await asyncio.sleep(interval)
+            rss.append((time.monotonic() - t0, rss_kib(pid)))
+            print(
+                f"soak t={rss[-1][0]:.0f}s rss={rss[-1][1] / 1024:.1f} MiB "
+                f"sessions started={gen.stats.sessions_started}",
+                file=sys.stderr,
+                flush=True,
+            )
+        lat = gen.stats.latencies_ms
+        return {
+            "step": "soak",
+            "sessions": sessions,
+            "seconds": seconds,
+            "rss_start_mib": round(rss[0][1] / 1024, 1),
+            "rss_end_mib": round(rss[-1][1] / 1024, 1),
+            "rss_growth_mib": round((rss[-1][1] - rss[0][1]) / 1024, 1),
+            "rss_samples_mib": [(round(t), round(k / 1024, 1)) for t, k in rss],
+            "sessions_started": gen.stats.sessions_started,
+            "scans": len(lat),
+            "p50_ms": round(percentile(lat, 50), 2),
+            "p99_ms": round(percentile(lat, 99), 2),
+            "errors": gen.stats.errors,
+            "session_failures": gen.stats.session_failures,
+        }
+    finally:
+        await gen.close()
+
+
+def run_soak(seconds: float, sessions: int, walks_count: int) -> int:
+    """Own server on a fresh temp database, then :func:`soak`; prints one JSON line."""
+    with tempfile.TemporaryDirectory(prefix="blindpilot-soak-") as tmp:
+        work = Path(tmp)
+        db_url = f"sqlite:///{work / 'soak.db'}"
+        port = free_port()
+        with spawn(serve_args(db_url, port), work / "server.log", server_env(work)) as proc:
+            base = f"http://127.0.0.1:{port}"
+            ready_s = wait_ready(f"{base}/health", proc, timeout_s=180.0)
+            print(f"server ready in {ready_s:.1f} s (pid {proc.pid})", file=sys.stderr)
+            walks = precompute_walks(db_url, walks_count, min_length_m=150.0)
+            result = asyncio.run(soak(base, walks, sessions, seconds, proc.pid))
+            result["server_ready_s"] = round(ready_s, 1)
+            emit(result)
+    return 0
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--url", help="server base URL (loopback); default: start one")
+    parser.add_argument(
+        "--db",
+        help="the server's database URL (walks use its map; against the "
+        "echo server, any database holding the same map)",
+    )
+    parser.add_argument("--plan", default="50x1", help="steps as SESSIONSxRATE,... (rate: /s)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measuring time per step")
+    parser.add_argument(
+        "--ramp",
+        action="store_true",
+        help=f"then search the highest load with p99 <= {P99_GOAL_MS:g} ms and no errors",
+    )
+    parser.add_argument("--walks", type=int, default=24, help="distinct precomputed walks")
+    parser.add_argument("--min-walk-m", type=float, default=150.0)
+    parser.add_argument(
+        "--soak",
+        type=float,
+        metavar="SECONDS",
+        help="soak test against an own server; reports RSS growth",
+    )
+    parser.add_argument("--sessions", type=int, default=200, help="sessions for --soak")
+    parser.add_argument("--echo-server", action="store_true", help="serve a bare JSON echo")
+    parser.add_argument("--port", type=int, default=0, help="port for --echo-server")
+    args = parser.parse_args(argv)
+    _raise_fd_limit()
+    if args.echo_server:
+        web.run_app(
+            echo_app(), host="127.0.0.1", port=args.port or free_port(), access_log=None, print=None
+        )
+        return 0
+    if args.soak:
+        return run_soak(min(args.soak, 24 * 3600.0), args.sessions, args.walks)
+    if not (args.url and args.db):
+        parser.error("--url and --db are needed (or use --soak / --echo-server)")
+    if not args.url.startswith(("http://127.", "http://localhost")):
+        parser.error("load is only ever sent to loopback")
+    walks = precompute_walks(args.db, args.walks, args.min_walk_m)
+    asyncio.run(run_plan(args.url, walks, parse_plan(args.plan), args.seconds, args.ramp))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
