@@ -15,7 +15,7 @@ import numpy as np
 
 from benchmarks.common import BenchResult, median_ms, ratio_lower_better
 from routing.geo import LocalFrame, haversine_m
-from routing.graph import build_graph
+from routing.graph import build_graph, largest_component
 from routing.model import EdgeRecord, NodeRecord
 from routing.osm import read_osm
 from routing.paths import Router
@@ -130,12 +130,8 @@ def run(quick: bool) -> list[BenchResult]:
         t0 = time.perf_counter()
         extract = read_osm(path)
         results.append(BenchResult(f"import {path.name}", (time.perf_counter() - t0) * 1000, "ms"))
-        graph = build_graph(extract.nodes, extract.edges)
-        biggest = max(nx.connected_components(graph), key=len)
+        graph = largest_component(build_graph(extract.nodes, extract.edges))
         results += _compare(
-            path.name.split("_")[0],
-            graph.subgraph(biggest).copy(),
-            _od_pairs(graph.subgraph(biggest), queries, None),
-            goal=False,
+            path.name.split("_")[0], graph, _od_pairs(graph, queries, None), goal=False
         )
     return results

@@ -44,3 +44,12 @@ def drop_edge(graph: nx.MultiGraph, edge_id: int) -> EdgeRecord | None:
 def edge_by_id(graph: nx.MultiGraph, edge_id: int) -> EdgeRecord | None:
     """The edge with this id, or None."""
     return graph.graph["edges"].get(edge_id)
+
+
+def largest_component(graph: nx.MultiGraph) -> nx.MultiGraph:
+    """The biggest connected part as a graph of its own, with a true edge index (a networkx
+    subgraph would share the whole graph's index)."""
+    keep = max(nx.connected_components(graph), key=len)
+    nodes = [NodeRecord(n, d["lat"], d["lon"], d["level"])
+             for n, d in graph.nodes(data=True) if n in keep]
+    return build_graph(nodes, [e for e in graph.graph["edges"].values() if e.u in keep])
