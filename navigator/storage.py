@@ -400,15 +400,18 @@ class Storage:
     ) -> None:
         """Record when beacons were last heard (live scans, surveys) and, from Eddystone-TLM
         frames in surveys, their battery (mV) and temperature (°C), for beacon health."""
-        with self.write() as conn:
-            for ident, ts in heard.items():
-                conn.execute(sa.update(Beacon).where(
-                    Beacon.ident == ident,
-                    sa.or_(Beacon.last_seen_ts.is_(None), Beacon.last_seen_ts < ts),
-                ).values(last_seen_ts=ts))
-            for ident, (battery_mv, temperature_c) in (telemetry or {}).items():
-                conn.execute(sa.update(Beacon).where(Beacon.ident == ident).values(
-                    battery_mv=battery_mv, temperature_c=temperature_c))
+        seen = sa.update(Beacon).where(
+            Beacon.ident == sa.bindparam("b_ident"),
+            sa.or_(Beacon.last_seen_ts.is_(None), Beacon.last_seen_ts < sa.bindparam("b_ts")),
+        ).values(last_seen_ts=sa.bindparam("b_ts"))
+        tlm = sa.update(Beacon).where(Beacon.ident == sa.bindparam("b_ident")).values(
+            battery_mv=sa.bindparam("b_mv"), temperature_c=sa.bindparam("b_c"))
+        with self.write() as conn:  # one executemany each: thousands of beacons per flush
+            if heard:
+                conn.execute(seen, [{"b_ident": i, "b_ts": ts} for i, ts in heard.items()])
+            if telemetry:
+                conn.execute(tlm, [{"b_ident": i, "b_mv": mv, "b_c": c}
+                                   for i, (mv, c) in telemetry.items()])
 
     # ---- live session descriptors (for resuming in another process)
 
