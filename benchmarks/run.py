@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 def _fmt(x: float | None) -> str:
     if x is None:
         return "-"
-    return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+    return f"{x:.3g}" if abs(x) < 100 else f"{x:,.0f}"
 
 
 def print_table(results: list[BenchResult]) -> None:
