@@ -143,7 +143,7 @@ def run(quick: bool) -> list[BenchResult]:
         ),
         BenchResult("startup phase: imports", p["imports_s"], "s"),
         BenchResult("startup phase: Storage.load_map", p["load_map_s"], "s"),
-        BenchResult("startup phase: of which load_beacons (ORM rows)", p["load_beacons_s"], "s"),
+        BenchResult("startup phase: of which load_beacons", p["load_beacons_s"], "s"),
         BenchResult("startup phase: MapState (graph + compiled router)", p["mapstate_s"], "s"),
         BenchResult("startup phase: positioning map (first session)", p["positioning_map_s"], "s"),
         BenchResult(
