@@ -338,7 +338,7 @@ def register(spec: EntitySpec) -> None:
 
     async def list_(request: web.Request, query: Paging) -> web.Response:
         editor = MapEditor(request.app[app_mod.STORAGE])
-        rows = await asyncio.to_thread(editor.list, name, query.limit, query.offset)
+        rows = await asyncio.to_thread(editor.list_rows, name, query.limit, query.offset)
         return api.json_response([spec.public(r) for r in rows])
 
     async def create(request: web.Request, body: BaseModel) -> web.Response:
@@ -590,7 +590,7 @@ class HealthQuery(BaseModel):
 )
 async def beacons_health(request: web.Request, query: HealthQuery) -> web.Response:
     editor = MapEditor(request.app[app_mod.STORAGE])
-    rows = await asyncio.to_thread(editor.list, "beacon", 100_000, 0)
+    rows = await asyncio.to_thread(editor.list_rows, "beacon", 100_000, 0)
     now = time.time()
     out = []
     for row in rows:

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -189,6 +189,23 @@ class Meta(SQLModel, table=True):
     value: str
 
 
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core table of a table model (SQLModel adds ``__table__`` at runtime; typed here)."""
+    return cast(sa.Table, model.__table__)  # type: ignore[attr-defined]
+
+
+NODES = table_of(Node)
+EDGES = table_of(Edge)
+BEACONS = table_of(Beacon)
+LANDMARKS = table_of(Landmark)
+CLOSURES = table_of(Closure)
+REVISIONS = table_of(MapRevision)
+API_KEYS = table_of(ApiKey)
+META = table_of(Meta)
+TRACKS = table_of(Track)
+LIVE_SESSIONS = table_of(LiveSessionRecord)
+
+
 # --------------------------------------------------------------------------- conversions
 
 #: Edge columns in :class:`EdgeRecord` field order, so a selected row builds one positionally.
@@ -326,16 +343,31 @@ class Storage:
                 conn,
                 Landmark,
                 (
-                    {"id": p.id, "name": p.name, "kind": p.kind, "lat": p.lat, "lon": p.lon,
-                     "level": p.level, "osm_id": p.osm_id, "revision": 1}
+                    {
+                        "id": p.id,
+                        "name": p.name,
+                        "kind": p.kind,
+                        "lat": p.lat,
+                        "lon": p.lon,
+                        "level": p.level,
+                        "osm_id": p.osm_id,
+                        "revision": 1,
+                    }
                     for p in extract.places
                 ),
             )
-            summary = {"source": source, "nodes": len(extract.nodes),
-                       "edges": len(extract.edges), "landmarks": len(extract.places)}
+            summary = {
+                "source": source,
+                "nodes": len(extract.nodes),
+                "edges": len(extract.edges),
+                "landmarks": len(extract.places),
+            }
             conn.execute(
                 sa.insert(MapRevision).values(
-                    entity="map", action="import", actor=actor, at_ts=time.time(),
+                    entity="map",
+                    action="import",
+                    actor=actor,
+                    at_ts=time.time(),
                     after=json.dumps(summary),
                 )
             )
@@ -345,33 +377,66 @@ class Storage:
         """Everything the live map needs, read with column queries, never ORM objects."""
         nodes, edges = self.load_graph()
         with self.engine.connect() as conn:
-            places = [PlaceRecord(*row) for row in conn.execute(sa.select(
-                Landmark.id, Landmark.name, Landmark.kind, Landmark.lat, Landmark.lon,
-                Landmark.level, Landmark.osm_id))]  # type: ignore[call-overload]
-        return MapSnapshot(nodes=nodes, edges=edges, places=places, beacons=self.load_beacons(),
-                           closures=self.load_closures())
+            places = [
+                PlaceRecord(*row)
+                for row in conn.execute(
+                    sa.select(
+                        LANDMARKS.c.id,
+                        LANDMARKS.c.name,
+                        LANDMARKS.c.kind,
+                        LANDMARKS.c.lat,
+                        LANDMARKS.c.lon,
+                        LANDMARKS.c.level,
+                        LANDMARKS.c.osm_id,
+                    )
+                )
+            ]
+        return MapSnapshot(
+            nodes=nodes,
+            edges=edges,
+            places=places,
+            beacons=self.load_beacons(),
+            closures=self.load_closures(),
+        )
 
     def load_graph(self) -> tuple[list[NodeRecord], list[EdgeRecord]]:
         """Nodes and edges as domain records (rows built positionally: 200k edges in ~1 s)."""
-        cols = [Edge.__table__.c[name] for name in EDGE_RECORD_FIELDS]  # type: ignore[attr-defined]
+        cols = [EDGES.c[name] for name in EDGE_RECORD_FIELDS]
         with self.engine.connect() as conn:
-            nodes = [NodeRecord(*row) for row in conn.execute(
-                sa.select(Node.id, Node.lat, Node.lon, Node.level))]  # type: ignore[call-overload]
+            nodes = [
+                NodeRecord(*row)
+                for row in conn.execute(
+                    sa.select(NODES.c.id, NODES.c.lat, NODES.c.lon, NODES.c.level)
+                )
+            ]
             edges = [EdgeRecord(*row) for row in conn.execute(sa.select(*cols))]
         return nodes, edges
 
     def load_beacons(self) -> list[BeaconPlacement]:
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(  # type: ignore[call-overload]
-                Beacon.kind, Beacon.ident, Beacon.lat, Beacon.lon, Beacon.level,
-                Beacon.measured_power))
-            return [BeaconPlacement(BeaconId(_BEACON_KINDS[kind], ident), lat, lon, level, power)
-                    for kind, ident, lat, lon, level, power in rows]
+            rows = conn.execute(
+                sa.select(
+                    BEACONS.c.kind,
+                    BEACONS.c.ident,
+                    BEACONS.c.lat,
+                    BEACONS.c.lon,
+                    BEACONS.c.level,
+                    BEACONS.c.measured_power,
+                )
+            )
+            return [
+                BeaconPlacement(BeaconId(_BEACON_KINDS[kind], ident), lat, lon, level, power)
+                for kind, ident, lat, lon, level, power in rows
+            ]
 
     def load_closures(self) -> list[ClosureWindow]:
         with self.engine.connect() as conn:
-            return [ClosureWindow(*r) for r in conn.execute(
-                sa.select(Closure.edge_id, Closure.starts_ts, Closure.ends_ts))]
+            return [
+                ClosureWindow(*r)
+                for r in conn.execute(
+                    sa.select(CLOSURES.c.edge_id, CLOSURES.c.starts_ts, CLOSURES.c.ends_ts)
+                )
+            ]
 
     def replace_beacons(self, placements: Sequence[BeaconPlacement], *, actor: str | None) -> None:
         """Store a planned layout in place of the current beacons, audited as one revision."""
@@ -381,78 +446,116 @@ class Storage:
                 conn,
                 Beacon,
                 (
-                    {"kind": p.beacon.kind.value, "ident": p.beacon.ident, "lat": p.lat,
-                     "lon": p.lon, "level": p.level, "measured_power": p.measured_power_dbm,
-                     "revision": 1}
+                    {
+                        "kind": p.beacon.kind.value,
+                        "ident": p.beacon.ident,
+                        "lat": p.lat,
+                        "lon": p.lon,
+                        "level": p.level,
+                        "measured_power": p.measured_power_dbm,
+                        "revision": 1,
+                    }
                     for p in placements
                 ),
             )
             conn.execute(
                 sa.insert(MapRevision).values(
-                    entity="beacons", action="plan", actor=actor, at_ts=time.time(),
+                    entity="beacons",
+                    action="plan",
+                    actor=actor,
+                    at_ts=time.time(),
                     after=json.dumps({"beacons": len(placements)}),
                 )
             )
 
     def mark_beacons_seen(
-        self, heard: dict[str, float],
+        self,
+        heard: dict[str, float],
         telemetry: dict[str, tuple[int | None, float | None]] | None = None,
     ) -> None:
         """Record when beacons were last heard (live scans, surveys) and, from Eddystone-TLM
         frames in surveys, their battery (mV) and temperature (°C), for beacon health."""
-        seen = sa.update(Beacon).where(
-            Beacon.ident == sa.bindparam("b_ident"),
-            sa.or_(Beacon.last_seen_ts.is_(None), Beacon.last_seen_ts < sa.bindparam("b_ts")),
-        ).values(last_seen_ts=sa.bindparam("b_ts"))
-        tlm = sa.update(Beacon).where(Beacon.ident == sa.bindparam("b_ident")).values(
-            battery_mv=sa.bindparam("b_mv"), temperature_c=sa.bindparam("b_c"))
+        seen = (
+            sa.update(Beacon)
+            .where(
+                BEACONS.c.ident == sa.bindparam("b_ident"),
+                sa.or_(
+                    BEACONS.c.last_seen_ts.is_(None), BEACONS.c.last_seen_ts < sa.bindparam("b_ts")
+                ),
+            )
+            .values(last_seen_ts=sa.bindparam("b_ts"))
+        )
+        tlm = (
+            sa.update(Beacon)
+            .where(BEACONS.c.ident == sa.bindparam("b_ident"))
+            .values(battery_mv=sa.bindparam("b_mv"), temperature_c=sa.bindparam("b_c"))
+        )
         with self.write() as conn:  # one executemany each: thousands of beacons per flush
             if heard:
                 conn.execute(seen, [{"b_ident": i, "b_ts": ts} for i, ts in heard.items()])
             if telemetry:
-                conn.execute(tlm, [{"b_ident": i, "b_mv": mv, "b_c": c}
-                                   for i, (mv, c) in telemetry.items()])
+                conn.execute(
+                    tlm, [{"b_ident": i, "b_mv": mv, "b_c": c} for i, (mv, c) in telemetry.items()]
+                )
 
     # ---- live session descriptors (for resuming in another process)
 
     def save_session(self, session_id: str, request_json: str, now_ts: float) -> None:
         with self.write() as conn:
-            conn.execute(sa.insert(LiveSessionRecord).values(
-                id=session_id, created_ts=now_ts, last_active_ts=now_ts, request=request_json))
+            conn.execute(
+                sa.insert(LiveSessionRecord).values(
+                    id=session_id, created_ts=now_ts, last_active_ts=now_ts, request=request_json
+                )
+            )
 
     def load_session(self, session_id: str) -> str | None:
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(LiveSessionRecord.request).where(
-                LiveSessionRecord.id == session_id)).scalar_one_or_none()
+            return conn.execute(
+                sa.select(LIVE_SESSIONS.c.request).where(LIVE_SESSIONS.c.id == session_id)
+            ).scalar_one_or_none()
 
     def touch_sessions(self, session_ids: list[str], now_ts: float) -> None:
         if session_ids:
             with self.write() as conn:
-                conn.execute(sa.update(LiveSessionRecord).where(
-                    LiveSessionRecord.id.in_(session_ids)).values(last_active_ts=now_ts))
+                conn.execute(
+                    sa.update(LiveSessionRecord)
+                    .where(LIVE_SESSIONS.c.id.in_(session_ids))
+                    .values(last_active_ts=now_ts)
+                )
 
     def delete_session(self, session_id: str) -> None:
         with self.write() as conn:
-            conn.execute(sa.delete(LiveSessionRecord).where(LiveSessionRecord.id == session_id))
+            conn.execute(sa.delete(LiveSessionRecord).where(LIVE_SESSIONS.c.id == session_id))
 
     def delete_idle_sessions(self, before_ts: float) -> int:
         """Forget sessions no process has touched since ``before_ts`` (their process died)."""
         with self.write() as conn:
-            return conn.execute(sa.delete(LiveSessionRecord).where(
-                LiveSessionRecord.last_active_ts < before_ts)).rowcount
+            return conn.execute(
+                sa.delete(LiveSessionRecord).where(LIVE_SESSIONS.c.last_active_ts < before_ts)
+            ).rowcount
 
     # ---- opted-in tracks
 
-    def save_track(self, session_id: str, started_ts: float, ended_ts: float,
-                   points: list[list[float]]) -> None:
+    def save_track(
+        self, session_id: str, started_ts: float, ended_ts: float, points: list[list[float]]
+    ) -> None:
         with self.write() as conn:
-            conn.execute(sa.insert(Track).values(session_id=session_id, started_ts=started_ts,
-                                                 ended_ts=ended_ts, points=json.dumps(points)))
+            conn.execute(
+                sa.insert(Track).values(
+                    session_id=session_id,
+                    started_ts=started_ts,
+                    ended_ts=ended_ts,
+                    points=json.dumps(points),
+                )
+            )
 
     def load_track(self, session_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(Track.started_ts, Track.ended_ts, Track.points)
-                               .where(Track.session_id == session_id)).first()
+            row = conn.execute(
+                sa.select(TRACKS.c.started_ts, TRACKS.c.ended_ts, TRACKS.c.points).where(
+                    TRACKS.c.session_id == session_id
+                )
+            ).first()
         if row is None:
             return None
         return {"started_ts": row[0], "ended_ts": row[1], "points": json.loads(row[2])}
@@ -461,11 +564,13 @@ class Storage:
 
     def get_meta(self, key: str) -> str | None:
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(Meta.value).where(Meta.key == key)).scalar_one_or_none()
+            return conn.execute(
+                sa.select(META.c.value).where(META.c.key == key)
+            ).scalar_one_or_none()
 
     def set_meta(self, key: str, value: str) -> None:
         with self.write() as conn:
-            conn.execute(sa.delete(Meta).where(Meta.key == key))
+            conn.execute(sa.delete(Meta).where(META.c.key == key))
             conn.execute(sa.insert(Meta).values(key=key, value=value))
 
     # ---- api keys
@@ -487,8 +592,8 @@ class Storage:
         """(role, key prefix for audit) of a valid, unrevoked key, else None."""
         with self.engine.connect() as conn:
             row = conn.execute(
-                sa.select(ApiKey.role, ApiKey.prefix).where(
-                    ApiKey.key_hash == hash_key(key), ApiKey.revoked == sa.false()
+                sa.select(API_KEYS.c.role, API_KEYS.c.prefix).where(
+                    API_KEYS.c.key_hash == hash_key(key), API_KEYS.c.revoked == sa.false()
                 )
             ).first()
         return (row[0], row[1]) if row else None
@@ -498,8 +603,9 @@ def _asdict(record: Any) -> dict[str, Any]:
     return {f: getattr(record, f) for f in record.__slots__}
 
 
-def _insert_many(conn: Connection, table: type[SQLModel], rows: Iterable[dict[str, Any]],
-                 chunk: int = 5000) -> None:
+def _insert_many(
+    conn: Connection, table: type[SQLModel], rows: Iterable[dict[str, Any]], chunk: int = 5000
+) -> None:
     """Bulk insert in chunks (executemany through SQLAlchemy core, no ORM objects)."""
     batch: list[dict[str, Any]] = []
     for row in rows:
@@ -559,7 +665,11 @@ class EditConflict(StorageError):
 
 
 ENTITY_TABLES: dict[str, type[SQLModel]] = {
-    "node": Node, "edge": Edge, "beacon": Beacon, "landmark": Landmark, "closure": Closure,
+    "node": Node,
+    "edge": Edge,
+    "beacon": Beacon,
+    "landmark": Landmark,
+    "closure": Closure,
 }
 _ASSIGNED_IDS = (Node, Edge, Landmark)  # ids follow OSM; new ones are max + 1
 
@@ -581,17 +691,25 @@ class MapChange:
     closures_changed: bool = False
 
 
-def _row(conn: Connection, table: type[SQLModel], entity_id: int, lock: bool = False
-         ) -> dict[str, Any] | None:
-    query = sa.select(table.__table__).where(table.__table__.c[_pk(table)] == entity_id)
+def _row(
+    conn: Connection, table: type[SQLModel], entity_id: int, lock: bool = False
+) -> dict[str, Any] | None:
+    query = sa.select(table_of(table)).where(table_of(table).c[_pk(table)] == entity_id)
     if lock and conn.dialect.name == "postgresql":
         query = query.with_for_update()
     row = conn.execute(query).first()
     return dict(row._mapping) if row else None
 
 
+def _inserted_id(result: Any) -> int:
+    """The primary key a single-row INSERT produced."""
+    key = result.inserted_primary_key
+    assert key is not None  # every table here has a primary key
+    return int(key[0])
+
+
 def _pk(table: type[SQLModel]) -> str:
-    return table.__table__.primary_key.columns.keys()[0]
+    return table_of(table).primary_key.columns.keys()[0]
 
 
 def node_record(row: dict[str, Any]) -> NodeRecord:
@@ -603,8 +721,15 @@ def edge_record(row: dict[str, Any]) -> EdgeRecord:
 
 
 def place_record(row: dict[str, Any]) -> PlaceRecord:
-    return PlaceRecord(id=row["id"], name=row["name"], kind=row["kind"], lat=row["lat"],
-                       lon=row["lon"], level=row["level"], osm_id=row["osm_id"])
+    return PlaceRecord(
+        id=row["id"],
+        name=row["name"],
+        kind=row["kind"],
+        lat=row["lat"],
+        lon=row["lon"],
+        level=row["level"],
+        osm_id=row["osm_id"],
+    )
 
 
 class MapEditor:
@@ -619,11 +744,15 @@ class MapEditor:
 
     # ---- reads
 
-    def list(self, entity: str, limit: int, offset: int) -> list[dict[str, Any]]:
-        table = ENTITY_TABLES[entity].__table__
+    def list_rows(self, entity: str, limit: int, offset: int) -> list[dict[str, Any]]:
+        table = table_of(ENTITY_TABLES[entity])
         with self.storage.engine.connect() as conn:
-            rows = conn.execute(sa.select(table).order_by(table.c[_pk(ENTITY_TABLES[entity])])
-                                .limit(limit).offset(offset))
+            rows = conn.execute(
+                sa.select(table)
+                .order_by(table.c[_pk(ENTITY_TABLES[entity])])
+                .limit(limit)
+                .offset(offset)
+            )
             return [dict(r._mapping) for r in rows]
 
     def get(self, entity: str, entity_id: int) -> dict[str, Any]:
@@ -634,10 +763,11 @@ class MapEditor:
         return row
 
     def revisions(self, limit: int, offset: int) -> list[dict[str, Any]]:
-        table = MapRevision.__table__
+        table = table_of(MapRevision)
         with self.storage.engine.connect() as conn:
-            rows = conn.execute(sa.select(table).order_by(table.c.id.desc())
-                                .limit(limit).offset(offset))
+            rows = conn.execute(
+                sa.select(table).order_by(table.c.id.desc()).limit(limit).offset(offset)
+            )
             return [dict(r._mapping) for r in rows]
 
     # ---- writes
@@ -647,30 +777,42 @@ class MapEditor:
         with self.storage.write() as conn:
             values = dict(values)
             if table in _ASSIGNED_IDS and values.get("id") is None:
-                values["id"] = int(conn.execute(
-                    sa.select(sa.func.coalesce(sa.func.max(table.__table__.c.id), 0))
-                ).scalar_one()) + 1
+                values["id"] = (
+                    int(
+                        conn.execute(
+                            sa.select(sa.func.coalesce(sa.func.max(table_of(table).c.id), 0))
+                        ).scalar_one()
+                    )
+                    + 1
+                )
             self._check_references(conn, entity, values)
             if entity == "edge":
                 span = _edge_length(conn, values["u"], values["v"])
                 values["length_m"] = values.get("length_m") or span
             try:
-                new_id = conn.execute(sa.insert(table).values(**values)).inserted_primary_key[0]
+                new_id = _inserted_id(conn.execute(sa.insert(table).values(**values)))
             except sa.exc.IntegrityError as err:
                 raise EditConflict(f"{entity} conflicts with an existing one: {err.orig}") from None
             after = _row(conn, table, new_id)
             return self._finish(conn, entity, "create", None, after, actor)
 
-    def update(self, entity: str, entity_id: int, changes: dict[str, Any],
-               expected_revision: int | None, actor: str | None) -> MapChange:
+    def update(
+        self,
+        entity: str,
+        entity_id: int,
+        changes: dict[str, Any],
+        expected_revision: int | None,
+        actor: str | None,
+    ) -> MapChange:
         table = ENTITY_TABLES[entity]
         with self.storage.write() as conn:
             before = self._current(conn, table, entity, entity_id, expected_revision)
             merged = {**before, **changes}
             self._check_references(conn, entity, merged)
             if entity == "edge" and {"u", "v"} & changes.keys():
-                span = _edge_length(conn, merged["u"], merged["v"],
-                                    field="v" if "v" in changes else "u")
+                span = _edge_length(
+                    conn, merged["u"], merged["v"], field="v" if "v" in changes else "u"
+                )
                 changes = {"length_m": span, **changes}
             self._guarded_update(conn, table, entity_id, before, changes)
             if entity == "node" and ({"lat", "lon"} & changes.keys()):
@@ -678,20 +820,25 @@ class MapEditor:
             after = _row(conn, table, entity_id)
             return self._finish(conn, entity, "update", before, after, actor)
 
-    def delete(self, entity: str, entity_id: int, expected_revision: int | None,
-               actor: str | None) -> MapChange:
+    def delete(
+        self, entity: str, entity_id: int, expected_revision: int | None, actor: str | None
+    ) -> MapChange:
         table = ENTITY_TABLES[entity]
         with self.storage.write() as conn:
             before = self._current(conn, table, entity, entity_id, expected_revision)
             if entity == "node":
-                n = conn.execute(sa.select(sa.func.count()).select_from(Edge).where(
-                    sa.or_(Edge.u == entity_id, Edge.v == entity_id))).scalar_one()
+                n = conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(Edge)
+                    .where(sa.or_(EDGES.c.u == entity_id, EDGES.c.v == entity_id))
+                ).scalar_one()
                 if n:
                     raise InvalidEdit(
-                        f"node {entity_id} still has {n} edge(s); delete them first", "id")
+                        f"node {entity_id} still has {n} edge(s); delete them first", "id"
+                    )
             if entity == "edge":
-                conn.execute(sa.delete(Closure).where(Closure.edge_id == entity_id))
-            conn.execute(sa.delete(table).where(table.__table__.c[_pk(table)] == entity_id))
+                conn.execute(sa.delete(Closure).where(CLOSURES.c.edge_id == entity_id))
+            conn.execute(sa.delete(table).where(table_of(table).c[_pk(table)] == entity_id))
             return self._finish(conn, entity, "delete", before, None, actor)
 
     def revert(self, revision_id: int, actor: str | None) -> MapChange:
@@ -702,8 +849,11 @@ class MapEditor:
                 raise NotFound(f"revision {revision_id} does not exist")
             entity = rev["entity"]
             if entity not in ENTITY_TABLES:
-                raise InvalidEdit(f"a {rev['action']} of the whole {entity} cannot be reverted; "
-                                  "import the previous data instead", "id")
+                raise InvalidEdit(
+                    f"a {rev['action']} of the whole {entity} cannot be reverted; "
+                    "import the previous data instead",
+                    "id",
+                )
             table = ENTITY_TABLES[entity]
             before_rev = json.loads(rev["before"]) if rev["before"] else None
             entity_id = rev["entity_id"]
@@ -711,13 +861,18 @@ class MapEditor:
             if before_rev is None:  # undo a create
                 if current is None:
                     raise EditConflict(f"{entity} {entity_id} is already gone")
-                if entity == "node" and conn.execute(sa.select(sa.func.count()).select_from(
-                        Edge).where(sa.or_(Edge.u == entity_id, Edge.v == entity_id))
-                ).scalar_one():
+                if (
+                    entity == "node"
+                    and conn.execute(
+                        sa.select(sa.func.count())
+                        .select_from(Edge)
+                        .where(sa.or_(EDGES.c.u == entity_id, EDGES.c.v == entity_id))
+                    ).scalar_one()
+                ):
                     raise InvalidEdit(f"node {entity_id} has edges now; delete them first", "id")
                 if entity == "edge":
-                    conn.execute(sa.delete(Closure).where(Closure.edge_id == entity_id))
-                conn.execute(sa.delete(table).where(table.__table__.c[_pk(table)] == entity_id))
+                    conn.execute(sa.delete(Closure).where(CLOSURES.c.edge_id == entity_id))
+                conn.execute(sa.delete(table).where(table_of(table).c[_pk(table)] == entity_id))
                 after = None
             elif current is None:  # undo a delete
                 self._check_references(conn, entity, before_rev)
@@ -730,26 +885,46 @@ class MapEditor:
                 if entity == "node":
                     _refresh_incident_lengths(conn, entity_id)
                 after = _row(conn, table, entity_id)
-            return self._finish(conn, entity, "revert", current, after, actor,
-                                reverts_id=revision_id, entity_id=entity_id)
+            return self._finish(
+                conn,
+                entity,
+                "revert",
+                current,
+                after,
+                actor,
+                reverts_id=revision_id,
+                entity_id=entity_id,
+            )
 
     # ---- helpers
 
-    def _current(self, conn: Connection, table: type[SQLModel], entity: str, entity_id: int,
-                 expected_revision: int | None) -> dict[str, Any]:
+    def _current(
+        self,
+        conn: Connection,
+        table: type[SQLModel],
+        entity: str,
+        entity_id: int,
+        expected_revision: int | None,
+    ) -> dict[str, Any]:
         row = _row(conn, table, entity_id, lock=True)
         if row is None:
             raise NotFound(f"{entity} {entity_id} does not exist")
         if expected_revision is not None and row.get("revision") != expected_revision:
             raise StaleRevision(
                 f"{entity} {entity_id} is at revision {row.get('revision')}, not "
-                f"{expected_revision}; reload it and apply your edit again")
+                f"{expected_revision}; reload it and apply your edit again"
+            )
         return row
 
     @staticmethod
-    def _guarded_update(conn: Connection, table: type[SQLModel], entity_id: int,
-                        before: dict[str, Any], changes: dict[str, Any]) -> None:
-        cols = table.__table__.c
+    def _guarded_update(
+        conn: Connection,
+        table: type[SQLModel],
+        entity_id: int,
+        before: dict[str, Any],
+        changes: dict[str, Any],
+    ) -> None:
+        cols = table_of(table).c
         query = sa.update(table).where(cols[_pk(table)] == entity_id)
         values = dict(changes)
         if "revision" in cols:
@@ -764,35 +939,56 @@ class MapEditor:
 
     @staticmethod
     def _check_references(conn: Connection, entity: str, values: dict[str, Any]) -> None:
-        refs = {"edge": (("u", Node), ("v", Node)), "closure": (("edge_id", Edge),)}
-        for field, table in refs.get(entity, ()):
+        refs: dict[str, tuple[tuple[str, type[SQLModel], str], ...]] = {
+            "edge": (("u", Node, "node"), ("v", Node, "node")),
+            "closure": (("edge_id", Edge, "edge"),),
+        }
+        for field, table, noun in refs.get(entity, ()):
             if _row(conn, table, values[field]) is None:
-                raise InvalidEdit(
-                    f"{field} = {values[field]} names no existing {table.__tablename__[:-1]}",
-                    field)
+                raise InvalidEdit(f"{field} = {values[field]} names no existing {noun}", field)
         if entity == "edge" and values["u"] == values["v"]:
             raise InvalidEdit("an edge must join two different nodes", "v")
 
-    def _finish(self, conn: Connection, entity: str, action: str, before: dict[str, Any] | None,
-                after: dict[str, Any] | None, actor: str | None, reverts_id: int | None = None,
-                entity_id: int | None = None) -> MapChange:
+    def _finish(
+        self,
+        conn: Connection,
+        entity: str,
+        action: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        actor: str | None,
+        reverts_id: int | None = None,
+        entity_id: int | None = None,
+    ) -> MapChange:
         row = after or before or {}
         pk = _pk(ENTITY_TABLES[entity])
-        rev_id = conn.execute(sa.insert(MapRevision).values(
-            entity=entity, entity_id=entity_id if entity_id is not None else row.get(pk),
-            action=action, actor=actor, at_ts=time.time(),
-            before=json.dumps(before) if before is not None else None,
-            after=json.dumps(after) if after is not None else None, reverts_id=reverts_id,
-        )).inserted_primary_key[0]
+        rev_id = _inserted_id(
+            conn.execute(
+                sa.insert(MapRevision).values(
+                    entity=entity,
+                    entity_id=entity_id if entity_id is not None else row.get(pk),
+                    action=action,
+                    actor=actor,
+                    at_ts=time.time(),
+                    before=json.dumps(before) if before is not None else None,
+                    after=json.dumps(after) if after is not None else None,
+                    reverts_id=reverts_id,
+                )
+            )
+        )
         change = MapChange(rev_id, entity, after, [], [], [], [], [], [])
-        key = row.get(pk)
+        key = int(row[pk])
         if entity == "node":
             if after is None:
                 change.deleted_nodes.append(key)
             else:
                 change.nodes.append(node_record(after))
-                change.edges.extend(edge_record(dict(r._mapping)) for r in conn.execute(
-                    sa.select(Edge.__table__).where(sa.or_(Edge.u == key, Edge.v == key))))
+                change.edges.extend(
+                    edge_record(dict(r._mapping))
+                    for r in conn.execute(
+                        sa.select(table_of(Edge)).where(sa.or_(EDGES.c.u == key, EDGES.c.v == key))
+                    )
+                )
         elif entity == "edge":
             if after is None:
                 change.deleted_edges.append(key)
@@ -801,8 +997,11 @@ class MapEditor:
             if before is not None and after is None:
                 change.closures_changed = True
         elif entity == "landmark":
-            (change.places.append(place_record(after)) if after is not None
-             else change.deleted_places.append(key))
+            (
+                change.places.append(place_record(after))
+                if after is not None
+                else change.deleted_places.append(key)
+            )
         elif entity == "beacon":
             change.beacons_changed = True
         elif entity == "closure":
@@ -818,14 +1017,25 @@ def _edge_length(conn: Connection, u: int, v: int, field: str = "v") -> float:
     assert a is not None and b is not None  # checked by _check_references
     length = haversine_m(a["lat"], a["lon"], b["lat"], b["lon"])
     if length > MAX_EDGE_M:
-        raise EdgeTooLong(f"this edit would make an edge {length / 1000:.1f} km long (nodes {u} "
-                          f"and {v}); check the coordinates", field)
+        raise EdgeTooLong(
+            f"this edit would make an edge {length / 1000:.1f} km long (nodes {u} "
+            f"and {v}); check the coordinates",
+            field,
+        )
     return max(0.01, length)
 
 
 def _refresh_incident_lengths(conn: Connection, node_id: int) -> None:
     """A moved node changes the length of every edge that touches it."""
-    for e in conn.execute(sa.select(Edge.id, Edge.u, Edge.v).where(
-            sa.or_(Edge.u == node_id, Edge.v == node_id))).all():
-        conn.execute(sa.update(Edge).where(Edge.id == e.id).values(
-            length_m=_edge_length(conn, e.u, e.v, field="lat"), revision=Edge.revision + 1))
+    for e in conn.execute(
+        sa.select(EDGES.c.id, EDGES.c.u, EDGES.c.v).where(
+            sa.or_(EDGES.c.u == node_id, EDGES.c.v == node_id)
+        )
+    ).all():
+        conn.execute(
+            sa.update(Edge)
+            .where(EDGES.c.id == e.id)
+            .values(
+                length_m=_edge_length(conn, e.u, e.v, field="lat"), revision=EDGES.c.revision + 1
+            )
+        )

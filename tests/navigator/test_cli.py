@@ -160,7 +160,7 @@ def test_scan_survey_records_last_seen_and_tlm_battery(capsys, city: str, monkey
     code, out, _ = run(capsys, "scan", "--seconds", "1", "--json", "--db", city)
     assert code == 0
     assert [r["known"] for r in json.loads(out)] == [True, False]
-    rows = MapEditor(storage).list("beacon", 100_000, 0)
+    rows = MapEditor(storage).list_rows("beacon", 100_000, 0)
     beacon = next(b for b in rows if b["ident"] == placement.beacon.ident)
     assert beacon["battery_mv"] == 2950 and beacon["temperature_c"] == 21.5
     assert beacon["last_seen_ts"] is not None
