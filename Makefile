@@ -35,6 +35,7 @@ run: $(STAMP) system-deps
 
 test: $(STAMP) system-deps
 	$(VENV)/bin/ruff check
+	$(VENV)/bin/mypy navigator routing beacons voice
 	@scripts/pg.sh start
 	@BLINDPILOT_TEST_PG_URL="$$(cat .pg/url 2>/dev/null)" $(PY) -m pytest -q -p no:cacheprovider; \
 	  rc=$$?; scripts/pg.sh stop; exit $$rc
@@ -49,6 +50,7 @@ soak: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check
+	$(VENV)/bin/mypy navigator routing beacons voice
 
 clean:
 	rm -rf $(VENV) .pg .pytest_cache *.egg-info

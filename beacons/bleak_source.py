@@ -21,6 +21,7 @@ from bleak.exc import BleakDBusError, BleakError
 
 from beacons.frames import (
     EddystoneTlmFrame,
+    Frame,
     InvalidFrame,
     parse_manufacturer_data,
     parse_service_data,
@@ -54,9 +55,9 @@ def _reason(err: BaseException) -> str:
     return f"no usable Bluetooth adapter ({err})"
 
 
-def frames_from_advertisement(adv: AdvertisementData) -> list[Any]:
+def frames_from_advertisement(adv: AdvertisementData) -> list[Frame]:
     """Every beacon frame in one bleak advertisement; malformed or non-beacon data is skipped."""
-    frames = []
+    frames: list[Frame] = []
     for company_id, data in adv.manufacturer_data.items():
         try:
             frames.append(parse_manufacturer_data(company_id, data))

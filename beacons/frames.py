@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import struct
 import uuid as uuidlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -266,7 +267,12 @@ def _parse_eid(data: bytes) -> EddystoneEidFrame:
     return EddystoneEidFrame(data[2:10].hex(), _signed(data[1]))
 
 
-_EDDYSTONE_PARSERS = {0x00: _parse_uid, 0x10: _parse_url, 0x20: _parse_tlm, 0x30: _parse_eid}
+_EDDYSTONE_PARSERS: dict[int, Callable[[bytes], Frame]] = {
+    0x00: _parse_uid,
+    0x10: _parse_url,
+    0x20: _parse_tlm,
+    0x30: _parse_eid,
+}
 
 
 def split_ad_structures(data: bytes) -> tuple[list[tuple[int, bytes]], str | None]:

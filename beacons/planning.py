@@ -47,16 +47,17 @@ def _chains(graph: nx.MultiGraph, stops: set[int]) -> Iterator[list[int]]:
     for start_id in sorted(graph.graph["edges"]):
         if start_id in seen:
             continue
-        edge: EdgeRecord | None = graph.graph["edges"][start_id]
-        node, passed = edge.u, set()
+        start: EdgeRecord = graph.graph["edges"][start_id]
+        node, passed = start.u, set()
         while node not in stops and node not in passed:  # back up to where the run starts
             passed.add(node)
-            back = _next_edge(graph, node, {edge.id})
+            back = _next_edge(graph, node, {start.id})
             if back is None:
                 break
-            edge, node = back, _other_end(back, node)
+            start, node = back, _other_end(back, node)
         stops.add(node)
         chain = [node]
+        edge: EdgeRecord | None = start
         while edge is not None:
             seen.add(edge.id)
             node = _other_end(edge, node)

@@ -9,6 +9,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -50,7 +51,7 @@ MAP = web.AppKey("map", MapState)
 METRICS = web.AppKey("metrics", Metrics)
 BLUETOOTH = web.AppKey("bluetooth", str)
 VOICE = web.AppKey("voice", VoiceService)
-BACKGROUND = web.AppKey("background", set)
+BACKGROUND = web.AppKey("background", set[asyncio.Task[Any]])
 #: PNG plots of recent simulations, by id (kept in memory, newest last).
 PLOTS = web.AppKey("plots", OrderedDict)
 
@@ -101,7 +102,8 @@ async def _voice_ctx(app: web.Application) -> AsyncIterator[None]:
     app[VOICE] = service
     app[BACKGROUND] = set()
     yield
-    for task in list(app[BACKGROUND]):
+    pending: set[asyncio.Task[Any]] = app[BACKGROUND]
+    for task in list(pending):
         task.cancel()
     await asyncio.to_thread(service.close)
 

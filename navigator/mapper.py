@@ -97,7 +97,7 @@ class EdgeCreate(Strict):
     length_m: float | None = Field(
         default=None, gt=0, le=10_000, description="metres; computed from the nodes when omitted"
     )
-    highway: Highway = "footway"
+    highway: Highway = "footway"  # type: ignore[valid-type]
     name: str | None = Field(default=None, max_length=200)
     footway: Literal["sidewalk", "crossing", "access_aisle", "link"] | None = None
     sidewalk: Literal["both", "left", "right", "separate", "no"] | None = None
@@ -203,6 +203,7 @@ BeaconUpdate = _partial(BeaconCreate, exclude=("uuid", "major", "minor", "namesp
 
 def beacon_values(body: BaseModel) -> dict[str, Any]:
     """Stored columns of a new beacon (its canonical identity computed once, here)."""
+    assert isinstance(body, BeaconCreate)
     bid = body.beacon_id()
     return {
         "kind": bid.kind.value,

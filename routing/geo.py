@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import TypeVar
+
+import numpy as np
+
+#: Scalars or numpy arrays alike: the projection is plain arithmetic.
+Coord = TypeVar("Coord", float, np.ndarray)
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -40,11 +46,11 @@ class LocalFrame:
         self._ky = math.pi * EARTH_RADIUS_M / 180.0
         self._kx = self._ky * math.cos(math.radians(lat0))
 
-    def to_xy(self, lat: float, lon: float) -> tuple[float, float]:
+    def to_xy(self, lat: Coord, lon: Coord) -> tuple[Coord, Coord]:
         """(east_m, north_m) of a WGS84 point."""
         return (lon - self.lon0) * self._kx, (lat - self.lat0) * self._ky
 
-    def to_latlon(self, x: float, y: float) -> tuple[float, float]:
+    def to_latlon(self, x: Coord, y: Coord) -> tuple[Coord, Coord]:
         """WGS84 (lat, lon) of a local point."""
         return self.lat0 + y / self._ky, self.lon0 + x / self._kx
 

@@ -12,7 +12,7 @@ target_metadata = SQLModel.metadata
 
 
 def run_migrations_online() -> None:
-    engine = navigator.storage.make_engine(config.get_main_option("sqlalchemy.url"))
+    engine = navigator.storage.make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as connection:
         context.configure(
             connection=connection,
