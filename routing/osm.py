@@ -107,7 +107,7 @@ def read_osm(
         raise OsmImportError(f"{file}: no such file")
     try:
         crossing_nodes, ways, places, road_names = _scan(file, progress)
-    except Exception as exc:  # libosmium reports parse errors as RuntimeError and friends
+    except (RuntimeError, OSError, ValueError) as exc:  # how libosmium reports bad input
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise OsmImportError(f"{file.name}: not a readable OSM file ({first_line})") from exc
     nodes, edges = _segments(ways)
