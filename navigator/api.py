@@ -198,7 +198,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(500, "internal_error", "internal error; it has been logged")
 
 
-KeyLookup = Callable[[str], Awaitable[tuple[str, str] | None]]
+#: (role, actor) of a key for the app serving the request, or None when the key is not valid.
+KeyLookup = Callable[[web.Application, str], Awaitable[tuple[str, str] | None]]
 
 
 def auth_middleware(lookup: KeyLookup) -> Any:
@@ -211,7 +212,8 @@ def auth_middleware(lookup: KeyLookup) -> Any:
         header = request.headers.get("Authorization", "")
         if header:
             scheme, _, key = header.partition(" ")
-            found = await lookup(key.strip()) if scheme.lower() == "bearer" and key else None
+            bearer = scheme.lower() == "bearer" and key.strip()
+            found = await lookup(request.app, key.strip()) if bearer else None
             if found is None:
                 raise ApiError(401, "unauthorized", "the API key is not valid")
             caller = Caller(*found)

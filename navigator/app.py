@@ -160,18 +160,17 @@ def route_tables() -> list[api.RouteTable]:
             mapper.admin_routes]
 
 
+async def _role_of_key(app: web.Application, key: str) -> tuple[str, str] | None:
+    return await asyncio.to_thread(app[STORAGE].role_of_key, key)
+
+
 def create_app(settings: Settings) -> web.Application:
     """Build the service; resources open on startup and close on cleanup, in order."""
-    storage_holder: dict[str, Storage] = {}
-
-    async def lookup(key: str) -> tuple[str, str] | None:
-        return await asyncio.to_thread(storage_holder["s"].role_of_key, key)
-
     app = web.Application(
         middlewares=[
             _metrics_middleware,
             api.error_middleware,
-            api.auth_middleware(lookup),
+            api.auth_middleware(_role_of_key),
             api.rate_limit_middleware(api.TokenBucket(settings.public_rate_per_s,
                                                       settings.public_burst)),
         ],
@@ -181,13 +180,9 @@ def create_app(settings: Settings) -> web.Application:
     app[METRICS] = Metrics()
     app[PLOTS] = OrderedDict()
 
-    async def _expose_storage(app: web.Application) -> AsyncIterator[None]:
-        storage_holder["s"] = app[STORAGE]
-        yield
-
     from navigator.live import sessions_ctx
 
-    app.cleanup_ctx.extend([_storage_ctx, _expose_storage, _map_ctx, _bluetooth_ctx, _voice_ctx,
+    app.cleanup_ctx.extend([_storage_ctx, _map_ctx, _bluetooth_ctx, _voice_ctx,
                             sessions_ctx])
     for table in route_tables():
         table.add_to(app)

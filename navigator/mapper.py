@@ -12,6 +12,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
+from beacons.model import BeaconId, BeaconKind
 from navigator import api
 from navigator import app as app_mod
 from navigator.schemas import BeaconIdentity
@@ -83,11 +84,16 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class NodeCreate(Strict):
-    id: int | None = Field(default=None, ge=1, le=MAX_NEW_ID)
+class Placed(Strict):
+    """Where a mapped point is: WGS84 and an optional floor level."""
+
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     level: float | None = Field(default=None, ge=-20, le=200)
+
+
+class NodeCreate(Placed):
+    id: int | None = Field(default=None, ge=1, le=MAX_NEW_ID)
 
 
 class EdgeCreate(Strict):
@@ -118,20 +124,14 @@ class EdgeCreate(Strict):
     level: str | None = Field(default=None, max_length=20)
 
 
-class BeaconCreate(BeaconIdentity):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    level: float | None = Field(default=None, ge=-20, le=200)
+class BeaconCreate(BeaconIdentity, Placed):
     measured_power: float = Field(default=-59.0, ge=-127, le=20, description="dBm at 1 m")
 
 
-class LandmarkCreate(Strict):
+class LandmarkCreate(Placed):
     id: int | None = Field(default=None, ge=1, le=MAX_NEW_ID)
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["shop", "amenity", "stop", "entrance", "tourism", "other"] = "other"
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    level: float | None = Field(default=None, ge=-20, le=200)
 
 
 class ClosureCreate(Strict):
@@ -217,16 +217,10 @@ def beacon_values(body: BaseModel) -> dict[str, Any]:
 
 def beacon_public(row: dict[str, Any]) -> dict[str, Any]:
     """A stored beacon as shared/API.md shows it."""
-    parts = row["ident"].split(":")
-    ident = (
-        {"namespace": parts[0], "instance": parts[1]}
-        if row["kind"] == "eddystone"
-        else {"uuid": parts[0], "major": int(parts[1]), "minor": int(parts[2])}
-    )
     return {
         "id": row["id"],
         "kind": row["kind"],
-        **ident,
+        **BeaconId(BeaconKind(row["kind"]), row["ident"]).to_json(),
         "lat": row["lat"],
         "lon": row["lon"],
         "level": row["level"],
@@ -567,8 +561,7 @@ async def beacon_plan(request: web.Request, body: BeaconPlanRequest) -> web.Resp
     layout = await asyncio.to_thread(plan)
     if body.apply:
         await asyncio.to_thread(storage.replace_beacons, layout, actor=request[api.CALLER].actor)
-        change = MapChange(0, "beacon", None, [], [], [], [], [], [], beacons_changed=True)
-        await asyncio.to_thread(mapstate.apply, change, storage.load_beacons, storage.load_closures)
+        mapstate.set_beacons(layout)
     return api.json_response(
         {
             "applied": body.apply,

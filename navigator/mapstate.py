@@ -57,6 +57,12 @@ class MapState:
                 self._positioning = (self.version, PositioningMap(self.graph, self.beacons))
             return self._positioning[1]
 
+    def set_beacons(self, beacons: list[BeaconPlacement]) -> None:
+        """A new beacon layout (an applied plan or an edited beacon); positioning rebuilds."""
+        with self.lock:
+            self.beacons = list(beacons)
+            self.version += 1
+
     def closed_edges(self, now_ts: float) -> frozenset[int]:
         """Edges closed at this moment (closures are honoured at query time)."""
         return frozenset(c.edge_id for c in self.closures if c.active(now_ts))
@@ -85,7 +91,7 @@ class MapState:
                 self.places.pop(place_id, None)
             self.places.update((p.id, p) for p in change.places)
             if change.beacons_changed:
-                self.beacons = load_beacons()
+                self.set_beacons(load_beacons())
             if change.closures_changed:
                 self.closures = load_closures()
             self.version += 1

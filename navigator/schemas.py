@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from beacons.model import BeaconId, BeaconKind, BeaconPlacement
+from beacons.model import BeaconId, BeaconPlacement
 
 Lang = Literal["de", "en"]
 ProfileName = Literal["blind_cane", "guide_dog", "low_vision", "wheelchair"]
@@ -108,11 +108,5 @@ class PlacesQuery(BaseModel):
 
 def placement_json(p: BeaconPlacement) -> dict[str, Any]:
     """A beacon as the API shows it: uuid/major/minor or namespace/instance spelled out."""
-    out: dict[str, Any] = {"kind": p.beacon.kind.value}
-    parts = p.beacon.ident.split(":")
-    if p.beacon.kind is BeaconKind.EDDYSTONE:
-        out.update(namespace=parts[0], instance=parts[1])
-    else:
-        out.update(uuid=parts[0], major=int(parts[1]), minor=int(parts[2]))
-    out.update(lat=p.lat, lon=p.lon, level=p.level, measured_power=p.measured_power_dbm)
-    return out
+    return {"kind": p.beacon.kind.value, **p.beacon.to_json(), "lat": p.lat, "lon": p.lon,
+            "level": p.level, "measured_power": p.measured_power_dbm}

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 from routing.model import PlaceRecord
 
 _DIGRAPHS = (("ae", "a"), ("oe", "o"), ("ue", "u"))
 
 
+@lru_cache(maxsize=65_536)  # every search folds every place name: fold each name once
 def fold_name(text: str) -> str:
     """A search key: casefolded, ß -> ss, accents dropped, ae/oe/ue -> a/o/u, spaces squeezed."""
     text = unicodedata.normalize("NFKD", text.casefold().replace("ß", "ss"))

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from beacons.planning import plan_beacons
 from beacons.positioning import PositioningMap
 from routing.graph import build_graph
 from routing.osm import read_osm
+from tests.conftest import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = SHARED_DATA
 NEUKOELLN = DATA / "osm" / "berlin_neukoelln_karl-marx-platz_2024-03-30.osm"
 
 

@@ -9,7 +9,6 @@ import asyncio
 import json
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from bleak.backends.scanner import AdvertisementData, BaseBleakScanner
@@ -25,8 +24,9 @@ from beacons.bleak_source import (
     scan_once,
 )
 from beacons.frames import decode_hex
+from tests.conftest import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = SHARED_DATA
 VECTORS = json.loads((DATA / "ble_vectors.json").read_text())
 BLUECHARM = decode_hex("4c00" + VECTORS[2]["hex"], "manufacturer").beacon_id
 EDDY_UID = decode_hex(VECTORS[15]["hex"]).beacon_id

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +10,9 @@ import pytest
 from beacons.calibration import calibrate
 from beacons.pathloss import expected_rssi_dbm, fit_path_loss, rssi_to_distance_m
 from navigator.cli import main as blindpilot
+from tests.conftest import SHARED_DATA
 
-KOLA = Path(__file__).resolve().parents[3] / "shared" / "data" / "ble_rssi" / "kolakowski_flat_2021"
+KOLA = SHARED_DATA / "ble_rssi" / "kolakowski_flat_2021"
 
 
 def test_fit_recovers_exponent_and_per_beacon_power() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -22,8 +21,9 @@ from beacons.frames import (
     parse_service_data,
 )
 from beacons.model import BeaconId
+from tests.conftest import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = SHARED_DATA
 VECTORS = json.loads((DATA / "ble_vectors.json").read_text())
 
 # vector field -> frame_to_json field; fields absent here describe context, not the frame

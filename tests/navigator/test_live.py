@@ -8,7 +8,7 @@ import time
 import pytest
 from aiohttp.test_utils import TestClient
 
-from beacons.model import BeaconKind, Scan
+from beacons.model import Scan
 from navigator.app import MAP, SETTINGS
 from navigator.routeplan import plan_between
 from navigator.simulation import SimulatedWalker, WalkOptions
@@ -18,12 +18,8 @@ END = (49.4432, 7.7717)
 
 
 def scan_json(scan: Scan) -> dict:
-    readings = []
-    for r in scan.readings:
-        assert r.beacon.kind is BeaconKind.IBEACON
-        uuid, major, minor = r.beacon.ident.split(":")
-        readings.append({"beacon": {"uuid": uuid, "major": int(major), "minor": int(minor)},
-                         "rssi": r.rssi_dbm, "tx_power": r.tx_power_dbm})
+    readings = [{"beacon": r.beacon.to_json(), "rssi": r.rssi_dbm, "tx_power": r.tx_power_dbm}
+                for r in scan.readings]
     return {"type": "scan", "t": scan.t_s, "readings": readings}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -13,8 +12,9 @@ from routing.graph import build_graph
 from routing.model import EdgeRecord, MapExtract, NodeRecord
 from routing.osm import read_osm
 from routing.paths import Router
+from tests.conftest import SHARED_DATA
 
-OSM_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "osm"
+OSM_DIR = SHARED_DATA / "osm"
 EXTRACTS = {
     "neukoelln": "berlin_neukoelln_karl-marx-platz_2024-03-30.osm",
     "herrenberg": "herrenberg-minimal_2021.osm.pbf",
