@@ -123,7 +123,7 @@ class RouteTable:
             async def handler(request: web.Request) -> web.StreamResponse:
                 kwargs: dict[str, Any] = {}
                 if query is not None:
-                    kwargs["query"] = _validate(query, dict(request.query))
+                    kwargs["query"] = _validate(query, query_params(request))
                 if body is not None:
                     kwargs["body"] = _validate(body, await read_json(request), strict=True)
                 return await fn(request, **kwargs)
@@ -148,6 +148,17 @@ def _validate(model: type[BaseModel], data: Any, strict: bool = False) -> BaseMo
         return model.model_validate(data, strict=strict)
     except ValidationError as err:
         raise ApiError(422, "invalid_input", describe_validation_error(err)) from None
+
+
+def query_params(request: web.Request) -> dict[str, str]:
+    """The query string as single values; a repeated parameter is ambiguous, so it is refused
+    (taking the first silently would accept ``?limit=1&limit=x``)."""
+    query = request.query
+    repeated = sorted(k for k in set(query) if len(query.getall(k)) > 1)
+    if repeated:
+        raise ApiError(422, "invalid_input",
+                       f"give each query parameter once (repeated: {', '.join(repeated)})")
+    return dict(query)
 
 
 async def read_json(request: web.Request) -> Any:

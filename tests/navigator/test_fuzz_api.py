@@ -205,6 +205,8 @@ def test_regressions_found_by_fuzzing(live: tuple[str, dict[str, str]],
     # Integers beyond 64 bits reached SQLite (OverflowError).
     assert call("POST", "/v1/map/edges", {"u": 2**70, "v": 1}).status_code == 422
     assert call("GET", "/v1/map/revisions?offset=" + str(2**70)).status_code == 422
+    # A repeated query parameter was read as its first value and the rest ignored.
+    assert call("GET", "/v1/beacons/health?silent_hours=1&silent_hours=x").status_code == 422
     assert call("GET", f"/v1/map/nodes/{2**70}").status_code == 404
     assert call("POST", "/v1/map/nodes", {"id": 2**62, "lat": 1, "lon": 1}).status_code == 422
     # JSON types are checked strictly, and NaN/Infinity are not JSON.
