@@ -9,6 +9,7 @@ import networkx as nx
 import numpy as np
 from scipy.spatial import cKDTree
 
+from beacons.layout import BeaconLayout
 from beacons.model import BeaconPlacement
 from beacons.planning import decision_nodes
 from beacons.positioning import PositioningMap
@@ -19,15 +20,19 @@ def beacons_far_from_edges(
 ) -> list[dict[str, Any]]:
     """Beacons farther than ``max_distance_m`` from every edge (misplaced, or the map is missing
     a path): they can only mislead the positioner."""
-    if not beacons:
+    layout = BeaconLayout.of(beacons)
+    if not len(layout):
         return []
-    xy = np.array([pmap.frame.to_xy(b.lat, b.lon) for b in beacons])
-    dist, _ = pmap.sample_tree.query(xy)
+    xy = np.column_stack(pmap.frame.to_xy(layout.lat, layout.lon))
+    _, _, dist = pmap.nearest_on_edges(xy, settled_within_m=max_distance_m)
+    far = np.flatnonzero(dist > max_distance_m).tolist()
     return [
-        {"beacon": b.beacon.to_json(), "lat": b.lat, "lon": b.lon, "distance_m": round(float(d), 1)}
-        for b, d in zip(beacons, dist, strict=True)
-        if d > max_distance_m
+        {**_where(layout[i]), "distance_m": round(float(dist[i]), 1)} for i in far
     ]
+
+
+def _where(b: BeaconPlacement) -> dict[str, Any]:
+    return {"beacon": b.beacon.to_json(), "lat": b.lat, "lon": b.lon}
 
 
 def uncovered_decision_points(

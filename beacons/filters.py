@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 
 import numpy as np
-from filterpy.kalman import predict, update
 
 
 class RssiFilterBank:
@@ -39,6 +38,9 @@ class RssiFilterBank:
             if b in self._state and t_s - self._state[b][2] <= self._forget_after_s
         ]
         if known:
+            # imported on first use: filterpy pulls in scipy.stats (0.3 s of every start-up)
+            from filterpy.kalman import predict, update
+
             prior = np.array([self._state[beacons[k]] for k in known])
             x, p = predict(
                 prior[:, 0], np.diag(prior[:, 1]), F=1, Q=np.diag(self._q * (t_s - prior[:, 2]))

@@ -29,7 +29,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from beacons.filters import RssiFilterBank
-from beacons.model import BeaconPlacement, Fix, Scan, Unavailable
+from beacons.layout import BeaconLayout
+from beacons.model import BeaconId, BeaconPlacement, Fix, Scan, Unavailable
 from beacons.pathloss import PathLossModel, expected_rssi_dbm
 from routing.geo import LocalFrame
 
@@ -106,8 +107,17 @@ def _per_beacon_ll(points_xy, beacon_xy, power, rssi, var, exponent, height_m, o
     return np.logaddexp(gauss, math.log(outlier_prob / OUTLIER_SPAN_DB))
 
 
+#: Edges are indexed as pieces at most this long; a query around a point widens by half of it.
+PIECE_M = 20.0
+
+
 class PositioningMap:
-    """Edge geometry, node adjacency and spatial indexes of one graph + beacon layout."""
+    """Edge geometry, node adjacency and spatial indexes of one graph + beacon layout.
+
+    Particles are seeded on points every ``sample_step_m`` along the edges near a point. Those
+    points are made on demand from a k-d tree of short edge *pieces*, not stored for the whole
+    city: a 100k-node city has six million of them, which took seconds to index at every start.
+    """
 
     def __init__(
         self,
@@ -115,44 +125,96 @@ class PositioningMap:
         placements: Sequence[BeaconPlacement],
         sample_step_m: float = 1.0,
     ) -> None:
-        if graph.number_of_edges() == 0:
+        if not graph.graph["edges"]:
             raise ValueError("positioning needs a graph with edges")
-        nodes = list(graph.nodes)
-        node_index = {n: i for i, n in enumerate(nodes)}
-        lat = np.array([graph.nodes[n]["lat"] for n in nodes])
-        lon = np.array([graph.nodes[n]["lon"] for n in nodes])
+        n_nodes = graph.number_of_nodes()
+        node_index = dict(zip(graph.nodes, range(n_nodes), strict=True))
+        lat = np.fromiter((la for _, la in graph.nodes(data="lat")), float, n_nodes)
+        lon = np.fromiter((lo for _, lo in graph.nodes(data="lon")), float, n_nodes)
         self.frame = LocalFrame(float(lat.mean()), float(lon.mean()))
         self.node_xy = np.column_stack(self.frame.to_xy(lat, lon))
-        self.node_level = [graph.nodes[n].get("level") for n in nodes]
+        self.node_level = [level for _, level in graph.nodes(data="level")]
         records = [graph.graph["edges"][k] for k in sorted(graph.graph["edges"])]
-        self.edge_ids = np.array([e.id for e in records])
-        self.edge_u = np.array([node_index[e.u] for e in records])
-        self.edge_v = np.array([node_index[e.v] for e in records])
+        n = len(records)
+        self.edge_ids = np.fromiter((e.id for e in records), np.int64, n)
+        self.edge_u = np.fromiter((node_index[e.u] for e in records), np.int64, n)
+        self.edge_v = np.fromiter((node_index[e.v] for e in records), np.int64, n)
         self.a_xy = self.node_xy[self.edge_u]
         self.b_xy = self.node_xy[self.edge_v]
         self.length = np.maximum(np.hypot(*(self.b_xy - self.a_xy).T), 1e-3)
         # incident edges per node (CSR): a particle reaching a node picks one of these
         ends = np.concatenate([self.edge_u, self.edge_v])
         order = np.argsort(ends, kind="stable")
-        self.incident = np.concatenate([np.arange(len(records))] * 2)[order]
-        self.incident_ptr = np.searchsorted(ends[order], np.arange(len(nodes) + 1))
-        # points every sample_step_m along every edge: seeding and nearest-edge queries
-        counts = np.maximum(1, np.ceil(self.length / sample_step_m).astype(int))
-        self.sample_edge = np.repeat(np.arange(len(records)), counts)
-        starts = np.repeat(np.cumsum(counts) - counts, counts)
-        frac = (np.arange(counts.sum()) - starts + 0.5) / np.repeat(counts, counts)
-        self.sample_offset = frac * self.length[self.sample_edge]
-        self.sample_tree = cKDTree(self.point_xy(self.sample_edge, self.sample_offset))
-        self.beacons = [p.beacon for p in placements]
-        self.beacon_index = {b: i for i, b in enumerate(self.beacons)}
-        self.beacon_power = np.array([p.measured_power_dbm for p in placements], dtype=float)
-        bxy = [self.frame.to_xy(p.lat, p.lon) for p in placements]
-        self.beacon_xy = np.array(bxy, dtype=float).reshape(-1, 2)
+        self.incident = np.concatenate([np.arange(n)] * 2)[order]
+        self.incident_ptr = np.searchsorted(ends[order], np.arange(n_nodes + 1))
+        self.sample_count = np.maximum(1, np.ceil(self.length / sample_step_m).astype(np.int64))
+        piece_edge, piece_mid = _spread(np.ceil(self.length / PIECE_M), self.length)
+        self._piece_edge = piece_edge
+        self._piece_tree = cKDTree(
+            self.point_xy(piece_edge, piece_mid), balanced_tree=False, compact_nodes=False
+        )
+        self.layout = BeaconLayout.of(placements)
+        self.beacon_power = self.layout.power
+        self.beacon_xy = np.column_stack(self.frame.to_xy(self.layout.lat, self.layout.lon))
+
+    def index_of(self, beacon: BeaconId) -> int | None:
+        """The beacon's row in the layout, None for a beacon this map does not know."""
+        return self.layout.index_of(beacon)
 
     def point_xy(self, edge: np.ndarray, offset: np.ndarray) -> np.ndarray:
         """Local (x, y) of points given as edge index + metres from the edge's u end."""
         f = (offset / self.length[edge])[:, None]
         return self.a_xy[edge] + f * (self.b_xy[edge] - self.a_xy[edge])
+
+    def samples_near(
+        self, x: float, y: float, radius_m: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sample points within ``radius_m`` of (x, y): edge indexes, offsets, local (x, y)."""
+        pieces = self._piece_tree.query_ball_point((x, y), radius_m + PIECE_M / 2)
+        edges = np.unique(self._piece_edge[np.asarray(pieces, dtype=np.int64)])
+        edge, offset = _spread(self.sample_count[edges], self.length[edges])
+        edge = edges[edge]
+        xy = self.point_xy(edge, offset)
+        keep = np.hypot(xy[:, 0] - x, xy[:, 1] - y) <= radius_m
+        return edge[keep], offset[keep], xy[keep]
+
+    def nearest_on_edges(
+        self, xy: np.ndarray, settled_within_m: float = 0.0
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per point (rows of ``xy``), the closest point on any edge: edge index, offset, distance.
+
+        Exact: the nearest piece gives an upper bound, and every edge that could beat it has a
+        piece within that bound plus half a piece. Points whose bound is already within
+        ``settled_within_m`` keep it (for callers that only ask "farther than that?").
+        """
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        _, piece = self._piece_tree.query(xy)
+        edge = self._piece_edge[piece]
+        offset, dist = self._project(xy, edge)
+        rows = np.flatnonzero(dist > settled_within_m)
+        found_rows = self._piece_tree.query_ball_point(xy[rows], dist[rows] + PIECE_M / 2)
+        for i, found in zip(rows.tolist(), found_rows, strict=True):
+            near = np.unique(self._piece_edge[np.asarray(found, dtype=np.int64)])
+            off, d = self._project(np.repeat(xy[i : i + 1], len(near), axis=0), near)
+            k = int(np.argmin(d))
+            if d[k] < dist[i]:
+                edge[i], offset[i], dist[i] = near[k], off[k], d[k]
+        return edge, offset, dist
+
+    def _project(self, xy: np.ndarray, edge: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Offset along ``edge`` of the point closest to each row of ``xy``, and its distance."""
+        a, ab = self.a_xy[edge], self.b_xy[edge] - self.a_xy[edge]
+        t = np.clip(np.einsum("ij,ij->i", xy - a, ab) / np.maximum(
+            np.einsum("ij,ij->i", ab, ab), 1e-12), 0.0, 1.0)
+        return t * self.length[edge], np.hypot(*(a + t[:, None] * ab - xy).T)
+
+
+def _spread(counts: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``counts[i]`` points at the middles of equal parts of segment i: (segment, offset)."""
+    counts = np.maximum(1, counts.astype(np.int64))
+    segment = np.repeat(np.arange(len(counts)), counts)
+    k = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    return segment, (k + 0.5) / counts[segment] * length[segment]
 
 
 class Positioner:
@@ -172,12 +234,12 @@ class Positioner:
         self.map = graph if isinstance(graph, PositioningMap) else PositioningMap(graph, placements)
         self.settings = settings or PositioningSettings()
         model = self.settings.path_loss
-        self._power = np.array(
-            [
-                model.power_for(b, p)
-                for b, p in zip(self.map.beacons, self.map.beacon_power, strict=True)
-            ]
-        )
+        # the layout's powers, overridden by the beacons this model was calibrated for
+        self._power = self.map.beacon_power.copy()
+        for beacon, power in model.power_1m_dbm.items():
+            i = self.map.index_of(beacon) if isinstance(beacon, BeaconId) else None
+            if i is not None:
+                self._power[i] = power
         self._seed = seed
         self.reset()
 
@@ -206,10 +268,10 @@ class Positioner:
     def hint(self, lat: float, lon: float, radius_m: float = 10.0) -> None:
         """Seed the walker near a known point (a chosen start, a scanned QR code)."""
         x, y = self.map.frame.to_xy(lat, lon)
-        near = self.map.sample_tree.query_ball_point((x, y), radius_m)
-        if not near:
-            near = [int(self.map.sample_tree.query((x, y))[1])]
-        self._seed_particles(np.array(near), np.zeros(len(near)))
+        edge, offset, _ = self.map.samples_near(x, y, radius_m)
+        if not edge.size:
+            edge, offset, _ = self.map.nearest_on_edges(np.array([[x, y]]))
+        self._seed_particles(edge, offset, np.zeros(edge.size))
 
     def update(self, scan: Scan) -> Fix | Unavailable:
         """Fold one scan in. Raises :class:`InvalidScan` if time runs backwards."""
@@ -250,7 +312,7 @@ class Positioner:
             if not RSSI_MIN_DBM <= r.rssi_dbm <= RSSI_MAX_DBM:  # also rejects NaN
                 self._counts["rejected_rssi"] += 1
                 continue
-            i = self.map.beacon_index.get(r.beacon)
+            i = self.map.index_of(r.beacon)
             if i is None:
                 self._counts["unknown_beacons"] += 1
                 continue
@@ -281,13 +343,15 @@ class Positioner:
 
     # --- particles ----------------------------------------------------------------------------
 
-    def _seed_particles(self, samples: np.ndarray, log_w: np.ndarray) -> None:
+    def _seed_particles(self, edge: np.ndarray, offset: np.ndarray, log_w: np.ndarray) -> None:
+        """Particles at sample points drawn by weight, jittered along their edge by +-half a
+        sample step, so they cover the edges evenly."""
         m, n = self.map, self.settings.particles
         p = np.exp(log_w - log_w.max())
-        pick = samples[self._rng.choice(len(samples), size=n, p=p / p.sum())]
-        self._edge = m.sample_edge[pick]
-        jitter = self._rng.uniform(-0.5, 0.5, n)
-        self._offset = np.clip(m.sample_offset[pick] + jitter, 0.0, m.length[self._edge])
+        pick = self._rng.choice(len(edge), size=n, p=p / p.sum())
+        self._edge = edge[pick]
+        jitter = self._rng.uniform(-0.5, 0.5, n) * (m.length / m.sample_count)[self._edge]
+        self._offset = np.clip(offset[pick] + jitter, 0.0, m.length[self._edge])
         self._dir = self._rng.choice([-1.0, 1.0], size=n)
         self._speed = self._rng.uniform(0.0, 1.5, n)
         self._w = np.full(n, 1.0 / n)
@@ -297,16 +361,11 @@ class Positioner:
     def _seed_from_evidence(self, idx: np.ndarray, rssi: np.ndarray, var: np.ndarray) -> bool:
         """Spread particles over map points near the loudest beacon, weighted by the evidence."""
         loudest = idx[int(np.argmax(rssi - self._power[idx]))]
-        samples = np.array(
-            self.map.sample_tree.query_ball_point(
-                self.map.beacon_xy[loudest], self.settings.search_radius_m
-            ),
-            dtype=int,
-        )
-        if samples.size == 0:
+        x, y = self.map.beacon_xy[loudest]
+        edge, offset, xy = self.map.samples_near(x, y, self.settings.search_radius_m)
+        if edge.size == 0:
             return False
-        xy = self.map.sample_tree.data[samples]
-        self._seed_particles(samples, self._ll(xy, idx, rssi, var).sum(axis=1))
+        self._seed_particles(edge, offset, self._ll(xy, idx, rssi, var).sum(axis=1))
         return True
 
     def _move(self, dt: float) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import gc
+import importlib
 import logging
 import time
 from collections import OrderedDict
@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from navigator import api
 from navigator.mapimport import ensure_default_city
-from navigator.mapstate import MapState
+from navigator.mapstate import MapState, load_map_state
 from navigator.settings import Settings
 from navigator.storage import Storage
 from voice.service import VoiceService, build_voice_service
@@ -70,20 +70,15 @@ async def _storage_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def _map_ctx(app: web.Application) -> AsyncIterator[None]:
     t0 = time.perf_counter()
-    snapshot = await asyncio.to_thread(app[STORAGE].load_map)
-    mapstate = await asyncio.to_thread(MapState, snapshot)
+    mapstate, phases = await asyncio.to_thread(load_map_state, app[STORAGE])
     app[MAP] = mapstate
-    del snapshot
-    # The map lives as long as the process: keep the garbage collector from re-scanning its
-    # millions of objects, which stalled live sessions by 50-150 ms per full collection. (No
-    # gc.collect() first: loading makes no cyclic garbage, and a full pass costs start-up time.)
-    gc.freeze()
     log.info("map loaded", extra={"event": "map_loaded", **mapstate.counts(),
+                                  **{k: round(v, 3) for k, v in phases.items()},
                                   "seconds": round(time.perf_counter() - t0, 3)})
-    # the first live session would otherwise wait for the positioning index
-    warm = asyncio.create_task(asyncio.to_thread(mapstate.positioning_map))
+    # the RSSI filters' library, imported after start so it does not delay it
+    warm = asyncio.create_task(asyncio.to_thread(importlib.import_module, "filterpy.kalman"))
     yield
-    warm.cancel()
+    await warm
 
 
 async def _bluetooth_ctx(app: web.Application) -> AsyncIterator[None]:

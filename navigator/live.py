@@ -340,9 +340,9 @@ def _on_scan(app: web.Application, live: LiveSession, msg: ScanMessage) -> list[
     if live.track is not None and isinstance(pos, Fix):
         live.track.append([pos.t_s, pos.lat, pos.lon, round(pos.error_m, 2)])
     now = time.time()
-    known = live.positioner.map.beacon_index
+    pmap = live.positioner.map
     for r in readings:
-        if r.beacon in known:
+        if pmap.index_of(r.beacon) is not None:
             app[SESSIONS].heard[r.beacon.ident] = now
     return [_event_json(app, e) for e in live.nav.on_position(pos, msg.heading_deg)]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections.abc import Sequence
 from typing import Any
 
 import networkx as nx
@@ -19,7 +19,7 @@ def _point(lat: float, lon: float, props: dict[str, Any]) -> dict[str, Any]:
 
 
 def map_geojson(graph: nx.MultiGraph, places: list[PlaceRecord],
-                beacons: list[BeaconPlacement]) -> dict[str, Any]:
+                beacons: Sequence[BeaconPlacement]) -> dict[str, Any]:
     """Nodes, edges (with every attribute), landmarks and beacons, each tagged by ``layer``."""
     nodes = graph.nodes
     features = [_point(d["lat"], d["lon"], {"layer": "node", "id": n, "level": d["level"]})
@@ -30,7 +30,7 @@ def map_geojson(graph: nx.MultiGraph, places: list[PlaceRecord],
             "type": "Feature",
             "geometry": {"type": "LineString",
                          "coordinates": [[a["lon"], a["lat"]], [b["lon"], b["lat"]]]},
-            "properties": {"layer": "edge", **asdict(edge)},
+            "properties": {"layer": "edge", **edge._asdict()},
         })
     features += [_point(p.lat, p.lon, {"layer": "landmark", "id": p.id, "name": p.name,
                                        "kind": p.kind}) for p in places]

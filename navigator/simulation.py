@@ -9,6 +9,7 @@ re-routes, the walker follows the new route, as a person would.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,7 +158,7 @@ def _source(placements: list[BeaconPlacement], path: list[tuple[float, float]],
                            noise_db=walk.noise_db, dropout=walk.dropout, dead=walk.dead)
 
 
-def _silence(placements: list[BeaconPlacement], route: Route, walk: WalkOptions
+def _silence(placements: Sequence[BeaconPlacement], route: Route, walk: WalkOptions
              ) -> tuple[list[BeaconPlacement], int]:
     """Remove the beacons of the outage stretch from the simulated world (not from the map)."""
     if walk.outage_from_m is None or walk.outage_to_m is None:

@@ -16,7 +16,6 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any, cast
 
@@ -24,7 +23,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, SQLModel
 
-from beacons.model import BeaconId, BeaconKind, BeaconPlacement
+from beacons.layout import BeaconLayout
+from beacons.model import BeaconKind, BeaconPlacement
 from routing.model import EdgeRecord, MapExtract, NodeRecord, PlaceRecord
 
 log = logging.getLogger(__name__)
@@ -209,7 +209,7 @@ LIVE_SESSIONS = table_of(LiveSessionRecord)
 # --------------------------------------------------------------------------- conversions
 
 #: Edge columns in :class:`EdgeRecord` field order, so a selected row builds one positionally.
-EDGE_RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclass_fields(EdgeRecord))
+EDGE_RECORD_FIELDS: tuple[str, ...] = EdgeRecord._fields
 _BEACON_KINDS = {k.value: k for k in BeaconKind}
 
 
@@ -220,7 +220,7 @@ class MapSnapshot:
     nodes: list[NodeRecord]
     edges: list[EdgeRecord]
     places: list[PlaceRecord]
-    beacons: list[BeaconPlacement]
+    beacons: BeaconLayout
     closures: list[ClosureWindow]
 
 
@@ -338,7 +338,7 @@ class Storage:
             for table in (Closure, Edge, Landmark, Node):
                 conn.execute(sa.delete(table))
             _insert_many(conn, Node, ({**_asdict(n), "revision": 1} for n in extract.nodes))
-            _insert_many(conn, Edge, ({**_asdict(e), "revision": 1} for e in extract.edges))
+            _insert_many(conn, Edge, ({**e._asdict(), "revision": 1} for e in extract.edges))
             _insert_many(
                 conn,
                 Landmark,
@@ -405,16 +405,19 @@ class Storage:
         with self.engine.connect() as conn:
             nodes = [
                 NodeRecord(*row)
-                for row in conn.execute(
-                    sa.select(NODES.c.id, NODES.c.lat, NODES.c.lon, NODES.c.level)
+                for row in _plain_rows(
+                    conn, sa.select(NODES.c.id, NODES.c.lat, NODES.c.lon, NODES.c.level)
                 )
             ]
-            edges = [EdgeRecord(*row) for row in conn.execute(sa.select(*cols))]
+            # through SQLAlchemy: it turns SQLite's 0/1 into the booleans the records promise
+            edges = [EdgeRecord._make(row) for row in conn.execute(sa.select(*cols)).fetchall()]
         return nodes, edges
 
-    def load_beacons(self) -> list[BeaconPlacement]:
+    def load_beacons(self) -> BeaconLayout:
+        """The beacon layout as columns (half a million beacons in well under a second)."""
         with self.engine.connect() as conn:
-            rows = conn.execute(
+            rows = _plain_rows(
+                conn,
                 sa.select(
                     BEACONS.c.kind,
                     BEACONS.c.ident,
@@ -422,12 +425,12 @@ class Storage:
                     BEACONS.c.lon,
                     BEACONS.c.level,
                     BEACONS.c.measured_power,
-                )
+                ).order_by(BEACONS.c.id),
             )
-            return [
-                BeaconPlacement(BeaconId(_BEACON_KINDS[kind], ident), lat, lon, level, power)
-                for kind, ident, lat, lon, level, power in rows
-            ]
+        if not rows:
+            return BeaconLayout([], [], [], [], [], [])
+        kinds, idents, lat, lon, level, power = zip(*rows, strict=True)
+        return BeaconLayout([_BEACON_KINDS[k] for k in kinds], idents, lat, lon, level, power)
 
     def load_closures(self) -> list[ClosureWindow]:
         with self.engine.connect() as conn:
@@ -597,6 +600,18 @@ class Storage:
                 )
             ).first()
         return (row[0], row[1]) if row else None
+
+
+def _plain_rows(conn: Connection, query: sa.Select[Any]) -> list[tuple[Any, ...]]:
+    """A parameterless query's rows straight from the DB-API cursor, skipping SQLAlchemy's
+    row objects (a third of the time on 500k rows). Only for columns the driver already returns
+    as the right Python type: ints, floats, text (not SQLite's 0/1 booleans)."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(str(query.compile(dialect=conn.dialect)))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 def _asdict(record: Any) -> dict[str, Any]:

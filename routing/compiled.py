@@ -9,7 +9,6 @@ separate entries; scipy's Dijkstra relaxes all of them and so takes the cheapest
 
 from __future__ import annotations
 
-import dataclasses
 import operator
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -31,7 +30,7 @@ SHORTEST = "shortest"  # plain distance, no rules: explains blocked routes; a te
 #: Edge fields no profile looks at: edges equal in every other field cost the same per metre.
 _NOT_COSTED = frozenset({"id", "u", "v", "length_m", "osm_way_id", "name"})
 _COSTED_FIELDS = operator.attrgetter(
-    *(f.name for f in dataclasses.fields(EdgeRecord) if f.name not in _NOT_COSTED)
+    *(f for f in EdgeRecord._fields if f not in _NOT_COSTED)
 )
 
 
@@ -49,7 +48,7 @@ def edge_cost_factors(
     first: dict[int, EdgeRecord] = {}
     for k, e in zip(index.tolist(), edges, strict=True):
         first.setdefault(k, e)
-    unit = [dataclasses.replace(first[k], length_m=1.0) for k in range(len(distinct))]
+    unit = [first[k]._replace(length_m=1.0) for k in range(len(distinct))]
     return {
         name: np.array([edge_cost(e, p) for e in unit], dtype=float)[index]
         for name, p in profiles.items()

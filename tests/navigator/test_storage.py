@@ -96,7 +96,7 @@ def test_beacon_plan_replaces_layout(store: Storage) -> None:
                               49.44, 7.77, None, -59.0) for i in range(3)]
     store.replace_beacons(layout, actor="t")
     store.replace_beacons(layout[:2], actor="t")
-    assert store.load_map().beacons == layout[:2]
+    assert list(store.load_map().beacons) == layout[:2]
 
 
 @pytest.mark.parametrize("url", ["mysql://x/y", "redis://localhost", "nonsense", ""])
