@@ -16,9 +16,15 @@ import numpy as np
 
 from beacons.model import BeaconId, BeaconKind, BeaconPlacement
 
+_KINDS = tuple(BeaconKind)
+_CODE = {k: i for i, k in enumerate(_KINDS)}
+
 
 class BeaconLayout(Sequence[BeaconPlacement]):
-    """Beacons' ids, positions (WGS84), levels (NaN: none) and 1 m powers, one row per beacon."""
+    """Beacons' ids, positions (WGS84), levels (NaN: none) and 1 m powers, one row per beacon.
+
+    Indexed by id at construction (a live session looks up every beacon it hears).
+    """
 
     __slots__ = ("kinds", "idents", "lat", "lon", "level", "power", "_index")
 
@@ -40,7 +46,13 @@ class BeaconLayout(Sequence[BeaconPlacement]):
         n = len(self.idents)
         if any(len(c) != n for c in (self.kinds, self.lat, self.lon, self.level, self.power)):
             raise ValueError("beacon layout columns differ in length")
-        self._index: dict[tuple[BeaconKind, str], int] | None = None
+        self._index = dict(zip(zip(self.kinds, self.idents, strict=True), range(n), strict=True))
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickled with kinds as one byte each (start-up reads big layouts in another process;
+        half a million enum members would unpickle one call at a time)."""
+        codes = bytes(map(_CODE.__getitem__, self.kinds))
+        return _unpickle, (codes, self.idents, self.lat, self.lon, self.level, self.power)
 
     @classmethod
     def of(cls, placements: Iterable[BeaconPlacement]) -> BeaconLayout:
@@ -82,13 +94,12 @@ class BeaconLayout(Sequence[BeaconPlacement]):
         return (self[i] for i in range(len(self)))
 
     def index_of(self, beacon: BeaconId) -> int | None:
-        """Row of a beacon (the last one if it is listed twice), None if it is not in the layout.
+        """Row of a beacon (the last one if it is listed twice), None if it is not in the layout."""
+        return self._index.get((beacon.kind, beacon.ident))
 
-        The index is built on first use (a live session's first scan, usually warmed at start).
-        """
-        index = self._index
-        if index is None:
-            index = self._index = dict(
-                zip(zip(self.kinds, self.idents, strict=True), range(len(self)), strict=True)
-            )
-        return index.get((beacon.kind, beacon.ident))
+
+def _unpickle(
+    codes: bytes, idents: list[str], lat: np.ndarray, lon: np.ndarray, level: np.ndarray,
+    power: np.ndarray,
+) -> BeaconLayout:
+    return BeaconLayout(list(map(_KINDS.__getitem__, codes)), idents, lat, lon, level, power)

@@ -382,7 +382,9 @@ def spawn(
                     proc.wait(5)
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float) -> float:
+def wait_ready(
+    url: str, proc: subprocess.Popen[bytes], timeout_s: float, poll_s: float = 0.05
+) -> float:
     """Poll ``url`` until it answers 200; the seconds it took. Raises if the process died."""
     import urllib.error
     import urllib.request
@@ -397,7 +399,7 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float) -> flo
                     return time.monotonic() - t0
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
-        time.sleep(0.05)
+        time.sleep(poll_s)
     raise TimeoutError(f"{url} not ready after {timeout_s:g} s")
 
 

@@ -7,19 +7,34 @@ commit, so a route query never sees half an edit and no edit needs a restart.
 from __future__ import annotations
 
 import gc
+import logging
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import networkx as nx
 
 from beacons.layout import BeaconLayout
 from beacons.model import BeaconPlacement
 from beacons.positioning import PositioningMap
-from navigator.storage import ClosureWindow, MapChange, MapSnapshot, Storage
+from navigator.storage import (
+    Beacon,
+    ClosureWindow,
+    MapChange,
+    MapSnapshot,
+    Storage,
+)
 from routing.graph import build_graph, drop_edge, put_edge
 from routing.model import PlaceRecord
 from routing.paths import Router
+
+log = logging.getLogger(__name__)
 
 
 class MapState:
@@ -102,7 +117,14 @@ class MapState:
             self.version += 1
 
 
-def load_map_state(storage: Storage) -> tuple[MapState, dict[str, float]]:
+#: Layouts this big are read by a helper process while this one reads and builds the graph (on
+#: two cores that takes ~0.5 s off a 100k-node start-up); smaller ones are not worth a process.
+BEACONS_IN_HELPER = 100_000
+
+
+def load_map_state(
+    storage: Storage, beacons_in_helper: int = BEACONS_IN_HELPER
+) -> tuple[MapState, dict[str, float]]:
     """Read the map and build everything a route query or a live session needs; seconds per phase.
 
     Loading makes millions of long-lived objects and no garbage cycles, so the collector is paused
@@ -115,11 +137,22 @@ def load_map_state(storage: Storage) -> tuple[MapState, dict[str, float]]:
     gc.disable()
     try:
         t = time.perf_counter()
-        snapshot = storage.load_map()
+        helper = _BeaconHelper(storage.url) if storage.count(Beacon) >= beacons_in_helper else None
+        nodes, edges = storage.load_graph()
+        snapshot = MapSnapshot(
+            nodes, edges, storage.load_places(),
+            BeaconLayout.of([]) if helper else storage.load_beacons(),
+            storage.load_closures(),
+        )
         phases["read_s"] = time.perf_counter() - t
         t = time.perf_counter()
         mapstate = MapState(snapshot)
+        del snapshot, nodes, edges
         phases["graph_router_s"] = time.perf_counter() - t
+        if helper is not None:
+            t = time.perf_counter()
+            mapstate.set_beacons(helper.result(storage))
+            phases["beacons_wait_s"] = time.perf_counter() - t
         t = time.perf_counter()
         if mapstate.graph.graph["edges"]:
             mapstate.positioning_map()
@@ -129,3 +162,45 @@ def load_map_state(storage: Storage) -> tuple[MapState, dict[str, float]]:
         if was_enabled:
             gc.enable()
     return mapstate, phases
+
+
+class _BeaconHelper:
+    """Reads the beacon layout in a child interpreter: its own core and its own GIL.
+
+    A plain ``python -c`` child, not multiprocessing: spawn would re-run the caller's main
+    module, which for a script without a ``__main__`` guard means a second server. The layout
+    comes back through a file, not a pipe: draining tens of megabytes from a pipe needs a thread
+    that the busy main thread starves of the GIL, which stalls the child.
+    """
+
+    def __init__(self, url: str) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="blindpilot-start-")
+        self._out = Path(self._dir.name) / "beacons.pickle"
+        self._err = open(Path(self._dir.name) / "stderr", "w+b")  # noqa: SIM115 - closed in result
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c",
+             "import sys; from navigator.storage import write_beacon_layout; "
+             "write_beacon_layout(sys.argv[1])", str(self._out)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._err,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")])},
+        )
+        assert self._proc.stdin is not None
+        self._proc.stdin.write((url + "\n").encode())  # one line: fits the pipe, never blocks
+        self._proc.stdin.close()
+
+    def result(self, storage: Storage) -> BeaconLayout:
+        """The helper's layout; read here instead if the helper failed."""
+        try:
+            if self._proc.wait() == 0:
+                layout = pickle.loads(self._out.read_bytes())
+                if isinstance(layout, BeaconLayout):
+                    return layout
+            self._err.seek(0)
+            log.warning("beacon helper process failed; reading beacons here",
+                        extra={"event": "beacon_helper_failed", "exit_code": self._proc.returncode,
+                               "stderr": self._err.read().decode(errors="replace")[-2000:]})
+        finally:
+            self._err.close()
+            self._dir.cleanup()
+        return storage.load_beacons()

@@ -7,10 +7,13 @@ Times are unix seconds (``*_ts``), lengths metres, power dBm.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
+import pickle
 import secrets
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -337,7 +340,7 @@ class Storage:
         with self.write() as conn:
             for table in (Closure, Edge, Landmark, Node):
                 conn.execute(sa.delete(table))
-            _insert_many(conn, Node, ({**_asdict(n), "revision": 1} for n in extract.nodes))
+            _insert_many(conn, Node, ({**n._asdict(), "revision": 1} for n in extract.nodes))
             _insert_many(conn, Edge, ({**e._asdict(), "revision": 1} for e in extract.edges))
             _insert_many(
                 conn,
@@ -376,8 +379,28 @@ class Storage:
     def load_map(self) -> MapSnapshot:
         """Everything the live map needs, read with column queries, never ORM objects."""
         nodes, edges = self.load_graph()
+        return MapSnapshot(
+            nodes=nodes,
+            edges=edges,
+            places=self.load_places(),
+            beacons=self.load_beacons(),
+            closures=self.load_closures(),
+        )
+
+    def load_graph(self) -> tuple[list[NodeRecord], list[EdgeRecord]]:
+        """Nodes and edges as domain records (rows built positionally: 200k edges in ~1 s)."""
+        cols = [EDGES.c[name] for name in EDGE_RECORD_FIELDS]
         with self.engine.connect() as conn:
-            places = [
+            nodes = list(map(NodeRecord._make, _plain_rows(
+                conn, sa.select(NODES.c.id, NODES.c.lat, NODES.c.lon, NODES.c.level)
+            )))
+            # through SQLAlchemy: it turns SQLite's 0/1 into the booleans the records promise
+            edges = list(map(EdgeRecord._make, conn.execute(sa.select(*cols)).fetchall()))
+        return nodes, edges
+
+    def load_places(self) -> list[PlaceRecord]:
+        with self.engine.connect() as conn:
+            return [
                 PlaceRecord(*row)
                 for row in conn.execute(
                     sa.select(
@@ -391,27 +414,6 @@ class Storage:
                     )
                 )
             ]
-        return MapSnapshot(
-            nodes=nodes,
-            edges=edges,
-            places=places,
-            beacons=self.load_beacons(),
-            closures=self.load_closures(),
-        )
-
-    def load_graph(self) -> tuple[list[NodeRecord], list[EdgeRecord]]:
-        """Nodes and edges as domain records (rows built positionally: 200k edges in ~1 s)."""
-        cols = [EDGES.c[name] for name in EDGE_RECORD_FIELDS]
-        with self.engine.connect() as conn:
-            nodes = [
-                NodeRecord(*row)
-                for row in _plain_rows(
-                    conn, sa.select(NODES.c.id, NODES.c.lat, NODES.c.lon, NODES.c.level)
-                )
-            ]
-            # through SQLAlchemy: it turns SQLite's 0/1 into the booleans the records promise
-            edges = [EdgeRecord._make(row) for row in conn.execute(sa.select(*cols)).fetchall()]
-        return nodes, edges
 
     def load_beacons(self) -> BeaconLayout:
         """The beacon layout as columns (half a million beacons in well under a second)."""
@@ -602,6 +604,20 @@ class Storage:
         return (row[0], row[1]) if row else None
 
 
+def write_beacon_layout(path: str) -> None:
+    """Entry of the start-up helper process (see :func:`navigator.mapstate.load_map_state`):
+    the database URL comes on stdin (not argv, which ``ps`` shows), the pickled layout goes to
+    ``path``."""
+    gc.disable()  # a short-lived process making half a million objects and no garbage
+    storage = Storage(sys.stdin.readline().strip())
+    try:
+        layout = storage.load_beacons()
+    finally:
+        storage.close()
+    with open(path, "wb") as out:
+        pickle.dump(layout, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def _plain_rows(conn: Connection, query: sa.Select[Any]) -> list[tuple[Any, ...]]:
     """A parameterless query's rows straight from the DB-API cursor, skipping SQLAlchemy's
     row objects (a third of the time on 500k rows). Only for columns the driver already returns
@@ -612,10 +628,6 @@ def _plain_rows(conn: Connection, query: sa.Select[Any]) -> list[tuple[Any, ...]
         return list(cursor.fetchall())
     finally:
         cursor.close()
-
-
-def _asdict(record: Any) -> dict[str, Any]:
-    return {f: getattr(record, f) for f in record.__slots__}
 
 
 def _insert_many(

@@ -15,12 +15,19 @@ from routing.model import EdgeRecord, NodeRecord
 
 
 def build_graph(nodes: Iterable[NodeRecord], edges: Iterable[EdgeRecord]) -> nx.MultiGraph:
-    """Build the graph; edges whose end nodes are unknown are a data error and raise ValueError."""
+    """Build the graph; edges whose end nodes are unknown, or two edges with one id, are data
+    errors and raise ValueError."""
     graph = nx.MultiGraph(edges={})
     for n in nodes:
         graph.add_node(n.id, lat=n.lat, lon=n.lon, level=n.level)
+    index: dict[int, EdgeRecord] = graph.graph["edges"]
+    add = graph.add_edge  # put_edge without its per-edge checks: start-up adds 200k at once
     for e in edges:
-        put_edge(graph, e)
+        if e.u not in graph or e.v not in graph:
+            raise ValueError(f"edge {e.id} references a missing node ({e.u} or {e.v})")
+        if index.setdefault(e.id, e) is not e:
+            raise ValueError(f"two edges share the id {e.id}")
+        add(e.u, e.v, key=e.id, edge=e, length_m=e.length_m)
     return graph
 
 

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class NodeRecord:
-    """A point of the walkable network (an OSM node or a mapper-made one)."""
+class NodeRecord(NamedTuple):
+    """A point of the walkable network (an OSM node or a mapper-made one).
+
+    A named tuple for the reason given at :class:`EdgeRecord`.
+    """
 
     id: int
     lat: float
