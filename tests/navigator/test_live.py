@@ -101,22 +101,45 @@ async def test_wrong_turn_triggers_off_route_then_reroute(client: TestClient) ->
     assert walker.result.arrived
 
 
+def unavailable_stretches(events: list[dict]) -> list[tuple[float, float]]:
+    """(lost, regained) times of each stretch without a position, checking that each is
+    announced exactly once, at its start, and guided through in silence.
+
+    Positioning is random per session (seeded by its id): in ~7 % of sessions the fading edge
+    of a dead stretch also costs a few uncertain seconds before it: a separate stretch
+    (announced once, regained once), not a repeated announcement.
+    """
+    stretches: list[tuple[float, float]] = []
+    lost_t: float | None = None
+    for e in events:
+        if e["type"] == "location_unavailable":
+            assert lost_t is None, "location_unavailable repeated within one stretch"
+            lost_t = e["t"]
+        elif lost_t is None:
+            continue
+        elif (e["type"] == "fix" and e["available"]) or (
+            e["type"] == "instruction" and e["phase"] == "regained"  # sent before its fix
+        ):
+            stretches.append((lost_t, e["t"]))
+            lost_t = None
+        elif e["type"] == "instruction":
+            raise AssertionError(f"directional instruction while the position is unknown: {e}")
+    assert lost_t is None and stretches, "the walk must lose and regain its position"
+    return stretches
+
+
 @pytest.mark.slow
 async def test_dead_stretch_says_location_unavailable_and_gives_no_directions(client: TestClient
                                                                              ) -> None:
     walker = await walk_over_websocket(client, WalkOptions(seed=7, outage_from_m=80.0,
                                                            outage_to_m=180.0))
     events = walker.result.events
-    types = [e["type"] for e in events]
-    assert types.count("location_unavailable") == 1
-    start = types.index("location_unavailable")
-    lost_t = events[start]["t"]
-    back_t = next(e["t"] for e in events[start:] if e["type"] == "fix" and e["available"])
-    assert back_t - lost_t >= 10, "the outage must be a real stretch"
-    during = [e for e in events if e["type"] == "instruction" and lost_t <= e["t"] < back_t]
-    assert during == [], "no directional instruction while the position is unknown"
-    after = [e for e in events if e["type"] == "instruction" and e["t"] >= back_t]
-    assert after and after[0]["phase"] == "regained"
+    stretches = unavailable_stretches(walker.result.events)
+    dead_from, back_t = max(stretches, key=lambda s: s[1] - s[0])
+    assert back_t - dead_from >= 10, "the outage must be a real stretch"
+    for _, regained_t in stretches:
+        after = [e for e in events if e["type"] == "instruction" and e["t"] >= regained_t]
+        assert after and after[0]["phase"] == "regained"
 
 
 async def test_unknown_session_is_404(client: TestClient) -> None:
