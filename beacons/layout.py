@@ -1,8 +1,8 @@
 """A city's beacon layout as columns.
 
 A 100k-node city has half a million beacons. As :class:`BeaconPlacement` objects they took 2 s to
-load at every start; as columns they load in a fraction of that, and positioning indexes them
-with vectorised numpy. Code that wants placements still gets them: the layout is a read-only
+load at every start; as numpy columns they load, travel between processes and index without a
+Python object per beacon. Code that wants placements still gets them: the layout is a read-only
 sequence that builds a :class:`BeaconPlacement` only when one is asked for.
 """
 
@@ -21,12 +21,13 @@ _CODE = {k: i for i, k in enumerate(_KINDS)}
 
 
 class BeaconLayout(Sequence[BeaconPlacement]):
-    """Beacons' ids, positions (WGS84), levels (NaN: none) and 1 m powers, one row per beacon.
+    """Beacons' kinds, ids, positions (WGS84), levels (NaN: none) and 1 m powers, one row each.
 
-    Indexed by id at construction (a live session looks up every beacon it hears).
+    Ids are kept as one fixed-width bytes array (UTF-8) with a sort order, so looking a heard
+    beacon up is a binary search rather than a dict of half a million strings.
     """
 
-    __slots__ = ("kinds", "idents", "lat", "lon", "level", "power", "_index")
+    __slots__ = ("kind_codes", "idents", "lat", "lon", "level", "power", "_order")
 
     def __init__(
         self,
@@ -37,22 +38,16 @@ class BeaconLayout(Sequence[BeaconPlacement]):
         level: Iterable[float | None] | np.ndarray,
         power: Iterable[float] | np.ndarray,
     ) -> None:
-        self.kinds = list(kinds)
-        self.idents = list(idents)
+        self.kind_codes = np.fromiter(map(_CODE.__getitem__, kinds), np.uint8, len(kinds))
+        self.idents = _as_bytes(idents)
         # numpy turns None into NaN for float arrays: "no level"
         self.lat, self.lon, self.level, self.power = (
             np.asarray(column, dtype=float) for column in (lat, lon, level, power)
         )
         n = len(self.idents)
-        if any(len(c) != n for c in (self.kinds, self.lat, self.lon, self.level, self.power)):
+        if any(len(c) != n for c in (self.kind_codes, self.lat, self.lon, self.level, self.power)):
             raise ValueError("beacon layout columns differ in length")
-        self._index = dict(zip(zip(self.kinds, self.idents, strict=True), range(n), strict=True))
-
-    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        """Pickled with kinds as one byte each (start-up reads big layouts in another process;
-        half a million enum members would unpickle one call at a time)."""
-        codes = bytes(map(_CODE.__getitem__, self.kinds))
-        return _unpickle, (codes, self.idents, self.lat, self.lon, self.level, self.power)
+        self._order = np.argsort(self.idents, kind="stable")
 
     @classmethod
     def of(cls, placements: Iterable[BeaconPlacement]) -> BeaconLayout:
@@ -83,7 +78,7 @@ class BeaconLayout(Sequence[BeaconPlacement]):
             return [self[k] for k in range(*i.indices(len(self)))]
         level = float(self.level[i])
         return BeaconPlacement(
-            BeaconId(self.kinds[i], self.idents[i]),
+            BeaconId(_KINDS[self.kind_codes[i]], self.idents[i].decode()),
             float(self.lat[i]),
             float(self.lon[i]),
             None if math.isnan(level) else level,
@@ -93,13 +88,38 @@ class BeaconLayout(Sequence[BeaconPlacement]):
     def __iter__(self) -> Iterator[BeaconPlacement]:
         return (self[i] for i in range(len(self)))
 
+    def rows_of(self, beacons: Sequence[BeaconId]) -> list[int | None]:
+        """Row of each beacon (the last one if it is listed twice); None when not in the layout.
+
+        One binary search for all of them: a scan names its beacons together.
+        """
+        if not beacons or not len(self):
+            return [None] * len(beacons)
+        keys = [b.ident.encode() for b in beacons]
+        width = self.idents.dtype.itemsize
+        found = np.searchsorted(self.idents, keys, sorter=self._order).tolist()
+        out: list[int | None] = []
+        for key, beacon, pos in zip(keys, beacons, found, strict=True):
+            row = None
+            code = _CODE[beacon.kind]
+            # longer keys would be cut to the array's width and could match a prefix
+            while len(key) <= width and pos < len(self) and self.idents[self._order[pos]] == key:
+                if self.kind_codes[self._order[pos]] == code:
+                    row = int(self._order[pos])
+                pos += 1
+            out.append(row)
+        return out
+
     def index_of(self, beacon: BeaconId) -> int | None:
-        """Row of a beacon (the last one if it is listed twice), None if it is not in the layout."""
-        return self._index.get((beacon.kind, beacon.ident))
+        """Row of one beacon (see :meth:`rows_of`)."""
+        return self.rows_of([beacon])[0]
 
 
-def _unpickle(
-    codes: bytes, idents: list[str], lat: np.ndarray, lon: np.ndarray, level: np.ndarray,
-    power: np.ndarray,
-) -> BeaconLayout:
-    return BeaconLayout(list(map(_KINDS.__getitem__, codes)), idents, lat, lon, level, power)
+def _as_bytes(idents: Sequence[str]) -> np.ndarray:
+    """Ids as a fixed-width bytes array (ASCII in practice; UTF-8 for anything else)."""
+    if not len(idents):
+        return np.zeros(0, dtype="S1")
+    try:
+        return np.array(idents, dtype="S")
+    except UnicodeEncodeError:
+        return np.array([s.encode() for s in idents], dtype="S")

@@ -157,9 +157,9 @@ class PositioningMap:
         self.beacon_power = self.layout.power
         self.beacon_xy = np.column_stack(self.frame.to_xy(self.layout.lat, self.layout.lon))
 
-    def index_of(self, beacon: BeaconId) -> int | None:
-        """The beacon's row in the layout, None for a beacon this map does not know."""
-        return self.layout.index_of(beacon)
+    def rows_of(self, beacons: Sequence[BeaconId]) -> list[int | None]:
+        """The beacons' rows in the layout, None for one this map does not know."""
+        return self.layout.rows_of(beacons)
 
     def point_xy(self, edge: np.ndarray, offset: np.ndarray) -> np.ndarray:
         """Local (x, y) of points given as edge index + metres from the edge's u end."""
@@ -236,8 +236,9 @@ class Positioner:
         model = self.settings.path_loss
         # the layout's powers, overridden by the beacons this model was calibrated for
         self._power = self.map.beacon_power.copy()
-        for beacon, power in model.power_1m_dbm.items():
-            i = self.map.index_of(beacon) if isinstance(beacon, BeaconId) else None
+        calibrated = [(b, p) for b, p in model.power_1m_dbm.items() if isinstance(b, BeaconId)]
+        rows = self.map.rows_of([b for b, _ in calibrated])
+        for (_, power), i in zip(calibrated, rows, strict=True):
             if i is not None:
                 self._power[i] = power
         self._seed = seed
@@ -308,11 +309,9 @@ class Positioner:
     def _evidence(self, scan: Scan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Accepted beacons of this scan: index, filtered RSSI, its variance (model + filter)."""
         by_beacon: dict[int, list[float]] = {}
-        for r in scan.readings:
-            if not RSSI_MIN_DBM <= r.rssi_dbm <= RSSI_MAX_DBM:  # also rejects NaN
-                self._counts["rejected_rssi"] += 1
-                continue
-            i = self.map.index_of(r.beacon)
+        readings = [r for r in scan.readings if RSSI_MIN_DBM <= r.rssi_dbm <= RSSI_MAX_DBM]
+        self._counts["rejected_rssi"] += len(scan.readings) - len(readings)  # also NaN
+        for r, i in zip(readings, self.map.rows_of([r.beacon for r in readings]), strict=True):
             if i is None:
                 self._counts["unknown_beacons"] += 1
                 continue

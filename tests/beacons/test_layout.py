@@ -3,6 +3,9 @@ brute force on the real Neukoelln graph."""
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
+
 import numpy as np
 import pytest
 
@@ -33,6 +36,24 @@ def test_layout_keeps_no_level_and_tells_kinds_apart() -> None:
     assert layout[0].level is None and layout[1].level == 1.0
     assert layout.index_of(ib.beacon) == 0 and layout.index_of(alt.beacon) == 1
     assert layout.index_of(BeaconId(BeaconKind.EDDYSTONE, ib.beacon.ident)) is None
+
+
+def test_rows_of_looks_up_a_whole_scan_and_refuses_near_misses() -> None:
+    a = BeaconPlacement(BeaconId.ibeacon(UUID, 1, 2), 49.44, 7.77, None, -59.0)
+    b = BeaconPlacement(BeaconId.ibeacon(UUID, 1, 20), 49.44, 7.77, None, -59.0)
+    again = dataclasses.replace(a, lat=49.45)  # listed twice: the later row counts
+    layout = BeaconLayout.of([a, b, again])
+    longer = BeaconId.ibeacon(UUID, 1, 200)  # a stored id is a prefix of it
+    shorter = BeaconId(BeaconKind.IBEACON, a.beacon.ident[:-1])
+    assert layout.rows_of([b.beacon, a.beacon, longer, shorter]) == [1, 2, None, None]
+    assert BeaconLayout.of([]).rows_of([a.beacon]) == [None]
+
+
+def test_layout_keeps_ids_outside_ascii() -> None:
+    odd = BeaconPlacement(BeaconId(BeaconKind.EDDYSTONE, "straße:01"), 49.44, 7.77, None, -59.0)
+    layout = BeaconLayout.of([odd])
+    assert layout[0] == odd and layout.index_of(odd.beacon) == 0
+    assert pickle.loads(pickle.dumps(layout))[0] == odd
 
 
 def test_layout_columns_must_agree() -> None:

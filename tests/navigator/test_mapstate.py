@@ -43,7 +43,7 @@ def test_helper_process_reads_the_same_layout(store: Storage) -> None:
     assert list(helped.beacons) == list(here.beacons) == list(store.load_beacons())
     pmap = helped.positioning_map()
     eddystone = BeaconId.eddystone("edd1ebeac04e5defa017", "0badc0ffee01")
-    assert pmap.index_of(eddystone) == 40 and pmap.index_of(BeaconId.ibeacon(UUID, 7, 3)) == 3
+    assert pmap.rows_of([eddystone, BeaconId.ibeacon(UUID, 7, 3)]) == [40, 3]
     assert helped.counts() == here.counts()
 
 

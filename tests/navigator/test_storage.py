@@ -48,6 +48,24 @@ def test_migrate_twice_is_harmless(store: Storage) -> None:
     assert store.count(Node) == 0
 
 
+def test_schema_head_is_the_newest_migration(store: Storage) -> None:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(storage_mod.alembic_config(store.url)).get_current_head()
+    assert storage_mod.SCHEMA_HEAD == head == store.schema_version()
+
+
+def test_migrate_upgrades_an_older_schema(db_url: str) -> None:
+    from alembic import command
+
+    old = Storage(db_url)
+    command.upgrade(storage_mod.alembic_config(old.url), "0002")
+    assert old.schema_version() == "0002"
+    old.migrate()
+    assert old.schema_version() == storage_mod.SCHEMA_HEAD
+    old.close()
+
+
 def test_map_round_trip_keeps_every_accessibility_attribute(store: Storage) -> None:
     extract = small_extract()
     store.replace_map(extract, actor="test", source="unit")
