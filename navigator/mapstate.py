@@ -135,9 +135,11 @@ def load_map_state(
     phases: dict[str, float] = {}
     was_enabled = gc.isenabled()
     gc.disable()
+    helper: _BeaconHelper | None = None
     try:
         t = time.perf_counter()
-        helper = _BeaconHelper(storage.url) if storage.count(Beacon) >= beacons_in_helper else None
+        if storage.count(Beacon) >= beacons_in_helper:
+            helper = _BeaconHelper(storage.url)
         nodes, edges = storage.load_graph()
         snapshot = MapSnapshot(
             nodes, edges, storage.load_places(),
@@ -158,6 +160,8 @@ def load_map_state(
             mapstate.positioning_map()
         phases["positioning_s"] = time.perf_counter() - t
     finally:
+        if helper is not None:
+            helper.close()
         gc.freeze()
         if was_enabled:
             gc.enable()
@@ -182,8 +186,8 @@ class _BeaconHelper:
              "import sys; from navigator.storage import write_beacon_layout; "
              "write_beacon_layout(sys.argv[1])", str(self._out)],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._err,
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(
-                [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")])},
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
+                str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")]))},
         )
         assert self._proc.stdin is not None
         self._proc.stdin.write((url + "\n").encode())  # one line: fits the pipe, never blocks
@@ -191,16 +195,20 @@ class _BeaconHelper:
 
     def result(self, storage: Storage) -> BeaconLayout:
         """The helper's layout; read here instead if the helper failed."""
-        try:
-            if self._proc.wait() == 0:
-                layout = pickle.loads(self._out.read_bytes())
-                if isinstance(layout, BeaconLayout):
-                    return layout
-            self._err.seek(0)
-            log.warning("beacon helper process failed; reading beacons here",
-                        extra={"event": "beacon_helper_failed", "exit_code": self._proc.returncode,
-                               "stderr": self._err.read().decode(errors="replace")[-2000:]})
-        finally:
-            self._err.close()
-            self._dir.cleanup()
+        if self._proc.wait() == 0:
+            layout = pickle.loads(self._out.read_bytes())
+            if isinstance(layout, BeaconLayout):
+                return layout
+        self._err.seek(0)
+        log.warning("beacon helper process failed; reading beacons here",
+                    extra={"event": "beacon_helper_failed", "exit_code": self._proc.returncode,
+                           "stderr": self._err.read().decode(errors="replace")[-2000:]})
         return storage.load_beacons()
+
+    def close(self) -> None:
+        """Stop the helper if loading failed before its answer was needed; remove its files."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self._err.close()
+        self._dir.cleanup()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+from pathlib import Path
 
 import pytest
 
 from beacons.model import BeaconId, BeaconPlacement
+from navigator import mapstate as mapstate_mod
 from navigator.mapstate import load_map_state
 from navigator.storage import Storage
 from tests.navigator.test_storage import small_extract
@@ -57,8 +59,25 @@ def test_failed_helper_falls_back_to_reading_here(
     assert any(r.getMessage().startswith("beacon helper process failed") for r in caplog.records)
 
 
-def test_collector_runs_again_after_loading(store: Storage) -> None:
-    assert gc.isenabled()
-    load_map_state(store)
+def test_failed_load_stops_the_helper_and_restores_the_collector(
+    store: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[mapstate_mod._BeaconHelper] = []
+
+    class Recorded(mapstate_mod._BeaconHelper):
+        def __init__(self, url: str) -> None:
+            super().__init__(url)
+            started.append(self)
+
+    def broken() -> None:
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(mapstate_mod, "_BeaconHelper", Recorded)
+    monkeypatch.setattr(store, "load_graph", broken)
+    with pytest.raises(RuntimeError, match="disk gone"):
+        load_map_state(store, beacons_in_helper=0)
     assert gc.isenabled()
     gc.unfreeze()
+    (helper,) = started
+    assert helper._proc.poll() is not None  # noqa: SLF001 - no helper left behind
+    assert not Path(helper._dir.name).exists()  # noqa: SLF001
