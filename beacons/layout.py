@@ -88,6 +88,16 @@ class BeaconLayout(Sequence[BeaconPlacement]):
     def __iter__(self) -> Iterator[BeaconPlacement]:
         return (self[i] for i in range(len(self)))
 
+    def take(self, rows: np.ndarray) -> BeaconLayout:
+        """The layout of some rows (a boolean mask or row numbers), in their order."""
+        out = BeaconLayout.__new__(BeaconLayout)
+        out.kind_codes, out.idents, out.lat, out.lon, out.level, out.power = (
+            c[rows] for c in (self.kind_codes, self.idents, self.lat, self.lon, self.level,
+                              self.power)
+        )
+        out._order = np.argsort(out.idents, kind="stable")
+        return out
+
     def rows_of(self, beacons: Sequence[BeaconId]) -> list[int | None]:
         """Row of each beacon (the last one if it is listed twice); None when not in the layout.
 

@@ -234,12 +234,15 @@ class Positioner:
         self.map = graph if isinstance(graph, PositioningMap) else PositioningMap(graph, placements)
         self.settings = settings or PositioningSettings()
         model = self.settings.path_loss
-        # the layout's powers, overridden by the beacons this model was calibrated for
-        self._power = self.map.beacon_power.copy()
+        # the layout's powers, overridden by the beacons this model was calibrated for; shared,
+        # not copied, when there are none (a city's layout has 500k: 4 MB per walker)
+        self._power = self.map.beacon_power
         calibrated = [(b, p) for b, p in model.power_1m_dbm.items() if isinstance(b, BeaconId)]
-        rows = self.map.rows_of([b for b, _ in calibrated])
-        for (_, power), i in zip(calibrated, rows, strict=True):
-            if i is not None:
+        overrides = [(i, p) for (_, p), i in zip(
+            calibrated, self.map.rows_of([b for b, _ in calibrated]), strict=True) if i is not None]
+        if overrides:
+            self._power = self._power.copy()
+            for i, power in overrides:
                 self._power[i] = power
         self._seed = seed
         self.reset()

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 import numpy as np
 from scipy.spatial import cKDTree
 
+from beacons.layout import BeaconLayout
 from beacons.model import BeaconPlacement, Reading, Scan
 from beacons.pathloss import expected_rssi_dbm
 from routing.geo import LocalFrame, haversine_m
@@ -70,24 +71,24 @@ class SimulatedSource:
     ) -> None:
         if not walk:
             raise ValueError("a simulation needs a walk of at least one point")
-        self._placements = tuple(placements)
+        self._layout = BeaconLayout.of(placements)  # columns: a city has 500k beacons
         self._walk = np.asarray(walk, dtype=float)
         self._seed = seed
         rng = np.random.default_rng(seed)
         self._noise_db, self._dropout = noise_db, dropout
         self._exponent, self._max_range_m = path_loss_exponent, max_range_m
         self._interval_s = scan_interval_s
-        n = len(self._placements)
+        n = len(self._layout)
         dead_mask = rng.random(n) < dead
         self.dead_beacons = frozenset(
-            p.beacon for p, d in zip(self._placements, dead_mask, strict=True) if d
+            self._layout[i].beacon for i in np.flatnonzero(dead_mask).tolist()
         )
-        self._power = np.array([p.measured_power_dbm for p in self._placements])
+        self._power = self._layout.power.copy()
         self._power += rng.normal(0.0, power_spread_db, n) if power_spread_db else 0.0
         self._alive = ~dead_mask
         self._frame = LocalFrame(float(self._walk[0, 1]), float(self._walk[0, 2]))
-        xy = [self._frame.to_xy(p.lat, p.lon) for p in self._placements]
-        self._tree = cKDTree(np.array(xy).reshape(-1, 2))
+        xy = self._frame.to_xy(self._layout.lat, self._layout.lon)
+        self._tree = cKDTree(np.column_stack(xy).reshape(-1, 2))
         self._rng = np.random.default_rng([seed, 1])
 
     def position_at(self, t_s: float) -> tuple[float, float]:
@@ -108,9 +109,9 @@ class SimulatedSource:
         heard = (self._rng.random(near.size) >= self._dropout) & (rssi >= RSSI_FLOOR_DBM)
         readings = tuple(
             Reading(
-                self._placements[i].beacon,
+                (p := self._layout[i]).beacon,
                 float(min(r, 20.0)),
-                self._placements[i].measured_power_dbm,
+                p.measured_power_dbm,
                 t_s,
             )
             for i, r, h in zip(near.tolist(), rssi.tolist(), heard.tolist(), strict=True)

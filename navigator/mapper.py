@@ -573,6 +573,9 @@ async def beacon_plan(request: web.Request, body: BeaconPlanRequest) -> web.Resp
 
 class HealthQuery(BaseModel):
     silent_hours: float = Field(default=24.0, gt=0, le=24 * 365)
+    silent_only: bool = False
+    limit: int = Field(default=10_000, ge=1, le=10_000)
+    offset: int = Field(default=0, ge=0, le=2**31)
 
 
 @routes.route(
@@ -580,21 +583,23 @@ class HealthQuery(BaseModel):
     "/v1/beacons/health",
     role=MAPPER,
     query=HealthQuery,
-    summary="Last seen, battery and temperature per beacon; silent ones flagged",
+    summary="Last seen, battery and temperature per beacon; silent ones first. Paged by "
+            "limit/offset; X-Total-Count and X-Silent-Count give the totals",
 )
 async def beacons_health(request: web.Request, query: HealthQuery) -> web.Response:
-    editor = MapEditor(request.app[app_mod.STORAGE])
-    rows = await asyncio.to_thread(editor.list_rows, "beacon", 100_000, 0)
     now = time.time()
+    rows, total, silent = await asyncio.to_thread(
+        request.app[app_mod.STORAGE].beacon_health, now - query.silent_hours * 3600,
+        silent_only=query.silent_only, limit=query.limit, offset=query.offset)
     out = []
     for row in rows:
         seen = row["last_seen_ts"]
         item = beacon_public(row)
-        item["silent"] = seen is None or now - seen > query.silent_hours * 3600
+        item["silent"] = bool(row["silent"])
         item["silent_for_h"] = None if seen is None else round((now - seen) / 3600, 2)
         out.append(item)
-    out.sort(key=lambda b: (not b["silent"], b["id"]))
-    return api.json_response(out)
+    return api.json_response(out, headers={"X-Total-Count": str(total),
+                                           "X-Silent-Count": str(silent)})
 
 
 # --------------------------------------------------------------------------- admin

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from beacons.layout import BeaconLayout
 from beacons.model import BeaconPlacement, Scan
 from beacons.simulator import SimulatedSource, walk_along
 from navigator.guidance import build_guidance
@@ -151,7 +152,7 @@ def run_simulation(
     return walker.result
 
 
-def _source(placements: list[BeaconPlacement], path: list[tuple[float, float]],
+def _source(placements: Sequence[BeaconPlacement], path: list[tuple[float, float]],
             walk: WalkOptions, t0: float) -> SimulatedSource:
     """The radio world for one leg of the walk (same seed, so the same beacons are dead)."""
     return SimulatedSource(placements, walk_along(path, walk.speed_mps, 1.0, t0), seed=walk.seed,
@@ -159,15 +160,25 @@ def _source(placements: list[BeaconPlacement], path: list[tuple[float, float]],
 
 
 def _silence(placements: Sequence[BeaconPlacement], route: Route, walk: WalkOptions
-             ) -> tuple[list[BeaconPlacement], int]:
+             ) -> tuple[BeaconLayout, int]:
     """Remove the beacons of the outage stretch from the simulated world (not from the map)."""
+    layout = BeaconLayout.of(placements)
     if walk.outage_from_m is None or walk.outage_to_m is None:
-        return list(placements), 0
+        return layout, 0
     stretch = _points_between(route, walk.outage_from_m, walk.outage_to_m)
-    keep = [p for p in placements
-            if min(haversine_m(p.lat, p.lon, la, lo) for la, lo in stretch)
-            > walk.outage_radius_m]
-    return keep, len(placements) - len(keep)
+    # exact distances only for beacons in the stretch's box (a big city has 500k beacons)
+    lats, lons = [la for la, _ in stretch], [lo for _, lo in stretch]
+    pad_lat = 2 * walk.outage_radius_m / 111_000.0
+    pad_lon = pad_lat / max(0.1, math.cos(math.radians(max(map(abs, lats)))))
+    box = np.flatnonzero(
+        (layout.lat >= min(lats) - pad_lat) & (layout.lat <= max(lats) + pad_lat)
+        & (layout.lon >= min(lons) - pad_lon) & (layout.lon <= max(lons) + pad_lon)
+    ).tolist()
+    keep = np.ones(len(layout), dtype=bool)
+    for i in box:
+        la, lo = float(layout.lat[i]), float(layout.lon[i])
+        keep[i] = min(haversine_m(la, lo, sla, slo) for sla, slo in stretch) > walk.outage_radius_m
+    return layout.take(keep), len(layout) - int(keep.sum())
 
 
 def _points_between(route: Route, from_m: float, to_m: float, step_m: float = 2.0

@@ -519,6 +519,30 @@ class Storage:
                     tlm, [{"b_ident": i, "b_mv": mv, "b_c": c} for i, (mv, c) in telemetry.items()]
                 )
 
+    def beacon_health(
+        self, silent_before_ts: float, *, silent_only: bool, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int, int]:
+        """Beacons not heard since ``silent_before_ts`` (or never) first, then the rest, by id;
+        one page of them, the number of beacons listed in all and how many of them are silent.
+
+        Ordered and counted in SQL: a city's layout can be far bigger than one page, and a
+        silent beacon must not hide behind the page limit.
+        """
+        silent = sa.or_(BEACONS.c.last_seen_ts.is_(None), BEACONS.c.last_seen_ts < silent_before_ts)
+        where = silent if silent_only else sa.true()
+        with self.engine.connect() as conn:
+            total, n_silent = conn.execute(
+                sa.select(sa.func.count(), sa.func.count().filter(silent)).where(where)
+            ).one()
+            rows = conn.execute(
+                sa.select(BEACONS, silent.label("silent"))
+                .where(where)
+                .order_by(sa.case((silent, 0), else_=1), BEACONS.c.id)
+                .limit(limit)
+                .offset(offset)
+            )
+            return [dict(r._mapping) for r in rows], int(total), int(n_silent)
+
     # ---- live session descriptors (for resuming in another process)
 
     def save_session(self, session_id: str, request_json: str, now_ts: float) -> None:

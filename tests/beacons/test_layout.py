@@ -120,4 +120,20 @@ def test_calibrated_powers_override_the_layout(city_graph, city_beacons) -> None
     assert powers[4] == -70.0
     others = np.delete(powers, 4)
     assert np.array_equal(others, np.delete(BeaconLayout.of(city_beacons).power, 4))
+    assert positioner.map.beacon_power[4] != -70.0  # the shared map is not touched
 
+
+def test_uncalibrated_walkers_share_one_power_array(city_map) -> None:
+    # a city's layout has 500k beacons: a copy per walker would be 4 MB each
+    a, b = Positioner(city_map), Positioner(city_map)
+    assert a._power is b._power is city_map.beacon_power  # noqa: SLF001
+
+
+
+def test_take_keeps_rows_in_order_and_finds_them(city_beacons) -> None:
+    layout = BeaconLayout.of(city_beacons)
+    mask = np.zeros(len(layout), dtype=bool)
+    mask[[2, 5, 9]] = True
+    part = layout.take(mask)
+    assert list(part) == [city_beacons[i] for i in (2, 5, 9)]
+    assert part.rows_of([city_beacons[9].beacon, city_beacons[3].beacon]) == [2, None]

@@ -121,3 +121,21 @@ def test_beacon_plan_replaces_layout(store: Storage) -> None:
 def test_unknown_database_scheme_is_a_clear_error(url: str) -> None:
     with pytest.raises(StorageError, match="unsupported database URL"):
         Storage(url)
+
+
+def test_beacon_health_puts_silent_beacons_first_across_pages(store: Storage) -> None:
+    ids = [BeaconId.ibeacon("f7826da6-4fa2-4e98-8024-bc5b71e0893e", 3, i) for i in range(6)]
+    store.replace_beacons([BeaconPlacement(b, 49.44, 7.77, None, -59.0) for b in ids], actor="t")
+    now = 1_000_000.0
+    store.mark_beacons_seen({ids[0].ident: now, ids[2].ident: now - 10,
+                             ids[4].ident: now - 100_000})
+    cutoff = now - 3600  # silent: never heard (1, 3, 5) or not for a day (4)
+
+    def page(offset: int, silent_only: bool = False) -> tuple[list[str], int, int]:
+        rows, total, silent = store.beacon_health(cutoff, silent_only=silent_only, limit=3,
+                                                  offset=offset)
+        return [r["ident"] for r in rows], total, silent
+
+    assert page(0) == ([ids[1].ident, ids[3].ident, ids[4].ident], 6, 4)
+    assert page(3) == ([ids[5].ident, ids[0].ident, ids[2].ident], 6, 4)
+    assert page(3, silent_only=True) == ([ids[5].ident], 4, 4)

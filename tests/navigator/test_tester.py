@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
 
+from navigator import simulation
+from navigator.app import MAP
+from navigator.routeplan import plan_between
+from navigator.simulation import WalkOptions
+from routing.geo import haversine_m
 from tests.navigator.conftest import auth
 
 WALK = {"from": {"lat": 49.43666, "lon": 7.76797}, "to": {"lat": 49.4432, "lon": 7.7717},
@@ -42,3 +47,16 @@ async def test_bad_simulation_requests_are_422(client: TestClient, api_keys) -> 
                       ({**WALK, "from": {"lat": 49.40, "lon": 7.70}}, "too_far_from_network")):
         r = await client.post("/v1/simulations", json=bad, headers=h)
         assert r.status == 422 and (await r.json())["error"]["code"] == code
+
+
+async def test_outage_silences_exactly_the_beacons_near_the_stretch(client: TestClient) -> None:
+    mapstate = client.app[MAP]
+    route = plan_between(mapstate, (49.43666, 7.76797), (49.4432, 7.7717), "blind_cane")
+    walk = WalkOptions(seed=1, outage_from_m=80.0, outage_to_m=180.0)
+    kept, silenced = simulation._silence(mapstate.beacons, route, walk)  # noqa: SLF001
+    stretch = simulation._points_between(route, 80.0, 180.0)  # noqa: SLF001
+    near = {p.beacon for p in mapstate.beacons
+            if min(haversine_m(p.lat, p.lon, a, b) for a, b in stretch) <= walk.outage_radius_m}
+    assert silenced == len(near) > 0
+    assert len(kept) + silenced == len(mapstate.beacons)
+    assert not near & {p.beacon for p in kept}
