@@ -42,6 +42,7 @@ class MapState:
 
     def __init__(self, snapshot: MapSnapshot) -> None:
         self.lock = threading.RLock()
+        self._apply_lock = threading.Lock()
         #: Bumped on every applied change; derived indexes rebuild when it moves.
         self.version = 0
         self._positioning: tuple[int, PositioningMap] | None = None
@@ -93,7 +94,19 @@ class MapState:
         load_beacons: Callable[[], Sequence[BeaconPlacement]],
         load_closures: Callable[[], list[ClosureWindow]],
     ) -> None:
-        """Apply a committed edit to the graph and the compiled router, incrementally."""
+        """Apply a committed edit to the graph and the compiled router, incrementally.
+
+        Beacons and closures are re-read outside :attr:`lock` (on a big city the layout takes a
+        second, and route queries and new sessions wait for that lock) but inside one lock of
+        the editors, so a slower earlier edit never swaps in an older read over a newer one.
+        """
+        with self._apply_lock:
+            beacons = load_beacons() if change.beacons_changed else None
+            closures = load_closures() if change.closures_changed else None
+            self._swap_in(change, beacons, closures)
+
+    def _swap_in(self, change: MapChange, beacons: Sequence[BeaconPlacement] | None,
+                 closures: list[ClosureWindow] | None) -> None:
         with self.lock:
             for edge_id in change.deleted_edges:
                 drop_edge(self.graph, edge_id)
@@ -110,10 +123,10 @@ class MapState:
             for place_id in change.deleted_places:
                 self.places.pop(place_id, None)
             self.places.update((p.id, p) for p in change.places)
-            if change.beacons_changed:
-                self.set_beacons(load_beacons())
-            if change.closures_changed:
-                self.closures = load_closures()
+            if beacons is not None:
+                self.set_beacons(beacons)
+            if closures is not None:
+                self.closures = closures
             self.version += 1
 
 
