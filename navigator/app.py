@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from navigator import api
+from navigator import api, mapsync
 from navigator.mapimport import ensure_default_city
 from navigator.mapstate import MapState, load_map_state
 from navigator.settings import Settings
@@ -70,15 +70,33 @@ async def _storage_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def _map_ctx(app: web.Application) -> AsyncIterator[None]:
     t0 = time.perf_counter()
-    mapstate, phases = await asyncio.to_thread(load_map_state, app[STORAGE])
+    storage = app[STORAGE]
+    loaded = await asyncio.to_thread(storage.recent_revision_ids, mapsync.WINDOW)
+    mapstate, phases = await asyncio.to_thread(load_map_state, storage)
     app[MAP] = mapstate
     log.info("map loaded", extra={"event": "map_loaded", **mapstate.counts(),
                                   **{k: round(v, 3) for k, v in phases.items()},
                                   "seconds": round(time.perf_counter() - t0, 3)})
     # the RSSI filters' library, imported after start so it does not delay it
     warm = asyncio.create_task(asyncio.to_thread(importlib.import_module, "filterpy.kalman"))
+    interval = app[SETTINGS].map_sync_s
+    sync = (asyncio.create_task(_follow_edits(mapsync.MapSync(storage, mapstate, loaded),
+                                              interval))
+            if interval > 0 else None)
     yield
+    if sync is not None:
+        sync.cancel()
     await warm
+
+
+async def _follow_edits(sync: mapsync.MapSync, interval_s: float) -> None:
+    """Apply other processes' map edits every ``interval_s`` until cancelled."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            await asyncio.to_thread(sync.poll)
+        except Exception:  # noqa: BLE001 - e.g. the database is briefly away: try again later
+            log.exception("map sync failed", extra={"event": "map_sync_failed"})
 
 
 async def _bluetooth_ctx(app: web.Application) -> AsyncIterator[None]:

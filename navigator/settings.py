@@ -64,6 +64,9 @@ class Settings:
     #: Messages per second one WebSocket client may send before being throttled.
     ws_messages_per_s: float = field(
         default_factory=_env_float("BLINDPILOT_WS_MESSAGES_PER_S", 20.0))
+    #: Seconds between looks at the audit log for map edits committed by other processes
+    #: (several ``serve`` on one PostgreSQL); 0 turns it off.
+    map_sync_s: float = field(default_factory=_env_float("BLINDPILOT_MAP_SYNC_S", 2.0))
     guidance: GuidanceSettings = field(default_factory=GuidanceSettings)
 
     def with_(self, **changes: object) -> Settings:

@@ -16,7 +16,7 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -518,6 +518,55 @@ class Storage:
                 conn.execute(
                     tlm, [{"b_ident": i, "b_mv": mv, "b_c": c} for i, (mv, c) in telemetry.items()]
                 )
+
+    # ---- keeping every process's live map in step with the database
+
+    def recent_revision_ids(self, count: int) -> list[int]:
+        """The ids of the newest ``count`` audit-log entries: what a map loaded now includes."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(
+                sa.select(REVISIONS.c.id).order_by(REVISIONS.c.id.desc()).limit(count)
+            ).scalars())
+
+    def changes_since(
+        self, after_id: int, skip: Collection[int], limit: int = 1000
+    ) -> tuple[list[int], MapChange | None]:
+        """Audit-log ids above ``after_id`` not in ``skip`` (oldest first, at most ``limit``) and
+        one change that brings a live map to the database's *current* state of everything they
+        touched, read in one go so it is consistent. Applying it twice is harmless. None instead
+        of a change when one of them replaced the whole map (an import): reload it then.
+        """
+        with self.engine.connect() as conn:
+            refs = [
+                r for r in conn.execute(
+                    sa.select(REVISIONS.c.id, REVISIONS.c.entity, REVISIONS.c.entity_id)
+                    .where(REVISIONS.c.id > after_id).order_by(REVISIONS.c.id).limit(limit)
+                ) if r.id not in skip
+            ]
+            ids = [r.id for r in refs]
+            if any(r.entity == "map" for r in refs):
+                return ids, None
+            change = MapChange(ids[-1] if ids else after_id, "sync", None, [], [], [], [], [], [])
+            nodes, edges, places = (
+                {r.entity_id for r in refs if r.entity == e} for e in ("node", "edge", "landmark")
+            )
+            change.beacons_changed = any(r.entity in ("beacon", "beacons") for r in refs)
+            change.closures_changed = any(r.entity in ("closure", "edge") for r in refs)
+            found = {r.id: node_record(dict(r._mapping)) for r in conn.execute(
+                sa.select(NODES).where(NODES.c.id.in_(nodes)))} if nodes else {}
+            change.nodes.extend(found.values())
+            change.deleted_nodes.extend(nodes - found.keys())
+            near = sa.or_(EDGES.c.id.in_(edges), EDGES.c.u.in_(list(found)),
+                          EDGES.c.v.in_(list(found)))
+            live = {r.id: edge_record(dict(r._mapping)) for r in conn.execute(
+                sa.select(EDGES).where(near))} if edges or found else {}
+            change.edges.extend(live.values())
+            change.deleted_edges.extend(edges - live.keys())
+            kept = {r.id: place_record(dict(r._mapping)) for r in conn.execute(
+                sa.select(LANDMARKS).where(LANDMARKS.c.id.in_(places)))} if places else {}
+            change.places.extend(kept.values())
+            change.deleted_places.extend(places - kept.keys())
+        return ids, change
 
     def beacon_health(
         self, silent_before_ts: float, *, silent_only: bool, limit: int, offset: int

@@ -133,13 +133,10 @@ async def test_delete_and_revert_restores_a_landmark(mapper) -> None:
     assert await (await client.get("/v1/places", params={"q": "Bäckerei Test"})).json()
 
 
-async def test_closures_are_honoured_at_query_time(mapper) -> None:
-    client, h = mapper
-    body = {"from": HBF, "to": CENTRE}
-    before = await (await client.post("/v1/routes", json=body)).json()
+async def edge_mid_route(client: TestClient, h: dict[str, str], route: dict) -> dict:
+    """The edge starting nearest the middle of a route (closing it changes the route)."""
     edges = await (await client.get("/v1/map/edges", params={"limit": 1000}, headers=h)).json()
-    mid = before["geometry"]["coordinates"][len(before["geometry"]["coordinates"]) // 2]
-    target = min(edges, key=lambda e: 0)  # placeholder replaced below
+    mid = route["geometry"]["coordinates"][len(route["geometry"]["coordinates"]) // 2]
     nodes = {n["id"]: n for n in await (await client.get(
         "/v1/map/nodes", params={"limit": 1000}, headers=h)).json()}
 
@@ -147,7 +144,14 @@ async def test_closures_are_honoured_at_query_time(mapper) -> None:
         a = nodes.get(e["u"])
         return 1e9 if a is None else (a["lon"] - mid[0]) ** 2 + (a["lat"] - mid[1]) ** 2
 
-    target = min(edges, key=dist)
+    return min(edges, key=dist)
+
+
+async def test_closures_are_honoured_at_query_time(mapper) -> None:
+    client, h = mapper
+    body = {"from": HBF, "to": CENTRE}
+    before = await (await client.post("/v1/routes", json=body)).json()
+    target = await edge_mid_route(client, h, before)
     past = {"edge_id": target["id"], "starts_ts": time.time() - 7200,
             "ends_ts": time.time() - 3600, "reason": "was a market"}
     assert (await client.post("/v1/map/closures", json=past, headers=h)).status == 201

@@ -1,0 +1,59 @@
+"""Keeping this process's live map in step with edits committed by other processes.
+
+Several ``serve`` processes share one PostgreSQL database. The process that serves a mapper's edit
+applies it at once; every other one finds it in the audit log (``map_revisions``) within a poll
+interval and applies the database's current state of what it touched. An import reloads the map.
+
+PostgreSQL hands out ids before commit, so a revision can become visible after a higher one: the
+last :data:`WINDOW` ids are re-examined on each poll, and those already applied are skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from navigator.mapstate import MapState
+from navigator.storage import Storage
+
+log = logging.getLogger(__name__)
+
+#: How many ids below the newest one seen may still be in flight (uncommitted) at a time.
+WINDOW = 200
+
+
+class MapSync:
+    """Polls the audit log and applies what other processes committed. Not thread-safe: one
+    poller per process (MapState serialises it with this process's own edits)."""
+
+    def __init__(self, storage: Storage, mapstate: MapState, loaded: list[int]) -> None:
+        """``loaded``: :meth:`Storage.recent_revision_ids` read *before* the map was loaded."""
+        self._storage, self._map = storage, mapstate
+        self._applied = set(loaded)
+        self._high = max(loaded, default=0)
+
+    def poll(self) -> int:
+        """Apply what was committed since the last poll; how many revisions that was."""
+        ids, change = self._storage.changes_since(max(0, self._high - WINDOW), self._applied)
+        if not ids:
+            return 0
+        t0 = time.perf_counter()
+        if change is None:
+            self._map.replace(self._storage.load_map())
+            how = "reloaded"
+        else:
+            try:
+                self._map.apply(change, self._storage.load_beacons, self._storage.load_closures)
+                how = "applied"
+            except ValueError as err:  # the live map disagrees with the database: start afresh
+                log.warning("map sync could not apply a change; reloading the map",
+                            extra={"event": "map_sync_reload", "error": str(err)})
+                self._map.replace(self._storage.load_map())
+                how = "reloaded"
+        self._applied.update(ids)
+        self._high = max(self._high, *ids)
+        self._applied = {i for i in self._applied if i > self._high - WINDOW}
+        log.info("map synced", extra={"event": "map_sync", "revisions": len(ids), "how": how,
+                                      "last_revision": self._high,
+                                      "seconds": round(time.perf_counter() - t0, 3)})
+        return len(ids)

@@ -1,0 +1,90 @@
+"""Map sync: a process's live map follows edits other processes commit (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+
+import pytest
+
+from beacons.model import BeaconId, BeaconPlacement
+from navigator.mapstate import MapState, load_map_state
+from navigator.mapsync import WINDOW, MapSync
+from navigator.storage import MapEditor, Storage
+from routing.compiled import SHORTEST
+from tests.navigator.conftest import auth, create_keys
+from tests.navigator.test_mapper import CENTRE, HBF, edge_mid_route
+from tests.navigator.test_storage import BIG_OSM_ID, small_extract
+
+UUID = "f7826da6-4fa2-4e98-8024-bc5b71e0893e"
+N0, N1, N2 = BIG_OSM_ID, BIG_OSM_ID + 1, BIG_OSM_ID + 2
+
+
+@pytest.fixture
+def store(db_url: str) -> Storage:
+    s = Storage(db_url)
+    s.migrate()
+    s.replace_map(small_extract(), actor="t", source="test")
+    yield s
+    s.close()
+
+
+def follower(store: Storage) -> tuple[MapState, MapSync]:
+    """What a second ``serve`` process holds: its own loaded map and its poller."""
+    loaded = store.recent_revision_ids(WINDOW)
+    mapstate, _ = load_map_state(store)
+    gc.unfreeze()
+    return mapstate, MapSync(store, mapstate, loaded)
+
+
+def test_edits_from_elsewhere_reach_the_live_map(store: Storage) -> None:
+    mapstate, sync = follower(store)
+    assert sync.poll() == 0
+    other = MapEditor(store)  # another process's edits: never applied to this live map
+    other.update("node", N2, {"lat": 49.4404}, None, "m")  # moves; edge 2 grows to ~33 m
+    other.create("node", {"id": N2 + 1, "lat": 49.4404, "lon": 7.7702}, "m")
+    other.create("edge", {"id": 3, "u": N2, "v": N2 + 1, "highway": "footway"}, "m")
+    other.delete("edge", 1, None, "m")
+    other.create("landmark", {"name": "Apotheke", "kind": "shop", "lat": 49.44, "lon": 7.77},
+                 "m")
+    other.create("closure", {"edge_id": 2, "reason": "building site", "starts_ts": 0.0}, "m")
+    assert sync.poll() == 6
+    index = mapstate.graph.graph["edges"]
+    assert mapstate.graph.nodes[N2]["lat"] == 49.4404 and N2 + 1 in mapstate.graph
+    assert set(index) == {2, 3} and index[2].length_m == pytest.approx(33.4, abs=0.1)
+    found = mapstate.router.shortest_path(N1, N2, SHORTEST)  # the router has it too
+    assert found is not None and found[2] == pytest.approx(33.4, abs=0.1)
+    assert any(p.name == "Apotheke" for p in mapstate.places.values())
+    assert mapstate.closed_edges(time.time()) == {2}
+    assert sync.poll() == 0
+
+
+def test_an_import_elsewhere_reloads_and_a_layout_elsewhere_swaps(store: Storage) -> None:
+    mapstate, sync = follower(store)
+    store.replace_map(small_extract(offset=10), actor="cli", source="other process")
+    assert sync.poll() == 1
+    assert set(mapstate.graph.nodes) == {N0 + 10, N1 + 10, N2 + 10}
+    store.replace_beacons(
+        [BeaconPlacement(BeaconId.ibeacon(UUID, 1, i), 49.44, 7.77, None, -59.0) for i in range(4)],
+        actor="planner",
+    )
+    assert sync.poll() == 1 and len(mapstate.beacons) == 4
+
+
+async def test_a_closure_made_in_one_process_reroutes_the_other(make_client,
+                                                               any_db_settings) -> None:
+    settings = any_db_settings.with_(map_sync_s=0.05)
+    here, there = await make_client(settings), await make_client(settings)
+    h = auth(create_keys(settings.database_url)["mapper"])
+    body = {"from": HBF, "to": CENTRE}
+    before = await (await there.post("/v1/routes", json=body)).json()
+    target = await edge_mid_route(here, h, before)
+    closure = {"edge_id": target["id"], "reason": "building site"}
+    assert (await here.post("/v1/map/closures", json=closure, headers=h)).status == 201
+    for _ in range(100):  # the other process polls every 0.05 s
+        after = await (await there.post("/v1/routes", json=body)).json()
+        if after["geometry"] != before["geometry"]:
+            break
+        await asyncio.sleep(0.05)
+    assert after["geometry"] != before["geometry"], "the other process still routes over it"
