@@ -187,9 +187,10 @@ _T: dict[str, dict[str, str]] = {
         "landmark.pass": "{keep}, vorbei an {name}.",
         "landmark.side.ahead": "{lead} ist {name} {side}.",
         "landmark.pass.ahead": "{lead} passieren Sie {name}.",
-        "arrive.name": "Sie haben {name} erreicht.",
+        # the name as an apposition: German names would need an article we cannot know
+        "arrive.name": "Sie haben Ihr Ziel erreicht: {name}.",
         "arrive.none": "Sie haben Ihr Ziel erreicht.",
-        "arrive.name.ahead": "{lead} erreichen Sie {name}.",
+        "arrive.name.ahead": "{lead} erreichen Sie Ihr Ziel, {name}.",
         "arrive.none.ahead": "{lead} erreichen Sie Ihr Ziel.",
         "arrive.side": "Es ist {side}.",
         "approaching": "Sie nähern sich {target}.",

@@ -306,14 +306,14 @@ MANEUVER_CASES = [
         NORMAL,
         None,
         "You have arrived at Rathaus. It is on your right.",
-        "Sie haben Rathaus erreicht. Es ist rechts von Ihnen.",
+        "Sie haben Ihr Ziel erreicht: Rathaus. Es ist rechts von Ihnen.",
     ),
     (
         ARRIVE,
         NORMAL,
         30,
         "In 30 metres, you will arrive at Rathaus. It is on your right.",
-        "In 30 Metern erreichen Sie Rathaus. Es ist rechts von Ihnen.",
+        "In 30 Metern erreichen Sie Ihr Ziel, Rathaus. Es ist rechts von Ihnen.",
     ),
     (ARRIVE_BARE, NORMAL, None, "You have arrived.", "Sie haben Ihr Ziel erreicht."),
     (
@@ -556,7 +556,7 @@ def test_rerouted_says_the_first_instruction():
             "Rathaus",
             "left",
             "You have arrived at Rathaus. It is on your left.",
-            "Sie haben Rathaus erreicht. Es ist links von Ihnen.",
+            "Sie haben Ihr Ziel erreicht: Rathaus. Es ist links von Ihnen.",
         ),
         (
             None,
@@ -564,7 +564,7 @@ def test_rerouted_says_the_first_instruction():
             "You have arrived. It is straight ahead of you.",
             "Sie haben Ihr Ziel erreicht. Es ist direkt vor Ihnen.",
         ),
-        ("Rathaus", None, "You have arrived at Rathaus.", "Sie haben Rathaus erreicht."),
+        ("Rathaus", None, "You have arrived at Rathaus.", "Sie haben Ihr Ziel erreicht: Rathaus."),
     ],
 )
 def test_arrived(name, side, en, de):
@@ -590,7 +590,7 @@ def test_arrived(name, side, en, de):
             None,
             ARRIVE,
             "You are on your route. Next, you will arrive at Rathaus. It is on your right.",
-            "Sie sind auf Ihrer Route. Als Nächstes erreichen Sie Rathaus. "
+            "Sie sind auf Ihrer Route. Als Nächstes erreichen Sie Ihr Ziel, Rathaus. "
             "Es ist rechts von Ihnen.",
         ),
     ],
