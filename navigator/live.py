@@ -134,13 +134,18 @@ async def sessions_ctx(app: web.Application) -> AsyncIterator[None]:
     async def housekeeping() -> None:
         while True:
             await asyncio.sleep(min(30.0, registry.idle_s / 2))
-            for s in registry.expire(time.monotonic()):
-                log.info("session expired", extra={"event": "session_expired", "session": s.id})
-                await end_session(app, s)
-                if s.ws is not None:
-                    await s.ws.close(code=4001, message=b"session expired")
-            await flush_heard(app)
-            await keep_descriptors_fresh(app)
+            try:
+                for s in registry.expire(time.monotonic()):
+                    log.info("session expired",
+                             extra={"event": "session_expired", "session": s.id})
+                    await end_session(app, s)
+                    if s.ws is not None:
+                        await s.ws.close(code=4001, message=b"session expired")
+                await flush_heard(app)
+                await keep_descriptors_fresh(app)
+            except Exception:  # noqa: BLE001 - e.g. the database is briefly away: next round
+                log.exception("session housekeeping failed",
+                              extra={"event": "housekeeping_failed"})
 
     task = asyncio.create_task(housekeeping())
     yield

@@ -633,15 +633,35 @@ class Storage:
     def save_track(
         self, session_id: str, started_ts: float, ended_ts: float, points: list[list[float]]
     ) -> None:
-        with self.write() as conn:
-            conn.execute(
-                sa.insert(Track).values(
-                    session_id=session_id,
-                    started_ts=started_ts,
-                    ended_ts=ended_ts,
-                    points=json.dumps(points),
-                )
-            )
+        """Store an opted-in track, merged by time with what is already stored for the session:
+        a session resumed in another process (behind a proxy) is saved by each process that
+        served part of it, in any order."""
+        for attempt in (1, 2):  # a concurrent first save by another process: merge into it
+            try:
+                with self.write() as conn:
+                    self._merge_track(conn, session_id, started_ts, ended_ts, points)
+                return
+            except sa.exc.IntegrityError:
+                if attempt == 2:
+                    raise
+
+    @staticmethod
+    def _merge_track(conn: Connection, session_id: str, started_ts: float, ended_ts: float,
+                     points: list[list[float]]) -> None:
+        query = sa.select(TRACKS.c.started_ts, TRACKS.c.ended_ts, TRACKS.c.points).where(
+            TRACKS.c.session_id == session_id)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        old = conn.execute(query).first()
+        if old is None:
+            conn.execute(sa.insert(Track).values(session_id=session_id, started_ts=started_ts,
+                                                 ended_ts=ended_ts, points=json.dumps(points)))
+            return
+        by_time = {p[0]: p for p in json.loads(old.points)}
+        by_time.update((p[0], p) for p in points)
+        conn.execute(sa.update(Track).where(TRACKS.c.session_id == session_id).values(
+            started_ts=min(old.started_ts, started_ts), ended_ts=max(old.ended_ts, ended_ts),
+            points=json.dumps([by_time[t] for t in sorted(by_time)])))
 
     def load_track(self, session_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
