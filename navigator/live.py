@@ -111,6 +111,8 @@ class SessionRegistry:
 
     def __init__(self, idle_s: float) -> None:
         self.idle_s = idle_s
+        #: How often housekeeping runs: expiry, flushing sightings, touching descriptors.
+        self.period_s = min(30.0, idle_s / 2)
         self.sessions: dict[str, LiveSession] = {}
         #: Beacon idents heard in live scans, with wall time, flushed to storage periodically.
         self.heard: dict[str, float] = {}
@@ -133,12 +135,12 @@ async def sessions_ctx(app: web.Application) -> AsyncIterator[None]:
 
     async def housekeeping() -> None:
         while True:
-            await asyncio.sleep(min(30.0, registry.idle_s / 2))
+            await asyncio.sleep(registry.period_s)
             try:
                 for s in registry.expire(time.monotonic()):
                     log.info("session expired",
                              extra={"event": "session_expired", "session": s.id})
-                    await end_session(app, s)
+                    await end_session(app, s, expired=True)
                     if s.ws is not None:
                         await s.ws.close(code=4001, message=b"session expired")
                 await flush_heard(app)
@@ -153,19 +155,31 @@ async def sessions_ctx(app: web.Application) -> AsyncIterator[None]:
     await flush_heard(app)
 
 
-async def end_session(app: web.Application, live: LiveSession) -> None:
-    """Forget a session; its track survives only if the walker asked for that."""
-    await asyncio.to_thread(app[app_mod.STORAGE].delete_session, live.id)
+async def end_session(app: web.Application, live: LiveSession, expired: bool = False) -> None:
+    """Forget a session; its track survives only if the walker asked for that.
+
+    An expired copy leaves the shared descriptor alone if another process touched it since this
+    one last heard from the walker: the walk goes on there (and may move on again).
+    """
+    untouched_since = None
+    if expired:
+        idle_for = time.monotonic() - live.last_active_s
+        untouched_since = time.time() - idle_for + app[SESSIONS].period_s + 1.0
+    await asyncio.to_thread(app[app_mod.STORAGE].delete_session, live.id, untouched_since)
     if live.track is not None:
         await asyncio.to_thread(app[app_mod.STORAGE].save_track, live.id, live.started_ts,
                                 time.time(), live.track)
 
 
 async def keep_descriptors_fresh(app: web.Application) -> None:
-    """Mark this process's sessions alive in storage; drop any no process has touched."""
+    """Mark this process's sessions heard from since the last round alive in storage (an idle
+    copy is not: the walker may be carrying on in another process); drop any no process has
+    touched for the idle time."""
     registry, storage = app[SESSIONS], app[app_mod.STORAGE]
-    now = time.time()
-    await asyncio.to_thread(storage.touch_sessions, list(registry.sessions), now)
+    now, now_s = time.time(), time.monotonic()
+    active = [s.id for s in registry.sessions.values()
+              if now_s - s.last_active_s <= registry.period_s]
+    await asyncio.to_thread(storage.touch_sessions, active, now)
     await asyncio.to_thread(storage.delete_idle_sessions, now - registry.idle_s)
 
 
@@ -234,6 +248,8 @@ async def _live(request: web.Request) -> LiveSession:
     except (ValueError, api.ApiError):  # the map changed under it: the destination is gone
         raise api.ApiError(404, "unknown_session", "this session can no longer be resumed"
                            ) from None
+    # touched now, so a copy idling in the process the walker left does not delete it
+    await asyncio.to_thread(app[app_mod.STORAGE].touch_sessions, [session_id], time.time())
     log.info("session resumed", extra={"event": "session_resumed", "session": session_id})
     return app[SESSIONS].sessions.setdefault(session_id, live)
 

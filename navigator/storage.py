@@ -617,9 +617,14 @@ class Storage:
                     .values(last_active_ts=now_ts)
                 )
 
-    def delete_session(self, session_id: str) -> None:
+    def delete_session(self, session_id: str, untouched_since: float | None = None) -> None:
+        """Forget a session's descriptor; with ``untouched_since``, only if no process touched it
+        after that (an idle copy expiring here while another process carries the walk on)."""
+        query = sa.delete(LiveSessionRecord).where(LIVE_SESSIONS.c.id == session_id)
+        if untouched_since is not None:
+            query = query.where(LIVE_SESSIONS.c.last_active_ts <= untouched_since)
         with self.write() as conn:
-            conn.execute(sa.delete(LiveSessionRecord).where(LIVE_SESSIONS.c.id == session_id))
+            conn.execute(query)
 
     def delete_idle_sessions(self, before_ts: float) -> int:
         """Forget sessions no process has touched since ``before_ts`` (their process died)."""

@@ -260,5 +260,22 @@ async def test_idle_sessions_expire_and_their_descriptor_goes(make_client, setti
     assert registry.expire(time.monotonic()) == []
     gone = registry.expire(time.monotonic() + registry.idle_s + 1)
     assert [s.id for s in gone] == [session_id]
-    await end_session(client.app, gone[0])
+    await end_session(client.app, gone[0], expired=True)
     assert (await client.get(f"/v1/sessions/{session_id}/preview")).status == 404
+
+
+async def test_an_idle_copy_expiring_leaves_a_walk_resumed_elsewhere(make_client, settings
+                                                                    ) -> None:
+    """The walker moved from A to B; A's idle copy expires; a third process can still resume."""
+    from navigator.live import SESSIONS, end_session
+
+    a, b = await make_client(settings), await make_client(settings)
+    session_id, ws, _ = await walk_a_few_steps(a, seed=1, steps=2)
+    await ws.close()
+    a.app[SESSIONS].sessions[session_id].last_active_s -= 120  # A last heard it 2 minutes ago
+    ws_b = await b.ws_connect(f"/v1/sessions/{session_id}/ws")
+    assert (await ws_b.receive_json())["session_id"] == session_id
+    (gone,) = a.app[SESSIONS].expire(time.monotonic() + a.app[SESSIONS].idle_s - 60)
+    await end_session(a.app, gone, expired=True)
+    c = await make_client(settings)
+    assert (await c.get(f"/v1/sessions/{session_id}/preview")).status == 200
