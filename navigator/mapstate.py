@@ -152,7 +152,7 @@ def load_map_state(
     try:
         t = time.perf_counter()
         if storage.count(Beacon) >= beacons_in_helper:
-            helper = _BeaconHelper(storage.url)
+            helper = _BeaconHelper.start(storage.url)
         nodes, edges = storage.load_graph()
         snapshot = MapSnapshot(
             nodes, edges, storage.load_places(),
@@ -189,6 +189,16 @@ class _BeaconHelper:
     comes back through a file, not a pipe: draining tens of megabytes from a pipe needs a thread
     that the busy main thread starves of the GIL, which stalls the child.
     """
+
+    @classmethod
+    def start(cls, url: str) -> _BeaconHelper | None:
+        """A running helper; None (beacons are then read in-process) if none can be started."""
+        try:
+            return cls(url)
+        except (OSError, ValueError) as err:  # no interpreter to run, no temporary folder
+            log.warning("beacon helper process not started; reading beacons here",
+                        extra={"event": "beacon_helper_failed", "error": str(err)})
+            return None
 
     def __init__(self, url: str) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="blindpilot-start-")

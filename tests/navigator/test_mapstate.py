@@ -59,6 +59,15 @@ def test_failed_helper_falls_back_to_reading_here(
     assert any(r.getMessage().startswith("beacon helper process failed") for r in caplog.records)
 
 
+def test_helper_that_cannot_start_means_reading_here(
+    store: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    mapstate, phases = load_map_state(store, beacons_in_helper=0)
+    assert list(mapstate.beacons) == list(store.load_beacons())
+    assert "beacons_wait_s" not in phases
+
+
 def test_failed_load_stops_the_helper_and_restores_the_collector(
     store: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
