@@ -23,7 +23,15 @@ import time
 from pathlib import Path
 
 from benchmarks.common import BenchResult, ratio_lower_better
-from benchmarks.loadgen import ROOT, free_port, serve_args, server_env, spawn, wait_ready
+from benchmarks.loadgen import (
+    ROOT,
+    free_port,
+    rss_kib,
+    serve_args,
+    server_env,
+    spawn,
+    wait_ready,
+)
 from benchmarks.synthetic_city import SIDE, city_db
 
 GOAL_S = 3.0
@@ -94,10 +102,10 @@ def _phases_in_fresh_process(db_url: str) -> dict[str, float]:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def _serve_to_ready(db_url: str) -> tuple[float, float]:
+def _serve_to_ready(db_url: str) -> tuple[float, float, float]:
     """Spawn a server on ``db_url``; seconds from spawn to the first 200 of /health, and to the
     answer of the first route request (the one the server prints as its curl example), which
-    shows /health did not answer before the map was really there."""
+    shows /health did not answer before the map was really there; and its memory (MiB RSS)."""
     with tempfile.TemporaryDirectory(prefix="blindpilot-start-") as tmp:
         port = free_port()
         log_path = Path(tmp) / "server.log"
@@ -106,7 +114,7 @@ def _serve_to_ready(db_url: str) -> tuple[float, float]:
             wait_ready(f"http://127.0.0.1:{port}/health", proc, timeout_s=600.0, poll_s=0.01)
             health_s = time.monotonic() - t0
             route = _first_route(port, log_path)
-            return health_s, route + health_s
+            return health_s, route + health_s, rss_kib(proc.pid) / 1024
 
 
 def _first_route(port: int, log_path: Path) -> float:
@@ -130,7 +138,7 @@ def run(quick: bool) -> list[BenchResult]:
     if build_s:
         print(f"  built the {side}x{side} city in {build_s:.0f} s (cached)", file=sys.stderr)
     p = _phases_in_fresh_process(db_url)
-    e2e, first_route = _serve_to_ready(db_url)
+    e2e, first_route, rss_mib = _serve_to_ready(db_url)
     print(f"  phases: {p}\n  serve -> /health 200: {e2e:.2f} s, first route answered at "
           f"{first_route:.2f} s", file=sys.stderr)
     size = (
@@ -151,6 +159,7 @@ def run(quick: bool) -> list[BenchResult]:
     return [
         BenchResult(f"startup serve -> /health 200 ({size})", e2e, "s", goal=goal, met=met(e2e)),
         BenchResult("startup serve -> first route answered", first_route, "s"),
+        BenchResult("startup server memory once ready (RSS)", rss_mib, "MiB"),
         BenchResult("startup imports + load_map_state (fresh process)", p["ready_s"], "s"),
         BenchResult("startup phase: imports (what serve imports)", p["imports_s"], "s"),
         BenchResult("startup phase: read nodes, edges, places (beacons: helper)", p["read_s"],
