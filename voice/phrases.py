@@ -7,7 +7,8 @@ tactile paving). German uses the polite imperative so the verb comes first; an a
 puts the distance in front ("In 10 Metern biegen Sie ...").
 
 Distances are spoken in whole metres: to the nearest metre below 20 m, to the nearest 5 m from
-20 m on (halves round up), never below 1 m.
+20 m on (halves round up), never below 1 m; from a kilometre on, in kilometres to the nearest
+100 m ("1,5 Kilometer", "1.5 kilometres").
 """
 
 from __future__ import annotations
@@ -288,19 +289,43 @@ def round_distance_m(distance_m: float) -> int:
 
 
 def format_distance(distance_m: float, lang: str) -> str:
-    """A distance as spoken on its own: "10 Meter", "ein Meter", "10 metres", "1 metre"."""
+    """A distance as spoken on its own: "10 Meter", "ein Meter", "10 metres", "1 metre",
+    "1,5 Kilometer", "1.5 kilometres"."""
+    de = _check(lang) == "de"
+    km = _kilometres(distance_m, lang)
+    if km is not None:
+        if km == "1":
+            return "ein Kilometer" if de else "1 kilometre"
+        return f"{km} Kilometer" if de else f"{km} kilometres"
     n = round_distance_m(distance_m)
-    if _check(lang) == "de":
+    if de:
         return "ein Meter" if n == 1 else f"{n} Meter"
     return "1 metre" if n == 1 else f"{n} metres"
 
 
 def format_in_distance(distance_m: float, lang: str) -> str:
-    """A distance ahead, capitalised: "In 10 Metern", "In einem Meter", "In 10 metres"."""
+    """A distance ahead, capitalised: "In 10 Metern", "In einem Meter", "In 10 metres",
+    "In 1,5 Kilometern", "In 1.5 kilometres"."""
+    de = _check(lang) == "de"
+    km = _kilometres(distance_m, lang)
+    if km is not None:
+        if km == "1":
+            return "In einem Kilometer" if de else "In 1 kilometre"
+        return f"In {km} Kilometern" if de else f"In {km} kilometres"
     n = round_distance_m(distance_m)
-    if _check(lang) == "de":
+    if de:
         return "In einem Meter" if n == 1 else f"In {n} Metern"
     return "In 1 metre" if n == 1 else f"In {n} metres"
+
+
+def _kilometres(distance_m: float, lang: str) -> str | None:
+    """Kilometres to the nearest 100 m as written in ``lang`` ("1,5" / "1.5", "2"), or None
+    below a kilometre (said in metres)."""
+    if round_distance_m(distance_m) < 1000:
+        return None
+    tenths = math.floor(distance_m / 100 + 0.5)
+    text = str(tenths // 10) if tenths % 10 == 0 else f"{tenths // 10}.{tenths % 10}"
+    return text.replace(".", ",") if lang == "de" else text
 
 
 # --- maneuvers -------------------------------------------------------------------------------

@@ -431,6 +431,11 @@ def test_round_distance_rejects_nan():
         (1, "1 metre", "ein Meter", "In 1 metre", "In einem Meter"),
         (10, "10 metres", "10 Meter", "In 10 metres", "In 10 Metern"),
         (23, "25 metres", "25 Meter", "In 25 metres", "In 25 Metern"),
+        (997, "995 metres", "995 Meter", "In 995 metres", "In 995 Metern"),
+        (998, "1 kilometre", "ein Kilometer", "In 1 kilometre", "In einem Kilometer"),
+        (1049, "1 kilometre", "ein Kilometer", "In 1 kilometre", "In einem Kilometer"),
+        (1460, "1.5 kilometres", "1,5 Kilometer", "In 1.5 kilometres", "In 1,5 Kilometern"),
+        (12_030, "12 kilometres", "12 Kilometer", "In 12 kilometres", "In 12 Kilometern"),
     ],
 )
 def test_format_distance(distance_m, en, de, en_in, de_in):
