@@ -54,6 +54,8 @@ VOICE = web.AppKey("voice", VoiceService)
 BACKGROUND = web.AppKey("background", set[asyncio.Task[Any]])
 #: PNG plots of recent simulations, by id (kept in memory, newest last).
 PLOTS = web.AppKey("plots", OrderedDict)
+#: Present when following other processes' map edits (``map_sync_s`` > 0).
+MAP_SYNC = web.AppKey("map_sync", mapsync.MapSync)
 
 
 async def _storage_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -80,9 +82,10 @@ async def _map_ctx(app: web.Application) -> AsyncIterator[None]:
     # the RSSI filters' library, imported after start so it does not delay it
     warm = asyncio.create_task(asyncio.to_thread(importlib.import_module, "filterpy.kalman"))
     interval = app[SETTINGS].map_sync_s
-    sync = (asyncio.create_task(_follow_edits(mapsync.MapSync(storage, mapstate, loaded),
-                                              interval))
-            if interval > 0 else None)
+    sync = None
+    if interval > 0:
+        app[MAP_SYNC] = mapsync.MapSync(storage, mapstate, loaded)
+        sync = asyncio.create_task(_follow_edits(app[MAP_SYNC], interval))
     yield
     if sync is not None:
         sync.cancel()
@@ -119,6 +122,13 @@ async def _voice_ctx(app: web.Application) -> AsyncIterator[None]:
     for task in list(pending):
         task.cancel()
     await asyncio.to_thread(service.close)
+
+
+def mark_applied(app: web.Application, revision_ids: list[int]) -> None:
+    """Tell map sync (if on) that this process already has these revisions in its live map."""
+    sync = app.get(MAP_SYNC)
+    if sync is not None:
+        sync.mark_applied(revision_ids)
 
 
 def voice_of(app: web.Application) -> VoiceService | None:

@@ -13,7 +13,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from beacons.model import BeaconId, BeaconKind
-from navigator import api
+from navigator import api, mapsync
 from navigator import app as app_mod
 from navigator.schemas import BeaconIdentity
 from navigator.storage import (
@@ -319,6 +319,7 @@ async def commit(request: web.Request, fn: Callable[..., MapChange], *args: Any)
     await asyncio.to_thread(
         app[app_mod.MAP].apply, change, storage.load_beacons, storage.load_closures
     )
+    app_mod.mark_applied(app, [change.revision_id])
     return change
 
 
@@ -484,8 +485,10 @@ async def import_map(request: web.Request, query: ImportQuery) -> web.Response:
             raise api.ApiError(422, "invalid_osm", str(err)) from None
         except StorageError as err:
             raise api.ApiError(409, "map_exists", str(err)) from None
+    included = await asyncio.to_thread(storage.recent_revision_ids, mapsync.WINDOW)
     snapshot = await asyncio.to_thread(storage.load_map)
     await asyncio.to_thread(app[app_mod.MAP].replace, snapshot)
+    app_mod.mark_applied(app, included)  # the reload has them all: no second one from sync
     return api.json_response(
         {"nodes": len(extract.nodes), "edges": len(extract.edges), "places": len(extract.places)}
     )
@@ -560,8 +563,10 @@ async def beacon_plan(request: web.Request, body: BeaconPlanRequest) -> web.Resp
 
     layout = await asyncio.to_thread(plan)
     if body.apply:
-        await asyncio.to_thread(storage.replace_beacons, layout, actor=request[api.CALLER].actor)
+        revision = await asyncio.to_thread(storage.replace_beacons, layout,
+                                           actor=request[api.CALLER].actor)
         mapstate.set_beacons(layout)
+        app_mod.mark_applied(app, [revision])
     return api.json_response(
         {
             "applied": body.apply,

@@ -32,6 +32,11 @@ class MapSync:
         self._applied = set(loaded)
         self._high = max(loaded, default=0)
 
+    def mark_applied(self, ids: list[int]) -> None:
+        """Revisions this process has applied itself (its own edits, a reload it just did), so
+        polling does not apply them again (a beacon edit re-reads a whole layout)."""
+        self._applied.update(ids)
+
     def poll(self) -> int:
         """Apply what was committed since the last poll; how many revisions that was."""
         ids, change = self._storage.changes_since(max(0, self._high - WINDOW), self._applied)

@@ -459,8 +459,9 @@ class Storage:
                 )
             ]
 
-    def replace_beacons(self, placements: Sequence[BeaconPlacement], *, actor: str | None) -> None:
-        """Store a planned layout in place of the current beacons, audited as one revision."""
+    def replace_beacons(self, placements: Sequence[BeaconPlacement], *, actor: str | None) -> int:
+        """Store a planned layout in place of the current beacons, audited as one revision (its
+        id is returned)."""
         with self.write() as conn:
             conn.execute(sa.delete(Beacon))
             _insert_many(
@@ -479,7 +480,7 @@ class Storage:
                     for p in placements
                 ),
             )
-            conn.execute(
+            return _inserted_id(conn.execute(
                 sa.insert(MapRevision).values(
                     entity="beacons",
                     action="plan",
@@ -487,7 +488,7 @@ class Storage:
                     at_ts=time.time(),
                     after=json.dumps({"beacons": len(placements)}),
                 )
-            )
+            ))
 
     def mark_beacons_seen(
         self,

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from beacons.model import BeaconId, BeaconPlacement
+from navigator.app import MAP_SYNC, STORAGE
 from navigator.mapstate import MapState, load_map_state
 from navigator.mapsync import WINDOW, MapSync
 from navigator.storage import MapEditor, Storage
@@ -88,3 +89,16 @@ async def test_a_closure_made_in_one_process_reroutes_the_other(make_client,
             break
         await asyncio.sleep(0.05)
     assert after["geometry"] != before["geometry"], "the other process still routes over it"
+
+
+async def test_own_edits_and_reloads_are_not_applied_twice(make_client, settings) -> None:
+    client = await make_client(settings.with_(map_sync_s=3600.0))  # polled by hand here
+    sync, storage = client.app[MAP_SYNC], client.app[STORAGE]
+    h = auth(create_keys(settings.database_url)["mapper"])
+    landmark = {"name": "Kiosk", "kind": "shop", "lat": 49.4447, "lon": 7.769}
+    assert (await client.post("/v1/map/landmarks", json=landmark, headers=h)).status == 201
+    plan = {"spacing_m": 15.0, "apply": True}
+    assert (await client.post("/v1/map/beacon-plan", json=plan, headers=h)).status == 200
+    assert await asyncio.to_thread(sync.poll) == 0
+    MapEditor(storage).create("landmark", {**landmark, "name": "Imbiss"}, "elsewhere")
+    assert await asyncio.to_thread(sync.poll) == 1
