@@ -9,6 +9,9 @@ Both in fresh processes (imports are part of a restart):
 - the phases of :func:`navigator.mapstate.load_map_state`, as serve runs it (the beacon layout
   is read by a helper process meanwhile), after the imports serve needs.
 
+The database file (112 MB) is in the page cache, as after any recent use; reading it from a cold
+disk adds that read to the first start.
+
 Baseline in the same run: the same rows read as ORM objects (``select(Edge)``), the way the
 design notes measured as 2.6-3 s for 200k edges.
 """
