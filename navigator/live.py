@@ -22,7 +22,7 @@ from beacons.model import Fix, Reading, Scan
 from beacons.positioning import InvalidScan, Positioner
 from navigator import api
 from navigator import app as app_mod
-from navigator.guidance import build_guidance
+from navigator.guidance import blocked_ahead, build_guidance
 from navigator.mapstate import MapState
 from navigator.routeplan import resolve_point
 from navigator.schemas import BeaconIdentity, Lang, PointIn, ProfileName
@@ -104,6 +104,10 @@ class LiveSession:
     #: [t_s, lat, lon, error_m] per fix, only when the walker opted in to keep it.
     track: list[list[float]] | None = None
     started_ts: float = field(default_factory=time.time)
+    #: The live map's version when the route ahead was last checked against edits.
+    map_version: int | None = None
+    #: Blocked edges already acted on (replanned around, or found impossible to avoid).
+    blocked: frozenset[int] = frozenset()
 
 
 class SessionRegistry:
@@ -365,7 +369,24 @@ def _on_scan(app: web.Application, live: LiveSession, msg: ScanMessage) -> list[
     for r, row in zip(readings, rows, strict=True):
         if row is not None:
             app[SESSIONS].heard[r.beacon.ident] = now
-    return [_event_json(app, e) for e in live.nav.on_position(pos, msg.heading_deg)]
+    events = _replan_if_blocked(app[app_mod.MAP], live, pos, now) if isinstance(pos, Fix) else []
+    events += live.nav.on_position(pos, msg.heading_deg)
+    return [_event_json(app, e) for e in events]
+
+
+def _replan_if_blocked(mapstate: MapState, live: LiveSession, pos: Fix, now: float
+                       ) -> list[Event]:
+    """A closure or mapper edit since the route was planned blocks the way ahead: replan now,
+    instead of guiding the walker into it (once per blocked edge, also if no way round exists)."""
+    edited = live.map_version != mapstate.version
+    live.map_version = mapstate.version
+    blocked = frozenset(blocked_ahead(mapstate, live.nav, now, recheck_edges=edited))
+    if not blocked - live.blocked:
+        return []
+    live.blocked |= blocked
+    log.info("route ahead blocked", extra={"event": "route_blocked", "session": live.id,
+                                           "edges": sorted(blocked)})
+    return live.nav.route_blocked(pos)
 
 
 def _event_json(app: web.Application, event: Event) -> dict[str, Any]:

@@ -207,7 +207,23 @@ class NavigationSession:
         self._needs_orientation = True
         self._pending = None
 
-    def _reroute(self, start: tuple[float, float], t_s: float, initial: bool) -> list[Event]:
+    def edges_ahead(self) -> list[int]:
+        """Edges of the route from the one being walked to the end (``edges[i]`` joins route
+        points i and i + 1)."""
+        if self.route is None or self.line is None:
+            return []
+        cum, along = self.line.cum, self.progress.along_m
+        return [e for i, e in enumerate(self.route.edges) if cum[i + 1] > along]
+
+    def route_blocked(self, pos: Fix) -> list[Event]:
+        """The way ahead was closed or removed since the route was planned: plan again from
+        here and say why, before the new route's first instruction."""
+        if self.arrived or self.route is None:
+            return []
+        return self._reroute((pos.lat, pos.lon), pos.t_s, initial=False, reason="closed")
+
+    def _reroute(self, start: tuple[float, float], t_s: float, initial: bool,
+                 reason: str = "off_route") -> list[Event]:
         from routing.paths import RoutingError
 
         try:
@@ -219,10 +235,11 @@ class NavigationSession:
         first = route.maneuvers[0]
         if initial:
             return self._speak(first, "at", t_s, force=True)
-        instruction = self._instruction(first, "rerouted", t_s)
+        why = phrases.phrase_route_closed(self.lang) if reason == "closed" else None
+        instruction = self._instruction(first, "rerouted", t_s, before=why)
         geometry = {"type": "LineString",
                     "coordinates": [[lon, lat] for lat, lon in route.coordinates]}
-        return [Event("rerouted", {"instruction": instruction.data,
+        return [Event("rerouted", {"instruction": instruction.data, "reason": reason,
                                    "length_m": round(route.length_m, 1), "geometry": geometry})]
 
     # ---- rules
@@ -351,8 +368,10 @@ class NavigationSession:
     def _speech_s(self, text: str) -> float:
         return self.settings.earcon_s + len(text.split()) / self.settings.words_per_s
 
-    def _instruction(self, m: Maneuver, phase: str, t_s: float) -> Event:
-        text = self._text(m, phase)
+    def _instruction(self, m: Maneuver, phase: str, t_s: float, before: str | None = None
+                     ) -> Event:
+        """``before``: a sentence said first (why the route changed)."""
+        text = self._text(m, phase) if before is None else f"{before} {self._text(m, phase)}"
         self._instruction_seq += 1
         distance = max(0.0, m.along_m - self.progress.along_m)
         event = Event("instruction", {

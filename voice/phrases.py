@@ -115,6 +115,7 @@ _T: dict[str, dict[str, str]] = {
         "rerouted": "New route. {first}",
         "location_unavailable": "Location unavailable. Please wait where you are.",
         "location_regained": "Location found again. Guidance continues.",
+        "route_closed": "The way ahead is closed.",
         "where.street": "You are on {street}",
         "where.street_near": "You are on {street}, near {landmark}",
         "where.only_near": "You are near {landmark}",
@@ -205,6 +206,7 @@ _T: dict[str, dict[str, str]] = {
         "rerouted": "Neue Route. {first}",
         "location_unavailable": "Standort nicht verfügbar. Bitte warten Sie, wo Sie sind.",
         "location_regained": "Standort wieder verfügbar. Die Führung geht weiter.",
+        "route_closed": "Der Weg vor Ihnen ist gesperrt.",
         "where.street": "Sie sind auf {street_dat}",
         "where.street_near": "Sie sind auf {street_dat}, in der Nähe von {landmark}",
         "where.only_near": "Sie sind in der Nähe von {landmark}",
@@ -583,6 +585,11 @@ def phrase_rerouted(first: Maneuver, lang: str, opts: PhraseOptions = _DEFAULT) 
 def phrase_location_unavailable(lang: str) -> str:
     """No usable beacon fix: ask the pedestrian to wait rather than guess."""
     return _say(_check(lang), "location_unavailable")
+
+
+def phrase_route_closed(lang: str) -> str:
+    """Said before a new route when the planned one runs into a closure or a removed path."""
+    return _say(_check(lang), "route_closed")
 
 
 def phrase_location_regained(lang: str) -> str:

@@ -279,3 +279,28 @@ async def test_an_idle_copy_expiring_leaves_a_walk_resumed_elsewhere(make_client
     await end_session(a.app, gone, expired=True)
     c = await make_client(settings)
     assert (await c.get(f"/v1/sessions/{session_id}/preview")).status == 200
+
+
+async def test_a_closure_on_the_route_ahead_reroutes_the_walker(client: TestClient, api_keys
+                                                               ) -> None:
+    from navigator.live import SESSIONS
+    from tests.navigator.conftest import auth
+
+    session_id, ws, walker = await walk_a_few_steps(client, seed=2, steps=6)
+    live = client.app[SESSIONS].sessions[session_id]
+    ahead = live.nav.edges_ahead()
+    target = ahead[len(ahead) // 2]
+    closure = {"edge_id": target, "reason": "building site"}
+    r = await client.post("/v1/map/closures", json=closure, headers=auth(api_keys["mapper"]))
+    assert r.status == 201
+    rerouted: list[dict] = []
+    t = 6.0
+    while not rerouted and t < 12:  # at the next fix (a scan may leave the position unknown)
+        said = await send_and_collect(ws, scan_json(walker.scan(t)))
+        rerouted = [m for m in said if m["type"] == "rerouted"]
+        t += 1.0
+    assert rerouted and rerouted[0]["reason"] == "closed"
+    assert rerouted[0]["instruction"]["text"].startswith("The way ahead is closed. New route.")
+    assert target not in live.nav.route.edges
+    said = await send_and_collect(ws, scan_json(walker.scan(t)))
+    assert not [m for m in said if m["type"] == "rerouted"], "one closure, one new route"

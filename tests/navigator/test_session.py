@@ -201,3 +201,18 @@ def test_reassurance_names_the_street_being_walked_not_the_next_one() -> None:
     got = instructions(walk_east(s, 70.0))
     reassure = [d["text"] for _, d in got if d["phase"] == "reassurance"]
     assert reassure and all("Marktstraße" in t and "Fackelstraße" not in t for t in reassure)
+
+
+def test_edges_ahead_drop_the_walked_ones_and_a_blocked_route_is_replanned_with_a_reason(
+) -> None:
+    detour = l_route(east_m=70.0)
+    session = NavigationSession(l_route(), lambda _start: detour, lang="en")
+    assert session.edges_ahead() == [10, 11]
+    walk_east(session, until_x=65.0)  # past the corner's decision, onto edge 11
+    session.on_position(fix(60.0, 5.0, 60.0))
+    assert session.edges_ahead() == [11]
+    (event,) = session.route_blocked(fix(60.0, 6.0, 61.0))
+    assert event.type == "rerouted" and event.data["reason"] == "closed"
+    assert event.data["instruction"]["text"].startswith("The way ahead is closed. New route.")
+    assert event.data["instruction"]["phase"] == "rerouted"
+    assert session.route is detour

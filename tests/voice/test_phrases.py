@@ -23,6 +23,7 @@ from voice.phrases import (
     phrase_off_route,
     phrase_reassurance,
     phrase_rerouted,
+    phrase_route_closed,
     phrase_where_am_i,
     round_distance_m,
 )
@@ -544,6 +545,8 @@ def test_status_phrases():
     )
     assert phrase_location_regained("en") == "Location found again. Guidance continues."
     assert phrase_location_regained("de") == "Standort wieder verfügbar. Die Führung geht weiter."
+    assert phrase_route_closed("en") == "The way ahead is closed."
+    assert phrase_route_closed("de") == "Der Weg vor Ihnen ist gesperrt."
 
 
 def test_rerouted_says_the_first_instruction():
@@ -642,6 +645,7 @@ def test_around_me_rejects_unknown_quadrant():
         lambda lang: phrase_rerouted(DEPART, lang),
         lambda lang: phrase_location_unavailable(lang),
         lambda lang: phrase_location_regained(lang),
+        lambda lang: phrase_route_closed(lang),
         lambda lang: phrase_arrived(None, None, lang),
         lambda lang: phrase_where_am_i(None, None, None, lang),
         lambda lang: phrase_around_me({}, lang),
