@@ -112,7 +112,8 @@ class MapState:
                 drop_edge(self.graph, edge_id)
                 self.router.remove_edge(edge_id)
             for node_id in change.deleted_nodes:
-                self.graph.remove_node(node_id)
+                if node_id in self.graph:  # a synced change may name a node never seen here
+                    self.graph.remove_node(node_id)
                 self.router.remove_node(node_id)
             for node in change.nodes:
                 self.graph.add_node(node.id, lat=node.lat, lon=node.lon, level=node.level)

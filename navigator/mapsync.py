@@ -50,7 +50,8 @@ class MapSync:
             try:
                 self._map.apply(change, self._storage.load_beacons, self._storage.load_closures)
                 how = "applied"
-            except ValueError as err:  # the live map disagrees with the database: start afresh
+            except Exception as err:  # noqa: BLE001 - the live map disagrees with the database:
+                # start afresh rather than fail on the same revisions at every poll
                 log.warning("map sync could not apply a change; reloading the map",
                             extra={"event": "map_sync_reload", "error": str(err)})
                 self._map.replace(self._storage.load_map())

@@ -59,6 +59,9 @@ def test_edits_from_elsewhere_reach_the_live_map(store: Storage) -> None:
     assert any(p.name == "Apotheke" for p in mapstate.places.values())
     assert mapstate.closed_edges(time.time()) == {2}
     assert sync.poll() == 0
+    other.create("node", {"id": N2 + 5, "lat": 49.45, "lon": 7.78}, "m")
+    other.delete("node", N2 + 5, None, "m")  # came and went between two polls
+    assert sync.poll() == 2 and N2 + 5 not in mapstate.graph
 
 
 def test_an_import_elsewhere_reloads_and_a_layout_elsewhere_swaps(store: Storage) -> None:
