@@ -106,8 +106,9 @@ class LiveSession:
     started_ts: float = field(default_factory=time.time)
     #: The live map's version when the route ahead was last checked against edits.
     map_version: int | None = None
-    #: Blocked edges already acted on (replanned around, or found impossible to avoid).
-    blocked: frozenset[int] = frozenset()
+    #: Blocked edges already acted on (replanned around, or found impossible to avoid), and the
+    #: route they were found on: a later route over the same edge is checked afresh.
+    blocked: tuple[Route | None, frozenset[int]] = (None, frozenset())
 
 
 class SessionRegistry:
@@ -381,9 +382,12 @@ def _replan_if_blocked(mapstate: MapState, live: LiveSession, pos: Fix, now: flo
     edited = live.map_version != mapstate.version
     live.map_version = mapstate.version
     blocked = frozenset(blocked_ahead(mapstate, live.nav, now, recheck_edges=edited))
-    if not blocked - live.blocked:
+    route, known = live.blocked
+    if route is not live.nav.route:
+        known = frozenset()
+    if not blocked - known:
         return []
-    live.blocked |= blocked
+    live.blocked = (live.nav.route, known | blocked)
     log.info("route ahead blocked", extra={"event": "route_blocked", "session": live.id,
                                            "edges": sorted(blocked)})
     return live.nav.route_blocked(pos)
