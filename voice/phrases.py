@@ -290,34 +290,34 @@ def round_distance_m(distance_m: float) -> int:
     return max(1, step * math.floor(distance_m / step + 0.5))
 
 
+#: (language, said ahead) -> one metre, n metres, one kilometre, n kilometres
+_DISTANCE_FORMS = {
+    ("de", False): ("ein Meter", "{n} Meter", "ein Kilometer", "{n} Kilometer"),
+    ("de", True): ("In einem Meter", "In {n} Metern", "In einem Kilometer", "In {n} Kilometern"),
+    ("en", False): ("1 metre", "{n} metres", "1 kilometre", "{n} kilometres"),
+    ("en", True): ("In 1 metre", "In {n} metres", "In 1 kilometre", "In {n} kilometres"),
+}
+
+
 def format_distance(distance_m: float, lang: str) -> str:
     """A distance as spoken on its own: "10 Meter", "ein Meter", "10 metres", "1 metre",
     "1,5 Kilometer", "1.5 kilometres"."""
-    de = _check(lang) == "de"
-    km = _kilometres(distance_m, lang)
-    if km is not None:
-        if km == "1":
-            return "ein Kilometer" if de else "1 kilometre"
-        return f"{km} Kilometer" if de else f"{km} kilometres"
-    n = round_distance_m(distance_m)
-    if de:
-        return "ein Meter" if n == 1 else f"{n} Meter"
-    return "1 metre" if n == 1 else f"{n} metres"
+    return _distance(distance_m, lang, ahead=False)
 
 
 def format_in_distance(distance_m: float, lang: str) -> str:
     """A distance ahead, capitalised: "In 10 Metern", "In einem Meter", "In 10 metres",
     "In 1,5 Kilometern", "In 1.5 kilometres"."""
-    de = _check(lang) == "de"
+    return _distance(distance_m, lang, ahead=True)
+
+
+def _distance(distance_m: float, lang: str, ahead: bool) -> str:
+    one_m, many_m, one_km, many_km = _DISTANCE_FORMS[(_check(lang), ahead)]
     km = _kilometres(distance_m, lang)
     if km is not None:
-        if km == "1":
-            return "In einem Kilometer" if de else "In 1 kilometre"
-        return f"In {km} Kilometern" if de else f"In {km} kilometres"
+        return one_km if km == "1" else many_km.format(n=km)
     n = round_distance_m(distance_m)
-    if de:
-        return "In einem Meter" if n == 1 else f"In {n} Metern"
-    return "In 1 metre" if n == 1 else f"In {n} metres"
+    return one_m if n == 1 else many_m.format(n=n)
 
 
 def _kilometres(distance_m: float, lang: str) -> str | None:
