@@ -154,16 +154,11 @@ def load_map_state(
         t = time.perf_counter()
         if storage.count(Beacon) >= beacons_in_helper:
             helper = _BeaconHelper.start(storage.url)
-        nodes, edges = storage.load_graph()
-        snapshot = MapSnapshot(
-            nodes, edges, storage.load_places(),
-            BeaconLayout.of([]) if helper else storage.load_beacons(),
-            storage.load_closures(),
-        )
+        snapshot = storage.load_map(beacons=helper is None)
         phases["read_s"] = time.perf_counter() - t
         t = time.perf_counter()
         mapstate = MapState(snapshot)
-        del snapshot, nodes, edges
+        del snapshot
         phases["graph_router_s"] = time.perf_counter() - t
         if helper is not None:
             t = time.perf_counter()

@@ -391,14 +391,15 @@ class Storage:
             )
         log.info("map imported", extra={"event": "map_import", **summary})
 
-    def load_map(self) -> MapSnapshot:
-        """Everything the live map needs, read with column queries, never ORM objects."""
+    def load_map(self, beacons: bool = True) -> MapSnapshot:
+        """Everything the live map needs, read with column queries, never ORM objects
+        (``beacons=False``: an empty layout, for a caller that reads it elsewhere)."""
         nodes, edges = self.load_graph()
         return MapSnapshot(
             nodes=nodes,
             edges=edges,
             places=self.load_places(),
-            beacons=self.load_beacons(),
+            beacons=self.load_beacons() if beacons else BeaconLayout.of([]),
             closures=self.load_closures(),
         )
 
@@ -547,27 +548,8 @@ class Storage:
             ids = [r.id for r in refs]
             if any(r.entity == "map" for r in refs):
                 return ids, None
-            change = MapChange(ids[-1] if ids else after_id, "sync", None, [], [], [], [], [], [])
-            nodes, edges, places = (
-                {r.entity_id for r in refs if r.entity == e} for e in ("node", "edge", "landmark")
-            )
-            change.beacons_changed = any(r.entity in ("beacon", "beacons") for r in refs)
-            change.closures_changed = any(r.entity in ("closure", "edge") for r in refs)
-            found = {r.id: node_record(dict(r._mapping)) for r in conn.execute(
-                sa.select(NODES).where(NODES.c.id.in_(nodes)))} if nodes else {}
-            change.nodes.extend(found.values())
-            change.deleted_nodes.extend(nodes - found.keys())
-            near = sa.or_(EDGES.c.id.in_(edges), EDGES.c.u.in_(list(found)),
-                          EDGES.c.v.in_(list(found)))
-            live = {r.id: edge_record(dict(r._mapping)) for r in conn.execute(
-                sa.select(EDGES).where(near))} if edges or found else {}
-            change.edges.extend(live.values())
-            change.deleted_edges.extend(edges - live.keys())
-            kept = {r.id: place_record(dict(r._mapping)) for r in conn.execute(
-                sa.select(LANDMARKS).where(LANDMARKS.c.id.in_(places)))} if places else {}
-            change.places.extend(kept.values())
-            change.deleted_places.extend(places - kept.keys())
-        return ids, change
+            touched = [(r.entity, r.entity_id) for r in refs]
+            return ids, _change_now(conn, ids[-1] if ids else after_id, "sync", None, touched)
 
     def beacon_health(
         self, silent_before_ts: float, *, silent_only: bool, limit: int, offset: int
@@ -1118,37 +1100,41 @@ class MapEditor:
                 )
             )
         )
-        change = MapChange(rev_id, entity, after, [], [], [], [], [], [])
-        key = int(row[pk])
-        if entity == "node":
-            if after is None:
-                change.deleted_nodes.append(key)
-            else:
-                change.nodes.append(node_record(after))
-                change.edges.extend(
-                    edge_record(dict(r._mapping))
-                    for r in conn.execute(
-                        sa.select(table_of(Edge)).where(sa.or_(EDGES.c.u == key, EDGES.c.v == key))
-                    )
-                )
-        elif entity == "edge":
-            if after is None:
-                change.deleted_edges.append(key)
-            else:
-                change.edges.append(edge_record(after))
-            if before is not None and after is None:
-                change.closures_changed = True
-        elif entity == "landmark":
-            (
-                change.places.append(place_record(after))
-                if after is not None
-                else change.deleted_places.append(key)
-            )
-        elif entity == "beacon":
-            change.beacons_changed = True
-        elif entity == "closure":
-            change.closures_changed = True
-        return change
+        return _change_now(conn, rev_id, entity, after, [(entity, int(row[pk]))])
+
+
+def _change_now(
+    conn: Connection,
+    revision_id: int,
+    entity: str,
+    after: dict[str, Any] | None,
+    touched: Sequence[tuple[str, int | None]],
+) -> MapChange:
+    """What a live map must apply to match the database's current state of the ``touched``
+    (entity, id) pairs (a node brings its incident edges along; what is gone is deleted). One
+    reader for an edit just made and for edits other processes made (map sync)."""
+    change = MapChange(revision_id, entity, after, [], [], [], [], [], [])
+    nodes, edges, places = (
+        {i for e, i in touched if e == kind and i is not None}
+        for kind in ("node", "edge", "landmark")
+    )
+    found = {r.id: node_record(dict(r._mapping)) for r in conn.execute(
+        sa.select(NODES).where(NODES.c.id.in_(nodes)))} if nodes else {}
+    change.nodes.extend(found.values())
+    change.deleted_nodes.extend(nodes - found.keys())
+    near = sa.or_(EDGES.c.id.in_(edges), EDGES.c.u.in_(list(found)), EDGES.c.v.in_(list(found)))
+    live = {r.id: edge_record(dict(r._mapping)) for r in conn.execute(
+        sa.select(EDGES).where(near))} if edges or found else {}
+    change.edges.extend(live.values())
+    change.deleted_edges.extend(edges - live.keys())
+    kept = {r.id: place_record(dict(r._mapping)) for r in conn.execute(
+        sa.select(LANDMARKS).where(LANDMARKS.c.id.in_(places)))} if places else {}
+    change.places.extend(kept.values())
+    change.deleted_places.extend(places - kept.keys())
+    change.beacons_changed = any(e in ("beacon", "beacons") for e, _ in touched)
+    # deleting an edge deletes its closures
+    change.closures_changed = bool(change.deleted_edges) or any(e == "closure" for e, _ in touched)
+    return change
 
 
 def _edge_length(conn: Connection, u: int, v: int, field: str = "v") -> float:
