@@ -120,9 +120,6 @@ class BeaconLayout(Sequence[BeaconPlacement]):
             out.append(row)
         return out
 
-    def index_of(self, beacon: BeaconId) -> int | None:
-        """Row of one beacon (see :meth:`rows_of`)."""
-        return self.rows_of([beacon])[0]
 
 
 def _as_bytes(idents: Sequence[str]) -> np.ndarray:

@@ -157,10 +157,6 @@ class PositioningMap:
         self.beacon_power = self.layout.power
         self.beacon_xy = np.column_stack(self.frame.to_xy(self.layout.lat, self.layout.lon))
 
-    def rows_of(self, beacons: Sequence[BeaconId]) -> list[int | None]:
-        """The beacons' rows in the layout, None for one this map does not know."""
-        return self.layout.rows_of(beacons)
-
     def point_xy(self, edge: np.ndarray, offset: np.ndarray) -> np.ndarray:
         """Local (x, y) of points given as edge index + metres from the edge's u end."""
         f = (offset / self.length[edge])[:, None]
@@ -238,8 +234,8 @@ class Positioner:
         # not copied, when there are none (a city's layout has 500k: 4 MB per walker)
         self._power = self.map.beacon_power
         calibrated = [(b, p) for b, p in model.power_1m_dbm.items() if isinstance(b, BeaconId)]
-        overrides = [(i, p) for (_, p), i in zip(
-            calibrated, self.map.rows_of([b for b, _ in calibrated]), strict=True) if i is not None]
+        rows = self.map.layout.rows_of([b for b, _ in calibrated])
+        overrides = [(i, p) for (_, p), i in zip(calibrated, rows, strict=True) if i is not None]
         if overrides:
             self._power = self._power.copy()
             for i, power in overrides:
@@ -314,7 +310,8 @@ class Positioner:
         by_beacon: dict[int, list[float]] = {}
         readings = [r for r in scan.readings if RSSI_MIN_DBM <= r.rssi_dbm <= RSSI_MAX_DBM]
         self._counts["rejected_rssi"] += len(scan.readings) - len(readings)  # also NaN
-        for r, i in zip(readings, self.map.rows_of([r.beacon for r in readings]), strict=True):
+        rows = self.map.layout.rows_of([r.beacon for r in readings])
+        for r, i in zip(readings, rows, strict=True):
             if i is None:
                 self._counts["unknown_beacons"] += 1
                 continue

@@ -366,7 +366,7 @@ def _on_scan(app: web.Application, live: LiveSession, msg: ScanMessage) -> list[
     if live.track is not None and isinstance(pos, Fix):
         live.track.append([pos.t_s, pos.lat, pos.lon, round(pos.error_m, 2)])
     now = time.time()
-    rows = live.positioner.map.rows_of([r.beacon for r in readings])
+    rows = live.positioner.map.layout.rows_of([r.beacon for r in readings])
     for r, row in zip(readings, rows, strict=True):
         if row is not None:
             app[SESSIONS].heard[r.beacon.ident] = now

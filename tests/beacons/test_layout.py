@@ -25,8 +25,8 @@ def test_layout_round_trips_placements_and_finds_beacons(city_beacons) -> None:
     assert list(layout) == list(city_beacons)
     assert layout[3] == city_beacons[3] and layout[1:3] == list(city_beacons[1:3])
     assert BeaconLayout.of(layout) is layout
-    assert layout.index_of(city_beacons[7].beacon) == 7
-    assert layout.index_of(BeaconId.ibeacon(UUID, 65535, 65535)) is None
+    assert layout.rows_of([city_beacons[7].beacon])[0] == 7
+    assert layout.rows_of([BeaconId.ibeacon(UUID, 65535, 65535)])[0] is None
 
 
 def test_layout_keeps_no_level_and_tells_kinds_apart() -> None:
@@ -34,8 +34,8 @@ def test_layout_keeps_no_level_and_tells_kinds_apart() -> None:
     alt = BeaconPlacement(BeaconId.altbeacon(UUID, 1, 2), 49.45, 7.78, 1.0, -61.0)
     layout = BeaconLayout.of([ib, alt])
     assert layout[0].level is None and layout[1].level == 1.0
-    assert layout.index_of(ib.beacon) == 0 and layout.index_of(alt.beacon) == 1
-    assert layout.index_of(BeaconId(BeaconKind.EDDYSTONE, ib.beacon.ident)) is None
+    assert layout.rows_of([ib.beacon])[0] == 0 and layout.rows_of([alt.beacon])[0] == 1
+    assert layout.rows_of([BeaconId(BeaconKind.EDDYSTONE, ib.beacon.ident)])[0] is None
 
 
 def test_rows_of_looks_up_a_whole_scan_and_refuses_near_misses() -> None:
@@ -52,7 +52,7 @@ def test_rows_of_looks_up_a_whole_scan_and_refuses_near_misses() -> None:
 def test_layout_keeps_ids_outside_ascii() -> None:
     odd = BeaconPlacement(BeaconId(BeaconKind.EDDYSTONE, "straße:01"), 49.44, 7.77, None, -59.0)
     layout = BeaconLayout.of([odd])
-    assert layout[0] == odd and layout.index_of(odd.beacon) == 0
+    assert layout[0] == odd and layout.rows_of([odd.beacon])[0] == 0
     assert pickle.loads(pickle.dumps(layout))[0] == odd
 
 

@@ -45,7 +45,7 @@ def test_helper_process_reads_the_same_layout(store: Storage) -> None:
     assert list(helped.beacons) == list(here.beacons) == list(store.load_beacons())
     pmap = helped.positioning_map()
     eddystone = BeaconId.eddystone("edd1ebeac04e5defa017", "0badc0ffee01")
-    assert pmap.rows_of([eddystone, BeaconId.ibeacon(UUID, 7, 3)]) == [40, 3]
+    assert pmap.layout.rows_of([eddystone, BeaconId.ibeacon(UUID, 7, 3)]) == [40, 3]
     assert helped.counts() == here.counts()
 
 
