@@ -2,37 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import networkx as nx
 import numpy as np
 from scipy.spatial import cKDTree
 
-from beacons.layout import BeaconLayout
-from beacons.model import BeaconPlacement
 from beacons.planning import decision_nodes
 from beacons.positioning import PositioningMap
 
 
 def beacons_far_from_edges(
-    pmap: PositioningMap, beacons: Sequence[BeaconPlacement], max_distance_m: float = 10.0
+    pmap: PositioningMap, max_distance_m: float = 10.0
 ) -> list[dict[str, Any]]:
-    """Beacons farther than ``max_distance_m`` from every edge (misplaced, or the map is missing
-    a path): they can only mislead the positioner."""
-    layout = BeaconLayout.of(beacons)
-    if not len(layout):
+    """Beacons of the map's layout farther than ``max_distance_m`` from every edge (misplaced,
+    or the map is missing a path): they can only mislead the positioner."""
+    if not len(pmap.layout):
         return []
-    xy = np.column_stack(pmap.frame.to_xy(layout.lat, layout.lon))
-    _, _, dist = pmap.nearest_on_edges(xy, settled_within_m=max_distance_m)
-    far = np.flatnonzero(dist > max_distance_m).tolist()
+    _, _, dist = pmap.nearest_on_edges(pmap.beacon_xy, settled_within_m=max_distance_m)
+    far = [(pmap.layout[i], float(dist[i])) for i in np.flatnonzero(dist > max_distance_m).tolist()]
     return [
-        {**_where(layout[i]), "distance_m": round(float(dist[i]), 1)} for i in far
+        {"beacon": b.beacon.to_json(), "lat": b.lat, "lon": b.lon, "distance_m": round(d, 1)}
+        for b, d in far
     ]
-
-
-def _where(b: BeaconPlacement) -> dict[str, Any]:
-    return {"beacon": b.beacon.to_json(), "lat": b.lat, "lon": b.lon}
 
 
 def uncovered_decision_points(

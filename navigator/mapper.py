@@ -523,14 +523,13 @@ async def validate_map(request: web.Request) -> web.Response:
 
     def run() -> dict[str, Any]:
         with mapstate.lock:
-            graph, beacons = mapstate.graph, mapstate.beacons
-            pmap = mapstate.positioning_map()
+            graph, pmap = mapstate.graph, mapstate.positioning_map()
             missing_count, missing = validation.edges_missing_tags(graph)
             return {
                 "disconnected_components": validation.disconnected_components(graph),
                 "edges_missing_tags": {"count": missing_count, "first": missing},
                 "crossings_without_signal_info": validation.crossings_without_signal_info(graph),
-                "beacons_far_from_edges": beacons_far_from_edges(pmap, beacons),
+                "beacons_far_from_edges": beacons_far_from_edges(pmap),
                 "decision_points_without_beacon": uncovered_decision_points(graph, pmap),
             }
 
