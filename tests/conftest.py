@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 import warnings
@@ -17,6 +18,8 @@ OSM_DIR = SHARED_DATA / "osm"
 KAISERSLAUTERN = OSM_DIR / "kaiserslautern_cc_2013.osm.gz"
 NEUKOELLN = OSM_DIR / "berlin_neukoelln_karl-marx-platz_2024-03-30.osm"
 HERRENBERG = OSM_DIR / "herrenberg-minimal_2021.osm.pbf"
+#: The 24 real advertisement vectors (hex + the fields they must decode to).
+BLE_VECTORS = json.loads((SHARED_DATA / "ble_vectors.json").read_text())
 
 PG_URL_ENV = "BLINDPILOT_TEST_PG_URL"
 _PG_SKIP = (

@@ -24,10 +24,8 @@ from beacons.bleak_source import (
     scan_once,
 )
 from beacons.frames import decode_hex
-from tests.conftest import SHARED_DATA
+from tests.conftest import BLE_VECTORS as VECTORS
 
-DATA = SHARED_DATA
-VECTORS = json.loads((DATA / "ble_vectors.json").read_text())
 BLUECHARM = decode_hex("4c00" + VECTORS[2]["hex"], "manufacturer").beacon_id
 EDDY_UID = decode_hex(VECTORS[15]["hex"]).beacon_id
 

@@ -21,10 +21,7 @@ from beacons.frames import (
     parse_service_data,
 )
 from beacons.model import BeaconId
-from tests.conftest import SHARED_DATA
-
-DATA = SHARED_DATA
-VECTORS = json.loads((DATA / "ble_vectors.json").read_text())
+from tests.conftest import BLE_VECTORS as VECTORS
 
 # vector field -> frame_to_json field; fields absent here describe context, not the frame
 FIELD_NAMES = {
