@@ -54,6 +54,8 @@ VOICE = web.AppKey("voice", VoiceService)
 BACKGROUND = web.AppKey("background", set[asyncio.Task[Any]])
 #: PNG plots of recent simulations, by id (kept in memory, newest last).
 PLOTS = web.AppKey("plots", OrderedDict)
+#: Held by a running map import: imports are parsed and swapped in one at a time.
+IMPORTS = web.AppKey("imports", asyncio.Lock)
 #: Present when following other processes' map edits (``map_sync_s`` > 0).
 MAP_SYNC = web.AppKey("map_sync", mapsync.MapSync)
 
@@ -202,6 +204,7 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[PLOTS] = OrderedDict()
+    app[IMPORTS] = asyncio.Lock()
 
     from navigator.live import sessions_ctx
 

@@ -13,7 +13,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from beacons.model import BeaconId, BeaconKind
-from navigator import api, mapsync
+from navigator import api
 from navigator import app as app_mod
 from navigator.schemas import BeaconIdentity
 from navigator.storage import (
@@ -469,26 +469,28 @@ async def import_map(request: web.Request, query: ImportQuery) -> web.Response:
         raise api.ApiError(422, "invalid_osm", "the request body must be an OSM file")
     suffix = _OSM_SUFFIX.get(data[:2], ".osm.pbf")
     app = request.app
-    storage = app[app_mod.STORAGE]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        path.write_bytes(data)
-        try:
-            extract = await asyncio.to_thread(
-                import_osm_file,
-                storage,
-                path,
-                replace=query.replace,
-                actor=request[api.CALLER].actor,
-            )
-        except OsmImportError as err:
-            raise api.ApiError(422, "invalid_osm", str(err)) from None
-        except StorageError as err:
-            raise api.ApiError(409, "map_exists", str(err)) from None
-    included = await asyncio.to_thread(storage.recent_revision_ids, mapsync.WINDOW)
-    snapshot = await asyncio.to_thread(storage.load_map)
-    await asyncio.to_thread(app[app_mod.MAP].replace, snapshot)
-    app_mod.mark_applied(app, included)  # the reload has them all: no second one from sync
+    storage, mapstate = app[app_mod.STORAGE], app[app_mod.MAP]
+    # one import at a time: two parsing at once double the memory, and each one's reload must
+    # see the other's commit in order (MapState.reload)
+    async with app[app_mod.IMPORTS]:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            path.write_bytes(data)
+            try:
+                extract = await asyncio.to_thread(
+                    import_osm_file,
+                    storage,
+                    path,
+                    replace=query.replace,
+                    actor=request[api.CALLER].actor,
+                )
+            except OsmImportError as err:
+                raise api.ApiError(422, "invalid_osm", str(err)) from None
+            except StorageError as err:
+                raise api.ApiError(409, "map_exists", str(err)) from None
+        snapshot = await asyncio.to_thread(mapstate.reload, storage.load_map)
+    # the reload holds these: no second one from sync
+    app_mod.mark_applied(app, snapshot.revision_ids)
     return api.json_response(
         {"nodes": len(extract.nodes), "edges": len(extract.edges), "places": len(extract.places)}
     )

@@ -46,10 +46,14 @@ class MapState:
         #: Bumped on every applied change; derived indexes rebuild when it moves.
         self.version = 0
         self._positioning: tuple[int, PositioningMap] | None = None
+        #: The audit-log revisions the last whole snapshot included: a committed edit among them
+        #: is already in the map and must not be applied again over a newer state.
+        self._snapshot_revisions: frozenset[int] = frozenset()
         self.replace(snapshot)
 
     def replace(self, snapshot: MapSnapshot) -> None:
-        """Swap in a whole new map (after an import) for every later query."""
+        """Swap in a whole new map for every later query (start-up and tests; a running
+        service reloads through :meth:`reload`, which keeps reloads in database order)."""
         graph = build_graph(snapshot.nodes, snapshot.edges)
         router = Router(graph)
         with self.lock:
@@ -58,7 +62,21 @@ class MapState:
             self.places: dict[int, PlaceRecord] = {p.id: p for p in snapshot.places}
             self.beacons = BeaconLayout.of(snapshot.beacons)
             self.closures: list[ClosureWindow] = list(snapshot.closures)
+            self._snapshot_revisions = frozenset(snapshot.revision_ids)
             self.version += 1
+
+    def reload(self, load: Callable[[], MapSnapshot]) -> MapSnapshot:
+        """Read the database's current map and swap it in; the snapshot read (for its revision
+        ids).
+
+        Reading happens inside the editors' lock: two reloads (overlapping imports, an import
+        racing map sync) then swap in their snapshots in the order they were read, so the live
+        map always ends at the newest committed state, never at an older one swapped in last.
+        """
+        with self._apply_lock:
+            snapshot = load()
+            self.replace(snapshot)
+            return snapshot
 
     def counts(self) -> dict[str, int]:
         """Sizes reported by /health."""
@@ -101,6 +119,8 @@ class MapState:
         the editors, so a slower earlier edit never swaps in an older read over a newer one.
         """
         with self._apply_lock:
+            if change.revision_id in self._snapshot_revisions:
+                return  # a reload since its commit already holds it (or something newer)
             beacons = load_beacons() if change.beacons_changed else None
             closures = load_closures() if change.closures_changed else None
             self._swap_in(change, beacons, closures)

@@ -14,12 +14,10 @@ import logging
 import time
 
 from navigator.mapstate import MapState
+from navigator.storage import REVISION_WINDOW as WINDOW
 from navigator.storage import Storage
 
 log = logging.getLogger(__name__)
-
-#: How many ids below the newest one seen may still be in flight (uncommitted) at a time.
-WINDOW = 200
 
 
 class MapSync:
@@ -42,9 +40,9 @@ class MapSync:
         ids, change = self._storage.changes_since(max(0, self._high - WINDOW), self._applied)
         if not ids:
             return 0
-        t0 = time.perf_counter()
+        count, t0 = len(ids), time.perf_counter()
         if change is None:
-            self._map.replace(self._storage.load_map())
+            ids += self._map.reload(self._storage.load_map).revision_ids
             how = "reloaded"
         else:
             try:
@@ -54,12 +52,12 @@ class MapSync:
                 # start afresh rather than fail on the same revisions at every poll
                 log.warning("map sync could not apply a change; reloading the map",
                             extra={"event": "map_sync_reload", "error": str(err)})
-                self._map.replace(self._storage.load_map())
+                ids += self._map.reload(self._storage.load_map).revision_ids
                 how = "reloaded"
         self._applied.update(ids)
         self._high = max(self._high, *ids)
         self._applied = {i for i in self._applied if i > self._high - WINDOW}
-        log.info("map synced", extra={"event": "map_sync", "revisions": len(ids), "how": how,
+        log.info("map synced", extra={"event": "map_sync", "revisions": count, "how": how,
                                       "last_revision": self._high,
                                       "seconds": round(time.perf_counter() - t0, 3)})
-        return len(ids)
+        return count

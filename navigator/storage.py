@@ -7,6 +7,7 @@ Times are unix seconds (``*_ts``), lengths metres, power dBm.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import hashlib
 import json
@@ -36,6 +37,9 @@ ROLES = ("pedestrian", "mapper", "tester", "admin")
 #: The newest migration in ``navigator/migrations/versions`` (a test keeps the two in step).
 SCHEMA_HEAD = "0003"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: How many audit-log ids below the newest may still be in flight (PostgreSQL hands ids out
+#: before commit): map sync re-examines this many, and a snapshot lists this many.
+REVISION_WINDOW = 200
 
 
 class StorageError(ValueError):
@@ -227,6 +231,10 @@ class MapSnapshot:
     places: list[PlaceRecord]
     beacons: BeaconLayout
     closures: list[ClosureWindow]
+    #: The newest audit-log id the snapshot includes (0: none), and the newest
+    #: :data:`REVISION_WINDOW` ids, read in the same transaction as the map.
+    revision: int = 0
+    revision_ids: list[int] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,74 +399,57 @@ class Storage:
             )
         log.info("map imported", extra={"event": "map_import", **summary})
 
+    @contextmanager
+    def read_snapshot(self) -> Iterator[Connection]:
+        """A connection whose reads all see one committed state of the database.
+
+        The map is read in several queries; between two of them another writer (an import
+        in this or another process) may commit, and nodes from before it with edges from after
+        it make a torn map. pysqlite starts a transaction only before a write, so SQLite gets an
+        explicit BEGIN (its snapshot is taken at the first read); PostgreSQL reads at
+        REPEATABLE READ.
+        """
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            yield conn
+
     def load_map(self, beacons: bool = True) -> MapSnapshot:
-        """Everything the live map needs, read with column queries, never ORM objects
-        (``beacons=False``: an empty layout, for a caller that reads it elsewhere)."""
-        nodes, edges = self.load_graph()
-        return MapSnapshot(
-            nodes=nodes,
-            edges=edges,
-            places=self.load_places(),
-            beacons=self.load_beacons() if beacons else BeaconLayout.of([]),
-            closures=self.load_closures(),
-        )
+        """Everything the live map needs, read in one consistent snapshot with column queries,
+        never ORM objects (``beacons=False``: an empty layout, for a caller that reads it
+        elsewhere). The snapshot names the audit-log revisions it includes."""
+        with self.read_snapshot() as conn:
+            revision_ids = _recent_revision_ids(conn, REVISION_WINDOW)
+            nodes, edges = _read_graph(conn)
+            return MapSnapshot(
+                nodes=nodes,
+                edges=edges,
+                places=_read_places(conn),
+                beacons=_read_beacons(conn) if beacons else BeaconLayout.of([]),
+                closures=_read_closures(conn),
+                revision=max(revision_ids, default=0),
+                revision_ids=revision_ids,
+            )
 
     def load_graph(self) -> tuple[list[NodeRecord], list[EdgeRecord]]:
         """Nodes and edges as domain records (rows built positionally: 200k edges in ~1 s)."""
-        cols = [EDGES.c[name] for name in EDGE_RECORD_FIELDS]
-        with self.engine.connect() as conn:
-            nodes = list(map(NodeRecord._make, _plain_rows(
-                conn, sa.select(NODES.c.id, NODES.c.lat, NODES.c.lon, NODES.c.level)
-            )))
-            # through SQLAlchemy: it turns SQLite's 0/1 into the booleans the records promise
-            edges = list(map(EdgeRecord._make, conn.execute(sa.select(*cols)).fetchall()))
-        return nodes, edges
+        with self.read_snapshot() as conn:
+            return _read_graph(conn)
 
     def load_places(self) -> list[PlaceRecord]:
         with self.engine.connect() as conn:
-            return [
-                PlaceRecord(*row)
-                for row in conn.execute(
-                    sa.select(
-                        LANDMARKS.c.id,
-                        LANDMARKS.c.name,
-                        LANDMARKS.c.kind,
-                        LANDMARKS.c.lat,
-                        LANDMARKS.c.lon,
-                        LANDMARKS.c.level,
-                        LANDMARKS.c.osm_id,
-                    )
-                )
-            ]
+            return _read_places(conn)
 
     def load_beacons(self) -> BeaconLayout:
         """The beacon layout as columns (half a million beacons in well under a second)."""
         with self.engine.connect() as conn:
-            rows = _plain_rows(
-                conn,
-                sa.select(
-                    BEACONS.c.kind,
-                    BEACONS.c.ident,
-                    BEACONS.c.lat,
-                    BEACONS.c.lon,
-                    BEACONS.c.level,
-                    BEACONS.c.measured_power,
-                ).order_by(BEACONS.c.id),
-            )
-        if not rows:
-            return BeaconLayout([], [], [], [], [], [])
-        columns = [[row[c] for row in rows] for c in range(6)]
-        kinds, idents, lat, lon, level, power = columns
-        return BeaconLayout([_BEACON_KINDS[k] for k in kinds], idents, lat, lon, level, power)
+            return _read_beacons(conn)
 
     def load_closures(self) -> list[ClosureWindow]:
         with self.engine.connect() as conn:
-            return [
-                ClosureWindow(*r)
-                for r in conn.execute(
-                    sa.select(CLOSURES.c.edge_id, CLOSURES.c.starts_ts, CLOSURES.c.ends_ts)
-                )
-            ]
+            return _read_closures(conn)
 
     def replace_beacons(self, placements: Sequence[BeaconPlacement], *, actor: str | None) -> int:
         """Store a planned layout in place of the current beacons, audited as one revision (its
@@ -526,9 +517,7 @@ class Storage:
     def recent_revision_ids(self, count: int) -> list[int]:
         """The ids of the newest ``count`` audit-log entries: what a map loaded now includes."""
         with self.engine.connect() as conn:
-            return list(conn.execute(
-                sa.select(REVISIONS.c.id).order_by(REVISIONS.c.id.desc()).limit(count)
-            ).scalars())
+            return _recent_revision_ids(conn, count)
 
     def changes_since(
         self, after_id: int, skip: Collection[int], limit: int = 1000
@@ -713,6 +702,67 @@ def write_beacon_layout(path: str) -> None:
         storage.close()
     with open(path, "wb") as out:
         pickle.dump(layout, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _read_graph(conn: Connection) -> tuple[list[NodeRecord], list[EdgeRecord]]:
+    cols = [EDGES.c[name] for name in EDGE_RECORD_FIELDS]
+    nodes = list(map(NodeRecord._make, _plain_rows(
+        conn, sa.select(NODES.c.id, NODES.c.lat, NODES.c.lon, NODES.c.level)
+    )))
+    # through SQLAlchemy: it turns SQLite's 0/1 into the booleans the records promise
+    edges = list(map(EdgeRecord._make, conn.execute(sa.select(*cols)).fetchall()))
+    return nodes, edges
+
+
+def _read_places(conn: Connection) -> list[PlaceRecord]:
+    return [
+        PlaceRecord(*row)
+        for row in conn.execute(
+            sa.select(
+                LANDMARKS.c.id,
+                LANDMARKS.c.name,
+                LANDMARKS.c.kind,
+                LANDMARKS.c.lat,
+                LANDMARKS.c.lon,
+                LANDMARKS.c.level,
+                LANDMARKS.c.osm_id,
+            )
+        )
+    ]
+
+
+def _read_beacons(conn: Connection) -> BeaconLayout:
+    rows = _plain_rows(
+        conn,
+        sa.select(
+            BEACONS.c.kind,
+            BEACONS.c.ident,
+            BEACONS.c.lat,
+            BEACONS.c.lon,
+            BEACONS.c.level,
+            BEACONS.c.measured_power,
+        ).order_by(BEACONS.c.id),
+    )
+    if not rows:
+        return BeaconLayout([], [], [], [], [], [])
+    columns = [[row[c] for row in rows] for c in range(6)]
+    kinds, idents, lat, lon, level, power = columns
+    return BeaconLayout([_BEACON_KINDS[k] for k in kinds], idents, lat, lon, level, power)
+
+
+def _read_closures(conn: Connection) -> list[ClosureWindow]:
+    return [
+        ClosureWindow(*r)
+        for r in conn.execute(
+            sa.select(CLOSURES.c.edge_id, CLOSURES.c.starts_ts, CLOSURES.c.ends_ts)
+        )
+    ]
+
+
+def _recent_revision_ids(conn: Connection, count: int) -> list[int]:
+    return list(conn.execute(
+        sa.select(REVISIONS.c.id).order_by(REVISIONS.c.id.desc()).limit(count)
+    ).scalars())
 
 
 def _plain_rows(conn: Connection, query: sa.Select[Any]) -> list[tuple[Any, ...]]:

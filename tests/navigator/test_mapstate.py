@@ -78,11 +78,11 @@ def test_failed_load_stops_the_helper_and_restores_the_collector(
             super().__init__(url)
             started.append(self)
 
-    def broken() -> None:
+    def broken(beacons: bool = True) -> None:
         raise RuntimeError("disk gone")
 
     monkeypatch.setattr(mapstate_mod, "_BeaconHelper", Recorded)
-    monkeypatch.setattr(store, "load_graph", broken)
+    monkeypatch.setattr(store, "load_map", broken)
     with pytest.raises(RuntimeError, match="disk gone"):
         load_map_state(store, beacons_in_helper=0)
     assert gc.isenabled()
