@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -73,13 +74,49 @@ class Reading:
     t_s: float
 
 
+class AccuracyKind(enum.StrEnum):
+    """What a platform's reported GNSS accuracy radius means."""
+
+    W3C95 = "w3c95"  # W3C Geolocation API: the truth lies within it with 95 % probability
+    ANDROID68 = "android68"  # Android Location.getAccuracy(): 68 %
+    IOS_RMS = "ios_rms"  # iOS horizontalAccuracy: about the RMS horizontal error
+
+
+#: Radius / per-axis sigma of a circular 2-D Gaussian, per kind: r_p = sigma * sqrt(-2 ln(1-p)).
+_RADIUS_PER_SIGMA = {
+    AccuracyKind.W3C95: math.sqrt(-2.0 * math.log(0.05)),
+    AccuracyKind.ANDROID68: math.sqrt(-2.0 * math.log(0.32)),
+    AccuracyKind.IOS_RMS: math.sqrt(2.0),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GnssFix:
+    """A satellite position as the phone reports it (accuracy in the platform's own sense)."""
+
+    lat: float
+    lon: float
+    accuracy_m: float
+    t_s: float
+    accuracy_kind: AccuracyKind = AccuracyKind.W3C95
+    heading_deg: float | None = None
+    speed_mps: float | None = None
+
+    @property
+    def sigma_m(self) -> float:
+        """Per-axis standard deviation the reported radius stands for, if it were honest."""
+        return self.accuracy_m / _RADIUS_PER_SIGMA[self.accuracy_kind]
+
+
 @dataclass(frozen=True, slots=True)
 class Scan:
-    """The readings a device reports together, with an optional compass heading."""
+    """The readings a device reports together, with an optional compass heading and an
+    optional GNSS position (a scan may carry GNSS alone)."""
 
     readings: tuple[Reading, ...]
     t_s: float
     heading_deg: float | None = None
+    gnss: GnssFix | None = None
 
 
 @dataclass(frozen=True, slots=True)
