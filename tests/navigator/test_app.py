@@ -43,6 +43,71 @@ async def test_openapi_is_generated_from_every_declared_route(client: TestClient
     assert body["schema"]["$ref"].endswith("/RouteRequest")
 
 
+#: Every HTTP route as (method, path, area, role): the public contract, pinned so that moving
+#: handlers between modules cannot add, drop or re-tag one unnoticed.
+ROUTES = [
+    ('DELETE', '/v1/map/beacons/{id}', 'mapper', 'mapper'),
+    ('DELETE', '/v1/map/closures/{id}', 'mapper', 'mapper'),
+    ('DELETE', '/v1/map/edges/{id}', 'mapper', 'mapper'),
+    ('DELETE', '/v1/map/landmarks/{id}', 'mapper', 'mapper'),
+    ('DELETE', '/v1/map/nodes/{id}', 'mapper', 'mapper'),
+    ('GET', '/health', 'ops', 'public'),
+    ('GET', '/metrics', 'ops', 'public'),
+    ('GET', '/openapi.json', 'ops', 'public'),
+    ('GET', '/v1/audio/{key}.wav', 'pedestrian', 'public'),
+    ('GET', '/v1/beacons/health', 'mapper', 'mapper'),
+    ('GET', '/v1/map/beacons', 'mapper', 'mapper'),
+    ('GET', '/v1/map/beacons/{id}', 'mapper', 'mapper'),
+    ('GET', '/v1/map/closures', 'mapper', 'mapper'),
+    ('GET', '/v1/map/closures/{id}', 'mapper', 'mapper'),
+    ('GET', '/v1/map/edges', 'mapper', 'mapper'),
+    ('GET', '/v1/map/edges/{id}', 'mapper', 'mapper'),
+    ('GET', '/v1/map/export.geojson', 'mapper', 'mapper'),
+    ('GET', '/v1/map/landmarks', 'mapper', 'mapper'),
+    ('GET', '/v1/map/landmarks/{id}', 'mapper', 'mapper'),
+    ('GET', '/v1/map/nodes', 'mapper', 'mapper'),
+    ('GET', '/v1/map/nodes/{id}', 'mapper', 'mapper'),
+    ('GET', '/v1/map/revisions', 'mapper', 'mapper'),
+    ('GET', '/v1/map/validation', 'mapper', 'mapper'),
+    ('GET', '/v1/places', 'pedestrian', 'public'),
+    ('GET', '/v1/sessions/{id}/preview', 'pedestrian', 'public'),
+    ('GET', '/v1/sessions/{id}/track', 'pedestrian', 'public'),
+    ('GET', '/v1/sessions/{id}/ws', 'pedestrian', 'public'),
+    ('GET', '/v1/simulations/{id}/plot.png', 'tester', 'tester'),
+    ('PATCH', '/v1/map/beacons/{id}', 'mapper', 'mapper'),
+    ('PATCH', '/v1/map/edges/{id}', 'mapper', 'mapper'),
+    ('PATCH', '/v1/map/landmarks/{id}', 'mapper', 'mapper'),
+    ('PATCH', '/v1/map/nodes/{id}', 'mapper', 'mapper'),
+    ('POST', '/v1/keys', 'admin', 'admin'),
+    ('POST', '/v1/map/beacon-plan', 'mapper', 'mapper'),
+    ('POST', '/v1/map/beacons', 'mapper', 'mapper'),
+    ('POST', '/v1/map/closures', 'mapper', 'mapper'),
+    ('POST', '/v1/map/edges', 'mapper', 'mapper'),
+    ('POST', '/v1/map/import', 'mapper', 'mapper'),
+    ('POST', '/v1/map/landmarks', 'mapper', 'mapper'),
+    ('POST', '/v1/map/nodes', 'mapper', 'mapper'),
+    ('POST', '/v1/map/revisions/{id}/revert', 'mapper', 'mapper'),
+    ('POST', '/v1/routes', 'pedestrian', 'public'),
+    ('POST', '/v1/sessions', 'pedestrian', 'public'),
+    ('POST', '/v1/simulations', 'tester', 'tester'),
+    ('POST', '/v1/speech', 'pedestrian', 'public'),
+]
+
+
+async def test_openapi_lists_exactly_the_pinned_routes_with_their_areas_and_roles(
+    client: TestClient,
+) -> None:
+    from navigator.app import route_tables
+
+    declared = sorted((ep.method, ep.path, t.area, ep.role)
+                      for t in route_tables() for ep in t.endpoints)
+    assert declared == ROUTES
+    doc = await (await client.get("/openapi.json")).json()
+    documented = sorted((m.upper(), p, op["tags"][0], "security" in op)
+                        for p, ops in doc["paths"].items() for m, op in ops.items())
+    assert documented == [(m, p, area, role != "public") for m, p, area, role in ROUTES]
+
+
 async def test_metrics_are_prometheus_text(client: TestClient) -> None:
     await client.get("/health")
     r = await client.get("/metrics")
