@@ -21,12 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from beacons.model import Fix, Reading, Scan
 from beacons.positioning import InvalidScan, Positioner
 from navigator import api
-from navigator import app as app_mod
 from navigator.guidance import blocked_ahead, build_guidance
+from navigator.keys import MAP, SETTINGS, STORAGE
 from navigator.mapstate import MapState
 from navigator.routeplan import resolve_point
 from navigator.schemas import BeaconIdentity, Lang, PointIn, ProfileName
 from navigator.session import Event, NavigationSession
+from navigator.speech import audio_url, voice_of
 from routing.geo import bearing_deg, haversine_m, turn_angle_deg
 from routing.model import Route
 from routing.paths import RoutingError
@@ -135,7 +136,7 @@ SESSIONS = web.AppKey("sessions", SessionRegistry)
 
 async def sessions_ctx(app: web.Application) -> AsyncIterator[None]:
     """Own the registry, expire idle sessions and flush beacon sightings in the background."""
-    registry = SessionRegistry(app[app_mod.SETTINGS].session_idle_s)
+    registry = SessionRegistry(app[SETTINGS].session_idle_s)
     app[SESSIONS] = registry
 
     async def housekeeping() -> None:
@@ -170,9 +171,9 @@ async def end_session(app: web.Application, live: LiveSession, expired: bool = F
     if expired:
         idle_for = time.monotonic() - live.last_active_s
         untouched_since = time.time() - idle_for + app[SESSIONS].period_s + 1.0
-    await asyncio.to_thread(app[app_mod.STORAGE].delete_session, live.id, untouched_since)
+    await asyncio.to_thread(app[STORAGE].delete_session, live.id, untouched_since)
     if live.track is not None:
-        await asyncio.to_thread(app[app_mod.STORAGE].save_track, live.id, live.started_ts,
+        await asyncio.to_thread(app[STORAGE].save_track, live.id, live.started_ts,
                                 time.time(), live.track)
 
 
@@ -180,7 +181,7 @@ async def keep_descriptors_fresh(app: web.Application) -> None:
     """Mark this process's sessions heard from since the last round alive in storage (an idle
     copy is not: the walker may be carrying on in another process); drop any no process has
     touched for the idle time."""
-    registry, storage = app[SESSIONS], app[app_mod.STORAGE]
+    registry, storage = app[SESSIONS], app[STORAGE]
     now, now_s = time.time(), time.monotonic()
     active = [s.id for s in registry.sessions.values()
               if now_s - s.last_active_s <= registry.period_s]
@@ -192,7 +193,7 @@ async def flush_heard(app: web.Application) -> None:
     registry = app[SESSIONS]
     if registry.heard:
         heard, registry.heard = registry.heard, {}
-        await asyncio.to_thread(app[app_mod.STORAGE].mark_beacons_seen, heard)
+        await asyncio.to_thread(app[STORAGE].mark_beacons_seen, heard)
 
 
 # --------------------------------------------------------------------------- REST
@@ -202,7 +203,7 @@ async def flush_heard(app: web.Application) -> None:
               body=SessionCreate, response=SessionCreated, status=201, errors=(422,))
 async def create_session(request: web.Request, body: SessionCreate) -> web.Response:
     app = request.app
-    mapstate = app[app_mod.MAP]
+    mapstate = app[MAP]
     start = resolve_point(mapstate, body.from_, "from") if body.from_ is not None else None
     session_id = uuid.uuid4().hex
     try:
@@ -210,7 +211,7 @@ async def create_session(request: web.Request, body: SessionCreate) -> web.Respo
     except RoutingError as err:
         raise api.ApiError(422, err.code, str(err)) from None
     # the descriptor lets another process resume it; it holds no position ("from" is dropped)
-    await asyncio.to_thread(app[app_mod.STORAGE].save_session, session_id,
+    await asyncio.to_thread(app[STORAGE].save_session, session_id,
                             body.model_dump_json(by_alias=True, exclude={"from_"}), time.time())
     app[SESSIONS].sessions[session_id] = live
     log.info("session created", extra={"event": "session_created", "session": session_id,
@@ -223,15 +224,15 @@ async def create_session(request: web.Request, body: SessionCreate) -> web.Respo
 async def _start(app: web.Application, session_id: str, body: SessionCreate,
                  start: tuple[float, float] | None) -> tuple[LiveSession, Route | None]:
     """Build a session's pipeline (RoutingError when ``start`` is given and no route exists)."""
-    mapstate = app[app_mod.MAP]
+    mapstate = app[MAP]
     end = resolve_point(mapstate, body.to, "to")
     dest = mapstate.places.get(body.to.place) if body.to.place is not None else None
     opts = PhraseOptions(verbosity=body.verbosity, clock_face=body.clock_face, verb=body.verb)
     nav, positioner, route = await asyncio.to_thread(
         build_guidance, mapstate, start, end, body.profile, body.lang,
-        app[app_mod.SETTINGS].guidance, opts, int(session_id[:8], 16),
+        app[SETTINGS].guidance, opts, int(session_id[:8], 16),
         dest.name if dest else None)
-    rate = app[app_mod.SETTINGS].ws_messages_per_s
+    rate = app[SETTINGS].ws_messages_per_s
     live = LiveSession(session_id, nav, positioner, time.monotonic(),
                        api.TokenBucket(rate, max(1, int(rate))),
                        track=[] if body.keep_track else None)
@@ -245,7 +246,7 @@ async def _live(request: web.Request) -> LiveSession:
     live = app[SESSIONS].sessions.get(session_id)
     if live is not None:
         return live
-    stored = await asyncio.to_thread(app[app_mod.STORAGE].load_session, session_id)
+    stored = await asyncio.to_thread(app[STORAGE].load_session, session_id)
     if stored is None:
         raise api.ApiError(404, "unknown_session", "no such session (ended or expired)")
     try:
@@ -254,7 +255,7 @@ async def _live(request: web.Request) -> LiveSession:
         raise api.ApiError(404, "unknown_session", "this session can no longer be resumed"
                            ) from None
     # touched now, so a copy idling in the process the walker left does not delete it
-    await asyncio.to_thread(app[app_mod.STORAGE].touch_sessions, [session_id], time.time())
+    await asyncio.to_thread(app[STORAGE].touch_sessions, [session_id], time.time())
     log.info("session resumed", extra={"event": "session_resumed", "session": session_id})
     return app[SESSIONS].sessions.setdefault(session_id, live)
 
@@ -280,7 +281,7 @@ class TrackOut(BaseModel):
 @routes.route("GET", "/v1/sessions/{id}/track", summary="A finished walk's track, if opted in",
               response=TrackOut, errors=(404,))
 async def track(request: web.Request) -> web.Response:
-    kept = await asyncio.to_thread(request.app[app_mod.STORAGE].load_track,
+    kept = await asyncio.to_thread(request.app[STORAGE].load_track,
                                    request.match_info["id"])
     if kept is None:
         raise api.ApiError(404, "no_track", "no track kept for this session (not opted in, "
@@ -348,8 +349,8 @@ def handle_message(app: web.Application, live: LiveSession, raw: str, now_s: flo
     if msg.type == "stop":
         app[SESSIONS].sessions.pop(live.id, None)
         return [{"type": "stopped", "session_id": live.id}]
-    text = (_where_am_i(app[app_mod.MAP], live) if msg.type == "where_am_i"
-            else _around_me(app[app_mod.MAP], live))
+    text = (_where_am_i(app[MAP], live) if msg.type == "where_am_i"
+            else _around_me(app[MAP], live))
     return [_with_audio(app, {"type": "instruction", "id": None, "kind": msg.type,
                               "text": text, "lang": live.nav.lang, "distance_m": None})]
 
@@ -370,7 +371,7 @@ def _on_scan(app: web.Application, live: LiveSession, msg: ScanMessage) -> list[
     for r, row in zip(readings, rows, strict=True):
         if row is not None:
             app[SESSIONS].heard[r.beacon.ident] = now
-    events = _replan_if_blocked(app[app_mod.MAP], live, pos, now) if isinstance(pos, Fix) else []
+    events = _replan_if_blocked(app[MAP], live, pos, now) if isinstance(pos, Fix) else []
     events += live.nav.on_position(pos, msg.heading_deg)
     return [_event_json(app, e) for e in events]
 
@@ -405,8 +406,8 @@ def _event_json(app: web.Application, event: Event) -> dict[str, Any]:
 
 
 def _with_audio(app: web.Application, out: dict[str, Any]) -> dict[str, Any]:
-    voice = app_mod.voice_of(app)
-    out["audio_url"] = app_mod.audio_url(voice, out["text"], out["lang"]) if voice else None
+    voice = voice_of(app)
+    out["audio_url"] = audio_url(voice, out["text"], out["lang"]) if voice else None
     return out
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from beacons.model import BeaconId, BeaconKind
 from navigator import api
-from navigator import app as app_mod
+from navigator.keys import IMPORTS, MAP, MAP_SYNC, STORAGE
 from navigator.schemas import BeaconIdentity
 from navigator.storage import (
     EditConflict,
@@ -311,16 +311,23 @@ def entity_id(request: web.Request) -> int:
 async def commit(request: web.Request, fn: Callable[..., MapChange], *args: Any) -> MapChange:
     """Run one audited edit, then apply it to the live map (edits never need a restart)."""
     app = request.app
-    storage = app[app_mod.STORAGE]
+    storage = app[STORAGE]
     try:
         change = await asyncio.to_thread(fn, *args, request[api.CALLER].actor)
     except StorageError as err:
         raise storage_error(err) from None
     await asyncio.to_thread(
-        app[app_mod.MAP].apply, change, storage.load_beacons, storage.load_closures
+        app[MAP].apply, change, storage.load_beacons, storage.load_closures
     )
-    app_mod.mark_applied(app, [change.revision_id])
+    mark_applied(app, [change.revision_id])
     return change
+
+
+def mark_applied(app: web.Application, revision_ids: list[int]) -> None:
+    """Tell map sync (if on) that this process already has these revisions in its live map."""
+    sync = app.get(MAP_SYNC)
+    if sync is not None:
+        sync.mark_applied(revision_ids)
 
 
 def _with_etag(data: dict[str, Any], status: int = 200) -> web.Response:
@@ -333,17 +340,17 @@ def register(spec: EntitySpec) -> None:
     name = spec.entity
 
     async def list_(request: web.Request, query: Paging) -> web.Response:
-        editor = MapEditor(request.app[app_mod.STORAGE])
+        editor = MapEditor(request.app[STORAGE])
         rows = await asyncio.to_thread(editor.list_rows, name, query.limit, query.offset)
         return api.json_response([spec.public(r) for r in rows])
 
     async def create(request: web.Request, body: BaseModel) -> web.Response:
-        editor = MapEditor(request.app[app_mod.STORAGE])
+        editor = MapEditor(request.app[STORAGE])
         change = await commit(request, editor.create, name, spec.to_values(body))
         return _with_etag(spec.public(change.after or {}), status=201)
 
     async def get(request: web.Request) -> web.Response:
-        editor = MapEditor(request.app[app_mod.STORAGE])
+        editor = MapEditor(request.app[STORAGE])
         try:
             row = await asyncio.to_thread(editor.get, name, entity_id(request))
         except StorageError as err:
@@ -351,7 +358,7 @@ def register(spec: EntitySpec) -> None:
         return _with_etag(spec.public(row))
 
     async def patch(request: web.Request, body: BaseModel) -> web.Response:
-        editor = MapEditor(request.app[app_mod.STORAGE])
+        editor = MapEditor(request.app[STORAGE])
         changes = body.model_dump(exclude_unset=True)
         if not changes:
             raise api.ApiError(422, "invalid_input", "the patch changes nothing")
@@ -366,7 +373,7 @@ def register(spec: EntitySpec) -> None:
         return _with_etag(spec.public(change.after or {}))
 
     async def delete(request: web.Request) -> web.Response:
-        editor = MapEditor(request.app[app_mod.STORAGE])
+        editor = MapEditor(request.app[STORAGE])
         await commit(
             request, editor.delete, name, entity_id(request), if_match(request, required=False)
         )
@@ -412,7 +419,7 @@ for _spec in SPECS:
     "GET", "/v1/map/revisions", role=MAPPER, summary="The audit log, newest first", query=Paging
 )
 async def revisions(request: web.Request, query: Paging) -> web.Response:
-    editor = MapEditor(request.app[app_mod.STORAGE])
+    editor = MapEditor(request.app[STORAGE])
     return api.json_response(await asyncio.to_thread(editor.revisions, query.limit, query.offset))
 
 
@@ -424,7 +431,7 @@ async def revisions(request: web.Request, query: Paging) -> web.Response:
     errors=(404, 409, 422),
 )
 async def revert(request: web.Request) -> web.Response:
-    editor = MapEditor(request.app[app_mod.STORAGE])
+    editor = MapEditor(request.app[STORAGE])
     change = await commit(request, editor.revert, entity_id(request))
     return api.json_response(
         {"revision_id": change.revision_id, "entity": change.entity, "after": change.after}
@@ -469,10 +476,10 @@ async def import_map(request: web.Request, query: ImportQuery) -> web.Response:
         raise api.ApiError(422, "invalid_osm", "the request body must be an OSM file")
     suffix = _OSM_SUFFIX.get(data[:2], ".osm.pbf")
     app = request.app
-    storage, mapstate = app[app_mod.STORAGE], app[app_mod.MAP]
+    storage, mapstate = app[STORAGE], app[MAP]
     # one import at a time: two parsing at once double the memory, and each one's reload must
     # see the other's commit in order (MapState.reload)
-    async with app[app_mod.IMPORTS]:
+    async with app[IMPORTS]:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"upload{suffix}"
             path.write_bytes(data)
@@ -490,7 +497,7 @@ async def import_map(request: web.Request, query: ImportQuery) -> web.Response:
                 raise api.ApiError(409, "map_exists", str(err)) from None
         snapshot = await asyncio.to_thread(mapstate.reload, storage.load_map)
     # the reload holds these: no second one from sync
-    app_mod.mark_applied(app, snapshot.revision_ids)
+    mark_applied(app, snapshot.revision_ids)
     return api.json_response(
         {"nodes": len(extract.nodes), "edges": len(extract.edges), "places": len(extract.places)}
     )
@@ -505,7 +512,7 @@ async def import_map(request: web.Request, query: ImportQuery) -> web.Response:
 async def export_map(request: web.Request) -> web.Response:
     from navigator.mapexport import map_geojson
 
-    mapstate = request.app[app_mod.MAP]
+    mapstate = request.app[MAP]
     with mapstate.lock:
         doc = map_geojson(mapstate.graph, list(mapstate.places.values()), mapstate.beacons)
     return web.json_response(doc, content_type="application/geo+json")
@@ -521,7 +528,7 @@ async def validate_map(request: web.Request) -> web.Response:
     from beacons.coverage import beacons_far_from_edges, uncovered_decision_points
     from routing import validation
 
-    mapstate = request.app[app_mod.MAP]
+    mapstate = request.app[MAP]
 
     def run() -> dict[str, Any]:
         with mapstate.lock:
@@ -556,7 +563,7 @@ async def beacon_plan(request: web.Request, body: BeaconPlanRequest) -> web.Resp
     from navigator.schemas import placement_json
 
     app = request.app
-    mapstate, storage = app[app_mod.MAP], app[app_mod.STORAGE]
+    mapstate, storage = app[MAP], app[STORAGE]
 
     def plan() -> list[Any]:
         with mapstate.lock:
@@ -567,7 +574,7 @@ async def beacon_plan(request: web.Request, body: BeaconPlanRequest) -> web.Resp
         revision = await asyncio.to_thread(storage.replace_beacons, layout,
                                            actor=request[api.CALLER].actor)
         mapstate.set_beacons(layout)
-        app_mod.mark_applied(app, [revision])
+        mark_applied(app, [revision])
     return api.json_response(
         {
             "applied": body.apply,
@@ -595,7 +602,7 @@ class HealthQuery(BaseModel):
 async def beacons_health(request: web.Request, query: HealthQuery) -> web.Response:
     now = time.time()
     rows, total, silent = await asyncio.to_thread(
-        request.app[app_mod.STORAGE].beacon_health, now - query.silent_hours * 3600,
+        request.app[STORAGE].beacon_health, now - query.silent_hours * 3600,
         silent_only=query.silent_only, limit=query.limit, offset=query.offset)
     out = []
     for row in rows:
@@ -632,5 +639,5 @@ class KeyCreated(BaseModel):
     summary="Create an API key (shown once, stored hashed)",
 )
 async def create_key(request: web.Request, body: KeyCreate) -> web.Response:
-    key = await asyncio.to_thread(request.app[app_mod.STORAGE].create_api_key, body.role)
+    key = await asyncio.to_thread(request.app[STORAGE].create_api_key, body.role)
     return api.json_response({"key": key, "role": body.role}, status=201)

@@ -17,6 +17,7 @@ from typing import Any
 from beacons.model import Fix, Unavailable
 from routing.geo import LocalFrame, project_to_segment, turn_angle_deg
 from routing.model import Maneuver, ManeuverKind, Route
+from routing.paths import RoutingError
 from voice import phrases
 from voice.phrases import PhraseOptions
 
@@ -224,8 +225,6 @@ class NavigationSession:
 
     def _reroute(self, start: tuple[float, float], t_s: float, initial: bool,
                  reason: str = "off_route") -> list[Event]:
-        from routing.paths import RoutingError
-
         try:
             route = self.replan(start)
         except RoutingError as err:

@@ -32,7 +32,7 @@ async def test_first_start_on_empty_db_loads_the_default_city(make_client, sqlit
 
 
 async def test_openapi_is_generated_from_every_declared_route(client: TestClient) -> None:
-    from navigator.app import route_tables
+    from navigator.routes import route_tables
 
     doc = await (await client.get("/openapi.json")).json()
     assert doc["openapi"].startswith("3.1")
@@ -97,7 +97,7 @@ ROUTES = [
 async def test_openapi_lists_exactly_the_pinned_routes_with_their_areas_and_roles(
     client: TestClient,
 ) -> None:
-    from navigator.app import route_tables
+    from navigator.routes import route_tables
 
     declared = sorted((ep.method, ep.path, t.area, ep.role)
                       for t in route_tables() for ep in t.endpoints)

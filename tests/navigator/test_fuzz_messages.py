@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 from beacons.model import BeaconKind
 from navigator import api
-from navigator.app import MAP, SETTINGS, VOICE
 from navigator.guidance import build_guidance
+from navigator.keys import MAP, SETTINGS, VOICE
 from navigator.live import SESSIONS, LiveSession, SessionRegistry, handle_message
 from navigator.mapstate import MapState
 from navigator.storage import Storage

@@ -9,7 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from beacons.model import Scan
-from navigator.app import MAP, SETTINGS
+from navigator.keys import MAP, SETTINGS
 from navigator.routeplan import plan_between
 from navigator.simulation import SimulatedWalker, WalkOptions
 
