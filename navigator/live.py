@@ -367,10 +367,8 @@ def _on_scan(app: web.Application, live: LiveSession, msg: ScanMessage) -> list[
     if live.track is not None and isinstance(pos, Fix):
         live.track.append([pos.t_s, pos.lat, pos.lon, round(pos.error_m, 2)])
     now = time.time()
-    rows = live.positioner.map.layout.rows_of([r.beacon for r in readings])
-    for r, row in zip(readings, rows, strict=True):
-        if row is not None:
-            app[SESSIONS].heard[r.beacon.ident] = now
+    for beacon in live.positioner.matched_beacons:
+        app[SESSIONS].heard[beacon.ident] = now
     events = _replan_if_blocked(app[MAP], live, pos, now) if isinstance(pos, Fix) else []
     events += live.nav.on_position(pos, msg.heading_deg)
     return [_event_json(app, e) for e in events]
