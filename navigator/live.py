@@ -107,9 +107,6 @@ class LiveSession:
     started_ts: float = field(default_factory=time.time)
     #: The live map's version when the route ahead was last checked against edits.
     map_version: int | None = None
-    #: Blocked edges already acted on (replanned around, or found impossible to avoid), and the
-    #: route they were found on: a later route over the same edge is checked afresh.
-    blocked: tuple[Route | None, frozenset[int]] = (None, frozenset())
 
 
 class SessionRegistry:
@@ -381,12 +378,8 @@ def _replan_if_blocked(mapstate: MapState, live: LiveSession, pos: Fix, now: flo
     edited = live.map_version != mapstate.version
     live.map_version = mapstate.version
     blocked = frozenset(blocked_ahead(mapstate, live.nav, now, recheck_edges=edited))
-    route, known = live.blocked
-    if route is not live.nav.route:
-        known = frozenset()
-    if not blocked - known:
+    if not live.nav.acknowledge_blocked(blocked):
         return []
-    live.blocked = (live.nav.route, known | blocked)
     log.info("route ahead blocked", extra={"event": "route_blocked", "session": live.id,
                                            "edges": sorted(blocked)})
     return live.nav.route_blocked(pos)

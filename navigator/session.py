@@ -10,7 +10,7 @@ lost. It never reads a clock and does no I/O, so every rule is tested exactly.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,6 +133,9 @@ class NavigationSession:
         self._last_off_route_s = -math.inf
         self._needs_orientation = True
         self._pending: tuple[Maneuver, str] | None = None
+        #: Blocked edges already acted on (replanned around, or found impossible to avoid), and
+        #: the route they were found on: a later route over the same edge is checked afresh.
+        self._blocked: tuple[Route | None, frozenset[int]] = (None, frozenset())
         if route is not None:
             self._set_route(route)
 
@@ -215,6 +218,19 @@ class NavigationSession:
             return []
         cum, along = self.line.cum, self.progress.along_m
         return [e for i, e in enumerate(self.route.edges) if cum[i + 1] > along]
+
+    def acknowledge_blocked(self, edges: Iterable[int]) -> frozenset[int]:
+        """Of the edges ahead found blocked, those not yet acted on for the current route; they
+        count as acted on from now (so a closure replans once, also when no way round exists).
+        Empty: nothing new to do."""
+        blocked = frozenset(edges)
+        route, known = self._blocked
+        if route is not self.route:
+            known = frozenset()
+        new = blocked - known
+        if new:
+            self._blocked = (self.route, known | blocked)
+        return new
 
     def route_blocked(self, pos: Fix) -> list[Event]:
         """The way ahead was closed or removed since the route was planned: plan again from
