@@ -21,24 +21,21 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from beacons.model import Fix, Reading, Scan
 from beacons.positioning import InvalidScan, Positioner
 from navigator import api
-from navigator.guidance import blocked_ahead, build_guidance
+from navigator.blocking import blocked_ahead
 from navigator.keys import MAP, SETTINGS, STORAGE
 from navigator.mapstate import MapState
+from navigator.orientation import around_me, where_am_i
+from navigator.pipeline import build_guidance
 from navigator.routeplan import resolve_point
 from navigator.schemas import BeaconIdentity, Lang, PointIn, ProfileName
 from navigator.session import Event, NavigationSession
 from navigator.speech import audio_url, voice_of
-from routing.geo import bearing_deg, haversine_m, turn_angle_deg
 from routing.model import Route
 from routing.paths import RoutingError
-from voice import phrases
 from voice.phrases import PhraseOptions
 
 log = logging.getLogger(__name__)
 routes = api.RouteTable("pedestrian")
-
-WHERE_LANDMARK_M = 40.0
-AROUND_ME_M = 60.0
 
 
 # --------------------------------------------------------------------------- schemas
@@ -346,8 +343,10 @@ def handle_message(app: web.Application, live: LiveSession, raw: str, now_s: flo
     if msg.type == "stop":
         app[SESSIONS].sessions.pop(live.id, None)
         return [{"type": "stopped", "session_id": live.id}]
-    text = (_where_am_i(app[MAP], live) if msg.type == "where_am_i"
-            else _around_me(app[MAP], live))
+    mapstate = app[MAP]
+    text = (where_am_i(live.nav, mapstate.graph.graph["edges"], mapstate.places.values())
+            if msg.type == "where_am_i"
+            else around_me(live.nav, mapstate.places.values(), live.heading_deg))
     return [_with_audio(app, {"type": "instruction", "id": None, "kind": msg.type,
                               "text": text, "lang": live.nav.lang, "distance_m": None})]
 
@@ -405,54 +404,3 @@ def _with_audio(app: web.Application, out: dict[str, Any]) -> dict[str, Any]:
 def _last_instruction_json(app: web.Application, live: LiveSession) -> dict[str, Any] | None:
     last = live.nav.last_instruction
     return _event_json(app, last) if last else None
-
-
-# --------------------------------------------------------------------------- orientation
-
-
-def _where_am_i(mapstate: MapState, live: LiveSession) -> str:
-    fix, lang = live.nav.last_fix, live.nav.lang
-    if fix is None or not live.nav.location_available:
-        return phrases.phrase_where_am_i(None, None, None, lang)
-    edge = mapstate.graph.graph["edges"].get(fix.edge)
-    street = edge.name if edge is not None else None
-    near = _nearby_places(mapstate, fix, WHERE_LANDMARK_M)
-    landmark = near[0][1].name if near else None
-    return phrases.phrase_where_am_i(street, landmark, live.nav.next_maneuver(), lang)
-
-
-def _around_me(mapstate: MapState, live: LiveSession) -> str:
-    """Named places within reach, per quadrant relative to the walker's heading."""
-    fix, lang = live.nav.last_fix, live.nav.lang
-    if fix is None or not live.nav.location_available:
-        return phrases.phrase_where_am_i(None, None, None, lang)
-    heading = live.heading_deg if live.heading_deg is not None else _route_heading(live)
-    quadrants: dict[str, list[str]] = {q: [] for q in phrases.QUADRANTS}
-    for _, place in _nearby_places(mapstate, fix, AROUND_ME_M)[:8]:
-        rel = turn_angle_deg(heading, bearing_deg(fix.lat, fix.lon, place.lat, place.lon))
-        quadrants[quadrant_of(rel)].append(place.name)
-    return phrases.phrase_around_me(quadrants, lang)
-
-
-def quadrant_of(relative_deg: float) -> str:
-    """ahead/right/behind/left for a bearing relative to the heading (-180..180, + = right)."""
-    a = abs(relative_deg)
-    if a <= 45:
-        return "ahead"
-    if a >= 135:
-        return "behind"
-    return "right" if relative_deg > 0 else "left"
-
-
-def _route_heading(live: LiveSession) -> float:
-    nav = live.nav
-    if nav.line is None:
-        return 0.0
-    fix = nav.last_fix
-    assert fix is not None
-    return nav.line.project(fix.lat, fix.lon, nav.progress.along_m)[2]
-
-
-def _nearby_places(mapstate: MapState, fix: Fix, radius_m: float) -> list[tuple[float, Any]]:
-    found = [(haversine_m(fix.lat, fix.lon, p.lat, p.lon), p) for p in mapstate.places.values()]
-    return sorted((t for t in found if t[0] <= radius_m), key=lambda t: t[0])
