@@ -14,7 +14,7 @@ from aiohttp import web
 from navigator import api, mapsync
 from navigator.bluetooth import bluetooth_ctx
 from navigator.keys import IMPORTS, MAP, MAP_SYNC, PLOTS, ROUTE_TABLES, SETTINGS, STORAGE
-from navigator.live import sessions_ctx
+from navigator.livesessions import sessions_ctx
 from navigator.mapimport import ensure_default_city
 from navigator.mapstate import load_map_state
 from navigator.metrics import METRICS, Metrics, metrics_middleware

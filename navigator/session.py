@@ -1,4 +1,6 @@
-"""The live guidance of one walker: a pure state machine, time passed in, events out.
+"""The guidance rules of one walker (:class:`NavigationSession`): a pure state machine, time
+passed in, events out. (The WebSocket that feeds it is :mod:`navigator.live`; the sessions of a
+process are :mod:`navigator.livesessions`.)
 
 It consumes positioning results (a :class:`Fix` or :class:`Unavailable`), tracks progress along
 the route, and decides what to say and when (Wayfindr / NavCog3 timing): announce each decision

@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 from beacons.model import BeaconKind
 from navigator import api
 from navigator.keys import MAP, SETTINGS, VOICE
-from navigator.live import SESSIONS, LiveSession, SessionRegistry, handle_message
+from navigator.live import handle_message
+from navigator.livesessions import SESSIONS, LiveSession, SessionRegistry
 from navigator.mapstate import MapState
 from navigator.pipeline import build_guidance
 from navigator.storage import Storage
