@@ -1,4 +1,4 @@
-"""The ``blindpilot`` command line (see shared/API.md for the contract).
+"""The ``blindpilot`` command line (see docs/API.md for the contract).
 
 Exit codes: 0 success, 2 bad input (one line on stderr, never a traceback), 1 an internal error
 (one line too; ``BLINDPILOT_DEBUG=1`` shows the traceback).

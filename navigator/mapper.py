@@ -218,7 +218,7 @@ def beacon_values(body: BaseModel) -> dict[str, Any]:
 
 
 def beacon_public(row: dict[str, Any]) -> dict[str, Any]:
-    """A stored beacon as shared/API.md shows it."""
+    """A stored beacon as docs/API.md shows it."""
     return {
         "id": row["id"],
         "kind": row["kind"],
