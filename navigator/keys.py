@@ -1,9 +1,9 @@
 """The application's shared state, as typed ``web.AppKey``\\s (aiohttp's own pattern).
 
 Only keys live here, so every module can import them without importing the factory that imports
-every route module. The factory (:mod:`navigator.app`) fills them at start-up. Keys with one
-owner live next to it: ``METRICS`` in :mod:`navigator.metrics`, ``SESSIONS`` with the live
-session registry.
+every route module. The factory (:mod:`navigator.app`) and its cleanup contexts fill them at
+start-up. Keys with one owner live next to it: ``METRICS`` in :mod:`navigator.metrics`,
+``SESSIONS`` in :mod:`navigator.livesessions`.
 """
 
 from __future__ import annotations
