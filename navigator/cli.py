@@ -1,7 +1,10 @@
-"""The ``blindpilot`` command line (see shared/API.md for the contract).
+"""The ``blindpilot`` command line (see docs/API.md for the contract).
 
 Exit codes: 0 success, 2 bad input (one line on stderr, never a traceback), 1 an internal error
 (one line too; ``BLINDPILOT_DEBUG=1`` shows the traceback).
+
+Each command imports what it needs inside itself, on purpose: ``blindpilot decode`` or ``speak``
+should not pay seconds of start-up for the map, SQL, routing and plotting stacks it never uses.
 """
 
 from __future__ import annotations
