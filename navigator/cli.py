@@ -259,8 +259,7 @@ def cmd_speak(args: argparse.Namespace) -> int:
 
     async def run() -> bytes:
         service = build_voice_service(Settings().audio_dir, speech=True)
-        key = await service.audio_key(args.text, args.lang)
-        return await service.audio(key)
+        return await service.speak(args.text, args.lang)
 
     try:
         wav = asyncio.run(run())

@@ -108,7 +108,6 @@ _T: dict[str, dict[str, str]] = {
         "arrive.none.ahead": "{lead}, you will arrive at your destination.",
         "arrive.side": "It is {side}.",
         "approaching": "You are approaching {target}.",
-        "halfway": "You are halfway to {target}.",
         "to_go": "{distance} to go.",
         "reassurance": "{keep}{along}. {to_go}",
         "off_route": "You have left the route. Please stop while a new route is found.",
@@ -196,7 +195,6 @@ _T: dict[str, dict[str, str]] = {
         "arrive.none.ahead": "{lead} erreichen Sie Ihr Ziel.",
         "arrive.side": "Es ist {side}.",
         "approaching": "Sie nähern sich {target}.",
-        "halfway": "Sie sind auf halbem Weg {target_zu}.",
         "to_go": "Noch {distance}.",
         "reassurance": "{keep}{along}. {to_go}",
         "off_route": (
@@ -239,7 +237,6 @@ _COMPASS = {
 _DE_ARTICLE = {
     "acc": {"f": "die", "m": "den", "n": "das"},
     "dat": {"f": "der", "m": "dem", "n": "dem"},
-    "zu": {"f": "zur", "m": "zum", "n": "zum"},
 }
 _DE_SUFFIX_GENDER = (  # checked in order: "steige" (f) before "steig" (m)
     ("f", ("straße", "strasse", "gasse", "allee", "promenade", "brücke", "chaussee", "steige")),
@@ -510,7 +507,7 @@ def _target(m: Maneuver, lang: str) -> dict[str, str]:
 
 
 def _de_target(m: Maneuver) -> dict[str, str]:
-    """German decision points in the dative ("der Abzweigung") and with "zu" ("zur Treppe")."""
+    """German decision points in the dative ("der Abzweigung", "dem Überweg")."""
     a = m.attributes
     street = a.get("street")
     gender: str | None
@@ -534,12 +531,7 @@ def _de_target(m: Maneuver) -> dict[str, str]:
             noun += " in " + _street_slots(street)["street_acc"]
         elif street and m.kind is ManeuverKind.CROSS:
             noun += " über " + _street_slots(street)["street_acc"]
-    if gender is None:
-        return {"target": noun, "target_zu": f"zu {noun}"}
-    return {
-        "target": _de_noun("dat", gender, noun),
-        "target_zu": f"{_DE_ARTICLE['zu'][gender]} {noun}",
-    }
+    return {"target": noun if gender is None else _de_noun("dat", gender, noun)}
 
 
 def phrase_approaching(m: Maneuver, lang: str, opts: PhraseOptions = _DEFAULT) -> str:
@@ -551,14 +543,6 @@ def phrase_approaching(m: Maneuver, lang: str, opts: PhraseOptions = _DEFAULT) -
     if opts.verbosity != "detailed" or m.kind not in _ACTIONS:
         return text
     return _sentences(text, _ACTIONS[m.kind](m, lang, opts))
-
-
-def phrase_halfway(m: Maneuver, lang: str, opts: PhraseOptions = _DEFAULT) -> str:
-    """Wayfindr orientation halfway along a long segment (+ the distance left if detailed)."""
-    text = _say(_check(lang), "halfway", **_target(m, lang))
-    if opts.verbosity != "detailed":
-        return text
-    return _sentences(text, _say(lang, "to_go", distance=format_distance(m.distance_m / 2, lang)))
 
 
 def phrase_reassurance(
