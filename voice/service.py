@@ -14,7 +14,7 @@ from pathlib import Path
 
 from voice.cache import AudioCache
 from voice.earcon import with_earcon
-from voice.phrases import SUPPORTED_LANGS, UnsupportedLanguage
+from voice.phrasebook import SUPPORTED_LANGS, UnsupportedLanguage
 from voice.speaker import Speaker, SpeechUnavailable, TextOnlySpeaker, load_speaker
 
 AUDIO_CONTENT_TYPE = "audio/wav"

@@ -7,10 +7,9 @@ import itertools
 import pytest
 
 from routing.model import Maneuver, ManeuverKind
+from voice.phrasebook import SUPPORTED_LANGS, UnsupportedLanguage
 from voice.phrases import (
-    SUPPORTED_LANGS,
     PhraseOptions,
-    UnsupportedLanguage,
     format_distance,
     format_in_distance,
     phrase_approaching,
