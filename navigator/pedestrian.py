@@ -17,7 +17,7 @@ from navigator.schemas import PlaceOut, PlacesQuery, RouteOut, RouteRequest
 from navigator.speech import audio_url, prewarm, voice_of
 from routing.paths import RoutingError
 from routing.search import search_places
-from voice.service import AUDIO_CONTENT_TYPE, CACHE_CONTROL, InvalidSpeechRequest
+from voice.service import InvalidSpeechRequest
 from voice.speaker import SpeechUnavailable
 
 routes = api.RouteTable("pedestrian")
@@ -89,8 +89,7 @@ async def audio(request: web.Request) -> web.StreamResponse:
         raise api.ApiError(404, "unknown_audio", "no audio with this key") from None
     except SpeechUnavailable as err:
         raise api.ApiError(503, "speech_unavailable", str(err)) from None
-    return web.Response(body=data, headers={"Content-Type": AUDIO_CONTENT_TYPE, "ETag": etag,
-                                            "Cache-Control": CACHE_CONTROL})
+    return web.Response(body=data, headers=voice.response_headers(key))
 
 
 @routes.route("POST", "/v1/sessions", summary="Start live guidance; connect to ws_url next",
