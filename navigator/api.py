@@ -92,6 +92,7 @@ class Endpoint:
     status: int = 200
     raw_body: str | None = None  # content type of a non-JSON body (e.g. an OSM upload)
     errors: tuple[int, ...] = ()
+    messages: Any = None  # what a client sends on a WebSocket route (OpenAPI has no words for it)
 
 
 @dataclass
@@ -114,6 +115,7 @@ class RouteTable:
         status: int = 200,
         raw_body: str | None = None,
         errors: tuple[int, ...] = (),
+        messages: Any = None,
     ) -> Callable[[Handler], Handler]:
         """Declare an endpoint; the handler gets ``body=`` / ``query=`` already validated."""
         if role not in ROLE_GRANTS:
@@ -129,7 +131,7 @@ class RouteTable:
                 return await fn(request, **kwargs)
 
             ep = Endpoint(method, path, handler, role, summary, body, query, response, status,
-                          raw_body, errors)
+                          raw_body, errors, messages)
             handler.endpoint = ep  # type: ignore[attr-defined]
             self.endpoints.append(ep)
             return fn
@@ -321,6 +323,8 @@ def build_openapi(tables: list[RouteTable], version: str) -> dict[str, Any]:
             elif ep.raw_body is not None:
                 op["requestBody"] = {"required": True, "content": {
                     ep.raw_body: {"schema": {"type": "string", "format": "binary"}}}}
+            if ep.messages is not None:
+                op["x-websocket-client-messages"] = _schema(ep.messages, components)
             ok: dict[str, Any] = {"description": "OK"}
             if ep.response is not None:
                 ok["content"] = {"application/json": {"schema": _schema(ep.response, components)}}

@@ -304,3 +304,98 @@ async def test_a_closure_on_the_route_ahead_reroutes_the_walker(client: TestClie
     assert target not in live.nav.route.edges
     said = await send_and_collect(ws, scan_json(walker.scan(t)))
     assert not [m for m in said if m["type"] == "rerouted"], "one closure, one new route"
+
+
+# --------------------------------------------------------------------------- GNSS in scans
+
+
+def gnss_json(lat: float, lon: float, t: float, **extra: object) -> dict:
+    return {"lat": lat, "lon": lon, "accuracy_m": 8.0, "t": t, **extra}
+
+
+def record_scans(client: TestClient, session_id: str, monkeypatch: pytest.MonkeyPatch
+                 ) -> list[Scan]:
+    """The scans the session's positioner is given, from now on."""
+    from navigator.livesessions import SESSIONS
+
+    positioner = client.app[SESSIONS].sessions[session_id].positioner
+    seen: list[Scan] = []
+    update = positioner.update
+
+    def recording(scan: Scan):  # type: ignore[no-untyped-def]
+        seen.append(scan)
+        return update(scan)
+
+    monkeypatch.setattr(positioner, "update", recording)
+    return seen
+
+
+async def test_a_scan_with_readings_and_gnss_guides_and_hands_the_fix_to_the_positioner(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from beacons.model import AccuracyKind, GnssFix
+
+    session_id, ws, walker = await walk_a_few_steps(client, seed=2, steps=3)
+    seen = record_scans(client, session_id, monkeypatch)
+    said = []
+    for t in (3.0, 4.0, 5.0):
+        msg = scan_json(walker.scan(t))
+        lat, lon = walker.result.truth[-1]
+        msg["gnss"] = gnss_json(lat, lon, t - 0.4, accuracy_kind="android68", heading_deg=10.0,
+                                speed_mps=1.2)
+        said += await send_and_collect(ws, msg)
+    assert not [m for m in said if m["type"] == "error"], said
+    assert [m["type"] for m in said].count("fix") == 3
+    assert [len(s.readings) > 0 for s in seen] == [True] * 3
+    assert seen[-1].gnss == GnssFix(lat, lon, 8.0, 4.6, AccuracyKind.ANDROID68, 10.0, 1.2)
+
+
+async def test_a_scan_with_gnss_alone_is_accepted(client: TestClient,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from beacons.model import AccuracyKind
+
+    session_id, ws, walker = await walk_a_few_steps(client, seed=2, steps=3)
+    seen = record_scans(client, session_id, monkeypatch)
+    lat, lon = walker.result.truth[-1]
+    said = await send_and_collect(ws, {"type": "scan", "t": 3.0,
+                                       "gnss": gnss_json(lat, lon, 3.0)})
+    assert [m["type"] for m in said if m["type"] in ("error", "fix")] == ["fix"], said
+    (scan,) = seen
+    assert scan.readings == () and scan.t_s == 3.0
+    assert scan.gnss is not None and scan.gnss.accuracy_kind is AccuracyKind.W3C95  # default
+
+
+BAD_GNSS = [
+    ('{"lat": NaN, "lon": 7.77, "accuracy_m": 5, "t": 1}', "gnss.lat"),
+    ('{"lat": 49.44, "lon": Infinity, "accuracy_m": 5, "t": 1}', "gnss.lon"),
+    ('{"lat": 91, "lon": 7.77, "accuracy_m": 5, "t": 1}', "gnss.lat"),
+    ('{"lat": 49.44, "lon": -180.5, "accuracy_m": 5, "t": 1}', "gnss.lon"),
+    ('{"lat": 49.44, "lon": 7.77, "accuracy_m": 0, "t": 1}', "gnss.accuracy_m"),
+    ('{"lat": 49.44, "lon": 7.77, "accuracy_m": -3, "t": 1}', "gnss.accuracy_m"),
+    ('{"lat": 49.44, "lon": 7.77, "accuracy_m": NaN, "t": 1}', "gnss.accuracy_m"),
+    ('{"lat": 49.44, "lon": 7.77, "accuracy_m": 5, "t": 1e9}', "after the scan's t"),
+    ('{"lat": 49.44, "lon": 7.77, "accuracy_m": 5, "t": 1, "accuracy_kind": "cep50"}',
+     "gnss.accuracy_kind"),
+]
+
+
+@pytest.mark.parametrize(("gnss", "named"), BAD_GNSS)
+async def test_a_bad_gnss_value_is_an_error_event_and_the_scan_and_session_go_on(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch, gnss: str, named: str) -> None:
+    session_id, ws, walker = await walk_a_few_steps(client, seed=2, steps=3)
+    seen = record_scans(client, session_id, monkeypatch)
+    for t in (3.0, 4.0):  # with readings beside it, then alone
+        scan = scan_json(walker.scan(t))
+        readings = json.dumps(scan["readings"]) if t == 3.0 else None
+        body = f'"readings": {readings}, ' if readings else ""
+        await ws.send_str(f'{{"type": "scan", "t": {t}, {body}"gnss": {gnss}}}')
+        error = await ws.receive_json(timeout=10)
+        assert error["type"] == "error" and error["code"] == "invalid_gnss", error
+        assert named in error["message"], error
+        said = []
+        while not said or said[-1]["type"] != "fix":
+            said.append(await ws.receive_json(timeout=10))
+        assert [m["type"] for m in said].count("error") == 0, said
+    assert [s.gnss for s in seen] == [None, None], "a refused fix never reaches the positioner"
+    assert len(seen[0].readings) > 0 and seen[1].readings == ()
+    said = await send_and_collect(ws, scan_json(walker.scan(5.0)))  # the session goes on
+    assert said[-1]["type"] == "fix" and not ws.closed
