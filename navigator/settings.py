@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from navigator.session import GuidanceSettings
+from navigator.guidancesettings import GuidanceSettings
 
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_CITY_FILE = PACKAGE_DATA / "kaiserslautern_cc_2013.osm.gz"

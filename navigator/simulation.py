@@ -18,9 +18,9 @@ import numpy as np
 from beacons.layout import BeaconLayout
 from beacons.model import BeaconPlacement, Scan
 from beacons.simulator import SimulatedSource, walk_along
+from navigator.guidancesettings import GuidanceSettings
 from navigator.mapstate import MapState
 from navigator.pipeline import build_guidance
-from navigator.session import GuidanceSettings
 from routing.geo import LocalFrame, haversine_m
 from routing.model import Route
 from voice.phrases import PhraseOptions
