@@ -399,3 +399,60 @@ async def test_a_bad_gnss_value_is_an_error_event_and_the_scan_and_session_go_on
     assert len(seen[0].readings) > 0 and seen[1].readings == ()
     said = await send_and_collect(ws, scan_json(walker.scan(5.0)))  # the session goes on
     assert said[-1]["type"] == "fix" and not ws.closed
+
+
+async def test_an_uncertain_fix_at_a_decision_point_says_position_uncertain_over_the_socket(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The positioner's error estimate made 25 times larger: the first turn is held and the walker
+    hears, once, that the position is uncertain (with audio); they slow down (stand) and with
+    honest errors again the turn's instruction follows."""
+    import dataclasses
+
+    from beacons.model import Fix
+    from navigator.livesessions import SESSIONS
+
+    session_id, ws, walker = await walk_a_few_steps(client, seed=3, steps=2)
+    positioner = client.app[SESSIONS].sessions[session_id].positioner
+    update, scale = positioner.update, {"error": 25.0}
+
+    def inflated(scan: Scan):  # type: ignore[no-untyped-def]
+        pos = update(scan)
+        return (dataclasses.replace(pos, error_m=pos.error_m * scale["error"])
+                if isinstance(pos, Fix) else pos)
+
+    monkeypatch.setattr(positioner, "update", inflated)
+    said: list[dict] = []
+    t = 2
+    while t < 16 and not [m for m in said if m["type"] == "position_uncertain"]:
+        said += await send_and_collect(ws, scan_json(walker.scan(float(t))))  # the turn: ~17 m
+        t += 1
+    stood_at = float(t - 1)
+    for _ in range(8):  # slowing down as told: standing where the warning came
+        said += await send_and_collect(ws, {**scan_json(walker.scan(stood_at)), "t": float(t)})
+        t += 1
+    assert_uncertainty_said_once_per_stretch(said)
+    (uncertain, *_) = [m for m in said if m["type"] == "position_uncertain"]
+    assert uncertain["text"].startswith("Location uncertain. Slow down, you are approaching")
+    assert uncertain["kind"] == "turn" and "audio_url" in uncertain
+    assert not [m for m in said if m["type"] == "instruction" and m["kind"] == "turn"]
+    assert [m["certain"] for m in said if m["type"] == "fix" and m["available"]][-1] is False
+    scale["error"] = 1.0
+    later: list[dict] = []
+    for _ in range(4):
+        later += await send_and_collect(ws, {**scan_json(walker.scan(stood_at)), "t": float(t)})
+        t += 1
+    turn = [m for m in later if m["type"] == "instruction"]
+    assert turn and turn[0]["kind"] == "turn", later
+
+
+def assert_uncertainty_said_once_per_stretch(events: list[dict]) -> None:
+    """position_uncertain is not repeated until a certain fix or a lost position came between
+    (the positioner is random per session: a short outage may start a new stretch)."""
+    said = False
+    for e in events:
+        if e["type"] == "position_uncertain":
+            assert not said, "position_uncertain repeated within one uncertain stretch"
+            said = True
+        elif e["type"] == "location_unavailable" or (e["type"] == "fix" and e.get("certain")):
+            said = False
+    assert any(e["type"] == "position_uncertain" for e in events), events
