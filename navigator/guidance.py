@@ -10,6 +10,7 @@ from beacons.positioning import Positioner
 from navigator.mapstate import MapState
 from navigator.routeplan import plan_between
 from navigator.session import GuidanceSettings, NavigationSession
+from routing.graph import edge_or_none
 from routing.model import Route
 from routing.profiles import PROFILES, blocking_rule
 from voice.phrases import PhraseOptions
@@ -52,11 +53,10 @@ def blocked_ahead(mapstate: MapState, nav: NavigationSession, now_ts: float,
         return []
     ahead = nav.edges_ahead()
     closed = mapstate.closed_edges(now_ts)
-    index = mapstate.graph.graph["edges"]
     profile = PROFILES[nav.route.profile]
     out = []
     for edge_id in ahead:
-        edge = index.get(edge_id)
+        edge = edge_or_none(mapstate.graph, edge_id)
         if edge_id in closed or edge is None or (recheck_edges and blocking_rule(edge, profile)):
             out.append(edge_id)
     return out

@@ -28,6 +28,7 @@ from navigator.routeplan import resolve_point
 from navigator.schemas import BeaconIdentity, Lang, PointIn, ProfileName
 from navigator.session import Event, NavigationSession
 from routing.geo import bearing_deg, haversine_m, turn_angle_deg
+from routing.graph import edge_or_none
 from routing.model import Route
 from routing.paths import RoutingError
 from voice import phrases
@@ -422,7 +423,7 @@ def _where_am_i(mapstate: MapState, live: LiveSession) -> str:
     fix, lang = live.nav.last_fix, live.nav.lang
     if fix is None or not live.nav.location_available:
         return phrases.phrase_where_am_i(None, None, None, lang)
-    edge = mapstate.graph.graph["edges"].get(fix.edge)
+    edge = edge_or_none(mapstate.graph, fix.edge)
     street = edge.name if edge is not None else None
     near = _nearby_places(mapstate, fix, WHERE_LANDMARK_M)
     landmark = near[0][1].name if near else None

@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from routing.geo import LocalFrame
+from routing.graph import edge_records
 from routing.model import EdgeRecord, NodeRecord
 from routing.profiles import Profile, edge_cost
 
@@ -131,8 +132,7 @@ class CompiledGraph:
         n = len(node_ids)
         self.node_ids[:n], self.lat[:n], self.lon[:n] = node_ids, lat, lon
         self.x[:n], self.y[:n] = self.frame.to_xy(lat, lon)
-        # the id index (routing.graph keeps it true) is several times faster to walk than networkx
-        edges: list[EdgeRecord] = list(graph.graph["edges"].values())
+        edges = list(edge_records(graph))
         self.records: list[EdgeRecord | None] = []
         self.slot_of: dict[int, int] = {}
         self.free_slots: list[int] = []
