@@ -90,11 +90,9 @@ class CompiledGraph:
         self._node_ids = np.full(0, -1, dtype=np.int64)
         self._x = np.zeros(0)
         self._y = np.zeros(0)
-        self._lat = np.zeros(0)
-        self._lon = np.zeros(0)
         self._grow_nodes(len(node_ids) + SPARE_NODES)
         n = len(node_ids)
-        self._node_ids[:n], self._lat[:n], self._lon[:n] = node_ids, lat, lon
+        self._node_ids[:n] = node_ids
         self._x[:n], self._y[:n] = self._frame.to_xy(lat, lon)
         edges = list(edge_records(graph))
         self._records: list[EdgeRecord | None] = []
@@ -150,7 +148,7 @@ class CompiledGraph:
     def _grow_nodes(self, capacity: int) -> None:
         extra = capacity - len(self._node_ids)
         self._node_ids = np.concatenate([self._node_ids, np.full(extra, -1, dtype=np.int64)])
-        for name in ("_x", "_y", "_lat", "_lon"):
+        for name in ("_x", "_y"):
             setattr(self, name, np.concatenate([getattr(self, name), np.zeros(extra)]))
 
     def _grow_slots(self, capacity: int) -> None:
@@ -181,7 +179,6 @@ class CompiledGraph:
                 self._grow_nodes(len(self._node_ids) * 3 // 2 + SPARE_NODES)
             self._node_index[node.id] = idx
         self._node_ids[idx] = node.id
-        self._lat[idx], self._lon[idx] = node.lat, node.lon
         self._x[idx], self._y[idx] = self._frame.to_xy(node.lat, node.lon)
         return is_new
 
