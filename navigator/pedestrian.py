@@ -12,7 +12,7 @@ from navigator import app as app_mod
 from navigator.routeplan import plan_route, route_body
 from navigator.schemas import PlaceOut, PlacesQuery, RouteOut, RouteRequest
 from routing.paths import RoutingError
-from routing.search import search_places
+from routing.places import search_places
 from voice.service import AUDIO_CONTENT_TYPE, CACHE_CONTROL, InvalidSpeechRequest
 from voice.speaker import SpeechUnavailable
 
