@@ -10,6 +10,7 @@ import networkx as nx
 
 from beacons.model import BeaconId, BeaconPlacement
 from routing.geo import LocalFrame, haversine_m
+from routing.graph import edge_by_id, edge_records
 from routing.model import EdgeRecord
 
 BLINDPILOT_UUID = "b11d9110-7000-4b1a-9c5e-000000000001"
@@ -25,7 +26,7 @@ def decision_nodes(graph: nx.MultiGraph) -> set[int]:
     """Nodes where a walker chooses or changes something: not exactly two ways out, or the end of
     a crossing or steps."""
     nodes = {n for n, deg in graph.degree() if deg != 2}
-    for edge in graph.graph["edges"].values():
+    for edge in edge_records(graph):
         if is_decision_edge(edge):
             nodes.update((edge.u, edge.v))
     return nodes
@@ -37,17 +38,16 @@ def _other_end(edge: EdgeRecord, node: int) -> int:
 
 def _next_edge(graph: nx.MultiGraph, node: int, skip: set[int]) -> EdgeRecord | None:
     keys = [k for _, _, k in graph.edges(node, keys=True) if k not in skip]
-    return graph.graph["edges"][min(keys)] if keys else None
+    return edge_by_id(graph, min(keys)) if keys else None
 
 
 def _chains(graph: nx.MultiGraph, stops: set[int]) -> Iterator[list[int]]:
     """Maximal runs between stop nodes as node lists, in edge-id order. A loop without any stop
     gets one (so ``stops`` grows)."""
     seen: set[int] = set()
-    for start_id in sorted(graph.graph["edges"]):
-        if start_id in seen:
+    for start in sorted(edge_records(graph), key=lambda e: e.id):
+        if start.id in seen:
             continue
-        start: EdgeRecord = graph.graph["edges"][start_id]
         node, passed = start.u, set()
         while node not in stops and node not in passed:  # back up to where the run starts
             passed.add(node)

@@ -90,7 +90,7 @@ def handle_message(app: web.Application, live: LiveSession, raw: str, now_s: flo
         app[SESSIONS].sessions.pop(live.id, None)
         return [{"type": "stopped", "session_id": live.id}]
     mapstate = app[MAP]
-    text = (where_am_i(live.nav, mapstate.graph.graph["edges"], mapstate.places.values())
+    text = (where_am_i(live.nav, mapstate.graph, mapstate.places.values())
             if msg.type == "where_am_i"
             else around_me(live.nav, mapstate.places.values(), live.heading_deg))
     return [_with_audio(app, {"type": "instruction", "id": None, "kind": msg.type,

@@ -16,7 +16,7 @@ from navigator.routeplan import plan_route, resolve_point, route_body
 from navigator.schemas import PlaceOut, PlacesQuery, RouteOut, RouteRequest
 from navigator.speech import audio_url, prewarm, voice_of
 from routing.paths import RoutingError
-from routing.search import search_places
+from routing.places import search_places
 from voice.service import InvalidSpeechRequest
 from voice.speaker import SpeechUnavailable
 

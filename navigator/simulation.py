@@ -22,6 +22,7 @@ from navigator.mapstate import MapState
 from navigator.pipeline import build_guidance
 from navigator.session import GuidanceSettings
 from routing.geo import LocalFrame, haversine_m
+from routing.graph import edge_by_id
 from routing.model import Route
 from voice.phrases import PhraseOptions
 
@@ -224,7 +225,7 @@ def _wrong_branch(graph: Any, node: int, on_route: set[int], length_m: float
             break
         key, nxt = min(options)
         used.add(key)
-        walked += graph.graph["edges"][key].length_m
+        walked += edge_by_id(graph, key).length_m
         current = nxt
         out.append((graph.nodes[nxt]["lat"], graph.nodes[nxt]["lon"]))
     return out if walked >= min(length_m, 10.0) else []
