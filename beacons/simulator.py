@@ -1,16 +1,22 @@
-"""A seeded radio world: log-distance path loss, log-normal shadowing, dropouts, dead beacons.
+"""Seeded walkers' scans: the ideal world (the positioner's own law) and an honest one.
 
-Time comes from the walk, never from a clock, so a simulation is exact and instant to replay.
+:class:`SimulatedSource` draws log-distance path loss with i.i.d. log-normal noise, dropouts and
+dead beacons: exactly what the positioner assumes, so it is the *ideal* world.
+:class:`ChannelSource` hears the same walk through a :class:`~beacons.channel.RadioChannel` with
+the effects real radio has. Time comes from the walk, never from a clock, so a simulation is
+exact and instant to replay.
 """
 
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterator, Sequence
 
 import numpy as np
 from scipy.spatial import cKDTree
 
+from beacons.channel import RadioChannel
 from beacons.layout import BeaconLayout
 from beacons.model import BeaconPlacement, Reading, Scan
 from beacons.pathloss import expected_rssi_dbm
@@ -48,8 +54,43 @@ def walk_along(
     return out
 
 
-class SimulatedSource:
-    """Scans a walker would receive along ``walk`` (``(t_s, lat, lon)``, times increasing).
+class _WalkedSource(ABC):
+    """A walk ``(t_s, lat, lon)`` (times increasing) heard as one scan per ``scan_interval_s``."""
+
+    def __init__(self, walk: Sequence[tuple[float, float, float]], scan_interval_s: float) -> None:
+        if not walk:
+            raise ValueError("a simulation needs a walk of at least one point")
+        self._walk = np.asarray(walk, dtype=float)
+        self._interval_s = scan_interval_s
+
+    def position_at(self, t_s: float) -> tuple[float, float]:
+        """Ground truth (lat, lon) at ``t_s`` (linear between walk points)."""
+        w = self._walk
+        return float(np.interp(t_s, w[:, 0], w[:, 1])), float(np.interp(t_s, w[:, 0], w[:, 2]))
+
+    @abstractmethod
+    def scan_at(self, t_s: float) -> Scan:
+        """The scan the walker's phone reports at ``t_s``."""
+
+    def scan_times(self) -> Iterator[float]:
+        """The walk's scan times, from its first point to its last."""
+        t0, end = float(self._walk[0, 0]), float(self._walk[-1, 0])
+        for k in range(int((end - t0) / self._interval_s + 1e-9) + 1):
+            yield t0 + k * self._interval_s
+
+    def iter_scans(self) -> Iterator[Scan]:
+        """Every scan of the walk; each call replays the same run."""
+        for t in self.scan_times():
+            yield self.scan_at(t)
+
+    async def scans(self) -> AsyncIterator[Scan]:
+        for scan in self.iter_scans():
+            yield scan
+
+
+class SimulatedSource(_WalkedSource):
+    """The ideal world: scans a walker would receive along ``walk``, drawn from the positioner's
+    own law.
 
     ``dead`` is the fraction of beacons that never transmit (chosen by the seed, listed in
     ``dead_beacons``); ``power_spread_db`` makes each beacon's true power deviate from its
@@ -69,15 +110,12 @@ class SimulatedSource:
         scan_interval_s: float = 1.0,
         power_spread_db: float = 0.0,
     ) -> None:
-        if not walk:
-            raise ValueError("a simulation needs a walk of at least one point")
+        super().__init__(walk, scan_interval_s)
         self._layout = BeaconLayout.of(placements)  # columns: a city has 500k beacons
-        self._walk = np.asarray(walk, dtype=float)
         self._seed = seed
         rng = np.random.default_rng(seed)
         self._noise_db, self._dropout = noise_db, dropout
         self._exponent, self._max_range_m = path_loss_exponent, max_range_m
-        self._interval_s = scan_interval_s
         n = len(self._layout)
         dead_mask = rng.random(n) < dead
         self.dead_beacons = frozenset(
@@ -90,11 +128,6 @@ class SimulatedSource:
         xy = self._frame.to_xy(self._layout.lat, self._layout.lon)
         self._tree = cKDTree(np.column_stack(xy).reshape(-1, 2))
         self._rng = np.random.default_rng([seed, 1])
-
-    def position_at(self, t_s: float) -> tuple[float, float]:
-        """Ground truth (lat, lon) at ``t_s`` (linear between walk points)."""
-        w = self._walk
-        return float(np.interp(t_s, w[:, 0], w[:, 1])), float(np.interp(t_s, w[:, 0], w[:, 2]))
 
     def scan_at(self, t_s: float) -> Scan:
         """One scan at ``t_s`` (draws noise from the run's RNG: call in time order)."""
@@ -122,10 +155,48 @@ class SimulatedSource:
     def iter_scans(self) -> Iterator[Scan]:
         """Every scan of the walk, one per ``scan_interval_s``; each call replays the same run."""
         self._rng = np.random.default_rng([self._seed, 1])
-        t0, end = float(self._walk[0, 0]), float(self._walk[-1, 0])
-        for k in range(int((end - t0) / self._interval_s + 1e-9) + 1):
-            yield self.scan_at(t0 + k * self._interval_s)
+        return super().iter_scans()
 
-    async def scans(self) -> AsyncIterator[Scan]:
-        for scan in self.iter_scans():
-            yield scan
+
+class ChannelSource(_WalkedSource):
+    """Scans a walker hears through ``channel`` along ``walk``; its body faces the way it walks.
+
+    Build the channel once per walker and hand it to every leg of the walk (a re-route is a new
+    leg): dead beacons, the phone's offset and the shadows then stay where they were.
+    """
+
+    def __init__(self, channel: RadioChannel, walk: Sequence[tuple[float, float, float]],
+                 scan_interval_s: float = 1.0) -> None:
+        super().__init__(walk, scan_interval_s)
+        self.channel = channel
+        x, y = channel.frame.to_xy(self._walk[:, 1], self._walk[:, 2])
+        self._xy = np.column_stack([x, y])
+        self._heading = _headings_deg(self._xy)
+
+    def heading_at(self, t_s: float) -> float | None:
+        """The true walking direction at ``t_s`` (compass degrees; the last one once stopped;
+        None for a walk that never moves)."""
+        i = int(np.searchsorted(self._walk[:, 0], t_s, side="right")) - 1
+        h = self._heading[min(max(i, 0), len(self._heading) - 1)] if len(self._heading) else None
+        return None if h is None or np.isnan(h) else float(h)
+
+    def scan_at(self, t_s: float) -> Scan:
+        """The scan at ``t_s``: the advertisements heard since the previous one."""
+        w = self._walk
+        x = float(np.interp(t_s, w[:, 0], self._xy[:, 0]))
+        y = float(np.interp(t_s, w[:, 0], self._xy[:, 1]))
+        return Scan(self.channel.readings(x, y, self.heading_at(t_s), t_s, self._interval_s), t_s)
+
+
+def _headings_deg(xy: np.ndarray) -> np.ndarray:
+    """Compass heading of each walk step; a step that does not move keeps the one before it
+    (NaN until the walk first moves, then the first move's heading backwards too)."""
+    d = np.diff(xy, axis=0)
+    moving = np.hypot(d[:, 0], d[:, 1]) > 1e-6
+    heading = np.where(moving, np.degrees(np.arctan2(d[:, 0], d[:, 1])) % 360.0, np.nan)
+    if not moving.any():
+        return heading
+    idx = np.where(moving, np.arange(len(heading)), -1)
+    idx = np.maximum.accumulate(idx)
+    idx[idx < 0] = int(np.argmax(moving))
+    return heading[idx]
