@@ -17,6 +17,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from beacons.channel import RadioChannel
+from beacons.gnss_simulator import GnssSimulator
 from beacons.layout import BeaconLayout
 from beacons.model import BeaconPlacement, Reading, Scan
 from beacons.pathloss import expected_rssi_dbm
@@ -160,32 +161,56 @@ class SimulatedSource(_WalkedSource):
 
 class ChannelSource(_WalkedSource):
     """Scans a walker hears through ``channel`` along ``walk``; its body faces the way it walks.
+    With ``gnss``, every scan also carries the phone's satellite fix (``Scan.gnss``).
 
-    Build the channel once per walker and hand it to every leg of the walk (a re-route is a new
-    leg): dead beacons, the phone's offset and the shadows then stay where they were.
+    Build the channel (and the GNSS) once per walker and hand them to every leg of the walk (a
+    re-route is a new leg): dead beacons, the phone's offset, the shadows and the GNSS bias then
+    carry on as they were.
     """
 
     def __init__(self, channel: RadioChannel, walk: Sequence[tuple[float, float, float]],
-                 scan_interval_s: float = 1.0) -> None:
+                 scan_interval_s: float = 1.0, gnss: GnssSimulator | None = None) -> None:
         super().__init__(walk, scan_interval_s)
         self.channel = channel
+        self.gnss = gnss
         x, y = channel.frame.to_xy(self._walk[:, 1], self._walk[:, 2])
         self._xy = np.column_stack([x, y])
         self._heading = _headings_deg(self._xy)
+        steps = np.hypot(*np.diff(self._xy, axis=0).T)
+        self._speed = steps / np.maximum(np.diff(self._walk[:, 0]), 1e-9)
 
     def heading_at(self, t_s: float) -> float | None:
         """The true walking direction at ``t_s`` (compass degrees; the last one once stopped;
         None for a walk that never moves)."""
+        i = self._step(t_s)
+        h = None if i is None else float(self._heading[i])
+        return None if h is None or math.isnan(h) else h
+
+    def _step(self, t_s: float) -> int | None:
+        """The walk step under way at ``t_s`` (the last one once stopped; None: no steps)."""
+        if len(self._walk) < 2:
+            return None
         i = int(np.searchsorted(self._walk[:, 0], t_s, side="right")) - 1
-        h = self._heading[min(max(i, 0), len(self._heading) - 1)] if len(self._heading) else None
-        return None if h is None or np.isnan(h) else float(h)
+        return min(max(i, 0), len(self._walk) - 2)
+
+    def speed_at(self, t_s: float) -> float:
+        """The true walking speed at ``t_s`` (0 before the walk starts and after it ends)."""
+        i = self._step(t_s)
+        w = self._walk
+        return 0.0 if i is None or not w[0, 0] <= t_s < w[-1, 0] else float(self._speed[i])
 
     def scan_at(self, t_s: float) -> Scan:
-        """The scan at ``t_s``: the advertisements heard since the previous one."""
+        """The scan at ``t_s``: the advertisements heard since the previous one (and the GNSS
+        fix of that moment)."""
         w = self._walk
         x = float(np.interp(t_s, w[:, 0], self._xy[:, 0]))
         y = float(np.interp(t_s, w[:, 0], self._xy[:, 1]))
-        return Scan(self.channel.readings(x, y, self.heading_at(t_s), t_s, self._interval_s), t_s)
+        heading = self.heading_at(t_s)
+        readings = self.channel.readings(x, y, heading, t_s, self._interval_s)
+        if self.gnss is None:
+            return Scan(readings, t_s)
+        fix = self.gnss.fix_at(t_s, *self.position_at(t_s), heading, self.speed_at(t_s))
+        return Scan(readings, t_s, gnss=fix)
 
 
 def _headings_deg(xy: np.ndarray) -> np.ndarray:
