@@ -128,13 +128,14 @@ def _load_map(storage: Any) -> Any:
 
 
 def cmd_plan_beacons(args: argparse.Namespace) -> int:
-    from beacons.planning import plan_beacons
+    from beacons.planning import path_length_km, plan_layout
 
     if not 1.0 <= args.spacing_m <= 200.0:
         raise CliError("--spacing-m must be between 1 and 200 metres")
     storage = _storage(args.db)
     mapstate = _load_map(storage)
-    placements = plan_beacons(mapstate.graph, spacing_m=args.spacing_m)
+    placements = plan_layout(mapstate.graph, args.mode, args.spacing_m,
+                             list(mapstate.places.values()))
     if args.apply:
         storage.replace_beacons(placements, actor="cli")
     if args.json:
@@ -142,8 +143,10 @@ def cmd_plan_beacons(args: argparse.Namespace) -> int:
 
         print(json.dumps([placement_json(p) for p in placements], indent=2))
     verb = "stored" if args.apply else "proposed (use --apply to store)"
-    print(f"{len(placements)} beacons {verb}, spacing <= {args.spacing_m:g} m",
-          file=sys.stderr if args.json else sys.stdout)
+    how = f"spacing <= {args.spacing_m:g} m" if args.mode == "dense" else "at decision points"
+    km = path_length_km(mapstate.graph)
+    print(f"{len(placements)} beacons {verb}, {how}: {len(placements) / max(km, 1e-9):.1f} per km "
+          f"of path ({km:.1f} km)", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
@@ -316,6 +319,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
 
     sp = add("plan-beacons", cmd_plan_beacons, "propose (or store) a beacon layout")
+    sp.add_argument("--mode", choices=["dense", "decision-points"], default="dense",
+                    help="dense: every decision point and no gap over --spacing-m; "
+                         "decision-points: only where the walker must be told something")
     sp.add_argument("--spacing-m", type=float, default=10.0)
     sp.add_argument("--apply", action="store_true")
     sp.add_argument("--json", action="store_true")
