@@ -97,6 +97,7 @@ class RadioChannel:
         self.power_dbm = self.layout.power + rng.normal(0.0, 1.0, n) * params.power_spread_db
         self._shadowing = ExponentialField(params.shadowing_sigma_db, params.shadowing_corr_m,
                                            seed, stream=_SHADOWING)
+        self._heard: dict[int, BeaconPlacement] = {}  # rows made into placements, once each
 
     def near(self, x: float, y: float) -> np.ndarray:
         """Rows of the live beacons within ``max_range_m`` of (x, y), ascending."""
@@ -146,7 +147,8 @@ class RadioChannel:
         order = np.argsort(times[i, k], kind="stable")
         out = []
         for r, a in zip(i[order].tolist(), k[order].tolist(), strict=True):
-            placement = self.layout[int(rows[r])]
+            row = int(rows[r])
+            placement = self._heard.get(row) or self._heard.setdefault(row, self.layout[row])
             out.append(Reading(placement.beacon, float(rssi[r, a]), placement.measured_power_dbm,
                                float(times[r, a])))
         return tuple(out)

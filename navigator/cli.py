@@ -216,7 +216,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     (flat, flon), (tlat, tlon) = parse_point(args.from_), parse_point(args.to)
     req = SimulationRequest.model_validate({
         "from": {"lat": flat, "lon": flon}, "to": {"lat": tlat, "lon": tlon},
-        "profile": args.profile, "lang": args.lang, "seed": args.seed, "noise_db": args.noise_db,
+        "profile": args.profile, "lang": args.lang, "seed": args.seed, "radio": args.radio,
+        "gnss": args.gnss, "noise_db": args.noise_db,
         "dropout": args.dropout, "dead": args.dead, "plot": bool(args.plot)})
     mapstate = _load_map(_storage(args.db))
     metrics, png = simulate(mapstate, req)
@@ -230,6 +231,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     print(f"arrived={metrics['arrived']}  mean error={metrics['mean_error_m']} m  "
           f"p90={metrics['p90_error_m']} m  off-route={metrics['off_route_events']}  "
           f"duration={metrics['duration_s']} s" + (f"  plot={args.plot}" if png else ""))
+    g = metrics["guidance"]
+    print(f"decision points {g['decision_points']}: on time (3-10 m before) {g['on_time']}, "
+          f"early {g['early']}, short {g['short']}, late {g['late']}, missed {g['missed']}  "
+          f"confident but wrong {g['confident_wrong']} fixes  truly arrived {g['arrived_pct']} %")
     return 0
 
 
@@ -332,6 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--profile", default="blind_cane")
     sp.add_argument("--lang", default="de")
     sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--radio", choices=["ideal", "harsh"], default="ideal",
+                    help="ideal: the positioner's own law (--noise-db, --dropout, --dead); "
+                         "harsh: real radio's effects, drawn by the seed")
+    sp.add_argument("--gnss", action="store_true", help="scans carry simulated phone GNSS")
     sp.add_argument("--noise-db", type=float, default=4.0)
     sp.add_argument("--dropout", type=float, default=0.1)
     sp.add_argument("--dead", type=float, default=0.0)

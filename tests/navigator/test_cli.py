@@ -115,7 +115,10 @@ def test_simulate_prints_metrics_and_writes_a_png(capsys, city: str, tmp_path: P
     code, out, _ = run(capsys, "simulate", "--from", STATION, "--to", MARKET, "--seed", "2",
                        "--json", "--plot", str(plot), "--db", city)
     assert code == 0
-    assert json.loads(out)["metrics"]["arrived"] is True
+    metrics = json.loads(out)["metrics"]
+    assert metrics["arrived"] is True and metrics["guidance"]["arrived_pct"] == 100.0
+    assert {"on_time", "late", "missed", "confident_wrong_pct", "points"} <= set(
+        metrics["guidance"])
     header = plot.read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", header[16:24])[0] > 300
 
