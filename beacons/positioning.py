@@ -256,10 +256,16 @@ class Positioner:
         self._last_evidence_t: float | None = None
         self._inconsistent_since: float | None = None
         self._counts = dict.fromkeys(PositioningStats.__slots__, 0)
+        self._matched: tuple[BeaconId, ...] = ()
 
     @property
     def stats(self) -> PositioningStats:
         return PositioningStats(**self._counts)
+
+    @property
+    def matched_beacons(self) -> tuple[BeaconId, ...]:
+        """The last scan's readings whose beacon the map knows (in order; any RSSI)."""
+        return self._matched
 
     @property
     def initialized(self) -> bool:
@@ -308,10 +314,12 @@ class Positioner:
     def _evidence(self, scan: Scan) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Accepted beacons of this scan: index, filtered RSSI, its variance (model + filter)."""
         by_beacon: dict[int, list[float]] = {}
-        readings = [r for r in scan.readings if RSSI_MIN_DBM <= r.rssi_dbm <= RSSI_MAX_DBM]
+        rows = self.map.layout.rows_of([r.beacon for r in scan.readings])
+        read = list(zip(scan.readings, rows, strict=True))
+        self._matched = tuple(r.beacon for r, i in read if i is not None)
+        readings = [(r, i) for r, i in read if RSSI_MIN_DBM <= r.rssi_dbm <= RSSI_MAX_DBM]
         self._counts["rejected_rssi"] += len(scan.readings) - len(readings)  # also NaN
-        rows = self.map.layout.rows_of([r.beacon for r in readings])
-        for r, i in zip(readings, rows, strict=True):
+        for r, i in readings:
             if i is None:
                 self._counts["unknown_beacons"] += 1
                 continue

@@ -1,7 +1,10 @@
-"""The ``blindpilot`` command line (see shared/API.md for the contract).
+"""The ``blindpilot`` command line (see docs/API.md for the contract).
 
 Exit codes: 0 success, 2 bad input (one line on stderr, never a traceback), 1 an internal error
 (one line too; ``BLINDPILOT_DEBUG=1`` shows the traceback).
+
+Each command imports what it needs inside itself, on purpose: ``blindpilot decode`` or ``speak``
+should not pay seconds of start-up for the map, SQL, routing and plotting stacks it never uses.
 """
 
 from __future__ import annotations
@@ -267,8 +270,7 @@ def cmd_speak(args: argparse.Namespace) -> int:
 
     async def run() -> bytes:
         service = build_voice_service(Settings().audio_dir, speech=True)
-        key = await service.audio_key(args.text, args.lang)
-        return await service.audio(key)
+        return await service.speak(args.text, args.lang)
 
     try:
         wav = asyncio.run(run())
@@ -292,6 +294,13 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- parser
 
 
+def _examples(*lines: str) -> dict[str, Any]:
+    """``add_parser`` keywords that end a command's ``--help`` with example command lines, kept
+    line by line as written."""
+    return {"epilog": "examples:\n" + "\n".join(f"  {line}" for line in lines),
+            "formatter_class": argparse.RawDescriptionHelpFormatter}
+
+
 def build_parser() -> argparse.ArgumentParser:
     from navigator.storage import ROLES
 
@@ -299,31 +308,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default=os.environ.get("BLINDPILOT_LOG_LEVEL", "INFO"))
     sub = p.add_subparsers(dest="command", required=True)
 
-    def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str, db: bool = True
-            ) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help_, description=help_)
+    def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str, *,
+            examples: Sequence[str], db: bool = True) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_, description=help_, **_examples(*examples))
         sp.set_defaults(func=fn)
         if db:
             sp.add_argument("--db", help="database URL (default: BLINDPILOT_DATABASE_URL or "
                                          "sqlite:///blindpilot.db)")
         return sp
 
-    sp = add("serve", cmd_serve, "serve the HTTP and WebSocket API")
+    sp = add("serve", cmd_serve, "serve the HTTP and WebSocket API", examples=[
+        "blindpilot serve --host 0.0.0.0 --port 8080 --db sqlite:///blindpilot.db"])
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8080)
 
-    sp = add("import-osm", cmd_import_osm, "import an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf)")
+    sp = add("import-osm", cmd_import_osm,
+             "import an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf)", examples=[
+                 "blindpilot import-osm kaiserslautern_cc_2013.osm.gz --replace"])
     sp.add_argument("file")
     sp.add_argument("--replace", action="store_true", help="replace the map already stored")
 
-    sp = add("route", cmd_route, "plan a route and print its maneuvers")
+    sp = add("route", cmd_route, "plan a route and print its maneuvers", examples=[
+        "blindpilot route --from 49.43666,7.76797 --to 49.4432,7.7717 --lang en"])
     sp.add_argument("--from", dest="from_", required=True, metavar="LAT,LON")
     sp.add_argument("--to", required=True, metavar="LAT,LON")
     sp.add_argument("--profile", default="blind_cane")
     sp.add_argument("--lang", default="de")
     sp.add_argument("--json", action="store_true")
 
-    sp = add("plan-beacons", cmd_plan_beacons, "propose (or store) a beacon layout")
+    sp = add("plan-beacons", cmd_plan_beacons, "propose (or store) a beacon layout", examples=[
+        "blindpilot plan-beacons --spacing-m 12 --apply",
+        "blindpilot plan-beacons --mode decision-points"])
     sp.add_argument("--mode", choices=["dense", "decision-points"], default="dense",
                     help="dense: every decision point and no gap over --spacing-m; "
                          "decision-points: only where the walker must be told something")
@@ -331,7 +346,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--apply", action="store_true")
     sp.add_argument("--json", action="store_true")
 
-    sp = add("simulate", cmd_simulate, "walk a route with simulated beacons (real pipeline)")
+    sp = add("simulate", cmd_simulate, "walk a route with simulated beacons (real pipeline)",
+             examples=["blindpilot simulate --from 49.43666,7.76797 --to 49.4432,7.7717 "
+                       "--seed 1 --plot walk.png",
+                       "blindpilot simulate --from 49.43666,7.76797 --to 49.4432,7.7717 "
+                       "--radio harsh --gnss --json",
+                       "blindpilot simulate --scenarios scenarios/kaiserslautern.yaml"])
     sp.add_argument("--from", dest="from_", metavar="LAT,LON")
     sp.add_argument("--to", metavar="LAT,LON")
     sp.add_argument("--profile", default="blind_cane")
@@ -348,29 +368,49 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--scenarios", metavar="FILE.yaml", help="replay a suite of walks")
     sp.add_argument("--json", action="store_true")
 
-    sp = add("calibrate", cmd_calibrate, "fit path-loss parameters from survey data", db=False)
+    sp = add("calibrate", cmd_calibrate, "fit path-loss parameters from survey data", db=False,
+             examples=["blindpilot calibrate survey.csv",
+                       "blindpilot calibrate calibration_df.csv --anchors anchors.csv"])
     sp.add_argument("survey", help="CSV: beacon,distance_m,rssi_dbm or x,y,rssi_<id> (+anchors)")
     sp.add_argument("--anchors", help="CSV of anchor coordinates id,x,y,z for a wide survey")
     sp.add_argument("--receiver-z-m", type=float, default=0.0)
 
-    sp = add("decode", cmd_decode, "decode one BLE advertisement", db=False)
-    sp.add_argument("hex")
+    sp = add("decode", cmd_decode, "decode one BLE advertisement", db=False, examples=[
+        "blindpilot decode 0201061aff4c0002154142434445464748494041424344454600010002f8",
+        "blindpilot decode --format manufacturer "
+        "4c000215426c7565436861726d426561636f6e730efe1355c5",
+        "blindpilot decode --format service aafe20000bfe1c000000070800003e7c"])
+    sp.add_argument("hex", help="the bytes as hex (spaces, colons and a leading 0x are allowed)")
     sp.add_argument("--format", default="adv_data", choices=["adv_data", "manufacturer",
-                                                             "service"])
+                                                             "service"],
+                    help="adv_data (default): raw advertising data, AD structures (length, "
+                         "type, data) as in an HCI report. manufacturer: the 2-byte company id "
+                         "little-endian, then the bytes of bleak's manufacturer_data[company_id] "
+                         "(Apple 0x004C: 4c00...). service: the 16-bit service UUID "
+                         "little-endian, then the bytes of bleak's service_data[uuid] "
+                         "(Eddystone 0000feaa-...: aafe...)")
     sp.add_argument("--json", action="store_true")
 
-    sp = add("scan", cmd_scan, "scan for beacons with the local Bluetooth adapter")
+    sp = add("scan", cmd_scan, "scan for beacons with the local Bluetooth adapter", examples=[
+        "blindpilot scan --seconds 5 --json"])
     sp.add_argument("--seconds", type=float, default=10.0)
     sp.add_argument("--json", action="store_true")
 
-    sp = add("speak", cmd_speak, "synthesize speech to a WAV file", db=False)
+    sp = add("speak", cmd_speak, "synthesize speech to a WAV file", db=False, examples=[
+        'blindpilot speak "Biegen Sie links ab." --lang de -o turn.wav'])
     sp.add_argument("text")
     sp.add_argument("--lang", default="de")
     sp.add_argument("-o", "--output", required=True, metavar="FILE.wav")
 
-    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command",
-                                                                         required=True)
-    sp = keys.add_parser("create", help="print a new API key (stored hashed)")
+    keys = sub.add_parser(
+        "keys", help="manage API keys", description="manage API keys",
+        **_examples("blindpilot keys create --role mapper"),
+    ).add_subparsers(dest="keys_command", required=True)
+    sp = keys.add_parser(
+        "create", help="print a new API key (stored hashed)",
+        description="print a new API key (stored hashed), alone on the last line of stdout",
+        **_examples("blindpilot keys create --role mapper --db sqlite:///blindpilot.db"),
+    )
     sp.set_defaults(func=cmd_keys_create)
     sp.add_argument("--role", required=True, choices=ROLES)
     sp.add_argument("--db")

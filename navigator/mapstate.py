@@ -229,8 +229,11 @@ class _BeaconHelper:
                 str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")]))},
         )
         assert self._proc.stdin is not None
-        self._proc.stdin.write((url + "\n").encode())  # one line: fits the pipe, never blocks
-        self._proc.stdin.close()
+        try:
+            self._proc.stdin.write((url + "\n").encode())  # one line: fits the pipe, never blocks
+            self._proc.stdin.close()
+        except BrokenPipeError:
+            pass  # the child died at once: result() reports it as a failed helper and reads here
 
     def result(self, storage: Storage) -> BeaconLayout:
         """The helper's layout; read here instead if the helper failed."""

@@ -25,8 +25,8 @@ from beacons.positioning import Positioner
 from beacons.simulator import ChannelSource, SimulatedSource, walk_along
 from beacons.worlds import harsh_channel, street_gnss
 from navigator.groundtruth import score_walk
-from navigator.guidance import build_guidance
 from navigator.mapstate import MapState
+from navigator.pipeline import build_guidance
 from navigator.session import GuidanceSettings
 from routing.geo import LocalFrame, haversine_m
 from routing.model import Route

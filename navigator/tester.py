@@ -10,7 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field, model_validator
 
 from navigator import api
-from navigator import app as app_mod
+from navigator.keys import MAP, PLOTS
 from navigator.mapstate import MapState
 from navigator.routeplan import resolve_point
 from navigator.schemas import RouteRequest
@@ -69,6 +69,7 @@ class SimulationOut(BaseModel):
 
 def simulate(mapstate: MapState, req: SimulationRequest) -> tuple[dict[str, Any], bytes | None]:
     """Run one walk and return (metrics, PNG or None); the CLI and the API share this."""
+    # imported only to draw: matplotlib adds a second to the start of every process otherwise
     from navigator.plotting import plot_simulation
 
     start = resolve_point(mapstate, req.from_, "from")
@@ -89,13 +90,13 @@ def simulate(mapstate: MapState, req: SimulationRequest) -> tuple[dict[str, Any]
 async def create_simulation(request: web.Request, body: SimulationRequest) -> web.Response:
     app = request.app
     try:
-        metrics, png = await asyncio.to_thread(simulate, app[app_mod.MAP], body)
+        metrics, png = await asyncio.to_thread(simulate, app[MAP], body)
     except RoutingError as err:
         raise api.ApiError(422, err.code, str(err)) from None
     sim_id = uuid.uuid4().hex
     plot_url = None
     if png is not None:
-        plots = app[app_mod.PLOTS]
+        plots = app[PLOTS]
         plots[sim_id] = png
         while len(plots) > KEPT_PLOTS:
             plots.popitem(last=False)
@@ -107,7 +108,7 @@ async def create_simulation(request: web.Request, body: SimulationRequest) -> we
 @routes.route("GET", "/v1/simulations/{id}/plot.png", role=TESTER,
               summary="The PNG plot of a recent simulation", errors=(404,))
 async def simulation_plot(request: web.Request) -> web.Response:
-    png = request.app[app_mod.PLOTS].get(request.match_info["id"])
+    png = request.app[PLOTS].get(request.match_info["id"])
     if png is None:
         raise api.ApiError(404, "unknown_simulation", "no recent simulation with this id")
     return web.Response(body=png, content_type="image/png")

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from beacons.model import BeaconId, BeaconPlacement
-from navigator.app import MAP_SYNC, STORAGE
+from navigator.keys import MAP_SYNC, STORAGE
 from navigator.mapstate import MapState, load_map_state
 from navigator.mapsync import WINDOW, MapSync
 from navigator.storage import MapEditor, Storage

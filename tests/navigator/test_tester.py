@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient
 
 from navigator import simulation
-from navigator.app import MAP
+from navigator.keys import MAP
 from navigator.routeplan import plan_between
 from navigator.simulation import WalkOptions
 from routing.geo import haversine_m
