@@ -196,13 +196,14 @@ class Row:
     ms: list[float]
 
 
-def _walk_all(cities: list[City]) -> list[Row]:
+def _walk_all(cities: list[City], seed_base: int = 0) -> list[Row]:
+    """Every world x method over every route; route i walks with seed ``seed_base + i``."""
     rows = []
     for world, w in WORLDS.items():
         for method in w.methods:
             row = Row(world, method, [], [])
             for city in cities:
-                for seed, (start, end, route) in enumerate(city.routes):
+                for seed, (start, end, route) in enumerate(city.routes, start=seed_base):
                     walk = WalkOptions(seed=seed, radio=w.radio, gnss=w.gnss, speed_mps=SPEED_MPS,
                                        max_duration_s=1.5 * route.length_m / SPEED_MPS + 60.0)
                     ms: list[float] = []

@@ -10,7 +10,7 @@ import pytest
 from beacons.channel import ChannelParams, RadioChannel
 from beacons.gnss_simulator import GnssParams, GnssSimulator
 from beacons.model import AccuracyKind, BeaconId, BeaconPlacement
-from beacons.simulator import ChannelSource, walk_along
+from beacons.simulator import ChannelSource, SimulatedSource, walk_along
 from routing.geo import LocalFrame
 
 FRAME = LocalFrame(49.44, 7.77)
@@ -126,3 +126,18 @@ def test_channel_source_carries_gnss_on_every_scan() -> None:
                                     FRAME.to_xy(*source.position_at(s.t_s)))) for s in scans]
     assert max(errors) < 25.0
     assert ChannelSource(channel, walk).scan_at(3.0).gnss is None
+
+
+def test_the_ideal_world_can_carry_gnss_too() -> None:
+    beacon = BeaconPlacement(BeaconId.ibeacon("cc" * 16, 1, 1), *FRAME.to_latlon(5, 0), None,
+                             -59.0)
+    walk = walk_along([FRAME.to_latlon(0, 0), FRAME.to_latlon(30, 0)], speed_mps=1.5)
+    gnss = GnssSimulator(QUIET, FRAME, seed=0)
+    source = SimulatedSource([beacon], walk, seed=1, gnss=gnss)
+    with_gnss = list(source.iter_scans())
+    without = list(SimulatedSource([beacon], walk, seed=1).iter_scans())
+    assert [s.readings for s in with_gnss] == [s.readings for s in without]  # same radio
+    assert source.heading_at(5.0) == pytest.approx(90.0, abs=0.01)
+    assert source.speed_at(5.0) == pytest.approx(1.5, rel=0.01) and source.speed_at(25.0) == 0
+    assert all(s.gnss == gnss.fix_at(s.t_s, *source.position_at(s.t_s), source.heading_at(s.t_s),
+                                     source.speed_at(s.t_s)) for s in with_gnss)
