@@ -7,13 +7,13 @@ import asyncio
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from beacons.coverage import beacons_far_from_edges, uncovered_decision_points
-from beacons.planning import plan_beacons
+from beacons.planning import path_length_km, plan_layout
 from navigator import api
 from navigator.keys import IMPORTS, MAP, STORAGE
 from navigator.mapexport import map_geojson
@@ -121,6 +121,7 @@ async def validate_map(request: web.Request) -> web.Response:
 
 
 class BeaconPlanRequest(Strict):
+    mode: Literal["dense", "decision-points"] = "dense"
     spacing_m: float = Field(default=10.0, ge=1, le=200)
     measured_power: float = Field(default=-59.0, ge=-127, le=20)
     apply: bool = False
@@ -137,11 +138,13 @@ async def beacon_plan(request: web.Request, body: BeaconPlanRequest) -> web.Resp
     app = request.app
     mapstate, storage = app[MAP], app[STORAGE]
 
-    def plan() -> list[Any]:
+    def plan() -> tuple[list[Any], float]:
         with mapstate.lock:
-            return plan_beacons(mapstate.graph, body.spacing_m, body.measured_power)
+            return (plan_layout(mapstate.graph, body.mode, body.spacing_m,
+                                list(mapstate.places.values()), body.measured_power),
+                    path_length_km(mapstate.graph))
 
-    layout = await asyncio.to_thread(plan)
+    layout, path_km = await asyncio.to_thread(plan)
     if body.apply:
         revision = await asyncio.to_thread(storage.replace_beacons, layout,
                                            actor=request[api.CALLER].actor)
@@ -150,7 +153,10 @@ async def beacon_plan(request: web.Request, body: BeaconPlanRequest) -> web.Resp
     return api.json_response(
         {
             "applied": body.apply,
+            "mode": body.mode,
             "count": len(layout),
+            "path_km": round(path_km, 2),
+            "per_km": round(len(layout) / path_km, 1) if path_km else None,
             "beacons": [placement_json(p) for p in layout],
         }
     )

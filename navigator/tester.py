@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, Field, model_validator
@@ -26,6 +26,10 @@ class SimulationRequest(RouteRequest):
     """The options of ``blindpilot simulate``, as JSON: a route request plus the world's."""
 
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    #: ideal: the positioner's own law (noise_db, dropout, dead apply); harsh: the honest radio
+    #: world, drawn by the seed (README "Radio world").
+    radio: Literal["ideal", "harsh"] = "ideal"
+    gnss: bool = False
     noise_db: float = Field(default=4.0, ge=0, le=20)
     dropout: float = Field(default=0.1, ge=0, le=0.95)
     dead: float = Field(default=0.0, ge=0, le=1)
@@ -53,6 +57,8 @@ class SimulationMetrics(BaseModel):
     instructions: list[dict[str, Any]]
     duration_s: float
     silenced_beacons: int
+    world: dict[str, Any]
+    guidance: dict[str, Any]
 
 
 class SimulationOut(BaseModel):
@@ -68,9 +74,10 @@ def simulate(mapstate: MapState, req: SimulationRequest) -> tuple[dict[str, Any]
 
     start = resolve_point(mapstate, req.from_, "from")
     end = resolve_point(mapstate, req.to, "to")
-    walk = WalkOptions(seed=req.seed, noise_db=req.noise_db, dropout=req.dropout, dead=req.dead,
-                       speed_mps=req.speed_mps, wrong_turn_at_m=req.wrong_turn_at_m,
-                       outage_from_m=req.outage_from_m, outage_to_m=req.outage_to_m)
+    walk = WalkOptions(seed=req.seed, radio=req.radio, gnss=req.gnss, noise_db=req.noise_db,
+                       dropout=req.dropout, dead=req.dead, speed_mps=req.speed_mps,
+                       wrong_turn_at_m=req.wrong_turn_at_m, outage_from_m=req.outage_from_m,
+                       outage_to_m=req.outage_to_m)
     result = run_simulation(mapstate, start, end, req.profile, req.lang, walk)
     png = (plot_simulation(result, mapstate.graph, f"{req.profile}, seed {req.seed}")
            if req.plot else None)

@@ -241,3 +241,16 @@ async def test_beacon_plan_proposes_then_applies(mapper) -> None:
     assert (await (await client.get("/health")).json())["graph"]["beacons"] == plan["count"]
     bad = await client.post("/v1/map/beacon-plan", json={"spacing_m": 0}, headers=h)
     assert bad.status == 422
+
+
+async def test_beacon_plan_decision_points_mode_reports_per_km(mapper) -> None:
+    client, h = mapper
+    dense = await (await client.post("/v1/map/beacon-plan", json={}, headers=h)).json()
+    r = await client.post("/v1/map/beacon-plan", json={"mode": "decision-points"}, headers=h)
+    sparse = await r.json()
+    assert r.status == 200 and dense["mode"] == "dense" and sparse["mode"] == "decision-points"
+    assert 0 < sparse["count"] <= 0.25 * dense["count"] == 0.25 * len(dense["beacons"])
+    assert sparse["path_km"] == dense["path_km"] > 0
+    assert sparse["per_km"] == round(sparse["count"] / sparse["path_km"], 1)
+    bad = await client.post("/v1/map/beacon-plan", json={"mode": "sparse"}, headers=h)
+    assert bad.status == 422
