@@ -1,4 +1,4 @@
-"""All SQL of Blind Pilot: SQLModel tables, API schemas and the :class:`Storage` gateway.
+"""All SQL of Blind Pilot: the :class:`Storage` gateway over the tables in :mod:`.tables`.
 
 SQLite (WAL) is the embedded default; the same code runs on PostgreSQL. The schema is owned by the
 alembic migrations in ``navigator/migrations``; :meth:`Storage.migrate` brings any database to head.
@@ -21,14 +21,37 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Field, SQLModel
+from sqlmodel import SQLModel
 
 from beacons.layout import BeaconLayout
 from beacons.model import BeaconKind, BeaconPlacement
+from navigator.storage.tables import (
+    API_KEYS,
+    BEACONS,
+    CLOSURES,
+    EDGES,
+    LANDMARKS,
+    LIVE_SESSIONS,
+    META,
+    NODES,
+    REVISIONS,
+    TRACKS,
+    ApiKey,
+    Beacon,
+    Closure,
+    Edge,
+    Landmark,
+    LiveSessionRecord,
+    MapRevision,
+    Meta,
+    Node,
+    Track,
+    table_of,
+)
 from routing.model import EdgeRecord, MapExtract, NodeRecord, PlaceRecord
 
 log = logging.getLogger(__name__)
@@ -36,7 +59,7 @@ log = logging.getLogger(__name__)
 ROLES = ("pedestrian", "mapper", "tester", "admin")
 #: The newest migration in ``navigator/migrations/versions`` (a test keeps the two in step).
 SCHEMA_HEAD = "0003"
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 #: How many audit-log ids below the newest may still be in flight (PostgreSQL hands ids out
 #: before commit): map sync re-examines this many, and a snapshot lists this many.
 REVISION_WINDOW = 200
@@ -44,175 +67,6 @@ REVISION_WINDOW = 200
 
 class StorageError(ValueError):
     """A storage request that cannot be served as asked (bad URL, map already present, ...)."""
-
-
-# --------------------------------------------------------------------------- tables and schemas
-
-
-class NodeBase(SQLModel):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    level: float | None = None
-
-
-class Node(NodeBase, table=True):
-    __tablename__ = "nodes"
-    id: int = Field(primary_key=True, sa_type=sa.BigInteger)
-    revision: int = Field(default=1)
-
-
-class EdgeAttributes(SQLModel):
-    """Accessibility attributes of a walkable segment; ``None`` means "not mapped"."""
-
-    highway: str = Field(default="footway", max_length=40)
-    name: str | None = Field(default=None, max_length=200)
-    footway: str | None = Field(default=None, max_length=40)
-    sidewalk: str | None = Field(default=None, max_length=20)
-    crossing: str | None = Field(default=None, max_length=40)
-    crossing_island: bool | None = None
-    traffic_signals_sound: bool | None = None
-    traffic_signals_vibration: bool | None = None
-    tactile_paving: bool | None = None
-    kerb: str | None = Field(default=None, max_length=20)
-    kerb_height_m: float | None = Field(default=None, ge=0, le=1)
-    step_count: int | None = Field(default=None, ge=0, le=1000)
-    handrail: bool | None = None
-    incline: str | None = Field(default=None, max_length=20)
-    surface: str | None = Field(default=None, max_length=40)
-    smoothness: str | None = Field(default=None, max_length=40)
-    width_m: float | None = Field(default=None, gt=0, le=100)
-    lit: bool | None = None
-    level: str | None = Field(default=None, max_length=20)
-
-
-class EdgeBase(EdgeAttributes):
-    u: int = Field(foreign_key="nodes.id", index=True, sa_type=sa.BigInteger)
-    v: int = Field(foreign_key="nodes.id", index=True, sa_type=sa.BigInteger)
-    length_m: float = Field(gt=0, le=100_000)
-
-
-class Edge(EdgeBase, table=True):
-    __tablename__ = "edges"
-    id: int = Field(primary_key=True, sa_type=sa.BigInteger)
-    osm_way_id: int | None = Field(default=None, sa_type=sa.BigInteger)
-    revision: int = Field(default=1)
-
-
-class BeaconBase(SQLModel):
-    kind: str = Field(max_length=20)  # ibeacon | altbeacon | eddystone
-    ident: str = Field(max_length=80, unique=True)  # canonical BeaconId.ident
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    level: float | None = None
-    measured_power: float = Field(default=-59.0, ge=-127, le=20)
-
-
-class Beacon(BeaconBase, table=True):
-    __tablename__ = "beacons"
-    id: int | None = Field(default=None, primary_key=True)
-    last_seen_ts: float | None = None
-    battery_mv: int | None = None
-    temperature_c: float | None = None
-    revision: int = Field(default=1)
-
-
-class LandmarkBase(SQLModel):
-    name: str = Field(min_length=1, max_length=200)
-    kind: str = Field(default="other", max_length=40)
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    level: float | None = None
-
-
-class Landmark(LandmarkBase, table=True):
-    __tablename__ = "landmarks"
-    id: int = Field(primary_key=True, sa_type=sa.BigInteger)
-    osm_id: int | None = Field(default=None, sa_type=sa.BigInteger)
-    revision: int = Field(default=1)
-
-
-class Closure(SQLModel, table=True):
-    """A temporary closure of one edge (building site, flooded underpass) with a validity window."""
-
-    __tablename__ = "closures"
-    id: int | None = Field(default=None, primary_key=True)
-    edge_id: int = Field(foreign_key="edges.id", index=True, sa_type=sa.BigInteger)
-    reason: str = Field(default="", max_length=500)
-    starts_ts: float
-    ends_ts: float | None = None
-    created_by: str | None = Field(default=None, max_length=80)
-
-
-class MapRevision(SQLModel, table=True):
-    """Audit log of every map change: who, when, what it was before and after (JSON text)."""
-
-    __tablename__ = "map_revisions"
-    id: int | None = Field(default=None, primary_key=True)
-    entity: str = Field(max_length=20)
-    entity_id: int | None = Field(default=None, sa_type=sa.BigInteger)
-    action: str = Field(max_length=20)
-    actor: str | None = Field(default=None, max_length=80)
-    at_ts: float
-    before: str | None = None
-    after: str | None = None
-    reverts_id: int | None = None
-
-
-class ApiKey(SQLModel, table=True):
-    __tablename__ = "api_keys"
-    id: int | None = Field(default=None, primary_key=True)
-    key_hash: str = Field(max_length=64, unique=True)
-    prefix: str = Field(max_length=12)
-    role: str = Field(max_length=20)
-    created_ts: float
-    revoked: bool = False
-
-
-class Track(SQLModel, table=True):
-    """A walker's own track, kept only when they opted in when starting the session."""
-
-    __tablename__ = "tracks"
-    id: int | None = Field(default=None, primary_key=True)
-    session_id: str = Field(max_length=32, unique=True)
-    started_ts: float
-    ended_ts: float
-    points: str  # JSON list of [t_s, lat, lon, error_m]
-
-
-class LiveSessionRecord(SQLModel, table=True):
-    """What a live session was asked for (destination, profile, language, options — never a
-    position), so any process behind a proxy can resume it on reconnect; deleted at its end."""
-
-    __tablename__ = "live_sessions"
-    id: str = Field(primary_key=True, max_length=32)
-    created_ts: float
-    last_active_ts: float = Field(index=True)
-    request: str
-
-
-class Meta(SQLModel, table=True):
-    """Small key/value facts about this database (e.g. which default city was loaded)."""
-
-    __tablename__ = "meta"
-    key: str = Field(primary_key=True, max_length=60)
-    value: str
-
-
-def table_of(model: type[SQLModel]) -> sa.Table:
-    """The Core table of a table model (SQLModel adds ``__table__`` at runtime; typed here)."""
-    return cast(sa.Table, model.__table__)  # type: ignore[attr-defined]
-
-
-NODES = table_of(Node)
-EDGES = table_of(Edge)
-BEACONS = table_of(Beacon)
-LANDMARKS = table_of(Landmark)
-CLOSURES = table_of(Closure)
-REVISIONS = table_of(MapRevision)
-API_KEYS = table_of(ApiKey)
-META = table_of(Meta)
-TRACKS = table_of(Track)
-LIVE_SESSIONS = table_of(LiveSessionRecord)
 
 
 # --------------------------------------------------------------------------- conversions
