@@ -9,8 +9,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from beacons.model import BeaconId, BeaconPlacement
-from navigator import storage as storage_mod
-from navigator.storage import Edge, MapRevision, Node, Storage, StorageError
+from navigator.storage import Edge, MapRevision, Node, Storage, StorageError, engine, mapwrite
 from routing.model import EdgeRecord, MapExtract, NodeRecord, PlaceRecord
 
 BIG_OSM_ID = 11_234_567_890  # OSM ids passed 2**31 years ago
@@ -51,18 +50,18 @@ def test_migrate_twice_is_harmless(store: Storage) -> None:
 def test_schema_head_is_the_newest_migration(store: Storage) -> None:
     from alembic.script import ScriptDirectory
 
-    head = ScriptDirectory.from_config(storage_mod.alembic_config(store.url)).get_current_head()
-    assert storage_mod.SCHEMA_HEAD == head == store.schema_version()
+    head = ScriptDirectory.from_config(engine.alembic_config(store.url)).get_current_head()
+    assert engine.SCHEMA_HEAD == head == store.schema_version()
 
 
 def test_migrate_upgrades_an_older_schema(db_url: str) -> None:
     from alembic import command
 
     old = Storage(db_url)
-    command.upgrade(storage_mod.alembic_config(old.url), "0002")
+    command.upgrade(engine.alembic_config(old.url), "0002")
     assert old.schema_version() == "0002"
     old.migrate()
-    assert old.schema_version() == storage_mod.SCHEMA_HEAD
+    assert old.schema_version() == engine.SCHEMA_HEAD
     old.close()
 
 
@@ -78,14 +77,14 @@ def test_map_round_trip_keeps_every_accessibility_attribute(store: Storage) -> N
 
 def test_failed_import_leaves_previous_map_intact(store: Storage, monkeypatch) -> None:
     store.replace_map(small_extract(), actor="test", source="first")
-    real_insert = storage_mod._insert_many
+    real_insert = mapwrite._insert_many
 
     def crash_on_edges(conn, table, rows, chunk=5000):
         if table is Edge:
             raise RuntimeError("power cut")
         real_insert(conn, table, rows, chunk)
 
-    monkeypatch.setattr(storage_mod, "_insert_many", crash_on_edges)
+    monkeypatch.setattr(mapwrite, "_insert_many", crash_on_edges)
     with pytest.raises(RuntimeError):
         store.replace_map(small_extract(offset=1000), actor="test", source="second")
     snap = store.load_map()
