@@ -8,10 +8,6 @@ live map applies), :mod:`.entities` and :mod:`.edits` (mappers' audited edits).
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-import time
-
 import sqlalchemy as sa
 
 from navigator.storage.audit import REVISION_WINDOW
@@ -27,6 +23,7 @@ from navigator.storage.errors import (
     StaleRevision,
     StorageError,
 )
+from navigator.storage.keys import ROLES, KeyStore
 from navigator.storage.mapread import (
     EDGE_RECORD_FIELDS,
     ClosureWindow,
@@ -37,9 +34,7 @@ from navigator.storage.mapread import (
 from navigator.storage.mapwrite import MapWrites
 from navigator.storage.sessions import SessionStore
 from navigator.storage.tables import (
-    API_KEYS,
     META,
-    ApiKey,
     Beacon,
     Edge,
     MapRevision,
@@ -70,15 +65,8 @@ __all__ = [
     "write_beacon_layout",
 ]
 
-ROLES = ("pedestrian", "mapper", "tester", "admin")
 
-
-def hash_key(key: str) -> str:
-    """API keys are stored as sha256 only (keys are 32 random bytes, so no salt is needed)."""
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-class Storage(MapReads, MapWrites, BeaconHealth, MapSync, SessionStore):
+class Storage(MapReads, MapWrites, BeaconHealth, MapSync, SessionStore, KeyStore):
     """Synchronous gateway over one engine; the aiohttp layer calls it through a thread."""
 
     # ---- meta
@@ -93,29 +81,3 @@ class Storage(MapReads, MapWrites, BeaconHealth, MapSync, SessionStore):
         with self.write() as conn:
             conn.execute(sa.delete(Meta).where(META.c.key == key))
             conn.execute(sa.insert(Meta).values(key=key, value=value))
-
-    # ---- api keys
-
-    def create_api_key(self, role: str) -> str:
-        """Make a new key for a role and return it; only its hash is stored."""
-        if role not in ROLES:
-            raise StorageError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
-        key = "bp_" + secrets.token_urlsafe(32)
-        with self.write() as conn:
-            conn.execute(
-                sa.insert(ApiKey).values(
-                    key_hash=hash_key(key), prefix=key[:10], role=role, created_ts=time.time()
-                )
-            )
-        return key
-
-    def role_of_key(self, key: str) -> tuple[str, str] | None:
-        """(role, key prefix for audit) of a valid, unrevoked key, else None."""
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(API_KEYS.c.role, API_KEYS.c.prefix).where(
-                    API_KEYS.c.key_hash == hash_key(key), API_KEYS.c.revoked == sa.false()
-                )
-            ).first()
-        return (row[0], row[1]) if row else None
-
