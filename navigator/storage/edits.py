@@ -15,6 +15,7 @@ from navigator.storage.entities import (
     ENTITY_TABLES,
     check_references,
     current_row,
+    delete_entity,
     edge_length,
     guarded_update,
     refresh_incident_lengths,
@@ -22,7 +23,7 @@ from navigator.storage.entities import (
 )
 from navigator.storage.errors import EditConflict, InvalidEdit, NotFound
 from navigator.storage.rows import inserted_id, primary_key, row_by_id
-from navigator.storage.tables import CLOSURES, EDGES, Closure, Edge, MapRevision, table_of
+from navigator.storage.tables import MapRevision, table_of
 
 
 class MapEditor:
@@ -106,21 +107,7 @@ class MapEditor:
         table = ENTITY_TABLES[entity]
         with self.storage.write() as conn:
             before = current_row(conn, table, entity, entity_id, expected_revision)
-            if entity == "node":
-                n = conn.execute(
-                    sa.select(sa.func.count())
-                    .select_from(Edge)
-                    .where(sa.or_(EDGES.c.u == entity_id, EDGES.c.v == entity_id))
-                ).scalar_one()
-                if n:
-                    raise InvalidEdit(
-                        f"node {entity_id} still has {n} edge(s); delete them first", "id"
-                    )
-            if entity == "edge":
-                conn.execute(sa.delete(Closure).where(CLOSURES.c.edge_id == entity_id))
-            conn.execute(
-                sa.delete(table).where(table_of(table).c[primary_key(table)] == entity_id)
-            )
+            delete_entity(conn, entity, entity_id)
             return _audited(conn, entity, "delete", before, None, actor)
 
     def revert(self, revision_id: int, actor: str | None) -> MapChange:
@@ -143,20 +130,7 @@ class MapEditor:
             if before_rev is None:  # undo a create
                 if current is None:
                     raise EditConflict(f"{entity} {entity_id} is already gone")
-                if (
-                    entity == "node"
-                    and conn.execute(
-                        sa.select(sa.func.count())
-                        .select_from(Edge)
-                        .where(sa.or_(EDGES.c.u == entity_id, EDGES.c.v == entity_id))
-                    ).scalar_one()
-                ):
-                    raise InvalidEdit(f"node {entity_id} has edges now; delete them first", "id")
-                if entity == "edge":
-                    conn.execute(sa.delete(Closure).where(CLOSURES.c.edge_id == entity_id))
-                conn.execute(
-                    sa.delete(table).where(table_of(table).c[primary_key(table)] == entity_id)
-                )
+                delete_entity(conn, entity, entity_id)
                 after = None
             elif current is None:  # undo a delete
                 check_references(conn, entity, before_rev)

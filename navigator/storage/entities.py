@@ -17,7 +17,16 @@ from navigator.storage.errors import (
     StaleRevision,
 )
 from navigator.storage.rows import primary_key, row_by_id
-from navigator.storage.tables import EDGES, Beacon, Closure, Edge, Landmark, Node, table_of
+from navigator.storage.tables import (
+    CLOSURES,
+    EDGES,
+    Beacon,
+    Closure,
+    Edge,
+    Landmark,
+    Node,
+    table_of,
+)
 from routing.geo import haversine_m
 
 #: The map entities mappers edit one by one, by the name the API and the audit log use.
@@ -96,6 +105,23 @@ def check_references(conn: Connection, entity: str, values: dict[str, Any]) -> N
             raise InvalidEdit(f"{field} = {values[field]} names no existing {noun}", field)
     if entity == "edge" and values["u"] == values["v"]:
         raise InvalidEdit("an edge must join two different nodes", "v")
+
+
+def delete_entity(conn: Connection, entity: str, entity_id: int) -> None:
+    """Delete one entity, as a delete and the revert of a create both do: a node only once no
+    edge uses it (the edge would dangle), an edge together with its closures."""
+    if entity == "node":
+        n = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(Edge)
+            .where(sa.or_(EDGES.c.u == entity_id, EDGES.c.v == entity_id))
+        ).scalar_one()
+        if n:
+            raise InvalidEdit(f"node {entity_id} still has {n} edge(s); delete them first", "id")
+    if entity == "edge":
+        conn.execute(sa.delete(Closure).where(CLOSURES.c.edge_id == entity_id))
+    table = ENTITY_TABLES[entity]
+    conn.execute(sa.delete(table).where(table_of(table).c[primary_key(table)] == entity_id))
 
 
 def edge_length(conn: Connection, u: int, v: int, field: str = "v") -> float:

@@ -9,7 +9,17 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from beacons.model import BeaconId, BeaconPlacement
-from navigator.storage import Edge, MapRevision, Node, Storage, StorageError, engine, mapwrite
+from navigator.storage import (
+    Edge,
+    InvalidEdit,
+    MapEditor,
+    MapRevision,
+    Node,
+    Storage,
+    StorageError,
+    engine,
+    mapwrite,
+)
 from routing.model import EdgeRecord, MapExtract, NodeRecord, PlaceRecord
 
 BIG_OSM_ID = 11_234_567_890  # OSM ids passed 2**31 years ago
@@ -147,3 +157,22 @@ def test_track_saved_by_two_processes_is_merged_by_time(store: Storage) -> None:
     store.save_track("s1", 900.0, 1050.0, earlier)  # the first process, when its copy expires
     assert store.load_track("s1") == {"started_ts": 900.0, "ended_ts": 1100.0,
                                       "points": earlier + later}
+
+
+def test_undoing_a_create_deletes_exactly_as_a_delete_does(store: Storage) -> None:
+    """The revert of a create refuses a node edges still use and takes an edge's closures
+    along, like a delete: one way to delete an entity."""
+    editor = MapEditor(store)
+    a = editor.create("node", {"lat": 49.44, "lon": 7.77, "level": None}, "t")
+    b = editor.create("node", {"lat": 49.4401, "lon": 7.77, "level": None}, "t")
+    edge = editor.create("edge", {"u": a.nodes[0].id, "v": b.nodes[0].id}, "t")
+    editor.create("closure", {"edge_id": edge.edges[0].id, "starts_ts": 0.0}, "t")
+    for undo in (lambda: editor.revert(a.revision_id, "t"),
+                 lambda: editor.delete("node", a.nodes[0].id, None, "t")):
+        with pytest.raises(InvalidEdit, match="still has 1 edge") as refused:
+            undo()
+        assert refused.value.field == "id"
+    undone = editor.revert(edge.revision_id, "t")
+    assert undone.deleted_edges == [edge.edges[0].id] and undone.closures_changed
+    assert store.load_closures() == [] and store.count(Edge) == 0
+    assert editor.revert(a.revision_id, "t").deleted_nodes == [a.nodes[0].id]
