@@ -23,7 +23,7 @@ from navigator.storage.errors import (
     StaleRevision,
     StorageError,
 )
-from navigator.storage.keys import ROLES, KeyStore
+from navigator.storage.keys import ROLES, KeyStore, Role
 from navigator.storage.mapread import (
     EDGE_RECORD_FIELDS,
     ClosureWindow,
@@ -46,6 +46,7 @@ __all__ = [
     "EDGE_RECORD_FIELDS",
     "REVISION_WINDOW",
     "ROLES",
+    "Role",
     "Beacon",
     "ClosureWindow",
     "EdgeTooLong",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from typing import Literal, get_args
 
 import sqlalchemy as sa
 
@@ -12,7 +13,9 @@ from navigator.storage.engine import Database
 from navigator.storage.errors import StorageError
 from navigator.storage.tables import API_KEYS, ApiKey
 
-ROLES = ("pedestrian", "mapper", "tester", "admin")
+#: The roles a key can carry; the one definition the API, the CLI and the tests use.
+Role = Literal["pedestrian", "mapper", "tester", "admin"]
+ROLES: tuple[Role, ...] = get_args(Role)
 
 
 def hash_key(key: str) -> str:
