@@ -8,8 +8,6 @@ live map applies), :mod:`.entities` and :mod:`.edits` (mappers' audited edits).
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from navigator.storage.audit import REVISION_WINDOW
 from navigator.storage.beaconhealth import BeaconHealth
 from navigator.storage.changes import MapChange, MapSync
@@ -34,11 +32,9 @@ from navigator.storage.mapread import (
 from navigator.storage.mapwrite import MapWrites
 from navigator.storage.sessions import SessionStore
 from navigator.storage.tables import (
-    META,
     Beacon,
     Edge,
     MapRevision,
-    Meta,
     Node,
 )
 
@@ -69,16 +65,3 @@ __all__ = [
 
 class Storage(MapReads, MapWrites, BeaconHealth, MapSync, SessionStore, KeyStore):
     """Synchronous gateway over one engine; the aiohttp layer calls it through a thread."""
-
-    # ---- meta
-
-    def get_meta(self, key: str) -> str | None:
-        with self.engine.connect() as conn:
-            return conn.execute(
-                sa.select(META.c.value).where(META.c.key == key)
-            ).scalar_one_or_none()
-
-    def set_meta(self, key: str, value: str) -> None:
-        with self.write() as conn:
-            conn.execute(sa.delete(Meta).where(META.c.key == key))
-            conn.execute(sa.insert(Meta).values(key=key, value=value))

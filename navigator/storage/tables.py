@@ -154,14 +154,6 @@ class LiveSessionRecord(SQLModel, table=True):
     request: str
 
 
-class Meta(SQLModel, table=True):
-    """Small key/value facts about this database (e.g. which default city was loaded)."""
-
-    __tablename__ = "meta"
-    key: str = Field(primary_key=True, max_length=60)
-    value: str
-
-
 def table_of(model: type[SQLModel]) -> sa.Table:
     """The Core table of a table model (SQLModel adds ``__table__`` at runtime; typed here)."""
     return cast(sa.Table, model.__table__)  # type: ignore[attr-defined]
@@ -174,6 +166,5 @@ LANDMARKS = table_of(Landmark)
 CLOSURES = table_of(Closure)
 REVISIONS = table_of(MapRevision)
 API_KEYS = table_of(ApiKey)
-META = table_of(Meta)
 TRACKS = table_of(Track)
 LIVE_SESSIONS = table_of(LiveSessionRecord)
