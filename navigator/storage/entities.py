@@ -20,6 +20,7 @@ from navigator.storage.rows import primary_key, row_by_id
 from navigator.storage.tables import (
     CLOSURES,
     EDGES,
+    MAX_EDGE_M,
     Beacon,
     Closure,
     Edge,
@@ -38,10 +39,6 @@ ENTITY_TABLES: dict[str, type[SQLModel]] = {
     "closure": Closure,
 }
 _ASSIGNED_IDS = (Node, Edge, Landmark)  # ids follow OSM; new ones are max + 1
-
-#: The longest walkable segment an edit may make. Longer ones are mistakes, and the live map's
-#: snapping grid would have to cover the whole box between their ends.
-MAX_EDGE_M = 10_000.0
 
 
 def with_new_id(conn: Connection, table: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:

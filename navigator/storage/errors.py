@@ -26,7 +26,7 @@ class InvalidEdit(StorageError):
 
 
 class EdgeTooLong(InvalidEdit):
-    """A segment longer than :data:`~navigator.storage.entities.MAX_EDGE_M`: a typo (a node moved
+    """A segment longer than :data:`~navigator.storage.tables.MAX_EDGE_M`: a typo (a node moved
     to another continent)."""
 
     code = "edge_too_long"

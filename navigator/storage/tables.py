@@ -7,26 +7,44 @@ power dBm.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Annotated, cast
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+#: Ids and references are stored as 64-bit integers; a larger number cannot name anything, and
+#: passing it to the database driver would fail (OverflowError -> 500).
+DB_INT_MAX = 2**63 - 1
+#: The longest walkable segment an edit may make. Longer ones are mistakes, and the live map's
+#: snapping grid would have to cover the whole box between their ends.
+MAX_EDGE_M = 10_000
 
-class NodeBase(SQLModel):
+#: The length of one walkable segment, metres.
+SegmentLength = Annotated[float, Field(gt=0, le=MAX_EDGE_M)]
+#: A point in time, unix seconds.
+UnixTime = Annotated[float, Field(ge=0)]
+
+
+class Placed(SQLModel):
+    """Where a mapped point (node, beacon, landmark) is: WGS84 and an optional floor level."""
+
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    level: float | None = None
+    level: float | None = Field(default=None, ge=-20, le=200)
 
 
-class Node(NodeBase, table=True):
+class Node(Placed, table=True):
     __tablename__ = "nodes"
     id: int = Field(primary_key=True, sa_type=sa.BigInteger)
     revision: int = Field(default=1)
 
 
 class EdgeAttributes(SQLModel):
-    """Accessibility attributes of a walkable segment; ``None`` means "not mapped"."""
+    """Accessibility attributes of a walkable segment; ``None`` means "not mapped".
+
+    The text attributes hold OSM tag values as imported; the mapper API accepts a vocabulary of
+    them (``navigator.mapper``).
+    """
 
     highway: str = Field(default="footway", max_length=40)
     name: str | None = Field(default=None, max_length=200)
@@ -39,7 +57,10 @@ class EdgeAttributes(SQLModel):
     tactile_paving: bool | None = None
     kerb: str | None = Field(default=None, max_length=20)
     kerb_height_m: float | None = Field(default=None, ge=0, le=1)
-    step_count: int | None = Field(default=None, ge=0, le=1000)
+    #: A flight has at least one step; "no steps" is no count (None) or not ``highway=steps``.
+    #: (An OSM import shares a way's count out over its segments by length, and could give a
+    #: short segment 0; none of the three real extracts in ../shared/data does.)
+    step_count: int | None = Field(default=None, ge=1, le=1000)
     handrail: bool | None = None
     incline: str | None = Field(default=None, max_length=20)
     surface: str | None = Field(default=None, max_length=40)
@@ -50,9 +71,13 @@ class EdgeAttributes(SQLModel):
 
 
 class EdgeBase(EdgeAttributes):
-    u: int = Field(foreign_key="nodes.id", index=True, sa_type=sa.BigInteger)
-    v: int = Field(foreign_key="nodes.id", index=True, sa_type=sa.BigInteger)
-    length_m: float = Field(gt=0, le=100_000)
+    u: int = Field(
+        ge=-DB_INT_MAX, le=DB_INT_MAX, foreign_key="nodes.id", index=True, sa_type=sa.BigInteger
+    )
+    v: int = Field(
+        ge=-DB_INT_MAX, le=DB_INT_MAX, foreign_key="nodes.id", index=True, sa_type=sa.BigInteger
+    )
+    length_m: SegmentLength
 
 
 class Edge(EdgeBase, table=True):
@@ -62,30 +87,24 @@ class Edge(EdgeBase, table=True):
     revision: int = Field(default=1)
 
 
-class BeaconBase(SQLModel):
-    kind: str = Field(max_length=20)  # ibeacon | altbeacon | eddystone
-    ident: str = Field(max_length=80, unique=True)  # canonical BeaconId.ident
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    level: float | None = None
-    measured_power: float = Field(default=-59.0, ge=-127, le=20)
+class BeaconBase(Placed):
+    measured_power: float = Field(default=-59.0, ge=-127, le=20, description="dBm at 1 m")
 
 
 class Beacon(BeaconBase, table=True):
     __tablename__ = "beacons"
     id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)  # ibeacon | altbeacon | eddystone
+    ident: str = Field(max_length=80, unique=True)  # canonical BeaconId.ident
     last_seen_ts: float | None = None
     battery_mv: int | None = None
     temperature_c: float | None = None
     revision: int = Field(default=1)
 
 
-class LandmarkBase(SQLModel):
+class LandmarkBase(Placed):
     name: str = Field(min_length=1, max_length=200)
     kind: str = Field(default="other", max_length=40)
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    level: float | None = None
 
 
 class Landmark(LandmarkBase, table=True):
@@ -95,15 +114,20 @@ class Landmark(LandmarkBase, table=True):
     revision: int = Field(default=1)
 
 
-class Closure(SQLModel, table=True):
+class ClosureBase(SQLModel):
     """A temporary closure of one edge (building site, flooded underpass) with a validity window."""
 
+    edge_id: int = Field(
+        ge=-DB_INT_MAX, le=DB_INT_MAX, foreign_key="edges.id", index=True, sa_type=sa.BigInteger
+    )
+    reason: str = Field(default="", max_length=500)
+    starts_ts: UnixTime
+    ends_ts: UnixTime | None = Field(default=None, description="unix seconds; None: open-ended")
+
+
+class Closure(ClosureBase, table=True):
     __tablename__ = "closures"
     id: int | None = Field(default=None, primary_key=True)
-    edge_id: int = Field(foreign_key="edges.id", index=True, sa_type=sa.BigInteger)
-    reason: str = Field(default="", max_length=500)
-    starts_ts: float
-    ends_ts: float | None = None
     created_by: str | None = Field(default=None, max_length=80)
 
 
