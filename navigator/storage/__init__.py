@@ -20,6 +20,7 @@ from navigator.storage.errors import (
     NotFound,
     StaleRevision,
     StorageError,
+    cannot_open_reason,
 )
 from navigator.storage.keys import ROLES, KeyStore, Role
 from navigator.storage.mapread import (
@@ -74,6 +75,7 @@ __all__ = [
     "SegmentLength",
     "StorageError",
     "UnixTime",
+    "cannot_open_reason",
     "make_engine",
     "write_beacon_layout",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlalchemy.exc
+
 
 class StorageError(ValueError):
     """A storage request that cannot be served as asked (bad URL, map already present, ...)."""
@@ -34,3 +36,11 @@ class EdgeTooLong(InvalidEdit):
 
 class EditConflict(StorageError):
     code, status = "conflict", 409
+
+
+def cannot_open_reason(err: Exception) -> str | None:
+    """The driver's words when ``err`` means the database could not be opened or reached (a bad
+    path, a refused connection, a malformed URL); None for any other error."""
+    if isinstance(err, sqlalchemy.exc.OperationalError | sqlalchemy.exc.ArgumentError):
+        return str(err.orig if hasattr(err, "orig") else err)
+    return None
