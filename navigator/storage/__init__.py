@@ -1,9 +1,15 @@
-"""All SQL of Blind Pilot, one module per job; :class:`Storage` is the one gateway to all of them.
+"""All SQL of Blind Pilot, one module per job; :class:`Storage` is the gateway to all of them.
 
-Modules: :mod:`.tables` (SQLModel tables and the Base models API schemas derive from),
-:mod:`.engine` (URL, engine, migrations, transactions), :mod:`.mapread` and :mod:`.mapwrite` (the
-map in and out), :mod:`.beaconhealth`, :mod:`.audit` (the map's audit log), :mod:`.changes` (what a
-live map applies), :mod:`.entities` and :mod:`.edits` (mappers' audited edits).
+- :mod:`.tables`: the SQLModel tables, and the Base models the mapper API's schemas derive from
+- :mod:`.engine`: URL, engine, migrations, and :class:`~.engine.Database`'s transactions
+- :mod:`.mapread`, :mod:`.mapwrite`: the live map's snapshot; imports and beacon plans
+- :mod:`.beaconhealth`: when beacons were heard, their battery, silent ones first
+- :mod:`.audit`: the map's audit log; :mod:`.changes`: what a live map applies (edits, sync)
+- :mod:`.entities`, :mod:`.edits`: mappers' audited edits (:class:`~.edits.MapEditor`)
+- :mod:`.sessions`: live-session descriptors and opted-in tracks; :mod:`.keys`: API keys, roles
+- :mod:`.rows`, :mod:`.errors`: row lookups and the errors the modules share
+
+The names below are what the rest of the service imports from here.
 """
 
 from __future__ import annotations
@@ -48,18 +54,15 @@ from navigator.storage.tables import (
 )
 
 __all__ = [
-    "DB_INT_MAX",
-    "EDGE_RECORD_FIELDS",
-    "REVISION_WINDOW",
-    "ROLES",
-    "Role",
     "Beacon",
     "BeaconBase",
     "ClosureBase",
     "ClosureWindow",
-    "EdgeTooLong",
+    "DB_INT_MAX",
+    "EDGE_RECORD_FIELDS",
     "Edge",
     "EdgeBase",
+    "EdgeTooLong",
     "EditConflict",
     "InvalidEdit",
     "LandmarkBase",
@@ -70,9 +73,12 @@ __all__ = [
     "Node",
     "NotFound",
     "Placed",
+    "REVISION_WINDOW",
+    "ROLES",
+    "Role",
+    "SegmentLength",
     "StaleRevision",
     "Storage",
-    "SegmentLength",
     "StorageError",
     "UnixTime",
     "cannot_open_reason",
@@ -82,4 +88,5 @@ __all__ = [
 
 
 class Storage(MapReads, MapWrites, BeaconHealth, MapSync, SessionStore, KeyStore):
-    """Synchronous gateway over one engine; the aiohttp layer calls it through a thread."""
+    """Synchronous gateway over one engine, every job's methods on one object; the aiohttp layer
+    calls it through a thread."""
