@@ -6,7 +6,7 @@
 - :mod:`.beaconhealth`: when beacons were heard, their battery, silent ones first
 - :mod:`.audit`: the map's audit log; :mod:`.changes`: what a live map applies (edits, sync)
 - :mod:`.entities`, :mod:`.edits`: mappers' audited edits (:class:`~.edits.MapEditor`)
-- :mod:`.sessions`: live-session descriptors and opted-in tracks; :mod:`.keys`: API keys, roles
+- :mod:`.sessions`: live-session descriptors and opted-in tracks; :mod:`.apikeys`: API keys, roles
 - :mod:`.rows`, :mod:`.errors`: row lookups and the errors the modules share
 
 The names below are what the rest of the service imports from here.
@@ -14,6 +14,7 @@ The names below are what the rest of the service imports from here.
 
 from __future__ import annotations
 
+from navigator.storage.apikeys import ROLES, KeyStore, Role
 from navigator.storage.audit import REVISION_WINDOW
 from navigator.storage.beaconhealth import BeaconHealth
 from navigator.storage.changes import MapChange, MapSync
@@ -28,7 +29,6 @@ from navigator.storage.errors import (
     StorageError,
     cannot_open_reason,
 )
-from navigator.storage.keys import ROLES, KeyStore, Role
 from navigator.storage.mapread import (
     EDGE_RECORD_FIELDS,
     ClosureWindow,
