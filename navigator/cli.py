@@ -438,11 +438,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _classify(err: Exception) -> tuple[int, str]:
     """Bad input (exit 2) versus our own failure (exit 1)."""
-    import sqlalchemy.exc
     from pydantic import ValidationError
 
     from navigator.api import ApiError, describe_validation_error
-    from navigator.storage import StorageError
+    from navigator.storage import StorageError, cannot_open_reason
     from routing.osm import OsmImportError
     from routing.paths import RoutingError
 
@@ -452,8 +451,8 @@ def _classify(err: Exception) -> tuple[int, str]:
         return 2, f"{err.code}: {err}"
     if isinstance(err, ValidationError):
         return 2, describe_validation_error(err)
-    if isinstance(err, sqlalchemy.exc.OperationalError | sqlalchemy.exc.ArgumentError):
-        return 2, f"cannot open the database: {str(err.orig if hasattr(err, 'orig') else err)}"
+    if (reason := cannot_open_reason(err)) is not None:
+        return 2, f"cannot open the database: {reason}"
     if isinstance(err, ValueError):  # domain code rejects bad values with ValueError
         return 2, str(err)
     return 1, f"internal error: {type(err).__name__}: {err}"

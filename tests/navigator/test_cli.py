@@ -48,6 +48,12 @@ def test_unknown_db_scheme_exits_2_with_one_line(capsys, url: str) -> None:
     assert code == 2 and one_line_error(err) and "database URL" in err
 
 
+def test_database_that_cannot_be_opened_exits_2(capsys, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'no' / 'such' / 'folder' / 'x.db'}"
+    code, _, err = run(capsys, "keys", "create", "--role", "admin", "--db", url)
+    assert code == 2 and one_line_error(err) and "cannot open the database" in err
+
+
 def test_unreadable_osm_exits_2(capsys, sqlite_url: str, tmp_path: Path) -> None:
     code, _, err = run(capsys, "import-osm", str(tmp_path / "missing.osm"), "--db", sqlite_url)
     assert code == 2 and one_line_error(err)
