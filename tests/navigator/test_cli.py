@@ -56,6 +56,19 @@ def test_unreadable_osm_exits_2(capsys, sqlite_url: str, tmp_path: Path) -> None
     assert code == 2 and one_line_error(err)
 
 
+def test_an_import_over_a_limit_exits_2_naming_the_setting(capsys, city: str, tmp_path: Path
+                                                          ) -> None:
+    path = tmp_path / "segment.osm"
+    path.write_text('<osm version="0.6"><node id="1" lat="49.0" lon="7.0"/>'
+                    '<node id="2" lat="49.4" lon="7.5"/><way id="1"><nd ref="1"/><nd ref="2"/>'
+                    '<tag k="highway" v="footway"/></way></osm>')
+    code, _, err = run(capsys, "import-osm", str(path), "--replace", "--db", city)
+    assert code == 2 and one_line_error(err)
+    assert err.strip() == (
+        "blindpilot: error: segment.osm: a segment of way 1 is 57.4 km long; at most 2000 m is "
+        "allowed between two nodes (setting BLINDPILOT_IMPORT_MAX_SEGMENT_M)")
+
+
 def test_import_is_explicit_about_replacing(capsys, sqlite_url: str) -> None:
     code, out, _ = run(capsys, "import-osm", str(NEUKOELLN), "--db", sqlite_url)
     assert code == 0 and "nodes" in out
