@@ -461,39 +461,33 @@ async def import_map(request: web.Request, query: ImportQuery) -> web.Response:
     import tempfile
     from pathlib import Path
 
-    from navigator.mapimport import import_osm_file
-    from routing.osm import OsmImportError
+    from navigator.importjob import ImportFailed, ImportJob, run_import
 
     data = await request.read()
     if not data:
         raise api.ApiError(422, "invalid_osm", "the request body must be an OSM file")
     suffix = _OSM_SUFFIX.get(data[:2], ".osm.pbf")
     app = request.app
-    storage, mapstate = app[app_mod.STORAGE], app[app_mod.MAP]
+    storage, mapstate, settings = app[app_mod.STORAGE], app[app_mod.MAP], app[app_mod.SETTINGS]
     # one import at a time: two parsing at once double the memory, and each one's reload must
     # see the other's commit in order (MapState.reload)
     async with app[app_mod.IMPORTS]:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"upload{suffix}"
             path.write_bytes(data)
+            del data
+            job = ImportJob(storage.url, str(path), query.replace, request[api.CALLER].actor,
+                            settings.import_limits, settings.import_memory_mb)
             try:
-                extract = await asyncio.to_thread(
-                    import_osm_file,
-                    storage,
-                    path,
-                    replace=query.replace,
-                    actor=request[api.CALLER].actor,
-                )
-            except OsmImportError as err:
-                raise api.ApiError(422, "invalid_osm", str(err)) from None
-            except StorageError as err:
-                raise api.ApiError(409, "map_exists", str(err)) from None
+                counts = await run_import(job, settings.import_timeout_s)
+            except ImportFailed as err:
+                if err.committing:  # cut off while committing: load whatever is stored now
+                    await asyncio.to_thread(mapstate.reload, storage.load_map)
+                raise api.ApiError(err.status, err.code, str(err)) from None
         snapshot = await asyncio.to_thread(mapstate.reload, storage.load_map)
     # the reload holds these: no second one from sync
     app_mod.mark_applied(app, snapshot.revision_ids)
-    return api.json_response(
-        {"nodes": len(extract.nodes), "edges": len(extract.edges), "places": len(extract.places)}
-    )
+    return api.json_response(counts)
 
 
 @routes.route(
