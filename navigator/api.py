@@ -47,15 +47,20 @@ CALLER = web.RequestKey("caller", Caller)
 
 
 class ApiError(Exception):
-    """An error the client can act on, rendered as ``{"error": {"code", "message"}}``."""
+    """An error the client can act on, rendered as ``{"error": {"code", "message"}}`` (plus
+    ``extra`` fields; ``headers`` such as ``Retry-After`` go on the response)."""
 
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+    def __init__(self, status: int, code: str, message: str,
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.extra = status, code, message, extra
+        self.headers = headers
 
 
-def error_response(status: int, code: str, message: str, **extra: Any) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message, **extra}}, status=status)
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                   **extra: Any) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message, **extra}},
+                             status=status, headers=headers)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None
@@ -194,7 +199,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except ApiError as err:
-        return error_response(err.status, err.code, err.message, **err.extra)
+        return error_response(err.status, err.code, err.message, err.headers, **err.extra)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

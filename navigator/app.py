@@ -207,9 +207,10 @@ def create_app(settings: Settings) -> web.Application:
     app[IMPORTS] = asyncio.Lock()
 
     from navigator.live import sessions_ctx
+    from navigator.tester import simulations_ctx
 
     app.cleanup_ctx.extend([_storage_ctx, _map_ctx, _bluetooth_ctx, _voice_ctx,
-                            sessions_ctx])
+                            sessions_ctx, simulations_ctx])
     for table in route_tables():
         table.add_to(app)
     return app

@@ -93,6 +93,9 @@ class Settings:
     #: Seconds between looks at the audit log for map edits committed by other processes
     #: (several ``serve`` on one PostgreSQL); 0 turns it off.
     map_sync_s: float = field(default_factory=_env_float("BLINDPILOT_MAP_SYNC_S", 2.0))
+    #: Simulations (``POST /v1/simulations``) run at once; one more is refused with 503.
+    simulation_workers: int = field(
+        default_factory=lambda: int(_env_number("BLINDPILOT_SIMULATIONS", 2)))
     #: What one map import may hold, and the time and memory its parsing process may take.
     import_limits: ImportLimits = field(default_factory=import_limits_from_env)
     import_timeout_s: float = field(default_factory=_env_float("BLINDPILOT_IMPORT_TIMEOUT_S", 180))
