@@ -199,9 +199,10 @@ def create_app(settings: Settings) -> web.Application:
             api.rate_limit_middleware(api.TokenBucket(settings.public_rate_per_s,
                                                       settings.public_burst)),
         ],
-        client_max_size=api.MAX_BODY_BYTES * 64,
+        client_max_size=api.MAX_BODY_BYTES,  # bodies are read by api.read_body, with limits
     )
     app[SETTINGS] = settings
+    app[api.BODY_TIMEOUT_S] = settings.body_timeout_s
     app[METRICS] = Metrics()
     app[PLOTS] = OrderedDict()
     app[IMPORTS] = asyncio.Lock()

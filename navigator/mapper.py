@@ -463,12 +463,12 @@ async def import_map(request: web.Request, query: ImportQuery) -> web.Response:
 
     from navigator.importjob import ImportFailed, ImportJob, run_import
 
-    data = await request.read()
+    app = request.app
+    storage, mapstate, settings = app[app_mod.STORAGE], app[app_mod.MAP], app[app_mod.SETTINGS]
+    data = await api.read_body(request, int(settings.import_upload_mb * 1024 * 1024))
     if not data:
         raise api.ApiError(422, "invalid_osm", "the request body must be an OSM file")
     suffix = _OSM_SUFFIX.get(data[:2], ".osm.pbf")
-    app = request.app
-    storage, mapstate, settings = app[app_mod.STORAGE], app[app_mod.MAP], app[app_mod.SETTINGS]
     # one import at a time: two parsing at once double the memory, and each one's reload must
     # see the other's commit in order (MapState.reload)
     async with app[app_mod.IMPORTS]:
