@@ -326,11 +326,12 @@ class TokenBucket:
 
 
 def rate_limit_middleware(bucket: TokenBucket) -> Any:
-    """Anonymous callers are rate-limited per address; keyed callers (staff tools) are not."""
+    """Anonymous callers are rate-limited per address on every path (not only /v1/: an
+    unlimited /openapi.json was enough to slow live sessions); keyed callers are not."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request[CALLER].role is None and request.path.startswith("/v1/"):
+        if request[CALLER].role is None:
             if not bucket.allow(request.remote or "?", time.monotonic()):
                 raise ApiError(429, "rate_limited", "too many requests; slow down")
         return await handler(request)
