@@ -1,9 +1,10 @@
-"""The thin HTTP layer's machinery: route tables with schemas, JSON errors, auth, OpenAPI.
+"""The thin HTTP layer's machinery: route tables with schemas, reading bodies, JSON errors,
+auth and rate limits.
 
 Every endpoint is declared once in a :class:`RouteTable` with its role, body/query schemas and
 response schema. The same declarations drive request validation, the role check of
-:func:`auth_middleware` and the generated ``/openapi.json``, so a new route cannot exist without a
-role decision and a schema.
+:func:`auth_middleware` and the generated ``/openapi.json`` (:mod:`navigator.openapi`), so a
+new route cannot exist without a role decision and a schema.
 """
 
 from __future__ import annotations
@@ -11,14 +12,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
+import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from aiohttp import web
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
+
+from navigator.clients import FailedKeys, Network, client_address
 
 log = logging.getLogger(__name__)
 
@@ -274,10 +279,32 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 #: (role, actor) of a key for the app serving the request, or None when the key is not valid.
 KeyLookup = Callable[[web.Application, str], Awaitable[tuple[str, str] | None]]
+#: The address a request counts against (see :func:`navigator.clients.client_address`).
+CLIENT = web.RequestKey("client", str)
+#: What a key can look like (keys are ``bp_`` + URL-safe base64); anything else is not
+#: looked up (a key of ``\xff`` once reached the database driver and ended as a 500).
+_KEY_FORMAT = re.compile(r"[\x21-\x7e]{1,256}")
 
 
-def auth_middleware(lookup: KeyLookup) -> Any:
-    """401 without a valid key and 403 with the wrong role, for every non-public endpoint."""
+def client_middleware(trusted: Sequence[Network]) -> Any:
+    """Work out the client address once: the peer, or behind a trusted proxy the forwarded one."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        request[CLIENT] = client_address(
+            request.remote, request.headers.getall("X-Forwarded-For", []), trusted)
+        return await handler(request)
+
+    return middleware
+
+
+def auth_middleware(lookup: KeyLookup, bucket: TokenBucket, failed: FailedKeys) -> Any:
+    """401 without a valid key and 403 with the wrong role, for every non-public endpoint.
+
+    A failed key costs the client's address a token of the anonymous rate limit (429 once
+    they are spent, as for any anonymous caller), and the same wrong key is not looked up
+    again for a while: guessing costs the guesser, not the database.
+    """
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -285,10 +312,18 @@ def auth_middleware(lookup: KeyLookup) -> Any:
         caller = Caller()
         header = request.headers.get("Authorization", "")
         if header:
+            now = time.monotonic()
             scheme, _, key = header.partition(" ")
-            bearer = scheme.lower() == "bearer" and key.strip()
-            found = await lookup(request.app, key.strip()) if bearer else None
+            key = key.strip()
+            found = None
+            if (scheme.lower() == "bearer" and _KEY_FORMAT.fullmatch(key)
+                    and not failed.failed_lately(key, now)):
+                found = await lookup(request.app, key)
+                if found is None:
+                    failed.add(key, now)
             if found is None:
+                if not bucket.allow(request[CLIENT], now):
+                    raise rate_limited(bucket)
                 raise ApiError(401, "unauthorized", "the API key is not valid")
             caller = Caller(*found)
         request[CALLER] = caller
@@ -325,97 +360,20 @@ class TokenBucket:
         return True
 
 
+def rate_limited(bucket: TokenBucket) -> ApiError:
+    """The 429 of a spent bucket, with when the next token comes."""
+    return ApiError(429, "rate_limited", "too many requests; slow down",
+                    headers={"Retry-After": str(max(1, math.ceil(1 / bucket.rate)))})
+
+
 def rate_limit_middleware(bucket: TokenBucket) -> Any:
     """Anonymous callers are rate-limited per address on every path (not only /v1/: an
     unlimited /openapi.json was enough to slow live sessions); keyed callers are not."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request[CALLER].role is None:
-            if not bucket.allow(request.remote or "?", time.monotonic()):
-                raise ApiError(429, "rate_limited", "too many requests; slow down")
+        if request[CALLER].role is None and not bucket.allow(request[CLIENT], time.monotonic()):
+            raise rate_limited(bucket)
         return await handler(request)
 
     return middleware
-
-
-# --------------------------------------------------------------------------- OpenAPI
-
-
-def _schema(tp: Any, components: dict[str, Any]) -> dict[str, Any]:
-    schema = TypeAdapter(tp).json_schema(ref_template="#/components/schemas/{model}")
-    components.update(schema.pop("$defs", {}))
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        components[tp.__name__] = schema
-        return {"$ref": f"#/components/schemas/{tp.__name__}"}
-    return schema
-
-
-def build_openapi(tables: list[RouteTable], version: str) -> dict[str, Any]:
-    """OpenAPI 3.1 generated from the declared endpoints and their pydantic schemas."""
-    components: dict[str, Any] = {
-        "Error": {
-            "type": "object",
-            "required": ["error"],
-            "properties": {"error": {"type": "object", "required": ["code", "message"],
-                                     "properties": {"code": {"type": "string"},
-                                                    "message": {"type": "string"}}}},
-        }
-    }
-    err_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    paths: dict[str, Any] = {}
-    for table in tables:
-        for ep in table.endpoints:
-            op_id = ep.method.lower() + ep.path.replace("/", "_").replace(".", "_")
-            op: dict[str, Any] = {"summary": ep.summary, "tags": [table.area],
-                                  "operationId": op_id.replace("{", "").replace("}", "")}
-            params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                      for n in _path_params(ep.path)]
-            if ep.query is not None:
-                qschema = ep.query.model_json_schema()
-                required = set(qschema.get("required", []))
-                for name, prop in qschema.get("properties", {}).items():
-                    params.append({"name": name, "in": "query", "required": name in required,
-                                   "schema": prop})
-            if params:
-                op["parameters"] = params
-            if ep.body is not None:
-                op["requestBody"] = {"required": True, "content": {
-                    "application/json": {"schema": _schema(ep.body, components)}}}
-            elif ep.raw_body is not None:
-                op["requestBody"] = {"required": True, "content": {
-                    ep.raw_body: {"schema": {"type": "string", "format": "binary"}}}}
-            ok: dict[str, Any] = {"description": "OK"}
-            if ep.response is not None:
-                ok["content"] = {"application/json": {"schema": _schema(ep.response, components)}}
-            responses: dict[str, Any] = {str(ep.status): ok}
-            codes = set(ep.errors)
-            if ep.body is not None or ep.query is not None:
-                codes |= {400, 422}
-            if ep.body is not None or ep.raw_body is not None:
-                codes |= {408, 413}
-            if ep.role != PUBLIC:
-                codes |= {401, 403}
-                op["security"] = [{"bearer": []}]
-            else:
-                codes.add(429)
-            for code in sorted(codes):
-                responses[str(code)] = {"description": "error", **err_ref}
-            op["responses"] = responses
-            paths.setdefault(ep.path, {})[ep.method.lower()] = op
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Blind Pilot", "version": version,
-                 "description": "Guidance backend for blind and visually impaired pedestrians."},
-        "paths": paths,
-        "components": {"schemas": components,
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-    }
-
-
-def _path_params(path: str) -> list[str]:
-    out = []
-    for part in path.split("/"):
-        if "{" in part:
-            out.append(part[part.index("{") + 1: part.index("}")].split(":")[0])
-    return out

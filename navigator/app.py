@@ -15,6 +15,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from navigator import api, mapsync
+from navigator.clients import FailedKeys
 from navigator.mapimport import ensure_default_city
 from navigator.mapstate import MapState, load_map_state
 from navigator.settings import Settings
@@ -191,13 +192,14 @@ async def _role_of_key(app: web.Application, key: str) -> tuple[str, str] | None
 
 def create_app(settings: Settings) -> web.Application:
     """Build the service; resources open on startup and close on cleanup, in order."""
+    bucket = api.TokenBucket(settings.public_rate_per_s, settings.public_burst)
     app = web.Application(
         middlewares=[
             _metrics_middleware,
             api.error_middleware,
-            api.auth_middleware(_role_of_key),
-            api.rate_limit_middleware(api.TokenBucket(settings.public_rate_per_s,
-                                                      settings.public_burst)),
+            api.client_middleware(settings.trusted_proxies),
+            api.auth_middleware(_role_of_key, bucket, FailedKeys()),
+            api.rate_limit_middleware(bucket),
         ],
         client_max_size=api.MAX_BODY_BYTES,  # bodies are read by api.read_body, with limits
     )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from navigator.clients import Network, parse_networks
 from navigator.session import GuidanceSettings
 from routing.limits import ImportLimits
 
@@ -85,6 +86,10 @@ class Settings:
     public_rate_per_s: float = field(
         default_factory=_env_float("BLINDPILOT_PUBLIC_RATE_PER_S", 20.0))
     public_burst: float = field(default_factory=_env_float("BLINDPILOT_PUBLIC_BURST", 60.0))
+    #: Proxies whose X-Forwarded-For is believed (CIDRs): behind them, rate limits count
+    #: against the forwarded client address, not against the proxy's.
+    trusted_proxies: tuple[Network, ...] = field(
+        default_factory=lambda: parse_networks(os.environ.get("BLINDPILOT_TRUSTED_PROXIES", "")))
     #: Live sessions idle (no message) for this long are dropped with everything they knew.
     session_idle_s: float = field(default_factory=_env_float("BLINDPILOT_SESSION_IDLE_S", 900.0))
     #: Messages per second one WebSocket client may send before being throttled.
