@@ -98,6 +98,10 @@ class Settings:
     #: Seconds between looks at the audit log for map edits committed by other processes
     #: (several ``serve`` on one PostgreSQL); 0 turns it off.
     map_sync_s: float = field(default_factory=_env_float("BLINDPILOT_MAP_SYNC_S", 2.0))
+    #: Seconds a connection has to send a whole request head, from opening or from its last
+    #: response (an idle keep-alive connection is closed after that too).
+    header_timeout_s: float = field(
+        default_factory=_env_float("BLINDPILOT_HEADER_TIMEOUT_S", 15.0))
     #: Seconds a request body may take to arrive (408 after that).
     body_timeout_s: float = field(default_factory=_env_float("BLINDPILOT_BODY_TIMEOUT_S", 60.0))
     #: Simulations (``POST /v1/simulations``) run at once; one more is refused with 503.
