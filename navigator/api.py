@@ -40,6 +40,8 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
 }
 MAX_BODY_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 32
+#: The status counted (never sent) for a request whose client left before it was read (nginx's).
+CLIENT_CLOSED = 499
 DEFAULT_BODY_TIMEOUT_S = 60.0
 #: Seconds a request body may take to arrive (``BLINDPILOT_BODY_TIMEOUT_S``).
 BODY_TIMEOUT_S = web.AppKey("body_timeout_s", float)
@@ -272,6 +274,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(exc.status, code, exc.reason or code.replace("_", " "))
     except asyncio.CancelledError:
         raise
+    except ConnectionResetError:  # the client went away mid-body: nothing to answer, no bug
+        log.info("client disconnected", extra={"event": "client_disconnected",
+                                               "path": request.path, "method": request.method})
+        return error_response(CLIENT_CLOSED, "client_closed", "the client closed the connection")
     except Exception:
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})
         return error_response(500, "internal_error", "internal error; it has been logged")

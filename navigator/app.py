@@ -173,6 +173,9 @@ async def _metrics_middleware(request: web.Request, handler: api.Handler) -> web
         resp = await handler(request)
         status = resp.status
         return resp
+    except asyncio.CancelledError:  # the client left and its handler was cancelled
+        status = api.CLIENT_CLOSED
+        raise
     finally:
         metrics.requests.labels(request.method, name, str(status)).inc()
         metrics.latency.labels(name).observe(time.perf_counter() - t0)

@@ -15,6 +15,7 @@ from navigator.app import route_tables
 from navigator.settings import Settings
 from tests.navigator.conftest import auth
 from tests.navigator.test_live import open_session
+from tests.navigator.test_server import leave_mid_body
 
 DEEP = "[" * 1000 + "]" * 1000
 JSON_ENDPOINTS = [(ep.method, ep.path) for t in route_tables() for ep in t.endpoints
@@ -115,3 +116,13 @@ async def test_a_body_that_stops_arriving_is_408(make_client, settings: Settings
     assert 0.4 < time.perf_counter() - t < 5
     writer.close()
 
+
+
+
+async def test_a_client_leaving_mid_body_is_counted_499_when_its_handler_is_cancelled(
+    client: TestClient,
+) -> None:
+    """The test server cancels the handler of a client that left (serve does not: see
+    tests/navigator/test_server.py); counted as 499 either way."""
+    assert client.server.port is not None
+    assert await leave_mid_body(client.server.port) == ["499"]

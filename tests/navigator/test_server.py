@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import time
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -74,3 +77,32 @@ async def test_a_prompt_request_is_answered_on_such_a_server(port: int) -> None:
     answer = await asyncio.wait_for(reader.read(), timeout=10)
     assert answer.startswith(b"HTTP/1.1 200")
     writer.close()
+
+
+async def leave_mid_body(port: int) -> list[str]:
+    """Send half a POST /v1/routes body and close; the statuses /metrics then counts for it."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"POST /v1/routes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: 1000\r\n\r\n{\"from\":")
+    await writer.drain()
+    await asyncio.sleep(0.2)
+    writer.close()
+    async with aiohttp.ClientSession() as http:
+        for _ in range(100):  # the server notices the close on a later turn of its loop
+            async with http.get(f"http://127.0.0.1:{port}/metrics") as r:
+                found = re.findall(r'requests_total\{method="POST",route="/v1/routes",'
+                                   r'status="(\d+)"\}', await r.text())
+            if found:
+                return found
+            await asyncio.sleep(0.05)
+    return []
+
+
+async def test_a_client_leaving_mid_body_is_a_499_logged_as_info(
+    port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Reported: logged as an unhandled error and counted as a 500 in /metrics."""
+    with caplog.at_level(logging.INFO, logger="navigator.api"):
+        assert await leave_mid_body(port) == ["499"]
+    records = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "navigator.api"]
+    assert records == [("INFO", "client disconnected")]
