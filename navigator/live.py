@@ -198,7 +198,7 @@ async def flush_heard(app: web.Application) -> None:
 
 
 @routes.route("POST", "/v1/sessions", summary="Start live guidance; connect to ws_url next",
-              body=SessionCreate, response=SessionCreated, status=201, errors=(422,))
+              body=SessionCreate, response=SessionCreated, status=201, errors=(422, 503))
 async def create_session(request: web.Request, body: SessionCreate) -> web.Response:
     app = request.app
     mapstate = app[app_mod.MAP]

@@ -33,7 +33,7 @@ _ROUTE_OUT = TypeAdapter(RouteOut)
 
 
 @routes.route("POST", "/v1/routes", summary="Plan an accessible route with spoken maneuvers",
-              body=RouteRequest, response=RouteOut, errors=(422,))
+              body=RouteRequest, response=RouteOut, errors=(422, 503))
 async def create_route(request: web.Request, body: RouteRequest) -> web.Response:
     app = request.app
     try:

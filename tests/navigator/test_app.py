@@ -31,6 +31,23 @@ async def test_first_start_on_empty_db_loads_the_default_city(make_client, sqlit
     assert body["graph"]["nodes"] > 1000 and body["graph"]["beacons"] > 100
 
 
+async def test_on_an_empty_map_routes_sessions_and_simulations_are_503_map_empty(
+    make_client, sqlite_url, tmp_path
+) -> None:
+    from tests.navigator.conftest import auth, create_keys, make_settings
+
+    client = await make_client(make_settings(sqlite_url, tmp_path, default_city=None))
+    assert (await (await client.get("/health")).json())["graph"]["nodes"] == 0
+    walk = {"from": {"lat": 49.43666, "lon": 7.76797}, "to": {"lat": 49.4432, "lon": 7.7717}}
+    tester = auth(create_keys(sqlite_url)["tester"])
+    for path, headers in (("/v1/routes", {}), ("/v1/sessions", {}),
+                          ("/v1/simulations", tester)):
+        r = await client.post(path, json=walk, headers=headers)
+        assert r.status == 503, (path, await r.text())
+        error = (await r.json())["error"]
+        assert error["code"] == "map_empty" and "POST /v1/map/import" in error["message"]
+
+
 async def test_openapi_is_generated_from_every_declared_route(client: TestClient) -> None:
     from navigator.app import route_tables
 

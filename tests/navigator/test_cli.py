@@ -93,6 +93,16 @@ def test_route_bad_input_exits_2(capsys, city: str, frm: str, word: str) -> None
     assert code == 2 and one_line_error(err) and word in err
 
 
+@pytest.mark.parametrize("command", ["route", "simulate"])
+def test_route_and_simulate_on_an_empty_database_say_how_to_load_a_map(
+    capsys, sqlite_url: str, command: str
+) -> None:
+    """Reported: '(49.436660, 7.767970) is more than 50 m from any walkable path'."""
+    code, _, err = run(capsys, command, "--from", STATION, "--to", MARKET, "--db", sqlite_url)
+    assert code == 2 and one_line_error(err)
+    assert "map_empty: no map is loaded" in err and "blindpilot import-osm FILE" in err
+
+
 def test_decode_a_real_vector_and_reject_a_bad_one(capsys) -> None:
     vectors = json.loads((SHARED_DATA / "ble_vectors.json").read_text())
     good = next(v for v in vectors if v["format"] == "adv_data" and v["kind"] == "ibeacon"
