@@ -95,7 +95,7 @@ def cmd_import_osm(args: argparse.Namespace) -> int:
     storage = _storage(args.db)
     with _progress_bar(f"importing {path.name}", "obj") as bar:
         extract = import_osm_file(storage, path, replace=args.replace, actor="cli",
-                                  progress=bar.update)
+                                  limits=Settings().import_limits, progress=bar.update)
     print(f"imported {len(extract.nodes)} nodes, {len(extract.edges)} edges, "
           f"{len(extract.places)} places from {path.name}")
     return 0
@@ -441,12 +441,16 @@ def _classify(err: Exception) -> tuple[int, str]:
     from pydantic import ValidationError
 
     from navigator.api import ApiError, describe_validation_error
+    from navigator.mapimport import limit_message
     from navigator.storage import StorageError, cannot_open_reason
+    from routing.limits import LimitExceeded
     from routing.osm import OsmImportError
     from routing.paths import RoutingError
 
     if isinstance(err, CliError | StorageError | OsmImportError):
         return 2, str(err)
+    if isinstance(err, LimitExceeded):
+        return 2, limit_message(err)
     if isinstance(err, RoutingError | ApiError):
         return 2, f"{err.code}: {err}"
     if isinstance(err, ValidationError):

@@ -8,7 +8,6 @@ Scan JSON -> :class:`Scan` -> the positioner -> the :class:`NavigationSession` -
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
@@ -76,10 +75,10 @@ def handle_message(app: web.Application, live: LiveSession, raw: str, now_s: flo
                                        "this one was dropped")]
     try:
         # Strict like HTTP bodies: ``"t": false`` is not a time, ``"rssi": true`` not a level.
-        msg = ClientMessage.validate_python(json.loads(raw), strict=True)
+        msg = ClientMessage.validate_python(api.decode_json(raw), strict=True)
     except (ValueError, ValidationError) as err:
         text = (api.describe_validation_error(err) if isinstance(err, ValidationError)
-                else f"not JSON: {err}")
+                else str(err))
         return [_error("invalid_message", text)]
     if isinstance(msg, ScanMessage):
         return _on_scan(app, live, msg)

@@ -15,14 +15,12 @@ from pydantic import BaseModel, Field
 from beacons.coverage import beacons_far_from_edges, uncovered_decision_points
 from beacons.planning import path_length_km, plan_layout
 from navigator import api
-from navigator.keys import IMPORTS, MAP, STORAGE
+from navigator.importjob import ImportFailed, ImportJob, run_import
+from navigator.keys import IMPORTS, MAP, SETTINGS, STORAGE
 from navigator.mapexport import map_geojson
-from navigator.mapimport import import_osm_file
 from navigator.mapper import MAPPER, Strict, beacon_public, mark_applied
 from navigator.schemas import placement_json
-from navigator.storage import StorageError
 from routing import validation
-from routing.osm import OsmImportError
 
 routes = api.RouteTable("mapper")
 
@@ -51,36 +49,31 @@ _OSM_SUFFIX = {b"\x1f\x8b": ".osm.gz", b"BZ": ".osm.bz2", b"<?": ".osm", b"<o": 
     errors=(409, 413, 422),
 )
 async def import_map(request: web.Request, query: ImportQuery) -> web.Response:
-    data = await request.read()
+    app = request.app
+    storage, mapstate, settings = app[STORAGE], app[MAP], app[SETTINGS]
+    data = await api.read_body(request, int(settings.import_upload_mb * 1024 * 1024))
     if not data:
         raise api.ApiError(422, "invalid_osm", "the request body must be an OSM file")
     suffix = _OSM_SUFFIX.get(data[:2], ".osm.pbf")
-    app = request.app
-    storage, mapstate = app[STORAGE], app[MAP]
     # one import at a time: two parsing at once double the memory, and each one's reload must
     # see the other's commit in order (MapState.reload)
     async with app[IMPORTS]:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"upload{suffix}"
             path.write_bytes(data)
+            del data
+            job = ImportJob(storage.url, str(path), query.replace, request[api.CALLER].actor,
+                            settings.import_limits, settings.import_memory_mb)
             try:
-                extract = await asyncio.to_thread(
-                    import_osm_file,
-                    storage,
-                    path,
-                    replace=query.replace,
-                    actor=request[api.CALLER].actor,
-                )
-            except OsmImportError as err:
-                raise api.ApiError(422, "invalid_osm", str(err)) from None
-            except StorageError as err:
-                raise api.ApiError(409, "map_exists", str(err)) from None
+                counts = await run_import(job, settings.import_timeout_s)
+            except ImportFailed as err:
+                if err.committing:  # cut off while committing: load whatever is stored now
+                    await asyncio.to_thread(mapstate.reload, storage.load_map)
+                raise api.ApiError(err.status, err.code, str(err)) from None
         snapshot = await asyncio.to_thread(mapstate.reload, storage.load_map)
     # the reload holds these: no second one from sync
     mark_applied(app, snapshot.revision_ids)
-    return api.json_response(
-        {"nodes": len(extract.nodes), "edges": len(extract.edges), "places": len(extract.places)}
-    )
+    return api.json_response(counts)
 
 
 @routes.route(

@@ -37,7 +37,7 @@ _ROUTE_OUT = TypeAdapter(RouteOut)
 
 
 @routes.route("POST", "/v1/routes", summary="Plan an accessible route with spoken maneuvers",
-              body=RouteRequest, response=RouteOut, errors=(422,))
+              body=RouteRequest, response=RouteOut, errors=(422, 503))
 async def create_route(request: web.Request, body: RouteRequest) -> web.Response:
     app = request.app
     try:
@@ -93,7 +93,7 @@ async def audio(request: web.Request) -> web.StreamResponse:
 
 
 @routes.route("POST", "/v1/sessions", summary="Start live guidance; connect to ws_url next",
-              body=SessionCreate, response=SessionCreated, status=201, errors=(422,))
+              body=SessionCreate, response=SessionCreated, status=201, errors=(422, 503))
 async def create_session(request: web.Request, body: SessionCreate) -> web.Response:
     app = request.app
     mapstate = app[MAP]

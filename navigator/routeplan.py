@@ -19,8 +19,15 @@ from voice.phrases import PhraseOptions, phrase_maneuver
 AudioUrlFor = Callable[[str, str], str | None]
 
 
+MAP_EMPTY = ("no map is loaded: a mapper imports one with POST /v1/map/import, or "
+             "`blindpilot import-osm FILE` on the server")
+
+
 def resolve_point(mapstate: MapState, point: PointIn, name: str) -> tuple[float, float]:
-    """(lat, lon) of a coordinate or of a place id."""
+    """(lat, lon) of a coordinate or of a place id; 503 ``map_empty`` while there is no map
+    (every point would be "more than 50 m from any walkable path", which misleads)."""
+    if not mapstate.graph.graph["edges"]:
+        raise ApiError(503, "map_empty", MAP_EMPTY)
     if point.place is None:
         assert point.lat is not None and point.lon is not None
         return point.lat, point.lon

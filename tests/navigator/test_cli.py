@@ -63,6 +63,19 @@ def test_unreadable_osm_exits_2(capsys, sqlite_url: str, tmp_path: Path) -> None
     assert code == 2 and one_line_error(err)
 
 
+def test_an_import_over_a_limit_exits_2_naming_the_setting(capsys, city: str, tmp_path: Path
+                                                          ) -> None:
+    path = tmp_path / "segment.osm"
+    path.write_text('<osm version="0.6"><node id="1" lat="49.0" lon="7.0"/>'
+                    '<node id="2" lat="49.4" lon="7.5"/><way id="1"><nd ref="1"/><nd ref="2"/>'
+                    '<tag k="highway" v="footway"/></way></osm>')
+    code, _, err = run(capsys, "import-osm", str(path), "--replace", "--db", city)
+    assert code == 2 and one_line_error(err)
+    assert err.strip() == (
+        "blindpilot: error: segment.osm: a segment of way 1 is 57.4 km long; at most 2000 m is "
+        "allowed between two nodes (setting BLINDPILOT_IMPORT_MAX_SEGMENT_M)")
+
+
 def test_import_is_explicit_about_replacing(capsys, sqlite_url: str) -> None:
     code, out, _ = run(capsys, "import-osm", str(NEUKOELLN), "--db", sqlite_url)
     assert code == 0 and "nodes" in out
@@ -85,6 +98,16 @@ def test_route_json_is_the_api_body(capsys, city: str) -> None:
 def test_route_bad_input_exits_2(capsys, city: str, frm: str, word: str) -> None:
     code, _, err = run(capsys, "route", "--from", frm, "--to", MARKET, "--db", city)
     assert code == 2 and one_line_error(err) and word in err
+
+
+@pytest.mark.parametrize("command", ["route", "simulate"])
+def test_route_and_simulate_on_an_empty_database_say_how_to_load_a_map(
+    capsys, sqlite_url: str, command: str
+) -> None:
+    """Reported: '(49.436660, 7.767970) is more than 50 m from any walkable path'."""
+    code, _, err = run(capsys, command, "--from", STATION, "--to", MARKET, "--db", sqlite_url)
+    assert code == 2 and one_line_error(err)
+    assert "map_empty: no map is loaded" in err and "blindpilot import-osm FILE" in err
 
 
 def test_decode_a_real_vector_and_reject_a_bad_one(capsys) -> None:

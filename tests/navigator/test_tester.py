@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from aiohttp.test_utils import TestClient
 
 from navigator import simulation
@@ -64,3 +67,30 @@ async def test_outage_silences_exactly_the_beacons_near_the_stretch(client: Test
     assert silenced == len(near) > 0
     assert len(kept) + silenced == len(mapstate.beacons)
     assert not near & {p.beacon for p in kept}
+
+
+async def test_simulations_beyond_the_pool_are_refused_while_everyone_else_is_served(
+    make_client, settings, api_keys
+) -> None:
+    """Reported: six slow walks made /health, routes and every keyed request wait 71 s."""
+    client = await make_client(settings.with_(simulation_workers=2))
+    tester, mapper = auth(api_keys["tester"]), auth(api_keys["mapper"])
+    slow = {**WALK, "plot": False}
+    walks = [asyncio.create_task(client.post("/v1/simulations", json=slow, headers=tester))
+             for _ in range(6)]
+    latencies = []
+    while not all(w.done() for w in walks):
+        for request in (client.get("/health"),
+                        client.post("/v1/routes", json={"from": WALK["from"], "to": WALK["to"]}),
+                        client.get("/v1/map/nodes", params={"limit": 1}, headers=mapper)):
+            t = time.perf_counter()
+            assert (await request).status == 200
+            latencies.append(time.perf_counter() - t)
+        await asyncio.sleep(0.05)
+    answers = [await w for w in walks]
+    statuses = sorted(r.status for r in answers)
+    assert statuses == [200, 200, 503, 503, 503, 503]
+    busy = next(r for r in answers if r.status == 503)
+    assert int(busy.headers["Retry-After"]) >= 1
+    assert (await busy.json())["error"]["code"] == "simulations_busy"
+    assert len(latencies) >= 9 and max(latencies) < 1.0, latencies
