@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import math
+import random
 
 import networkx as nx
 import pytest
 
 from routing.compiled import SHORTEST
-from routing.decisions import crossing_cost_m, simplest_path_nx, transition_cost_m, turn_cost_m
+from routing.decisions import (
+    crossing_cost_m,
+    simplest_path_nx,
+    transition_cost_m,
+    turn_cost_m,
+    turn_expanded,
+)
 from routing.model import EdgeRecord
 from routing.paths import Router
 from routing.profiles import PROFILES, edge_cost
@@ -110,3 +117,23 @@ def test_hard_rules_hold_in_the_reference_search():
     g.remove_edge(2, 4)
     assert simplest_path_nx(g, 1, 3, PROFILES["wheelchair"]) is None
     assert nx.has_path(g, 1, 3)
+
+
+def test_the_compiled_turn_search_finds_the_reference_paths(graphs):
+    from routing.turnsearch import TurnGraph  # noqa: PLC0415
+
+    g = _staircase_or_straight()
+    for name, p in PROFILES.items():
+        assert TurnGraph(g, p).path(1, 9)[:2] == simplest_path_nx(g, 1, 9, p)[:2], name
+    city = graphs["kaiserslautern"]
+    rng = random.Random(5)
+    ids = sorted(city.nodes)
+    p = PROFILES["blind_cane"]
+    compiled, expanded = TurnGraph(city, p), turn_expanded(city, p)
+    for _ in range(15):
+        a, b = rng.sample(ids, 2)
+        ref, ours = simplest_path_nx(city, a, b, p, expanded), compiled.path(a, b)
+        assert (ref is None) == (ours is None), (a, b)
+        if ref is not None and ours is not None:
+            # bearings: local frame here, great circle there; turn costs differ by millimetres
+            assert ours[2] == pytest.approx(ref[2], rel=1e-4), (a, b)
