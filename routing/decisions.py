@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterator
 
 import networkx as nx
+import numpy as np
 
 from routing.geo import bearing_deg, turn_angle_deg
 from routing.model import EdgeRecord
@@ -23,10 +24,13 @@ from routing.tags import is_crossing
 
 def turn_cost_m(angle_deg: float, costs: DecisionCosts) -> float:
     """Nothing up to ``free_turn_deg``, then growing linearly: ``turn_90_m`` at 90 deg."""
-    a = abs(angle_deg)
-    if a <= costs.free_turn_deg:
-        return 0.0
-    return costs.turn_90_m * (a - costs.free_turn_deg) / (90.0 - costs.free_turn_deg)
+    return float(turn_costs_m(np.array([angle_deg]), costs)[0])
+
+
+def turn_costs_m(angles_deg: np.ndarray, costs: DecisionCosts) -> np.ndarray:
+    """:func:`turn_cost_m` of many angles at once (the compiled search prices every arc)."""
+    over = np.maximum(np.abs(angles_deg) - costs.free_turn_deg, 0.0)
+    return costs.turn_90_m * over / (90.0 - costs.free_turn_deg)
 
 
 def crossing_cost_m(edge: EdgeRecord, costs: DecisionCosts) -> float:

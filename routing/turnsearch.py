@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from routing.compiled import edge_cost_factors
-from routing.decisions import crossing_cost_m
+from routing.decisions import crossing_cost_m, turn_costs_m
 from routing.geo import LocalFrame
 from routing.graph import edge_records
 from routing.profiles import Profile
@@ -75,11 +75,7 @@ class TurnGraph:
         keep = edge_of[src] != edge_of[dst]  # never back along the same edge
         src, dst = src[keep], dst[keep]
         turn = np.abs((bearing[dst] - bearing[src] + 180.0) % 360.0 - 180.0)
-        trans = np.where(
-            turn > d.free_turn_deg,
-            d.turn_90_m * (turn - d.free_turn_deg) / (90.0 - d.free_turn_deg),
-            0.0,
-        )
+        trans = turn_costs_m(turn, d)
         c1, c2 = crossing[edge_of[src]], crossing[edge_of[dst]]
         trans += np.where(c2 & ~c1, self._start[dst], 0.0)
         trans += np.where(tactile[edge_of[src]] & ~tactile[edge_of[dst]], d.leave_tactile_m, 0.0)
