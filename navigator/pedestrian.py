@@ -41,12 +41,13 @@ _ROUTE_OUT = TypeAdapter(RouteOut)
 async def create_route(request: web.Request, body: RouteRequest) -> web.Response:
     app = request.app
     try:
-        route = await asyncio.to_thread(plan_route, app[MAP], body)
+        route, simplicity = await asyncio.to_thread(plan_route, app[MAP], body)
     except RoutingError as err:
         raise api.ApiError(422, err.code, str(err)) from None
     voice = voice_of(app)
     out = route_body(route, body.lang,
-                     (lambda text, lang: audio_url(voice, text, lang)) if voice else None)
+                     (lambda text, lang: audio_url(voice, text, lang)) if voice else None,
+                     simplicity=simplicity)
     prewarm(app, [(m["text"], body.lang) for m in out["maneuvers"]])
     return api.json_response(_ROUTE_OUT.validate_python(out))
 

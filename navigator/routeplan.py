@@ -13,6 +13,7 @@ from navigator.schemas import PointIn, RouteRequest
 from routing.geojson import route_geometry
 from routing.model import Maneuver, Route
 from routing.profiles import PROFILES
+from routing.simplicity import SimplicityReport, simplicity_report
 from voice.phrases import PhraseOptions, phrase_maneuver
 
 #: Turns a sentence into an audio URL (None when speech is unavailable).
@@ -37,11 +38,14 @@ def resolve_point(mapstate: MapState, point: PointIn, name: str) -> tuple[float,
     return place.lat, place.lon
 
 
-def plan_route(mapstate: MapState, request: RouteRequest) -> Route:
-    """Search the accessible route; RoutingError propagates to the caller (422 or exit 2)."""
+def plan_route(mapstate: MapState, request: RouteRequest) -> tuple[Route, SimplicityReport]:
+    """Search the accessible route and report how simple it is; RoutingError propagates to the
+    caller (422 or exit 2)."""
     start = resolve_point(mapstate, request.from_, "from")
     end = resolve_point(mapstate, request.to, "to")
-    return plan_between(mapstate, start, end, request.profile)
+    with mapstate.lock:  # one map version for both: a mapper edit may replace edges in between
+        route = plan_between(mapstate, start, end, request.profile)
+        return route, simplicity_report(mapstate.graph, route)
 
 
 def plan_between(mapstate: MapState, start: tuple[float, float], end: tuple[float, float],
@@ -67,7 +71,8 @@ def maneuver_json(m: Maneuver, text: str, audio_url: str | None) -> dict[str, An
 
 
 def route_body(route: Route, lang: str, audio_url_for: AudioUrlFor | None = None,
-               opts: PhraseOptions | None = None) -> dict[str, Any]:
+               opts: PhraseOptions | None = None,
+               simplicity: SimplicityReport | None = None) -> dict[str, Any]:
     """The body of ``POST /v1/routes`` (and of ``blindpilot route --json``)."""
     opts = opts or PhraseOptions()
     maneuvers = []
@@ -83,10 +88,12 @@ def route_body(route: Route, lang: str, audio_url_for: AudioUrlFor | None = None
         "geometry": route_geometry(route),
         "maneuvers": maneuvers,
         "warnings": list(route.warnings),
+        "simplicity": None if simplicity is None else simplicity.as_json(),
     }
 
 
 def plan_route_body(mapstate: MapState, request: RouteRequest,
                     audio_url_for: AudioUrlFor | None = None) -> dict[str, Any]:
     """Plan and shape in one call (the CLI's path; the API splits it to run search in a thread)."""
-    return route_body(plan_route(mapstate, request), request.lang, audio_url_for)
+    route, simplicity = plan_route(mapstate, request)
+    return route_body(route, request.lang, audio_url_for, simplicity=simplicity)

@@ -181,6 +181,12 @@ async def test_route_between_real_points_has_geometry_and_spoken_maneuvers(clien
     assert kinds[0] == "depart" and kinds[-1] == "arrive"
     assert all(m["text"] for m in body["maneuvers"])
     assert all(m["audio_url"] is None for m in body["maneuvers"])  # text-only engine
+    simple = body["simplicity"]
+    turns = [m for m in body["maneuvers"] if m["kind"] == "turn" and abs(m["angle_deg"]) > 40]
+    assert simple["turns"] == len(turns)
+    assert simple["turns_per_km"] == pytest.approx(len(turns) / body["length_m"] * 1000, rel=0.02)
+    assert simple["decision_points"] >= simple["turns"] + sum(simple["crossings"].values())
+    assert 0 <= simple["tactile_share"] <= 1 and set(simple["unknown_m"]) >= {"surface"}
 
 
 async def test_route_from_a_place_id(client: TestClient) -> None:
