@@ -11,6 +11,7 @@ from navigator.api import ApiError
 from navigator.mapstate import MapState
 from navigator.schemas import PointIn, RouteRequest
 from routing.geojson import route_geometry
+from routing.graph import edge_count
 from routing.model import Maneuver, Route
 from routing.profiles import PROFILES
 from routing.simplicity import SimplicityReport, simplicity_report
@@ -27,7 +28,7 @@ MAP_EMPTY = ("no map is loaded: a mapper imports one with POST /v1/map/import, o
 def resolve_point(mapstate: MapState, point: PointIn, name: str) -> tuple[float, float]:
     """(lat, lon) of a coordinate or of a place id; 503 ``map_empty`` while there is no map
     (every point would be "more than 50 m from any walkable path", which misleads)."""
-    if not mapstate.graph.graph["edges"]:
+    if not edge_count(mapstate.graph):
         raise ApiError(503, "map_empty", MAP_EMPTY)
     if point.place is None:
         assert point.lat is not None and point.lon is not None
