@@ -8,7 +8,6 @@ Scan JSON -> :class:`Scan` -> the positioner -> the :class:`NavigationSession` -
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from typing import Any
@@ -76,10 +75,10 @@ def handle_message(app: web.Application, live: LiveSession, raw: str, now_s: flo
                                        "this one was dropped")]
     try:
         # Strict like HTTP bodies: ``"t": false`` is not a time, ``"rssi": true`` not a level.
-        msg, bad_gnss = parse_client_message(json.loads(raw))
+        msg, bad_gnss = parse_client_message(api.decode_json(raw))
     except (ValueError, ValidationError) as err:
         text = (api.describe_validation_error(err) if isinstance(err, ValidationError)
-                else f"not JSON: {err}")
+                else str(err))
         return [_error("invalid_message", text)]
     if isinstance(msg, ScanMessage):
         refused = ([_error("invalid_gnss", api.describe_validation_error(bad_gnss))]
@@ -92,7 +91,7 @@ def handle_message(app: web.Application, live: LiveSession, raw: str, now_s: flo
         app[SESSIONS].sessions.pop(live.id, None)
         return [{"type": "stopped", "session_id": live.id}]
     mapstate = app[MAP]
-    text = (where_am_i(live.nav, mapstate.graph.graph["edges"], mapstate.places.values())
+    text = (where_am_i(live.nav, mapstate.graph, mapstate.places.values())
             if msg.type == "where_am_i"
             else around_me(live.nav, mapstate.places.values(), live.heading_deg))
     return [_with_audio(app, {"type": "instruction", "id": None, "kind": msg.type,

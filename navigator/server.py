@@ -28,10 +28,24 @@ def first_curl_example(base: str, mapstate: object) -> str:
             f"-d '{body}'")
 
 
+def make_runner(app: web.Application, settings: Settings) -> web.AppRunner:
+    """The app's runner with the connection timeouts of ``settings``.
+
+    aiohttp closes a connection that has not sent a whole request head within its keep-alive
+    timeout of opening (or of its last response), whatever trickles in meanwhile: so that is
+    the header timeout (without it, 2,000 silent or half-header sockets stayed open 100 s+).
+    Bodies are timed by :func:`navigator.api.read_body`, and a body a handler leaves unread is
+    drained for at most ``lingering_time``.
+    """
+    return web.AppRunner(app, access_log=None, handle_signals=False,
+                         keepalive_timeout=settings.header_timeout_s,
+                         lingering_time=min(10.0, settings.body_timeout_s))
+
+
 async def serve(settings: Settings) -> None:
     """Serve until SIGINT/SIGTERM; print the URL once the map is loaded and the port is open."""
     app = create_app(settings)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = make_runner(app, settings)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()

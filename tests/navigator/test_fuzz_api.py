@@ -30,8 +30,8 @@ from schemathesis.checks import (
 )
 from schemathesis.core.parameters import ParameterLocation
 
-from navigator import api
 from navigator.app import create_app
+from navigator.openapi import build_openapi
 from navigator.ops import VERSION
 from navigator.routes import route_tables
 from tests.navigator.conftest import create_keys, make_settings
@@ -74,7 +74,7 @@ CHECKS = [no_undeclared_server_error, status_code_conformance, content_type_conf
 HYPOTHESIS = settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
                       suppress_health_check=list(HealthCheck))
 
-SCHEMA = schemathesis.openapi.from_dict(api.build_openapi(route_tables(), VERSION))
+SCHEMA = schemathesis.openapi.from_dict(build_openapi(route_tables(), VERSION))
 #: The WebSocket route answers 404 for unknown ids without an upgrade; fuzzing it adds nothing.
 FUZZED = SCHEMA.exclude(path="/v1/map/import").exclude(path_regex=r"/ws$")
 IMPORT = SCHEMA.include(path="/v1/map/import")
