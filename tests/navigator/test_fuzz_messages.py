@@ -145,18 +145,21 @@ def valid_scan(draw: st.DrawFn, known: list[dict[str, Any]], t: float) -> dict[s
     return msg
 
 
-#: One bad gnss value each (NaN, out of range, accuracy <= 0, from the future, wrong type).
+#: One bad gnss value each (out of range, accuracy <= 0, wrong type; from the future is drawn
+#: apart). NaN and Infinity are not JSON: a message with one is refused whole (see below).
 BAD_GNSS = {
-    "lat": st.one_of(st.just(math.nan), st.floats(min_value=90.001),
-                     st.floats(max_value=-90.001), st.text(max_size=3), st.booleans()),
-    "lon": st.one_of(st.just(math.inf), st.floats(min_value=180.001, allow_infinity=False),
+    "lat": st.one_of(st.floats(min_value=90.001, allow_infinity=False),
+                     st.floats(max_value=-90.001, allow_infinity=False), st.text(max_size=3),
+                     st.booleans()),
+    "lon": st.one_of(st.floats(min_value=180.001, allow_infinity=False),
                      st.floats(max_value=-180.001, allow_infinity=False)),
-    "accuracy_m": st.one_of(st.floats(max_value=0), st.just(math.nan), st.none()),
-    "t": st.one_of(st.floats(max_value=-1e-9, allow_infinity=False), st.just(math.nan)),
+    "accuracy_m": st.one_of(st.floats(max_value=0, allow_infinity=False), st.none()),
+    "t": st.floats(max_value=-1e-9, allow_infinity=False),
     "accuracy_kind": st.one_of(st.text(max_size=8).filter(
         lambda k: k not in ("w3c95", "android68", "ios_rms")), st.integers()),
-    "heading_deg": st.one_of(st.floats(min_value=360.001), st.floats(max_value=-1e-9)),
-    "speed_mps": st.one_of(st.floats(max_value=-1e-9), st.just(math.inf)),
+    "heading_deg": st.one_of(st.floats(min_value=360.001, allow_infinity=False),
+                             st.floats(max_value=-1e-9, allow_infinity=False)),
+    "speed_mps": st.floats(max_value=-1e-9, allow_infinity=False),
 }
 
 
@@ -289,10 +292,29 @@ def test_a_bad_gnss_fix_is_one_error_and_the_scan_still_answers(
     else:
         fix["t"] = t + data.draw(st.floats(1e-3, 1e6))  # from the future
     msg["gnss"] = fix
-    out = assert_replies(handle_message(app, live, json.dumps(msg), t))
+    out = assert_replies(handle_message(app, live, _json_text(msg), t))
     assert out[0]["type"] == "error" and out[0]["code"] == "invalid_gnss", (msg, out)
     assert [m["type"] for m in out].count("fix") == 1 and out[-1]["type"] == "fix", out
     assert [m["type"] for m in out].count("error") == 1, out
+
+
+@FUZZ
+@given(data=st.data())
+def test_nan_or_infinity_in_gnss_refuses_the_message_whole(
+        app: web.Application, known_beacons: list[dict[str, Any]], data: st.DataObject) -> None:
+    """NaN and Infinity are not JSON numbers: one invalid_message error, and no state moves."""
+    live = new_session(app)
+    t = data.draw(st.floats(0, 1e6))
+    msg = data.draw(valid_scan(known_beacons, t))
+    fix = data.draw(gnss(t))
+    fix[data.draw(st.sampled_from(["lat", "lon", "accuracy_m", "t", "heading_deg",
+                                   "speed_mps"]))] = data.draw(
+        st.sampled_from([math.nan, math.inf, -math.inf]))
+    msg["gnss"] = fix
+    out = assert_replies(handle_message(app, live, json.dumps(msg), t))
+    assert_one_error(out)
+    assert out[0]["code"] == "invalid_message" and "not a JSON number" in out[0]["message"]
+    assert live.nav.last_fix is None
 
 
 @FUZZ

@@ -365,13 +365,11 @@ async def test_a_scan_with_gnss_alone_is_accepted(client: TestClient,
 
 
 BAD_GNSS = [
-    ('{"lat": NaN, "lon": 7.77, "accuracy_m": 5, "t": 1}', "gnss.lat"),
-    ('{"lat": 49.44, "lon": Infinity, "accuracy_m": 5, "t": 1}', "gnss.lon"),
     ('{"lat": 91, "lon": 7.77, "accuracy_m": 5, "t": 1}', "gnss.lat"),
     ('{"lat": 49.44, "lon": -180.5, "accuracy_m": 5, "t": 1}', "gnss.lon"),
     ('{"lat": 49.44, "lon": 7.77, "accuracy_m": 0, "t": 1}', "gnss.accuracy_m"),
     ('{"lat": 49.44, "lon": 7.77, "accuracy_m": -3, "t": 1}', "gnss.accuracy_m"),
-    ('{"lat": 49.44, "lon": 7.77, "accuracy_m": NaN, "t": 1}', "gnss.accuracy_m"),
+    ('{"lat": 49.44, "lon": 7.77, "accuracy_m": 1e400, "t": 1}', "gnss.accuracy_m"),  # inf
     ('{"lat": 49.44, "lon": 7.77, "accuracy_m": 5, "t": 1e9}', "after the scan's t"),
     ('{"lat": 49.44, "lon": 7.77, "accuracy_m": 5, "t": 1, "accuracy_kind": "cep50"}',
      "gnss.accuracy_kind"),
@@ -399,6 +397,27 @@ async def test_a_bad_gnss_value_is_an_error_event_and_the_scan_and_session_go_on
     assert len(seen[0].readings) > 0 and seen[1].readings == ()
     said = await send_and_collect(ws, scan_json(walker.scan(5.0)))  # the session goes on
     assert said[-1]["type"] == "fix" and not ws.closed
+
+
+@pytest.mark.parametrize("gnss", [
+    '{"lat": NaN, "lon": 7.77, "accuracy_m": 5, "t": 1}',
+    '{"lat": 49.44, "lon": -Infinity, "accuracy_m": 5, "t": 1}',
+    '{"lat": 49.44, "lon": 7.77, "accuracy_m": NaN, "t": 1}',
+])
+async def test_nan_in_gnss_is_not_json_the_message_is_refused_and_the_session_goes_on(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch, gnss: str) -> None:
+    """NaN and Infinity are not JSON numbers (RFC 8259): the whole message is refused as
+    invalid_message before anything in it is read, and nothing of it is used."""
+    session_id, ws, walker = await walk_a_few_steps(client, seed=2, steps=3)
+    seen = record_scans(client, session_id, monkeypatch)
+    readings = json.dumps(scan_json(walker.scan(3.0))["readings"])
+    await ws.send_str(f'{{"type": "scan", "t": 3.0, "readings": {readings}, "gnss": {gnss}}}')
+    error = await ws.receive_json(timeout=10)
+    assert error["type"] == "error" and error["code"] == "invalid_message", error
+    assert "not a JSON number" in error["message"], error
+    assert seen == []
+    said = await send_and_collect(ws, scan_json(walker.scan(4.0)))
+    assert said[-1]["type"] == "fix" and not ws.closed and len(seen) == 1
 
 
 async def test_an_uncertain_fix_at_a_decision_point_says_position_uncertain_over_the_socket(
