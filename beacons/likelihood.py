@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import ndtri
+from scipy.special import ndtr, ndtri
 
 from beacons.pathloss import MIN_DISTANCE_M
 
@@ -32,7 +32,7 @@ MEAN, VAR = 0, 1
 #: stranger outweighs several honest beacons heard a second ago.
 OUTLIER_Z = 5.0
 #: Exponents a street can physically have.
-EXPONENT_RANGE = (1.0, 5.0)
+EXPONENT_RANGE = (1.2, 5.0)
 _F32 = np.float32
 _DB_PER_LN_D2 = -5.0 / math.log(10.0)  # -10 log10 d = this * ln(d^2)
 
@@ -124,10 +124,12 @@ def _t_norm(sigma_db: float, dof: float) -> float:
 
 
 def exponent_grid(center: float, sigma: float, count: int = 5) -> tuple[np.ndarray, np.ndarray]:
-    """Exponents standing for a Gaussian prior (equal-probability strata, kept physical) and
-    their log-weights, for places whose exponent is not known yet."""
-    z = ndtri((np.arange(count) + 0.5) / count)
-    values = np.clip(center + sigma * z, *EXPONENT_RANGE)
+    """Exponents standing for a Gaussian prior cut to the physical range (equal-probability
+    strata) and their log-weights, for places whose exponent is not known yet. Cut, not
+    clipped: a clipped prior piles a fifth of its weight on the bound, and at n = 1 a signal
+    hardly falls with distance, so every place fits and the walker is found nowhere."""
+    low, high = (ndtr((bound - center) / sigma) for bound in EXPONENT_RANGE)
+    values = center + sigma * ndtri(low + (high - low) * (np.arange(count) + 0.5) / count)
     return values, np.full(count, -math.log(count))
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from beacons.likelihood import MEAN, beacon_update, exponent_grid, log_likelihood, offset_prior
+from beacons.likelihood import (
+    EXPONENT_RANGE,
+    MEAN,
+    beacon_update,
+    exponent_grid,
+    log_likelihood,
+    offset_prior,
+)
 from beacons.pathloss import expected_rssi_dbm
 
 BEACONS = np.array([[0.0, 3.0], [10.0, -3.0], [20.0, 3.0], [30.0, -3.0], [40.0, 3.0]])
@@ -43,6 +50,8 @@ def test_one_wild_reading_does_not_move_the_best_place() -> None:
 
 
 def test_exponent_grid_stands_for_its_prior() -> None:
-    values, log_w = exponent_grid(2.4, 0.6, 101)
+    values, log_w = exponent_grid(3.0, 0.4, 101)
     assert abs(np.exp(log_w).sum() - 1.0) < 1e-9
-    assert abs(values.mean() - 2.4) < 0.02 and abs(values.std() - 0.6) < 0.05
+    assert abs(values.mean() - 3.0) < 0.02 and abs(values.std() - 0.4) < 0.03
+    low = exponent_grid(1.3, 0.8)[0]  # a prior leaning on the physical bound is cut, not piled
+    assert low.min() > EXPONENT_RANGE[0] and len(set(low.round(6).tolist())) == low.size

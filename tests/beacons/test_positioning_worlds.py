@@ -59,8 +59,9 @@ WORLDS = [
 @pytest.mark.parametrize("world", WORLDS, ids=[w.name for w in WORLDS])
 def test_the_90_percent_radius_holds_in_every_world(city_map, city_beacons, walks, world) -> None:
     """The true error exceeds ``error_m`` on at most 10 % of fixes, no walk is lost (at most
-    2 % of fixes more than 10 m off, none more than 20 m), and even where few beacons are heard (n = 3.5 with a phone 8 dB low
-    hears only those within about 8 m) at least 40 % of scans give a fix."""
+    2 % of fixes more than 10 m off, none more than 20 m), and even where few beacons are
+    heard (n = 3.5 with a phone 8 dB low hears only those within about 8 m) at least 40 % of
+    scans give a fix."""
     answers = [
         a for seed, walk in enumerate(walks)
         for a in _run(Positioner(city_map, seed=seed), WorldSource(city_beacons, walk, world,
