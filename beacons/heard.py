@@ -63,7 +63,8 @@ class ScanDigester:
         self._correlation_s, self._max_beacons = correlation_s, max_beacons
         self._row_of: dict[BeaconId, int] = {}
         self._heard_at: dict[int, float] = {}
-        self.matched = NOTHING_HEARD.rows  # layout rows heard in the last scan
+        #: the last scan's readings whose beacon the layout knows (in order; any RSSI)
+        self.matched: tuple[BeaconId, ...] = ()
 
     def digest(self, scan: Scan) -> tuple[HeardBeacons, Rejected]:
         """The scan's usable beacons, at most ``max_beacons``, the loudest.
@@ -75,10 +76,12 @@ class ScanDigester:
         low together (about 3 dB at 10 m), which the position hardly feels."""
         readings = scan.readings
         n = len(readings)
-        self.matched = NOTHING_HEARD.rows
+        self.matched = ()
         if not n:
             return NOTHING_HEARD, _NONE_REJECTED
-        row_list = self._rows_of([r.beacon for r in readings])
+        beacons = [r.beacon for r in readings]
+        row_list = self._rows_of(beacons)
+        self.matched = tuple(b for b, row in zip(beacons, row_list, strict=True) if row >= 0)
         rssi = np.fromiter((r.rssi_dbm for r in readings), float, n)
         t = np.fromiter((r.t_s for r in readings), float, n)
         prev = np.fromiter(map(self._heard_at.get, row_list, repeat(-math.inf)), float, n)
@@ -96,7 +99,6 @@ class ScanDigester:
         if len(set(rows.tolist())) < rows.size:
             rows, rssi, t, prev = _one_per_beacon(rows, rssi, t, prev)
         self._remember(rows, t, scan.t_s)
-        self.matched = rows
         excess = rssi - self._power[rows]
         weight = np.minimum(1.0, (t - prev) * (1.0 / self._correlation_s))
         k = self._max_beacons

@@ -219,6 +219,11 @@ class Positioner:
         return PositioningStats(**self._counts)
 
     @property
+    def matched_beacons(self) -> tuple[BeaconId, ...]:
+        """The last scan's readings whose beacon the map knows (in order; any RSSI)."""
+        return self._digester.matched
+
+    @property
     def initialized(self) -> bool:
         return self._p.size > 0
 

@@ -15,6 +15,7 @@ from scipy.spatial import cKDTree
 from beacons.layout import BeaconLayout
 from beacons.model import BeaconPlacement
 from routing.geo import LocalFrame
+from routing.graph import edge_count, edge_records
 
 #: Edges are indexed as pieces at most this long; a query around a point widens by half of it.
 PIECE_M = 20.0
@@ -34,7 +35,7 @@ class PositioningMap:
         placements: Sequence[BeaconPlacement],
         sample_step_m: float = 1.0,
     ) -> None:
-        if not graph.graph["edges"]:
+        if not edge_count(graph):
             raise ValueError("positioning needs a graph with edges")
         n_nodes = graph.number_of_nodes()
         node_index = dict(zip(graph.nodes, range(n_nodes), strict=True))
@@ -43,7 +44,7 @@ class PositioningMap:
         self.frame = LocalFrame(float(lat.mean()), float(lon.mean()))
         self.node_xy = np.column_stack(self.frame.to_xy(lat, lon))
         self.node_level = [level for _, level in graph.nodes(data="level")]
-        records = [graph.graph["edges"][k] for k in sorted(graph.graph["edges"])]
+        records = sorted(edge_records(graph), key=lambda e: e.id)
         n = len(records)
         self.edge_ids = np.fromiter((e.id for e in records), np.int64, n)
         #: (2, edges): node index of each edge's u and v end (``edge_u``, ``edge_v`` are views)

@@ -19,6 +19,8 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from navigator.storage import ROLES
+
 log = logging.getLogger(__name__)
 
 PUBLIC = "public"
@@ -26,8 +28,8 @@ Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 #: Which stored roles may call an endpoint that requires a given role.
 ROLE_GRANTS: dict[str, frozenset[str]] = {
-    PUBLIC: frozenset({"pedestrian", "mapper", "tester", "admin"}),
-    "pedestrian": frozenset({"pedestrian", "mapper", "tester", "admin"}),
+    PUBLIC: frozenset(ROLES),
+    "pedestrian": frozenset(ROLES),
     "mapper": frozenset({"mapper", "admin"}),
     "tester": frozenset({"tester", "admin"}),
     "admin": frozenset({"admin"}),

@@ -1,7 +1,10 @@
-"""The ``blindpilot`` command line (see shared/API.md for the contract).
+"""The ``blindpilot`` command line (see docs/API.md for the contract).
 
 Exit codes: 0 success, 2 bad input (one line on stderr, never a traceback), 1 an internal error
 (one line too; ``BLINDPILOT_DEBUG=1`` shows the traceback).
+
+Each command imports what it needs inside itself, on purpose: ``blindpilot decode`` or ``speak``
+should not pay seconds of start-up for the map, SQL, routing and plotting stacks it never uses.
 """
 
 from __future__ import annotations
@@ -128,13 +131,14 @@ def _load_map(storage: Any) -> Any:
 
 
 def cmd_plan_beacons(args: argparse.Namespace) -> int:
-    from beacons.planning import plan_beacons
+    from beacons.planning import path_length_km, plan_layout
 
     if not 1.0 <= args.spacing_m <= 200.0:
         raise CliError("--spacing-m must be between 1 and 200 metres")
     storage = _storage(args.db)
     mapstate = _load_map(storage)
-    placements = plan_beacons(mapstate.graph, spacing_m=args.spacing_m)
+    placements = plan_layout(mapstate.graph, args.mode, args.spacing_m,
+                             list(mapstate.places.values()))
     if args.apply:
         storage.replace_beacons(placements, actor="cli")
     if args.json:
@@ -142,8 +146,10 @@ def cmd_plan_beacons(args: argparse.Namespace) -> int:
 
         print(json.dumps([placement_json(p) for p in placements], indent=2))
     verb = "stored" if args.apply else "proposed (use --apply to store)"
-    print(f"{len(placements)} beacons {verb}, spacing <= {args.spacing_m:g} m",
-          file=sys.stderr if args.json else sys.stdout)
+    how = f"spacing <= {args.spacing_m:g} m" if args.mode == "dense" else "at decision points"
+    km = path_length_km(mapstate.graph)
+    print(f"{len(placements)} beacons {verb}, {how}: {len(placements) / max(km, 1e-9):.1f} per km "
+          f"of path ({km:.1f} km)", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
@@ -213,7 +219,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     (flat, flon), (tlat, tlon) = parse_point(args.from_), parse_point(args.to)
     req = SimulationRequest.model_validate({
         "from": {"lat": flat, "lon": flon}, "to": {"lat": tlat, "lon": tlon},
-        "profile": args.profile, "lang": args.lang, "seed": args.seed, "noise_db": args.noise_db,
+        "profile": args.profile, "lang": args.lang, "seed": args.seed, "radio": args.radio,
+        "gnss": args.gnss, "noise_db": args.noise_db,
         "dropout": args.dropout, "dead": args.dead, "plot": bool(args.plot)})
     mapstate = _load_map(_storage(args.db))
     metrics, png = simulate(mapstate, req)
@@ -227,6 +234,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     print(f"arrived={metrics['arrived']}  mean error={metrics['mean_error_m']} m  "
           f"p90={metrics['p90_error_m']} m  off-route={metrics['off_route_events']}  "
           f"duration={metrics['duration_s']} s" + (f"  plot={args.plot}" if png else ""))
+    g = metrics["guidance"]
+    print(f"decision points {g['decision_points']}: on time (3-10 m before) {g['on_time']}, "
+          f"early {g['early']}, short {g['short']}, late {g['late']}, missed {g['missed']}  "
+          f"confident but wrong {g['confident_wrong']} fixes  truly arrived {g['arrived_pct']} %")
     return 0
 
 
@@ -259,8 +270,7 @@ def cmd_speak(args: argparse.Namespace) -> int:
 
     async def run() -> bytes:
         service = build_voice_service(Settings().audio_dir, speech=True)
-        key = await service.audio_key(args.text, args.lang)
-        return await service.audio(key)
+        return await service.speak(args.text, args.lang)
 
     try:
         wav = asyncio.run(run())
@@ -284,6 +294,13 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- parser
 
 
+def _examples(*lines: str) -> dict[str, Any]:
+    """``add_parser`` keywords that end a command's ``--help`` with example command lines, kept
+    line by line as written."""
+    return {"epilog": "examples:\n" + "\n".join(f"  {line}" for line in lines),
+            "formatter_class": argparse.RawDescriptionHelpFormatter}
+
+
 def build_parser() -> argparse.ArgumentParser:
     from navigator.storage import ROLES
 
@@ -291,41 +308,59 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", default=os.environ.get("BLINDPILOT_LOG_LEVEL", "INFO"))
     sub = p.add_subparsers(dest="command", required=True)
 
-    def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str, db: bool = True
-            ) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help_, description=help_)
+    def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str, *,
+            examples: Sequence[str], db: bool = True) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_, description=help_, **_examples(*examples))
         sp.set_defaults(func=fn)
         if db:
             sp.add_argument("--db", help="database URL (default: BLINDPILOT_DATABASE_URL or "
                                          "sqlite:///blindpilot.db)")
         return sp
 
-    sp = add("serve", cmd_serve, "serve the HTTP and WebSocket API")
+    sp = add("serve", cmd_serve, "serve the HTTP and WebSocket API", examples=[
+        "blindpilot serve --host 0.0.0.0 --port 8080 --db sqlite:///blindpilot.db"])
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8080)
 
-    sp = add("import-osm", cmd_import_osm, "import an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf)")
+    sp = add("import-osm", cmd_import_osm,
+             "import an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf)", examples=[
+                 "blindpilot import-osm kaiserslautern_cc_2013.osm.gz --replace"])
     sp.add_argument("file")
     sp.add_argument("--replace", action="store_true", help="replace the map already stored")
 
-    sp = add("route", cmd_route, "plan a route and print its maneuvers")
+    sp = add("route", cmd_route, "plan a route and print its maneuvers", examples=[
+        "blindpilot route --from 49.43666,7.76797 --to 49.4432,7.7717 --lang en"])
     sp.add_argument("--from", dest="from_", required=True, metavar="LAT,LON")
     sp.add_argument("--to", required=True, metavar="LAT,LON")
     sp.add_argument("--profile", default="blind_cane")
     sp.add_argument("--lang", default="de")
     sp.add_argument("--json", action="store_true")
 
-    sp = add("plan-beacons", cmd_plan_beacons, "propose (or store) a beacon layout")
+    sp = add("plan-beacons", cmd_plan_beacons, "propose (or store) a beacon layout", examples=[
+        "blindpilot plan-beacons --spacing-m 12 --apply",
+        "blindpilot plan-beacons --mode decision-points"])
+    sp.add_argument("--mode", choices=["dense", "decision-points"], default="dense",
+                    help="dense: every decision point and no gap over --spacing-m; "
+                         "decision-points: only where the walker must be told something")
     sp.add_argument("--spacing-m", type=float, default=10.0)
     sp.add_argument("--apply", action="store_true")
     sp.add_argument("--json", action="store_true")
 
-    sp = add("simulate", cmd_simulate, "walk a route with simulated beacons (real pipeline)")
+    sp = add("simulate", cmd_simulate, "walk a route with simulated beacons (real pipeline)",
+             examples=["blindpilot simulate --from 49.43666,7.76797 --to 49.4432,7.7717 "
+                       "--seed 1 --plot walk.png",
+                       "blindpilot simulate --from 49.43666,7.76797 --to 49.4432,7.7717 "
+                       "--radio harsh --gnss --json",
+                       "blindpilot simulate --scenarios scenarios/kaiserslautern.yaml"])
     sp.add_argument("--from", dest="from_", metavar="LAT,LON")
     sp.add_argument("--to", metavar="LAT,LON")
     sp.add_argument("--profile", default="blind_cane")
     sp.add_argument("--lang", default="de")
     sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--radio", choices=["ideal", "harsh"], default="ideal",
+                    help="ideal: the positioner's own law (--noise-db, --dropout, --dead); "
+                         "harsh: real radio's effects, drawn by the seed")
+    sp.add_argument("--gnss", action="store_true", help="scans carry simulated phone GNSS")
     sp.add_argument("--noise-db", type=float, default=4.0)
     sp.add_argument("--dropout", type=float, default=0.1)
     sp.add_argument("--dead", type=float, default=0.0)
@@ -333,29 +368,49 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--scenarios", metavar="FILE.yaml", help="replay a suite of walks")
     sp.add_argument("--json", action="store_true")
 
-    sp = add("calibrate", cmd_calibrate, "fit path-loss parameters from survey data", db=False)
+    sp = add("calibrate", cmd_calibrate, "fit path-loss parameters from survey data", db=False,
+             examples=["blindpilot calibrate survey.csv",
+                       "blindpilot calibrate calibration_df.csv --anchors anchors.csv"])
     sp.add_argument("survey", help="CSV: beacon,distance_m,rssi_dbm or x,y,rssi_<id> (+anchors)")
     sp.add_argument("--anchors", help="CSV of anchor coordinates id,x,y,z for a wide survey")
     sp.add_argument("--receiver-z-m", type=float, default=0.0)
 
-    sp = add("decode", cmd_decode, "decode one BLE advertisement", db=False)
-    sp.add_argument("hex")
+    sp = add("decode", cmd_decode, "decode one BLE advertisement", db=False, examples=[
+        "blindpilot decode 0201061aff4c0002154142434445464748494041424344454600010002f8",
+        "blindpilot decode --format manufacturer "
+        "4c000215426c7565436861726d426561636f6e730efe1355c5",
+        "blindpilot decode --format service aafe20000bfe1c000000070800003e7c"])
+    sp.add_argument("hex", help="the bytes as hex (spaces, colons and a leading 0x are allowed)")
     sp.add_argument("--format", default="adv_data", choices=["adv_data", "manufacturer",
-                                                             "service"])
+                                                             "service"],
+                    help="adv_data (default): raw advertising data, AD structures (length, "
+                         "type, data) as in an HCI report. manufacturer: the 2-byte company id "
+                         "little-endian, then the bytes of bleak's manufacturer_data[company_id] "
+                         "(Apple 0x004C: 4c00...). service: the 16-bit service UUID "
+                         "little-endian, then the bytes of bleak's service_data[uuid] "
+                         "(Eddystone 0000feaa-...: aafe...)")
     sp.add_argument("--json", action="store_true")
 
-    sp = add("scan", cmd_scan, "scan for beacons with the local Bluetooth adapter")
+    sp = add("scan", cmd_scan, "scan for beacons with the local Bluetooth adapter", examples=[
+        "blindpilot scan --seconds 5 --json"])
     sp.add_argument("--seconds", type=float, default=10.0)
     sp.add_argument("--json", action="store_true")
 
-    sp = add("speak", cmd_speak, "synthesize speech to a WAV file", db=False)
+    sp = add("speak", cmd_speak, "synthesize speech to a WAV file", db=False, examples=[
+        'blindpilot speak "Biegen Sie links ab." --lang de -o turn.wav'])
     sp.add_argument("text")
     sp.add_argument("--lang", default="de")
     sp.add_argument("-o", "--output", required=True, metavar="FILE.wav")
 
-    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys_command",
-                                                                         required=True)
-    sp = keys.add_parser("create", help="print a new API key (stored hashed)")
+    keys = sub.add_parser(
+        "keys", help="manage API keys", description="manage API keys",
+        **_examples("blindpilot keys create --role mapper"),
+    ).add_subparsers(dest="keys_command", required=True)
+    sp = keys.add_parser(
+        "create", help="print a new API key (stored hashed)",
+        description="print a new API key (stored hashed), alone on the last line of stdout",
+        **_examples("blindpilot keys create --role mapper --db sqlite:///blindpilot.db"),
+    )
     sp.set_defaults(func=cmd_keys_create)
     sp.add_argument("--role", required=True, choices=ROLES)
     sp.add_argument("--db")
@@ -383,11 +438,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _classify(err: Exception) -> tuple[int, str]:
     """Bad input (exit 2) versus our own failure (exit 1)."""
-    import sqlalchemy.exc
     from pydantic import ValidationError
 
     from navigator.api import ApiError, describe_validation_error
-    from navigator.storage import StorageError
+    from navigator.storage import StorageError, cannot_open_reason
     from routing.osm import OsmImportError
     from routing.paths import RoutingError
 
@@ -397,8 +451,8 @@ def _classify(err: Exception) -> tuple[int, str]:
         return 2, f"{err.code}: {err}"
     if isinstance(err, ValidationError):
         return 2, describe_validation_error(err)
-    if isinstance(err, sqlalchemy.exc.OperationalError | sqlalchemy.exc.ArgumentError):
-        return 2, f"cannot open the database: {str(err.orig if hasattr(err, 'orig') else err)}"
+    if (reason := cannot_open_reason(err)) is not None:
+        return 2, f"cannot open the database: {reason}"
     if isinstance(err, ValueError):  # domain code rejects bad values with ValueError
         return 2, str(err)
     return 1, f"internal error: {type(err).__name__}: {err}"

@@ -1,300 +1,41 @@
-"""Live navigation over WebSocket: session registry, message schemas, the socket handler.
+"""Live guidance over WebSocket: this module only moves messages.
 
-The guidance rules live in :mod:`navigator.session` (pure); this module only moves messages:
-scan JSON -> :class:`Scan` -> positioning -> session -> event JSON (+ audio URLs).
+Scan JSON -> :class:`Scan` -> the positioner -> the :class:`NavigationSession` -> event JSON
+(with audio URLs) back to the phone. The rules are elsewhere and pure: guidance in
+:mod:`navigator.session`, blocked routes in :mod:`navigator.blocking`, where-am-I / around-me in
+:mod:`navigator.orientation`; the sessions themselves live in :mod:`navigator.livesessions`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from aiohttp import WSMsgType, web
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from beacons.model import Fix, Reading, Scan
-from beacons.positioning import InvalidScan, Positioner
+from beacons.positioning import InvalidScan
 from navigator import api
-from navigator import app as app_mod
-from navigator.guidance import blocked_ahead, build_guidance
+from navigator.blocking import blocked_ahead
+from navigator.keys import MAP
+from navigator.liveschemas import ClientMessage, ScanMessage
+from navigator.livesessions import SESSIONS, LiveSession, end_session, live_session
 from navigator.mapstate import MapState
-from navigator.routeplan import resolve_point
-from navigator.schemas import BeaconIdentity, Lang, PointIn, ProfileName
-from navigator.session import Event, NavigationSession
-from routing.geo import bearing_deg, haversine_m, turn_angle_deg
-from routing.model import Route
-from routing.paths import RoutingError
-from voice import phrases
-from voice.phrases import PhraseOptions
+from navigator.orientation import around_me, where_am_i
+from navigator.session import Event
+from navigator.speech import audio_url, voice_of
 
 log = logging.getLogger(__name__)
 routes = api.RouteTable("pedestrian")
-
-WHERE_LANDMARK_M = 40.0
-AROUND_ME_M = 60.0
-
-
-# --------------------------------------------------------------------------- schemas
-
-
-class SessionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    to: PointIn
-    from_: PointIn | None = Field(default=None, alias="from")
-    profile: ProfileName = "blind_cane"
-    lang: Lang = "de"
-    verbosity: Literal["brief", "normal", "detailed"] = "normal"
-    clock_face: bool = False
-    verb: Literal["walk", "move"] = "walk"
-    #: Keep this walk's track after the session ends (off by default: nothing is stored).
-    keep_track: bool = False
-
-
-class SessionCreated(BaseModel):
-    session_id: str
-    ws_url: str
-    length_m: float | None = None
-
-
-class ReadingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    beacon: BeaconIdentity
-    rssi: float = Field(allow_inf_nan=False)
-    tx_power: float | None = Field(default=None, allow_inf_nan=False)
-
-
-class ScanMessage(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: Literal["scan"]
-    t: float = Field(ge=0, allow_inf_nan=False)
-    readings: list[ReadingIn] = Field(max_length=256)
-    heading_deg: float | None = Field(default=None, ge=0, le=360)
-
-
-class CommandMessage(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: Literal["repeat", "where_am_i", "around_me", "stop"]
-
-
-ClientMessage = TypeAdapter(
-    Annotated[ScanMessage | CommandMessage, Field(discriminator="type")]
-)
-
-
-# --------------------------------------------------------------------------- registry
-
-
-@dataclass
-class LiveSession:
-    """A session and its transport state; survives reconnects until it goes idle."""
-
-    id: str
-    nav: NavigationSession
-    positioner: Positioner
-    last_active_s: float
-    bucket: api.TokenBucket
-    heading_deg: float | None = None
-    ws: web.WebSocketResponse | None = None
-    #: [t_s, lat, lon, error_m] per fix, only when the walker opted in to keep it.
-    track: list[list[float]] | None = None
-    started_ts: float = field(default_factory=time.time)
-    #: The live map's version when the route ahead was last checked against edits.
-    map_version: int | None = None
-    #: Blocked edges already acted on (replanned around, or found impossible to avoid), and the
-    #: route they were found on: a later route over the same edge is checked afresh.
-    blocked: tuple[Route | None, frozenset[int]] = (None, frozenset())
-
-
-class SessionRegistry:
-    """All live sessions of this process (they are per process; see README on scale-out)."""
-
-    def __init__(self, idle_s: float) -> None:
-        self.idle_s = idle_s
-        #: How often housekeeping runs: expiry, flushing sightings, touching descriptors.
-        self.period_s = min(30.0, idle_s / 2)
-        self.sessions: dict[str, LiveSession] = {}
-        #: Beacon idents heard in live scans, with wall time, flushed to storage periodically.
-        self.heard: dict[str, float] = {}
-
-    def expire(self, now_s: float) -> list[LiveSession]:
-        """Drop sessions idle for longer than ``idle_s`` (their track only if opted in)."""
-        gone = [s for s in self.sessions.values() if now_s - s.last_active_s > self.idle_s]
-        for s in gone:
-            del self.sessions[s.id]
-        return gone
-
-
-SESSIONS = web.AppKey("sessions", SessionRegistry)
-
-
-async def sessions_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Own the registry, expire idle sessions and flush beacon sightings in the background."""
-    registry = SessionRegistry(app[app_mod.SETTINGS].session_idle_s)
-    app[SESSIONS] = registry
-
-    async def housekeeping() -> None:
-        while True:
-            await asyncio.sleep(registry.period_s)
-            try:
-                for s in registry.expire(time.monotonic()):
-                    log.info("session expired",
-                             extra={"event": "session_expired", "session": s.id})
-                    await end_session(app, s, expired=True)
-                    if s.ws is not None:
-                        await s.ws.close(code=4001, message=b"session expired")
-                await flush_heard(app)
-                await keep_descriptors_fresh(app)
-            except Exception:  # noqa: BLE001 - e.g. the database is briefly away: next round
-                log.exception("session housekeeping failed",
-                              extra={"event": "housekeeping_failed"})
-
-    task = asyncio.create_task(housekeeping())
-    yield
-    task.cancel()
-    await flush_heard(app)
-
-
-async def end_session(app: web.Application, live: LiveSession, expired: bool = False) -> None:
-    """Forget a session; its track survives only if the walker asked for that.
-
-    An expired copy leaves the shared descriptor alone if another process touched it since this
-    one last heard from the walker: the walk goes on there (and may move on again).
-    """
-    untouched_since = None
-    if expired:
-        idle_for = time.monotonic() - live.last_active_s
-        untouched_since = time.time() - idle_for + app[SESSIONS].period_s + 1.0
-    await asyncio.to_thread(app[app_mod.STORAGE].delete_session, live.id, untouched_since)
-    if live.track is not None:
-        await asyncio.to_thread(app[app_mod.STORAGE].save_track, live.id, live.started_ts,
-                                time.time(), live.track)
-
-
-async def keep_descriptors_fresh(app: web.Application) -> None:
-    """Mark this process's sessions heard from since the last round alive in storage (an idle
-    copy is not: the walker may be carrying on in another process); drop any no process has
-    touched for the idle time."""
-    registry, storage = app[SESSIONS], app[app_mod.STORAGE]
-    now, now_s = time.time(), time.monotonic()
-    active = [s.id for s in registry.sessions.values()
-              if now_s - s.last_active_s <= registry.period_s]
-    await asyncio.to_thread(storage.touch_sessions, active, now)
-    await asyncio.to_thread(storage.delete_idle_sessions, now - registry.idle_s)
-
-
-async def flush_heard(app: web.Application) -> None:
-    registry = app[SESSIONS]
-    if registry.heard:
-        heard, registry.heard = registry.heard, {}
-        await asyncio.to_thread(app[app_mod.STORAGE].mark_beacons_seen, heard)
-
-
-# --------------------------------------------------------------------------- REST
-
-
-@routes.route("POST", "/v1/sessions", summary="Start live guidance; connect to ws_url next",
-              body=SessionCreate, response=SessionCreated, status=201, errors=(422,))
-async def create_session(request: web.Request, body: SessionCreate) -> web.Response:
-    app = request.app
-    mapstate = app[app_mod.MAP]
-    start = resolve_point(mapstate, body.from_, "from") if body.from_ is not None else None
-    session_id = uuid.uuid4().hex
-    try:
-        live, route = await _start(app, session_id, body, start)
-    except RoutingError as err:
-        raise api.ApiError(422, err.code, str(err)) from None
-    # the descriptor lets another process resume it; it holds no position ("from" is dropped)
-    await asyncio.to_thread(app[app_mod.STORAGE].save_session, session_id,
-                            body.model_dump_json(by_alias=True, exclude={"from_"}), time.time())
-    app[SESSIONS].sessions[session_id] = live
-    log.info("session created", extra={"event": "session_created", "session": session_id,
-                                       "profile": body.profile})
-    return api.json_response(
-        {"session_id": session_id, "ws_url": f"/v1/sessions/{session_id}/ws",
-         "length_m": round(route.length_m, 1) if route else None}, status=201)
-
-
-async def _start(app: web.Application, session_id: str, body: SessionCreate,
-                 start: tuple[float, float] | None) -> tuple[LiveSession, Route | None]:
-    """Build a session's pipeline (RoutingError when ``start`` is given and no route exists)."""
-    mapstate = app[app_mod.MAP]
-    end = resolve_point(mapstate, body.to, "to")
-    dest = mapstate.places.get(body.to.place) if body.to.place is not None else None
-    opts = PhraseOptions(verbosity=body.verbosity, clock_face=body.clock_face, verb=body.verb)
-    nav, positioner, route = await asyncio.to_thread(
-        build_guidance, mapstate, start, end, body.profile, body.lang,
-        app[app_mod.SETTINGS].guidance, opts, int(session_id[:8], 16),
-        dest.name if dest else None)
-    rate = app[app_mod.SETTINGS].ws_messages_per_s
-    live = LiveSession(session_id, nav, positioner, time.monotonic(),
-                       api.TokenBucket(rate, max(1, int(rate))),
-                       track=[] if body.keep_track else None)
-    return live, route
-
-
-async def _live(request: web.Request) -> LiveSession:
-    """The session in this process, or one another process started (resumed from storage: the
-    route is planned again at the first fix, which also re-orients the walker)."""
-    app, session_id = request.app, request.match_info["id"]
-    live = app[SESSIONS].sessions.get(session_id)
-    if live is not None:
-        return live
-    stored = await asyncio.to_thread(app[app_mod.STORAGE].load_session, session_id)
-    if stored is None:
-        raise api.ApiError(404, "unknown_session", "no such session (ended or expired)")
-    try:
-        live, _ = await _start(app, session_id, SessionCreate.model_validate_json(stored), None)
-    except (ValueError, api.ApiError):  # the map changed under it: the destination is gone
-        raise api.ApiError(404, "unknown_session", "this session can no longer be resumed"
-                           ) from None
-    # touched now, so a copy idling in the process the walker left does not delete it
-    await asyncio.to_thread(app[app_mod.STORAGE].touch_sessions, [session_id], time.time())
-    log.info("session resumed", extra={"event": "session_resumed", "session": session_id})
-    return app[SESSIONS].sessions.setdefault(session_id, live)
-
-
-class PreviewItem(BaseModel):
-    kind: str
-    distance_m: float
-    text: str
-
-
-@routes.route("GET", "/v1/sessions/{id}/preview", summary="All instructions before starting",
-              response=list[PreviewItem], errors=(404,))
-async def preview(request: web.Request) -> web.Response:
-    return api.json_response((await _live(request)).nav.preview())
-
-
-class TrackOut(BaseModel):
-    started_ts: float
-    ended_ts: float
-    points: list[list[float]]
-
-
-@routes.route("GET", "/v1/sessions/{id}/track", summary="A finished walk's track, if opted in",
-              response=TrackOut, errors=(404,))
-async def track(request: web.Request) -> web.Response:
-    kept = await asyncio.to_thread(request.app[app_mod.STORAGE].load_track,
-                                   request.match_info["id"])
-    if kept is None:
-        raise api.ApiError(404, "no_track", "no track kept for this session (not opted in, "
-                                            "or the session has not ended)")
-    return api.json_response(kept)
-
-
-# --------------------------------------------------------------------------- WebSocket
 
 
 @routes.route("GET", "/v1/sessions/{id}/ws", summary="The live guidance WebSocket",
               errors=(404,))
 async def session_ws(request: web.Request) -> web.StreamResponse:
-    live = await _live(request)
+    live = await live_session(request.app, request.match_info["id"])
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=256 * 1024)
     await ws.prepare(request)
     previous, live.ws = live.ws, ws
@@ -348,8 +89,10 @@ def handle_message(app: web.Application, live: LiveSession, raw: str, now_s: flo
     if msg.type == "stop":
         app[SESSIONS].sessions.pop(live.id, None)
         return [{"type": "stopped", "session_id": live.id}]
-    text = (_where_am_i(app[app_mod.MAP], live) if msg.type == "where_am_i"
-            else _around_me(app[app_mod.MAP], live))
+    mapstate = app[MAP]
+    text = (where_am_i(live.nav, mapstate.graph, mapstate.places.values())
+            if msg.type == "where_am_i"
+            else around_me(live.nav, mapstate.places.values(), live.heading_deg))
     return [_with_audio(app, {"type": "instruction", "id": None, "kind": msg.type,
                               "text": text, "lang": live.nav.lang, "distance_m": None})]
 
@@ -366,11 +109,9 @@ def _on_scan(app: web.Application, live: LiveSession, msg: ScanMessage) -> list[
     if live.track is not None and isinstance(pos, Fix):
         live.track.append([pos.t_s, pos.lat, pos.lon, round(pos.error_m, 2)])
     now = time.time()
-    rows = live.positioner.map.layout.rows_of([r.beacon for r in readings])
-    for r, row in zip(readings, rows, strict=True):
-        if row is not None:
-            app[SESSIONS].heard[r.beacon.ident] = now
-    events = _replan_if_blocked(app[app_mod.MAP], live, pos, now) if isinstance(pos, Fix) else []
+    for beacon in live.positioner.matched_beacons:
+        app[SESSIONS].heard[beacon.ident] = now
+    events = _replan_if_blocked(app[MAP], live, pos, now) if isinstance(pos, Fix) else []
     events += live.nav.on_position(pos, msg.heading_deg)
     return [_event_json(app, e) for e in events]
 
@@ -382,12 +123,8 @@ def _replan_if_blocked(mapstate: MapState, live: LiveSession, pos: Fix, now: flo
     edited = live.map_version != mapstate.version
     live.map_version = mapstate.version
     blocked = frozenset(blocked_ahead(mapstate, live.nav, now, recheck_edges=edited))
-    route, known = live.blocked
-    if route is not live.nav.route:
-        known = frozenset()
-    if not blocked - known:
+    if not live.nav.acknowledge_blocked(blocked):
         return []
-    live.blocked = (live.nav.route, known | blocked)
     log.info("route ahead blocked", extra={"event": "route_blocked", "session": live.id,
                                            "edges": sorted(blocked)})
     return live.nav.route_blocked(pos)
@@ -405,62 +142,11 @@ def _event_json(app: web.Application, event: Event) -> dict[str, Any]:
 
 
 def _with_audio(app: web.Application, out: dict[str, Any]) -> dict[str, Any]:
-    voice = app_mod.voice_of(app)
-    out["audio_url"] = app_mod.audio_url(voice, out["text"], out["lang"]) if voice else None
+    voice = voice_of(app)
+    out["audio_url"] = audio_url(voice, out["text"], out["lang"]) if voice else None
     return out
 
 
 def _last_instruction_json(app: web.Application, live: LiveSession) -> dict[str, Any] | None:
     last = live.nav.last_instruction
     return _event_json(app, last) if last else None
-
-
-# --------------------------------------------------------------------------- orientation
-
-
-def _where_am_i(mapstate: MapState, live: LiveSession) -> str:
-    fix, lang = live.nav.last_fix, live.nav.lang
-    if fix is None or not live.nav.location_available:
-        return phrases.phrase_where_am_i(None, None, None, lang)
-    edge = mapstate.graph.graph["edges"].get(fix.edge)
-    street = edge.name if edge is not None else None
-    near = _nearby_places(mapstate, fix, WHERE_LANDMARK_M)
-    landmark = near[0][1].name if near else None
-    return phrases.phrase_where_am_i(street, landmark, live.nav.next_maneuver(), lang)
-
-
-def _around_me(mapstate: MapState, live: LiveSession) -> str:
-    """Named places within reach, per quadrant relative to the walker's heading."""
-    fix, lang = live.nav.last_fix, live.nav.lang
-    if fix is None or not live.nav.location_available:
-        return phrases.phrase_where_am_i(None, None, None, lang)
-    heading = live.heading_deg if live.heading_deg is not None else _route_heading(live)
-    quadrants: dict[str, list[str]] = {q: [] for q in phrases.QUADRANTS}
-    for _, place in _nearby_places(mapstate, fix, AROUND_ME_M)[:8]:
-        rel = turn_angle_deg(heading, bearing_deg(fix.lat, fix.lon, place.lat, place.lon))
-        quadrants[quadrant_of(rel)].append(place.name)
-    return phrases.phrase_around_me(quadrants, lang)
-
-
-def quadrant_of(relative_deg: float) -> str:
-    """ahead/right/behind/left for a bearing relative to the heading (-180..180, + = right)."""
-    a = abs(relative_deg)
-    if a <= 45:
-        return "ahead"
-    if a >= 135:
-        return "behind"
-    return "right" if relative_deg > 0 else "left"
-
-
-def _route_heading(live: LiveSession) -> float:
-    nav = live.nav
-    if nav.line is None:
-        return 0.0
-    fix = nav.last_fix
-    assert fix is not None
-    return nav.line.project(fix.lat, fix.lon, nav.progress.along_m)[2]
-
-
-def _nearby_places(mapstate: MapState, fix: Fix, radius_m: float) -> list[tuple[float, Any]]:
-    found = [(haversine_m(fix.lat, fix.lon, p.lat, p.lon), p) for p in mapstate.places.values()]
-    return sorted((t for t in found if t[0] <= radius_m), key=lambda t: t[0])

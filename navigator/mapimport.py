@@ -14,8 +14,6 @@ from routing.osm import read_osm
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CITY_META = "default_city"
-
 
 def import_osm_file(
     storage: Storage,
@@ -51,5 +49,4 @@ def ensure_default_city(
     extract = import_osm_file(storage, city_file, replace=False, actor="system", progress=progress)
     graph = build_graph(extract.nodes, extract.edges)
     storage.replace_beacons(plan_beacons(graph, spacing_m=spacing_m), actor="system")
-    storage.set_meta(DEFAULT_CITY_META, city_file.name)
     return True

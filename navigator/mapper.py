@@ -1,4 +1,6 @@
-"""Mapper routes (role mapper or admin): audited CRUD on the map, closures, revisions, import."""
+"""Mapper routes (role mapper or admin) for single map objects: their schemas and audited CRUD on
+nodes, edges, beacons, landmarks and closures, the audit log and revert. Whole-map operations
+(import, export, validation, beacon plan and health) are :mod:`navigator.mapops`."""
 
 from __future__ import annotations
 
@@ -11,19 +13,28 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from sqlmodel import SQLModel
 
 from beacons.model import BeaconId, BeaconKind
 from navigator import api
-from navigator import app as app_mod
+from navigator.keys import MAP, MAP_SYNC, STORAGE
 from navigator.schemas import BeaconIdentity
 from navigator.storage import (
+    DB_INT_MAX,
+    BeaconBase,
+    ClosureBase,
+    EdgeBase,
     EditConflict,
     InvalidEdit,
+    LandmarkBase,
     MapChange,
     MapEditor,
     NotFound,
+    Placed,
+    SegmentLength,
     StaleRevision,
     StorageError,
+    UnixTime,
 )
 from routing.tags import FOOT_HIGHWAYS, ROAD_HIGHWAYS
 
@@ -64,9 +75,6 @@ Smoothness = Literal[
 ]
 
 
-#: Ids, references and offsets are stored as 64-bit integers; a larger number cannot name
-#: anything, and passing it to the database driver would fail (OverflowError -> 500).
-DB_INT_MAX = 2**63 - 1
 #: Client-chosen ids stay JSON-safe (2**53 - 1, exact in JavaScript); that also leaves room for
 #: the next assigned id (max + 1) to fit in 64 bits.
 MAX_NEW_ID = 2**53 - 1
@@ -78,67 +86,55 @@ class Paging(BaseModel):
 
 
 # --------------------------------------------------------------------------- schemas
+# Each Create schema derives from the storage Base model, which declares every stored field and
+# its limits once. A Create adds what only a client sends (a chosen id) and narrows free-text OSM
+# attributes to the vocabulary a mapper may type: imported rows keep other tag values.
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Strict(SQLModel):
+    """A request body: an unknown field is refused (422), never silently dropped. A SQLModel, so
+    that the Create schemas can derive from the storage Base models too."""
+
+    # SQLModel types its config as its own ConfigDict subclass; pydantic merges this one into it
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
 
-class Placed(Strict):
-    """Where a mapped point is: WGS84 and an optional floor level."""
+class ChosenId(Strict):
+    """Nodes, edges and landmarks follow OSM ids; a client may choose one for a new object."""
 
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    level: float | None = Field(default=None, ge=-20, le=200)
-
-
-class NodeCreate(Placed):
     id: int | None = Field(default=None, ge=1, le=MAX_NEW_ID)
 
 
-class EdgeCreate(Strict):
-    id: int | None = Field(default=None, ge=1, le=MAX_NEW_ID)
-    u: int = Field(ge=-DB_INT_MAX, le=DB_INT_MAX)
-    v: int = Field(ge=-DB_INT_MAX, le=DB_INT_MAX)
-    length_m: float | None = Field(
-        default=None, gt=0, le=10_000, description="metres; computed from the nodes when omitted"
+class NodeCreate(Placed, ChosenId):
+    pass
+
+
+class EdgeCreate(EdgeBase, ChosenId):
+    length_m: SegmentLength | None = Field(  # type: ignore[assignment]
+        default=None, description="metres; computed from the nodes when omitted"
     )
     highway: Highway = "footway"  # type: ignore[valid-type]
-    name: str | None = Field(default=None, max_length=200)
     footway: Literal["sidewalk", "crossing", "access_aisle", "link"] | None = None
     sidewalk: Literal["both", "left", "right", "separate", "no"] | None = None
     crossing: Crossing | None = None
-    crossing_island: bool | None = None
-    traffic_signals_sound: bool | None = None
-    traffic_signals_vibration: bool | None = None
-    tactile_paving: bool | None = None
     kerb: Kerb | None = None
-    kerb_height_m: float | None = Field(default=None, ge=0, le=1)
-    step_count: int | None = Field(default=None, ge=1, le=1000)
-    handrail: bool | None = None
     incline: Literal["up", "down"] | None = None
     surface: Surface | None = None
     smoothness: Smoothness | None = None
-    width_m: float | None = Field(default=None, gt=0, le=100)
-    lit: bool | None = None
-    level: str | None = Field(default=None, max_length=20)
 
 
-class BeaconCreate(BeaconIdentity, Placed):
-    measured_power: float = Field(default=-59.0, ge=-127, le=20, description="dBm at 1 m")
+class BeaconCreate(BeaconIdentity, BeaconBase):  # type: ignore[misc]  # as Strict's config
+    pass
 
 
-class LandmarkCreate(Placed):
-    id: int | None = Field(default=None, ge=1, le=MAX_NEW_ID)
-    name: str = Field(min_length=1, max_length=200)
+class LandmarkCreate(LandmarkBase, ChosenId):
     kind: Literal["shop", "amenity", "stop", "entrance", "tourism", "other"] = "other"
 
 
-class ClosureCreate(Strict):
-    edge_id: int = Field(ge=-DB_INT_MAX, le=DB_INT_MAX)
-    reason: str = Field(default="", max_length=500)
-    starts_ts: float | None = Field(default=None, ge=0, description="unix seconds; default now")
-    ends_ts: float | None = Field(default=None, ge=0, description="unix seconds; None: open-ended")
+class ClosureCreate(ClosureBase, Strict):
+    starts_ts: UnixTime | None = Field(  # type: ignore[assignment]
+        default=None, description="unix seconds; default now"
+    )
 
     @model_validator(mode="after")
     def _window(self) -> ClosureCreate:
@@ -216,7 +212,7 @@ def beacon_values(body: BaseModel) -> dict[str, Any]:
 
 
 def beacon_public(row: dict[str, Any]) -> dict[str, Any]:
-    """A stored beacon as shared/API.md shows it."""
+    """A stored beacon as docs/API.md shows it."""
     return {
         "id": row["id"],
         "kind": row["kind"],
@@ -311,16 +307,23 @@ def entity_id(request: web.Request) -> int:
 async def commit(request: web.Request, fn: Callable[..., MapChange], *args: Any) -> MapChange:
     """Run one audited edit, then apply it to the live map (edits never need a restart)."""
     app = request.app
-    storage = app[app_mod.STORAGE]
+    storage = app[STORAGE]
     try:
         change = await asyncio.to_thread(fn, *args, request[api.CALLER].actor)
     except StorageError as err:
         raise storage_error(err) from None
     await asyncio.to_thread(
-        app[app_mod.MAP].apply, change, storage.load_beacons, storage.load_closures
+        app[MAP].apply, change, storage.load_beacons, storage.load_closures
     )
-    app_mod.mark_applied(app, [change.revision_id])
+    mark_applied(app, [change.revision_id])
     return change
+
+
+def mark_applied(app: web.Application, revision_ids: list[int]) -> None:
+    """Tell map sync (if on) that this process already has these revisions in its live map."""
+    sync = app.get(MAP_SYNC)
+    if sync is not None:
+        sync.mark_applied(revision_ids)
 
 
 def _with_etag(data: dict[str, Any], status: int = 200) -> web.Response:
@@ -333,17 +336,17 @@ def register(spec: EntitySpec) -> None:
     name = spec.entity
 
     async def list_(request: web.Request, query: Paging) -> web.Response:
-        editor = MapEditor(request.app[app_mod.STORAGE])
+        editor = MapEditor(request.app[STORAGE])
         rows = await asyncio.to_thread(editor.list_rows, name, query.limit, query.offset)
         return api.json_response([spec.public(r) for r in rows])
 
     async def create(request: web.Request, body: BaseModel) -> web.Response:
-        editor = MapEditor(request.app[app_mod.STORAGE])
+        editor = MapEditor(request.app[STORAGE])
         change = await commit(request, editor.create, name, spec.to_values(body))
         return _with_etag(spec.public(change.after or {}), status=201)
 
     async def get(request: web.Request) -> web.Response:
-        editor = MapEditor(request.app[app_mod.STORAGE])
+        editor = MapEditor(request.app[STORAGE])
         try:
             row = await asyncio.to_thread(editor.get, name, entity_id(request))
         except StorageError as err:
@@ -351,7 +354,7 @@ def register(spec: EntitySpec) -> None:
         return _with_etag(spec.public(row))
 
     async def patch(request: web.Request, body: BaseModel) -> web.Response:
-        editor = MapEditor(request.app[app_mod.STORAGE])
+        editor = MapEditor(request.app[STORAGE])
         changes = body.model_dump(exclude_unset=True)
         if not changes:
             raise api.ApiError(422, "invalid_input", "the patch changes nothing")
@@ -366,7 +369,7 @@ def register(spec: EntitySpec) -> None:
         return _with_etag(spec.public(change.after or {}))
 
     async def delete(request: web.Request) -> web.Response:
-        editor = MapEditor(request.app[app_mod.STORAGE])
+        editor = MapEditor(request.app[STORAGE])
         await commit(
             request, editor.delete, name, entity_id(request), if_match(request, required=False)
         )
@@ -412,7 +415,7 @@ for _spec in SPECS:
     "GET", "/v1/map/revisions", role=MAPPER, summary="The audit log, newest first", query=Paging
 )
 async def revisions(request: web.Request, query: Paging) -> web.Response:
-    editor = MapEditor(request.app[app_mod.STORAGE])
+    editor = MapEditor(request.app[STORAGE])
     return api.json_response(await asyncio.to_thread(editor.revisions, query.limit, query.offset))
 
 
@@ -424,213 +427,8 @@ async def revisions(request: web.Request, query: Paging) -> web.Response:
     errors=(404, 409, 422),
 )
 async def revert(request: web.Request) -> web.Response:
-    editor = MapEditor(request.app[app_mod.STORAGE])
+    editor = MapEditor(request.app[STORAGE])
     change = await commit(request, editor.revert, entity_id(request))
     return api.json_response(
         {"revision_id": change.revision_id, "entity": change.entity, "after": change.after}
     )
-
-
-# --------------------------------------------------------------------------- whole-map operations
-
-
-class ImportQuery(BaseModel):
-    replace: bool = False
-
-
-class ImportResult(BaseModel):
-    nodes: int
-    edges: int
-    places: int
-
-
-_OSM_SUFFIX = {b"\x1f\x8b": ".osm.gz", b"BZ": ".osm.bz2", b"<?": ".osm", b"<o": ".osm"}
-
-
-@routes.route(
-    "POST",
-    "/v1/map/import",
-    role=MAPPER,
-    query=ImportQuery,
-    raw_body="application/octet-stream",
-    response=ImportResult,
-    summary="Import an OSM file (.osm, .gz, .bz2, .pbf) as the map",
-    errors=(409, 413, 422),
-)
-async def import_map(request: web.Request, query: ImportQuery) -> web.Response:
-    import tempfile
-    from pathlib import Path
-
-    from navigator.mapimport import import_osm_file
-    from routing.osm import OsmImportError
-
-    data = await request.read()
-    if not data:
-        raise api.ApiError(422, "invalid_osm", "the request body must be an OSM file")
-    suffix = _OSM_SUFFIX.get(data[:2], ".osm.pbf")
-    app = request.app
-    storage, mapstate = app[app_mod.STORAGE], app[app_mod.MAP]
-    # one import at a time: two parsing at once double the memory, and each one's reload must
-    # see the other's commit in order (MapState.reload)
-    async with app[app_mod.IMPORTS]:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"upload{suffix}"
-            path.write_bytes(data)
-            try:
-                extract = await asyncio.to_thread(
-                    import_osm_file,
-                    storage,
-                    path,
-                    replace=query.replace,
-                    actor=request[api.CALLER].actor,
-                )
-            except OsmImportError as err:
-                raise api.ApiError(422, "invalid_osm", str(err)) from None
-            except StorageError as err:
-                raise api.ApiError(409, "map_exists", str(err)) from None
-        snapshot = await asyncio.to_thread(mapstate.reload, storage.load_map)
-    # the reload holds these: no second one from sync
-    app_mod.mark_applied(app, snapshot.revision_ids)
-    return api.json_response(
-        {"nodes": len(extract.nodes), "edges": len(extract.edges), "places": len(extract.places)}
-    )
-
-
-@routes.route(
-    "GET",
-    "/v1/map/export.geojson",
-    role=MAPPER,
-    summary="The whole map as GeoJSON (nodes, edges with attributes, landmarks, beacons)",
-)
-async def export_map(request: web.Request) -> web.Response:
-    from navigator.mapexport import map_geojson
-
-    mapstate = request.app[app_mod.MAP]
-    with mapstate.lock:
-        doc = map_geojson(mapstate.graph, list(mapstate.places.values()), mapstate.beacons)
-    return web.json_response(doc, content_type="application/geo+json")
-
-
-@routes.route(
-    "GET",
-    "/v1/map/validation",
-    role=MAPPER,
-    summary="What to fix: islands, missing tags, unknown signals, beacon coverage",
-)
-async def validate_map(request: web.Request) -> web.Response:
-    from beacons.coverage import beacons_far_from_edges, uncovered_decision_points
-    from routing import validation
-
-    mapstate = request.app[app_mod.MAP]
-
-    def run() -> dict[str, Any]:
-        with mapstate.lock:
-            graph, pmap = mapstate.graph, mapstate.positioning_map()
-            missing_count, missing = validation.edges_missing_tags(graph)
-            return {
-                "disconnected_components": validation.disconnected_components(graph),
-                "edges_missing_tags": {"count": missing_count, "first": missing},
-                "crossings_without_signal_info": validation.crossings_without_signal_info(graph),
-                "beacons_far_from_edges": beacons_far_from_edges(pmap),
-                "decision_points_without_beacon": uncovered_decision_points(graph, pmap),
-            }
-
-    return api.json_response(await asyncio.to_thread(run))
-
-
-class BeaconPlanRequest(Strict):
-    spacing_m: float = Field(default=10.0, ge=1, le=200)
-    measured_power: float = Field(default=-59.0, ge=-127, le=20)
-    apply: bool = False
-
-
-@routes.route(
-    "POST",
-    "/v1/map/beacon-plan",
-    role=MAPPER,
-    body=BeaconPlanRequest,
-    summary="Propose (or store, with apply) a beacon layout",
-)
-async def beacon_plan(request: web.Request, body: BeaconPlanRequest) -> web.Response:
-    from beacons.planning import plan_beacons
-    from navigator.schemas import placement_json
-
-    app = request.app
-    mapstate, storage = app[app_mod.MAP], app[app_mod.STORAGE]
-
-    def plan() -> list[Any]:
-        with mapstate.lock:
-            return plan_beacons(mapstate.graph, body.spacing_m, body.measured_power)
-
-    layout = await asyncio.to_thread(plan)
-    if body.apply:
-        revision = await asyncio.to_thread(storage.replace_beacons, layout,
-                                           actor=request[api.CALLER].actor)
-        mapstate.set_beacons(layout)
-        app_mod.mark_applied(app, [revision])
-    return api.json_response(
-        {
-            "applied": body.apply,
-            "count": len(layout),
-            "beacons": [placement_json(p) for p in layout],
-        }
-    )
-
-
-class HealthQuery(BaseModel):
-    silent_hours: float = Field(default=24.0, gt=0, le=24 * 365)
-    silent_only: bool = False
-    limit: int = Field(default=10_000, ge=1, le=10_000)
-    offset: int = Field(default=0, ge=0, le=2**31)
-
-
-@routes.route(
-    "GET",
-    "/v1/beacons/health",
-    role=MAPPER,
-    query=HealthQuery,
-    summary="Last seen, battery and temperature per beacon; silent ones first. Paged by "
-            "limit/offset; X-Total-Count and X-Silent-Count give the totals",
-)
-async def beacons_health(request: web.Request, query: HealthQuery) -> web.Response:
-    now = time.time()
-    rows, total, silent = await asyncio.to_thread(
-        request.app[app_mod.STORAGE].beacon_health, now - query.silent_hours * 3600,
-        silent_only=query.silent_only, limit=query.limit, offset=query.offset)
-    out = []
-    for row in rows:
-        seen = row["last_seen_ts"]
-        item = beacon_public(row)
-        item["silent"] = bool(row["silent"])
-        item["silent_for_h"] = None if seen is None else round((now - seen) / 3600, 2)
-        out.append(item)
-    return api.json_response(out, headers={"X-Total-Count": str(total),
-                                           "X-Silent-Count": str(silent)})
-
-
-# --------------------------------------------------------------------------- admin
-
-admin_routes = api.RouteTable("admin")
-
-
-class KeyCreate(Strict):
-    role: Literal["pedestrian", "mapper", "tester", "admin"]
-
-
-class KeyCreated(BaseModel):
-    key: str
-    role: str
-
-
-@admin_routes.route(
-    "POST",
-    "/v1/keys",
-    role="admin",
-    body=KeyCreate,
-    response=KeyCreated,
-    status=201,
-    summary="Create an API key (shown once, stored hashed)",
-)
-async def create_key(request: web.Request, body: KeyCreate) -> web.Response:
-    key = await asyncio.to_thread(request.app[app_mod.STORAGE].create_api_key, body.role)
-    return api.json_response({"key": key, "role": body.role}, status=201)

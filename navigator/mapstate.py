@@ -30,7 +30,7 @@ from navigator.storage import (
     MapSnapshot,
     Storage,
 )
-from routing.graph import build_graph, drop_edge, put_edge
+from routing.graph import build_graph, drop_edge, edge_count, put_edge
 from routing.model import PlaceRecord
 from routing.paths import Router
 
@@ -82,8 +82,7 @@ class MapState:
         """Sizes reported by /health."""
         return {
             "nodes": self.graph.number_of_nodes(),
-            # the id index: networkx counts a MultiGraph's edges by walking them (0.25 s)
-            "edges": len(self.graph.graph["edges"]),
+            "edges": edge_count(self.graph),
             "places": len(self.places),
             "beacons": len(self.beacons),
         }
@@ -185,7 +184,7 @@ def load_map_state(
             mapstate.set_beacons(helper.result(storage))
             phases["beacons_wait_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        if mapstate.graph.graph["edges"]:
+        if edge_count(mapstate.graph):
             mapstate.positioning_map()
         phases["positioning_s"] = time.perf_counter() - t
     finally:
@@ -229,8 +228,11 @@ class _BeaconHelper:
                 str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")]))},
         )
         assert self._proc.stdin is not None
-        self._proc.stdin.write((url + "\n").encode())  # one line: fits the pipe, never blocks
-        self._proc.stdin.close()
+        try:
+            self._proc.stdin.write((url + "\n").encode())  # one line: fits the pipe, never blocks
+            self._proc.stdin.close()
+        except BrokenPipeError:
+            pass  # the child died at once: result() reports it as a failed helper and reads here
 
     def result(self, storage: Storage) -> BeaconLayout:
         """The helper's layout; read here instead if the helper failed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from importlib.metadata import PackageNotFoundError, version
 from typing import Literal
 
 from aiohttp import web
@@ -10,9 +11,16 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
 from navigator import api
-from navigator import app as app_mod
+from navigator.keys import BLUETOOTH, MAP, ROUTE_TABLES, STORAGE
+from navigator.metrics import METRICS
+from navigator.speech import speech_engine_name
 
 routes = api.RouteTable("ops")
+
+try:
+    VERSION = version("blindpilot")
+except PackageNotFoundError:  # running from a source tree without install
+    VERSION = "0.0.0+source"
 
 
 class GraphCounts(BaseModel):
@@ -35,24 +43,24 @@ class Health(BaseModel):
               response=Health)
 async def health(request: web.Request) -> web.Response:
     app = request.app
-    db_ok = await asyncio.to_thread(app[app_mod.STORAGE].ping)
+    db_ok = await asyncio.to_thread(app[STORAGE].ping)
     body = Health(
         status="ok" if db_ok else "degraded",
         db="ok" if db_ok else "error",
-        tts=app_mod.speech_engine_name(app),
-        bluetooth=app[app_mod.BLUETOOTH],
-        graph=GraphCounts(**app[app_mod.MAP].counts()),
-        version=app_mod.VERSION,
+        tts=speech_engine_name(app),
+        bluetooth=app[BLUETOOTH],
+        graph=GraphCounts(**app[MAP].counts()),
+        version=VERSION,
     )
     return api.json_response(body, status=200 if db_ok else 503)
 
 
 @routes.route("GET", "/metrics", summary="Prometheus metrics")
 async def metrics(request: web.Request) -> web.Response:
-    data = generate_latest(request.app[app_mod.METRICS].registry)
+    data = generate_latest(request.app[METRICS].registry)
     return web.Response(body=data, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
 @routes.route("GET", "/openapi.json", summary="This API's OpenAPI 3.1 description")
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(api.build_openapi(app_mod.route_tables(), app_mod.VERSION))
+    return web.json_response(api.build_openapi(request.app[ROUTE_TABLES], VERSION))

@@ -1,4 +1,5 @@
-"""Pedestrian routes (no key needed, rate-limited): place search, routes, audio."""
+"""Pedestrian routes (no key needed, rate-limited): place search, routes, audio, and the REST
+side of live sessions (the WebSocket itself is :mod:`navigator.live`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from navigator import api
-from navigator import app as app_mod
-from navigator.routeplan import plan_route, route_body
+from navigator.keys import MAP, STORAGE, VOICE
+from navigator.liveschemas import PreviewItem, SessionCreate, SessionCreated, TrackOut
+from navigator.livesessions import live_session, open_session
+from navigator.routeplan import plan_route, resolve_point, route_body
 from navigator.schemas import PlaceOut, PlacesQuery, RouteOut, RouteRequest
+from navigator.speech import audio_url, prewarm, voice_of
 from routing.paths import RoutingError
-from routing.search import search_places
-from voice.service import AUDIO_CONTENT_TYPE, CACHE_CONTROL, InvalidSpeechRequest
+from routing.places import search_places
+from voice.service import InvalidSpeechRequest
 from voice.speaker import SpeechUnavailable
 
 routes = api.RouteTable("pedestrian")
@@ -22,7 +26,7 @@ routes = api.RouteTable("pedestrian")
 @routes.route("GET", "/v1/places", summary="Find named places (case- and umlaut-insensitive)",
               query=PlacesQuery, response=list[PlaceOut])
 async def places(request: web.Request, query: PlacesQuery) -> web.Response:
-    mapstate = request.app[app_mod.MAP]
+    mapstate = request.app[MAP]
     found = search_places(list(mapstate.places.values()), query.q, query.limit)
     return api.json_response([
         {"id": p.id, "name": p.name, "kind": p.kind, "lat": p.lat, "lon": p.lon} for p in found
@@ -37,13 +41,13 @@ _ROUTE_OUT = TypeAdapter(RouteOut)
 async def create_route(request: web.Request, body: RouteRequest) -> web.Response:
     app = request.app
     try:
-        route = await asyncio.to_thread(plan_route, app[app_mod.MAP], body)
+        route = await asyncio.to_thread(plan_route, app[MAP], body)
     except RoutingError as err:
         raise api.ApiError(422, err.code, str(err)) from None
-    voice = app_mod.voice_of(app)
+    voice = voice_of(app)
     out = route_body(route, body.lang,
-                     (lambda text, lang: app_mod.audio_url(voice, text, lang)) if voice else None)
-    app_mod.prewarm(app, [(m["text"], body.lang) for m in out["maneuvers"]])
+                     (lambda text, lang: audio_url(voice, text, lang)) if voice else None)
+    prewarm(app, [(m["text"], body.lang) for m in out["maneuvers"]])
     return api.json_response(_ROUTE_OUT.validate_python(out))
 
 
@@ -61,7 +65,7 @@ class SpeechOut(BaseModel):
 @routes.route("POST", "/v1/speech", summary="Speak a sentence (e.g. a place name) as WAV audio",
               body=SpeechRequest, response=SpeechOut, errors=(422, 503))
 async def speech(request: web.Request, body: SpeechRequest) -> web.Response:
-    voice = request.app[app_mod.VOICE]
+    voice = request.app[VOICE]
     try:
         key = await voice.audio_key(body.text, body.lang)
     except InvalidSpeechRequest as err:
@@ -74,7 +78,7 @@ async def speech(request: web.Request, body: SpeechRequest) -> web.Response:
 @routes.route("GET", "/v1/audio/{key}.wav", summary="Spoken audio of an instruction (WAV)",
               errors=(404, 503))
 async def audio(request: web.Request) -> web.StreamResponse:
-    voice = request.app[app_mod.VOICE]
+    voice = request.app[VOICE]
     key = request.match_info["key"]
     etag = voice.etag(key)
     if request.headers.get("If-None-Match") == etag:
@@ -85,5 +89,36 @@ async def audio(request: web.Request) -> web.StreamResponse:
         raise api.ApiError(404, "unknown_audio", "no audio with this key") from None
     except SpeechUnavailable as err:
         raise api.ApiError(503, "speech_unavailable", str(err)) from None
-    return web.Response(body=data, headers={"Content-Type": AUDIO_CONTENT_TYPE, "ETag": etag,
-                                            "Cache-Control": CACHE_CONTROL})
+    return web.Response(body=data, headers=voice.response_headers(key))
+
+
+@routes.route("POST", "/v1/sessions", summary="Start live guidance; connect to ws_url next",
+              body=SessionCreate, response=SessionCreated, status=201, errors=(422,))
+async def create_session(request: web.Request, body: SessionCreate) -> web.Response:
+    app = request.app
+    mapstate = app[MAP]
+    start = resolve_point(mapstate, body.from_, "from") if body.from_ is not None else None
+    try:
+        live, route = await open_session(app, body, start)
+    except RoutingError as err:
+        raise api.ApiError(422, err.code, str(err)) from None
+    return api.json_response(
+        {"session_id": live.id, "ws_url": f"/v1/sessions/{live.id}/ws",
+         "length_m": round(route.length_m, 1) if route else None}, status=201)
+
+
+@routes.route("GET", "/v1/sessions/{id}/preview", summary="All instructions before starting",
+              response=list[PreviewItem], errors=(404,))
+async def preview(request: web.Request) -> web.Response:
+    live = await live_session(request.app, request.match_info["id"])
+    return api.json_response(live.nav.preview())
+
+
+@routes.route("GET", "/v1/sessions/{id}/track", summary="A finished walk's track, if opted in",
+              response=TrackOut, errors=(404,))
+async def track(request: web.Request) -> web.Response:
+    kept = await asyncio.to_thread(request.app[STORAGE].load_track, request.match_info["id"])
+    if kept is None:
+        raise api.ApiError(404, "no_track", "no track kept for this session (not opted in, "
+                                            "or the session has not ended)")
+    return api.json_response(kept)

@@ -47,7 +47,7 @@ def plan_between(mapstate: MapState, start: tuple[float, float], end: tuple[floa
 
 
 def maneuver_json(m: Maneuver, text: str, audio_url: str | None) -> dict[str, Any]:
-    """One maneuver in the shape of shared/API.md."""
+    """One maneuver in the shape of docs/API.md."""
     return {
         "kind": m.kind.value,
         "distance_m": round(m.distance_m, 1),

@@ -7,7 +7,8 @@ import signal
 
 from aiohttp import web
 
-from navigator.app import MAP, create_app
+from navigator.app import create_app
+from navigator.keys import MAP
 from navigator.settings import Settings
 
 

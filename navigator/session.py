@@ -1,4 +1,6 @@
-"""The live guidance of one walker: a pure state machine, time passed in, events out.
+"""The guidance rules of one walker (:class:`NavigationSession`): a pure state machine, time
+passed in, events out. (The WebSocket that feeds it is :mod:`navigator.live`; the sessions of a
+process are :mod:`navigator.livesessions`.)
 
 It consumes positioning results (a :class:`Fix` or :class:`Unavailable`), tracks progress along
 the route, and decides what to say and when (Wayfindr / NavCog3 timing): announce each decision
@@ -10,13 +12,14 @@ lost. It never reads a clock and does no I/O, so every rule is tested exactly.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from beacons.model import Fix, Unavailable
 from routing.geo import LocalFrame, project_to_segment, turn_angle_deg
 from routing.model import Maneuver, ManeuverKind, Route
+from routing.paths import RoutingError
 from voice import phrases
 from voice.phrases import PhraseOptions
 
@@ -132,6 +135,9 @@ class NavigationSession:
         self._last_off_route_s = -math.inf
         self._needs_orientation = True
         self._pending: tuple[Maneuver, str] | None = None
+        #: Blocked edges already acted on (replanned around, or found impossible to avoid), and
+        #: the route they were found on: a later route over the same edge is checked afresh.
+        self._blocked: tuple[Route | None, frozenset[int]] = (None, frozenset())
         if route is not None:
             self._set_route(route)
 
@@ -215,6 +221,19 @@ class NavigationSession:
         cum, along = self.line.cum, self.progress.along_m
         return [e for i, e in enumerate(self.route.edges) if cum[i + 1] > along]
 
+    def acknowledge_blocked(self, edges: Iterable[int]) -> frozenset[int]:
+        """Of the edges ahead found blocked, those not yet acted on for the current route; they
+        count as acted on from now (so a closure replans once, also when no way round exists).
+        Empty: nothing new to do."""
+        blocked = frozenset(edges)
+        route, known = self._blocked
+        if route is not self.route:
+            known = frozenset()
+        new = blocked - known
+        if new:
+            self._blocked = (self.route, known | blocked)
+        return new
+
     def route_blocked(self, pos: Fix) -> list[Event]:
         """The way ahead was closed or removed since the route was planned: plan again from
         here and say why, before the new route's first instruction."""
@@ -224,8 +243,6 @@ class NavigationSession:
 
     def _reroute(self, start: tuple[float, float], t_s: float, initial: bool,
                  reason: str = "off_route") -> list[Event]:
-        from routing.paths import RoutingError
-
         try:
             route = self.replan(start)
         except RoutingError as err:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, Field, model_validator
 
 from navigator import api
-from navigator import app as app_mod
+from navigator.keys import MAP, PLOTS
 from navigator.mapstate import MapState
 from navigator.routeplan import resolve_point
 from navigator.schemas import RouteRequest
@@ -26,6 +26,10 @@ class SimulationRequest(RouteRequest):
     """The options of ``blindpilot simulate``, as JSON: a route request plus the world's."""
 
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    #: ideal: the positioner's own law (noise_db, dropout, dead apply); harsh: the honest radio
+    #: world, drawn by the seed (README "Radio world").
+    radio: Literal["ideal", "harsh"] = "ideal"
+    gnss: bool = False
     noise_db: float = Field(default=4.0, ge=0, le=20)
     dropout: float = Field(default=0.1, ge=0, le=0.95)
     dead: float = Field(default=0.0, ge=0, le=1)
@@ -53,6 +57,8 @@ class SimulationMetrics(BaseModel):
     instructions: list[dict[str, Any]]
     duration_s: float
     silenced_beacons: int
+    world: dict[str, Any]
+    guidance: dict[str, Any]
 
 
 class SimulationOut(BaseModel):
@@ -63,13 +69,15 @@ class SimulationOut(BaseModel):
 
 def simulate(mapstate: MapState, req: SimulationRequest) -> tuple[dict[str, Any], bytes | None]:
     """Run one walk and return (metrics, PNG or None); the CLI and the API share this."""
+    # imported only to draw: matplotlib adds a second to the start of every process otherwise
     from navigator.plotting import plot_simulation
 
     start = resolve_point(mapstate, req.from_, "from")
     end = resolve_point(mapstate, req.to, "to")
-    walk = WalkOptions(seed=req.seed, noise_db=req.noise_db, dropout=req.dropout, dead=req.dead,
-                       speed_mps=req.speed_mps, wrong_turn_at_m=req.wrong_turn_at_m,
-                       outage_from_m=req.outage_from_m, outage_to_m=req.outage_to_m)
+    walk = WalkOptions(seed=req.seed, radio=req.radio, gnss=req.gnss, noise_db=req.noise_db,
+                       dropout=req.dropout, dead=req.dead, speed_mps=req.speed_mps,
+                       wrong_turn_at_m=req.wrong_turn_at_m, outage_from_m=req.outage_from_m,
+                       outage_to_m=req.outage_to_m)
     result = run_simulation(mapstate, start, end, req.profile, req.lang, walk)
     png = (plot_simulation(result, mapstate.graph, f"{req.profile}, seed {req.seed}")
            if req.plot else None)
@@ -82,13 +90,13 @@ def simulate(mapstate: MapState, req: SimulationRequest) -> tuple[dict[str, Any]
 async def create_simulation(request: web.Request, body: SimulationRequest) -> web.Response:
     app = request.app
     try:
-        metrics, png = await asyncio.to_thread(simulate, app[app_mod.MAP], body)
+        metrics, png = await asyncio.to_thread(simulate, app[MAP], body)
     except RoutingError as err:
         raise api.ApiError(422, err.code, str(err)) from None
     sim_id = uuid.uuid4().hex
     plot_url = None
     if png is not None:
-        plots = app[app_mod.PLOTS]
+        plots = app[PLOTS]
         plots[sim_id] = png
         while len(plots) > KEPT_PLOTS:
             plots.popitem(last=False)
@@ -100,7 +108,7 @@ async def create_simulation(request: web.Request, body: SimulationRequest) -> we
 @routes.route("GET", "/v1/simulations/{id}/plot.png", role=TESTER,
               summary="The PNG plot of a recent simulation", errors=(404,))
 async def simulation_plot(request: web.Request) -> web.Response:
-    png = request.app[app_mod.PLOTS].get(request.match_info["id"])
+    png = request.app[PLOTS].get(request.match_info["id"])
     if png is None:
         raise api.ApiError(404, "unknown_simulation", "no recent simulation with this id")
     return web.Response(body=png, content_type="image/png")

@@ -146,12 +146,3 @@ class Route:
     maneuvers: tuple[Maneuver, ...]
     coordinates: tuple[tuple[float, float], ...]  # (lat, lon) per node
     warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Instruction:
-    """A spoken sentence for one maneuver; ``audio_key`` names it in the audio cache."""
-
-    text: str
-    lang: str
-    audio_key: str | None = None

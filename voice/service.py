@@ -2,7 +2,7 @@
 
 The aiohttp layer stays thin: it maps :class:`InvalidSpeechRequest` to 422 (``code`` is the
 error code), :class:`SpeechUnavailable` to "text only" and ``KeyError`` from :meth:`audio` to 404,
-and serves bytes with :data:`AUDIO_CONTENT_TYPE`, :data:`CACHE_CONTROL` and :meth:`etag`.
+and serves bytes with :meth:`response_headers` (:meth:`etag` alone answers a 304).
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 
-from routing.model import Instruction
 from voice.cache import AudioCache
 from voice.earcon import with_earcon
-from voice.phrases import SUPPORTED_LANGS, UnsupportedLanguage
+from voice.phrasebook import SUPPORTED_LANGS, UnsupportedLanguage
 from voice.speaker import Speaker, SpeechUnavailable, TextOnlySpeaker, load_speaker
 
 AUDIO_CONTENT_TYPE = "audio/wav"
@@ -129,13 +128,6 @@ class VoiceService:
         if not self.speaker.available:
             return []
         return [await self.audio_key(text, lang) for text, lang in texts]
-
-    async def instruction(self, text: str, lang: str) -> Instruction:
-        """``text`` as an :class:`Instruction`, with no audio key when speech is unavailable."""
-        try:
-            return Instruction(text, lang, await self.audio_key(text, lang))
-        except SpeechUnavailable:
-            return Instruction(text, lang, None)
 
     async def speak(self, text: str, lang: str) -> bytes:
         """The WAV for ``text`` (for ``blindpilot speak``): same pipeline, same cache."""

@@ -22,13 +22,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from voice.phrases import SUPPORTED_LANGS, UnsupportedLanguage
+from voice.phrasebook import SUPPORTED_LANGS, UnsupportedLanguage
 
 log = logging.getLogger(__name__)
 
 Backend = Literal["espeakng-loader", "system"]
 BACKENDS: tuple[Backend, ...] = ("espeakng-loader", "system")
-VOICES = {"de": "de", "en": "en"}  # espeak-ng voice names (German; British English)
 DEFAULT_RATE = 175  # words per minute; espeak's 200 is hurried for street use
 PROBE_TIMEOUT_S = 30.0
 SYNTH_TIMEOUT_S = 20.0  # a 500-character sentence takes well under a second
@@ -146,9 +145,11 @@ class Pyttsx3Speaker:
             self._finished.set()
 
     def voice_for(self, lang: str) -> str:
+        """espeak-ng names its voices by language code ("en" is British English), so a language
+        with a phrasebook needs nothing more here."""
         if lang not in SUPPORTED_LANGS:
             raise UnsupportedLanguage(lang)
-        return VOICES[lang]
+        return lang
 
     def _synthesize_here(self, text: str, lang: str) -> bytes:
         """Synthesise on the worker, working around two races in pyttsx3's espeak driver.

@@ -130,6 +130,24 @@ def test_bad_readings_are_counted_and_ignored(city_map, city_beacons, walk) -> N
     assert (stats.unknown_beacons, stats.rejected_rssi) == (2, 3)
 
 
+
+def test_matched_beacons_are_the_last_scans_known_ones_whatever_their_rssi(
+    city_map, city_beacons, walk
+) -> None:
+    """What the transport records as "heard" (beacon health): known beacons only, also from a
+    reading the filter refuses, and only from the latest scan."""
+    positioner = Positioner(city_map)
+    assert positioner.matched_beacons == ()
+    first, second = list(SimulatedSource(city_beacons, walk[:3], seed=1,
+                                         dropout=0.0).iter_scans())[:2]
+    stranger = BeaconId.eddystone("00" * 10, "ff" * 6)
+    known = first.readings[0].beacon
+    odd = (Reading(stranger, -60.0, None, first.t_s), Reading(known, 25.0, None, first.t_s))
+    positioner.update(Scan(first.readings + odd, first.t_s))
+    assert positioner.matched_beacons == (*(r.beacon for r in first.readings), known)
+    positioner.update(Scan((Reading(stranger, -60.0, None, second.t_s),), second.t_s))
+    assert positioner.matched_beacons == ()
+
 def test_hint_seeds_the_walker(city_map, city_beacons, walk) -> None:
     positioner = Positioner(city_map)
     positioner.hint(walk[0][1], walk[0][2], radius_m=3.0)

@@ -12,9 +12,7 @@ from aiohttp.test_utils import TestClient
 from navigator.app import create_app
 from navigator.mapimport import ensure_default_city
 from navigator.settings import DEFAULT_CITY_FILE, Settings
-from navigator.storage import Storage
-
-ROLES = ("pedestrian", "mapper", "tester", "admin")
+from navigator.storage import ROLES, Storage
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -32,7 +34,7 @@ async def test_first_start_on_empty_db_loads_the_default_city(make_client, sqlit
 
 
 async def test_openapi_is_generated_from_every_declared_route(client: TestClient) -> None:
-    from navigator.app import route_tables
+    from navigator.routes import route_tables
 
     doc = await (await client.get("/openapi.json")).json()
     assert doc["openapi"].startswith("3.1")
@@ -42,6 +44,82 @@ async def test_openapi_is_generated_from_every_declared_route(client: TestClient
     body = doc["paths"]["/v1/routes"]["post"]["requestBody"]["content"]["application/json"]
     assert body["schema"]["$ref"].endswith("/RouteRequest")
 
+
+#: Every HTTP route as (method, path, area, role): the public contract, pinned so that moving
+#: handlers between modules cannot add, drop or re-tag one unnoticed.
+ROUTES = [
+    ('DELETE', '/v1/map/beacons/{id}', 'mapper', 'mapper'),
+    ('DELETE', '/v1/map/closures/{id}', 'mapper', 'mapper'),
+    ('DELETE', '/v1/map/edges/{id}', 'mapper', 'mapper'),
+    ('DELETE', '/v1/map/landmarks/{id}', 'mapper', 'mapper'),
+    ('DELETE', '/v1/map/nodes/{id}', 'mapper', 'mapper'),
+    ('GET', '/health', 'ops', 'public'),
+    ('GET', '/metrics', 'ops', 'public'),
+    ('GET', '/openapi.json', 'ops', 'public'),
+    ('GET', '/v1/audio/{key}.wav', 'pedestrian', 'public'),
+    ('GET', '/v1/beacons/health', 'mapper', 'mapper'),
+    ('GET', '/v1/map/beacons', 'mapper', 'mapper'),
+    ('GET', '/v1/map/beacons/{id}', 'mapper', 'mapper'),
+    ('GET', '/v1/map/closures', 'mapper', 'mapper'),
+    ('GET', '/v1/map/closures/{id}', 'mapper', 'mapper'),
+    ('GET', '/v1/map/edges', 'mapper', 'mapper'),
+    ('GET', '/v1/map/edges/{id}', 'mapper', 'mapper'),
+    ('GET', '/v1/map/export.geojson', 'mapper', 'mapper'),
+    ('GET', '/v1/map/landmarks', 'mapper', 'mapper'),
+    ('GET', '/v1/map/landmarks/{id}', 'mapper', 'mapper'),
+    ('GET', '/v1/map/nodes', 'mapper', 'mapper'),
+    ('GET', '/v1/map/nodes/{id}', 'mapper', 'mapper'),
+    ('GET', '/v1/map/revisions', 'mapper', 'mapper'),
+    ('GET', '/v1/map/validation', 'mapper', 'mapper'),
+    ('GET', '/v1/places', 'pedestrian', 'public'),
+    ('GET', '/v1/sessions/{id}/preview', 'pedestrian', 'public'),
+    ('GET', '/v1/sessions/{id}/track', 'pedestrian', 'public'),
+    ('GET', '/v1/sessions/{id}/ws', 'pedestrian', 'public'),
+    ('GET', '/v1/simulations/{id}/plot.png', 'tester', 'tester'),
+    ('PATCH', '/v1/map/beacons/{id}', 'mapper', 'mapper'),
+    ('PATCH', '/v1/map/edges/{id}', 'mapper', 'mapper'),
+    ('PATCH', '/v1/map/landmarks/{id}', 'mapper', 'mapper'),
+    ('PATCH', '/v1/map/nodes/{id}', 'mapper', 'mapper'),
+    ('POST', '/v1/keys', 'admin', 'admin'),
+    ('POST', '/v1/map/beacon-plan', 'mapper', 'mapper'),
+    ('POST', '/v1/map/beacons', 'mapper', 'mapper'),
+    ('POST', '/v1/map/closures', 'mapper', 'mapper'),
+    ('POST', '/v1/map/edges', 'mapper', 'mapper'),
+    ('POST', '/v1/map/import', 'mapper', 'mapper'),
+    ('POST', '/v1/map/landmarks', 'mapper', 'mapper'),
+    ('POST', '/v1/map/nodes', 'mapper', 'mapper'),
+    ('POST', '/v1/map/revisions/{id}/revert', 'mapper', 'mapper'),
+    ('POST', '/v1/routes', 'pedestrian', 'public'),
+    ('POST', '/v1/sessions', 'pedestrian', 'public'),
+    ('POST', '/v1/simulations', 'tester', 'tester'),
+    ('POST', '/v1/speech', 'pedestrian', 'public'),
+]
+
+
+async def test_openapi_lists_exactly_the_pinned_routes_with_their_areas_and_roles(
+    client: TestClient,
+) -> None:
+    from navigator.routes import route_tables
+
+    declared = sorted((ep.method, ep.path, t.area, ep.role)
+                      for t in route_tables() for ep in t.endpoints)
+    assert declared == ROUTES
+    doc = await (await client.get("/openapi.json")).json()
+    documented = sorted((m.upper(), p, op["tags"][0], "security" in op)
+                        for p, ops in doc["paths"].items() for m, op in ops.items())
+    assert documented == [(m, p, area, role != "public") for m, p, area, role in ROUTES]
+
+
+
+def test_the_contract_in_docs_names_every_route() -> None:
+    """docs/API.md is the project's contract: no route may exist without being named there."""
+    from navigator.routes import route_tables
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "API.md").read_text()
+    # a CRUD item route is named with its collection ("CRUD on /v1/map/nodes ... GET .../{id}")
+    missing = sorted({ep.path for t in route_tables() for ep in t.endpoints
+                      if ep.path not in doc and ep.path.removesuffix("/{id}") not in doc})
+    assert missing == []
 
 async def test_metrics_are_prometheus_text(client: TestClient) -> None:
     await client.get("/health")

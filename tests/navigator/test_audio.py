@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aiohttp.test_utils import TestClient
 
-from navigator.app import VOICE
+from navigator.keys import VOICE
 from navigator.settings import Settings
 
 ROUTE = {"from": {"lat": 49.43666, "lon": 7.76797}, "to": {"lat": 49.4432, "lon": 7.7717}}

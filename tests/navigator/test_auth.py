@@ -7,7 +7,7 @@ import re
 from aiohttp.test_utils import TestClient
 
 from navigator.api import PUBLIC, ROLE_GRANTS
-from navigator.app import route_tables
+from navigator.routes import route_tables
 from tests.navigator.conftest import ROLES, auth
 
 PROTECTED = [(ep.method, ep.path, ep.role) for t in route_tables() for ep in t.endpoints

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import struct
@@ -45,6 +46,12 @@ def test_keys_create_prints_the_key_alone_on_the_last_line(capsys, sqlite_url: s
 def test_unknown_db_scheme_exits_2_with_one_line(capsys, url: str) -> None:
     code, _, err = run(capsys, "keys", "create", "--role", "admin", "--db", url)
     assert code == 2 and one_line_error(err) and "database URL" in err
+
+
+def test_database_that_cannot_be_opened_exits_2(capsys, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'no' / 'such' / 'folder' / 'x.db'}"
+    code, _, err = run(capsys, "keys", "create", "--role", "admin", "--db", url)
+    assert code == 2 and one_line_error(err) and "cannot open the database" in err
 
 
 def test_unreadable_osm_exits_2(capsys, sqlite_url: str, tmp_path: Path) -> None:
@@ -97,12 +104,27 @@ def test_plan_beacons_proposes_and_applies(capsys, city: str) -> None:
     assert code == 0
 
 
+def test_plan_beacons_reports_count_and_per_km_for_each_mode(capsys, city: str) -> None:
+    counts = {}
+    for mode in ("dense", "decision-points"):
+        code, out, _ = run(capsys, "plan-beacons", "--mode", mode, "--db", city)
+        match = re.search(r"^(\d+) beacons proposed .*: ([\d.]+) per km of path \(([\d.]+) km\)",
+                          out, re.M)
+        assert code == 0 and match, out
+        counts[mode] = int(match[1])
+        assert float(match[2]) == pytest.approx(counts[mode] / float(match[3]), rel=0.01)
+    assert 0 < counts["decision-points"] <= 0.25 * counts["dense"]
+
+
 def test_simulate_prints_metrics_and_writes_a_png(capsys, city: str, tmp_path: Path) -> None:
     plot = tmp_path / "walk.png"
     code, out, _ = run(capsys, "simulate", "--from", STATION, "--to", MARKET, "--seed", "2",
                        "--json", "--plot", str(plot), "--db", city)
     assert code == 0
-    assert json.loads(out)["metrics"]["arrived"] is True
+    metrics = json.loads(out)["metrics"]
+    assert metrics["arrived"] is True and metrics["guidance"]["arrived_pct"] == 100.0
+    assert {"on_time", "late", "missed", "confident_wrong_pct", "points"} <= set(
+        metrics["guidance"])
     header = plot.read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", header[16:24])[0] > 300
 

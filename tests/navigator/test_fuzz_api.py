@@ -31,7 +31,9 @@ from schemathesis.checks import (
 from schemathesis.core.parameters import ParameterLocation
 
 from navigator import api
-from navigator.app import VERSION, create_app, route_tables
+from navigator.app import create_app
+from navigator.ops import VERSION
+from navigator.routes import route_tables
 from tests.navigator.conftest import create_keys, make_settings
 
 #: Examples per operation and caller; the whole file stays well under 90 s on two busy cores.

@@ -24,10 +24,11 @@ from hypothesis import strategies as st
 
 from beacons.model import BeaconKind
 from navigator import api
-from navigator.app import MAP, SETTINGS, VOICE
-from navigator.guidance import build_guidance
-from navigator.live import SESSIONS, LiveSession, SessionRegistry, handle_message
+from navigator.keys import MAP, SETTINGS, VOICE
+from navigator.live import handle_message
+from navigator.livesessions import SESSIONS, LiveSession, SessionRegistry
 from navigator.mapstate import MapState
+from navigator.pipeline import build_guidance
 from navigator.storage import Storage
 from tests.navigator.conftest import make_settings
 from voice.phrases import PhraseOptions

@@ -9,7 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from beacons.model import Scan
-from navigator.app import MAP, SETTINGS
+from navigator.keys import MAP, SETTINGS
 from navigator.routeplan import plan_between
 from navigator.simulation import SimulatedWalker, WalkOptions
 
@@ -216,7 +216,7 @@ async def test_track_is_kept_after_the_session_only_when_opted_in(client: TestCl
 
 
 async def test_live_scans_mark_beacons_as_seen_for_beacon_health(client: TestClient) -> None:
-    from navigator.live import flush_heard
+    from navigator.livesessions import flush_heard
     from tests.navigator.conftest import auth, create_keys
 
     await walk_a_few_steps(client, seed=1, steps=5)
@@ -251,7 +251,7 @@ async def test_a_reconnect_to_another_process_resumes_the_session(make_client, s
 
 
 async def test_idle_sessions_expire_and_their_descriptor_goes(make_client, settings) -> None:
-    from navigator.live import SESSIONS, end_session
+    from navigator.livesessions import SESSIONS, end_session
 
     client = await make_client(settings)
     session_id, ws, _ = await walk_a_few_steps(client, seed=1, steps=2)
@@ -267,7 +267,7 @@ async def test_idle_sessions_expire_and_their_descriptor_goes(make_client, setti
 async def test_an_idle_copy_expiring_leaves_a_walk_resumed_elsewhere(make_client, settings
                                                                     ) -> None:
     """The walker moved from A to B; A's idle copy expires; a third process can still resume."""
-    from navigator.live import SESSIONS, end_session
+    from navigator.livesessions import SESSIONS, end_session
 
     a, b = await make_client(settings), await make_client(settings)
     session_id, ws, _ = await walk_a_few_steps(a, seed=1, steps=2)
@@ -283,7 +283,7 @@ async def test_an_idle_copy_expiring_leaves_a_walk_resumed_elsewhere(make_client
 
 async def test_a_closure_on_the_route_ahead_reroutes_the_walker(client: TestClient, api_keys
                                                                ) -> None:
-    from navigator.live import SESSIONS
+    from navigator.livesessions import SESSIONS
     from tests.navigator.conftest import auth
 
     session_id, ws, walker = await walk_a_few_steps(client, seed=2, steps=6)

@@ -216,3 +216,38 @@ def test_edges_ahead_drop_the_walked_ones_and_a_blocked_route_is_replanned_with_
     assert event.data["instruction"]["text"].startswith("The way ahead is closed. New route.")
     assert event.data["instruction"]["phase"] == "rerouted"
     assert session.route is detour
+
+
+def replan_if_blocked(session: NavigationSession, pos: Fix, blocked: list[int]) -> list:
+    """What the WebSocket does at every fix with the edges found blocked ahead."""
+    return session.route_blocked(pos) if session.acknowledge_blocked(blocked) else []
+
+
+def test_a_blocked_edge_is_checked_afresh_on_every_new_route() -> None:
+    detours = [l_route(east_m=70.0), l_route(east_m=75.0)]
+    session = NavigationSession(l_route(), lambda _start: detours.pop(0), lang="en")
+    walk_east(session, until_x=10.0)
+    (event,) = replan_if_blocked(session, fix(10.0, 0.0, 20.0), [11])
+    assert event.type == "rerouted" and event.data["reason"] == "closed"
+    first_detour = session.route
+    # the new route crosses edge 11 too (its edges are 10, 11): that is a new finding
+    (event,) = replan_if_blocked(session, fix(11.0, 0.0, 21.0), [11])
+    assert event.type == "rerouted" and session.route is not first_detour
+    assert detours == []
+
+
+def test_a_blocked_edge_without_a_way_round_is_said_once_not_at_every_fix() -> None:
+    session = NavigationSession(l_route(), no_replan, lang="en")
+    walk_east(session, until_x=10.0)
+    (event,) = replan_if_blocked(session, fix(10.0, 0.0, 20.0), [11])
+    assert event.type == "error" and event.data["code"]
+    assert replan_if_blocked(session, fix(11.0, 0.0, 21.0), [11]) == []
+    assert session.acknowledge_blocked([11]) == frozenset()
+
+
+def test_only_newly_blocked_edges_count_and_acknowledging_nothing_is_nothing() -> None:
+    session = NavigationSession(l_route(), no_replan, lang="en")
+    assert session.acknowledge_blocked([]) == frozenset()
+    assert session.acknowledge_blocked([10]) == {10}
+    assert session.acknowledge_blocked([10, 11]) == {11}
+    assert session.acknowledge_blocked([11, 10]) == frozenset()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient
 
 from navigator import simulation
-from navigator.app import MAP
+from navigator.keys import MAP
 from navigator.routeplan import plan_between
 from navigator.simulation import WalkOptions
 from routing.geo import haversine_m
@@ -23,6 +23,9 @@ async def test_simulation_returns_metrics_and_a_plot(client: TestClient, api_key
     m = body["metrics"]
     assert m["arrived"] is True and m["mean_error_m"] < 1.5 and m["p90_error_m"] < 3.0
     assert m["off_route_events"] == 0
+    assert m["world"] == {"radio": "ideal", "gnss": False}
+    g = m["guidance"]
+    assert g["arrived_pct"] == 100.0 and g["decision_points"] >= 10 and g["confident_wrong"] == 0
     first = m["instructions"][0]
     assert first["kind"] == "depart" and {"t", "text", "true_lat", "true_lon"} <= set(first)
     png = await client.get(body["plot_url"], headers=h)
@@ -43,6 +46,7 @@ async def test_simulated_outage_and_wrong_turn_are_reported(client: TestClient, 
 async def test_bad_simulation_requests_are_422(client: TestClient, api_keys) -> None:
     h = auth(api_keys["tester"])
     for bad, code in (({**WALK, "dropout": 1.5}, "invalid_input"),
+                      ({**WALK, "radio": "perfect"}, "invalid_input"),
                       ({**WALK, "outage_from_m": 10}, "invalid_input"),
                       ({**WALK, "from": {"lat": 49.40, "lon": 7.70}}, "too_far_from_network")):
         r = await client.post("/v1/simulations", json=bad, headers=h)

@@ -7,16 +7,14 @@ import itertools
 import pytest
 
 from routing.model import Maneuver, ManeuverKind
+from voice.phrasebook import SUPPORTED_LANGS, UnsupportedLanguage
 from voice.phrases import (
-    SUPPORTED_LANGS,
     PhraseOptions,
-    UnsupportedLanguage,
     format_distance,
     format_in_distance,
     phrase_approaching,
     phrase_around_me,
     phrase_arrived,
-    phrase_halfway,
     phrase_location_regained,
     phrase_location_unavailable,
     phrase_maneuver,
@@ -446,39 +444,35 @@ def test_format_distance(distance_m, en, de, en_in, de_in):
     assert format_in_distance(distance_m, "de") == de_in
 
 
-# (maneuver, English target, German dative target, German "zu" target)
+# (maneuver, English target, German dative target)
 TARGETS = [
     (
         TURN,
         "the turn onto Mühlweg",
         "der Abzweigung in den Mühlweg",
-        "zur Abzweigung in den Mühlweg",
     ),
-    (TURN_SHARP, "the turn", "der Abzweigung", "zur Abzweigung"),
+    (TURN_SHARP, "the turn", "der Abzweigung"),
     (
         CROSS,
         "the crossing of Fackelstraße",
         "dem Überweg über die Fackelstraße",
-        "zum Überweg über die Fackelstraße",
     ),
-    (CROSS_BARE, "the crossing", "dem Überweg", "zum Überweg"),
-    (STEPS_UP, "the steps", "der Treppe", "zur Treppe"),
-    (LANDMARK, "Bäckerei Müller", "Bäckerei Müller", "zu Bäckerei Müller"),
-    (ARRIVE, "your destination, Rathaus", "Ihrem Ziel, Rathaus", "zu Ihrem Ziel, Rathaus"),
-    (ARRIVE_BARE, "your destination", "Ihrem Ziel", "zu Ihrem Ziel"),
-    (CONTINUE, "Marktstraße", "der Marktstraße", "zur Marktstraße"),
-    (CONTINUE_AM, "Am Altenhof", "der Straße Am Altenhof", "zur Straße Am Altenhof"),
-    (CONTINUE_BARE, "the next waypoint", "dem nächsten Wegpunkt", "zum nächsten Wegpunkt"),
-    (DEPART, "the starting point", "dem Startpunkt", "zum Startpunkt"),
+    (CROSS_BARE, "the crossing", "dem Überweg"),
+    (STEPS_UP, "the steps", "der Treppe"),
+    (LANDMARK, "Bäckerei Müller", "Bäckerei Müller"),
+    (ARRIVE, "your destination, Rathaus", "Ihrem Ziel, Rathaus"),
+    (ARRIVE_BARE, "your destination", "Ihrem Ziel"),
+    (CONTINUE, "Marktstraße", "der Marktstraße"),
+    (CONTINUE_AM, "Am Altenhof", "der Straße Am Altenhof"),
+    (CONTINUE_BARE, "the next waypoint", "dem nächsten Wegpunkt"),
+    (DEPART, "the starting point", "dem Startpunkt"),
 ]
 
 
-@pytest.mark.parametrize(("maneuver", "en", "de_dat", "de_zu"), TARGETS)
-def test_approaching_and_halfway(maneuver, en, de_dat, de_zu):
+@pytest.mark.parametrize(("maneuver", "en", "de_dat"), TARGETS)
+def test_approaching(maneuver, en, de_dat):
     assert phrase_approaching(maneuver, "en") == f"You are approaching {en}."
     assert phrase_approaching(maneuver, "de") == f"Sie nähern sich {de_dat}."
-    assert phrase_halfway(maneuver, "en") == f"You are halfway to {en}."
-    assert phrase_halfway(maneuver, "de") == f"Sie sind auf halbem Weg {de_zu}."
 
 
 def test_approaching_detailed_adds_the_action():
@@ -489,15 +483,6 @@ def test_approaching_detailed_adds_the_action():
         "Sie nähern sich der Abzweigung in den Mühlweg. Biegen Sie links in den Mühlweg ab."
     )
     assert phrase_approaching(LANDMARK, "en", DETAILED) == "You are approaching Bäckerei Müller."
-
-
-def test_halfway_detailed_adds_distance_left():
-    assert phrase_halfway(TURN, "en", DETAILED) == (
-        "You are halfway to the turn onto Mühlweg. 20 metres to go."
-    )
-    assert phrase_halfway(TURN, "de", DETAILED) == (
-        "Sie sind auf halbem Weg zur Abzweigung in den Mühlweg. Noch 20 Meter."
-    )
 
 
 @pytest.mark.parametrize(
@@ -639,7 +624,6 @@ def test_around_me_rejects_unknown_quadrant():
     [
         lambda lang: phrase_maneuver(TURN, lang),
         lambda lang: phrase_approaching(TURN, lang),
-        lambda lang: phrase_halfway(TURN, lang),
         lambda lang: phrase_reassurance(None, 10, lang),
         lambda lang: phrase_off_route(lang),
         lambda lang: phrase_rerouted(DEPART, lang),

@@ -104,20 +104,18 @@ async def test_text_only_engine(tmp_path):
     with pytest.raises(SpeechUnavailable):
         await service.audio_key("Hallo", "de")
     assert await service.prewarm([("Hallo", "de")]) == []
-    instruction = await service.instruction("Hallo", "de")
-    assert (instruction.text, instruction.lang, instruction.audio_key) == ("Hallo", "de", None)
     with pytest.raises(InvalidSpeechRequest):  # bad input is still bad input
         await service.audio_key("", "de")
 
 
-async def test_instruction_speak_and_etag(service):
-    instruction = await service.instruction("Turn left.", "en")
-    assert instruction.audio_key is not None
-    assert (await service.speak("Turn left.", "en"))[:4] == b"RIFF"
-    assert service.etag(instruction.audio_key) == f'"{instruction.audio_key}"'
-    assert service.response_headers(instruction.audio_key) == {
+async def test_speak_and_response_headers(service):
+    wav = await service.speak("Turn left.", "en")
+    key = await service.audio_key("Turn left.", "en")
+    assert wav[:4] == b"RIFF" and wav == await service.audio(key)
+    assert service.etag(key) == f'"{key}"'
+    assert service.response_headers(key) == {
         "Content-Type": "audio/wav",
-        "ETag": f'"{instruction.audio_key}"',
+        "ETag": f'"{key}"',
         "Cache-Control": "public, max-age=31536000, immutable",
     }
     assert service.tts == "pyttsx3"

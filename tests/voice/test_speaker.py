@@ -9,7 +9,7 @@ import pytest
 
 import voice.speaker as speaker_module
 from voice.earcon import earcon_wav, with_earcon
-from voice.phrases import UnsupportedLanguage
+from voice.phrasebook import UnsupportedLanguage
 from voice.speaker import Pyttsx3Speaker, SpeechUnavailable, TextOnlySpeaker, load_speaker
 
 

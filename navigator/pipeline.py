@@ -1,7 +1,7 @@
-"""Assembling one walker's guidance pipeline (positioning + session), for live use and tests.
+"""Assembling one walker's pipeline: a positioner seeded at the start and a navigation session.
 
-The WebSocket sessions and the tester's simulations build the pipeline here, so a simulation
-exercises exactly what a walker gets.
+The WebSocket sessions and the tester's simulations build it here, so a simulation exercises
+exactly what a walker gets. (The guidance rules themselves are :mod:`navigator.session`.)
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from navigator.mapstate import MapState
 from navigator.routeplan import plan_between
 from navigator.session import GuidanceSettings, NavigationSession
 from routing.model import Route
-from routing.profiles import PROFILES, blocking_rule
 from voice.phrases import PhraseOptions
 
 
@@ -42,21 +41,3 @@ def build_guidance(
         positioner.hint(*start)
     return nav, positioner, route
 
-
-def blocked_ahead(mapstate: MapState, nav: NavigationSession, now_ts: float,
-                  recheck_edges: bool) -> list[int]:
-    """Edges of the route still ahead that may not be walked any more: closed now, removed from
-    the map, or (checked when ``recheck_edges``, i.e. after a map edit) forbidden for the route's
-    profile by their new attributes."""
-    if nav.route is None:
-        return []
-    ahead = nav.edges_ahead()
-    closed = mapstate.closed_edges(now_ts)
-    index = mapstate.graph.graph["edges"]
-    profile = PROFILES[nav.route.profile]
-    out = []
-    for edge_id in ahead:
-        edge = index.get(edge_id)
-        if edge_id in closed or edge is None or (recheck_edges and blocking_rule(edge, profile)):
-            out.append(edge_id)
-    return out

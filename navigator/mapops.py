@@ -1,0 +1,193 @@
+"""Whole-map operations for mappers: OSM import, GeoJSON export, validation, beacon planning and
+beacon health. (Single map objects are edited through :mod:`navigator.mapper`.)"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from beacons.coverage import beacons_far_from_edges, uncovered_decision_points
+from beacons.planning import path_length_km, plan_layout
+from navigator import api
+from navigator.keys import IMPORTS, MAP, STORAGE
+from navigator.mapexport import map_geojson
+from navigator.mapimport import import_osm_file
+from navigator.mapper import MAPPER, Strict, beacon_public, mark_applied
+from navigator.schemas import placement_json
+from navigator.storage import StorageError
+from routing import validation
+from routing.osm import OsmImportError
+
+routes = api.RouteTable("mapper")
+
+
+class ImportQuery(BaseModel):
+    replace: bool = False
+
+
+class ImportResult(BaseModel):
+    nodes: int
+    edges: int
+    places: int
+
+
+_OSM_SUFFIX = {b"\x1f\x8b": ".osm.gz", b"BZ": ".osm.bz2", b"<?": ".osm", b"<o": ".osm"}
+
+
+@routes.route(
+    "POST",
+    "/v1/map/import",
+    role=MAPPER,
+    query=ImportQuery,
+    raw_body="application/octet-stream",
+    response=ImportResult,
+    summary="Import an OSM file (.osm, .gz, .bz2, .pbf) as the map",
+    errors=(409, 413, 422),
+)
+async def import_map(request: web.Request, query: ImportQuery) -> web.Response:
+    data = await request.read()
+    if not data:
+        raise api.ApiError(422, "invalid_osm", "the request body must be an OSM file")
+    suffix = _OSM_SUFFIX.get(data[:2], ".osm.pbf")
+    app = request.app
+    storage, mapstate = app[STORAGE], app[MAP]
+    # one import at a time: two parsing at once double the memory, and each one's reload must
+    # see the other's commit in order (MapState.reload)
+    async with app[IMPORTS]:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            path.write_bytes(data)
+            try:
+                extract = await asyncio.to_thread(
+                    import_osm_file,
+                    storage,
+                    path,
+                    replace=query.replace,
+                    actor=request[api.CALLER].actor,
+                )
+            except OsmImportError as err:
+                raise api.ApiError(422, "invalid_osm", str(err)) from None
+            except StorageError as err:
+                raise api.ApiError(409, "map_exists", str(err)) from None
+        snapshot = await asyncio.to_thread(mapstate.reload, storage.load_map)
+    # the reload holds these: no second one from sync
+    mark_applied(app, snapshot.revision_ids)
+    return api.json_response(
+        {"nodes": len(extract.nodes), "edges": len(extract.edges), "places": len(extract.places)}
+    )
+
+
+@routes.route(
+    "GET",
+    "/v1/map/export.geojson",
+    role=MAPPER,
+    summary="The whole map as GeoJSON (nodes, edges with attributes, landmarks, beacons)",
+)
+async def export_map(request: web.Request) -> web.Response:
+    mapstate = request.app[MAP]
+    with mapstate.lock:
+        doc = map_geojson(mapstate.graph, list(mapstate.places.values()), mapstate.beacons)
+    return web.json_response(doc, content_type="application/geo+json")
+
+
+@routes.route(
+    "GET",
+    "/v1/map/validation",
+    role=MAPPER,
+    summary="What to fix: islands, missing tags, unknown signals, beacon coverage",
+)
+async def validate_map(request: web.Request) -> web.Response:
+    mapstate = request.app[MAP]
+
+    def run() -> dict[str, Any]:
+        with mapstate.lock:
+            graph, pmap = mapstate.graph, mapstate.positioning_map()
+            missing_count, missing = validation.edges_missing_tags(graph)
+            return {
+                "disconnected_components": validation.disconnected_components(graph),
+                "edges_missing_tags": {"count": missing_count, "first": missing},
+                "crossings_without_signal_info": validation.crossings_without_signal_info(graph),
+                "beacons_far_from_edges": beacons_far_from_edges(pmap),
+                "decision_points_without_beacon": uncovered_decision_points(graph, pmap),
+            }
+
+    return api.json_response(await asyncio.to_thread(run))
+
+
+class BeaconPlanRequest(Strict):
+    mode: Literal["dense", "decision-points"] = "dense"
+    spacing_m: float = Field(default=10.0, ge=1, le=200)
+    measured_power: float = Field(default=-59.0, ge=-127, le=20)
+    apply: bool = False
+
+
+@routes.route(
+    "POST",
+    "/v1/map/beacon-plan",
+    role=MAPPER,
+    body=BeaconPlanRequest,
+    summary="Propose (or store, with apply) a beacon layout",
+)
+async def beacon_plan(request: web.Request, body: BeaconPlanRequest) -> web.Response:
+    app = request.app
+    mapstate, storage = app[MAP], app[STORAGE]
+
+    def plan() -> tuple[list[Any], float]:
+        with mapstate.lock:
+            return (plan_layout(mapstate.graph, body.mode, body.spacing_m,
+                                list(mapstate.places.values()), body.measured_power),
+                    path_length_km(mapstate.graph))
+
+    layout, path_km = await asyncio.to_thread(plan)
+    if body.apply:
+        revision = await asyncio.to_thread(storage.replace_beacons, layout,
+                                           actor=request[api.CALLER].actor)
+        mapstate.set_beacons(layout)
+        mark_applied(app, [revision])
+    return api.json_response(
+        {
+            "applied": body.apply,
+            "mode": body.mode,
+            "count": len(layout),
+            "path_km": round(path_km, 2),
+            "per_km": round(len(layout) / path_km, 1) if path_km else None,
+            "beacons": [placement_json(p) for p in layout],
+        }
+    )
+
+
+class HealthQuery(BaseModel):
+    silent_hours: float = Field(default=24.0, gt=0, le=24 * 365)
+    silent_only: bool = False
+    limit: int = Field(default=10_000, ge=1, le=10_000)
+    offset: int = Field(default=0, ge=0, le=2**31)
+
+
+@routes.route(
+    "GET",
+    "/v1/beacons/health",
+    role=MAPPER,
+    query=HealthQuery,
+    summary="Last seen, battery and temperature per beacon; silent ones first. Paged by "
+            "limit/offset; X-Total-Count and X-Silent-Count give the totals",
+)
+async def beacons_health(request: web.Request, query: HealthQuery) -> web.Response:
+    now = time.time()
+    rows, total, silent = await asyncio.to_thread(
+        request.app[STORAGE].beacon_health, now - query.silent_hours * 3600,
+        silent_only=query.silent_only, limit=query.limit, offset=query.offset)
+    out = []
+    for row in rows:
+        seen = row["last_seen_ts"]
+        item = beacon_public(row)
+        item["silent"] = bool(row["silent"])
+        item["silent_for_h"] = None if seen is None else round((now - seen) / 3600, 2)
+        out.append(item)
+    return api.json_response(out, headers={"X-Total-Count": str(total),
+                                           "X-Silent-Count": str(silent)})

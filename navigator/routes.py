@@ -1,0 +1,17 @@
+"""The HTTP route tables of every area, in the order the API is served and documented.
+
+(HTTP routes; walking routes are planned in :mod:`navigator.routeplan`.) The factory adds these
+tables to the app and keeps them under ``ROUTE_TABLES`` for ``/openapi.json``; the auth and
+OpenAPI tests walk this same list.
+"""
+
+from __future__ import annotations
+
+from navigator import admin, live, mapops, mapper, ops, pedestrian, tester
+from navigator.api import RouteTable
+
+
+def route_tables() -> list[RouteTable]:
+    """Every area's routes."""
+    return [ops.routes, pedestrian.routes, live.routes, mapper.routes, mapops.routes,
+            tester.routes, admin.routes]
