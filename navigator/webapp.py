@@ -10,7 +10,7 @@ come from ``POST /v1/demo/beacons``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -79,12 +79,13 @@ class PathIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     type: Literal["LineString"]
-    coordinates: list[list[float]] = Field(min_length=1, max_length=5000)
+    coordinates: list[Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(
+        min_length=1, max_length=5000)
 
     @model_validator(mode="after")
     def _positions(self) -> PathIn:
-        for pos in self.coordinates:
-            if len(pos) != 2 or not (-180 <= pos[0] <= 180 and -90 <= pos[1] <= 90):
+        for lon, lat in self.coordinates:
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
                 raise ValueError("each position is [lon, lat] in degrees")
         return self
 

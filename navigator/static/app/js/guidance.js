@@ -89,35 +89,17 @@ export class Guidance {
   // ---- what the server says
 
   handle(m) {
-    switch (m.type) {
-      case "instruction":
-        this.instruction(m.text, m.audio_url, { id: m.id });
-        break;
-      case "session":
-        this.resumed(m);
-        break;
-      case "rerouted":
-        this.rerouted(m);
-        break;
-      case "off_route":
-        this.instruction(m.text, m.audio_url, { urgent: true });
-        break;
-      case "location_unavailable":
-        this.els.pos.textContent = t("position_unknown");
-        this.map.setPosition(null);
-        this.instruction(m.text, m.audio_url, { urgent: true });
-        break;
-      case "arrived":
-        this.arrived(m);
-        break;
-      case "fix":
-        this.fix(m);
-        break;
-      case "error":
-        this.error(m);
-        break;
-      default: // stopped: nothing to tell the walker
-    }
+    const on = {
+      instruction: () => this.instruction(m.text, m.audio_url, { id: m.id }),
+      session: () => this.resumed(m),
+      rerouted: () => this.rerouted(m),
+      off_route: () => this.instruction(m.text, m.audio_url, { urgent: true }),
+      location_unavailable: () => this.positionLost(m),
+      arrived: () => this.arrived(m),
+      fix: () => this.fix(m),
+      error: () => this.error(m),
+    }[m.type];
+    on?.(); // "stopped" (the answer to ending the walk): nothing to tell the walker
   }
 
   instruction(text, audioUrl, { urgent = false, done = false, id = null } = {}) {
@@ -147,6 +129,12 @@ export class Guidance {
     if (this.radio) {
       demoBeacons(m.geometry).then((world) => this.radio.add(world.beacons)).catch(() => {});
     }
+  }
+
+  positionLost(m) {
+    this.els.pos.textContent = t("position_unknown");
+    this.map.setPosition(null);
+    this.instruction(m.text, m.audio_url, { urgent: true });
   }
 
   fix(m) {
