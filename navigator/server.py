@@ -38,6 +38,7 @@ async def serve(settings: Settings) -> None:
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     base = f"http://{host}:{settings.port}"
     print(f"Blind Pilot is serving on {base}  (health: {base}/health)", flush=True)
+    print(f"Companion app for walkers (with a demo walk): {base}/app/", flush=True)
     print(first_curl_example(base, app[MAP]), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
