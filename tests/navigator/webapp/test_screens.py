@@ -86,6 +86,7 @@ def check_screen(app: AppPage, name: str) -> None:
 
 
 def test_every_screen_passes_axe_keeps_its_outline_and_reflows(open_app: OpenApp) -> None:
+    """Plan, preview, guidance, arrived and an error, in German; then the preview in English."""
     app = open_app(speed=50)
     page = app.page
     check_screen(app, "plan")
@@ -117,25 +118,24 @@ def test_every_screen_passes_axe_keeps_its_outline_and_reflows(open_app: OpenApp
     assert "Zugriff wurde nicht erlaubt" in page.locator("#error-text").inner_text()
     check_screen(app, "error")
 
-
-def test_english_relabels_everything_and_reaches_the_server(open_app: OpenApp) -> None:
-    app = open_app()
-    app.page.get_by_label("English").check()
-    assert app.page.evaluate("document.documentElement.lang") == "en"
-    assert app.page.locator("#plan-title").inner_text() == "Plan a walk"
-    assert app.page.get_by_role("button", name="Show the route").is_visible()
-    app.page.reload()
-    app.page.wait_for_selector("body[data-ready]")
-    assert app.page.locator("#plan-title").inner_text() == "Plan a walk", "the choice is kept"
-    app.page.fill("#dest-q", "Postbank")
-    app.page.press("#dest-q", "Enter")
-    app.page.locator("#dest-picker .choices button").first.click()
-    app.page.fill("#start-q", "Hauptbahnhof")
-    app.page.press("#start-q", "Enter")
-    app.page.locator("#start-picker .choices button").first.click()
-    with app.page.expect_request("**/v1/routes") as sent:
-        app.page.click("#plan-go")
+    page.click("#error-back")  # and in English, which is kept on the device
+    page.get_by_label("Demo am Schreibtisch").check()
+    page.get_by_label("English").check()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.locator("#plan-title").inner_text() == "Plan a walk"
+    page.reload()
+    page.wait_for_selector("body[data-ready]")
+    assert page.get_by_role("button", name="Show the route").is_visible()
+    page.fill("#dest-q", "Postbank")
+    page.press("#dest-q", "Enter")
+    page.locator("#dest-picker .choices button").first.click()
+    page.fill("#start-q", "Hauptbahnhof")
+    page.press("#start-q", "Enter")
+    page.locator("#start-picker .choices button").first.click()
+    with page.expect_request("**/v1/routes") as sent:
+        page.click("#plan-go")
     assert sent.value.post_data_json["lang"] == "en"
     app.wait_for_screen("preview")
-    assert app.page.locator("#pv-steps li").first.inner_text().startswith("Walk ")
-    assert app.axe_violations() == []
+    assert page.locator("#pv-steps li").first.inner_text().startswith("Walk ")
+    assert page.locator("#pv-warning-list li").first.inner_text().startswith("The lights at")
+    assert app.axe_violations() == [], "preview, in English"

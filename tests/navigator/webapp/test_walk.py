@@ -144,12 +144,12 @@ def test_the_phones_position_moved_along_the_route_guides_to_arrival(open_app: O
     route = plan_by_keyboard(app, SHORT_DEST, demo_start=False)
     assert app.page.locator("#pv-from").inner_text() == "Ihr Standort"
     start_by_keyboard(app)
-    # 2.4 m every 100 ms: at 20 simulated seconds a second that is walking pace (1.2 m/s) on
-    # the clock the scans carry, however busy the machine is
-    for i, (lat, lon) in enumerate(walk_points(route, step_m=2.4)):
+    # 4.8 m every 200 ms: at 20 simulated seconds a second that is walking pace (1.2 m/s) on
+    # the clock the scans carry, however busy the machine is (a position every 4 s)
+    for i, (lat, lon) in enumerate(walk_points(route, step_m=4.8)):
         app.page.context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 8.0})
-        app.page.wait_for_timeout(100)
-        if i % 8 == 0 and any(m["type"] == "arrived" for m in app.received):
+        app.page.wait_for_timeout(200)
+        if i % 4 == 0 and any(m["type"] == "arrived" for m in app.received):
             break
     app.wait_for_screen("arrived", timeout_s=20)
     assert_told_in_order(app, route)
