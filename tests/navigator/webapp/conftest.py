@@ -63,8 +63,10 @@ def _skip(why: str) -> None:
     pytest.skip(_SKIP.format(why=why))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module: Playwright's sync API holds an event loop on this thread
+    while it runs, which later asyncio tests must not find there."""
     path = chromium_path()
     if path is None:
         _skip("no `chromium` on PATH")
