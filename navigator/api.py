@@ -110,6 +110,7 @@ class Endpoint:
     status: int = 200
     raw_body: str | None = None  # content type of a non-JSON body (e.g. an OSM upload)
     errors: tuple[int, ...] = ()
+    messages: Any = None  # what a client sends on a WebSocket route (OpenAPI has no words for it)
 
 
 @dataclass(eq=False)  # a registry: equal only to itself, hashable (the OpenAPI cache keys on it)
@@ -132,6 +133,7 @@ class RouteTable:
         status: int = 200,
         raw_body: str | None = None,
         errors: tuple[int, ...] = (),
+        messages: Any = None,
     ) -> Callable[[Handler], Handler]:
         """Declare an endpoint; the handler gets ``body=`` / ``query=`` already validated."""
         if role not in ROLE_GRANTS:
@@ -147,7 +149,7 @@ class RouteTable:
                 return await fn(request, **kwargs)
 
             ep = Endpoint(method, path, handler, role, summary, body, query, response, status,
-                          raw_body, errors)
+                          raw_body, errors, messages)
             handler.endpoint = ep  # type: ignore[attr-defined]
             self.endpoints.append(ep)
             return fn

@@ -20,7 +20,7 @@ from beacons.positioning import InvalidScan
 from navigator import api
 from navigator.blocking import blocked_ahead
 from navigator.keys import MAP
-from navigator.liveschemas import ClientMessage, ScanMessage
+from navigator.liveschemas import ClientMessageIn, ScanMessage, parse_client_message
 from navigator.livesessions import SESSIONS, LiveSession, end_session, live_session
 from navigator.mapstate import MapState
 from navigator.orientation import around_me, where_am_i
@@ -32,7 +32,7 @@ routes = api.RouteTable("pedestrian")
 
 
 @routes.route("GET", "/v1/sessions/{id}/ws", summary="The live guidance WebSocket",
-              errors=(404,))
+              errors=(404,), messages=ClientMessageIn)
 async def session_ws(request: web.Request) -> web.StreamResponse:
     live = await live_session(request.app, request.match_info["id"])
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=256 * 1024)
@@ -75,13 +75,15 @@ def handle_message(app: web.Application, live: LiveSession, raw: str, now_s: flo
                                        "this one was dropped")]
     try:
         # Strict like HTTP bodies: ``"t": false`` is not a time, ``"rssi": true`` not a level.
-        msg = ClientMessage.validate_python(api.decode_json(raw), strict=True)
+        msg, bad_gnss = parse_client_message(api.decode_json(raw))
     except (ValueError, ValidationError) as err:
         text = (api.describe_validation_error(err) if isinstance(err, ValidationError)
                 else str(err))
         return [_error("invalid_message", text)]
     if isinstance(msg, ScanMessage):
-        return _on_scan(app, live, msg)
+        refused = ([_error("invalid_gnss", api.describe_validation_error(bad_gnss))]
+                   if bad_gnss else [])
+        return refused + _on_scan(app, live, msg)
     if msg.type == "repeat":
         last = _last_instruction_json(app, live)
         return [last] if last else [_error("nothing_to_repeat", "no instruction yet")]
@@ -101,8 +103,9 @@ def _on_scan(app: web.Application, live: LiveSession, msg: ScanMessage) -> list[
                      for r in msg.readings)
     if msg.heading_deg is not None:
         live.heading_deg = msg.heading_deg
+    gnss = msg.gnss.fix() if msg.gnss else None
     try:
-        pos = live.positioner.update(Scan(readings, msg.t, msg.heading_deg))
+        pos = live.positioner.update(Scan(readings, msg.t, msg.heading_deg, gnss))
     except InvalidScan as err:
         return [_error("invalid_scan", str(err))]
     if live.track is not None and isinstance(pos, Fix):

@@ -52,6 +52,8 @@ def build_openapi(tables: list[RouteTable], version: str) -> dict[str, Any]:
             elif ep.raw_body is not None:
                 op["requestBody"] = {"required": True, "content": {
                     ep.raw_body: {"schema": {"type": "string", "format": "binary"}}}}
+            if ep.messages is not None:
+                op["x-websocket-client-messages"] = _schema(ep.messages, components)
             ok: dict[str, Any] = {"description": "OK"}
             if ep.response is not None:
                 ok["content"] = {"application/json": {"schema": _schema(ep.response, components)}}

@@ -7,9 +7,10 @@ exactly what a walker gets. (The guidance rules themselves are :mod:`navigator.s
 from __future__ import annotations
 
 from beacons.positioning import Positioner
+from navigator.guidancesettings import GuidanceSettings
 from navigator.mapstate import MapState
 from navigator.routeplan import plan_between
-from navigator.session import GuidanceSettings, NavigationSession
+from navigator.session import NavigationSession
 from routing.model import Route
 from voice.phrases import PhraseOptions
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from navigator.clients import Network, parse_networks
-from navigator.session import GuidanceSettings
+from navigator.guidancesettings import GuidanceSettings
 from routing.limits import ImportLimits
 
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"

@@ -25,9 +25,9 @@ from beacons.positioning import Positioner
 from beacons.simulator import ChannelSource, SimulatedSource, walk_along
 from beacons.worlds import harsh_channel, street_gnss
 from navigator.groundtruth import score_walk
+from navigator.guidancesettings import GuidanceSettings
 from navigator.mapstate import MapState
 from navigator.pipeline import build_guidance
-from navigator.session import GuidanceSettings
 from routing.geo import LocalFrame, haversine_m
 from routing.graph import edge_by_id
 from routing.model import Route

@@ -62,6 +62,20 @@ async def test_openapi_is_generated_from_every_declared_route(client: TestClient
     assert body["schema"]["$ref"].endswith("/RouteRequest")
 
 
+async def test_openapi_publishes_the_websocket_client_messages_with_gnss(client: TestClient
+                                                                        ) -> None:
+    doc = await (await client.get("/openapi.json")).json()
+    messages = doc["paths"]["/v1/sessions/{id}/ws"]["get"]["x-websocket-client-messages"]
+    assert messages["discriminator"]["mapping"]["scan"].endswith("/ScanMessage")
+    schemas = doc["components"]["schemas"]
+    scan = schemas["ScanMessage"]
+    assert scan["required"] == ["type", "t"] and "gnss" in scan["properties"]
+    gnss = schemas["GnssIn"]
+    assert gnss["required"] == ["lat", "lon", "accuracy_m", "t"]
+    assert gnss["properties"]["accuracy_m"]["exclusiveMinimum"] == 0
+    assert schemas["AccuracyKind"]["enum"] == ["w3c95", "android68", "ios_rms"]
+
+
 #: Every HTTP route as (method, path, area, role): the public contract, pinned so that moving
 #: handlers between modules cannot add, drop or re-tag one unnoticed.
 ROUTES = [
