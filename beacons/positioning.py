@@ -212,7 +212,6 @@ class Positioner:
         self._inconsistent_since: float | None = None
         self._next_check_t = -math.inf
         self._uncertain = True  # the last estimate was too spread to give
-        self._cold = True  # no fix given since the start
         self._counts = dict.fromkeys(PositioningStats.__slots__, 0)
 
     @property
@@ -279,12 +278,6 @@ class Positioner:
             move(self._p, self.map, dt, self._motion, self._rng)
             self._drift(dt)
             if beacons.size or gnss is not None:
-                if self._cold and beacons.size:
-                    # no fix yet since the start: the cloud is far from collapsing, so readings
-                    # count at least half until it first narrows to max_error_m (in full, the
-                    # harshest world's first fixes came out confidently wrong, 17 m off)
-                    beacons = HeardBeacons(beacons.rows, beacons.excess_db,
-                                           np.maximum(beacons.weight, 0.5))
                 self._weigh(beacons, gnss, scan.t_s)
         if gnss is not None:
             self._last_gnss_t = gnss.t_s
@@ -471,7 +464,6 @@ class Positioner:
         cloud = summarise(self._p, m, self.settings.local_m)
         error_m = max(self.settings.min_error_m, cloud.radius90_m)
         self._uncertain = error_m > self.settings.max_error_m
-        self._cold = self._cold and self._uncertain
         if self._uncertain:
             return self._unavailable("uncertain", t_s)
         lat, lon = m.frame.to_latlon(cloud.x, cloud.y)
