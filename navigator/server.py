@@ -51,7 +51,8 @@ async def serve(settings: Settings) -> None:
     await site.start()
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     base = f"http://{host}:{settings.port}"
-    print(f"Blind Pilot is serving on {base}  (health: {base}/health)", flush=True)
+    print(f"Blind Pilot is serving on {base}  (companion app for walkers: {base}/app/, "
+          f"health: {base}/health)", flush=True)
     print(first_curl_example(base, app[MAP]), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -433,7 +433,10 @@ class NavigationSession:
             self._pending = None
             return [self._instruction(m, phase, t_s)]
         if force:
-            self._pending = (m, phase)
+            # "location found again" is still owed to a walker told to wait: it goes in front
+            # of whatever instruction is due by the time the speech ends
+            owed = self._pending is not None and self._pending[1] == "regained"
+            self._pending = (m, "regained" if owed else phase)
         return []
 
     def _flush_pending(self, t_s: float) -> list[Event]:

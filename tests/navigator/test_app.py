@@ -111,6 +111,7 @@ ROUTES = [
     ('PATCH', '/v1/map/edges/{id}', 'mapper', 'mapper'),
     ('PATCH', '/v1/map/landmarks/{id}', 'mapper', 'mapper'),
     ('PATCH', '/v1/map/nodes/{id}', 'mapper', 'mapper'),
+    ('POST', '/v1/demo/beacons', 'pedestrian', 'public'),
     ('POST', '/v1/keys', 'admin', 'admin'),
     ('POST', '/v1/map/beacon-plan', 'mapper', 'mapper'),
     ('POST', '/v1/map/beacons', 'mapper', 'mapper'),
