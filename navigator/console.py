@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import orjson
 from aiohttp import web
 from pydantic import BaseModel, Field, field_validator
 
@@ -139,7 +140,8 @@ async def map_features(request: web.Request, query: FeaturesQuery) -> web.Respon
     box, layers = parse_bbox(query.bbox), frozenset(query.layers.split(","))
     doc = await asyncio.to_thread(features_in_box, app[MAP], app[EDGE_INDEX], box, layers,
                                   time.time())
-    return web.json_response(doc, content_type="application/geo+json")
+    # orjson: a view is ~1000 features, which the standard library takes 15 ms to write
+    return web.Response(body=orjson.dumps(doc), content_type="application/geo+json")
 
 
 def features_in_box(mapstate: MapState, cache: EdgeIndexCache, box: BBox,
@@ -150,12 +152,13 @@ def features_in_box(mapstate: MapState, cache: EdgeIndexCache, box: BBox,
     with mapstate.lock:
         graph = mapstate.graph
         index = cache.get(mapstate)
+        hits = index.within(box)
         if "edges" in layers:
-            found, cut = edge_features(graph, index, box, mapstate.closed_edges(now_ts))
+            found, cut = edge_features(index, hits, mapstate.closed_edges(now_ts))
             features += found
             truncated |= cut
         if "nodes" in layers:
-            found, cut = node_features(graph, index, box)
+            found, cut = node_features(graph, index, hits, box)
             features += found
             truncated |= cut
         if "landmarks" in layers:

@@ -4,6 +4,7 @@
 import { get } from "./api.js";
 
 const FETCH_DELAY_MS = 150;
+const NODE_ZOOM = 18;
 
 export class ConsoleMap {
   /** @param {(kind: string, id: number) => void} onSelect  a feature was chosen on the map */
@@ -39,7 +40,9 @@ export class ConsoleMap {
   async load() {
     const b = this.map.getBounds();
     const box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(6));
-    const doc = await get(`/v1/map/features?bbox=${box.join(",")}&layers=edges,nodes,landmarks`);
+    // nodes and landmarks only where they can be told apart (and the answer stays small)
+    const layers = this.map.getZoom() >= NODE_ZOOM ? "edges,nodes,landmarks" : "edges";
+    const doc = await get(`/v1/map/features?bbox=${box.join(",")}&layers=${layers}`);
     this.draw(doc);
     document.body.dataset.mapLoads = String(Number(document.body.dataset.mapLoads ?? 0) + 1);
     this.map.fire("graphdrawn", { doc });
@@ -53,7 +56,6 @@ export class ConsoleMap {
     }
     this.graph.clearLayers();
     this.edges = [];
-    const zoomedIn = this.map.getZoom() >= 18;
     for (const f of doc.features) {
       const p = f.properties;
       if (p.layer === "edge") {
@@ -68,12 +70,12 @@ export class ConsoleMap {
           this.onSelect("edge", p.id);
         });
         this.graph.addLayer(line);
-      } else if (p.layer === "node" && zoomedIn) {
+      } else if (p.layer === "node") {
         const [lon, lat] = f.geometry.coordinates;
         const dot = L.circleMarker([lat, lon], { radius: 4, className: "node" });
         dot.on("click", (e) => { L.DomEvent.stop(e); this.onSelect("node", p.id); });
         this.graph.addLayer(dot);
-      } else if (p.layer === "landmark" && zoomedIn) {
+      } else if (p.layer === "landmark") {
         const [lon, lat] = f.geometry.coordinates;
         this.graph.addLayer(L.circleMarker([lat, lon], { radius: 5, className: "landmark" })
           .bindTooltip(p.name));
