@@ -16,7 +16,7 @@ export const savedKey = () => sessionStorage.getItem(KEY);
 export const saveKey = (key) => sessionStorage.setItem(KEY, key);
 export const forgetKey = () => sessionStorage.removeItem(KEY);
 
-/** One call; the answer as {data, etag}; a 4xx/5xx as ApiError with the server's message. */
+/** One call; the answer as {data, headers}; a 4xx/5xx as ApiError with the server's message. */
 export async function request(method, path, { body, ifMatch, raw } = {}) {
   const headers = {};
   const key = savedKey();
@@ -32,14 +32,14 @@ export async function request(method, path, { body, ifMatch, raw } = {}) {
   } catch (err) {
     throw new ApiError(0, "network", `The server did not answer (${err}).`);
   }
-  if (raw && response.ok) return { data: await response.blob(), etag: null };
+  if (raw && response.ok) return { data: await response.blob(), headers: response.headers };
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) {
     const error = data?.error ?? {};
     throw new ApiError(response.status, error.code ?? "http_error",
       error.message ?? response.statusText, data);
   }
-  return { data, etag: response.headers.get("ETag") };
+  return { data, headers: response.headers };
 }
 
 export const get = async (path) => (await request("GET", path)).data;

@@ -1,6 +1,7 @@
 // The console's shell: sign-in with a key kept for this tab, tools shown by the key's role
 // (exactly what the API lets it do), and the views switched from one tab bar.
 import { ApiError, forgetKey, get, saveKey, savedKey } from "./api.js";
+import { BeaconTools } from "./beacons.js";
 import { Editor } from "./editor.js";
 import { $, parseLatLon, show } from "./forms.js";
 import { ConsoleMap } from "./map.js";
@@ -47,6 +48,7 @@ class Console {
       this.editor = new Editor({ map: this.map, say, onSaved: changed });
       this.mapping = new MappingTools({ map: this.map, say, changed,
         select: (kind, id) => this.select(kind, id) });
+      this.beacons = new BeaconTools({ map: this.map, say, changed });
     }
     this.route = new RouteCheck({ map: this.map, say });
     if (this.tools.includes("tester")) this.simulator = new Simulator({ map: this.map, say });

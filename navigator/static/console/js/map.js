@@ -5,6 +5,7 @@ import { get } from "./api.js";
 
 const FETCH_DELAY_MS = 150;
 const NODE_ZOOM = 18;
+const BEACON_ZOOM = 17;
 
 export class ConsoleMap {
   /** @param {(kind: string, id: number) => void} onSelect  a feature was chosen on the map */
@@ -41,7 +42,9 @@ export class ConsoleMap {
     const b = this.map.getBounds();
     const box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(6));
     // nodes and landmarks only where they can be told apart (and the answer stays small)
-    const layers = this.map.getZoom() >= NODE_ZOOM ? "edges,nodes,landmarks" : "edges";
+    const zoom = this.map.getZoom();
+    const layers = ["edges", ...(zoom >= NODE_ZOOM ? ["nodes", "landmarks"] : []),
+      ...(zoom >= BEACON_ZOOM ? ["beacons"] : [])].join(",");
     const doc = await get(`/v1/map/features?bbox=${box.join(",")}&layers=${layers}`);
     this.draw(doc);
     document.body.dataset.mapLoads = String(Number(document.body.dataset.mapLoads ?? 0) + 1);
@@ -75,6 +78,9 @@ export class ConsoleMap {
         const dot = L.circleMarker([lat, lon], { radius: 4, className: "node" });
         dot.on("click", (e) => { L.DomEvent.stop(e); this.onSelect("node", p.id); });
         this.graph.addLayer(dot);
+      } else if (p.layer === "beacon") {
+        const [lon, lat] = f.geometry.coordinates;
+        this.graph.addLayer(L.circleMarker([lat, lon], { radius: 3, className: "beacon" }));
       } else if (p.layer === "landmark") {
         const [lon, lat] = f.geometry.coordinates;
         this.graph.addLayer(L.circleMarker([lat, lon], { radius: 5, className: "landmark" })
