@@ -63,7 +63,8 @@ class ConsolePage(AppPage):
         self.page.wait_for_selector("body[data-map-loads]")
 
     def wait_map_load(self, after: int) -> None:
-        self.page.wait_for_function(f"Number(document.body.dataset.mapLoads) > {after}")
+        self.page.wait_for_function("(n) => Number(document.body.dataset.mapLoads) > n",
+                                    arg=after)
 
     def map_loads(self) -> int:
         return int(self.page.evaluate("Number(document.body.dataset.mapLoads ?? 0)"))

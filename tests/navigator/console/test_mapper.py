@@ -145,3 +145,40 @@ def test_a_412_from_a_second_browser_is_shown_and_resolved(open_console: OpenCon
     assert not page.is_visible("#conflict")
     edge = api_get(console_server, f"/v1/map/edges/{edge_id}")
     assert (edge["surface"], edge["width_m"]) == ("asphalt", 1.8)  # theirs and mine, both kept
+
+
+def test_validation_list_zooms_and_a_node_moves_by_typed_coordinates(
+        open_console: OpenConsole, console_server: ConsoleServer) -> None:
+    console = open_console()
+    page = console.page
+    console.signed_in(console_server.keys["mapper"])
+    console.view("validation")
+    page.click("#validate")
+    page.wait_for_selector("#validation-summary:has-text('problems listed')")
+    problems = page.locator("#validation-list li")
+    assert problems.count() > 0
+    assert page.locator("#map path.problem").count() > 0  # the overlay
+    console.shot("console-mapper-validation")
+    # "Show" on a crossing that lacks signal information: the map zooms there and opens it
+    crossing = problems.filter(has_text="Crossing edge").first
+    edge_id = int((crossing.text_content() or "").split("Crossing edge ")[1].split()[0])
+    loads = console.map_loads()
+    crossing.get_by_role("button", name="Show").click()
+    page.wait_for_selector(f"#edge-title:has-text('Edge {edge_id} ')")
+    console.wait_map_load(loads)
+    assert page.evaluate("window.consoleApp.map.map.getZoom()") >= 19
+    # move the edge's first node without dragging: type where it goes, from the keyboard
+    node_id = api_get(console_server, f"/v1/map/edges/{edge_id}")["u"]
+    node = api_get(console_server, f"/v1/map/nodes/{node_id}")
+    page.select_option("#select-kind", "node")
+    page.fill("#select-id", str(node_id))
+    page.press("#select-id", "Enter")
+    page.wait_for_selector(f"#node-title:has-text('Node {node_id},')")
+    page.fill("#n-lat", f"{node['lat'] + 0.00001:.7f}")
+    page.focus("#node-save")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#edit-result:has-text('Node {node_id} saved')")
+    moved = api_get(console_server, f"/v1/map/nodes/{node_id}")
+    assert abs(moved["lat"] - node["lat"] - 0.00001) < 1e-9 and moved["lon"] == node["lon"]
+    assert moved["revision"] == node["revision"] + 1
+    assert console.axe_violations() == []

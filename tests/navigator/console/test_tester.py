@@ -39,7 +39,7 @@ def test_a_wrong_turn_shows_off_route_and_reroute_on_the_timeline(
     for cls in ("truth", "fixes", "route", "said"):
         assert page.locator(f"#map path.{cls}").count() >= 1, cls
     assert page.locator("#sim-metrics-rows tr").count() >= 8
-    page.wait_for_function("document.getElementById('sim-png').href.startsWith('blob:')")
+    page.wait_for_function("() => document.getElementById('sim-png').href.startsWith('blob:')")
     with page.expect_download() as download:
         page.click("#sim-json")
     assert download.value.suggested_filename.startswith("simulation-")

@@ -78,7 +78,7 @@ export class MappingTools {
     const v = await get("/v1/map/validation");
     const problems = [
       ...v.disconnected_components.map((c) => ({ text: `Island of ${c.nodes} nodes cut off from the rest (node ${c.example_node})`, lat: c.lat, lon: c.lon })),
-      ...v.crossings_without_signal_info.map((c) => ({ text: `Crossing edge ${c.edge}${c.name ? ` (${c.name})` : ""} lacks ${c.missing.join(", ")}`, edge: c.edge })),
+      ...v.crossings_without_signal_info.map((c) => ({ text: `Crossing edge ${c.edge}${c.name ? ` (${c.name})` : ""} lacks ${c.missing}`, edge: c.edge })),
       ...v.edges_missing_tags.first.map((c) => ({ text: `Edge ${c.edge} lacks ${c.missing.join(", ")}`, edge: c.edge })),
       ...v.decision_points_without_beacon.map((c) => ({ text: `Decision point at node ${c.node} has no beacon near (nearest ${c.nearest_beacon_m ?? "none"} m)`, lat: c.lat, lon: c.lon })),
       ...v.beacons_far_from_edges.map((c) => ({ text: `A beacon ${c.distance_m} m from any path`, lat: c.lat, lon: c.lon })),
