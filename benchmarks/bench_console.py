@@ -5,9 +5,9 @@ The goal figure asks for what the console asks for at that size (``layers=edges`
 nodes and landmarks only from zoom 18, ~150 m across); the same views with nodes are reported too.
 A real ``blindpilot serve`` process on a copy of the cached city (a key is written into the copy,
 never into the cache); a client with keep-alive asks for views at random places inside the city,
-one after another, as a console panning around does, after 30 untimed ones. The first view after start-up (it builds
-the edge index) is reported on its own. Baseline in the same run: the whole map as one GeoJSON
-export, which is what a console without bbox endpoints would have to load.
+one after another, as a console panning around does, after 30 untimed ones. The first call after
+start-up (it builds the edge index) is reported on its own. Baseline in the same run: the whole
+map as one GeoJSON export, which is what a console without bbox endpoints would have to load.
 """
 
 from __future__ import annotations

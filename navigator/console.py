@@ -31,7 +31,7 @@ from navigator.consolemap import (
 from navigator.keys import MAP
 from navigator.mapexport import ATTRIBUTION
 from navigator.mapstate import MapState
-from navigator.webapp import CSP, SHELL_CACHE
+from navigator.webapp import SHELL_CACHE, add_site
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "console"
 PREFIX = "/console/"
@@ -65,31 +65,11 @@ class ConsoleRoutes(api.RouteTable):
     def add_to(self, app: web.Application) -> None:
         super().add_to(app)
         app[EDGE_INDEX] = EdgeIndexCache()
-        app.router.add_get("/console", _to_console)
-        app.router.add_get(PREFIX, _index)
-        app.router.add_static(PREFIX, STATIC_DIR, name="console")
-        app.on_response_prepare.append(_console_headers)
+        # the companion app's policy: revalidate every file, load nothing from elsewhere
+        add_site(app, PREFIX, STATIC_DIR, "console", lambda path: SHELL_CACHE)
 
 
 routes = ConsoleRoutes("console")
-
-
-async def _to_console(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPPermanentRedirect(PREFIX)
-
-
-async def _index(request: web.Request) -> web.StreamResponse:
-    return web.FileResponse(STATIC_DIR / "index.html")
-
-
-async def _console_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """The companion app's policy: revalidate every file, load nothing from elsewhere."""
-    if not request.path.startswith(PREFIX) or response.status >= 400:
-        return
-    response.headers["Cache-Control"] = SHELL_CACHE
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
 
 
 class Me(BaseModel):

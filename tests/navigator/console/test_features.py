@@ -121,3 +121,18 @@ async def test_a_simulation_trace_is_the_walk_second_by_second(client: TestClien
     kinds = [e["type"] for e in trace["events"]]
     assert "fix" not in kinds and kinds.count("off_route") == metrics["off_route_events"]
     assert "rerouted" in kinds and kinds[-1] == "arrived"
+
+
+async def test_the_console_is_served_with_its_leaflet_and_nothing_from_elsewhere(
+        client: TestClient) -> None:
+    r = await client.get("/console", allow_redirects=False)
+    assert r.status == 308 and r.headers["Location"] == "/console/"
+    r = await client.get("/console/")
+    html = await r.text()
+    assert r.status == 200 and "vendor/leaflet/leaflet.js" in html and "http" not in html
+    assert r.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert r.headers["Cache-Control"] == "no-cache"
+    leaflet = await client.get("/console/vendor/leaflet/leaflet.js")
+    assert leaflet.status == 200 and "Leaflet 1.9.4" in (await leaflet.text())[:300]
+    licence = await client.get("/console/vendor/leaflet/LICENSE")
+    assert "Volodymyr Agafonkin" in await licence.text()

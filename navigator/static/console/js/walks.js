@@ -120,7 +120,7 @@ export class Simulator {
     const said = trace.events.filter((e) => e.type === "instruction" || e.type === "rerouted")
       .map((e) => {
         const at = this.truthAt(e.t);
-        return L.circleMarker(at, { radius: 5, className: "said" }).bindTooltip(eventText(e));
+        return L.circleMarker(at, { radius: 3, className: "said" }).bindTooltip(eventText(e));
       });
     this.map.showOverlay([line(lonLat(trace.route), "route"), line(truth, "truth"),
       line(trace.fixes.map(([, lat, lon]) => [lat, lon]), "fixes"), ...said,
