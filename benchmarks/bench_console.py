@@ -105,7 +105,8 @@ def run(quick: bool) -> list[BenchResult]:
           f"p99 {p99:.1f} ms, max {max(samples):.1f} ms; features median "
           f"{statistics.median(features):.0f}, bytes median {statistics.median(sizes):,.0f}; "
           f"with nodes p95 {nodes_p95:.1f} ms; "
-          f"first call (index build) {first_ms:.0f} ms; whole export {export_ms} ms "
+          f"first call (index build) {first_ms:.0f} ms; whole export "
+          f"{'not asked (quick)' if export_ms is None else f'{export_ms:.0f} ms'} "
           f"({export_bytes:,} bytes)", file=sys.stderr)
     return [
         BenchResult("console bbox 500 m view p95 (101k nodes)", p95, "ms",
