@@ -20,7 +20,8 @@ from navigator.keys import MAP, PLOTS, SETTINGS
 from navigator.mapstate import MapState
 from navigator.routeplan import resolve_point
 from navigator.schemas import RouteRequest
-from navigator.simulation import WalkOptions, run_simulation
+from navigator.simulation import SimulationResult, WalkOptions, run_simulation
+from routing.geojson import route_geometry
 from routing.paths import RoutingError
 
 routes = api.RouteTable("tester")
@@ -92,6 +93,8 @@ class SimulationRequest(RouteRequest):
     outage_from_m: float | None = Field(default=None, ge=0)
     outage_to_m: float | None = Field(default=None, ge=0)
     plot: bool = True
+    #: The walk itself for a replay (the console's timeline): truth, fixes and what was said.
+    trace: bool = False
 
     @model_validator(mode="after")
     def _outage(self) -> SimulationRequest:
@@ -115,14 +118,39 @@ class SimulationMetrics(BaseModel):
     guidance: dict[str, Any]
 
 
+class SimulationTrace(BaseModel):
+    """One walk second by second: ``truth`` ``[t, lat, lon]``, ``fixes`` ``[t, lat, lon,
+    error_m]``, ``events`` (instructions, off-route, re-routes, arrival) with their ``t``."""
+
+    route: dict[str, Any]
+    truth: list[list[float]]
+    fixes: list[list[float]]
+    events: list[dict[str, Any]]
+
+
 class SimulationOut(BaseModel):
     id: str
     metrics: SimulationMetrics
     plot_url: str | None
+    trace: SimulationTrace | None = None
+
+
+def walk_trace(result: SimulationResult) -> dict[str, Any]:
+    """The body of ``trace``: positions rounded to ~1 cm, fix events kept as positions only."""
+    fixes = [e for e in result.events if e["type"] == "fix" and e["available"]]
+    return {
+        "route": route_geometry(result.route),
+        "truth": [[t, round(la, 7), round(lo, 7)]
+                  for t, (la, lo) in zip(result.truth_t, result.truth, strict=True)],
+        "fixes": [[e["t"], round(e["lat"], 7), round(e["lon"], 7), round(err, 2)]
+                  for e, err in zip(fixes, result.errors_m, strict=True)],
+        "events": [e for e in result.events if e["type"] != "fix"],
+    }
 
 
 def simulate(mapstate: MapState, req: SimulationRequest) -> tuple[dict[str, Any], bytes | None]:
-    """Run one walk and return (metrics, PNG or None); the CLI and the API share this."""
+    """Run one walk and return (metrics, PNG or None); the CLI and the API share this.
+    With ``req.trace`` the metrics carry the walk under ``"trace"`` (see :func:`walk_trace`)."""
     # imported only to draw: matplotlib adds a second to the start of every process otherwise
     from navigator.plotting import plot_simulation
 
@@ -135,7 +163,10 @@ def simulate(mapstate: MapState, req: SimulationRequest) -> tuple[dict[str, Any]
     result = run_simulation(mapstate, start, end, req.profile, req.lang, walk)
     png = (plot_simulation(result, mapstate.graph, f"{req.profile}, seed {req.seed}")
            if req.plot else None)
-    return result.metrics(), png
+    metrics = result.metrics()
+    if req.trace:
+        metrics["trace"] = walk_trace(result)
+    return metrics, png
 
 
 @routes.route("POST", "/v1/simulations", role=TESTER, body=SimulationRequest,
@@ -155,8 +186,9 @@ async def create_simulation(request: web.Request, body: SimulationRequest) -> we
         while len(plots) > KEPT_PLOTS:
             plots.popitem(last=False)
         plot_url = f"/v1/simulations/{sim_id}/plot.png"
-    return api.json_response({"id": sim_id, "metrics": metrics, "plot_url": plot_url},
-                             status=200)
+    trace = metrics.pop("trace", None)
+    return api.json_response({"id": sim_id, "metrics": metrics, "plot_url": plot_url,
+                              "trace": trace}, status=200)
 
 
 @routes.route("GET", "/v1/simulations/{id}/plot.png", role=TESTER,

@@ -9,6 +9,7 @@ come from ``POST /v1/demo/beacons``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -41,34 +42,42 @@ class WebAppRoutes(api.RouteTable):
 
     def add_to(self, app: web.Application) -> None:
         super().add_to(app)
-        app.router.add_get("/app", _to_app)
-        app.router.add_get(PREFIX, _index)
-        app.router.add_static(PREFIX, STATIC_DIR, name="app")
-        app.on_response_prepare.append(_app_headers)
+        add_site(app, PREFIX, STATIC_DIR, "app", _cache_for)
 
 
 routes = WebAppRoutes("pedestrian")
 
 
-async def _to_app(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPPermanentRedirect(PREFIX)
+def _cache_for(path: str) -> str:
+    return ICON_CACHE if path.startswith(PREFIX + "icons/") else SHELL_CACHE
 
 
-async def _index(request: web.Request) -> web.StreamResponse:
-    return web.FileResponse(STATIC_DIR / "index.html")
+def add_site(app: web.Application, prefix: str, folder: Path, name: str,
+             cache_for: Callable[[str], str]) -> None:
+    """Serve the static site in ``folder`` at ``prefix`` (``/app/``, ``/console/``): the bare
+    name redirects there, the prefix is its ``index.html``, and its files (only they) get the
+    cache policy ``cache_for(path)``, this content security policy and no sniffing."""
 
+    async def to_site(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPPermanentRedirect(prefix)
 
-async def _app_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """Cache policy and content security for the app's files (and nothing else)."""
-    if not request.path.startswith(PREFIX) or response.status >= 400:
-        return
-    icon = request.path.startswith(PREFIX + "icons/")
-    response.headers["Cache-Control"] = ICON_CACHE if icon else SHELL_CACHE
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    if request.path.endswith(".webmanifest"):
-        response.content_type = "application/manifest+json"
+    async def index(request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(folder / "index.html")
+
+    async def headers(request: web.Request, response: web.StreamResponse) -> None:
+        if not request.path.startswith(prefix) or response.status >= 400:
+            return
+        response.headers["Cache-Control"] = cache_for(request.path)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        if request.path.endswith(".webmanifest"):
+            response.content_type = "application/manifest+json"
+
+    app.router.add_get(prefix.rstrip("/"), to_site)
+    app.router.add_get(prefix, index)
+    app.router.add_static(prefix, folder, name=name)
+    app.on_response_prepare.append(headers)
 
 
 # --------------------------------------------------------------------------- demo beacons

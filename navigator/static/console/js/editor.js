@@ -1,0 +1,144 @@
+// Editing one edge or node: presets over the API's attributes, every save sent with If-Match,
+// and a 412 turned into a conflict view (yours against the server's now) to resolve.
+import { ApiError, request } from "./api.js";
+import { $, addBoolOptions, changedFields, fillForm, fillRows, show } from "./forms.js";
+
+const PATHS = { edge: "/v1/map/edges", node: "/v1/map/nodes" };
+/** What choosing a preset says about the edge itself. */
+const PRESET_TAGS = {
+  crossing: { highway: "footway", footway: "crossing" },
+  footway: {},
+  steps: { highway: "steps" },
+};
+
+function presetOf(row) {
+  if (row.highway === "steps") return "steps";
+  if (row.footway === "crossing" || row.crossing) return "crossing";
+  return "footway";
+}
+
+export class Editor {
+  constructor({ map, say, onSaved }) {
+    this.map = map;
+    this.say = say;
+    this.onSaved = onSaved;
+    this.kind = null;
+    this.row = null;
+    this.pending = null;
+    addBoolOptions($("edge-form"));
+    $("preset").addEventListener("change", () => this.showPreset($("preset").value));
+    $("edge-form").addEventListener("submit", (e) => { e.preventDefault(); this.save(); });
+    $("node-form").addEventListener("submit", (e) => { e.preventDefault(); this.save(); });
+    $("node-here").addEventListener("click", () => {
+      const c = this.map.centre();
+      $("n-lat").value = c.lat.toFixed(7);
+      $("n-lon").value = c.lng.toFixed(7);
+    });
+    $("conflict-reapply").addEventListener("click", () => this.reapply());
+    $("conflict-reload").addEventListener("click", () => this.open(this.kind, this.row.id));
+  }
+
+  get form() { return $(`${this.kind}-form`); }
+
+  /** Load the object fresh from the server (its revision is what we edit against). */
+  async open(kind, id) {
+    const { data } = await request("GET", `${PATHS[kind]}/${id}`);
+    this.kind = kind;
+    this.row = data;
+    show($("edit-empty"), false);
+    show($("edge-form"), kind === "edge");
+    show($("node-form"), kind === "node");
+    show($("conflict"), false);
+    $("edit-result").textContent = "";
+    fillForm(this.form, data);
+    if (kind === "edge") {
+      $("edge-title").textContent =
+        `Edge ${data.id} (${data.highway}${data.name ? `, ${data.name}` : ""}), revision ${data.revision}`;
+      $("preset").value = presetOf(data);
+      this.showPreset($("preset").value);
+      $("c-edge").value = String(data.id);
+    } else {
+      $("node-title").textContent = `Node ${data.id}, revision ${data.revision}`;
+    }
+    this.map.select(kind, id);
+    return data;
+  }
+
+  showPreset(preset) {
+    for (const fs of $("edge-form").querySelectorAll("fieldset[data-preset]")) {
+      show(fs, fs.dataset.preset.split(" ").includes(preset));
+    }
+  }
+
+  /** The changes the form holds against the loaded row (the preset's own tags included). */
+  changes() {
+    const out = changedFields(this.form, this.row);
+    if (this.kind === "edge") {
+      const form = this.form;
+      for (const [k, v] of Object.entries(PRESET_TAGS[$("preset").value])) {
+        if (this.row[k] !== v) out[k] = v;
+      }
+      // fields of presets not shown are not the mapper's edit
+      for (const fs of form.querySelectorAll("fieldset[data-preset]")) {
+        if (!fs.hidden) continue;
+        for (const el of fs.querySelectorAll("[data-field]")) delete out[el.dataset.field];
+      }
+    }
+    return out;
+  }
+
+  async save() {
+    let body;
+    try {
+      body = this.changes();
+    } catch (err) {
+      $("edit-result").textContent = err.message;
+      return;
+    }
+    if (!Object.keys(body).length) {
+      $("edit-result").textContent = "Nothing changed.";
+      return;
+    }
+    await this.send(body, this.row.revision);
+  }
+
+  async send(body, revision) {
+    try {
+      const { data } = await request("PATCH", `${PATHS[this.kind]}/${this.row.id}`,
+        { body, ifMatch: revision });
+      this.row = data;
+      fillForm(this.form, data);
+      show($("conflict"), false);
+      const what = `${this.kind === "edge" ? "Edge" : "Node"} ${data.id} saved (revision ${data.revision}).`;
+      $("edit-result").textContent = what;
+      this.say(what);
+      this.onSaved(this.kind, data);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 412) return this.conflict(body);
+      $("edit-result").textContent = `Not saved: ${err.message}`;
+      this.say(`Not saved: ${err.message}`);
+    }
+  }
+
+  /** The server moved on: show what we meant to change next to what it holds now. */
+  async conflict(body) {
+    const { data } = await request("GET", `${PATHS[this.kind]}/${this.row.id}`);
+    this.pending = { body, server: data };
+    // what I changed, then what they changed (that I did not): both sides of each
+    const theirs = Object.keys(data).filter((k) => !(k in body) && k !== "revision"
+      && JSON.stringify(data[k]) !== JSON.stringify(this.row[k]));
+    fillRows($("conflict-rows"), [
+      ...Object.entries(body).map(([k, v]) => [k, v, data[k]]),
+      ...theirs.map((k) => [k, `${this.row[k] ?? "—"} (not changed by you)`, data[k]])]);
+    show($("conflict"), true);
+    $("edit-result").textContent = "";
+    $("conflict-title").focus();
+    this.say("Conflict: the server has a newer version. Re-apply your changes or reload.");
+  }
+
+  async reapply() {
+    const { body, server } = this.pending;
+    this.row = server;
+    await this.send(body, server.revision);
+  }
+}

@@ -1,0 +1,184 @@
+"""A mapper's session end to end in the browser, every step through the real API: tag an edge
+as a crossing with an acoustic signal and see the planned route change, close an edge, read the
+diff and revert the edit, and resolve a 412 provoked from a second browser context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from navigator.keys import MAP
+from navigator.routeplan import plan_between
+from tests.navigator.console.conftest import ConsolePage, ConsoleServer, OpenConsole
+
+FROM, TO = (49.43666, 7.76797), (49.4432, 7.7717)
+
+
+def api_get(server: ConsoleServer, path: str) -> Any:
+    r = requests.get(server.base_url + path, timeout=10,
+                     headers={"Authorization": f"Bearer {server.keys['mapper']}"})
+    r.raise_for_status()
+    return r.json()
+
+
+def plain_edge_on_route(server: ConsoleServer) -> int:
+    """A footway of the planned route that is no crossing and has no steps."""
+    route = plan_between(server.server.app[MAP], FROM, TO, "blind_cane")
+    for edge_id in route.edges[3:]:
+        edge = api_get(server, f"/v1/map/edges/{edge_id}")
+        if edge["crossing"] is None and edge["highway"] in ("footway", "path", "pedestrian"):
+            return edge_id
+    raise AssertionError("no plain footway on the route")
+
+
+def select_edge(console: ConsolePage, edge_id: int) -> None:
+    """The keyboard way: type the id (no pointer needed)."""
+    page = console.page
+    page.fill("#select-id", str(edge_id))
+    page.press("#select-id", "Enter")
+    page.wait_for_selector(f"#edge-title:has-text('Edge {edge_id} ')")
+
+
+def plan(console: ConsolePage) -> str:
+    page = console.page
+    console.view("route")
+    before = page.text_content("#route-result")
+    page.fill("#r-from", f"{FROM[0]}, {FROM[1]}")
+    page.fill("#r-to", f"{TO[0]}, {TO[1]}")
+    page.click("#route-form button[type=submit]")
+    page.wait_for_function(
+        "(before) => { const t = document.getElementById('route-result').textContent;"
+        " return t.startsWith('Route of') && t !== before; }", arg=before)
+    return str(page.text_content("#route-result"))
+
+
+def test_tag_a_crossing_close_an_edge_and_revert(open_console: OpenConsole,
+                                                 console_server: ConsoleServer) -> None:
+    console = open_console()
+    page = console.page
+    console.signed_in(console_server.keys["mapper"])
+    first = plan(console)
+    assert page.locator("#route-steps li").count() >= 3
+    edge_id = plain_edge_on_route(console_server)
+
+    # tag it as a crossing with traffic signals that sound, through the crossing preset
+    select_edge(console, edge_id)
+    page.select_option("#preset", "crossing")
+    page.select_option("#f-crossing", "traffic_signals")
+    page.select_option("#f-sound", "true")
+    page.click("#edge-save")
+    page.wait_for_selector("#edit-result:has-text('saved')")
+    edge = api_get(console_server, f"/v1/map/edges/{edge_id}")
+    assert (edge["crossing"], edge["traffic_signals_sound"], edge["footway"]) == (
+        "traffic_signals", True, "crossing")
+    console.shot("console-mapper-edit")
+    tagged = plan(console)
+    assert tagged != first  # the route planned through it now has one more sounding crossing
+    count = lambda text: int(text.split("crossings: ")[1].split(" with sound")[0])  # noqa: E731
+    assert count(tagged) == count(first) + 1
+    console.shot("console-mapper-route")
+
+    # close it: the route goes around, and the map draws it closed
+    console.view("closures")
+    assert page.input_value("#c-edge") == str(edge_id)
+    page.fill("#c-reason", "Building site")
+    loads = console.map_loads()
+    page.click("#closure-form button[type=submit]")
+    page.wait_for_selector("#closure-result:has-text('closed')")
+    page.wait_for_selector(f"#closure-list li:has-text('Edge {edge_id}: Building site')")
+    console.wait_map_load(loads)
+    assert page.locator(f"path.look-closed[data-edge='{edge_id}']").count() == 1
+    assert console.axe_violations() == []
+    console.shot("console-mapper-closures")
+    closed = plan(console)
+    assert closed != tagged
+    route = plan_between(console_server.server.app[MAP], FROM, TO, "blind_cane")
+    assert edge_id not in route.edges
+
+    # the history: the edit's diff, then revert it
+    console.view("history")
+    page.click("#history-load")
+    row = page.locator("#history-rows tr", has_text=f"update edge {edge_id}").first
+    revision = int(row.locator("td").first.text_content() or "0")
+    row.get_by_role("button", name=f"Diff of {revision}").click()
+    page.wait_for_selector("#diff-rows th:has-text('traffic_signals_sound')")
+    assert "traffic_signals" in (page.text_content("#diff-rows") or "")
+    assert console.axe_violations() == []
+    console.shot("console-mapper-history")
+    row.get_by_role("button", name=f"Revert {revision}").click()
+    page.wait_for_selector(f"#history-result:has-text('Revision {revision} reverted')")
+    edge = api_get(console_server, f"/v1/map/edges/{edge_id}")
+    assert edge["crossing"] is None and edge["traffic_signals_sound"] is None
+    assert page.locator("#history-rows tr", has_text=f"revert edge {edge_id}").count() == 1
+
+
+def test_a_412_from_a_second_browser_is_shown_and_resolved(open_console: OpenConsole,
+                                                         console_server: ConsoleServer) -> None:
+    mine, theirs = open_console(), open_console()
+    mine.signed_in(console_server.keys["mapper"])
+    theirs.signed_in(console_server.keys["admin"])
+    edge_id = plain_edge_on_route(console_server)
+    select_edge(mine, edge_id)
+    select_edge(theirs, edge_id)
+    # they save first
+    theirs.page.select_option("#preset", "footway")
+    theirs.page.select_option("#f-surface", "asphalt")
+    theirs.page.click("#edge-save")
+    theirs.page.wait_for_selector("#edit-result:has-text('saved')")
+    # then I save my own change against the revision I opened: 412, shown as a conflict
+    page = mine.page
+    page.select_option("#preset", "footway")
+    page.fill("#f-width", "1.8")
+    page.click("#edge-save")
+    page.wait_for_selector("#conflict:not([hidden])")
+    assert mine.active() == "conflict-title"
+    rows = [[c.strip() for c in row.locator("th, td").all_text_contents()]
+            for row in page.locator("#conflict-rows tr").all()]
+    assert rows[0] == ["width_m", "1.8", "—"]  # mine, then theirs
+    assert rows[1][0] == "surface" and rows[1][1].endswith("(not changed by you)")
+    assert rows[1][2] == "asphalt" and len(rows) == 2
+    assert mine.axe_violations() == []
+    mine.shot("console-mapper-conflict")
+    page.click("#conflict-reapply")
+    page.wait_for_selector("#edit-result:has-text('saved')")
+    assert not page.is_visible("#conflict")
+    edge = api_get(console_server, f"/v1/map/edges/{edge_id}")
+    assert (edge["surface"], edge["width_m"]) == ("asphalt", 1.8)  # theirs and mine, both kept
+
+
+def test_validation_list_zooms_and_a_node_moves_by_typed_coordinates(
+        open_console: OpenConsole, console_server: ConsoleServer) -> None:
+    console = open_console()
+    page = console.page
+    console.signed_in(console_server.keys["mapper"])
+    console.view("validation")
+    page.click("#validate")
+    page.wait_for_selector("#validation-summary:has-text('problems listed')")
+    problems = page.locator("#validation-list li")
+    assert problems.count() > 0
+    assert page.locator("#map path.problem").count() > 0  # the overlay
+    console.shot("console-mapper-validation")
+    # "Show" on a crossing that lacks signal information: the map zooms there and opens it
+    crossing = problems.filter(has_text="Crossing edge").first
+    edge_id = int((crossing.text_content() or "").split("Crossing edge ")[1].split()[0])
+    loads = console.map_loads()
+    crossing.get_by_role("button", name="Show").click()
+    page.wait_for_selector(f"#edge-title:has-text('Edge {edge_id} ')")
+    console.wait_map_load(loads)
+    assert page.evaluate("window.consoleApp.map.map.getZoom()") >= 19
+    # move the edge's first node without dragging: type where it goes, from the keyboard
+    node_id = api_get(console_server, f"/v1/map/edges/{edge_id}")["u"]
+    node = api_get(console_server, f"/v1/map/nodes/{node_id}")
+    page.select_option("#select-kind", "node")
+    page.fill("#select-id", str(node_id))
+    page.press("#select-id", "Enter")
+    page.wait_for_selector(f"#node-title:has-text('Node {node_id},')")
+    page.fill("#n-lat", f"{node['lat'] + 0.00001:.7f}")
+    page.focus("#node-save")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#edit-result:has-text('Node {node_id} saved')")
+    moved = api_get(console_server, f"/v1/map/nodes/{node_id}")
+    assert abs(moved["lat"] - node["lat"] - 0.00001) < 1e-9 and moved["lon"] == node["lon"]
+    assert moved["revision"] == node["revision"] + 1
+    assert console.axe_violations() == []
