@@ -63,6 +63,21 @@ class StopTimeRow(NamedTuple):
     boards: bool
 
 
+class DepartureRow(NamedTuple):
+    """One boardable departure at a stop as stored: its time counts from its service day."""
+
+    departure_s: int
+    service_id: int
+    trip_gtfs_id: str
+    headsign: str
+    trip_wheelchair: int
+    line: str
+    route_type: int
+    stop_gtfs_id: str
+    platform_code: str | None
+    stop_wheelchair: int
+
+
 @dataclass(frozen=True, slots=True)
 class UnmatchedStop:
     """A boarding stop of the feed with no OSM stop or platform of the map near it."""

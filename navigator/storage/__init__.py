@@ -53,14 +53,13 @@ from navigator.storage.tables import (
     SegmentLength,
     UnixTime,
 )
-from navigator.storage.transit import DepartureRow, FeedInfo, TransitStore
+from navigator.storage.transit import FeedInfo, TransitStore
 
 __all__ = [
     "Beacon",
     "BeaconBase",
     "ClosureBase",
     "ClosureWindow",
-    "DepartureRow",
     "DB_INT_MAX",
     "EDGE_RECORD_FIELDS",
     "Edge",

@@ -21,26 +21,17 @@ from navigator.storage.transittables import (
     TRANSIT_TABLES,
     TRANSIT_TRIPS,
 )
-from navigator.transitfeed import FeedExtract, ServiceDateRow, ServiceRow, StopRow
+from navigator.transitfeed import (
+    DepartureRow,
+    FeedExtract,
+    ServiceDateRow,
+    ServiceRow,
+    StopRow,
+)
 
 log = logging.getLogger(__name__)
 
 _CHUNK = 5000
-
-
-class DepartureRow(NamedTuple):
-    """One scheduled departure at a stop, as stored (times relative to its service day)."""
-
-    departure_s: int
-    service_id: int
-    trip_gtfs_id: str
-    headsign: str
-    trip_wheelchair: int
-    line: str
-    route_type: int
-    stop_gtfs_id: str
-    platform_code: str | None
-    stop_wheelchair: int
 
 
 class FeedInfo(NamedTuple):
@@ -93,12 +84,15 @@ class TransitStore(Database):
                 sa.select(*(TRANSIT_SERVICE_DATES.c[f] for f in ServiceDateRow._fields)))]
         return services, dates
 
-    def lines_at_stops(self, stop_ids: Sequence[int]) -> dict[int, list[str]]:
-        """``{stop id: sorted line names}`` of the trips that board at each stop."""
+    def lines_at_stops(self, stop_ids: Sequence[int] | None = None) -> dict[int, list[str]]:
+        """``{stop id: sorted line names}`` of the trips that board at each stop (all stops
+        when ``stop_ids`` is None)."""
         st, t, r = TRANSIT_STOP_TIMES, TRANSIT_TRIPS, TRANSIT_ROUTES
         query = (sa.select(st.c.stop_id, r.c.short_name, r.c.long_name).distinct()
                  .select_from(st.join(t, t.c.id == st.c.trip_id).join(r, r.c.id == t.c.route_id))
-                 .where(st.c.stop_id.in_(list(stop_ids)), st.c.boards))
+                 .where(st.c.boards))
+        if stop_ids is not None:
+            query = query.where(st.c.stop_id.in_(list(stop_ids)))
         out: dict[int, set[str]] = {}
         with self.engine.connect() as conn:
             for stop_id, short, long_ in conn.execute(query):

@@ -1,0 +1,162 @@
+"""Public transport for walkers: ``GET /v1/stops/{id}/departures`` and the ``departures``
+message of the live socket (asked for, and once on arrival at a stop). Thin: the rules are in
+:mod:`navigator.departures` and :mod:`voice.transit`, the data in :mod:`navigator.timetable`."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from navigator import api
+from navigator.departures import Departure, minutes_until
+from navigator.keys import STORAGE
+from navigator.schemas import Lang
+from navigator.speech import audio_url, voice_of
+from navigator.timetable import Timetable, TimetableSnapshot
+from navigator.transitfeed import StopRow
+from voice.transit import SpokenDeparture, phrase_departures, phrase_no_timetable
+
+routes = api.RouteTable("pedestrian")
+TIMETABLE = web.AppKey("timetable", Timetable)
+
+#: A walker this close to a stop (or a route ending this close to one) is "at" it.
+AT_STOP_M = 30.0
+DEFAULT_HORIZON_MIN = 60
+
+
+async def transit_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The timetable over storage (empty until a feed is imported)."""
+    app[TIMETABLE] = Timetable(app[STORAGE])
+    yield
+
+
+class DeparturesQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    limit: int = Field(default=10, ge=1, le=50)
+    minutes: int = Field(default=DEFAULT_HORIZON_MIN, ge=1, le=24 * 60)
+    lang: Lang = "de"
+    #: Unix seconds to ask for instead of now (a timetable question: "what leaves at 8?").
+    at: float | None = Field(default=None, ge=0, le=2**33)
+
+
+class StopOut(BaseModel):
+    id: str
+    name: str
+    lat: float
+    lon: float
+    platform: str | None
+    wheelchair_boarding: str
+    place_id: int | None
+    lines: list[str]
+
+
+class DepartureOut(BaseModel):
+    line: str
+    headsign: str
+    stop_id: str
+    platform: str | None
+    scheduled_ts: float
+    scheduled_min: int
+    realtime_ts: float | None
+    realtime_min: int | None
+    delay_min: int | None
+    cancelled: bool
+    wheelchair_accessible: str
+    trip_id: str
+    route_type: int
+
+
+class DeparturesOut(BaseModel):
+    stop: StopOut
+    now_ts: float
+    timezone: str
+    departures: list[DepartureOut]
+    text: str
+    lang: str
+    audio_url: str | None
+
+
+_WHEELCHAIR = {1: "yes", 2: "no"}
+
+
+def stop_json(snapshot: TimetableSnapshot, stop: StopRow) -> dict[str, Any]:
+    lines = sorted({line for s in snapshot.boarding_stops(stop)
+                    for line in snapshot.lines.get(s.id, ())})
+    return {"id": stop.gtfs_id, "name": stop.name, "lat": stop.lat, "lon": stop.lon,
+            "platform": stop.platform_code,
+            "wheelchair_boarding": _WHEELCHAIR.get(stop.wheelchair, "unknown"),
+            "place_id": stop.place_id, "lines": lines}
+
+
+def spoken(d: Departure, now_ts: float, timezone: str) -> SpokenDeparture:
+    delay = None if d.realtime_ts is None else round((d.realtime_ts - d.scheduled_ts) / 60)
+    clock = datetime.fromtimestamp(d.scheduled_ts, ZoneInfo(timezone))
+    return SpokenDeparture(d.line, d.headsign, d.platform, minutes_until(d.expected_ts, now_ts),
+                           delay, d.cancelled, f"{clock.hour}:{clock.minute:02d}")
+
+
+def departures_body(timetable: Timetable, snapshot: TimetableSnapshot, stop: StopRow,
+                    now_ts: float, *, lang: str, limit: int = 10,
+                    horizon_min: int = DEFAULT_HORIZON_MIN) -> dict[str, Any]:
+    """The departures answer (HTTP and socket alike), without audio; blocking (storage)."""
+    found = timetable.departures(snapshot, snapshot.boarding_stops(stop), now_ts,
+                                 horizon_s=horizon_min * 60, limit=limit)
+    text = phrase_departures(stop.name, [spoken(d, now_ts, snapshot.timezone) for d in found],
+                             horizon_min, lang)
+    return {"stop": stop_json(snapshot, stop), "now_ts": now_ts, "timezone": snapshot.timezone,
+            "departures": [d.to_json(now_ts) for d in found], "text": text, "lang": lang}
+
+
+def _with_audio(app: web.Application, out: dict[str, Any]) -> dict[str, Any]:
+    voice = voice_of(app)
+    return {**out, "audio_url": audio_url(voice, out["text"], out["lang"]) if voice else None}
+
+
+@routes.route("GET", "/v1/stops/{id}/departures",
+              summary="Next departures at a stop (GTFS stop_id), scheduled and real time",
+              query=DeparturesQuery, response=DeparturesOut, errors=(404,))
+async def departures(request: web.Request, query: DeparturesQuery) -> web.Response:
+    timetable = request.app[TIMETABLE]
+    snapshot = await asyncio.to_thread(timetable.current)
+    if not snapshot.loaded:
+        raise api.ApiError(404, "no_timetable", "no timetable is imported (an operator runs "
+                                                "`blindpilot import-gtfs FEED.zip`)")
+    stop = snapshot.stops.get(request.match_info["id"])
+    if stop is None:
+        raise api.ApiError(404, "unknown_stop", "no stop with this GTFS stop_id in the timetable")
+    now_ts = query.at if query.at is not None else time.time()
+    body = await asyncio.to_thread(departures_body, timetable, snapshot, stop, now_ts,
+                                   lang=query.lang, limit=query.limit, horizon_min=query.minutes)
+    return api.json_response(_with_audio(request.app, body))
+
+
+# --------------------------------------------------------------------------- live socket
+
+
+def stop_at(snapshot: TimetableSnapshot, lat: float, lon: float) -> StopRow | None:
+    """The boarding stop within :data:`AT_STOP_M` of a point, nearest first."""
+    near = snapshot.stops_near(lat, lon, AT_STOP_M)
+    return near[0][1] if near else None
+
+
+def departures_message(app: web.Application, stop_id: str | None, where: tuple[float, float]
+                       | None, lang: str, now_ts: float) -> dict[str, Any]:
+    """The socket's ``departures`` message for ``stop_id``, or for the stop at ``where``; says
+    "no timetable" when there is no feed or no stop there. Blocking (a storage read)."""
+    timetable = app[TIMETABLE]
+    snapshot = timetable.current()
+    stop = (snapshot.stops.get(stop_id) if stop_id is not None
+            else stop_at(snapshot, *where) if where is not None else None)
+    if stop is None:
+        return _with_audio(app, {"type": "departures", "stop": None, "departures": [],
+                                 "text": phrase_no_timetable(lang), "lang": lang})
+    return _with_audio(app, {"type": "departures",
+                             **departures_body(timetable, snapshot, stop, now_ts, lang=lang,
+                                               limit=5)})

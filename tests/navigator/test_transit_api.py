@@ -1,0 +1,148 @@
+"""Departures over HTTP and the live socket, with the illustrative Kaiserslautern timetable over
+the real OSM poles; and everything as before without a timetable."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from navigator.keys import MAP
+from navigator.routeplan import plan_between
+from navigator.settings import Settings
+from navigator.simulation import SimulatedWalker, WalkOptions
+from navigator.storage import Storage
+from navigator.transitimport import import_gtfs_file
+
+from .test_live import scan_json, send_and_collect
+
+FEED = Path(__file__).resolve().parents[1] / "data" / "gtfs" / "kaiserslautern_illustrative.zip"
+BERLIN = ZoneInfo("Europe/Berlin")
+HBF_A = "osm571524030"  # Hauptbahnhof, pole A: line 105 towards Rathaus starts here
+POST = "osm571524037"  # Post, the pole line 105 towards Rathaus serves (2 min after Hbf A)
+
+
+def at(*args: int) -> float:
+    return datetime(*args, tzinfo=BERLIN).timestamp()
+
+
+@pytest.fixture
+async def transit_client(make_client, settings: Settings) -> TestClient:  # noqa: ANN001
+    storage = Storage(settings.database_url)
+    import_gtfs_file(storage, FEED, now_ts=1.0, actor="test")
+    storage.close()
+    return await make_client(settings)
+
+
+async def test_departures_say_line_headsign_platform_and_minutes(
+    transit_client: TestClient,
+) -> None:
+    now = at(2026, 12, 1, 8, 3)  # a Tuesday
+    r = await transit_client.get(f"/v1/stops/{HBF_A}/departures",
+                                 params={"at": str(now), "lang": "en", "limit": "3"})
+    assert r.status == 200, await r.text()
+    body = await r.json()
+    assert body["stop"] == {"id": HBF_A, "name": "Hauptbahnhof", "lat": 49.43666, "lon": 7.76797,
+                            "platform": "A", "wheelchair_boarding": "unknown",
+                            "place_id": body["stop"]["place_id"], "lines": ["105"]}
+    assert body["stop"]["place_id"] is not None
+    first = body["departures"][0]
+    assert {k: first[k] for k in ("line", "headsign", "platform", "scheduled_min",
+                                  "realtime_min", "delay_min", "cancelled",
+                                  "wheelchair_accessible")} == {
+        "line": "105", "headsign": "Rathaus", "platform": "A", "scheduled_min": 17,
+        "realtime_min": None, "delay_min": None, "cancelled": False,
+        "wheelchair_accessible": "yes"}
+    assert first["scheduled_ts"] == at(2026, 12, 1, 8, 20)
+    assert body["text"] == ("Departures from Hauptbahnhof. Line 105 to Rathaus, platform A, in "
+                            "17 minutes. Line 105 to Rathaus, platform A, in 37 minutes. Line 105 "
+                            "to Rathaus, platform A, in 57 minutes.")
+    assert body["timezone"] == "Europe/Berlin" and body["lang"] == "en"
+
+
+async def test_the_night_trip_after_midnight_is_listed_in_german(
+    transit_client: TestClient,
+) -> None:
+    r = await transit_client.get(f"/v1/stops/{HBF_A}/departures",
+                                 params={"at": str(at(2026, 12, 2, 0, 30)), "minutes": "30"})
+    body = await r.json()
+    assert [d["scheduled_ts"] for d in body["departures"]] == [at(2026, 12, 2, 0, 40)]
+    assert body["text"] == ("Abfahrten ab Hauptbahnhof. Linie 105 nach Rathaus, Steig A, in 10 "
+                            "Minuten.")
+
+
+async def test_unknown_stop_and_bad_queries_are_refused(transit_client: TestClient) -> None:
+    r = await transit_client.get("/v1/stops/nowhere/departures")
+    assert r.status == 404 and (await r.json())["error"]["code"] == "unknown_stop"
+    r = await transit_client.get(f"/v1/stops/{HBF_A}/departures", params={"limit": "0"})
+    assert r.status == 422
+
+
+async def test_without_a_timetable_departures_are_404_and_stops_stay_places(
+    client: TestClient,
+) -> None:
+    r = await client.get(f"/v1/stops/{HBF_A}/departures")
+    assert r.status == 404
+    assert (await r.json())["error"]["code"] == "no_timetable"
+    r = await client.get("/v1/places", params={"q": "Hauptbahnhof"})
+    assert r.status == 200 and len(await r.json()) >= 5
+
+
+async def open_session_to(client: TestClient, start: tuple[float, float],
+                          end: tuple[float, float]):  # noqa: ANN201
+    r = await client.post("/v1/sessions", json={
+        "from": {"lat": start[0], "lon": start[1]}, "to": {"lat": end[0], "lon": end[1]},
+        "lang": "en"})
+    assert r.status == 201, await r.text()
+    ws = await client.ws_connect((await r.json())["ws_url"])
+    assert (await ws.receive_json())["type"] == "session"
+    return ws
+
+
+async def test_asked_on_the_socket_without_a_stop_nor_a_timetable_it_says_so(
+    client: TestClient,
+) -> None:
+    ws = await open_session_to(client, (49.43666, 7.76797), (49.43709, 7.76629))
+    await ws.send_json({"type": "departures"})
+    msg = await ws.receive_json(timeout=10)
+    assert msg == {"type": "departures", "stop": None, "departures": [],
+                   "text": "There is no timetable for this stop.", "lang": "en",
+                   "audio_url": None}
+    await ws.close()
+
+
+async def test_the_socket_answers_departures_for_a_named_stop(transit_client: TestClient) -> None:
+    ws = await open_session_to(transit_client, (49.43666, 7.76797), (49.43709, 7.76629))
+    await ws.send_json({"type": "departures", "stop": POST})
+    msg = await ws.receive_json(timeout=10)
+    assert msg["type"] == "departures" and msg["stop"]["name"] == "Post"
+    assert msg["text"].startswith("Departures from Post. Line 105 to Rathaus in ")
+    await ws.send_json({"type": "departures", "stop": ""})
+    assert (await ws.receive_json(timeout=10))["type"] == "error"
+    await ws.close()
+
+
+@pytest.mark.slow
+async def test_arriving_at_a_stop_says_its_departures_once_before_the_fix(
+    transit_client: TestClient,
+) -> None:
+    start, post = (49.43666, 7.76797), (49.43709, 7.76629)
+    mapstate = transit_client.app[MAP]
+    walker = SimulatedWalker(mapstate, plan_between(mapstate, start, post, "blind_cane"),
+                             WalkOptions(seed=1))
+    ws = await open_session_to(transit_client, start, post)
+    boards, t = [], 0.0
+    while t <= walker.limit_s and not walker.done:
+        out = await send_and_collect(ws, scan_json(walker.scan(t)))
+        walker.observe(t, out)
+        boards += [(i, len(out), m) for i, m in enumerate(out) if m["type"] == "departures"]
+        t += 1.0
+    await ws.close()
+    assert walker.result.arrived
+    assert len(boards) == 1
+    index, count, board = boards[0]
+    assert index == count - 2  # just before the fix status, which stays the scan's last answer
+    assert board["stop"]["id"] == POST and board["text"].startswith("Departures from Post.")
