@@ -31,7 +31,7 @@ from navigator.mapstate import MapState
 from navigator.orientation import around_me, where_am_i
 from navigator.session import Event
 from navigator.speech import audio_url, voice_of
-from navigator.transit import departures_message
+from navigator.transit import arrival_messages, departures_message
 
 log = logging.getLogger(__name__)
 routes = api.RouteTable("pedestrian")
@@ -127,10 +127,11 @@ def _on_scan(app: web.Application, live: LiveSession, msg: ScanMessage) -> list[
     events = _replan_if_blocked(app[MAP], live, pos, now) if isinstance(pos, Fix) else []
     events += live.nav.on_position(pos, msg.heading_deg)
     out = [_event_json(app, e) for e in events]
-    end = _route_end(app[MAP], live)
-    if end is not None and any(e.type == "arrived" for e in events):
-        board = departures_message(app, None, end, live.nav.lang, now)
-        if board["stop"] is not None:  # the walk ended at a stop: say what leaves there, once
+    arrived = next((i for i, m in enumerate(out) if m["type"] == "arrived"), None)
+    if arrived is not None:  # at a stop: the boarding point said, and what leaves there, once
+        out[arrived], board = arrival_messages(app, live.boarding, _route_end(app[MAP], live),
+                                               out[arrived], live.nav.lang, now)
+        if board is not None:
             last = len(out) - 1 if out and out[-1]["type"] == "fix" else len(out)
             out.insert(last, board)  # the fix status stays the scan's last answer
     return out

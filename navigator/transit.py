@@ -15,13 +15,19 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from navigator import api
+from navigator.boarding import Boarding, BoardingError, choose_boarding, stops_named
 from navigator.departures import Departure, minutes_until
-from navigator.keys import STORAGE
-from navigator.schemas import Lang
+from navigator.keys import MAP, STORAGE
+from navigator.schemas import Lang, PointIn
 from navigator.speech import audio_url, voice_of
 from navigator.timetable import Timetable, TimetableSnapshot
 from navigator.transitfeed import StopRow
-from voice.transit import SpokenDeparture, phrase_departures, phrase_no_timetable
+from voice.transit import (
+    SpokenDeparture,
+    phrase_boarding,
+    phrase_departures,
+    phrase_no_timetable,
+)
 
 routes = api.RouteTable("pedestrian")
 TIMETABLE = web.AppKey("timetable", Timetable)
@@ -160,3 +166,51 @@ def departures_message(app: web.Application, stop_id: str | None, where: tuple[f
     return _with_audio(app, {"type": "departures",
                              **departures_body(timetable, snapshot, stop, now_ts, lang=lang,
                                                limit=5)})
+
+
+# --------------------------------------------------------------------------- trips
+
+
+def resolve_destination(app: web.Application, point: PointIn) -> tuple[PointIn, Boarding | None]:
+    """A ``{"stop", "line", "towards"}`` destination as the map place (or position) of the pole
+    where that line leaves in that direction; other points as they are. Blocking (storage);
+    422 ``no_timetable``, ``unknown_stop`` or ``no_such_line``."""
+    if point.stop is None or point.line is None or point.towards is None:
+        return point, None
+    timetable = app[TIMETABLE]
+    snapshot = timetable.current()
+    if not snapshot.loaded:
+        raise api.ApiError(422, "no_timetable", "a stop with a line needs a timetable; none is "
+                                                "imported")
+    candidates = stops_named(snapshot.stops, snapshot.children, point.stop)
+    served = timetable.storage.lines_towards([c.id for c in candidates]) if candidates else []
+    try:
+        boarding = choose_boarding(candidates, served, point.stop, point.line, point.towards)
+    except BoardingError as err:
+        raise api.ApiError(422, err.code, f"to: {err}") from None
+    stop = boarding.stop
+    if stop.place_id is not None and stop.place_id in app[MAP].places:
+        return PointIn(place=stop.place_id), boarding
+    return PointIn(lat=stop.lat, lon=stop.lon), boarding
+
+
+def boarding_sentence(boarding: Boarding, lang: str) -> str:
+    """Said with the arrival at the boarding point."""
+    stop = boarding.stop
+    return phrase_boarding(stop.name, stop.platform_code, boarding.line, boarding.headsign, lang)
+
+
+def arrival_messages(app: web.Application, boarding: Boarding | None,
+                     end: tuple[float, float] | None, arrived: dict[str, Any], lang: str,
+                     now_ts: float) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The ``arrived`` message (with the boarding point said, for a trip) and the departures to
+    say after it, or None when the walk did not end at a stop. Blocking (storage)."""
+    if boarding is not None:
+        text = f"{arrived['text']} {boarding_sentence(boarding, lang)}"
+        arrived = _with_audio(app, {**arrived, "text": text})
+        board = departures_message(app, boarding.stop.gtfs_id, None, lang, now_ts)
+    elif end is not None:
+        board = departures_message(app, None, end, lang, now_ts)
+    else:
+        return arrived, None
+    return arrived, board if board["stop"] is not None else None

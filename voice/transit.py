@@ -72,3 +72,13 @@ def phrase_departures(stop_name: str | None, departures: Sequence[SpokenDepartur
 
 def phrase_no_timetable(lang: str) -> str:
     return phrasebook(lang).say("transit.no_timetable")
+
+
+def phrase_boarding(name: str, platform: str | None, line: str, headsign: str, lang: str) -> str:
+    """On arrival at the boarding point (Wayfindr's transit advice: name the stop, the platform
+    and the direction, say where to wait and what to listen for)."""
+    book = phrasebook(lang)
+    where = book.say("transit.platform", platform=platform) if platform else ""
+    return " ".join((book.say("transit.boarding", name=name, platform=where, line=line,
+                              headsign=headsign),
+                     book.say("transit.boarding.wait", line=line, headsign=headsign)))

@@ -99,6 +99,17 @@ class TransitStore(Database):
                 out.setdefault(stop_id, set()).add(short or long_)
         return {k: sorted(v) for k, v in out.items()}
 
+    def lines_towards(self, stop_ids: Sequence[int]) -> list[tuple[int, str, str]]:
+        """``(stop id, line, headsign)`` of every line and direction boarding at the stops."""
+        st, t, r = TRANSIT_STOP_TIMES, TRANSIT_TRIPS, TRANSIT_ROUTES
+        query = (sa.select(st.c.stop_id,
+                           sa.func.coalesce(sa.func.nullif(r.c.short_name, ""), r.c.long_name),
+                           t.c.headsign).distinct()
+                 .select_from(st.join(t, t.c.id == st.c.trip_id).join(r, r.c.id == t.c.route_id))
+                 .where(st.c.stop_id.in_(list(stop_ids)), st.c.boards))
+        with self.engine.connect() as conn:
+            return [(a, b, c) for a, b, c in conn.execute(query)]
+
     def departure_rows(self, stop_ids: Sequence[int], windows: Iterable[tuple[int, int]]
                        ) -> list[list[DepartureRow]]:
         """Per window ``(from_s, to_s)`` of service-day seconds, the boardable departures at

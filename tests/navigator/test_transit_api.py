@@ -11,11 +11,14 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from navigator.keys import MAP
-from navigator.routeplan import plan_between
+from navigator.livesessions import SESSIONS
 from navigator.settings import Settings
 from navigator.simulation import SimulatedWalker, WalkOptions
 from navigator.storage import Storage
+from navigator.transit import TIMETABLE
+from navigator.transitfeed import StopRow
 from navigator.transitimport import import_gtfs_file
+from routing.geo import haversine_m
 
 from .test_live import scan_json, send_and_collect
 
@@ -125,24 +128,104 @@ async def test_the_socket_answers_departures_for_a_named_stop(transit_client: Te
     await ws.close()
 
 
+async def walk_to(client: TestClient, start: tuple[float, float], to: dict
+                  ) -> tuple[SimulatedWalker, list[dict]]:
+    """Walk a session to ``to`` with simulated beacons; every message the server sent."""
+    r = await client.post("/v1/sessions", json={"from": {"lat": start[0], "lon": start[1]},
+                                                "to": to, "lang": "en"})
+    assert r.status == 201, await r.text()
+    ws = await client.ws_connect((await r.json())["ws_url"])
+    assert (await ws.receive_json())["type"] == "session"
+    live = next(iter(client.app[SESSIONS].sessions.values()))
+    walker = SimulatedWalker(client.app[MAP], live.nav.route, WalkOptions(seed=1))
+    said, t = [], 0.0
+    while t <= walker.limit_s and not walker.done:
+        out = await send_and_collect(ws, scan_json(walker.scan(t)))
+        walker.observe(t, out)
+        said.append(out)
+        t += 1.0
+    await ws.close()
+    return walker, said
+
+
 @pytest.mark.slow
 async def test_arriving_at_a_stop_says_its_departures_once_before_the_fix(
     transit_client: TestClient,
 ) -> None:
-    start, post = (49.43666, 7.76797), (49.43709, 7.76629)
-    mapstate = transit_client.app[MAP]
-    walker = SimulatedWalker(mapstate, plan_between(mapstate, start, post, "blind_cane"),
-                             WalkOptions(seed=1))
-    ws = await open_session_to(transit_client, start, post)
-    boards, t = [], 0.0
-    while t <= walker.limit_s and not walker.done:
-        out = await send_and_collect(ws, scan_json(walker.scan(t)))
-        walker.observe(t, out)
-        boards += [(i, len(out), m) for i, m in enumerate(out) if m["type"] == "departures"]
-        t += 1.0
-    await ws.close()
+    walker, said = await walk_to(transit_client, START, {"lat": 49.43709, "lon": 7.76629})
     assert walker.result.arrived
+    boards = [(i, len(out), m) for out in said for i, m in enumerate(out)
+              if m["type"] == "departures"]
     assert len(boards) == 1
     index, count, board = boards[0]
     assert index == count - 2  # just before the fix status, which stays the scan's last answer
     assert board["stop"]["id"] == POST and board["text"].startswith("Departures from Post.")
+
+
+START = (49.43666, 7.76797)
+POST_TOWARDS_HBF = "osm269385737"  # the other Post pole, across the street
+
+
+def distance_m(a: tuple[float, float], b: StopRow) -> float:
+    return haversine_m(a[0], a[1], b.lat, b.lon)
+
+
+@pytest.mark.parametrize(("towards", "pole", "across"), [
+    ("Rathaus", POST, POST_TOWARDS_HBF), ("Hauptbahnhof", POST_TOWARDS_HBF, POST)])
+async def test_a_trip_destination_ends_at_the_pole_for_that_direction(
+    transit_client: TestClient, towards: str, pole: str, across: str,
+) -> None:
+    r = await transit_client.post("/v1/routes", json={
+        "from": {"lat": START[0], "lon": START[1]},
+        "to": {"stop": "Post", "line": "105", "towards": towards}, "lang": "en"})
+    assert r.status == 200, await r.text()
+    body = await r.json()
+    end = tuple(reversed(body["geometry"]["coordinates"][-1]))
+    stops = transit_client.app[TIMETABLE].current().stops
+    assert distance_m(end, stops[pole]) < 15 < distance_m(end, stops[across])
+    arrive = body["maneuvers"][-1]
+    assert arrive["kind"] == "arrive"
+    assert arrive["text"].endswith(
+        f" This is the stop Post for line 105 towards {towards}. Wait at the stop pole. Listen "
+        f"for a vehicle stopping and its doors opening, and ask the driver whether it is line 105 "
+        f"to {towards}.")
+
+
+async def test_a_trip_to_a_line_that_does_not_leave_there_is_refused_with_what_does(
+    transit_client: TestClient,
+) -> None:
+    r = await transit_client.post("/v1/routes", json={
+        "from": {"lat": START[0], "lon": START[1]},
+        "to": {"stop": "Post", "line": "101", "towards": "Stiftsplatz"}})
+    assert r.status == 422
+    assert (await r.json())["error"] == {
+        "code": "no_such_line",
+        "message": "to: line 101 towards Stiftsplatz does not leave from Post; there: 105 towards "
+                   "Hauptbahnhof, 105 towards Rathaus"}
+    r = await transit_client.post("/v1/routes", json={
+        "from": {"lat": START[0], "lon": START[1]}, "to": {"stop": "Post", "line": "105"}})
+    assert r.status == 422 and (await r.json())["error"]["code"] == "invalid_input"
+
+
+async def test_a_trip_destination_without_a_timetable_is_refused(client: TestClient) -> None:
+    r = await client.post("/v1/sessions", json={
+        "from": {"lat": START[0], "lon": START[1]},
+        "to": {"stop": "Post", "line": "105", "towards": "Rathaus"}})
+    assert r.status == 422 and (await r.json())["error"]["code"] == "no_timetable"
+
+
+@pytest.mark.slow
+async def test_walking_a_trip_arrives_at_the_boarding_point_and_says_so(
+    transit_client: TestClient,
+) -> None:
+    walker, said = await walk_to(transit_client, START,
+                                 {"stop": "Post", "line": "105", "towards": "Rathaus"})
+    assert walker.result.arrived
+    arrived = [m for out in said for m in out if m["type"] == "arrived"]
+    assert len(arrived) == 1
+    assert arrived[0]["text"].endswith(
+        " This is the stop Post for line 105 towards Rathaus. Wait at the stop pole. Listen for a "
+        "vehicle stopping and its doors opening, and ask the driver whether it is line 105 to "
+        "Rathaus.")
+    boards = [m for out in said for m in out if m["type"] == "departures"]
+    assert len(boards) == 1 and boards[0]["stop"]["id"] == POST

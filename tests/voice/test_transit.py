@@ -43,3 +43,16 @@ def test_at_most_three_departures_are_said() -> None:
 def test_no_timetable_is_said_plainly() -> None:
     assert phrase_no_timetable("en") == "There is no timetable for this stop."
     assert phrase_no_timetable("de") == "Für diese Haltestelle gibt es keinen Fahrplan."
+
+
+def test_the_boarding_point_is_said_with_platform_direction_and_what_to_listen_for() -> None:
+    from voice.transit import phrase_boarding
+
+    assert phrase_boarding("Hauptbahnhof", "A", "105", "Rathaus", "en") == (
+        "This is the stop Hauptbahnhof, platform A, for line 105 towards Rathaus. Wait at the "
+        "stop pole. Listen for a vehicle stopping and its doors opening, and ask the driver "
+        "whether it is line 105 to Rathaus.")
+    assert phrase_boarding("Post", None, "105", "Rathaus", "de") == (
+        "Dies ist die Haltestelle Post für Linie 105 Richtung Rathaus. Warten Sie am "
+        "Haltestellenmast. Achten Sie auf ein haltendes Fahrzeug und das Öffnen der Türen, und "
+        "fragen Sie den Fahrer, ob es die Linie 105 nach Rathaus ist.")
