@@ -31,7 +31,7 @@ from navigator.mapstate import MapState
 from navigator.orientation import around_me, where_am_i
 from navigator.session import Event
 from navigator.speech import audio_url, voice_of
-from navigator.transit import arrival_messages, departures_message
+from navigator.transit import arrival_messages, departures_message, nearby_stops_sentence
 
 log = logging.getLogger(__name__)
 routes = api.RouteTable("pedestrian")
@@ -105,6 +105,10 @@ def handle_message(app: web.Application, live: LiveSession, raw: str, now_s: flo
     text = (where_am_i(live.nav, mapstate.graph, mapstate.places.values())
             if msg.type == "where_am_i"
             else around_me(live.nav, mapstate.places.values(), live.heading_deg))
+    fix = live.nav.last_fix
+    if fix is not None and live.nav.location_available:  # and the stops near, with their lines
+        text = " ".join(filter(None, (text, nearby_stops_sentence(app, fix.lat, fix.lon,
+                                                                    live.nav.lang))))
     return [_with_audio(app, {"type": "instruction", "id": None, "kind": msg.type,
                               "text": text, "lang": live.nav.lang, "distance_m": None})]
 

@@ -23,9 +23,11 @@ from navigator.speech import audio_url, voice_of
 from navigator.timetable import Timetable, TimetableSnapshot
 from navigator.transitfeed import StopRow
 from voice.transit import (
+    NearbyStop,
     SpokenDeparture,
     phrase_boarding,
     phrase_departures,
+    phrase_nearby_stops,
     phrase_no_timetable,
 )
 
@@ -35,6 +37,9 @@ TIMETABLE = web.AppKey("timetable", Timetable)
 #: A walker this close to a stop (or a route ending this close to one) is "at" it.
 AT_STOP_M = 30.0
 DEFAULT_HORIZON_MIN = 60
+#: "Where am I" / "around me" name this many stops within this distance, with their lines.
+NEARBY_STOPS = 2
+NEARBY_STOP_M = 150.0
 
 
 async def transit_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -166,6 +171,15 @@ def departures_message(app: web.Application, stop_id: str | None, where: tuple[f
     return _with_audio(app, {"type": "departures",
                              **departures_body(timetable, snapshot, stop, now_ts, lang=lang,
                                                limit=5)})
+
+
+def nearby_stops_sentence(app: web.Application, lat: float, lon: float, lang: str) -> str:
+    """The :data:`NEARBY_STOPS` nearest stops within :data:`NEARBY_STOP_M` with their lines, for
+    "where am I" and "around me"; empty without a timetable. Blocking (a storage read)."""
+    snapshot = app[TIMETABLE].current()
+    near = [NearbyStop(s.name, s.platform_code, d, snapshot.lines.get(s.id, ()))
+            for d, s in snapshot.stops_near(lat, lon, NEARBY_STOP_M)]
+    return phrase_nearby_stops([s for s in near if s.lines][:NEARBY_STOPS], lang)
 
 
 # --------------------------------------------------------------------------- trips

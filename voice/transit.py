@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from voice.phrasebook import Phrasebook, phrasebook
+from voice.phrases import _join, format_distance  # "A, B and C": one rule for all lists
 
 #: How many departures one answer says; the rest are in the JSON.
 SPOKEN = 3
@@ -82,3 +83,24 @@ def phrase_boarding(name: str, platform: str | None, line: str, headsign: str, l
     return " ".join((book.say("transit.boarding", name=name, platform=where, line=line,
                               headsign=headsign),
                      book.say("transit.boarding.wait", line=line, headsign=headsign)))
+
+
+@dataclass(frozen=True, slots=True)
+class NearbyStop:
+    name: str
+    platform: str | None
+    distance_m: float
+    lines: tuple[str, ...]
+
+
+def phrase_nearby_stops(stops: Sequence[NearbyStop], lang: str) -> str:
+    """For "where am I" and "around me": each nearby stop, how far, and its lines."""
+    book = phrasebook(lang)
+    parts = []
+    for s in stops:
+        lines = (book.say("transit.near.line", line=s.lines[0]) if len(s.lines) == 1
+                 else book.say("transit.near.lines", items=_join(s.lines, book)))
+        platform = book.say("transit.near.platform", platform=s.platform) if s.platform else ""
+        parts.append(book.say("transit.near", name=s.name, platform=platform,
+                              distance=format_distance(s.distance_m, lang), items=lines))
+    return " ".join(parts)

@@ -20,7 +20,7 @@ from navigator.transitfeed import StopRow
 from navigator.transitimport import import_gtfs_file
 from routing.geo import haversine_m
 
-from .test_live import scan_json, send_and_collect
+from .test_live import scan_json, send_and_collect, walk_a_few_steps
 
 FEED = Path(__file__).resolve().parents[1] / "data" / "gtfs" / "kaiserslautern_illustrative.zip"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -229,3 +229,32 @@ async def test_walking_a_trip_arrives_at_the_boarding_point_and_says_so(
         "Rathaus.")
     boards = [m for out in said for m in out if m["type"] == "departures"]
     assert len(boards) == 1 and boards[0]["stop"]["id"] == POST
+
+
+@pytest.mark.parametrize("kind", ["where_am_i", "around_me"])
+async def test_where_am_i_and_around_me_name_the_nearest_stops_with_their_lines(
+    transit_client: TestClient, client_without_timetable: TestClient, kind: str,
+) -> None:
+    texts = []
+    for c in (transit_client, client_without_timetable):
+        _, ws, _ = await walk_a_few_steps(c, seed=2, steps=4)
+        await ws.send_json({"type": kind})
+        msg = await ws.receive_json(timeout=10)
+        assert msg["type"] == "instruction" and msg["kind"] == kind
+        texts.append(msg["text"])
+        await ws.close()
+    with_timetable, without = texts
+    assert with_timetable.startswith(without + " Stop Hauptbahnhof (platform ")
+    assert "away: line 10" in with_timetable and "Stop " not in without
+
+
+@pytest.fixture
+async def client_without_timetable(make_client, city_db_template: Path, tmp_path: Path
+                                   ) -> TestClient:  # noqa: ANN001
+    """A second app on its own copy of the city, with no timetable."""
+    from .conftest import copy_city, make_settings
+
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    return await make_client(make_settings(copy_city(city_db_template, folder), folder,
+                                           default_city=None))

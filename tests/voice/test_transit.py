@@ -56,3 +56,17 @@ def test_the_boarding_point_is_said_with_platform_direction_and_what_to_listen_f
         "Dies ist die Haltestelle Post für Linie 105 Richtung Rathaus. Warten Sie am "
         "Haltestellenmast. Achten Sie auf ein haltendes Fahrzeug und das Öffnen der Türen, und "
         "fragen Sie den Fahrer, ob es die Linie 105 nach Rathaus ist.")
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "Stop Hauptbahnhof (platform A), 30 metres away: line 105. Stop Post, 50 metres away: "
+           "lines 101 and 105."),
+    ("de", "Haltestelle Hauptbahnhof (Steig A), 30 Meter entfernt: Linie 105. Haltestelle Post, "
+           "50 Meter entfernt: Linien 101 und 105."),
+])
+def test_nearby_stops_are_named_with_distance_and_lines(lang: str, text: str) -> None:
+    from voice.transit import NearbyStop, phrase_nearby_stops
+
+    stops = [NearbyStop("Hauptbahnhof", "A", 30.2, ("105",)),
+             NearbyStop("Post", None, 48.0, ("101", "105"))]
+    assert phrase_nearby_stops(stops, lang) == text
