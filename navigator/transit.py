@@ -5,23 +5,28 @@ message of the live socket (asked for, and once on arrival at a stop). Thin: the
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from navigator import api
 from navigator.boarding import Boarding, BoardingError, choose_boarding, stops_named
 from navigator.departures import Departure, minutes_until
-from navigator.keys import MAP, STORAGE
+from navigator.keys import MAP, SETTINGS, STORAGE
+from navigator.realtime import RealtimeError, alert_closed_edges, parse_realtime
 from navigator.schemas import Lang, PointIn
 from navigator.speech import audio_url, voice_of
 from navigator.timetable import Timetable, TimetableSnapshot
 from navigator.transitfeed import StopRow
+from routing.graph import edge_records
 from voice.transit import (
     NearbyStop,
     SpokenDeparture,
@@ -31,6 +36,7 @@ from voice.transit import (
     phrase_no_timetable,
 )
 
+log = logging.getLogger(__name__)
 routes = api.RouteTable("pedestrian")
 TIMETABLE = web.AppKey("timetable", Timetable)
 
@@ -40,12 +46,63 @@ DEFAULT_HORIZON_MIN = 60
 #: "Where am I" / "around me" name this many stops within this distance, with their lines.
 NEARBY_STOPS = 2
 NEARBY_STOP_M = 150.0
+REALTIME_TIMEOUT_S = 10.0
+REALTIME_MAX_BYTES = 16 * 1024 * 1024
 
 
 async def transit_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The timetable over storage (empty until a feed is imported)."""
+    """The timetable over storage (empty until a feed is imported), and the GTFS-Realtime
+    poller when ``BLINDPILOT_GTFS_RT`` names a source."""
     app[TIMETABLE] = Timetable(app[STORAGE])
+    settings = app[SETTINGS]
+    task = (asyncio.create_task(_follow_realtime(app, settings.gtfs_rt, settings.gtfs_rt_s))
+            if settings.gtfs_rt else None)
     yield
+    if task is not None:
+        task.cancel()
+
+
+async def _follow_realtime(app: web.Application, source: str, interval_s: float) -> None:
+    while True:
+        try:
+            await poll_realtime(app, source, time.time())
+        except Exception:  # noqa: BLE001 - a bad or absent feed: keep the last one, try again
+            log.exception("GTFS-Realtime poll failed", extra={"event": "gtfs_rt_failed",
+                                                              "source": source})
+        await asyncio.sleep(interval_s)
+
+
+async def _read_source(source: str) -> bytes:
+    if source.startswith(("http://", "https://")):
+        timeout = aiohttp.ClientTimeout(total=REALTIME_TIMEOUT_S)
+        async with aiohttp.ClientSession(timeout=timeout) as http, http.get(source) as r:
+            r.raise_for_status()
+            data = await r.content.read(REALTIME_MAX_BYTES + 1)
+    else:
+        data = await asyncio.to_thread(Path(source).read_bytes)
+    if len(data) > REALTIME_MAX_BYTES:
+        raise RealtimeError(f"{source}: more than {REALTIME_MAX_BYTES} bytes")
+    return data
+
+
+async def poll_realtime(app: web.Application, source: str, now_ts: float) -> None:
+    """Read the real-time feed once: trip updates change the departures said, closing alerts
+    close edges of the live map (:attr:`MapState.alert_closed`) until a poll no longer has them.
+    """
+    feed = parse_realtime(await _read_source(source))
+    timetable, mapstate = app[TIMETABLE], app[MAP]
+    snapshot = await asyncio.to_thread(timetable.current)
+    closed: frozenset[int] = frozenset()
+    if feed.alerts:
+        with mapstate.lock:
+            graph = mapstate.graph
+            positions = {n: (d["lat"], d["lon"]) for n, d in graph.nodes(data=True)}
+            closed = alert_closed_edges(feed.alerts, snapshot.stops, snapshot.children,
+                                        list(edge_records(graph)), positions, now_ts)
+    timetable.realtime = feed.trips
+    mapstate.alert_closed = closed
+    log.info("GTFS-Realtime read", extra={"event": "gtfs_rt", "trips": len(feed.trips),
+                                          "alerts": len(feed.alerts), "closed_edges": len(closed)})
 
 
 class DeparturesQuery(BaseModel):
