@@ -65,9 +65,7 @@ class TransitStore(Database):
 
     def feed_info(self) -> FeedInfo | None:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(
-                TRANSIT_FEEDS.c.source, TRANSIT_FEEDS.c.timezone, TRANSIT_FEEDS.c.imported_ts,
-                TRANSIT_FEEDS.c.stop_times)).first()
+            row = conn.execute(_FEED_INFO).first()
         return FeedInfo(*row) if row else None
 
     def load_transit_stops(self) -> list[StopRow]:
@@ -114,21 +112,30 @@ class TransitStore(Database):
                        ) -> list[list[DepartureRow]]:
         """Per window ``(from_s, to_s)`` of service-day seconds, the boardable departures at
         the stops in it (every service; which run that day is the caller's business)."""
-        st, t, r, s = TRANSIT_STOP_TIMES, TRANSIT_TRIPS, TRANSIT_ROUTES, TRANSIT_STOPS
-        base = (
-            sa.select(st.c.departure_s, t.c.service_id, t.c.gtfs_id, t.c.headsign, t.c.wheelchair,
-                      sa.func.coalesce(sa.func.nullif(r.c.short_name, ""), r.c.long_name),
-                      r.c.route_type, s.c.gtfs_id, s.c.platform_code, s.c.wheelchair)
-            .select_from(st.join(t, t.c.id == st.c.trip_id).join(r, r.c.id == t.c.route_id)
-                         .join(s, s.c.id == st.c.stop_id))
-            .where(st.c.stop_id.in_(list(stop_ids)), st.c.boards)
-        )
         with self.engine.connect() as conn:
-            return [
-                [DepartureRow._make(row) for row in conn.execute(
-                    base.where(st.c.departure_s.between(lo, hi)).order_by(st.c.departure_s))]
-                for lo, hi in windows
-            ]
+            return [[DepartureRow._make(row) for row in conn.execute(
+                        _DEPARTURES, {"stops": list(stop_ids), "lo": lo, "hi": hi})]
+                    for lo, hi in windows]
+
+
+def _departures_query() -> sa.Select[Any]:
+    """Built once: constructing a statement costs more than running it on the index."""
+    st, t, r, s = TRANSIT_STOP_TIMES, TRANSIT_TRIPS, TRANSIT_ROUTES, TRANSIT_STOPS
+    return (
+        sa.select(st.c.departure_s, t.c.service_id, t.c.gtfs_id, t.c.headsign, t.c.wheelchair,
+                  sa.func.coalesce(sa.func.nullif(r.c.short_name, ""), r.c.long_name),
+                  r.c.route_type, s.c.gtfs_id, s.c.platform_code, s.c.wheelchair)
+        .select_from(st.join(t, t.c.id == st.c.trip_id).join(r, r.c.id == t.c.route_id)
+                     .join(s, s.c.id == st.c.stop_id))
+        .where(st.c.stop_id.in_(sa.bindparam("stops", expanding=True)), st.c.boards,
+               st.c.departure_s.between(sa.bindparam("lo"), sa.bindparam("hi")))
+        .order_by(st.c.departure_s)
+    )
+
+
+_DEPARTURES = _departures_query()
+_FEED_INFO = sa.select(TRANSIT_FEEDS.c.source, TRANSIT_FEEDS.c.timezone,
+                       TRANSIT_FEEDS.c.imported_ts, TRANSIT_FEEDS.c.stop_times)
 
 
 def _insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Any],
