@@ -21,7 +21,6 @@ from navigator import api
 from navigator.boarding import Boarding, BoardingError, choose_boarding, stops_named
 from navigator.departures import Departure, minutes_until
 from navigator.keys import MAP, SETTINGS, STORAGE
-from navigator.realtime import RealtimeError, alert_closed_edges, parse_realtime
 from navigator.schemas import Lang, PointIn
 from navigator.speech import audio_url, voice_of
 from navigator.timetable import Timetable, TimetableSnapshot
@@ -81,7 +80,7 @@ async def _read_source(source: str) -> bytes:
     else:
         data = await asyncio.to_thread(Path(source).read_bytes)
     if len(data) > REALTIME_MAX_BYTES:
-        raise RealtimeError(f"{source}: more than {REALTIME_MAX_BYTES} bytes")
+        raise ValueError(f"{source}: more than {REALTIME_MAX_BYTES} bytes")
     return data
 
 
@@ -89,6 +88,9 @@ async def poll_realtime(app: web.Application, source: str, now_ts: float) -> Non
     """Read the real-time feed once: trip updates change the departures said, closing alerts
     close edges of the live map (:attr:`MapState.alert_closed`) until a poll no longer has them.
     """
+    # protobuf is loaded only where a real-time feed is configured, not at every start
+    from navigator.realtime import alert_closed_edges, parse_realtime
+
     feed = parse_realtime(await _read_source(source))
     timetable, mapstate = app[TIMETABLE], app[MAP]
     snapshot = await asyncio.to_thread(timetable.current)
@@ -237,6 +239,16 @@ def nearby_stops_sentence(app: web.Application, lat: float, lon: float, lang: st
     near = [NearbyStop(s.name, s.platform_code, d, snapshot.lines.get(s.id, ()))
             for d, s in snapshot.stops_near(lat, lon, NEARBY_STOP_M)]
     return phrase_nearby_stops([s for s in near if s.lines][:NEARBY_STOPS], lang)
+
+
+def unmatched_stops(app: web.Application, first: int = 100) -> dict[str, Any]:
+    """For the mappers' validation report: the timetable's poles and platforms that match no
+    stop of the map (none matched at import, or the map changed since). Blocking."""
+    snapshot, places = app[TIMETABLE].current(), app[MAP].places
+    lost = [s for s in snapshot.stops.values()
+            if s.location_type == 0 and (s.place_id is None or s.place_id not in places)]
+    return {"count": len(lost), "first": [{"id": s.gtfs_id, "name": s.name, "lat": s.lat,
+                                           "lon": s.lon} for s in lost[:first]]}
 
 
 # --------------------------------------------------------------------------- trips

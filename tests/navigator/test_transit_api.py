@@ -23,6 +23,7 @@ from routing.geo import haversine_m
 from .test_live import scan_json, send_and_collect, walk_a_few_steps
 
 FEED = Path(__file__).resolve().parents[1] / "data" / "gtfs" / "kaiserslautern_illustrative.zip"
+CAIRNS = FEED.with_name("cairns_gtfs.zip")
 BERLIN = ZoneInfo("Europe/Berlin")
 HBF_A = "osm571524030"  # Hauptbahnhof, pole A: line 105 towards Rathaus starts here
 POST = "osm571524037"  # Post, the pole line 105 towards Rathaus serves (2 min after Hbf A)
@@ -258,3 +259,34 @@ async def client_without_timetable(make_client, city_db_template: Path, tmp_path
     folder.mkdir()
     return await make_client(make_settings(copy_city(city_db_template, folder), folder,
                                            default_city=None))
+
+
+async def test_the_validation_report_lists_the_stops_that_match_no_map_stop(
+    make_client, settings: Settings,  # noqa: ANN001
+) -> None:
+    from .conftest import auth, create_keys
+
+    storage = Storage(settings.database_url)
+    import_gtfs_file(storage, CAIRNS, now_ts=1.0, actor="test")  # Queensland on Kaiserslautern
+    storage.close()
+    client = await make_client(settings)
+    key = create_keys(settings.database_url)["mapper"]
+    report = await (await client.get("/v1/map/validation", headers=auth(key))).json()
+    unmatched = report["transit_stops_unmatched"]
+    assert unmatched["count"] == 416 and len(unmatched["first"]) == 100
+    assert unmatched["first"][0] == {"id": "750000", "name": "Cedar Rd (Palm Cove) - Hail and "
+                                     "Ride Location", "lat": -16.74359, "lon": 145.668217}
+
+
+def test_the_server_never_loads_pandas_gtfs_kit_or_protobuf() -> None:
+    """gtfs-kit (pandas) is for `blindpilot import-gtfs` only; protobuf only where a real-time
+    feed is configured: neither slows the start of a server without them."""
+    import subprocess
+    import sys
+
+    code = ("import sys, navigator.app, navigator.cli; "
+            "print(sorted(m for m in ('pandas', 'gtfs_kit', 'google.protobuf') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.strip() == "[]"
