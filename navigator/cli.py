@@ -52,6 +52,13 @@ def _storage(db: str | None) -> Any:
     return storage
 
 
+def _readable_file(name: str, what: str) -> Path:
+    path = Path(name)
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise CliError(f"cannot read {what} file {path}")
+    return path
+
+
 def _progress_bar(desc: str, unit: str) -> Any:
     """A tqdm bar on stderr (hidden when stderr is not a terminal); feed it increments."""
     from tqdm import tqdm
@@ -89,9 +96,7 @@ def _check_port_free(host: str, port: int) -> None:
 def cmd_import_osm(args: argparse.Namespace) -> int:
     from navigator.mapimport import import_osm_file
 
-    path = Path(args.file)
-    if not path.is_file() or not os.access(path, os.R_OK):
-        raise CliError(f"cannot read OSM file {path}")
+    path = _readable_file(args.file, "OSM")
     storage = _storage(args.db)
     with _progress_bar(f"importing {path.name}", "obj") as bar:
         extract = import_osm_file(storage, path, replace=args.replace, actor="cli",
@@ -104,9 +109,7 @@ def cmd_import_osm(args: argparse.Namespace) -> int:
 def cmd_import_gtfs(args: argparse.Namespace) -> int:
     from navigator.transitimport import import_gtfs_file
 
-    path = Path(args.file)
-    if not path.is_file() or not os.access(path, os.R_OK):
-        raise CliError(f"cannot read GTFS file {path}")
+    path = _readable_file(args.file, "GTFS")
     storage = _storage(args.db)
     with _progress_bar(f"importing {path.name}", "row") as bar:
         feed = import_gtfs_file(storage, path, now_ts=time.time(), actor="cli",

@@ -45,8 +45,11 @@ def feed_zip(folder: Path, **changes: str | None) -> Path:
 
 @pytest.fixture
 def store(db_url: str) -> Storage:
+    """A store (SQLite and PostgreSQL) already holding the illustrative Kaiserslautern feed, so
+    every import here replaces one."""
     s = Storage(db_url)
     s.migrate()
+    import_gtfs_file(s, KAISERSLAUTERN, now_ts=1.0, actor="test")
     yield s
     s.close()
 
@@ -129,7 +132,6 @@ def test_times_past_midnight_are_seconds_of_the_service_day(tmp_path: Path) -> N
 def test_a_bad_feed_is_refused_in_one_line_and_the_previous_timetable_stays(
     store: Storage, tmp_path: Path, changes: dict[str, str | None], message: str,
 ) -> None:
-    import_gtfs_file(store, KAISERSLAUTERN, now_ts=1.0, actor="test")
     before = (rows(store, TRANSIT_STOPS), rows(store, TRANSIT_TRIPS),
               rows(store, TRANSIT_STOP_TIMES))
     bad = tmp_path / "bad"
@@ -144,7 +146,6 @@ def test_a_bad_feed_is_refused_in_one_line_and_the_previous_timetable_stays(
 def test_a_failure_while_storing_leaves_the_previous_timetable_whole(
     store: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import_gtfs_file(store, KAISERSLAUTERN, now_ts=1.0, actor="test")
     real = transit_storage._insert_rows
 
     def fail_on_stop_times(conn, table, rows_, tick):  # noqa: ANN001 - the patched signature
