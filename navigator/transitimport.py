@@ -6,7 +6,8 @@ the function that reads a feed, and nowhere else: the server never pays for it. 
 files with the right column types but validates nothing, so the checks that would otherwise end in
 half a timetable are here: missing files and columns, duplicate ids, broken references, times that
 do not parse. Times past 24:00 are legal GTFS (a trip after midnight still belongs to the
-service day it started on) and are kept as seconds past 24 h.
+service day it started on) and are kept as seconds past 24 h; stops a trip passes without a time
+(not timepoints) get one interpolated between its timed neighbours.
 """
 
 from __future__ import annotations
@@ -270,19 +271,29 @@ def _stop_times(name: str, df: Any, trip_ids: dict[str, int], stop_ids: dict[str
         first = df[dup].iloc[0]
         raise GtfsImportError(f"{name}: stop_times.txt repeats stop_sequence "
                               f"{first['stop_sequence']} of trip {first['trip_id']!r}")
-    arrival = _seconds(name, df["arrival_time"], "arrival_time")
-    departure = _seconds(name, df["departure_time"], "departure_time")
-    arrival, departure = arrival.fillna(departure), departure.fillna(arrival)
-    timed = departure.notna()
-    if not timed.all():
-        warnings.append(f"{int((~timed).sum())} stop_times without a time (not timepoints) are "
-                        "not stored: departures are said only where the timetable gives a time")
-    past = int((departure[timed] >= 24 * 3600).sum())
+    table = df.assign(arr=_seconds(name, df["arrival_time"], "arrival_time"),
+                      dep=_seconds(name, df["departure_time"], "departure_time"))
+    table = table.sort_values(["trip_id", "stop_sequence"], kind="stable")
+    arrival, departure = table["arr"], table["dep"]
+    table["arr"], table["dep"] = arrival.fillna(departure), departure.fillna(arrival)
+    first = ~table["trip_id"].duplicated(keep="first")
+    last = ~table["trip_id"].duplicated(keep="last")
+    untimed_end = (first | last) & table["dep"].isna()
+    if untimed_end.any():
+        trip = table[untimed_end].iloc[0]["trip_id"]
+        raise GtfsImportError(f"{name}: stop_times.txt: trip {trip!r} has no time at its first "
+                              "or last stop (GTFS requires both)")
+    untimed = int(table["dep"].isna().sum())
+    if untimed:
+        # ends are timed, so interpolating the sorted column never crosses from trip to trip
+        for column in ("arr", "dep"):
+            table[column] = table[column].astype("Float64").interpolate().round()
+        warnings.append(f"{untimed} stop_times without a time (not timepoints) get one "
+                        "interpolated between their trip's neighbouring times")
+    past = int((table["dep"] >= 24 * 3600).sum())
     if past:
         warnings.append(f"{past} stop_times are past 24:00; they run after midnight and are "
                         "kept on the service day their trip started")
-    table = df.assign(arr=arrival, dep=departure)[timed]
-    last = table.groupby("trip_id")["stop_sequence"].transform("max") == table["stop_sequence"]
     no_pickup = (table["pickup_type"].fillna(0) == 1) if "pickup_type" in table.columns else False
     boards = ~(last | no_pickup)
     return [

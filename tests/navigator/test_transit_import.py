@@ -64,11 +64,11 @@ def test_the_real_cairns_feed_imports_whole_with_night_trips_and_precise_warning
 ) -> None:
     feed = import_gtfs_file(store, CAIRNS, now_ts=1.0, actor="test")
     assert (len(feed.stops), len(feed.routes), len(feed.trips)) == (416, 22, 1339)
-    assert len(feed.stop_times) == 37790 - 65 == rows(store, TRANSIT_STOP_TIMES)
+    assert len(feed.stop_times) == 37790 == rows(store, TRANSIT_STOP_TIMES)
     assert feed.warnings == (
-        "65 stop_times without a time (not timepoints) are not stored: departures are said "
-        "only where the timetable gives a time",
-        "1405 stop_times are past 24:00; they run after midnight and are kept on the service "
+        "65 stop_times without a time (not timepoints) get one interpolated between their "
+        "trip's neighbouring times",
+        "1408 stop_times are past 24:00; they run after midnight and are kept on the service "
         "day their trip started",
     )
     info = store.feed_info()
@@ -107,6 +107,17 @@ def test_times_past_midnight_are_seconds_of_the_service_day(tmp_path: Path) -> N
         (24 * 3600 + 50 * 60, 25 * 3600 + 10 * 60, True), (25 * 3600 + 15 * 60,) * 2 + (False,)]
 
 
+def test_a_stop_without_a_time_gets_one_between_its_neighbours(tmp_path: Path) -> None:
+    stop_times = ("trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                  "T1,08:00:00,08:00:00,S1,1\nT1,,,S2,2\nT1,,,S1,3\nT1,08:09:00,08:09:00,S2,4\n"
+                  "T2,09:00:00,09:00:00,S2,1\nT2,09:04:00,09:04:00,S1,2\n")
+    feed = read_gtfs(feed_zip(tmp_path, stop_times_txt=stop_times), [])
+    assert [(st.trip_id, st.seq, st.departure_s) for st in feed.stop_times] == [
+        (1, 1, 8 * 3600), (1, 2, 8 * 3600 + 180), (1, 3, 8 * 3600 + 360), (1, 4, 8 * 3600 + 540),
+        (2, 1, 9 * 3600), (2, 2, 9 * 3600 + 240)]
+    assert feed.warnings[0].startswith("2 stop_times without a time")
+
+
 @pytest.mark.parametrize(("changes", "message"), [
     ({"stops_txt": None}, "feed.zip: stops.txt is missing or empty"),
     ({"calendar_txt": None},
@@ -126,6 +137,9 @@ def test_times_past_midnight_are_seconds_of_the_service_day(tmp_path: Path) -> N
      "service day"),
     ({"stop_times_txt": GOOD["stop_times.txt"] + "T1,08:09:00,08:09:00,S1,2\n"},
      "feed.zip: stop_times.txt repeats stop_sequence 2 of trip 'T1'"),
+    ({"stop_times_txt": GOOD["stop_times.txt"] + "T1,,,S1,3\n"},
+     "feed.zip: stop_times.txt: trip 'T1' has no time at its first or last stop (GTFS requires "
+     "both)"),
     ({"agency_txt": "agency_name,agency_url,agency_timezone\nA,https://a.invalid,Mars/Olympus\n"},
      "feed.zip: agency.txt: unknown time zone 'Mars/Olympus'"),
 ])
