@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -74,17 +74,35 @@ def windows(days: Sequence[ServiceDay], from_ts: float, to_ts: float) -> list[tu
 
 
 @dataclass(frozen=True, slots=True)
+class StopDelay:
+    """A trip update's prediction at one stop, named by its place in the trip, its id or both."""
+
+    seq: int | None
+    stop_id: str | None
+    delay_s: int
+
+
+@dataclass(frozen=True, slots=True)
 class TripRealtime:
     """What the real-time feed says about one trip (GTFS-Realtime trip updates)."""
 
     cancelled: bool = False
-    #: Seconds late (negative: early) at the stops the update covers; None: no prediction.
+    #: Seconds late (negative: early) for the whole trip; None: no trip-wide prediction.
     delay_s: int | None = None
-    #: Delay at particular stops (GTFS stop id), where the update names them.
-    stop_delays_s: Mapping[str, int] = field(default_factory=dict)
+    #: Predictions at particular stops, in the order the update gives them.
+    stops: tuple[StopDelay, ...] = ()
 
-    def delay_at(self, stop_gtfs_id: str) -> int | None:
-        return self.stop_delays_s.get(stop_gtfs_id, self.delay_s)
+    def delay_at(self, stop_id: str, seq: int) -> int | None:
+        """The delay at one stop of the trip: its own prediction; else, as GTFS-Realtime
+        carries a delay on, that of the nearest predicted stop before it (known when the update
+        gives stop_sequence); else the trip's delay."""
+        for s in self.stops:
+            if s.seq == seq or (s.seq is None and s.stop_id == stop_id):
+                return s.delay_s
+        earlier = [s for s in self.stops if s.seq is not None and s.seq < seq]
+        if earlier:
+            return max(earlier, key=lambda s: s.seq or 0).delay_s
+        return self.delay_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +166,7 @@ def next_departures(
                 continue
             scheduled = day.start_ts + row.departure_s
             update = updates.get(row.trip_gtfs_id)
-            delay = update.delay_at(row.stop_gtfs_id) if update else None
+            delay = update.delay_at(row.stop_gtfs_id, row.seq) if update else None
             expected = scheduled + delay if delay is not None else None
             if (expected if expected is not None else scheduled) < now_ts:
                 continue

@@ -1,10 +1,11 @@
 """GTFS-Realtime: trip updates and service alerts as Blind Pilot uses them. Pure: bytes and the
 time in, values out (the polling is :func:`navigator.transit.realtime_ctx`).
 
-- A trip update gives a trip's delay (``delay`` of the trip, else of its first stop update) and
-  delays at named stops; a trip whose schedule relationship is ``CANCELED`` or ``DELETED`` is
-  cancelled, and is then said as such instead of as a departure. (Delays are not carried
-  downstream from one named stop to the following unnamed ones: that needs the trip's stop order.)
+- A trip update gives delays at stops, carried on to the following stops as GTFS-Realtime
+  means them when the update names stops by ``stop_sequence``, and the trip's own ``delay``; a
+  trip whose schedule relationship is ``CANCELED`` or ``DELETED`` is cancelled, and is then said
+  as such instead of as a departure. (Updates naming stops by ``stop_id`` alone are not carried
+  on: the first one stands for the trip.)
 - A service alert in effect now with effect ``NO_SERVICE`` (the stop is closed) or
   ``ACCESSIBILITY_ISSUE`` (its elevator or ramp is out of order) on a stop closes the platform
   and elevator edges of the map within :data:`ALERT_RADIUS_M` of that stop (a station: of its
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from google.protobuf.message import DecodeError
 from google.transit import gtfs_realtime_pb2 as rt
 
-from navigator.departures import TripRealtime
+from navigator.departures import StopDelay, TripRealtime
 from navigator.transitfeed import StopRow
 from routing.geo import haversine_m
 from routing.model import EdgeRecord
@@ -89,11 +90,15 @@ def _delay(stu: rt.TripUpdate.StopTimeUpdate) -> int | None:
 
 
 def _trip_realtime(update: rt.TripUpdate) -> TripRealtime:
-    stop_delays = {stu.stop_id: d for stu in update.stop_time_update
-                   if stu.stop_id and (d := _delay(stu)) is not None}
-    delay = int(update.delay) if update.HasField("delay") else next(
-        (d for stu in update.stop_time_update if (d := _delay(stu)) is not None), None)
-    return TripRealtime(update.trip.schedule_relationship in _CANCELLED, delay, stop_delays)
+    stops = tuple(
+        StopDelay(int(stu.stop_sequence) if stu.HasField("stop_sequence") else None,
+                  stu.stop_id or None, d)
+        for stu in update.stop_time_update if (d := _delay(stu)) is not None)
+    # Without a trip-wide delay, updates that name stops only by id cannot be carried on to
+    # the stops after them (that needs the trip's stop order): their first delay stands in.
+    delay = (int(update.delay) if update.HasField("delay")
+             else next((s.delay_s for s in stops if s.seq is None), None))
+    return TripRealtime(update.trip.schedule_relationship in _CANCELLED, delay, stops)
 
 
 def _stop_alert(alert: rt.Alert) -> StopAlert | None:

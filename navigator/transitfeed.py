@@ -76,6 +76,8 @@ class DepartureRow(NamedTuple):
     stop_gtfs_id: str
     platform_code: str | None
     stop_wheelchair: int
+    #: The stop's place in its trip (GTFS stop_sequence), for real-time delays carried on.
+    seq: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from navigator.departures import (
     ServiceCalendar,
+    StopDelay,
     TripRealtime,
     next_departures,
     service_days,
@@ -89,5 +90,12 @@ def test_a_cancelled_trip_is_kept_and_marked_and_limit_and_horizon_hold() -> Non
                             realtime={"t5": TripRealtime(cancelled=True)})
     assert [(d.trip_id, d.cancelled) for d in found] == [("t5", True), ("t10", False)]
     assert len(next_departures(rows_by_day, days, CAL, now, horizon_s=3600, limit=10)) == 3
-    stop_delay = TripRealtime(delay_s=60, stop_delays_s={"S1": 180})
-    assert stop_delay.delay_at("S1") == 180 and stop_delay.delay_at("S2") == 60
+
+
+def test_a_stop_delay_holds_for_the_following_stops_until_the_next_prediction() -> None:
+    update = TripRealtime(delay_s=60, stops=(StopDelay(3, "S3", 180), StopDelay(6, None, 30),
+                                             StopDelay(None, "S9", -60)))
+    assert [update.delay_at(f"S{seq}", seq) for seq in (1, 3, 4, 5, 6, 7)] == [
+        60, 180, 180, 180, 30, 30]
+    assert update.delay_at("S9", 12) == -60  # named by id: its own prediction
+    assert TripRealtime().delay_at("S1", 1) is None

@@ -70,7 +70,7 @@ def test_trip_updates_and_closing_alerts_are_read() -> None:
                                      period=(100, 200)))
     assert feed.trips["T1"].cancelled and feed.trips["T1"].delay_s is None
     assert feed.trips["T2"].delay_s == 120 and not feed.trips["T2"].cancelled
-    assert feed.trips["T3"].delay_at("S9") == -60 and feed.trips["T3"].delay_s == -60
+    assert feed.trips["T3"].delay_at("S9", 4) == -60 and feed.trips["T3"].delay_s == -60
     assert feed.alerts == (StopAlert(("S1",), "no_service", ((100.0, 200.0),),
                                      "Haltestelle gesperrt"),)
     assert feed.alerts[0].active(150) and not feed.alerts[0].active(200)
