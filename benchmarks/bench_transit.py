@@ -116,8 +116,8 @@ def run(quick: bool = False) -> list[BenchResult]:
             return wall, cpu
 
         plain, plain_cpu = sample()
-        timetable.realtime = {t.gtfs_id: TripRealtime(delay_s=rng.randint(-60, 600))
-                              for t in imported.trips}
+        timetable.set_realtime({t.gtfs_id: TripRealtime(delay_s=rng.randint(-60, 600))
+                                for t in imported.trips})
         with_rt, rt_cpu = sample()
         storage.close()
     load = os.getloadavg()[0]

@@ -61,6 +61,15 @@ class Timetable:
         self.storage = storage
         self.snapshot = TimetableSnapshot()
         self.realtime: Mapping[str, TripRealtime] = {}
+        #: How far before now to read the timetable: the latest delay the feed has, at most
+        #: :data:`MAX_LATE_S` (a wider window costs every question).
+        self.late_s = 0
+
+    def set_realtime(self, trips: Mapping[str, TripRealtime]) -> None:
+        """Take a real-time feed's trip updates (the poller's, every poll)."""
+        delays = [d for t in trips.values()
+                  for d in (t.delay_s or 0, *(s.delay_s for s in t.stops))]
+        self.late_s, self.realtime = min(MAX_LATE_S, max(delays, default=0)), trips
 
     def current(self) -> TimetableSnapshot:
         """The snapshot of the feed stored now (reloaded if another process imported one)."""
@@ -89,8 +98,7 @@ class Timetable:
         if not stops:
             return []
         days = service_days(now_ts, snapshot.timezone)
-        realtime = self.realtime
-        earliest = now_ts - MAX_LATE_S if realtime else now_ts
+        realtime, earliest = self.realtime, now_ts - self.late_s
         rows = self.storage.departure_rows([s.id for s in stops],
                                            windows(days, earliest, now_ts + horizon_s))
         return next_departures(rows, days, snapshot.calendar, now_ts, horizon_s=horizon_s,

@@ -91,17 +91,21 @@ async def poll_realtime(app: web.Application, source: str, now_ts: float) -> Non
     # protobuf is loaded only where a real-time feed is configured, not at every start
     from navigator.realtime import alert_closed_edges, parse_realtime
 
-    feed = parse_realtime(await _read_source(source))
+    feed = await asyncio.to_thread(parse_realtime, await _read_source(source))
     timetable, mapstate = app[TIMETABLE], app[MAP]
-    snapshot = await asyncio.to_thread(timetable.current)
-    closed: frozenset[int] = frozenset()
-    if feed.alerts:
+
+    def closures() -> frozenset[int]:  # a walk over the whole graph: not on the event loop
+        snapshot = timetable.current()
+        if not feed.alerts:
+            return frozenset()
         with mapstate.lock:
             graph = mapstate.graph
             positions = {n: (d["lat"], d["lon"]) for n, d in graph.nodes(data=True)}
-            closed = alert_closed_edges(feed.alerts, snapshot.stops, snapshot.children,
-                                        list(edge_records(graph)), positions, now_ts)
-    timetable.realtime = feed.trips
+            return alert_closed_edges(feed.alerts, snapshot.stops, snapshot.children,
+                                      list(edge_records(graph)), positions, now_ts)
+
+    closed = await asyncio.to_thread(closures)
+    timetable.set_realtime(feed.trips)
     mapstate.alert_closed = closed
     log.info("GTFS-Realtime read", extra={"event": "gtfs_rt", "trips": len(feed.trips),
                                           "alerts": len(feed.alerts), "closed_edges": len(closed)})

@@ -123,6 +123,18 @@ async def test_a_cancelled_and_a_late_trip_change_what_is_said(
                                         "8:20 Uhr fällt aus.")
 
 
+async def test_a_late_bus_scheduled_before_now_is_still_said_as_coming(
+    transit_client: TestClient, tmp_path: Path,  # noqa: F811 - the fixture
+) -> None:
+    path = tmp_path / "rt.pb"
+    path.write_bytes(feed_bytes(delays={"105-0-weekday-080000": 300}))  # 08:00, 5 min late
+    await poll_realtime(transit_client.app, str(path), NOW)
+    r = await transit_client.get(f"/v1/stops/{HBF_A}/departures",
+                                 params={"at": str(NOW), "lang": "en", "limit": "1"})
+    assert (await r.json())["text"] == ("Departures from Hauptbahnhof. Line 105 to Rathaus, "
+                                        "platform A, in 2 minutes, 5 minutes late.")
+
+
 async def test_a_stop_closure_alert_closes_its_platform_for_the_router_until_it_is_gone(
     transit_client: TestClient, tmp_path: Path,  # noqa: F811 - the fixture
 ) -> None:
