@@ -24,6 +24,7 @@ from navigator.settings import Settings
 from navigator.speech import voice_ctx
 from navigator.storage import Storage
 from navigator.tester import simulations_ctx
+from navigator.transit import transit_ctx
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def create_app(settings: Settings) -> web.Application:
     app[IMPORTS] = asyncio.Lock()
     app[ROUTE_TABLES] = route_tables()
     app.cleanup_ctx.extend([_storage_ctx, _map_ctx, bluetooth_ctx, voice_ctx, sessions_ctx,
-                            simulations_ctx])
+                            simulations_ctx, transit_ctx])
     for table in app[ROUTE_TABLES]:
         table.add_to(app)
     return app

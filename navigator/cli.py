@@ -52,6 +52,13 @@ def _storage(db: str | None) -> Any:
     return storage
 
 
+def _readable_file(name: str, what: str) -> Path:
+    path = Path(name)
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise CliError(f"cannot read {what} file {path}")
+    return path
+
+
 def _progress_bar(desc: str, unit: str) -> Any:
     """A tqdm bar on stderr (hidden when stderr is not a terminal); feed it increments."""
     from tqdm import tqdm
@@ -89,15 +96,29 @@ def _check_port_free(host: str, port: int) -> None:
 def cmd_import_osm(args: argparse.Namespace) -> int:
     from navigator.mapimport import import_osm_file
 
-    path = Path(args.file)
-    if not path.is_file() or not os.access(path, os.R_OK):
-        raise CliError(f"cannot read OSM file {path}")
+    path = _readable_file(args.file, "OSM")
     storage = _storage(args.db)
     with _progress_bar(f"importing {path.name}", "obj") as bar:
         extract = import_osm_file(storage, path, replace=args.replace, actor="cli",
                                   limits=Settings().import_limits, progress=bar.update)
     print(f"imported {len(extract.nodes)} nodes, {len(extract.edges)} edges, "
           f"{len(extract.places)} places from {path.name}")
+    return 0
+
+
+def cmd_import_gtfs(args: argparse.Namespace) -> int:
+    from navigator.transitimport import import_gtfs_file
+
+    path = _readable_file(args.file, "GTFS")
+    storage = _storage(args.db)
+    with _progress_bar(f"importing {path.name}", "row") as bar:
+        feed = import_gtfs_file(storage, path, now_ts=time.time(), actor="cli",
+                                progress=bar.update)
+    for warning in feed.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"imported {len(feed.stops)} stops, {len(feed.routes)} routes, {len(feed.trips)} trips, "
+          f"{len(feed.stop_times)} stop times from {path.name} "
+          f"({len(feed.unmatched)} stops not matched to the map)")
     return 0
 
 
@@ -328,6 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file")
     sp.add_argument("--replace", action="store_true", help="replace the map already stored")
 
+    sp = add("import-gtfs", cmd_import_gtfs,
+             "import a GTFS timetable (.zip) in place of the previous one; all or nothing",
+             examples=["blindpilot import-gtfs tests/data/gtfs/kaiserslautern_illustrative.zip"])
+    sp.add_argument("file")
+
     sp = add("route", cmd_route, "plan a route and print its maneuvers", examples=[
         "blindpilot route --from 49.43666,7.76797 --to 49.4432,7.7717 --lang en"])
     sp.add_argument("--from", dest="from_", required=True, metavar="LAT,LON")
@@ -443,11 +469,12 @@ def _classify(err: Exception) -> tuple[int, str]:
     from navigator.api import ApiError, describe_validation_error
     from navigator.mapimport import limit_message
     from navigator.storage import StorageError, cannot_open_reason
+    from navigator.transitfeed import GtfsImportError
     from routing.limits import LimitExceeded
     from routing.osm import OsmImportError
     from routing.paths import RoutingError
 
-    if isinstance(err, CliError | StorageError | OsmImportError):
+    if isinstance(err, CliError | StorageError | OsmImportError | GtfsImportError):
         return 2, str(err)
     if isinstance(err, LimitExceeded):
         return 2, limit_message(err)

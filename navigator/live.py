@@ -20,12 +20,18 @@ from beacons.positioning import InvalidScan
 from navigator import api
 from navigator.blocking import blocked_ahead
 from navigator.keys import MAP
-from navigator.liveschemas import ClientMessageIn, ScanMessage, parse_client_message
+from navigator.liveschemas import (
+    ClientMessageIn,
+    DeparturesMessage,
+    ScanMessage,
+    parse_client_message,
+)
 from navigator.livesessions import SESSIONS, LiveSession, end_session, live_session
 from navigator.mapstate import MapState
 from navigator.orientation import around_me, where_am_i
 from navigator.session import Event
 from navigator.speech import audio_url, voice_of
+from navigator.transit import arrival_messages, departures_message, nearby_stops_sentence
 
 log = logging.getLogger(__name__)
 routes = api.RouteTable("pedestrian")
@@ -84,6 +90,11 @@ def handle_message(app: web.Application, live: LiveSession, raw: str, now_s: flo
         refused = ([_error("invalid_gnss", api.describe_validation_error(bad_gnss))]
                    if bad_gnss else [])
         return refused + _on_scan(app, live, msg)
+    if isinstance(msg, DeparturesMessage):
+        fix = live.nav.last_fix
+        where = (fix.lat, fix.lon) if fix is not None and live.nav.location_available else None
+        return [departures_message(app, msg.stop, where or _route_end(app[MAP], live),
+                                   live.nav.lang, time.time())]
     if msg.type == "repeat":
         last = _last_instruction_json(app, live)
         return [last] if last else [_error("nothing_to_repeat", "no instruction yet")]
@@ -94,6 +105,10 @@ def handle_message(app: web.Application, live: LiveSession, raw: str, now_s: flo
     text = (where_am_i(live.nav, mapstate.graph, mapstate.places.values())
             if msg.type == "where_am_i"
             else around_me(live.nav, mapstate.places.values(), live.heading_deg))
+    fix = live.nav.last_fix
+    if fix is not None and live.nav.location_available:  # and the stops near, with their lines
+        text = " ".join(filter(None, (text, nearby_stops_sentence(app, fix.lat, fix.lon,
+                                                                    live.nav.lang))))
     return [_with_audio(app, {"type": "instruction", "id": None, "kind": msg.type,
                               "text": text, "lang": live.nav.lang, "distance_m": None})]
 
@@ -115,7 +130,23 @@ def _on_scan(app: web.Application, live: LiveSession, msg: ScanMessage) -> list[
         app[SESSIONS].heard[beacon.ident] = now
     events = _replan_if_blocked(app[MAP], live, pos, now) if isinstance(pos, Fix) else []
     events += live.nav.on_position(pos, msg.heading_deg)
-    return [_event_json(app, e) for e in events]
+    out = [_event_json(app, e) for e in events]
+    arrived = next((i for i, m in enumerate(out) if m["type"] == "arrived"), None)
+    if arrived is not None:  # at a stop: the boarding point said, and what leaves there, once
+        out[arrived], board = arrival_messages(app, live.boarding, _route_end(app[MAP], live),
+                                               out[arrived], live.nav.lang, now)
+        if board is not None:
+            last = len(out) - 1 if out and out[-1]["type"] == "fix" else len(out)
+            out.insert(last, board)  # the fix status stays the scan's last answer
+    return out
+
+
+def _route_end(mapstate: MapState, live: LiveSession) -> tuple[float, float] | None:
+    route = live.nav.route
+    if route is None or not route.nodes or route.nodes[-1] not in mapstate.graph:
+        return None
+    node = mapstate.graph.nodes[route.nodes[-1]]
+    return node["lat"], node["lon"]
 
 
 def _replan_if_blocked(mapstate: MapState, live: LiveSession, pos: Fix, now: float

@@ -108,12 +108,22 @@ class CommandMessage(BaseModel):
     type: Literal["repeat", "where_am_i", "around_me", "stop"]
 
 
+class DeparturesMessage(BaseModel):
+    """Ask what leaves next: from ``stop`` (a GTFS stop_id), else from the stop where the walker
+    is, else from the stop the route ends at."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["departures"]
+    stop: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+ClientCommand = ScanMessage | CommandMessage | DeparturesMessage
 #: Every message a phone may send on the live WebSocket (published in /openapi.json).
-ClientMessageIn = Annotated[ScanMessage | CommandMessage, Field(discriminator="type")]
+ClientMessageIn = Annotated[ClientCommand, Field(discriminator="type")]
 ClientMessage = TypeAdapter(ClientMessageIn)
 
 
-def parse_client_message(data: Any) -> tuple[ScanMessage | CommandMessage, ValidationError | None]:
+def parse_client_message(data: Any) -> tuple[ClientCommand, ValidationError | None]:
     """A client message (strictly validated, like HTTP bodies), and the error of its ``gnss``
     when that alone was bad: the scan is then taken without it, so a broken satellite fix never
     costs the beacon readings beside it. Raises ``ValidationError`` for anything else."""

@@ -20,11 +20,13 @@ from aiohttp import web
 
 from beacons.positioning import Positioner
 from navigator import api
+from navigator.boarding import Boarding
 from navigator.keys import MAP, SETTINGS, STORAGE
 from navigator.liveschemas import SessionCreate
 from navigator.pipeline import build_guidance
 from navigator.routeplan import resolve_point
 from navigator.session import NavigationSession
+from navigator.transit import resolve_destination
 from routing.model import Route
 from voice.phrases import PhraseOptions
 
@@ -47,6 +49,8 @@ class LiveSession:
     started_ts: float = field(default_factory=time.time)
     #: The live map's version when the route ahead was last checked against edits.
     map_version: int | None = None
+    #: For a trip ("line L towards H at stop X"): the pole the route ends at, said on arrival.
+    boarding: Boarding | None = None
 
 
 class SessionRegistry:
@@ -113,8 +117,9 @@ async def _start(app: web.Application, session_id: str, body: SessionCreate,
                  start: tuple[float, float] | None) -> tuple[LiveSession, Route | None]:
     """Build a session's pipeline (RoutingError when ``start`` is given and no route exists)."""
     mapstate = app[MAP]
-    end = resolve_point(mapstate, body.to, "to")
-    dest = mapstate.places.get(body.to.place) if body.to.place is not None else None
+    to, boarding = await asyncio.to_thread(resolve_destination, app, body.to)
+    end = resolve_point(mapstate, to, "to")
+    dest = mapstate.places.get(to.place) if to.place is not None else None
     opts = PhraseOptions(verbosity=body.verbosity, clock_face=body.clock_face, verb=body.verb)
     nav, positioner, route = await asyncio.to_thread(
         build_guidance, mapstate, start, end, body.profile, body.lang,
@@ -123,7 +128,7 @@ async def _start(app: web.Application, session_id: str, body: SessionCreate,
     rate = app[SETTINGS].ws_messages_per_s
     live = LiveSession(session_id, nav, positioner, time.monotonic(),
                        api.TokenBucket(rate, max(1, int(rate))),
-                       track=[] if body.keep_track else None)
+                       track=[] if body.keep_track else None, boarding=boarding)
     return live, route
 
 

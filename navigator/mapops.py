@@ -20,6 +20,7 @@ from navigator.keys import IMPORTS, MAP, SETTINGS, STORAGE
 from navigator.mapexport import map_geojson
 from navigator.mapper import MAPPER, Strict, beacon_public, mark_applied
 from navigator.schemas import placement_json
+from navigator.transit import unmatched_stops
 from routing import validation
 
 routes = api.RouteTable("mapper")
@@ -96,19 +97,21 @@ async def export_map(request: web.Request) -> web.Response:
     summary="What to fix: islands, missing tags, unknown signals, beacon coverage",
 )
 async def validate_map(request: web.Request) -> web.Response:
-    mapstate = request.app[MAP]
+    app = request.app
+    mapstate = app[MAP]
 
     def run() -> dict[str, Any]:
         with mapstate.lock:
             graph, pmap = mapstate.graph, mapstate.positioning_map()
             missing_count, missing = validation.edges_missing_tags(graph)
-            return {
+            report = {
                 "disconnected_components": validation.disconnected_components(graph),
                 "edges_missing_tags": {"count": missing_count, "first": missing},
                 "crossings_without_signal_info": validation.crossings_without_signal_info(graph),
                 "beacons_far_from_edges": beacons_far_from_edges(pmap),
                 "decision_points_without_beacon": uncovered_decision_points(graph, pmap),
             }
+        return {**report, "transit_stops_unmatched": unmatched_stops(app)}
 
     return api.json_response(await asyncio.to_thread(run))
 

@@ -61,6 +61,9 @@ class MapState:
             self.places: dict[int, PlaceRecord] = {p.id: p for p in snapshot.places}
             self.beacons = BeaconLayout.of(snapshot.beacons)
             self.closures: list[ClosureWindow] = list(snapshot.closures)
+            #: Edges closed by the GTFS-Realtime alerts in effect (navigator.transit), replaced
+            #: whole at every poll.
+            self.alert_closed: frozenset[int] = frozenset()
             self._snapshot_revisions = frozenset(snapshot.revision_ids)
             self.version += 1
 
@@ -101,8 +104,9 @@ class MapState:
             self.version += 1
 
     def closed_edges(self, now_ts: float) -> frozenset[int]:
-        """Edges closed at this moment (closures are honoured at query time)."""
-        return frozenset(c.edge_id for c in self.closures if c.active(now_ts))
+        """Edges closed at this moment (closures are honoured at query time), with those a
+        real-time alert closes (:attr:`alert_closed`)."""
+        return frozenset(c.edge_id for c in self.closures if c.active(now_ts)) | self.alert_closed
 
     def apply(
         self,

@@ -30,6 +30,9 @@ def resolve_point(mapstate: MapState, point: PointIn, name: str) -> tuple[float,
     (every point would be "more than 50 m from any walkable path", which misleads)."""
     if not edge_count(mapstate.graph):
         raise ApiError(503, "map_empty", MAP_EMPTY)
+    if point.stop is not None:  # resolved to its pole by navigator.transit before planning
+        raise ApiError(422, "invalid_input", f"{name}: a stop with a line is a destination of "
+                                             "the HTTP API only")
     if point.place is None:
         assert point.lat is not None and point.lon is not None
         return point.lat, point.lon

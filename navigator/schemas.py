@@ -45,18 +45,27 @@ class LatLon(BaseModel):
 
 
 class PointIn(BaseModel):
-    """``{"lat", "lon"}`` or ``{"place": id}`` (an id from ``GET /v1/places``)."""
+    """``{"lat", "lon"}``, ``{"place": id}`` (an id from ``GET /v1/places``) or, as a
+    destination with a timetable, ``{"stop", "line", "towards"}`` (the pole where that line
+    leaves in that direction: :mod:`navigator.boarding`)."""
 
     model_config = ConfigDict(extra="forbid")
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     place: int | None = None
+    stop: str | None = Field(default=None, min_length=1, max_length=200)
+    line: str | None = Field(default=None, min_length=1, max_length=50)
+    towards: str | None = Field(default=None, min_length=1, max_length=200)
 
     @model_validator(mode="after")
     def _one_form(self) -> PointIn:
         has_coords = self.lat is not None and self.lon is not None
-        if has_coords == (self.place is not None) or (self.lat is None) != (self.lon is None):
-            raise ValueError('give either "lat" and "lon", or "place"')
+        has_trip = self.stop is not None and self.line is not None and self.towards is not None
+        some_trip = self.stop is not None or self.line is not None or self.towards is not None
+        if ((has_coords + (self.place is not None) + has_trip) != 1
+                or (self.lat is None) != (self.lon is None) or some_trip != has_trip):
+            raise ValueError('give either "lat" and "lon", or "place", or "stop", "line" and '
+                             '"towards"')
         return self
 
 

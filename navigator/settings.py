@@ -116,6 +116,10 @@ class Settings:
     import_upload_mb: float = field(
         default_factory=_env_float("BLINDPILOT_IMPORT_MAX_UPLOAD_MB", 64))
     guidance: GuidanceSettings = field(default_factory=GuidanceSettings)
+    #: GTFS-Realtime trip updates and alerts: a file path or an http(s) URL ("": none), polled
+    #: every ``gtfs_rt_s`` seconds.
+    gtfs_rt: str = field(default_factory=lambda: os.environ.get("BLINDPILOT_GTFS_RT", ""))
+    gtfs_rt_s: float = field(default_factory=_env_float("BLINDPILOT_GTFS_RT_S", 30.0))
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed (frozen dataclasses have no setters)."""

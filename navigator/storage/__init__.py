@@ -7,6 +7,7 @@
 - :mod:`.audit`: the map's audit log; :mod:`.changes`: what a live map applies (edits, sync)
 - :mod:`.entities`, :mod:`.edits`: mappers' audited edits (:class:`~.edits.MapEditor`)
 - :mod:`.sessions`: live-session descriptors and opted-in tracks; :mod:`.apikeys`: API keys, roles
+- :mod:`.transittables`, :mod:`.transit`: the imported GTFS timetable and its departures
 - :mod:`.rows`, :mod:`.errors`: row lookups and the errors the modules share
 
 The names below are what the rest of the service imports from here.
@@ -52,6 +53,7 @@ from navigator.storage.tables import (
     SegmentLength,
     UnixTime,
 )
+from navigator.storage.transit import FeedInfo, TransitStore
 
 __all__ = [
     "Beacon",
@@ -64,6 +66,7 @@ __all__ = [
     "EdgeBase",
     "EdgeTooLong",
     "EditConflict",
+    "FeedInfo",
     "InvalidEdit",
     "LandmarkBase",
     "MapChange",
@@ -80,6 +83,7 @@ __all__ = [
     "StaleRevision",
     "Storage",
     "StorageError",
+    "TransitStore",
     "UnixTime",
     "cannot_open_reason",
     "make_engine",
@@ -87,6 +91,6 @@ __all__ = [
 ]
 
 
-class Storage(MapReads, MapWrites, BeaconHealth, MapSync, SessionStore, KeyStore):
+class Storage(MapReads, MapWrites, BeaconHealth, MapSync, SessionStore, KeyStore, TransitStore):
     """Synchronous gateway over one engine, every job's methods on one object; the aiohttp layer
     calls it through a thread."""

@@ -109,6 +109,7 @@ ROUTES = [
     ('GET', '/v1/sessions/{id}/track', 'pedestrian', 'public'),
     ('GET', '/v1/sessions/{id}/ws', 'pedestrian', 'public'),
     ('GET', '/v1/simulations/{id}/plot.png', 'tester', 'tester'),
+    ('GET', '/v1/stops/{id}/departures', 'pedestrian', 'public'),
     ('PATCH', '/v1/map/beacons/{id}', 'mapper', 'mapper'),
     ('PATCH', '/v1/map/edges/{id}', 'mapper', 'mapper'),
     ('PATCH', '/v1/map/landmarks/{id}', 'mapper', 'mapper'),

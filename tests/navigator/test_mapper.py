@@ -215,11 +215,13 @@ async def test_validation_lists_what_to_fix(mapper) -> None:
     report = await (await client.get("/v1/map/validation", headers=h)).json()
     assert set(report) == {"disconnected_components", "edges_missing_tags",
                            "crossings_without_signal_info", "beacons_far_from_edges",
-                           "decision_points_without_beacon"}
+                           "decision_points_without_beacon", "transit_stops_unmatched"}
     # the 2013 Kaiserslautern data has no accessibility tags at all
     assert report["edges_missing_tags"]["count"] > 1000
     # the shipped layout covers every decision point
     assert report["decision_points_without_beacon"] == []
+    # no timetable imported: no stop of one to match
+    assert report["transit_stops_unmatched"] == {"count": 0, "first": []}
 
 
 async def test_export_geojson_has_all_layers(mapper) -> None:

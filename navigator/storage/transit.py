@@ -1,0 +1,147 @@
+"""The timetable's SQL: replacing the feed in one transaction, and the reads departures need."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from navigator.storage.audit import record_revision
+from navigator.storage.engine import Database
+from navigator.storage.transittables import (
+    TRANSIT_FEEDS,
+    TRANSIT_ROUTES,
+    TRANSIT_SERVICE_DATES,
+    TRANSIT_SERVICES,
+    TRANSIT_STOP_TIMES,
+    TRANSIT_STOPS,
+    TRANSIT_TABLES,
+    TRANSIT_TRIPS,
+)
+from navigator.transitfeed import (
+    DepartureRow,
+    FeedExtract,
+    ServiceDateRow,
+    ServiceRow,
+    StopRow,
+)
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 5000
+
+
+class FeedInfo(NamedTuple):
+    source: str
+    timezone: str
+    imported_ts: float
+    stop_times: int
+
+
+class TransitStore(Database):
+    """One feed at a time: an import replaces the previous one whole, or leaves it untouched."""
+
+    def replace_feed(self, feed: FeedExtract, *, now_ts: float, actor: str | None,
+                     progress: Callable[[int], None] | None = None) -> None:
+        tick = progress or (lambda _n: None)
+        with self.write() as conn:
+            for table in reversed(TRANSIT_TABLES):
+                conn.execute(sa.delete(table))
+            conn.execute(sa.insert(TRANSIT_FEEDS), [{
+                "id": 1, "source": feed.source[:200], "timezone": feed.timezone,
+                "imported_ts": now_ts, "stop_times": len(feed.stop_times)}])
+            for table, rows in ((TRANSIT_STOPS, feed.stops), (TRANSIT_ROUTES, feed.routes),
+                                (TRANSIT_SERVICES, feed.services),
+                                (TRANSIT_SERVICE_DATES, feed.service_dates),
+                                (TRANSIT_TRIPS, feed.trips), (TRANSIT_STOP_TIMES, feed.stop_times)):
+                _insert_rows(conn, table, rows, tick)
+            summary = {"source": feed.source, "stops": len(feed.stops), "trips": len(feed.trips),
+                       "stop_times": len(feed.stop_times), "unmatched_stops": len(feed.unmatched)}
+            record_revision(conn, "transit", "import", actor, after=summary)
+        log.info("timetable imported", extra={"event": "gtfs_import", **summary})
+
+    def feed_info(self) -> FeedInfo | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(_FEED_INFO).first()
+        return FeedInfo(*row) if row else None
+
+    def load_transit_stops(self) -> list[StopRow]:
+        """Every stop of the feed (a city has thousands, not millions: kept in memory)."""
+        with self.engine.connect() as conn:
+            return [StopRow(*r) for r in conn.execute(
+                sa.select(*(TRANSIT_STOPS.c[f] for f in StopRow._fields)))]
+
+    def load_calendar(self) -> tuple[list[ServiceRow], list[ServiceDateRow]]:
+        with self.engine.connect() as conn:
+            services = [ServiceRow(*r) for r in conn.execute(
+                sa.select(*(TRANSIT_SERVICES.c[f] for f in ServiceRow._fields)))]
+            dates = [ServiceDateRow(*r) for r in conn.execute(
+                sa.select(*(TRANSIT_SERVICE_DATES.c[f] for f in ServiceDateRow._fields)))]
+        return services, dates
+
+    def lines_at_stops(self, stop_ids: Sequence[int] | None = None) -> dict[int, list[str]]:
+        """``{stop id: sorted line names}`` of the trips that board at each stop (all stops
+        when ``stop_ids`` is None)."""
+        st, t, r = TRANSIT_STOP_TIMES, TRANSIT_TRIPS, TRANSIT_ROUTES
+        query = (sa.select(st.c.stop_id, r.c.short_name, r.c.long_name).distinct()
+                 .select_from(st.join(t, t.c.id == st.c.trip_id).join(r, r.c.id == t.c.route_id))
+                 .where(st.c.boards))
+        if stop_ids is not None:
+            query = query.where(st.c.stop_id.in_(list(stop_ids)))
+        out: dict[int, set[str]] = {}
+        with self.engine.connect() as conn:
+            for stop_id, short, long_ in conn.execute(query):
+                out.setdefault(stop_id, set()).add(short or long_)
+        return {k: sorted(v) for k, v in out.items()}
+
+    def lines_towards(self, stop_ids: Sequence[int]) -> list[tuple[int, str, str]]:
+        """``(stop id, line, headsign)`` of every line and direction boarding at the stops."""
+        st, t, r = TRANSIT_STOP_TIMES, TRANSIT_TRIPS, TRANSIT_ROUTES
+        query = (sa.select(st.c.stop_id,
+                           sa.func.coalesce(sa.func.nullif(r.c.short_name, ""), r.c.long_name),
+                           t.c.headsign).distinct()
+                 .select_from(st.join(t, t.c.id == st.c.trip_id).join(r, r.c.id == t.c.route_id))
+                 .where(st.c.stop_id.in_(list(stop_ids)), st.c.boards))
+        with self.engine.connect() as conn:
+            return [(a, b, c) for a, b, c in conn.execute(query)]
+
+    def departure_rows(self, stop_ids: Sequence[int], windows: Iterable[tuple[int, int]]
+                       ) -> list[list[DepartureRow]]:
+        """Per window ``(from_s, to_s)`` of service-day seconds, the boardable departures at
+        the stops in it (every service; which run that day is the caller's business)."""
+        with self.engine.connect() as conn:
+            return [[DepartureRow._make(row) for row in conn.execute(
+                        _DEPARTURES, {"stops": list(stop_ids), "lo": lo, "hi": hi})]
+                    for lo, hi in windows]
+
+
+def _departures_query() -> sa.Select[Any]:
+    """Built once: constructing a statement costs more than running it on the index."""
+    st, t, r, s = TRANSIT_STOP_TIMES, TRANSIT_TRIPS, TRANSIT_ROUTES, TRANSIT_STOPS
+    return (
+        sa.select(st.c.departure_s, t.c.service_id, t.c.gtfs_id, t.c.headsign, t.c.wheelchair,
+                  sa.func.coalesce(sa.func.nullif(r.c.short_name, ""), r.c.long_name),
+                  r.c.route_type, s.c.gtfs_id, s.c.platform_code, s.c.wheelchair, st.c.seq)
+        .select_from(st.join(t, t.c.id == st.c.trip_id).join(r, r.c.id == t.c.route_id)
+                     .join(s, s.c.id == st.c.stop_id))
+        .where(st.c.stop_id.in_(sa.bindparam("stops", expanding=True)), st.c.boards,
+               st.c.departure_s.between(sa.bindparam("lo"), sa.bindparam("hi")))
+        .order_by(st.c.departure_s)
+    )
+
+
+_DEPARTURES = _departures_query()
+_FEED_INFO = sa.select(TRANSIT_FEEDS.c.source, TRANSIT_FEEDS.c.timezone,
+                       TRANSIT_FEEDS.c.imported_ts, TRANSIT_FEEDS.c.stop_times)
+
+
+def _insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Any],
+                 tick: Callable[[int], None]) -> None:
+    """Named-tuple rows in chunks through SQLAlchemy core (no ORM objects)."""
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start:start + _CHUNK]
+        conn.execute(sa.insert(table), [r._asdict() for r in chunk])
+        tick(len(chunk))

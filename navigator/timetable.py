@@ -1,0 +1,105 @@
+"""The imported timetable as the service uses it: stops and the calendar in memory, departures
+read from storage per question, real-time changes beside them.
+
+Another process (``blindpilot import-gtfs``) may replace the feed while the server runs: every
+question first checks the feed's import time (one tiny query) and reloads the stops and the
+calendar when it changed. Without a feed everything here answers "no timetable", and stops stay
+plain places of the map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from navigator.departures import (
+    Departure,
+    ServiceCalendar,
+    TripRealtime,
+    next_departures,
+    service_days,
+    windows,
+)
+from navigator.storage import FeedInfo, Storage
+from navigator.transitfeed import StopRow
+from routing.geo import haversine_m
+
+#: A bus up to this late is still looked for when the real-time feed says it has not left.
+MAX_LATE_S = 60 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class TimetableSnapshot:
+    """One imported feed's stops and calendar; replaced whole when the feed changes."""
+
+    imported_ts: float | None = None
+    timezone: str = "UTC"
+    stops: Mapping[str, StopRow] = field(default_factory=dict)
+    children: Mapping[int, tuple[StopRow, ...]] = field(default_factory=dict)
+    lines: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    calendar: ServiceCalendar = field(default_factory=lambda: ServiceCalendar({}, {}))
+
+    @property
+    def loaded(self) -> bool:
+        return self.imported_ts is not None
+
+    def boarding_stops(self, stop: StopRow) -> tuple[StopRow, ...]:
+        """Where one boards at ``stop``: the stop itself, or a station's platforms and poles."""
+        return self.children.get(stop.id, ()) if stop.location_type == 1 else (stop,)
+
+    def stops_near(self, lat: float, lon: float, max_m: float) -> list[tuple[float, StopRow]]:
+        """Boarding stops (poles, platforms) within ``max_m``, nearest first."""
+        near = [(haversine_m(lat, lon, s.lat, s.lon), s) for s in self.stops.values()
+                if s.location_type == 0]
+        return sorted(((d, s) for d, s in near if d <= max_m), key=lambda x: x[0])
+
+
+class Timetable:
+    """The feed in storage, kept fresh; :attr:`realtime` is set by the GTFS-Realtime poller."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.snapshot = TimetableSnapshot()
+        self.realtime: Mapping[str, TripRealtime] = {}
+        #: How far before now to read the timetable: the latest delay the feed has, at most
+        #: :data:`MAX_LATE_S` (a wider window costs every question).
+        self.late_s = 0
+
+    def set_realtime(self, trips: Mapping[str, TripRealtime]) -> None:
+        """Take a real-time feed's trip updates (the poller's, every poll)."""
+        delays = [d for t in trips.values()
+                  for d in (t.delay_s or 0, *(s.delay_s for s in t.stops))]
+        self.late_s, self.realtime = min(MAX_LATE_S, max(delays, default=0)), trips
+
+    def current(self) -> TimetableSnapshot:
+        """The snapshot of the feed stored now (reloaded if another process imported one)."""
+        info = self.storage.feed_info()
+        imported = info.imported_ts if info else None
+        if imported != self.snapshot.imported_ts:
+            self.snapshot = self._load(info) if info else TimetableSnapshot()
+        return self.snapshot
+
+    def _load(self, info: FeedInfo) -> TimetableSnapshot:
+        stops = self.storage.load_transit_stops()
+        children: dict[int, list[StopRow]] = {}
+        for s in stops:
+            if s.parent_id is not None:
+                children.setdefault(s.parent_id, []).append(s)
+        services, dates = self.storage.load_calendar()
+        return TimetableSnapshot(
+            info.imported_ts, info.timezone, {s.gtfs_id: s for s in stops},
+            {k: tuple(v) for k, v in children.items()},
+            {k: tuple(v) for k, v in self.storage.lines_at_stops().items()},
+            ServiceCalendar.from_rows(services, dates))
+
+    def departures(self, snapshot: TimetableSnapshot, stops: tuple[StopRow, ...], now_ts: float,
+                   *, horizon_s: float, limit: int) -> list[Departure]:
+        """The next departures from ``stops`` at ``now_ts`` (time passed in, as everywhere)."""
+        if not stops:
+            return []
+        days = service_days(now_ts, snapshot.timezone)
+        realtime, earliest = self.realtime, now_ts - self.late_s
+        rows = self.storage.departure_rows([s.id for s in stops],
+                                           windows(days, earliest, now_ts + horizon_s))
+        return next_departures(rows, days, snapshot.calendar, now_ts, horizon_s=horizon_s,
+                               limit=limit, realtime=realtime)

@@ -1,0 +1,172 @@
+"""GTFS-Realtime from a file (never the network): a cancelled or late trip changes what is
+said, a stop closure alert closes the platform edges the router would use."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp.test_utils import TestClient
+from google.transit import gtfs_realtime_pb2 as rt
+
+from navigator.keys import MAP
+from navigator.realtime import (
+    RealtimeError,
+    StopAlert,
+    alert_closed_edges,
+    parse_realtime,
+)
+from navigator.routeplan import plan_between
+from navigator.settings import Settings
+from navigator.transit import TIMETABLE, poll_realtime
+from navigator.transitfeed import StopRow
+from routing.model import EdgeRecord
+
+from .test_transit_api import FEED, HBF_A, POST, transit_client  # noqa: F401 - the fixture
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 12, 1, 8, 3, tzinfo=BERLIN).timestamp()  # a Tuesday
+START = (49.43666, 7.76797)
+PLATFORM = (49.437045, 7.76639)  # on the OSM platform (way 165293430) of the Post pole
+
+
+def feed_bytes(*, cancelled: tuple[str, ...] = (), delays: dict[str, int] | None = None,
+               stop_delays: dict[str, tuple[str, int]] | None = None,
+               closed_stops: tuple[str, ...] = (), effect: int = rt.Alert.NO_SERVICE,
+               period: tuple[int, int] | None = None) -> bytes:
+    msg = rt.FeedMessage()
+    msg.header.gtfs_realtime_version = "2.0"
+    msg.header.timestamp = int(NOW)
+    for trip in cancelled:
+        e = msg.entity.add(id=f"c-{trip}")
+        e.trip_update.trip.trip_id = trip
+        e.trip_update.trip.schedule_relationship = rt.TripDescriptor.CANCELED
+    for trip, delay in (delays or {}).items():
+        e = msg.entity.add(id=f"d-{trip}")
+        e.trip_update.trip.trip_id = trip
+        e.trip_update.delay = delay
+    for trip, (stop, delay) in (stop_delays or {}).items():
+        e = msg.entity.add(id=f"s-{trip}")
+        e.trip_update.trip.trip_id = trip
+        stu = e.trip_update.stop_time_update.add(stop_id=stop)
+        stu.departure.delay = delay
+    if closed_stops:
+        e = msg.entity.add(id="alert")
+        e.alert.effect = effect
+        for stop in closed_stops:
+            e.alert.informed_entity.add(stop_id=stop)
+        e.alert.header_text.translation.add(text="Haltestelle gesperrt", language="de")
+        if period:
+            e.alert.active_period.add(start=period[0], end=period[1])
+    return msg.SerializeToString()
+
+
+def test_trip_updates_and_closing_alerts_are_read() -> None:
+    feed = parse_realtime(feed_bytes(cancelled=("T1",), delays={"T2": 120},
+                                     stop_delays={"T3": ("S9", -60)}, closed_stops=("S1",),
+                                     period=(100, 200)))
+    assert feed.trips["T1"].cancelled and feed.trips["T1"].delay_s is None
+    assert feed.trips["T2"].delay_s == 120 and not feed.trips["T2"].cancelled
+    assert feed.trips["T3"].delay_at("S9", 4) == -60 and feed.trips["T3"].delay_s == -60
+    assert feed.alerts == (StopAlert(("S1",), "no_service", ((100.0, 200.0),),
+                                     "Haltestelle gesperrt"),)
+    assert feed.alerts[0].active(150) and not feed.alerts[0].active(200)
+    assert feed.feed_ts == int(NOW)
+    # an alert that closes nothing (a delay notice) is not kept
+    assert parse_realtime(feed_bytes(closed_stops=("S1",),
+                                     effect=rt.Alert.SIGNIFICANT_DELAYS)).alerts == ()
+
+
+def test_bytes_that_are_no_feed_are_refused() -> None:
+    with pytest.raises(RealtimeError):
+        parse_realtime(b"\xff\xfe not protobuf")
+    with pytest.raises(RealtimeError):
+        parse_realtime(b"")
+
+
+def test_an_alert_closes_platform_and_elevator_edges_near_the_stop_only() -> None:
+    stop = StopRow(1, "S1", "Post", 49.0, 7.0, 0, None, None, 0, None)
+    near, far = (49.0001, 7.0), (49.001, 7.0)  # 11 m and 111 m
+    positions = {1: near, 2: near, 3: far, 4: far}
+    edges = [EdgeRecord(10, 1, 2, 5.0, highway="platform"),
+             EdgeRecord(11, 1, 2, 5.0, highway="footway"),
+             EdgeRecord(12, 3, 4, 5.0, highway="platform"),
+             EdgeRecord(13, 1, 3, 100.0, highway="elevator")]
+    alerts = [StopAlert(("S1",), "accessibility_issue", ((100.0, 200.0),), "")]
+    closed = alert_closed_edges(alerts, {"S1": stop}, {}, edges, positions, 150.0)
+    assert closed == frozenset({10, 13})
+    assert alert_closed_edges(alerts, {"S1": stop}, {}, edges, positions, 250.0) == frozenset()
+
+
+async def test_a_cancelled_and_a_late_trip_change_what_is_said(
+    transit_client: TestClient, tmp_path: Path,  # noqa: F811 - the fixture
+) -> None:
+    path = tmp_path / "rt.pb"
+    path.write_bytes(feed_bytes(cancelled=("105-0-weekday-082000",),
+                                delays={"105-0-weekday-084000": 120}))
+    await poll_realtime(transit_client.app, str(path), NOW)
+    r = await transit_client.get(f"/v1/stops/{HBF_A}/departures",
+                                 params={"at": str(NOW), "lang": "en", "limit": "3"})
+    body = await r.json()
+    assert body["text"] == (
+        "Departures from Hauptbahnhof. Line 105 to Rathaus at 8:20 is cancelled. Line 105 to "
+        "Rathaus, platform A, in 39 minutes, 2 minutes late. Line 105 to Rathaus, platform A, "
+        "in 57 minutes.")
+    assert [(d["cancelled"], d["delay_min"], d["realtime_min"]) for d in body["departures"]] == [
+        (True, None, None), (False, 2, 39), (False, None, None)]
+    r = await transit_client.get(f"/v1/stops/{HBF_A}/departures",
+                                 params={"at": str(NOW), "limit": "1"})
+    assert (await r.json())["text"] == ("Abfahrten ab Hauptbahnhof. Linie 105 nach Rathaus um "
+                                        "8:20 Uhr fällt aus.")
+
+
+async def test_a_late_bus_scheduled_before_now_is_still_said_as_coming(
+    transit_client: TestClient, tmp_path: Path,  # noqa: F811 - the fixture
+) -> None:
+    path = tmp_path / "rt.pb"
+    path.write_bytes(feed_bytes(delays={"105-0-weekday-080000": 300}))  # 08:00, 5 min late
+    await poll_realtime(transit_client.app, str(path), NOW)
+    r = await transit_client.get(f"/v1/stops/{HBF_A}/departures",
+                                 params={"at": str(NOW), "lang": "en", "limit": "1"})
+    assert (await r.json())["text"] == ("Departures from Hauptbahnhof. Line 105 to Rathaus, "
+                                        "platform A, in 2 minutes, 5 minutes late.")
+
+
+async def test_a_stop_closure_alert_closes_its_platform_for_the_router_until_it_is_gone(
+    transit_client: TestClient, tmp_path: Path,  # noqa: F811 - the fixture
+) -> None:
+    app = transit_client.app
+    mapstate = app[MAP]
+    before = plan_between(mapstate, START, PLATFORM, "blind_cane", now_ts=NOW)
+    path = tmp_path / "rt.pb"
+    path.write_bytes(feed_bytes(closed_stops=(POST,), period=(int(NOW) - 60, int(NOW) + 3600)))
+    await poll_realtime(app, str(path), NOW)
+    closed = mapstate.closed_edges(NOW)
+    assert closed and set(before.edges) & closed  # the platform the walk used is closed now
+    after = plan_between(mapstate, START, PLATFORM, "blind_cane", now_ts=NOW)
+    assert not set(after.edges) & closed
+    path.write_bytes(feed_bytes())
+    await poll_realtime(app, str(path), NOW)
+    assert mapstate.closed_edges(NOW) == frozenset()
+
+
+async def test_the_server_polls_the_configured_file(
+    make_client, settings: Settings, tmp_path: Path,  # noqa: ANN001
+) -> None:
+    from navigator.storage import Storage
+    from navigator.transitimport import import_gtfs_file
+
+    storage = Storage(settings.database_url)
+    import_gtfs_file(storage, FEED, now_ts=1.0, actor="test")
+    storage.close()
+    path = tmp_path / "rt.pb"
+    path.write_bytes(feed_bytes(cancelled=("105-0-weekday-082000",)))
+    client = await make_client(settings.with_(gtfs_rt=str(path), gtfs_rt_s=0.05))
+    for _ in range(100):
+        if client.app[TIMETABLE].realtime:
+            break
+        await asyncio.sleep(0.05)
+    assert client.app[TIMETABLE].realtime["105-0-weekday-082000"].cancelled
