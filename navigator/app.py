@@ -14,6 +14,7 @@ from aiohttp import web
 from navigator import api, mapsync
 from navigator.bluetooth import bluetooth_ctx
 from navigator.keys import IMPORTS, MAP, MAP_SYNC, PLOTS, ROUTE_TABLES, SETTINGS, STORAGE
+from navigator.live import inbox_ctx
 from navigator.livesessions import sessions_ctx
 from navigator.mapimport import ensure_default_city
 from navigator.mapstate import load_map_state
@@ -91,7 +92,8 @@ def create_app(settings: Settings) -> web.Application:
     app[PLOTS] = OrderedDict()
     app[IMPORTS] = asyncio.Lock()
     app[ROUTE_TABLES] = route_tables()
-    app.cleanup_ctx.extend([_storage_ctx, _map_ctx, bluetooth_ctx, voice_ctx, sessions_ctx])
+    app.cleanup_ctx.extend([_storage_ctx, _map_ctx, bluetooth_ctx, voice_ctx, sessions_ctx,
+                            inbox_ctx])
     for table in app[ROUTE_TABLES]:
         table.add_to(app)
     return app

@@ -1,14 +1,30 @@
-"""The live-guidance contract as schemas: the session REST bodies and the WebSocket messages a
-phone sends (the server's messages are built by :mod:`navigator.session` and :mod:`navigator.live`;
-docs/API.md lists both directions)."""
+"""The live-guidance contract as schemas: the session REST bodies (pydantic, in the OpenAPI
+document) and the WebSocket messages a phone sends (msgspec: a scan is decoded and checked about
+once a second per walker, and msgspec does that several times faster than pydantic). The server's
+messages are built by :mod:`navigator.session` and :mod:`navigator.live`; docs/API.md lists both
+directions."""
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+import msgspec
+from msgspec import Meta, Struct
+from pydantic import BaseModel, ConfigDict, Field
 
-from navigator.schemas import BeaconIdentity, Lang, PointIn, ProfileName
+from beacons.model import BeaconId, Reading, Scan
+from navigator.schemas import (
+    INSTANCE_PATTERN,
+    NAMESPACE_PATTERN,
+    ONE_IDENTITY,
+    UUID_PATTERN,
+    Lang,
+    PointIn,
+    ProfileName,
+    identity_beacon_id,
+    is_one_identity,
+)
 
 
 class SessionCreate(BaseModel):
@@ -30,29 +46,107 @@ class SessionCreated(BaseModel):
     length_m: float | None = None
 
 
-class ReadingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    beacon: BeaconIdentity
-    rssi: float = Field(allow_inf_nan=False)
-    tx_power: float | None = Field(default=None, allow_inf_nan=False)
+# --------------------------------------------------------------------------- WebSocket, in
+
+#: A finite float: JSON has no NaN or infinity, but 1e999 would parse as one.
+Finite = Annotated[float, Meta(ge=-sys.float_info.max, le=sys.float_info.max)]
 
 
-class ScanMessage(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: Literal["scan"]
-    t: float = Field(ge=0, allow_inf_nan=False)
-    readings: list[ReadingIn] = Field(max_length=256)
-    heading_deg: float | None = Field(default=None, ge=0, le=360)
+class BeaconIn(Struct, frozen=True, forbid_unknown_fields=True):
+    """A beacon as a scan names it; the same rules as :class:`navigator.schemas.BeaconIdentity`
+    (REST), whose patterns and identity rule it uses."""
+
+    uuid: Annotated[str, Meta(pattern=UUID_PATTERN)] | None = None
+    major: Annotated[int, Meta(ge=0, le=65535)] | None = None
+    minor: Annotated[int, Meta(ge=0, le=65535)] | None = None
+    namespace: Annotated[str, Meta(pattern=NAMESPACE_PATTERN)] | None = None
+    instance: Annotated[str, Meta(pattern=INSTANCE_PATTERN)] | None = None
+
+    def __post_init__(self) -> None:
+        if not is_one_identity(self.uuid, self.major, self.minor, self.namespace, self.instance):
+            raise ValueError(ONE_IDENTITY)
 
 
-class CommandMessage(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: Literal["repeat", "where_am_i", "around_me", "stop"]
+class ReadingIn(Struct, forbid_unknown_fields=True):
+    beacon: BeaconIn
+    rssi: Finite
+    tx_power: Finite | None = None
 
 
-ClientMessage = TypeAdapter(
-    Annotated[ScanMessage | CommandMessage, Field(discriminator="type")]
-)
+class ScanMessage(Struct, tag_field="type", tag="scan", forbid_unknown_fields=True):
+    t: Annotated[float, Meta(ge=0, le=sys.float_info.max)]
+    readings: Annotated[list[ReadingIn], Meta(max_length=256)]
+    heading_deg: Annotated[float, Meta(ge=0, le=360)] | None = None
+
+    def to_scan(self, ids: BeaconIds) -> Scan:
+        """The positioner's :class:`Scan` (every reading at the scan's time)."""
+        t = self.t
+        return Scan(tuple([Reading(ids.of(r.beacon), r.rssi, r.tx_power, t)
+                           for r in self.readings]), t, self.heading_deg)
+
+
+class CommandMessage(Struct, tag_field="type", forbid_unknown_fields=True):
+    """A command without arguments; each kind is a subclass tagged with its ``type``."""
+
+    @property
+    def type(self) -> str:
+        return str(self.__struct_config__.tag)
+
+
+class RepeatMessage(CommandMessage, tag="repeat"):
+    pass
+
+
+class WhereAmIMessage(CommandMessage, tag="where_am_i"):
+    pass
+
+
+class AroundMeMessage(CommandMessage, tag="around_me"):
+    pass
+
+
+class StopMessage(CommandMessage, tag="stop"):
+    pass
+
+
+ClientMessage = ScanMessage | RepeatMessage | WhereAmIMessage | AroundMeMessage | StopMessage
+_DECODER = msgspec.json.Decoder(ClientMessage)
+
+
+class InvalidMessage(ValueError):
+    """Not JSON, or not one of the messages a phone may send (the text says what is wrong)."""
+
+
+def decode_client_message(raw: str | bytes) -> ClientMessage:
+    """One WebSocket text message, checked as strictly as the HTTP bodies (``"t": false`` is
+    not a time, ``"rssi": true`` not a level); raises :class:`InvalidMessage`."""
+    try:
+        return _DECODER.decode(raw)
+    except msgspec.ValidationError as err:
+        raise InvalidMessage(str(err)) from None
+    except msgspec.DecodeError as err:
+        raise InvalidMessage(f"not JSON: {err}") from None
+
+
+class BeaconIds:
+    """:class:`BeaconId`\\s of the identities scans name, made once: a walker hears the same
+    few beacons scan after scan, and a city has many walkers near the same beacons."""
+
+    def __init__(self, max_size: int = 100_000) -> None:
+        self._ids: dict[BeaconIn, BeaconId] = {}
+        self._max_size = max_size
+
+    def of(self, beacon: BeaconIn) -> BeaconId:
+        found = self._ids.get(beacon)
+        if found is None:
+            if len(self._ids) >= self._max_size:  # bounded under made-up identities
+                self._ids.clear()
+            found = self._ids[beacon] = identity_beacon_id(
+                beacon.uuid, beacon.major, beacon.minor, beacon.namespace, beacon.instance)
+        return found
+
+
+# --------------------------------------------------------------------------- REST, out
 
 
 class PreviewItem(BaseModel):

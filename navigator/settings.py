@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from navigator.backpressure import ScanBudget
 from navigator.session import GuidanceSettings
 
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
@@ -68,6 +69,8 @@ class Settings:
     #: (several ``serve`` on one PostgreSQL); 0 turns it off.
     map_sync_s: float = field(default_factory=_env_float("BLINDPILOT_MAP_SYNC_S", 2.0))
     guidance: GuidanceSettings = field(default_factory=GuidanceSettings)
+    #: How long a scan may wait in a busy process and still be used (see navigator.backpressure).
+    scan_budget: ScanBudget = field(default_factory=ScanBudget)
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed (frozen dataclasses have no setters)."""

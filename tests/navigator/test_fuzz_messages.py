@@ -1,7 +1,8 @@
 """Hypothesis against the live-guidance message handler (WebSocket text -> reply messages).
 
-``handle_message`` must turn any client text into a list of reply dicts and never raise: garbage
-gets one ``error``, a valid scan always ends with exactly one ``fix`` status. The pipeline is
+Reading a message (``read_message``) and answering it (``answer_messages``, as the process's
+inbox does) must turn any client text into a list of reply dicts and never raise: garbage gets
+one ``error``, a valid scan always ends with exactly one ``fix`` status. The pipeline is
 the real one (Kaiserslautern positioning map, planned route, positioner), built without a
 server so thousands of examples stay cheap. Beacon frame parsing is fuzzed in
 tests/beacons/test_frames.py.
@@ -24,8 +25,9 @@ from hypothesis import strategies as st
 
 from beacons.model import BeaconKind
 from navigator import api
+from navigator.inbox import Delivery
 from navigator.keys import MAP, SETTINGS, VOICE
-from navigator.live import handle_message
+from navigator.live import answer_messages, read_message
 from navigator.livesessions import SESSIONS, LiveSession, SessionRegistry
 from navigator.mapstate import MapState
 from navigator.pipeline import build_guidance
@@ -84,6 +86,13 @@ def known_beacons(app: web.Application) -> list[dict[str, Any]]:
             out.append({"uuid": uuid, "major": int(major), "minor": int(minor)})
     assert out, "the city template has a beacon layout"
     return out
+
+
+def handle_message(app: web.Application, live: LiveSession, raw: str, now_s: float
+                   ) -> list[dict[str, Any]]:
+    """One client message in, its replies out: read, then answered in a round of its own."""
+    message = read_message(live, raw, now_s)
+    return answer_messages(app, [Delivery(live, None, message)], lambda i: True)[0]  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- strategies

@@ -304,3 +304,42 @@ async def test_a_closure_on_the_route_ahead_reroutes_the_walker(client: TestClie
     assert target not in live.nav.route.edges
     said = await send_and_collect(ws, scan_json(walker.scan(t)))
     assert not [m for m in said if m["type"] == "rerouted"], "one closure, one new route"
+
+
+async def test_scans_that_waited_too_long_in_a_busy_server_guide_nobody(client: TestClient
+                                                                       ) -> None:
+    """The stale-scan rule over a real socket. Each scan here is made to take 1.05 s to
+    position (a process far behind): it is still folded into the position, but answered only
+    with a ``late`` fix status and guides nobody; late for 3 s of the phone's clock, the walker
+    is told once that the position is unavailable; the next timely scan guides again."""
+    import filterpy.kalman  # noqa: F401 - loaded now, not inside the first timed scan
+
+    from navigator.livesessions import SESSIONS
+
+    session_id, ws, walker = await walk_a_few_steps(client, seed=1, steps=6)
+    live = client.app[SESSIONS].sessions[session_id]
+    was_available = live.nav.location_available
+    real, positioned = live.positioner.update, []
+
+    def slow(scan: Scan) -> object:
+        positioned.append(scan.t_s)
+        time.sleep(1.05)
+        return real(scan)
+
+    live.positioner.update = slow  # type: ignore[method-assign]
+    said = [await send_and_collect(ws, scan_json(walker.scan(float(t)))) for t in range(6, 10)]
+    assert positioned == [6.0, 7.0, 8.0, 9.0]
+    for t, out in zip(range(6, 10), said, strict=True):
+        assert out[-1] == {"type": "fix", "available": False, "reason": "late", "t": float(t)}
+        assert not [m for m in out if m["type"] in ("instruction", "rerouted", "arrived")], out
+    told = [m for out in said for m in out if m["type"] == "location_unavailable"]
+    if was_available:  # said once, when the scans had been late for 3 s
+        assert [(m["reason"], m["t"]) for m in told] == [("late", 9.0)]
+    else:
+        assert told == [], "already said before the server fell behind"
+    del live.positioner.update
+    after: list[dict] = []
+    for t in range(10, 16):
+        after += await send_and_collect(ws, scan_json(walker.scan(float(t))))
+    assert not [m for m in after if m.get("reason") == "late"]
+    assert [m for m in after if m["type"] == "fix" and m["available"]], after
