@@ -20,8 +20,9 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
+from beacons.model import Scan
 from navigator.backpressure import ScanBudget, Waiting, next_round, too_old
-from navigator.liveschemas import ClientMessage, ScanMessage, StopMessage
+from navigator.liveschemas import ClientMessage, StopMessage
 from navigator.livesessions import LiveSession
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ class Inbox:
     def put(self, live: LiveSession, ws: web.WebSocketResponse, message: Incoming,
             received_s: float) -> None:
         """Leave a message (``received_s`` on the event loop's clock) to be answered."""
-        self._waiting.append(Waiting(live.id, received_s, isinstance(message, ScanMessage),
+        self._waiting.append(Waiting(live.id, received_s, isinstance(message, Scan),
                                      Delivery(live, ws, message)))
         self._wake.set()
 

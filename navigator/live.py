@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from beacons.model import Fix, Unavailable
+from beacons.model import Fix, Scan, Unavailable
 from beacons.positioning import InvalidScan
 from navigator import api
 from navigator.backpressure import tell_unavailable
@@ -29,11 +29,16 @@ from navigator.keys import MAP, SETTINGS
 from navigator.liveschemas import (
     CommandMessage,
     InvalidMessage,
-    ScanMessage,
     StopMessage,
     decode_client_message,
 )
-from navigator.livesessions import SESSIONS, LiveSession, end_session, live_session
+from navigator.livesessions import (
+    SESSIONS,
+    LiveSession,
+    SessionRegistry,
+    end_session,
+    live_session,
+)
 from navigator.mapstate import MapState
 from navigator.orientation import around_me, where_am_i
 from navigator.pipeline import Position, position_all
@@ -58,11 +63,12 @@ async def session_ws(request: web.Request) -> web.StreamResponse:
     await ws.send_frame(dumps({
         "type": "session", "session_id": live.id, "resumed": resumed,
         "last_instruction": _last_instruction_json(app, live)}), WSMsgType.TEXT)
-    inbox, loop = app[INBOX], asyncio.get_running_loop()
+    inbox, registry, loop = app[INBOX], app[SESSIONS], asyncio.get_running_loop()
     try:
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
-                inbox.put(live, ws, read_message(live, msg.data, time.monotonic()), loop.time())
+                message = read_message(registry, live, msg.data, time.monotonic())
+                inbox.put(live, ws, message, loop.time())
             elif msg.type == WSMsgType.BINARY:
                 inbox.put(live, ws, _error("invalid_message", "send JSON text messages"),
                           loop.time())
@@ -89,7 +95,8 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message}
 
 
-def read_message(live: LiveSession, raw: str, now_s: float) -> Incoming:
+def read_message(registry: SessionRegistry, live: LiveSession, raw: str, now_s: float
+                 ) -> Incoming:
     """A client message as the inbox keeps it: decoded, or the error that answers it (too many
     messages, not JSON, not a message); never raises for bad input."""
     live.last_active_s = now_s
@@ -97,7 +104,7 @@ def read_message(live: LiveSession, raw: str, now_s: float) -> Incoming:
         return _error("rate_limited", f"more than {live.bucket.rate:g} messages per second; "
                                       "this one was dropped")
     try:
-        return decode_client_message(raw)
+        return decode_client_message(raw, registry.beacon_ids)
     except InvalidMessage as err:
         return _error("invalid_message", str(err))
 
@@ -106,11 +113,10 @@ def answer_messages(app: web.Application, batch: Sequence[Delivery],
                     fresh: Callable[[int], bool]) -> list[Replies]:
     """The replies to one message of each of several walkers. Their scans are positioned in one
     call; a scan that ``fresh`` then finds too old guides nobody (:func:`answer_late`)."""
-    registry = app[SESSIONS]
-    scans = [(i, d.live, d.message.to_scan(registry.beacon_ids)) for i, d in enumerate(batch)
-             if isinstance(d.message, ScanMessage)]
+    scans = [(i, d.live.positioner, d.message) for i, d in enumerate(batch)
+             if isinstance(d.message, Scan)]
     positions = dict(zip([i for i, _, _ in scans],
-                         position_all([(live.positioner, scan) for _, live, scan in scans]),
+                         position_all([(positioner, scan) for _, positioner, scan in scans]),
                          strict=True))
     now_ts = time.time()
     closed = app[MAP].closed_edges(now_ts) if scans else frozenset()
@@ -120,7 +126,7 @@ def answer_messages(app: web.Application, batch: Sequence[Delivery],
         try:
             if isinstance(msg, dict):
                 out.append([msg])
-            elif not isinstance(msg, ScanMessage):
+            elif not isinstance(msg, Scan):
                 out.append(_on_command(app, d.live, msg))
             elif fresh(i):
                 out.append(_on_scan(app, d.live, msg, positions[i], now_ts, closed))
@@ -137,12 +143,13 @@ def answer_late(app: web.Application, live: LiveSession, msg: Incoming) -> Repli
     """A scan that waited too long in this process: not used, and said so in its ``fix`` status;
     once the walker's scans have come late for a while, the session says the position is
     unavailable (once, as when the beacons fall silent)."""
-    assert isinstance(msg, ScanMessage)
+    assert isinstance(msg, Scan)
+    t = msg.t_s
     if live.late_since_t is None:
-        live.late_since_t = msg.t
-    if tell_unavailable(live.late_since_t, msg.t, app[SETTINGS].scan_budget):
-        return [_event_json(app, e) for e in live.nav.on_position(Unavailable("late", msg.t))]
-    return [{"type": "fix", "available": False, "reason": "late", "t": msg.t}]
+        live.late_since_t = t
+    if tell_unavailable(live.late_since_t, t, app[SETTINGS].scan_budget):
+        return [_event_json(app, e) for e in live.nav.on_position(Unavailable("late", t))]
+    return [{"type": "fix", "available": False, "reason": "late", "t": t}]
 
 
 def _on_command(app: web.Application, live: LiveSession, msg: CommandMessage) -> Replies:
@@ -160,7 +167,7 @@ def _on_command(app: web.Application, live: LiveSession, msg: CommandMessage) ->
                               "text": text, "lang": live.nav.lang, "distance_m": None})]
 
 
-def _on_scan(app: web.Application, live: LiveSession, msg: ScanMessage, pos: Position,
+def _on_scan(app: web.Application, live: LiveSession, msg: Scan, pos: Position,
              now_ts: float, closed: frozenset[int]) -> Replies:
     if isinstance(pos, InvalidScan):
         return [_error("invalid_scan", str(pos))]

@@ -54,17 +54,14 @@ Finite = Annotated[float, Meta(ge=-sys.float_info.max, le=sys.float_info.max)]
 
 class BeaconIn(Struct, frozen=True, forbid_unknown_fields=True):
     """A beacon as a scan names it; the same rules as :class:`navigator.schemas.BeaconIdentity`
-    (REST), whose patterns and identity rule it uses."""
+    (REST), whose patterns and identity rule it uses (the rule is checked by
+    :class:`BeaconIds`, once per identity)."""
 
     uuid: Annotated[str, Meta(pattern=UUID_PATTERN)] | None = None
     major: Annotated[int, Meta(ge=0, le=65535)] | None = None
     minor: Annotated[int, Meta(ge=0, le=65535)] | None = None
     namespace: Annotated[str, Meta(pattern=NAMESPACE_PATTERN)] | None = None
     instance: Annotated[str, Meta(pattern=INSTANCE_PATTERN)] | None = None
-
-    def __post_init__(self) -> None:
-        if not is_one_identity(self.uuid, self.major, self.minor, self.namespace, self.instance):
-            raise ValueError(ONE_IDENTITY)
 
 
 class ReadingIn(Struct, forbid_unknown_fields=True):
@@ -77,12 +74,6 @@ class ScanMessage(Struct, tag_field="type", tag="scan", forbid_unknown_fields=Tr
     t: Annotated[float, Meta(ge=0, le=sys.float_info.max)]
     readings: Annotated[list[ReadingIn], Meta(max_length=256)]
     heading_deg: Annotated[float, Meta(ge=0, le=360)] | None = None
-
-    def to_scan(self, ids: BeaconIds) -> Scan:
-        """The positioner's :class:`Scan` (every reading at the scan's time)."""
-        t = self.t
-        return Scan(tuple([Reading(ids.of(r.beacon), r.rssi, r.tx_power, t)
-                           for r in self.readings]), t, self.heading_deg)
 
 
 class CommandMessage(Struct, tag_field="type", forbid_unknown_fields=True):
@@ -109,40 +100,53 @@ class StopMessage(CommandMessage, tag="stop"):
     pass
 
 
-ClientMessage = ScanMessage | RepeatMessage | WhereAmIMessage | AroundMeMessage | StopMessage
-_DECODER = msgspec.json.Decoder(ClientMessage)
+_DECODER = msgspec.json.Decoder(
+    ScanMessage | RepeatMessage | WhereAmIMessage | AroundMeMessage | StopMessage)
+#: A client message as the server works with it: a scan becomes the positioner's :class:`Scan`.
+ClientMessage = Scan | CommandMessage
 
 
 class InvalidMessage(ValueError):
     """Not JSON, or not one of the messages a phone may send (the text says what is wrong)."""
 
 
-def decode_client_message(raw: str | bytes) -> ClientMessage:
+def decode_client_message(raw: str | bytes, ids: BeaconIds) -> ClientMessage:
     """One WebSocket text message, checked as strictly as the HTTP bodies (``"t": false`` is
-    not a time, ``"rssi": true`` not a level); raises :class:`InvalidMessage`."""
+    not a time, ``"rssi": true`` not a level); a scan comes back as the positioner's
+    :class:`Scan`, every reading at the scan's time. Raises :class:`InvalidMessage`."""
     try:
-        return _DECODER.decode(raw)
+        msg = _DECODER.decode(raw)
     except msgspec.ValidationError as err:
         raise InvalidMessage(str(err)) from None
     except msgspec.DecodeError as err:
         raise InvalidMessage(f"not JSON: {err}") from None
+    if not isinstance(msg, ScanMessage):
+        return msg
+    t = msg.t
+    return Scan(tuple([Reading(ids.of(r.beacon, i), r.rssi, r.tx_power, t)
+                       for i, r in enumerate(msg.readings)]), t, msg.heading_deg)
 
 
 class BeaconIds:
-    """:class:`BeaconId`\\s of the identities scans name, made once: a walker hears the same
-    few beacons scan after scan, and a city has many walkers near the same beacons."""
+    """:class:`BeaconId`\\s of the identities scans name, checked and made once: a walker
+    hears the same few beacons scan after scan, and a city has many walkers near the same
+    beacons."""
 
     def __init__(self, max_size: int = 100_000) -> None:
         self._ids: dict[BeaconIn, BeaconId] = {}
         self._max_size = max_size
 
-    def of(self, beacon: BeaconIn) -> BeaconId:
+    def of(self, beacon: BeaconIn, index: int) -> BeaconId:
+        """The id of reading ``index``'s beacon; :class:`InvalidMessage` if it names none."""
         found = self._ids.get(beacon)
         if found is None:
+            b = beacon
+            if not is_one_identity(b.uuid, b.major, b.minor, b.namespace, b.instance):
+                raise InvalidMessage(f"{ONE_IDENTITY} - at `$.readings[{index}].beacon`")
             if len(self._ids) >= self._max_size:  # bounded under made-up identities
                 self._ids.clear()
             found = self._ids[beacon] = identity_beacon_id(
-                beacon.uuid, beacon.major, beacon.minor, beacon.namespace, beacon.instance)
+                b.uuid, b.major, b.minor, b.namespace, b.instance)
         return found
 
 

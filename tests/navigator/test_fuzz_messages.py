@@ -91,7 +91,7 @@ def known_beacons(app: web.Application) -> list[dict[str, Any]]:
 def handle_message(app: web.Application, live: LiveSession, raw: str, now_s: float
                    ) -> list[dict[str, Any]]:
     """One client message in, its replies out: read, then answered in a round of its own."""
-    message = read_message(live, raw, now_s)
+    message = read_message(app[SESSIONS], live, raw, now_s)
     return answer_messages(app, [Delivery(live, None, message)], lambda i: True)[0]  # type: ignore[arg-type]
 
 

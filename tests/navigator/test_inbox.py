@@ -11,9 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from beacons.model import Scan
 from navigator.backpressure import ScanBudget
 from navigator.inbox import Delivery, Inbox
-from navigator.liveschemas import RepeatMessage, ScanMessage, StopMessage
+from navigator.liveschemas import RepeatMessage, StopMessage
 
 
 @dataclass
@@ -35,8 +36,8 @@ class FakeLive:
     id: str
 
 
-def scan(t: float) -> ScanMessage:
-    return ScanMessage(t=t, readings=[])
+def scan(t: float) -> Scan:
+    return Scan((), t)
 
 
 class Recorder:
@@ -54,7 +55,7 @@ class Recorder:
         time.sleep(self.work_s)  # positioning the round's scans
         out = []
         for i, d in enumerate(batch):
-            if not isinstance(d.message, ScanMessage) or fresh(i):
+            if not isinstance(d.message, Scan) or fresh(i):
                 self.answered.append(d.live.id)
                 out.append([{"type": "fix", "available": True}])
             else:
