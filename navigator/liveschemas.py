@@ -6,6 +6,7 @@ directions."""
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Annotated, Literal
 
@@ -54,14 +55,13 @@ Finite = Annotated[float, Meta(ge=-sys.float_info.max, le=sys.float_info.max)]
 
 class BeaconIn(Struct, frozen=True, forbid_unknown_fields=True):
     """A beacon as a scan names it; the same rules as :class:`navigator.schemas.BeaconIdentity`
-    (REST), whose patterns and identity rule it uses (the rule is checked by
-    :class:`BeaconIds`, once per identity)."""
+    (REST), whose patterns and identity rule :class:`BeaconIds` checks, once per identity."""
 
-    uuid: Annotated[str, Meta(pattern=UUID_PATTERN)] | None = None
+    uuid: str | None = None
     major: Annotated[int, Meta(ge=0, le=65535)] | None = None
     minor: Annotated[int, Meta(ge=0, le=65535)] | None = None
-    namespace: Annotated[str, Meta(pattern=NAMESPACE_PATTERN)] | None = None
-    instance: Annotated[str, Meta(pattern=INSTANCE_PATTERN)] | None = None
+    namespace: str | None = None
+    instance: str | None = None
 
 
 class ReadingIn(Struct, forbid_unknown_fields=True):
@@ -141,6 +141,11 @@ class BeaconIds:
         found = self._ids.get(beacon)
         if found is None:
             b = beacon
+            for name, pattern in _PATTERNS:
+                value = getattr(b, name)
+                if value is not None and not pattern.fullmatch(value):
+                    raise InvalidMessage(f"Expected `str` matching regex '{pattern.pattern}' - "
+                                         f"at `$.readings[{index}].beacon.{name}`")
             if not is_one_identity(b.uuid, b.major, b.minor, b.namespace, b.instance):
                 raise InvalidMessage(f"{ONE_IDENTITY} - at `$.readings[{index}].beacon`")
             if len(self._ids) >= self._max_size:  # bounded under made-up identities
@@ -148,6 +153,10 @@ class BeaconIds:
             found = self._ids[beacon] = identity_beacon_id(
                 b.uuid, b.major, b.minor, b.namespace, b.instance)
         return found
+
+
+_PATTERNS = [(name, re.compile(pattern)) for name, pattern in (
+    ("uuid", UUID_PATTERN), ("namespace", NAMESPACE_PATTERN), ("instance", INSTANCE_PATTERN))]
 
 
 # --------------------------------------------------------------------------- REST, out
