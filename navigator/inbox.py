@@ -71,6 +71,8 @@ class Inbox:
         self.cost_s = 0.0
         #: Sends that wait (a reader behind, a session ending), so they hold up nobody else.
         self._tasks: set[asyncio.Task[None]] = set()
+        #: The last waiting send to each socket whose reader is behind: later ones queue after it.
+        self._behind: dict[web.WebSocketResponse, asyncio.Task[None]] = {}
 
     def put(self, live: LiveSession, ws: web.WebSocketResponse, message: Incoming,
             received_s: float) -> None:
@@ -120,24 +122,36 @@ class Inbox:
 
     async def _send(self, ws: web.WebSocketResponse, replies: Replies) -> None:
         """Write the answers now (an empty buffer never makes aiohttp wait for the reader); to a
-        socket whose reader is behind, from a task of its own, so it holds up nobody else."""
+        socket whose reader is behind, from a task of its own, in order, so it holds up nobody
+        else (a reader that never catches up is closed by the heartbeat)."""
         if not replies or ws.closed:
             return
         frames = [dumps(out) for out in replies]
-        if _write_buffer_size(ws) == 0:
+        previous = self._behind.get(ws)
+        if previous is None and _write_buffer_size(ws) == 0:
             await _write(ws, frames)
             return
-        self._spawn(_write(ws, frames))
+
+        async def write_after_previous() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            await _write(ws, frames)
+
+        task = self._spawn(write_after_previous())
+        self._behind[ws] = task
+        task.add_done_callback(
+            lambda t: self._behind.pop(ws) if self._behind.get(ws) is t else None)
 
     async def _stop(self, delivery: Delivery, replies: Replies) -> None:
         await self._end(delivery.live)
         await _write(delivery.ws, [dumps(out) for out in replies])
         await delivery.ws.close(code=1000, message=b"session ended")
 
-    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def close(self) -> None:
         """Cancel the sends still waiting (at shutdown)."""

@@ -17,7 +17,7 @@ from navigator.inbox import Delivery, Inbox
 from navigator.liveschemas import RepeatMessage, StopMessage
 
 
-@dataclass
+@dataclass(eq=False)
 class FakeWs:
     frames: list[dict[str, Any]] = field(default_factory=list)
     closed: bool = False
@@ -57,7 +57,7 @@ class Recorder:
         for i, d in enumerate(batch):
             if not isinstance(d.message, Scan) or fresh(i):
                 self.answered.append(d.live.id)
-                out.append([{"type": "fix", "available": True}])
+                out.append([{"type": "fix", "available": True, "for": type(d.message).__name__}])
             else:
                 self.stale_at_use.append(d.live.id)
                 out.append([{"type": "fix", "available": False, "reason": "late"}])
@@ -99,7 +99,7 @@ async def test_a_scan_that_already_waited_too_long_is_answered_late_without_posi
                                          ("a", RepeatMessage(), 2.0)])
     assert recorder.late == ["a"] and sorted(recorder.answered) == ["a", "b"]
     assert [f.get("reason") for f in sockets["a"].frames] == ["late", None]
-    assert sockets["b"].frames == [{"type": "fix", "available": True}]
+    assert sockets["b"].frames == [{"type": "fix", "available": True, "for": "Scan"}]
 
 
 async def test_a_scan_that_grew_too_old_while_its_round_ran_is_not_used() -> None:
@@ -113,4 +113,50 @@ async def test_stop_is_answered_after_the_session_ended_and_closes_the_socket() 
     recorder = Recorder()
     sockets = await run_inbox(recorder, [("a", StopMessage(), 0.0)])
     assert recorder.ended == ["a"]
-    assert sockets["a"].frames == [{"type": "fix", "available": True}] and sockets["a"].closed
+    assert sockets["a"].frames == [{"type": "fix", "available": True, "for": "StopMessage"}]
+    assert sockets["a"].closed
+
+
+@dataclass
+class SlowTransport:
+    def get_write_buffer_size(self) -> int:
+        return 4096  # the reader is behind: the kernel's buffer is full
+
+
+@dataclass
+class SlowWriter:
+    transport: SlowTransport = field(default_factory=SlowTransport)
+
+
+@dataclass(eq=False)
+class SlowWs(FakeWs):
+    """A socket whose reader is behind: each frame waits until the test lets it through."""
+
+    _writer: SlowWriter = field(default_factory=SlowWriter)  # type: ignore[assignment]
+    drained: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def send_frame(self, data: bytes, opcode: object) -> None:
+        await self.drained.wait()
+        self.frames.append(json.loads(data))
+
+
+async def test_a_reader_that_is_behind_holds_up_nobody_and_keeps_its_order() -> None:
+    recorder = Recorder()
+    inbox = Inbox(ScanBudget(), recorder.answer, recorder.answer_late, recorder.end)
+    task = asyncio.create_task(inbox.run())
+    loop = asyncio.get_running_loop()
+    slow, fast = SlowWs(), FakeWs()
+    inbox.put(FakeLive("a"), slow, scan(1.0), loop.time())  # type: ignore[arg-type]
+    inbox.put(FakeLive("b"), fast, scan(1.0), loop.time())  # type: ignore[arg-type]
+    inbox.put(FakeLive("a"), slow, RepeatMessage(), loop.time())  # type: ignore[arg-type]
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if fast.frames and not inbox.waiting:
+            break
+    assert fast.frames == [{"type": "fix", "available": True, "for": "Scan"}]
+    assert slow.frames == []
+    slow.drained.set()
+    await asyncio.sleep(0.05)
+    assert [f["for"] for f in slow.frames] == ["Scan", "RepeatMessage"], "in their order"
+    task.cancel()
+    await inbox.close()
