@@ -10,7 +10,7 @@ SOAK_S ?= 600
 # figure `make bench` printed for this machine.
 SOAK_SESSIONS ?= 1600
 
-.PHONY: run test bench soak lint system-deps bytecode clean
+.PHONY: run test bench soak lint system-deps test-deps bytecode clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,18 +18,23 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
-# Speech (espeak-ng) and the private D-Bus daemon used by the Bluetooth tests. Python speech works
-# without root through espeakng-loader; the Debian packages are installed only when missing.
-system-deps:
+# Speech (espeak-ng) and the private D-Bus daemon used by the Bluetooth tests; the tests add the
+# browser they drive for the companion app (Debian's chromium: never a browser download). Python
+# speech works without root through espeakng-loader; the Debian packages (named like the commands
+# they bring) are installed only when missing.
+SYSTEM_DEPS := espeak-ng dbus-daemon
+TEST_DEPS   := $(SYSTEM_DEPS) chromium
+system-deps: DEPS = $(SYSTEM_DEPS)
+test-deps: DEPS = $(TEST_DEPS)
+system-deps test-deps:
 	@missing=""; \
-	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
-	command -v dbus-daemon >/dev/null || missing="$$missing dbus-daemon"; \
+	for cmd in $(DEPS); do command -v $$cmd >/dev/null || missing="$$missing $$cmd"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing$$missing ..."; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null 2>&1 \
-	      || echo "WARNING: could not install$$missing; speech falls back to espeakng-loader/text-only"; \
-	  else echo "NOTE:$$missing missing and not root; speech uses espeakng-loader, D-Bus tests skip"; fi; \
+	      || echo "WARNING: could not install$$missing; speech falls back to espeakng-loader/text-only, browser tests skip"; \
+	  else echo "NOTE:$$missing missing and not root; speech uses espeakng-loader, D-Bus and browser tests skip"; fi; \
 	fi
 
 # Our modules compiled ahead (the editable install does not, and with PYTHONDONTWRITEBYTECODE set,
@@ -40,7 +45,7 @@ bytecode: $(STAMP)
 run: $(STAMP) system-deps bytecode
 	$(VENV)/bin/blindpilot serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) system-deps
+test: $(STAMP) test-deps
 	$(VENV)/bin/ruff check
 	$(VENV)/bin/mypy navigator routing beacons voice
 	@scripts/pg.sh start

@@ -15,6 +15,7 @@ from typing import overload
 import numpy as np
 
 from beacons.model import BeaconId, BeaconKind, BeaconPlacement
+from routing.geo import LocalFrame
 
 _KINDS = tuple(BeaconKind)
 _CODE = {k: i for i, k in enumerate(_KINDS)}
@@ -120,6 +121,27 @@ class BeaconLayout(Sequence[BeaconPlacement]):
             out.append(row)
         return out
 
+
+def near_path(layout: BeaconLayout, path: Sequence[tuple[float, float]], radius_m: float
+              ) -> BeaconLayout:
+    """The beacons within ``radius_m`` of a polyline of (lat, lon): those a walker on it could
+    hear. Exact distances, but only for the beacons in the path's padded box (a big city has
+    500k beacons)."""
+    if not len(layout) or not path:
+        return layout.take(np.zeros(0, dtype=np.int64))
+    frame = LocalFrame(*path[0])
+    pts = np.array([frame.to_xy(lat, lon) for lat, lon in path], dtype=float)
+    x, y = frame.to_xy(layout.lat, layout.lon)
+    (x0, y0), (x1, y1) = pts.min(axis=0) - radius_m, pts.max(axis=0) + radius_m
+    rows = np.flatnonzero((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+    bx, by = x[rows], y[rows]
+    best = np.hypot(bx - pts[0, 0], by - pts[0, 1])
+    for (ax, ay), (cx, cy) in zip(pts[:-1], pts[1:], strict=True):
+        dx, dy = cx - ax, cy - ay
+        denom = dx * dx + dy * dy
+        t = np.clip(((bx - ax) * dx + (by - ay) * dy) / denom, 0.0, 1.0) if denom else 0.0
+        best = np.minimum(best, np.hypot(bx - (ax + t * dx), by - (ay + t * dy)))
+    return layout.take(rows[best <= radius_m])
 
 
 def _as_bytes(idents: Sequence[str]) -> np.ndarray:

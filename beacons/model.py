@@ -90,6 +90,12 @@ _RADIUS_PER_SIGMA = {
 }
 
 
+def accuracy_radius_m(sigma_m: float, kind: AccuracyKind) -> float:
+    """The accuracy a platform of ``kind`` reports for a per-axis ``sigma_m`` (the inverse of
+    :attr:`GnssFix.sigma_m`)."""
+    return sigma_m * _RADIUS_PER_SIGMA[kind]
+
+
 @dataclass(frozen=True, slots=True)
 class GnssFix:
     """A satellite position as the phone reports it (accuracy in the platform's own sense)."""

@@ -33,6 +33,7 @@ from beacons.layout import BeaconLayout
 from beacons.model import BeaconId, BeaconPlacement, Fix, Scan, Unavailable
 from beacons.pathloss import PathLossModel, expected_rssi_dbm
 from routing.geo import LocalFrame
+from routing.graph import edge_count, edge_records
 
 RSSI_MIN_DBM, RSSI_MAX_DBM = -127.0, 20.0
 OUTLIER_SPAN_DB = 60.0  # an outlier reading is equally likely anywhere in this range
@@ -125,7 +126,7 @@ class PositioningMap:
         placements: Sequence[BeaconPlacement],
         sample_step_m: float = 1.0,
     ) -> None:
-        if not graph.graph["edges"]:
+        if not edge_count(graph):
             raise ValueError("positioning needs a graph with edges")
         n_nodes = graph.number_of_nodes()
         node_index = dict(zip(graph.nodes, range(n_nodes), strict=True))
@@ -134,7 +135,7 @@ class PositioningMap:
         self.frame = LocalFrame(float(lat.mean()), float(lon.mean()))
         self.node_xy = np.column_stack(self.frame.to_xy(lat, lon))
         self.node_level = [level for _, level in graph.nodes(data="level")]
-        records = [graph.graph["edges"][k] for k in sorted(graph.graph["edges"])]
+        records = sorted(edge_records(graph), key=lambda e: e.id)
         n = len(records)
         self.edge_ids = np.fromiter((e.id for e in records), np.int64, n)
         self.edge_u = np.fromiter((node_index[e.u] for e in records), np.int64, n)

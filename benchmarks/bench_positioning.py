@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import math
-import string
 import time
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from beacons.model import BeaconId, BeaconPlacement, Fix, Reading, Scan
 from beacons.pathloss import PathLossModel, fit_path_loss
 from beacons.planning import plan_beacons
 from beacons.positioning import Positioner, PositioningMap, PositioningSettings, log_likelihood
+from beacons.radiofit import UCI_BEACON_CELLS, cell_xy, read_rows
 from beacons.simulator import SimulatedSource, walk_along
 from benchmarks.common import BenchResult, ratio_lower_better
 from routing.geo import LocalFrame, haversine_m
@@ -151,13 +151,6 @@ def _sim_results(quick: bool) -> list[BenchResult]:
 # --- Kolakowski flat -----------------------------------------------------------------------------
 
 
-def _kola_rows(name: str) -> list[dict[str, float]]:
-    with open(KOLA / name, newline="") as f:
-        return [
-            {k: float(v) if v else math.nan for k, v in r.items() if k} for r in csv.DictReader(f)
-        ]
-
-
 def _lattice(xmax: float, ymax: float, frame: LocalFrame, step: float = 0.5) -> nx.MultiGraph:
     """A 4-neighbour grid graph over the flat's bounding box (open floor, walls not modelled)."""
     nx_, ny_ = int(xmax / step) + 1, int(ymax / step) + 1
@@ -204,7 +197,7 @@ def kolakowski() -> list[BenchResult]:
         height_m=mean_height,
     )
     positioner = Positioner(graph, placements, settings)
-    rows = _kola_rows("test_robot_df.csv")
+    rows = read_rows(KOLA / "test_robot_df.csv")
     t0 = rows[0]["ts"]
     ours, tri, unavailable = [], [], 0
     for row in rows:
@@ -250,24 +243,13 @@ def kolakowski() -> list[BenchResult]:
 
 # --- UCI WMU cells -------------------------------------------------------------------------------
 
-UCI_BEACON_CELLS = {  # README: read off the layout image, first cell where two are listed
-    "b3001": "F08", "b3002": "J04", "b3003": "N04", "b3004": "S04", "b3005": "J07",
-    "b3006": "N06", "b3007": "S07", "b3008": "J10", "b3009": "D15", "b3010": "J15",
-    "b3011": "N15", "b3012": "R15", "b3013": "W15",
-}  # fmt: skip
-
-
-def _cell_xy(label: str) -> tuple[float, float]:
-    return float(string.ascii_uppercase.index(label[0])), float(int(label[1:]))
-
-
 def uci_cells() -> list[BenchResult]:
     with open(UCI, newline="") as f:
         rows = list(csv.DictReader(f))
     rng = np.random.default_rng(435)
     fit_half = rng.random(len(rows)) < 0.5
     beacons = list(UCI_BEACON_CELLS)
-    bxy = np.array([_cell_xy(UCI_BEACON_CELLS[b]) for b in beacons])
+    bxy = np.array([cell_xy(UCI_BEACON_CELLS[b]) for b in beacons])
 
     def heard(row: dict[str, str]) -> dict[int, float]:
         return {i: float(row[b]) for i, b in enumerate(beacons) if float(row[b]) > -198}
@@ -275,12 +257,12 @@ def uci_cells() -> list[BenchResult]:
     samples = []
     for row, fit in zip(rows, fit_half, strict=True):
         if fit:
-            cx, cy = _cell_xy(row["location"])
+            cx, cy = cell_xy(row["location"])
             for i, r in heard(row).items():
                 samples.append((i, math.hypot(cx - bxy[i, 0], cy - bxy[i, 1]), r))
     model = fit_path_loss(samples)
     cells = sorted({r["location"] for r, fit in zip(rows, fit_half, strict=True) if fit})
-    cell_xy = np.array([_cell_xy(c) for c in cells])
+    cells_xy = np.array([cell_xy(c) for c in cells])
     power = np.array([model.power_for(i) for i in range(len(beacons))])
     ours, nearest = [], []  # Chebyshev cell distance of each answer to the label
     for row, fit in zip(rows, fit_half, strict=True):
@@ -290,16 +272,16 @@ def uci_cells() -> list[BenchResult]:
         idx = np.array(sorted(h))
         rssi = np.array([h[i] for i in idx])
         ll = log_likelihood(
-            cell_xy, bxy[idx], power[idx], rssi, np.full(idx.size, model.sigma_db**2),
+            cells_xy, bxy[idx], power[idx], rssi, np.full(idx.size, model.sigma_db**2),
             model.exponent,
         )  # fmt: skip
-        truth = np.array(_cell_xy(row["location"]))
+        truth = np.array(cell_xy(row["location"]))
         loud = bxy[idx[int(np.argmax(rssi))]]
         for answer, out in (
             (int(np.argmax(ll)), ours),
-            (int(np.argmin(np.hypot(*(cell_xy - loud).T))), nearest),
+            (int(np.argmin(np.hypot(*(cells_xy - loud).T))), nearest),
         ):
-            out.append(float(np.abs(cell_xy[answer] - truth).max()))
+            out.append(float(np.abs(cells_xy[answer] - truth).max()))
     results = []
     for label, within in (("exact cell", 0), ("within 1 cell", 1)):
         acc = 100.0 * float(np.mean(np.array(ours) <= within))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Literal
 
 from aiohttp import web
 from pydantic import BaseModel
@@ -11,12 +10,13 @@ from pydantic import BaseModel
 from navigator import api
 from navigator.keys import STORAGE
 from navigator.mapper import Strict
+from navigator.storage import Role
 
 routes = api.RouteTable("admin")
 
 
 class KeyCreate(Strict):
-    role: Literal["pedestrian", "mapper", "tester", "admin"]
+    role: Role
 
 
 class KeyCreated(BaseModel):

@@ -1,9 +1,10 @@
-"""The thin HTTP layer's machinery: route tables with schemas, JSON errors, auth, OpenAPI.
+"""The thin HTTP layer's machinery: route tables with schemas, reading bodies, JSON errors,
+auth and rate limits.
 
 Every endpoint is declared once in a :class:`RouteTable` with its role, body/query schemas and
 response schema. The same declarations drive request validation, the role check of
-:func:`auth_middleware` and the generated ``/openapi.json``, so a new route cannot exist without a
-role decision and a schema.
+:func:`auth_middleware` and the generated ``/openapi.json`` (:mod:`navigator.openapi`), so a
+new route cannot exist without a role decision and a schema.
 """
 
 from __future__ import annotations
@@ -11,13 +12,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
+import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from aiohttp import web
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
+
+from navigator.clients import FailedKeys, Network, client_address
+from navigator.storage import ROLES
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +33,19 @@ Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 #: Which stored roles may call an endpoint that requires a given role.
 ROLE_GRANTS: dict[str, frozenset[str]] = {
-    PUBLIC: frozenset({"pedestrian", "mapper", "tester", "admin"}),
-    "pedestrian": frozenset({"pedestrian", "mapper", "tester", "admin"}),
+    PUBLIC: frozenset(ROLES),
+    "pedestrian": frozenset(ROLES),
     "mapper": frozenset({"mapper", "admin"}),
     "tester": frozenset({"tester", "admin"}),
     "admin": frozenset({"admin"}),
 }
 MAX_BODY_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 32
+#: The status counted (never sent) for a request whose client left before it was read (nginx's).
+CLIENT_CLOSED = 499
+DEFAULT_BODY_TIMEOUT_S = 60.0
+#: Seconds a request body may take to arrive (``BLINDPILOT_BODY_TIMEOUT_S``).
+BODY_TIMEOUT_S = web.AppKey("body_timeout_s", float)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,15 +60,20 @@ CALLER = web.RequestKey("caller", Caller)
 
 
 class ApiError(Exception):
-    """An error the client can act on, rendered as ``{"error": {"code", "message"}}``."""
+    """An error the client can act on, rendered as ``{"error": {"code", "message"}}`` (plus
+    ``extra`` fields; ``headers`` such as ``Retry-After`` go on the response)."""
 
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+    def __init__(self, status: int, code: str, message: str,
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.extra = status, code, message, extra
+        self.headers = headers
 
 
-def error_response(status: int, code: str, message: str, **extra: Any) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message, **extra}}, status=status)
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                   **extra: Any) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message, **extra}},
+                             status=status, headers=headers)
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None
@@ -92,9 +110,10 @@ class Endpoint:
     status: int = 200
     raw_body: str | None = None  # content type of a non-JSON body (e.g. an OSM upload)
     errors: tuple[int, ...] = ()
+    messages: Any = None  # what a client sends on a WebSocket route (OpenAPI has no words for it)
 
 
-@dataclass
+@dataclass(eq=False)  # a registry: equal only to itself, hashable (the OpenAPI cache keys on it)
 class RouteTable:
     """The routes of one area (ops, pedestrian, mapper, tester, admin)."""
 
@@ -114,6 +133,7 @@ class RouteTable:
         status: int = 200,
         raw_body: str | None = None,
         errors: tuple[int, ...] = (),
+        messages: Any = None,
     ) -> Callable[[Handler], Handler]:
         """Declare an endpoint; the handler gets ``body=`` / ``query=`` already validated."""
         if role not in ROLE_GRANTS:
@@ -129,7 +149,7 @@ class RouteTable:
                 return await fn(request, **kwargs)
 
             ep = Endpoint(method, path, handler, role, summary, body, query, response, status,
-                          raw_body, errors)
+                          raw_body, errors, messages)
             handler.endpoint = ep  # type: ignore[attr-defined]
             self.endpoints.append(ep)
             return fn
@@ -161,17 +181,70 @@ def query_params(request: web.Request) -> dict[str, str]:
     return dict(query)
 
 
+async def read_body(request: web.Request, max_bytes: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``max_bytes`` while it is read
+    (a chunked body has no Content-Length to check first: a 63 MB one was read whole) and
+    with 408 when it does not arrive within the app's :data:`BODY_TIMEOUT_S`."""
+    too_large = ApiError(413, "body_too_large", f"request body exceeds {max_bytes} bytes")
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise too_large
+    body = bytearray()
+    try:
+        async with asyncio.timeout(request.app.get(BODY_TIMEOUT_S, DEFAULT_BODY_TIMEOUT_S)):
+            async for chunk in request.content.iter_chunked(64 * 1024):
+                body += chunk
+                if len(body) > max_bytes:
+                    raise too_large
+    except TimeoutError:
+        raise ApiError(408, "body_timeout", "the request body did not arrive in time") from None
+    return bytes(body)
+
+
 async def read_json(request: web.Request) -> Any:
-    """The request body as JSON, with 400/413 errors a client can understand."""
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise ApiError(413, "body_too_large", f"request body exceeds {MAX_BODY_BYTES} bytes")
-    raw = await request.read()
+    """The request body as JSON, with 400/408/413 errors a client can understand."""
+    raw = await read_body(request, MAX_BODY_BYTES)
     if not raw:
         raise ApiError(400, "invalid_json", "request body must be a JSON object")
     try:
-        return json.loads(raw, parse_constant=_reject_constant)
+        return decode_json(raw)
+    except ValueError as err:
+        raise ApiError(400, "invalid_json", f"request body: {err}") from None
+
+
+def decode_json(raw: str | bytes) -> Any:
+    """JSON from a client (HTTP body or WebSocket message); ValueError with a clear message.
+
+    Nesting is bounded before parsing: ``[`` x 1000 made the parser raise RecursionError (a 500,
+    and a WebSocket closed with 1002), and no message of this API nests more than a few levels.
+    """
+    data = raw.encode() if isinstance(raw, str) else raw
+    if data.count(b"[") + data.count(b"{") > MAX_JSON_DEPTH:  # else it cannot be too deep
+        depth = _nesting_depth(data)
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError(f"JSON nested {depth} levels deep; at most {MAX_JSON_DEPTH} are "
+                             "allowed")
+    try:
+        return json.loads(data, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as err:
-        raise ApiError(400, "invalid_json", f"request body is not valid JSON: {err}") from None
+        raise ValueError(f"not valid JSON: {err}") from None
+
+
+def _nesting_depth(data: bytes) -> int:
+    """The deepest nesting of arrays and objects, brackets inside strings left out.
+
+    In bytes operations only (a regex over strings was quadratic on ``"\\"\\...``): escaped
+    backslashes, then escaped quotes, are dropped; every quote left opens or closes a string.
+    """
+    unescaped = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    outside = b"".join(unescaped.split(b'"')[::2]).translate(None, _NOT_BRACKETS)
+    if not outside:
+        return 0
+    # "[" and "{" are 0x5b and 0x7b, "]" and "}" 0x5d and 0x7d: one bit apart
+    folded = np.frombuffer(outside, dtype=np.uint8) | 0x20
+    return int(np.cumsum(np.where(folded == ord("{"), 1, -1)).max())
+
+
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
 def _reject_constant(name: str) -> Any:
@@ -194,7 +267,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except ApiError as err:
-        return error_response(err.status, err.code, err.message, **err.extra)
+        return error_response(err.status, err.code, err.message, err.headers, **err.extra)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -204,6 +277,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(exc.status, code, exc.reason or code.replace("_", " "))
     except asyncio.CancelledError:
         raise
+    except ConnectionResetError:  # the client went away mid-body: nothing to answer, no bug
+        log.info("client disconnected", extra={"event": "client_disconnected",
+                                               "path": request.path, "method": request.method})
+        return error_response(CLIENT_CLOSED, "client_closed", "the client closed the connection")
     except Exception:
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})
         return error_response(500, "internal_error", "internal error; it has been logged")
@@ -211,10 +288,32 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
 
 #: (role, actor) of a key for the app serving the request, or None when the key is not valid.
 KeyLookup = Callable[[web.Application, str], Awaitable[tuple[str, str] | None]]
+#: The address a request counts against (see :func:`navigator.clients.client_address`).
+CLIENT = web.RequestKey("client", str)
+#: What a key can look like (keys are ``bp_`` + URL-safe base64); anything else is not
+#: looked up (a key of ``\xff`` once reached the database driver and ended as a 500).
+_KEY_FORMAT = re.compile(r"[\x21-\x7e]{1,256}")
 
 
-def auth_middleware(lookup: KeyLookup) -> Any:
-    """401 without a valid key and 403 with the wrong role, for every non-public endpoint."""
+def client_middleware(trusted: Sequence[Network]) -> Any:
+    """Work out the client address once: the peer, or behind a trusted proxy the forwarded one."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        request[CLIENT] = client_address(
+            request.remote, request.headers.getall("X-Forwarded-For", []), trusted)
+        return await handler(request)
+
+    return middleware
+
+
+def auth_middleware(lookup: KeyLookup, bucket: TokenBucket, failed: FailedKeys) -> Any:
+    """401 without a valid key and 403 with the wrong role, for every non-public endpoint.
+
+    A failed key costs the client's address a token of the anonymous rate limit (429 once
+    they are spent, as for any anonymous caller), and the same wrong key is not looked up
+    again for a while: guessing costs the guesser, not the database.
+    """
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -222,10 +321,18 @@ def auth_middleware(lookup: KeyLookup) -> Any:
         caller = Caller()
         header = request.headers.get("Authorization", "")
         if header:
+            now = time.monotonic()
             scheme, _, key = header.partition(" ")
-            bearer = scheme.lower() == "bearer" and key.strip()
-            found = await lookup(request.app, key.strip()) if bearer else None
+            key = key.strip()
+            found = None
+            if (scheme.lower() == "bearer" and _KEY_FORMAT.fullmatch(key)
+                    and not failed.failed_lately(key, now)):
+                found = await lookup(request.app, key)
+                if found is None:
+                    failed.add(key, now)
             if found is None:
+                if not bucket.allow(request[CLIENT], now):
+                    raise rate_limited(bucket)
                 raise ApiError(401, "unauthorized", "the API key is not valid")
             caller = Caller(*found)
         request[CALLER] = caller
@@ -262,94 +369,20 @@ class TokenBucket:
         return True
 
 
+def rate_limited(bucket: TokenBucket) -> ApiError:
+    """The 429 of a spent bucket, with when the next token comes."""
+    return ApiError(429, "rate_limited", "too many requests; slow down",
+                    headers={"Retry-After": str(max(1, math.ceil(1 / bucket.rate)))})
+
+
 def rate_limit_middleware(bucket: TokenBucket) -> Any:
-    """Anonymous callers are rate-limited per address; keyed callers (staff tools) are not."""
+    """Anonymous callers are rate-limited per address on every path (not only /v1/: an
+    unlimited /openapi.json was enough to slow live sessions); keyed callers are not."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request[CALLER].role is None and request.path.startswith("/v1/"):
-            if not bucket.allow(request.remote or "?", time.monotonic()):
-                raise ApiError(429, "rate_limited", "too many requests; slow down")
+        if request[CALLER].role is None and not bucket.allow(request[CLIENT], time.monotonic()):
+            raise rate_limited(bucket)
         return await handler(request)
 
     return middleware
-
-
-# --------------------------------------------------------------------------- OpenAPI
-
-
-def _schema(tp: Any, components: dict[str, Any]) -> dict[str, Any]:
-    schema = TypeAdapter(tp).json_schema(ref_template="#/components/schemas/{model}")
-    components.update(schema.pop("$defs", {}))
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        components[tp.__name__] = schema
-        return {"$ref": f"#/components/schemas/{tp.__name__}"}
-    return schema
-
-
-def build_openapi(tables: list[RouteTable], version: str) -> dict[str, Any]:
-    """OpenAPI 3.1 generated from the declared endpoints and their pydantic schemas."""
-    components: dict[str, Any] = {
-        "Error": {
-            "type": "object",
-            "required": ["error"],
-            "properties": {"error": {"type": "object", "required": ["code", "message"],
-                                     "properties": {"code": {"type": "string"},
-                                                    "message": {"type": "string"}}}},
-        }
-    }
-    err_ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    paths: dict[str, Any] = {}
-    for table in tables:
-        for ep in table.endpoints:
-            op_id = ep.method.lower() + ep.path.replace("/", "_").replace(".", "_")
-            op: dict[str, Any] = {"summary": ep.summary, "tags": [table.area],
-                                  "operationId": op_id.replace("{", "").replace("}", "")}
-            params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-                      for n in _path_params(ep.path)]
-            if ep.query is not None:
-                qschema = ep.query.model_json_schema()
-                required = set(qschema.get("required", []))
-                for name, prop in qschema.get("properties", {}).items():
-                    params.append({"name": name, "in": "query", "required": name in required,
-                                   "schema": prop})
-            if params:
-                op["parameters"] = params
-            if ep.body is not None:
-                op["requestBody"] = {"required": True, "content": {
-                    "application/json": {"schema": _schema(ep.body, components)}}}
-            elif ep.raw_body is not None:
-                op["requestBody"] = {"required": True, "content": {
-                    ep.raw_body: {"schema": {"type": "string", "format": "binary"}}}}
-            ok: dict[str, Any] = {"description": "OK"}
-            if ep.response is not None:
-                ok["content"] = {"application/json": {"schema": _schema(ep.response, components)}}
-            responses: dict[str, Any] = {str(ep.status): ok}
-            codes = set(ep.errors)
-            if ep.body is not None or ep.query is not None:
-                codes |= {400, 422}
-            if ep.role != PUBLIC:
-                codes |= {401, 403}
-                op["security"] = [{"bearer": []}]
-            else:
-                codes.add(429)
-            for code in sorted(codes):
-                responses[str(code)] = {"description": "error", **err_ref}
-            op["responses"] = responses
-            paths.setdefault(ep.path, {})[ep.method.lower()] = op
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Blind Pilot", "version": version,
-                 "description": "Guidance backend for blind and visually impaired pedestrians."},
-        "paths": paths,
-        "components": {"schemas": components,
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-    }
-
-
-def _path_params(path: str) -> list[str]:
-    out = []
-    for part in path.split("/"):
-        if "{" in part:
-            out.append(part[part.index("{") + 1: part.index("}")].split(":")[0])
-    return out

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from navigator import api, mapsync
 from navigator.bluetooth import bluetooth_ctx
+from navigator.clients import FailedKeys
 from navigator.keys import IMPORTS, MAP, MAP_SYNC, PLOTS, ROUTE_TABLES, SETTINGS, STORAGE
 from navigator.live import inbox_ctx
 from navigator.livesessions import sessions_ctx
@@ -25,6 +26,7 @@ from navigator.routes import route_tables
 from navigator.settings import Settings
 from navigator.speech import voice_ctx
 from navigator.storage import Storage
+from navigator.tester import simulations_ctx
 
 log = logging.getLogger(__name__)
 
@@ -96,23 +98,25 @@ async def _role_of_key(app: web.Application, key: str) -> tuple[str, str] | None
 def create_app(settings: Settings, loaded: LoadedService | None = None) -> web.Application:
     """Build the service; resources open on startup and close on cleanup, in order. ``loaded``:
     storage and map already loaded (by :func:`load_service`, in a ``serve --workers`` parent)."""
+    bucket = api.TokenBucket(settings.public_rate_per_s, settings.public_burst)
     app = web.Application(
         middlewares=[
             metrics_middleware,
             api.error_middleware,
-            api.auth_middleware(_role_of_key),
-            api.rate_limit_middleware(api.TokenBucket(settings.public_rate_per_s,
-                                                      settings.public_burst)),
+            api.client_middleware(settings.trusted_proxies),
+            api.auth_middleware(_role_of_key, bucket, FailedKeys()),
+            api.rate_limit_middleware(bucket),
         ],
-        client_max_size=api.MAX_BODY_BYTES * 64,
+        client_max_size=api.MAX_BODY_BYTES,  # bodies are read by api.read_body, with limits
     )
     app[SETTINGS] = settings
+    app[api.BODY_TIMEOUT_S] = settings.body_timeout_s
     app[METRICS] = Metrics()
     app[PLOTS] = OrderedDict()
     app[IMPORTS] = asyncio.Lock()
     app[ROUTE_TABLES] = route_tables()
     app.cleanup_ctx.extend([partial(_service_ctx, loaded=loaded), bluetooth_ctx, voice_ctx,
-                            sessions_ctx, inbox_ctx])
+                            sessions_ctx, inbox_ctx, simulations_ctx])
     for table in app[ROUTE_TABLES]:
         table.add_to(app)
     return app

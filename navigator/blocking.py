@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from navigator.mapstate import MapState
 from navigator.session import NavigationSession
+from routing.graph import edge_or_none
 from routing.profiles import PROFILES, blocking_rule
 
 
@@ -22,11 +23,10 @@ def blocked_ahead(mapstate: MapState, nav: NavigationSession, now_ts: float,
         return []
     ahead = nav.edges_ahead()
     closed = mapstate.closed_edges(now_ts)
-    index = mapstate.graph.graph["edges"]
     profile = PROFILES[nav.route.profile]
     out = []
     for edge_id in ahead:
-        edge = index.get(edge_id)
+        edge = edge_or_none(mapstate.graph, edge_id)
         if edge_id in closed or edge is None or (recheck_edges and blocking_rule(edge, profile)):
             out.append(edge_id)
     return out

@@ -100,7 +100,7 @@ def cmd_import_osm(args: argparse.Namespace) -> int:
     storage = _storage(args.db)
     with _progress_bar(f"importing {path.name}", "obj") as bar:
         extract = import_osm_file(storage, path, replace=args.replace, actor="cli",
-                                  progress=bar.update)
+                                  limits=Settings().import_limits, progress=bar.update)
     print(f"imported {len(extract.nodes)} nodes, {len(extract.edges)} edges, "
           f"{len(extract.places)} places from {path.name}")
     return 0
@@ -136,13 +136,14 @@ def _load_map(storage: Any) -> Any:
 
 
 def cmd_plan_beacons(args: argparse.Namespace) -> int:
-    from beacons.planning import plan_beacons
+    from beacons.planning import path_length_km, plan_layout
 
     if not 1.0 <= args.spacing_m <= 200.0:
         raise CliError("--spacing-m must be between 1 and 200 metres")
     storage = _storage(args.db)
     mapstate = _load_map(storage)
-    placements = plan_beacons(mapstate.graph, spacing_m=args.spacing_m)
+    placements = plan_layout(mapstate.graph, args.mode, args.spacing_m,
+                             list(mapstate.places.values()))
     if args.apply:
         storage.replace_beacons(placements, actor="cli")
     if args.json:
@@ -150,8 +151,10 @@ def cmd_plan_beacons(args: argparse.Namespace) -> int:
 
         print(json.dumps([placement_json(p) for p in placements], indent=2))
     verb = "stored" if args.apply else "proposed (use --apply to store)"
-    print(f"{len(placements)} beacons {verb}, spacing <= {args.spacing_m:g} m",
-          file=sys.stderr if args.json else sys.stdout)
+    how = f"spacing <= {args.spacing_m:g} m" if args.mode == "dense" else "at decision points"
+    km = path_length_km(mapstate.graph)
+    print(f"{len(placements)} beacons {verb}, {how}: {len(placements) / max(km, 1e-9):.1f} per km "
+          f"of path ({km:.1f} km)", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
@@ -221,7 +224,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     (flat, flon), (tlat, tlon) = parse_point(args.from_), parse_point(args.to)
     req = SimulationRequest.model_validate({
         "from": {"lat": flat, "lon": flon}, "to": {"lat": tlat, "lon": tlon},
-        "profile": args.profile, "lang": args.lang, "seed": args.seed, "noise_db": args.noise_db,
+        "profile": args.profile, "lang": args.lang, "seed": args.seed, "radio": args.radio,
+        "gnss": args.gnss, "noise_db": args.noise_db,
         "dropout": args.dropout, "dead": args.dead, "plot": bool(args.plot)})
     mapstate = _load_map(_storage(args.db))
     metrics, png = simulate(mapstate, req)
@@ -235,6 +239,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     print(f"arrived={metrics['arrived']}  mean error={metrics['mean_error_m']} m  "
           f"p90={metrics['p90_error_m']} m  off-route={metrics['off_route_events']}  "
           f"duration={metrics['duration_s']} s" + (f"  plot={args.plot}" if png else ""))
+    g = metrics["guidance"]
+    print(f"decision points {g['decision_points']}: on time (3-10 m before) {g['on_time']}, "
+          f"early {g['early']}, short {g['short']}, late {g['late']}, missed {g['missed']}  "
+          f"confident but wrong {g['confident_wrong']} fixes  truly arrived {g['arrived_pct']} %")
     return 0
 
 
@@ -338,7 +346,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true")
 
     sp = add("plan-beacons", cmd_plan_beacons, "propose (or store) a beacon layout", examples=[
-        "blindpilot plan-beacons --spacing-m 12 --apply"])
+        "blindpilot plan-beacons --spacing-m 12 --apply",
+        "blindpilot plan-beacons --mode decision-points"])
+    sp.add_argument("--mode", choices=["dense", "decision-points"], default="dense",
+                    help="dense: every decision point and no gap over --spacing-m; "
+                         "decision-points: only where the walker must be told something")
     sp.add_argument("--spacing-m", type=float, default=10.0)
     sp.add_argument("--apply", action="store_true")
     sp.add_argument("--json", action="store_true")
@@ -346,12 +358,18 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("simulate", cmd_simulate, "walk a route with simulated beacons (real pipeline)",
              examples=["blindpilot simulate --from 49.43666,7.76797 --to 49.4432,7.7717 "
                        "--seed 1 --plot walk.png",
+                       "blindpilot simulate --from 49.43666,7.76797 --to 49.4432,7.7717 "
+                       "--radio harsh --gnss --json",
                        "blindpilot simulate --scenarios scenarios/kaiserslautern.yaml"])
     sp.add_argument("--from", dest="from_", metavar="LAT,LON")
     sp.add_argument("--to", metavar="LAT,LON")
     sp.add_argument("--profile", default="blind_cane")
     sp.add_argument("--lang", default="de")
     sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--radio", choices=["ideal", "harsh"], default="ideal",
+                    help="ideal: the positioner's own law (--noise-db, --dropout, --dead); "
+                         "harsh: real radio's effects, drawn by the seed")
+    sp.add_argument("--gnss", action="store_true", help="scans carry simulated phone GNSS")
     sp.add_argument("--noise-db", type=float, default=4.0)
     sp.add_argument("--dropout", type=float, default=0.1)
     sp.add_argument("--dead", type=float, default=0.0)
@@ -429,22 +447,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _classify(err: Exception) -> tuple[int, str]:
     """Bad input (exit 2) versus our own failure (exit 1)."""
-    import sqlalchemy.exc
     from pydantic import ValidationError
 
     from navigator.api import ApiError, describe_validation_error
-    from navigator.storage import StorageError
+    from navigator.mapimport import limit_message
+    from navigator.storage import StorageError, cannot_open_reason
+    from routing.limits import LimitExceeded
     from routing.osm import OsmImportError
     from routing.paths import RoutingError
 
     if isinstance(err, CliError | StorageError | OsmImportError):
         return 2, str(err)
+    if isinstance(err, LimitExceeded):
+        return 2, limit_message(err)
     if isinstance(err, RoutingError | ApiError):
         return 2, f"{err.code}: {err}"
     if isinstance(err, ValidationError):
         return 2, describe_validation_error(err)
-    if isinstance(err, sqlalchemy.exc.OperationalError | sqlalchemy.exc.ArgumentError):
-        return 2, f"cannot open the database: {str(err.orig if hasattr(err, 'orig') else err)}"
+    if (reason := cannot_open_reason(err)) is not None:
+        return 2, f"cannot open the database: {reason}"
     if isinstance(err, ValueError):  # domain code rejects bad values with ValueError
         return 2, str(err)
     return 1, f"internal error: {type(err).__name__}: {err}"

@@ -20,15 +20,14 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from beacons.model import Scan
 from navigator.backpressure import ScanBudget, Waiting, next_round, too_old
-from navigator.liveschemas import ClientMessage, StopMessage
+from navigator.liveschemas import ClientMessageRead, CommandMessage, ScanIn
 from navigator.livesessions import LiveSession
 
 log = logging.getLogger(__name__)
 
 #: A message as the handler read it: decoded, or the error to send back instead.
-Incoming = ClientMessage | dict[str, Any]
+Incoming = ClientMessageRead | dict[str, Any]
 Replies = list[dict[str, Any]]
 INTERNAL_ERROR = {"type": "error", "code": "internal_error",
                   "message": "this message could not be answered (logged)"}
@@ -77,7 +76,7 @@ class Inbox:
     def put(self, live: LiveSession, ws: web.WebSocketResponse, message: Incoming,
             received_s: float) -> None:
         """Leave a message (``received_s`` on the event loop's clock) to be answered."""
-        self._waiting.append(Waiting(live.id, received_s, isinstance(message, Scan),
+        self._waiting.append(Waiting(live.id, received_s, isinstance(message, ScanIn),
                                      Delivery(live, ws, message)))
         self._wake.set()
 
@@ -108,7 +107,7 @@ class Inbox:
                 per = (time.perf_counter() - t0) / len(round_.answer)
                 self.cost_s = per if self.cost_s == 0 else 0.8 * self.cost_s + 0.2 * per
                 for w, out in zip(round_.answer, replies, strict=True):
-                    if isinstance(w.item.message, StopMessage):
+                    if _is_stop(w.item.message):
                         self._spawn(self._stop(w.item, out))
                     else:
                         await self._send(w.item.ws, out)
@@ -157,6 +156,10 @@ class Inbox:
         """Cancel the sends still waiting (at shutdown)."""
         for task in list(self._tasks):
             task.cancel()
+
+
+def _is_stop(message: Incoming) -> bool:
+    return isinstance(message, CommandMessage) and message.type == "stop"
 
 
 def _write_buffer_size(ws: web.WebSocketResponse) -> int:

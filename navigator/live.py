@@ -27,9 +27,10 @@ from navigator.blocking import blocked_ahead
 from navigator.inbox import INBOX, INTERNAL_ERROR, Delivery, Inbox, Incoming, Replies, dumps
 from navigator.keys import MAP, SETTINGS
 from navigator.liveschemas import (
+    ClientMessageIn,
     CommandMessage,
     InvalidMessage,
-    StopMessage,
+    ScanIn,
     decode_client_message,
 )
 from navigator.livesessions import (
@@ -50,7 +51,7 @@ routes = api.RouteTable("pedestrian")
 
 
 @routes.route("GET", "/v1/sessions/{id}/ws", summary="The live guidance WebSocket",
-              errors=(404,))
+              errors=(404,), messages=ClientMessageIn)
 async def session_ws(request: web.Request) -> web.StreamResponse:
     app = request.app
     live = await live_session(app, request.match_info["id"])
@@ -113,8 +114,8 @@ def answer_messages(app: web.Application, batch: Sequence[Delivery],
                     fresh: Callable[[int], bool]) -> list[Replies]:
     """The replies to one message of each of several walkers. Their scans are positioned in one
     call; a scan that ``fresh`` then finds too old guides nobody (:func:`answer_late`)."""
-    scans = [(i, d.live.positioner, d.message) for i, d in enumerate(batch)
-             if isinstance(d.message, Scan)]
+    scans = [(i, d.live.positioner, d.message.scan) for i, d in enumerate(batch)
+             if isinstance(d.message, ScanIn)]
     positions = dict(zip([i for i, _, _ in scans],
                          position_all([(positioner, scan) for _, positioner, scan in scans]),
                          strict=True))
@@ -126,10 +127,11 @@ def answer_messages(app: web.Application, batch: Sequence[Delivery],
         try:
             if isinstance(msg, dict):
                 out.append([msg])
-            elif not isinstance(msg, Scan):
+            elif not isinstance(msg, ScanIn):
                 out.append(_on_command(app, d.live, msg))
             elif fresh(i):
-                out.append(_on_scan(app, d.live, msg, positions[i], now_ts, closed))
+                out.append(_gnss_refused(msg)
+                           + _on_scan(app, d.live, msg.scan, positions[i], now_ts, closed))
             else:
                 out.append(answer_late(app, d.live, msg))
         except Exception:  # noqa: BLE001 - one walker's bug must not cost the others theirs
@@ -143,24 +145,31 @@ def answer_late(app: web.Application, live: LiveSession, msg: Incoming) -> Repli
     """A scan that waited too long in this process: not used, and said so in its ``fix`` status;
     once the walker's scans have come late for a while, the session says the position is
     unavailable (once, as when the beacons fall silent)."""
-    assert isinstance(msg, Scan)
-    t = msg.t_s
+    assert isinstance(msg, ScanIn)
+    t = msg.scan.t_s
     if live.late_since_t is None:
         live.late_since_t = t
     if tell_unavailable(live.late_since_t, t, app[SETTINGS].scan_budget):
-        return [_event_json(app, e) for e in live.nav.on_position(Unavailable("late", t))]
-    return [{"type": "fix", "available": False, "reason": "late", "t": t}]
+        said = [_event_json(app, e) for e in live.nav.on_position(Unavailable("late", t))]
+    else:
+        said = [{"type": "fix", "available": False, "reason": "late", "t": t}]
+    return _gnss_refused(msg) + said
+
+
+def _gnss_refused(msg: ScanIn) -> Replies:
+    """A bad GNSS fix is refused on its own; the scan's readings are still used."""
+    return [_error("invalid_gnss", msg.gnss_error)] if msg.gnss_error else []
 
 
 def _on_command(app: web.Application, live: LiveSession, msg: CommandMessage) -> Replies:
-    if isinstance(msg, StopMessage):  # the inbox ends it everywhere before sending this
+    if msg.type == "stop":  # the inbox ends it everywhere before sending this
         app[SESSIONS].sessions.pop(live.id, None)
         return [{"type": "stopped", "session_id": live.id}]
     if msg.type == "repeat":
         last = _last_instruction_json(app, live)
         return [last] if last else [_error("nothing_to_repeat", "no instruction yet")]
     mapstate = app[MAP]
-    text = (where_am_i(live.nav, mapstate.graph.graph["edges"], mapstate.places.values())
+    text = (where_am_i(live.nav, mapstate.graph, mapstate.places.values())
             if msg.type == "where_am_i"
             else around_me(live.nav, mapstate.places.values(), live.heading_deg))
     return [_with_audio(app, {"type": "instruction", "id": None, "kind": msg.type,

@@ -8,6 +8,7 @@ from typing import Any
 import networkx as nx
 
 from beacons.model import BeaconPlacement
+from routing.graph import edge_records
 from routing.model import PlaceRecord
 
 ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (map data); Blind Pilot edits"
@@ -24,7 +25,7 @@ def map_geojson(graph: nx.MultiGraph, places: list[PlaceRecord],
     nodes = graph.nodes
     features = [_point(d["lat"], d["lon"], {"layer": "node", "id": n, "level": d["level"]})
                 for n, d in nodes(data=True)]
-    for edge in graph.graph["edges"].values():
+    for edge in edge_records(graph):
         a, b = nodes[edge.u], nodes[edge.v]
         features.append({
             "type": "Feature",

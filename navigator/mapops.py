@@ -7,22 +7,20 @@ import asyncio
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from beacons.coverage import beacons_far_from_edges, uncovered_decision_points
-from beacons.planning import plan_beacons
+from beacons.planning import path_length_km, plan_layout
 from navigator import api
-from navigator.keys import IMPORTS, MAP, STORAGE
+from navigator.importjob import ImportFailed, ImportJob, run_import
+from navigator.keys import IMPORTS, MAP, SETTINGS, STORAGE
 from navigator.mapexport import map_geojson
-from navigator.mapimport import import_osm_file
 from navigator.mapper import MAPPER, Strict, beacon_public, mark_applied
 from navigator.schemas import placement_json
-from navigator.storage import StorageError
 from routing import validation
-from routing.osm import OsmImportError
 
 routes = api.RouteTable("mapper")
 
@@ -51,36 +49,31 @@ _OSM_SUFFIX = {b"\x1f\x8b": ".osm.gz", b"BZ": ".osm.bz2", b"<?": ".osm", b"<o": 
     errors=(409, 413, 422),
 )
 async def import_map(request: web.Request, query: ImportQuery) -> web.Response:
-    data = await request.read()
+    app = request.app
+    storage, mapstate, settings = app[STORAGE], app[MAP], app[SETTINGS]
+    data = await api.read_body(request, int(settings.import_upload_mb * 1024 * 1024))
     if not data:
         raise api.ApiError(422, "invalid_osm", "the request body must be an OSM file")
     suffix = _OSM_SUFFIX.get(data[:2], ".osm.pbf")
-    app = request.app
-    storage, mapstate = app[STORAGE], app[MAP]
     # one import at a time: two parsing at once double the memory, and each one's reload must
     # see the other's commit in order (MapState.reload)
     async with app[IMPORTS]:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"upload{suffix}"
             path.write_bytes(data)
+            del data
+            job = ImportJob(storage.url, str(path), query.replace, request[api.CALLER].actor,
+                            settings.import_limits, settings.import_memory_mb)
             try:
-                extract = await asyncio.to_thread(
-                    import_osm_file,
-                    storage,
-                    path,
-                    replace=query.replace,
-                    actor=request[api.CALLER].actor,
-                )
-            except OsmImportError as err:
-                raise api.ApiError(422, "invalid_osm", str(err)) from None
-            except StorageError as err:
-                raise api.ApiError(409, "map_exists", str(err)) from None
+                counts = await run_import(job, settings.import_timeout_s)
+            except ImportFailed as err:
+                if err.committing:  # cut off while committing: load whatever is stored now
+                    await asyncio.to_thread(mapstate.reload, storage.load_map)
+                raise api.ApiError(err.status, err.code, str(err)) from None
         snapshot = await asyncio.to_thread(mapstate.reload, storage.load_map)
     # the reload holds these: no second one from sync
     mark_applied(app, snapshot.revision_ids)
-    return api.json_response(
-        {"nodes": len(extract.nodes), "edges": len(extract.edges), "places": len(extract.places)}
-    )
+    return api.json_response(counts)
 
 
 @routes.route(
@@ -121,6 +114,7 @@ async def validate_map(request: web.Request) -> web.Response:
 
 
 class BeaconPlanRequest(Strict):
+    mode: Literal["dense", "decision-points"] = "dense"
     spacing_m: float = Field(default=10.0, ge=1, le=200)
     measured_power: float = Field(default=-59.0, ge=-127, le=20)
     apply: bool = False
@@ -137,11 +131,13 @@ async def beacon_plan(request: web.Request, body: BeaconPlanRequest) -> web.Resp
     app = request.app
     mapstate, storage = app[MAP], app[STORAGE]
 
-    def plan() -> list[Any]:
+    def plan() -> tuple[list[Any], float]:
         with mapstate.lock:
-            return plan_beacons(mapstate.graph, body.spacing_m, body.measured_power)
+            return (plan_layout(mapstate.graph, body.mode, body.spacing_m,
+                                list(mapstate.places.values()), body.measured_power),
+                    path_length_km(mapstate.graph))
 
-    layout = await asyncio.to_thread(plan)
+    layout, path_km = await asyncio.to_thread(plan)
     if body.apply:
         revision = await asyncio.to_thread(storage.replace_beacons, layout,
                                            actor=request[api.CALLER].actor)
@@ -150,7 +146,10 @@ async def beacon_plan(request: web.Request, body: BeaconPlanRequest) -> web.Resp
     return api.json_response(
         {
             "applied": body.apply,
+            "mode": body.mode,
             "count": len(layout),
+            "path_km": round(path_km, 2),
+            "per_km": round(len(layout) / path_km, 1) if path_km else None,
             "beacons": [placement_json(p) for p in layout],
         }
     )

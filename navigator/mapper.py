@@ -13,19 +13,28 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from sqlmodel import SQLModel
 
 from beacons.model import BeaconId, BeaconKind
 from navigator import api
 from navigator.keys import MAP, MAP_SYNC, STORAGE
 from navigator.schemas import BeaconIdentity
 from navigator.storage import (
+    DB_INT_MAX,
+    BeaconBase,
+    ClosureBase,
+    EdgeBase,
     EditConflict,
     InvalidEdit,
+    LandmarkBase,
     MapChange,
     MapEditor,
     NotFound,
+    Placed,
+    SegmentLength,
     StaleRevision,
     StorageError,
+    UnixTime,
 )
 from routing.tags import FOOT_HIGHWAYS, ROAD_HIGHWAYS
 
@@ -66,9 +75,6 @@ Smoothness = Literal[
 ]
 
 
-#: Ids, references and offsets are stored as 64-bit integers; a larger number cannot name
-#: anything, and passing it to the database driver would fail (OverflowError -> 500).
-DB_INT_MAX = 2**63 - 1
 #: Client-chosen ids stay JSON-safe (2**53 - 1, exact in JavaScript); that also leaves room for
 #: the next assigned id (max + 1) to fit in 64 bits.
 MAX_NEW_ID = 2**53 - 1
@@ -80,67 +86,55 @@ class Paging(BaseModel):
 
 
 # --------------------------------------------------------------------------- schemas
+# Each Create schema derives from the storage Base model, which declares every stored field and
+# its limits once. A Create adds what only a client sends (a chosen id) and narrows free-text OSM
+# attributes to the vocabulary a mapper may type: imported rows keep other tag values.
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Strict(SQLModel):
+    """A request body: an unknown field is refused (422), never silently dropped. A SQLModel, so
+    that the Create schemas can derive from the storage Base models too."""
+
+    # SQLModel types its config as its own ConfigDict subclass; pydantic merges this one into it
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
 
-class Placed(Strict):
-    """Where a mapped point is: WGS84 and an optional floor level."""
+class ChosenId(Strict):
+    """Nodes, edges and landmarks follow OSM ids; a client may choose one for a new object."""
 
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    level: float | None = Field(default=None, ge=-20, le=200)
-
-
-class NodeCreate(Placed):
     id: int | None = Field(default=None, ge=1, le=MAX_NEW_ID)
 
 
-class EdgeCreate(Strict):
-    id: int | None = Field(default=None, ge=1, le=MAX_NEW_ID)
-    u: int = Field(ge=-DB_INT_MAX, le=DB_INT_MAX)
-    v: int = Field(ge=-DB_INT_MAX, le=DB_INT_MAX)
-    length_m: float | None = Field(
-        default=None, gt=0, le=10_000, description="metres; computed from the nodes when omitted"
+class NodeCreate(Placed, ChosenId):
+    pass
+
+
+class EdgeCreate(EdgeBase, ChosenId):
+    length_m: SegmentLength | None = Field(  # type: ignore[assignment]
+        default=None, description="metres; computed from the nodes when omitted"
     )
     highway: Highway = "footway"  # type: ignore[valid-type]
-    name: str | None = Field(default=None, max_length=200)
     footway: Literal["sidewalk", "crossing", "access_aisle", "link"] | None = None
     sidewalk: Literal["both", "left", "right", "separate", "no"] | None = None
     crossing: Crossing | None = None
-    crossing_island: bool | None = None
-    traffic_signals_sound: bool | None = None
-    traffic_signals_vibration: bool | None = None
-    tactile_paving: bool | None = None
     kerb: Kerb | None = None
-    kerb_height_m: float | None = Field(default=None, ge=0, le=1)
-    step_count: int | None = Field(default=None, ge=1, le=1000)
-    handrail: bool | None = None
     incline: Literal["up", "down"] | None = None
     surface: Surface | None = None
     smoothness: Smoothness | None = None
-    width_m: float | None = Field(default=None, gt=0, le=100)
-    lit: bool | None = None
-    level: str | None = Field(default=None, max_length=20)
 
 
-class BeaconCreate(BeaconIdentity, Placed):
-    measured_power: float = Field(default=-59.0, ge=-127, le=20, description="dBm at 1 m")
+class BeaconCreate(BeaconIdentity, BeaconBase):  # type: ignore[misc]  # as Strict's config
+    pass
 
 
-class LandmarkCreate(Placed):
-    id: int | None = Field(default=None, ge=1, le=MAX_NEW_ID)
-    name: str = Field(min_length=1, max_length=200)
+class LandmarkCreate(LandmarkBase, ChosenId):
     kind: Literal["shop", "amenity", "stop", "entrance", "tourism", "other"] = "other"
 
 
-class ClosureCreate(Strict):
-    edge_id: int = Field(ge=-DB_INT_MAX, le=DB_INT_MAX)
-    reason: str = Field(default="", max_length=500)
-    starts_ts: float | None = Field(default=None, ge=0, description="unix seconds; default now")
-    ends_ts: float | None = Field(default=None, ge=0, description="unix seconds; None: open-ended")
+class ClosureCreate(ClosureBase, Strict):
+    starts_ts: UnixTime | None = Field(  # type: ignore[assignment]
+        default=None, description="unix seconds; default now"
+    )
 
     @model_validator(mode="after")
     def _window(self) -> ClosureCreate:

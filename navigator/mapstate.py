@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import pickle
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -23,6 +21,7 @@ import networkx as nx
 from beacons.layout import BeaconLayout
 from beacons.model import BeaconPlacement
 from beacons.positioning import PositioningMap
+from navigator.children import child_command, child_env
 from navigator.storage import (
     Beacon,
     ClosureWindow,
@@ -30,7 +29,7 @@ from navigator.storage import (
     MapSnapshot,
     Storage,
 )
-from routing.graph import build_graph, drop_edge, put_edge
+from routing.graph import build_graph, drop_edge, edge_count, put_edge
 from routing.model import PlaceRecord
 from routing.paths import Router
 
@@ -82,8 +81,7 @@ class MapState:
         """Sizes reported by /health."""
         return {
             "nodes": self.graph.number_of_nodes(),
-            # the id index: networkx counts a MultiGraph's edges by walking them (0.25 s)
-            "edges": len(self.graph.graph["edges"]),
+            "edges": edge_count(self.graph),
             "places": len(self.places),
             "beacons": len(self.beacons),
         }
@@ -185,7 +183,7 @@ def load_map_state(
             mapstate.set_beacons(helper.result(storage))
             phases["beacons_wait_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        if mapstate.graph.graph["edges"]:
+        if edge_count(mapstate.graph):
             mapstate.positioning_map()
         phases["positioning_s"] = time.perf_counter() - t
     finally:
@@ -198,12 +196,10 @@ def load_map_state(
 
 
 class _BeaconHelper:
-    """Reads the beacon layout in a child interpreter: its own core and its own GIL.
-
-    A plain ``python -c`` child, not multiprocessing: spawn would re-run the caller's main
-    module, which for a script without a ``__main__`` guard means a second server. The layout
-    comes back through a file, not a pipe: draining tens of megabytes from a pipe needs a thread
-    that the busy main thread starves of the GIL, which stalls the child.
+    """Reads the beacon layout in a child interpreter (:mod:`navigator.children`): its own core
+    and its own GIL. The layout comes back through a file, not a pipe: draining tens of
+    megabytes from a pipe needs a thread that the busy main thread starves of the GIL, which
+    stalls the child.
     """
 
     @classmethod
@@ -221,12 +217,9 @@ class _BeaconHelper:
         self._out = Path(self._dir.name) / "beacons.pickle"
         self._err = open(Path(self._dir.name) / "stderr", "w+b")  # noqa: SIM115 - closed in result
         self._proc = subprocess.Popen(
-            [sys.executable, "-c",
-             "import sys; from navigator.storage import write_beacon_layout; "
-             "write_beacon_layout(sys.argv[1])", str(self._out)],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._err,
-            env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [
-                str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH")]))},
+            child_command("import sys; from navigator.storage import write_beacon_layout; "
+                          "write_beacon_layout(sys.argv[1])", str(self._out)),
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._err, env=child_env(),
         )
         assert self._proc.stdin is not None
         try:

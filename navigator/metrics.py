@@ -3,11 +3,13 @@ feeds them."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from navigator import api
 from navigator.api import Handler
 
 
@@ -41,6 +43,9 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         resp = await handler(request)
         status = resp.status
         return resp
+    except asyncio.CancelledError:  # the client left and its handler was cancelled
+        status = api.CLIENT_CLOSED
+        raise
     finally:
         metrics.requests.labels(request.method, name, str(status)).inc()
         metrics.latency.labels(name).observe(time.perf_counter() - t0)

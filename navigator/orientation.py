@@ -1,16 +1,19 @@
 """Answers to "where am I?" and "what is around me?", from the walker's last fix.
 
-Pure: the navigation session, the map's edges and places and the heading are passed in, a
+Pure: the navigation session, the route graph, the places and the heading are passed in, a
 sentence comes out; the WebSocket only sends it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+
+import networkx as nx
 
 from navigator.session import NavigationSession
 from routing.geo import bearing_deg, haversine_m, turn_angle_deg
-from routing.model import EdgeRecord, PlaceRecord
+from routing.graph import edge_or_none
+from routing.model import PlaceRecord
 from voice import phrases
 
 #: The nearest place within this distance is named in "where am I".
@@ -21,13 +24,13 @@ AROUND_ME_M = 60.0
 AROUND_ME_MAX = 8
 
 
-def where_am_i(nav: NavigationSession, edges: Mapping[int, EdgeRecord],
+def where_am_i(nav: NavigationSession, graph: nx.MultiGraph,
                places: Iterable[PlaceRecord]) -> str:
     """The street being walked, the nearest landmark and what comes next (or "not known")."""
     fix, lang = nav.last_fix, nav.lang
     if fix is None or not nav.location_available:
         return phrases.phrase_where_am_i(None, None, None, lang)
-    edge = edges.get(fix.edge)
+    edge = edge_or_none(graph, fix.edge)
     street = edge.name if edge is not None else None
     near = nearby_places(places, fix.lat, fix.lon, WHERE_LANDMARK_M)
     landmark = near[0][1].name if near else None

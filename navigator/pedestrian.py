@@ -16,7 +16,7 @@ from navigator.routeplan import plan_route, resolve_point, route_body
 from navigator.schemas import PlaceOut, PlacesQuery, RouteOut, RouteRequest
 from navigator.speech import audio_url, prewarm, voice_of
 from routing.paths import RoutingError
-from routing.search import search_places
+from routing.places import search_places
 from voice.service import InvalidSpeechRequest
 from voice.speaker import SpeechUnavailable
 
@@ -37,16 +37,17 @@ _ROUTE_OUT = TypeAdapter(RouteOut)
 
 
 @routes.route("POST", "/v1/routes", summary="Plan an accessible route with spoken maneuvers",
-              body=RouteRequest, response=RouteOut, errors=(422,))
+              body=RouteRequest, response=RouteOut, errors=(422, 503))
 async def create_route(request: web.Request, body: RouteRequest) -> web.Response:
     app = request.app
     try:
-        route = await asyncio.to_thread(plan_route, app[MAP], body)
+        route, simplicity = await asyncio.to_thread(plan_route, app[MAP], body)
     except RoutingError as err:
         raise api.ApiError(422, err.code, str(err)) from None
     voice = voice_of(app)
     out = route_body(route, body.lang,
-                     (lambda text, lang: audio_url(voice, text, lang)) if voice else None)
+                     (lambda text, lang: audio_url(voice, text, lang)) if voice else None,
+                     simplicity=simplicity)
     prewarm(app, [(m["text"], body.lang) for m in out["maneuvers"]])
     return api.json_response(_ROUTE_OUT.validate_python(out))
 
@@ -93,7 +94,7 @@ async def audio(request: web.Request) -> web.StreamResponse:
 
 
 @routes.route("POST", "/v1/sessions", summary="Start live guidance; connect to ws_url next",
-              body=SessionCreate, response=SessionCreated, status=201, errors=(422,))
+              body=SessionCreate, response=SessionCreated, status=201, errors=(422, 503))
 async def create_session(request: web.Request, body: SessionCreate) -> web.Response:
     app = request.app
     mapstate = app[MAP]

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 
 from beacons.model import Fix, Scan, Unavailable
 from beacons.positioning import InvalidScan, Positioner
+from navigator.guidancesettings import GuidanceSettings
 from navigator.mapstate import MapState
 from navigator.routeplan import plan_between
-from navigator.session import GuidanceSettings, NavigationSession
+from navigator.session import NavigationSession
 from routing.model import Route
 from voice.phrases import PhraseOptions
 

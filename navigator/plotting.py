@@ -6,14 +6,16 @@ import io
 import math
 
 import matplotlib
+import networkx as nx
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from navigator.simulation import SimulationResult  # noqa: E402
+from routing.graph import edge_records  # noqa: E402
 
 
-def plot_simulation(result: SimulationResult, graph: object, title: str) -> bytes:
+def plot_simulation(result: SimulationResult, graph: nx.MultiGraph, title: str) -> bytes:
     """Render the walk as PNG bytes (lon on x, lat on y, equal-ish aspect at city scale).
 
     Stars numbered as in the instruction list mark where each instruction was spoken; grey dots
@@ -24,8 +26,8 @@ def plot_simulation(result: SimulationResult, graph: object, title: str) -> byte
     pad = 0.0004
     box = (min(lats) - pad, max(lats) + pad, min(lons) - pad, max(lons) + pad)
     fig, ax = plt.subplots(figsize=(8, 8), dpi=100)
-    nodes = graph.nodes  # type: ignore[attr-defined]
-    for edge in graph.graph["edges"].values():  # type: ignore[attr-defined]
+    nodes = graph.nodes
+    for edge in edge_records(graph):
         a, b = nodes[edge.u], nodes[edge.v]
         if box[0] <= a["lat"] <= box[1] and box[2] <= a["lon"] <= box[3]:
             ax.plot([a["lon"], b["lon"]], [a["lat"], b["lat"]], color="0.8", lw=1, zorder=1)

@@ -11,16 +11,25 @@ from navigator.api import ApiError
 from navigator.mapstate import MapState
 from navigator.schemas import PointIn, RouteRequest
 from routing.geojson import route_geometry
+from routing.graph import edge_count
 from routing.model import Maneuver, Route
 from routing.profiles import PROFILES
+from routing.simplicity import SimplicityReport, simplicity_report
 from voice.phrases import PhraseOptions, phrase_maneuver
 
 #: Turns a sentence into an audio URL (None when speech is unavailable).
 AudioUrlFor = Callable[[str, str], str | None]
 
 
+MAP_EMPTY = ("no map is loaded: a mapper imports one with POST /v1/map/import, or "
+             "`blindpilot import-osm FILE` on the server")
+
+
 def resolve_point(mapstate: MapState, point: PointIn, name: str) -> tuple[float, float]:
-    """(lat, lon) of a coordinate or of a place id."""
+    """(lat, lon) of a coordinate or of a place id; 503 ``map_empty`` while there is no map
+    (every point would be "more than 50 m from any walkable path", which misleads)."""
+    if not edge_count(mapstate.graph):
+        raise ApiError(503, "map_empty", MAP_EMPTY)
     if point.place is None:
         assert point.lat is not None and point.lon is not None
         return point.lat, point.lon
@@ -30,11 +39,14 @@ def resolve_point(mapstate: MapState, point: PointIn, name: str) -> tuple[float,
     return place.lat, place.lon
 
 
-def plan_route(mapstate: MapState, request: RouteRequest) -> Route:
-    """Search the accessible route; RoutingError propagates to the caller (422 or exit 2)."""
+def plan_route(mapstate: MapState, request: RouteRequest) -> tuple[Route, SimplicityReport]:
+    """Search the accessible route and report how simple it is; RoutingError propagates to the
+    caller (422 or exit 2)."""
     start = resolve_point(mapstate, request.from_, "from")
     end = resolve_point(mapstate, request.to, "to")
-    return plan_between(mapstate, start, end, request.profile)
+    with mapstate.lock:  # one map version for both: a mapper edit may replace edges in between
+        route = plan_between(mapstate, start, end, request.profile)
+        return route, simplicity_report(mapstate.graph, route)
 
 
 def plan_between(mapstate: MapState, start: tuple[float, float], end: tuple[float, float],
@@ -60,7 +72,8 @@ def maneuver_json(m: Maneuver, text: str, audio_url: str | None) -> dict[str, An
 
 
 def route_body(route: Route, lang: str, audio_url_for: AudioUrlFor | None = None,
-               opts: PhraseOptions | None = None) -> dict[str, Any]:
+               opts: PhraseOptions | None = None,
+               simplicity: SimplicityReport | None = None) -> dict[str, Any]:
     """The body of ``POST /v1/routes`` (and of ``blindpilot route --json``)."""
     opts = opts or PhraseOptions()
     maneuvers = []
@@ -76,10 +89,12 @@ def route_body(route: Route, lang: str, audio_url_for: AudioUrlFor | None = None
         "geometry": route_geometry(route),
         "maneuvers": maneuvers,
         "warnings": list(route.warnings),
+        "simplicity": None if simplicity is None else simplicity.as_json(),
     }
 
 
 def plan_route_body(mapstate: MapState, request: RouteRequest,
                     audio_url_for: AudioUrlFor | None = None) -> dict[str, Any]:
     """Plan and shape in one call (the CLI's path; the API splits it to run search in a thread)."""
-    return route_body(plan_route(mapstate, request), request.lang, audio_url_for)
+    route, simplicity = plan_route(mapstate, request)
+    return route_body(route, request.lang, audio_url_for, simplicity=simplicity)

@@ -7,11 +7,11 @@ OpenAPI tests walk this same list.
 
 from __future__ import annotations
 
-from navigator import admin, live, mapops, mapper, ops, pedestrian, tester
+from navigator import admin, live, mapops, mapper, ops, pedestrian, tester, webapp
 from navigator.api import RouteTable
 
 
 def route_tables() -> list[RouteTable]:
     """Every area's routes."""
     return [ops.routes, pedestrian.routes, live.routes, mapper.routes, mapops.routes,
-            tester.routes, admin.routes]
+            tester.routes, admin.routes, webapp.routes]

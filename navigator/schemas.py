@@ -101,6 +101,20 @@ class LineString(BaseModel):
     coordinates: list[list[float]]
 
 
+class SimplicityOut(BaseModel):
+    """How simple the route is to walk (routing.simplicity.SimplicityReport)."""
+
+    decision_points: int
+    turns: int
+    turns_per_km: float
+    street_changes: int
+    crossings: dict[str, int]
+    steps: int
+    tactile_share: float
+    unknown_m: dict[str, float]
+    unknown_crossings: dict[str, int]
+
+
 class RouteOut(BaseModel):
     route_id: str
     profile: str
@@ -109,6 +123,7 @@ class RouteOut(BaseModel):
     geometry: LineString
     maneuvers: list[ManeuverOut]
     warnings: list[str]
+    simplicity: SimplicityOut | None = None
 
 
 class PlaceOut(BaseModel):

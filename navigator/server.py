@@ -32,12 +32,26 @@ def first_curl_example(base: str, mapstate: object) -> str:
             f"-d '{body}'")
 
 
+def make_runner(app: web.Application, settings: Settings) -> web.AppRunner:
+    """The app's runner with the connection timeouts of ``settings``.
+
+    aiohttp closes a connection that has not sent a whole request head within its keep-alive
+    timeout of opening (or of its last response), whatever trickles in meanwhile: so that is
+    the header timeout (without it, 2,000 silent or half-header sockets stayed open 100 s+).
+    Bodies are timed by :func:`navigator.api.read_body`, and a body a handler leaves unread is
+    drained for at most ``lingering_time``.
+    """
+    return web.AppRunner(app, access_log=None, handle_signals=False,
+                         keepalive_timeout=settings.header_timeout_s,
+                         lingering_time=min(10.0, settings.body_timeout_s))
+
+
 async def serve_app(settings: Settings, loaded: LoadedService | None = None,
                     sock: socket.socket | None = None, announce: bool = True) -> None:
     """Serve until SIGINT/SIGTERM, on ``sock`` (a worker's inherited listening socket) or on the
     settings' host and port; with ``announce``, print the URL once the port answers."""
     app = create_app(settings, loaded)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = make_runner(app, settings)
     await runner.setup()
     site = (web.SockSite(runner, sock, backlog=BACKLOG) if sock is not None
             else web.TCPSite(runner, settings.host, settings.port, backlog=BACKLOG))
@@ -45,7 +59,8 @@ async def serve_app(settings: Settings, loaded: LoadedService | None = None,
     if announce:
         host = f"[{settings.host}]" if ":" in settings.host else settings.host
         base = f"http://{host}:{settings.port}"
-        print(f"Blind Pilot is serving on {base}  (health: {base}/health)", flush=True)
+        print(f"Blind Pilot is serving on {base}  (companion app for walkers: {base}/app/, "
+              f"health: {base}/health)", flush=True)
         print(first_curl_example(base, app[MAP]), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

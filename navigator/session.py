@@ -6,7 +6,11 @@ It consumes positioning results (a :class:`Fix` or :class:`Unavailable`), tracks
 the route, and decides what to say and when (Wayfindr / NavCog3 timing): announce each decision
 point about 6 m ahead, say "approaching" at 2 m, reassure on long straight runs, never talk over
 itself, detect leaving the route, ask for a new route, and say so honestly when the position is
-lost. It never reads a clock and does no I/O, so every rule is tested exactly.
+lost. It knows when it does not know: a decision point's instruction waits for a fix certain
+enough to tell that point from its neighbours (:mod:`navigator.certainty`) and the walker hears,
+once, that the position is uncertain; distances are hedged ("in about 20 metres") when the error
+is a sizeable part of them. It never reads a clock and does no I/O, so every rule is tested
+exactly.
 """
 
 from __future__ import annotations
@@ -17,33 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from beacons.model import Fix, Unavailable
-from routing.geo import LocalFrame, project_to_segment, turn_angle_deg
+from navigator.certainty import decision_error_limits, hedged, too_uncertain
+from navigator.guidancesettings import GuidanceSettings
+from navigator.routeline import RouteLine
+from routing.geo import turn_angle_deg
 from routing.model import Maneuver, ManeuverKind, Route
 from routing.paths import RoutingError
 from voice import phrases
 from voice.phrases import PhraseOptions
-
-
-@dataclass(frozen=True, slots=True)
-class GuidanceSettings:
-    """The timing rules, with the defaults from Wayfindr and NavCog3."""
-
-    announce_ahead_m: float = 6.0
-    announce_tolerance_m: float = 1.0
-    approached_m: float = 2.0
-    reassurance_every_m: float = 10.0
-    reassurance_quiet_start_m: float = 7.0
-    off_route_m: float = 6.0
-    backwards_m: float = 5.0
-    backwards_angle_deg: float = 120.0
-    off_route_after_s: float = 5.0
-    off_route_min_interval_s: float = 10.0
-    arrival_m: float = 2.0
-    #: Speaking rate used to know how long an instruction occupies the listener.
-    words_per_s: float = 2.6
-    earcon_s: float = 0.4
-    #: Walking speed assumed when deciding whether a reassurance would delay an announcement.
-    walking_speed_mps: float = 1.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,42 +52,9 @@ class _Progress:
     announced: set[int] = field(default_factory=set)
     approached: set[int] = field(default_factory=set)
     last_reassurance_along_m: float = 0.0
-
-
-class RouteLine:
-    """The route as a polyline in local metres, for projecting fixes onto it."""
-
-    def __init__(self, route: Route) -> None:
-        lat0, lon0 = route.coordinates[0]
-        self.frame = LocalFrame(lat0, lon0)
-        self.points = [self.frame.to_xy(lat, lon) for lat, lon in route.coordinates]
-        self.cum = [0.0]
-        for (ax, ay), (bx, by) in zip(self.points, self.points[1:], strict=False):
-            self.cum.append(self.cum[-1] + math.hypot(bx - ax, by - ay))
-        self.length_m = self.cum[-1]
-
-    def project(self, lat: float, lon: float, near_along_m: float | None = None,
-                window_m: float = 30.0) -> tuple[float, float, float]:
-        """(along_m, distance_m from the line, bearing of the line there).
-
-        With ``near_along_m`` the search prefers the part of the route near the last progress,
-        so a route that doubles back does not make the walker jump ahead.
-        """
-        px, py = self.frame.to_xy(lat, lon)
-        best = (math.inf, 0.0, 0.0)
-        for i in range(len(self.points) - 1):
-            if near_along_m is not None and not (
-                self.cum[i] - window_m <= near_along_m <= self.cum[i + 1] + window_m
-            ):
-                continue
-            (ax, ay), (bx, by) = self.points[i], self.points[i + 1]
-            t, dist = project_to_segment(px, py, ax, ay, bx, by)
-            if dist < best[0]:
-                seg_bearing = math.degrees(math.atan2(bx - ax, by - ay)) % 360.0
-                best = (dist, self.cum[i] + t * (self.cum[i + 1] - self.cum[i]), seg_bearing)
-        if best[0] == math.inf:
-            return self.project(lat, lon)
-        return best[1], best[0], best[2]
+    #: ``id()`` of the maneuvers whose action the walker has heard (the route holds them while
+    #: this progress lives): an "approaching" without it says the action too.
+    told: set[int] = field(default_factory=set)
 
 
 class NavigationSession:
@@ -133,8 +85,14 @@ class NavigationSession:
         self._busy_until_s = -math.inf
         self._off_since_s: float | None = None
         self._last_off_route_s = -math.inf
-        self._needs_orientation = True
+        #: The orientation still to give ("orientation" at a (resumed) start, "regained" after an
+        #: outage), kept while the fix is too uncertain for it.
+        self._reorient: str | None = "orientation"
         self._pending: tuple[Maneuver, str] | None = None
+        #: Per maneuver, the error its instruction may be given with (None: not a decision).
+        self._limits: tuple[float | None, ...] = ()
+        #: "Position uncertain" was said and the position has not been certain since.
+        self._uncertain_said = False
         #: Blocked edges already acted on (replanned around, or found impossible to avoid), and
         #: the route they were found on: a later route over the same edge is checked afresh.
         self._blocked: tuple[Route | None, frozenset[int]] = (None, frozenset())
@@ -170,7 +128,13 @@ class NavigationSession:
         assert self.line is not None
         along, off_m, line_bearing = self.line.project(pos.lat, pos.lon,
                                                        self.progress.along_m)
-        status.data.update(along_m=round(along, 1), off_route_m=round(off_m, 1))
+        limit = self._next_decision_limit(along)
+        certain = limit is None or pos.error_m < limit
+        if certain:
+            self._uncertain_said = False
+        status.data.update(along_m=round(along, 1), off_route_m=round(off_m, 1),
+                           certain=certain, error_limit_m=None if limit is None else
+                           round(limit, 2))
         if self._is_off_route(along, off_m, line_bearing, heading_deg, pos.t_s):
             return self._off_route(pos)
         self.progress.along_m = along
@@ -178,8 +142,12 @@ class NavigationSession:
         if self.line.length_m - along <= self.settings.arrival_m:
             return self._arrive(pos.t_s)
         events = self._flush_pending(pos.t_s)
-        if regained or self._needs_orientation:
-            events += self._orientation(pos.t_s, regained)
+        if regained:
+            self._reorient = "regained"
+        if self._reorient is not None:
+            events += self._orientation(pos.t_s)
+            if self._reorient is not None:  # held until the position is certain enough
+                return events
         return events + self._announcements(pos.t_s)
 
     def repeat(self) -> list[Event]:
@@ -210,8 +178,10 @@ class NavigationSession:
         self.line = RouteLine(route)
         self.progress = _Progress()
         self._off_since_s = None
-        self._needs_orientation = True
+        self._reorient = "orientation"
         self._pending = None
+        self._limits = decision_error_limits(route, self.settings)
+        self._uncertain_said = False
 
     def edges_ahead(self) -> list[int]:
         """Edges of the route from the one being walked to the end (``edges[i]`` joins route
@@ -248,7 +218,7 @@ class NavigationSession:
         except RoutingError as err:
             return [Event("error", {"code": err.code, "message": str(err)})]
         self._set_route(route)
-        self._needs_orientation = False
+        self._reorient = None
         first = route.maneuvers[0]
         if initial:
             return self._speak(first, "at", t_s, force=True)
@@ -289,6 +259,7 @@ class NavigationSession:
             return []
         self.location_available = False
         self._off_since_s = None
+        self._uncertain_said = False  # once the position is back, uncertainty is news again
         text = phrases.phrase_location_unavailable(self.lang)
         self._busy_until_s = pos.t_s + self._speech_s(text)
         return [Event("location_unavailable", {"reason": pos.reason, "text": text,
@@ -302,35 +273,83 @@ class NavigationSession:
         text = phrases.phrase_arrived(name, last.attributes.get("side"), self.lang)
         return [Event("arrived", {"name": name, "text": text, "lang": self.lang, "t": t_s})]
 
-    def _orientation(self, t_s: float, regained: bool) -> list[Event]:
-        """After an outage (or at a resumed start) re-establish where to go next."""
-        self._needs_orientation = False
+    def _orientation(self, t_s: float) -> list[Event]:
+        """After an outage (or at a resumed start) re-establish where to go next; a decision
+        point due soon waits for a fix certain enough for it (``_reorient`` stays set)."""
         assert self.route is not None
+        phase, self._reorient = self._reorient, None
         first = self.route.maneuvers[0]
-        if not regained and self.last_instruction is None and first.kind is ManeuverKind.DEPART:
+        if (phase == "orientation" and self.last_instruction is None
+                and first.kind is ManeuverKind.DEPART):
             return self._speak(first, "at", t_s, force=True)
         nxt = self.next_maneuver()
         if nxt is None:
             return []
-        return self._speak(nxt, "regained" if regained else "orientation", t_s, force=True)
+        i = self.route.maneuvers.index(nxt)
+        if self._too_uncertain(i, nxt.along_m - self.progress.along_m):
+            self._reorient = phase
+            return self._uncertain(i, t_s)
+        return self._speak(nxt, phase or "orientation", t_s, force=True)
 
     def _announcements(self, t_s: float) -> list[Event]:
+        """A decision point's instruction due from a fix too uncertain for it is not marked as
+        given: the rules give it (distance up to date) as soon as a fix allows, or drop it once
+        the walker is past, as for any announcement."""
         assert self.route is not None
         s, p = self.settings, self.progress
         for i, m in enumerate(self.route.maneuvers):
             if m.kind is ManeuverKind.DEPART or m.along_m <= p.along_m - s.approached_m:
                 continue
             d = m.along_m - p.along_m
-            if i not in p.announced and d <= s.announce_ahead_m + s.announce_tolerance_m:
+            ahead = i not in p.announced and d <= s.announce_ahead_m + s.announce_tolerance_m
+            approaching = i not in p.approached and d <= s.approached_m
+            if (ahead or approaching) and self._too_uncertain(i, d):
+                return self._uncertain(i, t_s)
+            if ahead:
                 p.announced.add(i)
                 if d > s.approached_m:
                     return self._speak(m, "ahead", t_s, force=True)
-            if i not in p.approached and d <= s.approached_m:
+            if approaching:
                 p.approached.add(i)
                 p.announced.add(i)
                 return self._speak(m, "approaching", t_s, force=True)
             return self._reassurance(m, d, t_s)
         return []
+
+    # ---- uncertainty
+
+    def _next_decision_limit(self, along_m: float) -> float | None:
+        """The error limit of the first decision point not yet passed (None: none is left)."""
+        assert self.route is not None
+        reach = along_m - self.settings.approached_m
+        return next((limit for m, limit in zip(self.route.maneuvers, self._limits, strict=True)
+                     if limit is not None and m.along_m > reach), None)
+
+    def _too_uncertain(self, i: int, distance_m: float) -> bool:
+        fix = self.last_fix
+        return fix is not None and too_uncertain(self._limits[i], fix.error_m, distance_m,
+                                                 self.settings)
+
+    def _uncertain(self, i: int, t_s: float) -> list[Event]:
+        """Hold maneuver ``i``'s instruction and say so once. A safety message: never held back
+        by speech, it is said at once (apps speak it assertively)."""
+        if self._uncertain_said:
+            return []
+        assert self.route is not None and self.last_fix is not None
+        self._uncertain_said = True
+        m, limit = self.route.maneuvers[i], self._limits[i]
+        text = phrases.phrase_position_uncertain(m, self.lang, self.opts)
+        self._busy_until_s = t_s + self._speech_s(text)
+        return [Event("position_uncertain", {
+            "text": text, "lang": self.lang, "kind": m.kind.value,
+            "error_m": round(self.last_fix.error_m, 2),
+            "error_limit_m": None if limit is None else round(limit, 2),
+            "at": {"lat": m.lat, "lon": m.lon}, "t": t_s,
+        })]
+
+    def _hedged(self, distance_m: float) -> bool:
+        fix = self.last_fix
+        return fix is not None and hedged(fix.error_m, distance_m, self.settings)
 
     def _reassurance(self, nxt: Maneuver, d_next: float, t_s: float) -> list[Event]:
         """Keep-going on long runs, but never where it would delay the next announcement."""
@@ -353,18 +372,20 @@ class NavigationSession:
     def _text(self, m: Maneuver, phase: str) -> str:
         """The sentence for a maneuver in a phase, with the distance as of now."""
         lang, opts = self.lang, self.opts
-        distance = m.along_m - self.progress.along_m
+        distance = max(1.0, m.along_m - self.progress.along_m)
         if phase == "at":
             return phrases.phrase_maneuver(m, lang, opts)
         if phase == "rerouted":
             return phrases.phrase_rerouted(m, lang, opts)
         if phase == "reassurance":
-            return phrases.phrase_reassurance(self._current_street(), distance, lang, opts)
+            return phrases.phrase_reassurance(self._current_street(), distance, lang, opts,
+                                              self._hedged(distance))
         if phase == "approaching":
             if m.kind in (ManeuverKind.LANDMARK, ManeuverKind.ARRIVE):
                 return phrases.phrase_maneuver(m, lang, opts)
-            return phrases.phrase_approaching(m, lang, opts)
-        text = phrases.phrase_maneuver(m, lang, opts, distance_m=max(1.0, distance))
+            return phrases.phrase_approaching(m, lang, opts,
+                                              with_action=id(m) not in self.progress.told)
+        text = phrases.phrase_maneuver(m, lang, opts, distance, self._hedged(distance))
         if phase == "regained":
             return f"{phrases.phrase_location_regained(lang)} {text}"
         return text  # "ahead" and "orientation"
@@ -390,6 +411,8 @@ class NavigationSession:
         """``before``: a sentence said first (why the route changed)."""
         text = self._text(m, phase) if before is None else f"{before} {self._text(m, phase)}"
         self._instruction_seq += 1
+        if phase != "reassurance":
+            self.progress.told.add(id(m))
         distance = max(0.0, m.along_m - self.progress.along_m)
         event = Event("instruction", {
             "id": self._instruction_seq, "kind": m.kind.value, "phase": phase, "text": text,
@@ -410,14 +433,25 @@ class NavigationSession:
             self._pending = None
             return [self._instruction(m, phase, t_s)]
         if force:
-            self._pending = (m, phase)
+            # "location found again" is still owed to a walker told to wait: it goes in front
+            # of whatever instruction is due by the time the speech ends
+            owed = self._pending is not None and self._pending[1] == "regained"
+            self._pending = (m, "regained" if owed else phase)
         return []
 
     def _flush_pending(self, t_s: float) -> list[Event]:
+        """The instruction that waited for speech to end, if the walker is not past it and the
+        fix now is certain enough for it (else it waits on)."""
         if self._pending is None or t_s < self._busy_until_s:
             return []
         m, phase = self._pending
-        self._pending = None
-        if m.along_m < self.progress.along_m - self.settings.approached_m:
+        d = m.along_m - self.progress.along_m
+        if d < -self.settings.approached_m:
+            self._pending = None
             return []  # walked past it while the previous sentence played
+        assert self.route is not None
+        i = self.route.maneuvers.index(m)
+        if self._too_uncertain(i, d):
+            return self._uncertain(i, t_s)
+        self._pending = None
         return [self._instruction(m, phase, t_s)]

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from navigator.backpressure import ScanBudget
-from navigator.session import GuidanceSettings
+from navigator.clients import Network, parse_networks
+from navigator.guidancesettings import GuidanceSettings
+from routing.limits import ImportLimits
 
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_CITY_FILE = PACKAGE_DATA / "kaiserslautern_cc_2013.osm.gz"
@@ -24,17 +26,42 @@ def _env_flag(name: str) -> Callable[[], bool]:
     return lambda: os.environ.get(name, "1") != "0"
 
 
+def _env_number(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+
 def _env_float(name: str, default: float) -> Callable[[], float]:
     """Read at construction time (not import time), so tests and launchers can set it."""
+    return lambda: _env_number(name, default)
 
-    def read() -> float:
-        raw = os.environ.get(name)
-        try:
-            return float(raw) if raw else default
-        except ValueError:
-            raise ValueError(f"{name} must be a number, got {raw!r}") from None
 
-    return read
+MB = 1024 * 1024
+#: The setting of each import limit, as its error message names it.
+IMPORT_LIMIT_SETTINGS = {
+    "max_decompressed_bytes": "BLINDPILOT_IMPORT_MAX_DECOMPRESSED_MB",
+    "max_nodes": "BLINDPILOT_IMPORT_MAX_NODES",
+    "max_ways": "BLINDPILOT_IMPORT_MAX_WAYS",
+    "max_segment_m": "BLINDPILOT_IMPORT_MAX_SEGMENT_M",
+    "max_extent_km": "BLINDPILOT_IMPORT_MAX_EXTENT_KM",
+}
+
+
+def import_limits_from_env() -> ImportLimits:
+    """:class:`ImportLimits` with each ``BLINDPILOT_IMPORT_*`` variable that is set."""
+    d = ImportLimits()
+    env = IMPORT_LIMIT_SETTINGS
+    return ImportLimits(
+        max_decompressed_bytes=int(
+            _env_number(env["max_decompressed_bytes"], d.max_decompressed_bytes / MB) * MB),
+        max_nodes=int(_env_number(env["max_nodes"], d.max_nodes)),
+        max_ways=int(_env_number(env["max_ways"], d.max_ways)),
+        max_segment_m=_env_number(env["max_segment_m"], d.max_segment_m),
+        max_extent_km=_env_number(env["max_extent_km"], d.max_extent_km),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +87,10 @@ class Settings:
     public_rate_per_s: float = field(
         default_factory=_env_float("BLINDPILOT_PUBLIC_RATE_PER_S", 20.0))
     public_burst: float = field(default_factory=_env_float("BLINDPILOT_PUBLIC_BURST", 60.0))
+    #: Proxies whose X-Forwarded-For is believed (CIDRs): behind them, rate limits count
+    #: against the forwarded client address, not against the proxy's.
+    trusted_proxies: tuple[Network, ...] = field(
+        default_factory=lambda: parse_networks(os.environ.get("BLINDPILOT_TRUSTED_PROXIES", "")))
     #: Live sessions idle (no message) for this long are dropped with everything they knew.
     session_idle_s: float = field(default_factory=_env_float("BLINDPILOT_SESSION_IDLE_S", 900.0))
     #: Messages per second one WebSocket client may send before being throttled.
@@ -68,6 +99,23 @@ class Settings:
     #: Seconds between looks at the audit log for map edits committed by other processes
     #: (several ``serve`` on one PostgreSQL); 0 turns it off.
     map_sync_s: float = field(default_factory=_env_float("BLINDPILOT_MAP_SYNC_S", 2.0))
+    #: Seconds a connection has to send a whole request head, from opening or from its last
+    #: response (an idle keep-alive connection is closed after that too).
+    header_timeout_s: float = field(
+        default_factory=_env_float("BLINDPILOT_HEADER_TIMEOUT_S", 15.0))
+    #: Seconds a request body may take to arrive (408 after that).
+    body_timeout_s: float = field(default_factory=_env_float("BLINDPILOT_BODY_TIMEOUT_S", 60.0))
+    #: Simulations (``POST /v1/simulations``) run at once; one more is refused with 503.
+    simulation_workers: int = field(
+        default_factory=lambda: int(_env_number("BLINDPILOT_SIMULATIONS", 2)))
+    #: What one map import may hold, and the time and memory its parsing process may take.
+    import_limits: ImportLimits = field(default_factory=import_limits_from_env)
+    import_timeout_s: float = field(default_factory=_env_float("BLINDPILOT_IMPORT_TIMEOUT_S", 180))
+    import_memory_mb: float = field(
+        default_factory=_env_float("BLINDPILOT_IMPORT_MEMORY_MB", 3072))
+    #: Size of an uploaded OSM file (``POST /v1/map/import``), compressed as sent.
+    import_upload_mb: float = field(
+        default_factory=_env_float("BLINDPILOT_IMPORT_MAX_UPLOAD_MB", 64))
     guidance: GuidanceSettings = field(default_factory=GuidanceSettings)
     #: How long a scan may wait in a busy process and still be used (see navigator.backpressure).
     scan_budget: ScanBudget = field(default_factory=ScanBudget)

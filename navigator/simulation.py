@@ -1,29 +1,43 @@
 """Testers' simulated walks through the real pipeline.
 
-A simulated walker follows the planned route (optionally taking one deliberate wrong turn), the
-:class:`SimulatedSource` turns its true position into beacon scans, and the very positioning and
-session code a phone session uses turns them into fixes and spoken instructions. When the session
-re-routes, the walker follows the new route, as a person would.
+A simulated walker follows the planned route (optionally taking one deliberate wrong turn), a
+simulated radio world turns its true position into beacon scans (the ideal
+:class:`SimulatedSource`, or the harsh :class:`ChannelSource` with its phone's GNSS), and the very
+positioning and session code a phone session uses turns them into fixes and spoken instructions.
+When the session re-routes, the walker follows the new route, as a person would. Every walk is
+scored against its truth (:mod:`navigator.groundtruth`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from beacons.channel import RadioChannel
+from beacons.gnss_simulator import GnssSimulator
 from beacons.layout import BeaconLayout
-from beacons.model import BeaconPlacement, Scan
-from beacons.simulator import SimulatedSource, walk_along
+from beacons.model import BeaconPlacement, Fix, Scan, Unavailable
+from beacons.positioning import Positioner
+from beacons.simulator import ChannelSource, SimulatedSource, walk_along
+from beacons.worlds import harsh_channel, street_gnss
+from navigator.groundtruth import score_walk
+from navigator.guidancesettings import GuidanceSettings
 from navigator.mapstate import MapState
 from navigator.pipeline import build_guidance
-from navigator.session import GuidanceSettings
 from routing.geo import LocalFrame, haversine_m
+from routing.graph import edge_by_id
 from routing.model import Route
 from voice.phrases import PhraseOptions
+
+
+class Locator(Protocol):
+    """Anything that turns a scan into a position the way :class:`Positioner` does."""
+
+    def update(self, scan: Scan) -> Fix | Unavailable: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +45,11 @@ class WalkOptions:
     """How the simulated world and walker behave (all seeded; nothing reads a clock)."""
 
     seed: int = 0
+    #: ``ideal``: the positioner's own law with ``noise_db``, ``dropout`` and ``dead``;
+    #: ``harsh``: :func:`beacons.worlds.harsh_channel` drawn by the seed (those three unused).
+    radio: Literal["ideal", "harsh"] = "ideal"
+    #: Scans carry the phone's GNSS (:func:`beacons.worlds.street_gnss`).
+    gnss: bool = False
     noise_db: float = 4.0
     dropout: float = 0.1
     dead: float = 0.0
@@ -60,6 +79,14 @@ class SimulationResult:
     fixes: list[tuple[float, float]]
     route: Route
     silenced: int = 0
+    truth_t: list[float] = field(default_factory=list)
+    #: The radio world and GNSS the walk had (drawn values included).
+    world: dict[str, Any] = field(default_factory=dict)
+
+    def guidance(self) -> dict[str, Any]:
+        """The walk scored against its truth (:func:`navigator.groundtruth.score_walk`)."""
+        truth = [(t, la, lo) for t, (la, lo) in zip(self.truth_t, self.truth, strict=True)]
+        return score_walk(self.route, truth, self.events).as_json()
 
     def metrics(self) -> dict[str, Any]:
         """The body of ``POST /v1/simulations`` ``metrics``."""
@@ -74,6 +101,8 @@ class SimulationResult:
             "instructions": self.instructions,
             "duration_s": round(self.duration_s, 1),
             "silenced_beacons": self.silenced,
+            "world": self.world,
+            "guidance": self.guidance(),
         }
 
 
@@ -92,14 +121,39 @@ class SimulatedWalker:
     def __init__(self, mapstate: MapState, route: Route, walk: WalkOptions) -> None:
         self.walk = walk
         self.placements, silenced = _silence(mapstate.beacons, route, walk)
-        self.source = _source(self.placements, _walker_path(mapstate, route, walk), walk, 0.0)
+        world: dict[str, Any] = {"radio": walk.radio, "gnss": walk.gnss}
+        # one world per walker: every leg (re-routes) meets the same phone, shadows and bias
+        self.channel = None
+        if walk.radio == "harsh":
+            params = harsh_channel(walk.seed)
+            self.channel = RadioChannel(self.placements, params, walk.seed)
+            world["channel"] = asdict(params)
+        self.gnss = None
+        if walk.gnss:
+            gnss = street_gnss(walk.seed)
+            frame = self.channel.frame if self.channel else LocalFrame(*route.coordinates[0])
+            self.gnss = GnssSimulator(gnss, frame, walk.seed)
+            world["gnss_accuracy_kind"] = gnss.accuracy_kind.value
+        self.source = self._source(_walker_path(mapstate, route, walk), 0.0)
         self.limit_s = walk.max_duration_s or (3.0 * route.length_m / walk.speed_mps + 120.0)
-        self.result = SimulationResult(False, [], 0, 0, [], [], 0.0, [], [], route, silenced)
+        self.result = SimulationResult(False, [], 0, 0, [], [], 0.0, [], [], route, silenced,
+                                       world=world)
         self._truth: tuple[float, float] = self.source.position_at(0.0)
+
+    def _source(self, path: list[tuple[float, float]], t0: float
+                ) -> SimulatedSource | ChannelSource:
+        """The radio world for one leg of the walk."""
+        walk = walk_along(path, self.walk.speed_mps, 1.0, t0)
+        if self.channel is not None:
+            return ChannelSource(self.channel, walk, gnss=self.gnss)
+        w = self.walk  # same seed: the same beacons are dead on every leg
+        return SimulatedSource(self.placements, walk, seed=w.seed, noise_db=w.noise_db,
+                               dropout=w.dropout, dead=w.dead, gnss=self.gnss)
 
     def scan(self, t: float) -> Scan:
         self._truth = self.source.position_at(t)
         self.result.truth.append(self._truth)
+        self.result.truth_t.append(t)
         return self.source.scan_at(t)
 
     def observe(self, t: float, events: list[dict[str, Any]]) -> None:
@@ -121,7 +175,7 @@ class SimulatedWalker:
             r.arrived = r.arrived or e["type"] == "arrived"
             if e["type"] == "rerouted":
                 path = [truth, *((lat, lon) for lon, lat in e["geometry"]["coordinates"])]
-                self.source = _source(self.placements, path, self.walk, t)
+                self.source = self._source(path, t)
         r.duration_s = t
 
     @property
@@ -137,26 +191,23 @@ def run_simulation(
     lang: str,
     walk: WalkOptions,
     settings: GuidanceSettings | None = None,
+    locate: Callable[[Positioner], Locator] | None = None,
 ) -> SimulationResult:
-    """Walk from ``start`` to ``end`` in-process; raises RoutingError if there is no route."""
+    """Walk from ``start`` to ``end`` in-process; raises RoutingError if there is no route.
+
+    ``locate`` wraps the session's positioner (a baseline in its place, a timer around it)."""
     nav, positioner, route = build_guidance(mapstate, start, end, profile, lang,
                                             settings or GuidanceSettings(), PhraseOptions(),
                                             walk.seed)
     assert route is not None
+    locator: Locator = positioner if locate is None else locate(positioner)
     walker = SimulatedWalker(mapstate, route, walk)
     t = 0.0
     while t <= walker.limit_s and not walker.done:
-        events = nav.on_position(positioner.update(walker.scan(t)))
+        events = nav.on_position(locator.update(walker.scan(t)))
         walker.observe(t, [{"type": e.type, **e.data} for e in events])
         t += 1.0
     return walker.result
-
-
-def _source(placements: Sequence[BeaconPlacement], path: list[tuple[float, float]],
-            walk: WalkOptions, t0: float) -> SimulatedSource:
-    """The radio world for one leg of the walk (same seed, so the same beacons are dead)."""
-    return SimulatedSource(placements, walk_along(path, walk.speed_mps, 1.0, t0), seed=walk.seed,
-                           noise_db=walk.noise_db, dropout=walk.dropout, dead=walk.dead)
 
 
 def _silence(placements: Sequence[BeaconPlacement], route: Route, walk: WalkOptions
@@ -224,7 +275,7 @@ def _wrong_branch(graph: Any, node: int, on_route: set[int], length_m: float
             break
         key, nxt = min(options)
         used.add(key)
-        walked += graph.graph["edges"][key].length_m
+        walked += edge_by_id(graph, key).length_m
         current = nxt
         out.append((graph.nodes[nxt]["lat"], graph.nodes[nxt]["lon"]))
     return out if walked >= min(length_m, 10.0) else []

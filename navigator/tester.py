@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import math
+import statistics
+import time
 import uuid
-from typing import Any
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Literal, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, Field, model_validator
 
 from navigator import api
-from navigator.keys import MAP, PLOTS
+from navigator.keys import MAP, PLOTS, SETTINGS
 from navigator.mapstate import MapState
 from navigator.routeplan import resolve_point
 from navigator.schemas import RouteRequest
@@ -20,12 +26,64 @@ from routing.paths import RoutingError
 routes = api.RouteTable("tester")
 TESTER = "tester"
 KEPT_PLOTS = 64
+T = TypeVar("T")
+
+
+class SimulationPool:
+    """Simulations run on threads of their own, at most ``workers`` at a time; one more is
+    refused at once (503 with Retry-After), never queued.
+
+    Reported: six slow walks on the shared default executor (six threads on two cores) made
+    every /health, route and key lookup wait 71 s behind them.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.running = 0
+        self._executor = ThreadPoolExecutor(max_workers=workers,
+                                            thread_name_prefix="simulation")
+        self._recent_s: deque[float] = deque([10.0], maxlen=8)
+
+    def retry_after_s(self) -> int:
+        """A guess at when a worker is free: how long recent simulations took."""
+        return max(1, math.ceil(statistics.median(self._recent_s)))
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self.running >= self.workers:
+            wait = self.retry_after_s()
+            raise api.ApiError(503, "simulations_busy",
+                               f"{self.workers} simulations are running; try again in {wait} s",
+                               headers={"Retry-After": str(wait)})
+        self.running += 1
+        t0 = time.monotonic()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        finally:
+            self.running -= 1
+            self._recent_s.append(time.monotonic() - t0)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+SIMULATIONS = web.AppKey("simulations", SimulationPool)
+
+
+async def simulations_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Own the simulation workers (``BLINDPILOT_SIMULATIONS`` of them)."""
+    app[SIMULATIONS] = SimulationPool(app[SETTINGS].simulation_workers)
+    yield
+    app[SIMULATIONS].close()
 
 
 class SimulationRequest(RouteRequest):
     """The options of ``blindpilot simulate``, as JSON: a route request plus the world's."""
 
     seed: int = Field(default=0, ge=0, le=2**32 - 1)
+    #: ideal: the positioner's own law (noise_db, dropout, dead apply); harsh: the honest radio
+    #: world, drawn by the seed (README "Radio world").
+    radio: Literal["ideal", "harsh"] = "ideal"
+    gnss: bool = False
     noise_db: float = Field(default=4.0, ge=0, le=20)
     dropout: float = Field(default=0.1, ge=0, le=0.95)
     dead: float = Field(default=0.0, ge=0, le=1)
@@ -53,6 +111,8 @@ class SimulationMetrics(BaseModel):
     instructions: list[dict[str, Any]]
     duration_s: float
     silenced_beacons: int
+    world: dict[str, Any]
+    guidance: dict[str, Any]
 
 
 class SimulationOut(BaseModel):
@@ -68,9 +128,10 @@ def simulate(mapstate: MapState, req: SimulationRequest) -> tuple[dict[str, Any]
 
     start = resolve_point(mapstate, req.from_, "from")
     end = resolve_point(mapstate, req.to, "to")
-    walk = WalkOptions(seed=req.seed, noise_db=req.noise_db, dropout=req.dropout, dead=req.dead,
-                       speed_mps=req.speed_mps, wrong_turn_at_m=req.wrong_turn_at_m,
-                       outage_from_m=req.outage_from_m, outage_to_m=req.outage_to_m)
+    walk = WalkOptions(seed=req.seed, radio=req.radio, gnss=req.gnss, noise_db=req.noise_db,
+                       dropout=req.dropout, dead=req.dead, speed_mps=req.speed_mps,
+                       wrong_turn_at_m=req.wrong_turn_at_m, outage_from_m=req.outage_from_m,
+                       outage_to_m=req.outage_to_m)
     result = run_simulation(mapstate, start, end, req.profile, req.lang, walk)
     png = (plot_simulation(result, mapstate.graph, f"{req.profile}, seed {req.seed}")
            if req.plot else None)
@@ -79,11 +140,11 @@ def simulate(mapstate: MapState, req: SimulationRequest) -> tuple[dict[str, Any]
 
 @routes.route("POST", "/v1/simulations", role=TESTER, body=SimulationRequest,
               response=SimulationOut, summary="Simulate a walk through the real pipeline",
-              errors=(422,))
+              errors=(422, 503))
 async def create_simulation(request: web.Request, body: SimulationRequest) -> web.Response:
     app = request.app
     try:
-        metrics, png = await asyncio.to_thread(simulate, app[MAP], body)
+        metrics, png = await app[SIMULATIONS].run(simulate, app[MAP], body)
     except RoutingError as err:
         raise api.ApiError(422, err.code, str(err)) from None
     sim_id = uuid.uuid4().hex

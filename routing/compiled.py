@@ -9,21 +9,23 @@ separate entries; scipy's Dijkstra relaxes all of them and so takes the cheapest
 
 from __future__ import annotations
 
+import math
 import operator
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
+from routing.edgegrid import EdgeGrid
 from routing.geo import LocalFrame
+from routing.graph import edge_records
 from routing.model import EdgeRecord, NodeRecord
 from routing.profiles import Profile, edge_cost
 
 SPARE_PER_ROW = 2
 SPARE_NODES = 64
-GRID_CELL_M = 50.0
 SHORTEST = "shortest"  # plain distance, no rules: explains blocked routes; a test baseline
 
 
@@ -55,97 +57,57 @@ def edge_cost_factors(
     }
 
 
-class EdgeGrid:
-    """Edges bucketed by the 50 m cells their bounding box touches, for fast snapping."""
+@dataclass(frozen=True, slots=True)
+class Snap:
+    """A point projected onto an edge; ``offset_m`` is measured from the edge's ``u``."""
 
-    def __init__(self) -> None:
-        self._cells: defaultdict[tuple[int, int], set[int]] = defaultdict(set)
-
-    @staticmethod
-    def _cells_of(x0: float, y0: float, x1: float, y1: float) -> Iterable[tuple[int, int]]:
-        c = GRID_CELL_M
-        for ix in range(int(np.floor(min(x0, x1) / c)), int(np.floor(max(x0, x1) / c)) + 1):
-            for iy in range(int(np.floor(min(y0, y1) / c)), int(np.floor(max(y0, y1) / c)) + 1):
-                yield ix, iy
-
-    def add(self, slot: int, box: tuple[float, float, float, float]) -> None:
-        for cell in self._cells_of(*box):
-            self._cells[cell].add(slot)
-
-    def add_many(
-        self, slots: np.ndarray, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray
-    ) -> None:
-        """:meth:`add` for many edges at once (same cells, vectorised)."""
-        c = GRID_CELL_M
-        ix0 = np.floor(np.minimum(x0, x1) / c).astype(np.int64)
-        iy0 = np.floor(np.minimum(y0, y1) / c).astype(np.int64)
-        nx_ = np.floor(np.maximum(x0, x1) / c).astype(np.int64) - ix0 + 1
-        ny_ = np.floor(np.maximum(y0, y1) / c).astype(np.int64) - iy0 + 1
-        count = nx_ * ny_
-        owner = np.repeat(np.arange(len(slots)), count)
-        r = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-        cx = ix0[owner] + r % nx_[owner]
-        cy = iy0[owner] + r // nx_[owner]
-        order = np.lexsort((cy, cx))
-        cx, cy, members = cx[order], cy[order], np.asarray(slots)[owner[order]]
-        cut = np.flatnonzero((np.diff(cx) != 0) | (np.diff(cy) != 0)) + 1
-        starts = np.concatenate([[0], cut]).tolist()
-        ends = [*cut.tolist(), len(cx)]
-        keys = zip(cx[starts].tolist(), cy[starts].tolist(), strict=True)
-        member_list = members.tolist()
-        for key, a, b in zip(keys, starts, ends, strict=True):
-            self._cells[key].update(member_list[a:b])
-
-    def remove(self, slot: int, box: tuple[float, float, float, float]) -> None:
-        for cell in self._cells_of(*box):
-            self._cells.get(cell, set()).discard(slot)
-
-    def near(self, x: float, y: float, radius_m: float) -> np.ndarray:
-        """Slots of edges whose box touches the square of half-side ``radius_m`` around (x, y)."""
-        found: set[int] = set()
-        for cell in self._cells_of(x - radius_m, y - radius_m, x + radius_m, y + radius_m):
-            found |= self._cells.get(cell, set())
-        return np.fromiter(found, dtype=np.int64, count=len(found))
+    edge_id: int
+    offset_m: float
+    distance_m: float
+    lat: float
+    lon: float
 
 
 class CompiledGraph:
-    """Node and edge arrays plus one CSR cost matrix per profile (and one of plain lengths)."""
+    """Node and edge arrays plus one CSR cost matrix per profile (and one of plain lengths).
+
+    Its public methods are all that path search uses: inside a query nodes are CSR rows
+    (:meth:`index_of` / :meth:`node_ids_of` translate at the ends) and costs are *entry-cost*
+    arrays from :meth:`entry_costs`, one value per CSR entry.
+    """
 
     def __init__(self, graph: nx.MultiGraph, profiles: Mapping[str, Profile]) -> None:
-        self.profiles = dict(profiles)
+        self._profiles = dict(profiles)
         node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
         lat = np.fromiter((d["lat"] for _, d in graph.nodes(data=True)), float, len(node_ids))
         lon = np.fromiter((d["lon"] for _, d in graph.nodes(data=True)), float, len(node_ids))
-        self.frame = LocalFrame(
+        self._frame = LocalFrame(
             float(np.mean(lat)) if len(lat) else 0.0, float(np.mean(lon)) if len(lon) else 0.0
         )
-        self.node_index: dict[int, int] = dict(
+        self._node_index: dict[int, int] = dict(
             zip(node_ids.tolist(), range(len(node_ids)), strict=True)
         )
-        self.node_ids = np.full(0, -1, dtype=np.int64)
-        self.x = np.zeros(0)
-        self.y = np.zeros(0)
-        self.lat = np.zeros(0)
-        self.lon = np.zeros(0)
+        self._node_ids = np.full(0, -1, dtype=np.int64)
+        self._x = np.zeros(0)
+        self._y = np.zeros(0)
         self._grow_nodes(len(node_ids) + SPARE_NODES)
         n = len(node_ids)
-        self.node_ids[:n], self.lat[:n], self.lon[:n] = node_ids, lat, lon
-        self.x[:n], self.y[:n] = self.frame.to_xy(lat, lon)
-        # the id index (routing.graph keeps it true) is several times faster to walk than networkx
-        edges: list[EdgeRecord] = list(graph.graph["edges"].values())
-        self.records: list[EdgeRecord | None] = []
-        self.slot_of: dict[int, int] = {}
-        self.free_slots: list[int] = []
-        self.eu = np.zeros(0, dtype=np.int32)
-        self.ev = np.zeros(0, dtype=np.int32)
-        self.cost: dict[str, np.ndarray] = {
-            name: np.zeros(0) for name in [*self.profiles, SHORTEST]
+        self._node_ids[:n] = node_ids
+        self._x[:n], self._y[:n] = self._frame.to_xy(lat, lon)
+        edges = list(edge_records(graph))
+        self._records: list[EdgeRecord | None] = []
+        self._slot_of: dict[int, int] = {}
+        self._free_slots: list[int] = []
+        self._eu = np.zeros(0, dtype=np.int32)
+        self._ev = np.zeros(0, dtype=np.int32)
+        self._cost: dict[str, np.ndarray] = {
+            name: np.zeros(0) for name in [*self._profiles, SHORTEST]
         }
         self._grow_slots(len(edges) + SPARE_NODES)
-        self.grid = EdgeGrid()
+        self._grid = EdgeGrid()
         self._old_boxes: dict[int, tuple[float, float, float, float]] = {}
         self._set_slots_bulk(edges)
-        self.layout()
+        self._layout()
 
     def _set_slots_bulk(self, edges: list[EdgeRecord]) -> None:
         """What :meth:`_set_slot` does for each edge, with arrays: start-up of a 100k-node city
@@ -154,23 +116,24 @@ class CompiledGraph:
         if not m:
             return
         slots = np.arange(m)
-        self.free_slots = self.free_slots[: len(self.free_slots) - m]  # slots 0..m-1 taken
-        self.slot_of = dict(zip((e.id for e in edges), range(m), strict=True))
-        self.records[:m] = edges
+        self._free_slots = self._free_slots[: len(self._free_slots) - m]  # slots 0..m-1 taken
+        self._slot_of = dict(zip((e.id for e in edges), range(m), strict=True))
+        self._records[:m] = edges
         try:
-            self.eu[:m] = [self.node_index[e.u] for e in edges]
-            self.ev[:m] = [self.node_index[e.v] for e in edges]
+            self._eu[:m] = [self._node_index[e.u] for e in edges]
+            self._ev[:m] = [self._node_index[e.v] for e in edges]
         except KeyError:
-            bad = next(e for e in edges if e.u not in self.node_index or e.v not in self.node_index)
+            known = self._node_index
+            bad = next(e for e in edges if e.u not in known or e.v not in known)
             raise ValueError(
                 f"edge {bad.id} references a missing node ({bad.u} or {bad.v})"
             ) from None
         lengths = np.fromiter((e.length_m for e in edges), float, m)
-        for name, factors in edge_cost_factors(edges, self.profiles).items():
-            self.cost[name][:m] = np.where(np.isinf(factors), np.inf, lengths * factors)
-        self.cost[SHORTEST][:m] = lengths
-        u, v = self.eu[:m], self.ev[:m]
-        x0, y0, x1, y1 = self.x[u], self.y[u], self.x[v], self.y[v]
+        for name, factors in edge_cost_factors(edges, self._profiles).items():
+            self._cost[name][:m] = np.where(np.isinf(factors), np.inf, lengths * factors)
+        self._cost[SHORTEST][:m] = lengths
+        u, v = self._eu[:m], self._ev[:m]
+        x0, y0, x1, y1 = self._x[u], self._y[u], self._x[v], self._y[v]
         self._old_boxes = dict(
             zip(
                 slots.tolist(),
@@ -178,212 +141,297 @@ class CompiledGraph:
                 strict=True,
             )
         )
-        self.grid.add_many(slots, x0, y0, x1, y1)
+        self._grid.add_many(slots, x0, y0, x1, y1)
 
     # ---- sizes ---------------------------------------------------------------------------------
 
     def _grow_nodes(self, capacity: int) -> None:
-        extra = capacity - len(self.node_ids)
-        self.node_ids = np.concatenate([self.node_ids, np.full(extra, -1, dtype=np.int64)])
-        for name in ("x", "y", "lat", "lon"):
+        extra = capacity - len(self._node_ids)
+        self._node_ids = np.concatenate([self._node_ids, np.full(extra, -1, dtype=np.int64)])
+        for name in ("_x", "_y"):
             setattr(self, name, np.concatenate([getattr(self, name), np.zeros(extra)]))
 
     def _grow_slots(self, capacity: int) -> None:
-        extra = capacity - len(self.eu)
-        self.free_slots.extend(range(capacity - 1, len(self.eu) - 1, -1))
-        self.records.extend([None] * extra)
-        self.eu = np.concatenate([self.eu, np.zeros(extra, dtype=np.int32)])
-        self.ev = np.concatenate([self.ev, np.zeros(extra, dtype=np.int32)])
-        for name, arr in self.cost.items():
-            self.cost[name] = np.concatenate([arr, np.full(extra, np.inf)])
+        extra = capacity - len(self._eu)
+        self._free_slots.extend(range(capacity - 1, len(self._eu) - 1, -1))
+        self._records.extend([None] * extra)
+        self._eu = np.concatenate([self._eu, np.zeros(extra, dtype=np.int32)])
+        self._ev = np.concatenate([self._ev, np.zeros(extra, dtype=np.int32)])
+        for name, arr in self._cost.items():
+            self._cost[name] = np.concatenate([arr, np.full(extra, np.inf)])
 
     def _new_slot(self, edge_id: int) -> int:
-        if not self.free_slots:
-            self._grow_slots(len(self.eu) * 3 // 2 + SPARE_NODES)
-        slot = self.free_slots.pop()
-        self.slot_of[edge_id] = slot
+        if not self._free_slots:
+            self._grow_slots(len(self._eu) * 3 // 2 + SPARE_NODES)
+        slot = self._free_slots.pop()
+        self._slot_of[edge_id] = slot
         return slot
 
     # ---- nodes ---------------------------------------------------------------------------------
 
     def _set_node(self, node: NodeRecord) -> bool:
         """Insert or move a node; True when a new index was taken."""
-        idx = self.node_index.get(node.id)
+        idx = self._node_index.get(node.id)
         is_new = idx is None
         if idx is None:
-            idx = len(self.node_index)
-            if idx >= len(self.node_ids):
-                self._grow_nodes(len(self.node_ids) * 3 // 2 + SPARE_NODES)
-            self.node_index[node.id] = idx
-        self.node_ids[idx] = node.id
-        self.lat[idx], self.lon[idx] = node.lat, node.lon
-        self.x[idx], self.y[idx] = self.frame.to_xy(node.lat, node.lon)
+            idx = len(self._node_index)
+            if idx >= len(self._node_ids):
+                self._grow_nodes(len(self._node_ids) * 3 // 2 + SPARE_NODES)
+            self._node_index[node.id] = idx
+        self._node_ids[idx] = node.id
+        self._x[idx], self._y[idx] = self._frame.to_xy(node.lat, node.lon)
         return is_new
 
     def put_node(self, node: NodeRecord) -> None:
         """Add or move a node (edges keep their recorded lengths: re-put them if those change)."""
-        capacity = len(self.node_ids)
+        capacity = len(self._node_ids)
         self._set_node(node)
-        if len(self.node_ids) != capacity:
-            self.layout()
+        if len(self._node_ids) != capacity:
+            self._layout()
             return
-        idx = self.node_index[node.id]
-        for slot in self.slots_at(idx):
+        idx = self._node_index[node.id]
+        for slot in self._slots_at(idx):
             self._regrid(slot)
 
     def remove_node(self, node_id: int) -> None:
         """Remove a node and every edge touching it (its index is retired, not reused)."""
-        idx = self.node_index.pop(node_id, None)
+        idx = self._node_index.pop(node_id, None)
         if idx is None:
             return
-        for slot in self.slots_at(idx):
-            record = self.records[slot]
+        for slot in self._slots_at(idx):
+            record = self._records[slot]
             if record is not None:
                 self.remove_edge(record.id)
-        self.node_ids[idx] = -1
+        self._node_ids[idx] = -1
 
-    def slots_at(self, idx: int) -> list[int]:
-        lo = self.indptr[idx]
-        return sorted({int(s) for s in self.entry_slot[lo : lo + self.fill[idx]] if s >= 0})
+    def _slots_at(self, idx: int) -> list[int]:
+        lo = self._indptr[idx]
+        return sorted({int(s) for s in self._entry_slot[lo : lo + self._fill[idx]] if s >= 0})
 
     # ---- edges ---------------------------------------------------------------------------------
 
     def _box(self, slot: int) -> tuple[float, float, float, float]:
-        u, v = self.eu[slot], self.ev[slot]
-        return self.x[u], self.y[u], self.x[v], self.y[v]
+        u, v = self._eu[slot], self._ev[slot]
+        return self._x[u], self._y[u], self._x[v], self._y[v]
 
     def _regrid(self, slot: int) -> None:
-        self.grid.remove(slot, self._old_boxes.pop(slot))
+        self._grid.remove(slot, self._old_boxes.pop(slot))
         self._old_boxes[slot] = self._box(slot)
-        self.grid.add(slot, self._old_boxes[slot])
+        self._grid.add(slot, self._old_boxes[slot])
 
     def _set_slot(self, slot: int, edge: EdgeRecord) -> None:
-        if edge.u not in self.node_index or edge.v not in self.node_index:
+        if edge.u not in self._node_index or edge.v not in self._node_index:
             raise ValueError(f"edge {edge.id} references a missing node ({edge.u} or {edge.v})")
-        self.records[slot] = edge
-        self.eu[slot], self.ev[slot] = self.node_index[edge.u], self.node_index[edge.v]
-        for name, profile in self.profiles.items():
-            self.cost[name][slot] = edge_cost(edge, profile)
-        self.cost[SHORTEST][slot] = edge.length_m
+        self._records[slot] = edge
+        self._eu[slot], self._ev[slot] = self._node_index[edge.u], self._node_index[edge.v]
+        for name, profile in self._profiles.items():
+            self._cost[name][slot] = edge_cost(edge, profile)
+        self._cost[SHORTEST][slot] = edge.length_m
         self._old_boxes[slot] = self._box(slot)
-        self.grid.add(slot, self._old_boxes[slot])
+        self._grid.add(slot, self._old_boxes[slot])
 
     def put_edge(self, edge: EdgeRecord) -> None:
         """Insert or replace an edge: same ends -> rewrite two cells per profile; else re-link."""
-        slot = self.slot_of.get(edge.id)
-        old = self.records[slot] if slot is not None else None
+        slot = self._slot_of.get(edge.id)
+        old = self._records[slot] if slot is not None else None
         if slot is not None and old is not None and (old.u, old.v) == (edge.u, edge.v):
-            self.grid.remove(slot, self._old_boxes.pop(slot))
+            self._grid.remove(slot, self._old_boxes.pop(slot))
             self._set_slot(slot, edge)
-            for name in self.data:
-                self.data[name][[self.pos_fwd[slot], self.pos_bwd[slot]]] = self.cost[name][slot]
+            both = [self._pos_fwd[slot], self._pos_bwd[slot]]
+            for name, data in self._data.items():
+                data[both] = self._cost[name][slot]
             return
         self.remove_edge(edge.id)
         slot = self._new_slot(edge.id)
         self._set_slot(slot, edge)
-        u, v = self.eu[slot], self.ev[slot]
-        room = self.capacity(u) - self.fill[u] >= (2 if u == v else 1) and (
-            self.capacity(v) - self.fill[v] >= 1
+        u, v = self._eu[slot], self._ev[slot]
+        room = self._capacity(u) - self._fill[u] >= (2 if u == v else 1) and (
+            self._capacity(v) - self._fill[v] >= 1
         )
         if not room:
-            self.layout()
+            self._layout()
             return
-        self.pos_fwd[slot] = self._append_entry(u, v, slot)
-        self.pos_bwd[slot] = self._append_entry(v, u, slot)
+        self._pos_fwd[slot] = self._append_entry(u, v, slot)
+        self._pos_bwd[slot] = self._append_entry(v, u, slot)
 
     def remove_edge(self, edge_id: int) -> EdgeRecord | None:
         """Unlink an edge; its slot is recycled."""
-        slot = self.slot_of.pop(edge_id, None)
+        slot = self._slot_of.pop(edge_id, None)
         if slot is None:
             return None
-        old = self.records[slot]
-        self._drop_entry(int(self.pos_fwd[slot]))
-        self._drop_entry(int(self.pos_bwd[slot]))
-        self.grid.remove(slot, self._old_boxes.pop(slot))
-        self.records[slot] = None
-        for arr in self.cost.values():
+        old = self._records[slot]
+        self._drop_entry(int(self._pos_fwd[slot]))
+        self._drop_entry(int(self._pos_bwd[slot]))
+        self._grid.remove(slot, self._old_boxes.pop(slot))
+        self._records[slot] = None
+        for arr in self._cost.values():
             arr[slot] = np.inf
-        self.free_slots.append(slot)
+        self._free_slots.append(slot)
         return old
+
+    # ---- queries -------------------------------------------------------------------------------
+
+    def index_of(self, node_id: int) -> int:
+        """The CSR row of a node; KeyError when it is not in the graph."""
+        return self._node_index[node_id]
+
+    def node_ids_of(self, rows: list[int]) -> list[int]:
+        """The node ids of CSR rows."""
+        return [int(self._node_ids[i]) for i in rows]
+
+    def straight_m(self, a: int, b: int) -> float:
+        """Straight-line distance between two rows' nodes."""
+        return math.hypot(self._x[a] - self._x[b], self._y[a] - self._y[b])
+
+    def median_costs_per_m(self) -> dict[str, float]:
+        """Per profile (and ``SHORTEST``), the median cost of a metre over the usable edges: what
+        a straight line costs, roughly, to size a search."""
+        slots = np.fromiter(self._slot_of.values(), dtype=np.int64)
+        lengths = self._cost[SHORTEST][slots]
+        out = {}
+        for name, cost in self._cost.items():
+            ratio = cost[slots] / np.maximum(lengths, 0.1)
+            finite = ratio[np.isfinite(ratio)]
+            out[name] = float(np.median(finite)) if len(finite) else 1.0
+        return out
+
+    def edge(self, edge_id: int) -> EdgeRecord:
+        """The record of an edge as compiled; KeyError when it is not in the graph."""
+        edge = self._records[self._slot_of[edge_id]]
+        assert edge is not None
+        return edge
+
+    def ends(self, edge_id: int) -> tuple[int, int]:
+        """The rows of an edge's ``u`` and ``v``."""
+        slot = self._slot_of[edge_id]
+        return int(self._eu[slot]), int(self._ev[slot])
+
+    def cost_in(self, entry_costs: np.ndarray, edge_id: int) -> float:
+        """An edge's cost in an entry-cost array (both of its entries cost the same)."""
+        return float(entry_costs[self._pos_fwd[self._slot_of[edge_id]]])
+
+    def edge_ids_at(self, entries: list[int]) -> list[int]:
+        """The ids of the edges behind CSR entries, e.g. a path's."""
+        ids = []
+        for pos in entries:
+            edge = self._records[int(self._entry_slot[pos])]
+            assert edge is not None
+            ids.append(edge.id)
+        return ids
+
+    def edge_costs(self, name: str, closed_edges: Iterable[int]) -> np.ndarray:
+        """Per edge slot, its cost under ``name`` with closed edges at infinity (a copy): the
+        filter :meth:`nearest` takes."""
+        costs = self._cost[name].copy()
+        costs[[self._slot_of[e] for e in closed_edges if e in self._slot_of]] = np.inf
+        return costs
+
+    def nearest(
+        self, lat: float, lon: float, max_distance_m: float, edge_costs: np.ndarray | None = None
+    ) -> Snap | None:
+        """The nearest point on any edge within ``max_distance_m``, optionally only on edges
+        with a finite cost in ``edge_costs`` (from :meth:`edge_costs`)."""
+        px, py = self._frame.to_xy(lat, lon)
+        slots = self._grid.near(px, py, max_distance_m)
+        if edge_costs is not None and len(slots):
+            slots = slots[np.isfinite(edge_costs[slots])]
+        if not len(slots):
+            return None
+        u, v = self._eu[slots], self._ev[slots]
+        ax, ay, dx, dy = self._x[u], self._y[u], self._x[v] - self._x[u], self._y[v] - self._y[u]
+        denom = dx * dx + dy * dy
+        t = np.clip(((px - ax) * dx + (py - ay) * dy) / np.where(denom == 0, 1, denom), 0, 1)
+        dist = np.hypot(px - (ax + t * dx), py - (ay + t * dy))
+        best = int(np.argmin(dist))
+        if dist[best] > max_distance_m:
+            return None
+        edge = self._records[int(slots[best])]
+        assert edge is not None
+        s_lat, s_lon = self._frame.to_latlon(
+            ax[best] + t[best] * dx[best], ay[best] + t[best] * dy[best]
+        )
+        offset = float(t[best]) * edge.length_m
+        return Snap(edge.id, offset, float(dist[best]), float(s_lat), float(s_lon))
 
     # ---- CSR -----------------------------------------------------------------------------------
 
-    def capacity(self, row: int) -> int:
-        return int(self.indptr[row + 1] - self.indptr[row])
+    def _capacity(self, row: int) -> int:
+        return int(self._indptr[row + 1] - self._indptr[row])
 
     def _append_entry(self, row: int, col: int, slot: int) -> int:
-        pos = int(self.indptr[row] + self.fill[row])
-        self.fill[row] += 1
-        self.indices[pos], self.entry_slot[pos] = col, slot
-        for name, arr in self.data.items():
-            arr[pos] = self.cost[name][slot]
+        pos = int(self._indptr[row] + self._fill[row])
+        self._fill[row] += 1
+        self._indices[pos], self._entry_slot[pos] = col, slot
+        for name, arr in self._data.items():
+            arr[pos] = self._cost[name][slot]
         return pos
 
     def _drop_entry(self, pos: int) -> None:
         """Move the row's last used entry into ``pos`` and turn the last one into a spare."""
-        row = int(np.searchsorted(self.indptr, pos, side="right") - 1)
-        last = int(self.indptr[row] + self.fill[row] - 1)
-        moved = int(self.entry_slot[last])
+        row = int(np.searchsorted(self._indptr, pos, side="right") - 1)
+        last = int(self._indptr[row] + self._fill[row] - 1)
+        moved = int(self._entry_slot[last])
         if last != pos:
-            self.indices[pos], self.entry_slot[pos] = self.indices[last], moved
-            for arr in self.data.values():
+            self._indices[pos], self._entry_slot[pos] = self._indices[last], moved
+            for arr in self._data.values():
                 arr[pos] = arr[last]
-            if self.pos_fwd[moved] == last:
-                self.pos_fwd[moved] = pos
+            if self._pos_fwd[moved] == last:
+                self._pos_fwd[moved] = pos
             else:
-                self.pos_bwd[moved] = pos
-        self.indices[last], self.entry_slot[last] = row, -1
-        for arr in self.data.values():
+                self._pos_bwd[moved] = pos
+        self._indices[last], self._entry_slot[last] = row, -1
+        for arr in self._data.values():
             arr[last] = np.inf
-        self.fill[row] -= 1
+        self._fill[row] -= 1
 
-    def layout(self) -> None:
+    def _layout(self) -> None:
         """(Re)build the CSR arrays from the slot arrays, with spare entries on every row."""
-        n = len(self.node_ids)
-        alive = np.array([s for s in self.slot_of.values()], dtype=np.int64)
-        rows = np.concatenate([self.eu[alive], self.ev[alive]]).astype(np.int64)
-        cols = np.concatenate([self.ev[alive], self.eu[alive]])
+        n = len(self._node_ids)
+        alive = np.array([s for s in self._slot_of.values()], dtype=np.int64)
+        rows = np.concatenate([self._eu[alive], self._ev[alive]]).astype(np.int64)
+        cols = np.concatenate([self._ev[alive], self._eu[alive]])
         slots = np.concatenate([alive, alive])
         order = np.argsort(rows, kind="stable")
         counts = np.bincount(rows, minlength=n)
-        self.indptr = np.zeros(n + 1, dtype=np.int32)
-        np.cumsum(counts + SPARE_PER_ROW, out=self.indptr[1:])
+        self._indptr = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(counts + SPARE_PER_ROW, out=self._indptr[1:])
         rank = np.arange(len(order)) - (np.cumsum(counts) - counts)[rows[order]]
-        pos_sorted = self.indptr[rows[order]] + rank
-        self.indices = np.repeat(np.arange(n, dtype=np.int32), counts + SPARE_PER_ROW)
-        self.indices[pos_sorted] = cols[order]
-        self.entry_slot = np.full(len(self.indices), -1, dtype=np.int64)
-        self.entry_slot[pos_sorted] = slots[order]
-        self.fill = counts.astype(np.int32)
+        pos_sorted = self._indptr[rows[order]] + rank
+        self._indices = np.repeat(np.arange(n, dtype=np.int32), counts + SPARE_PER_ROW)
+        self._indices[pos_sorted] = cols[order]
+        self._entry_slot = np.full(len(self._indices), -1, dtype=np.int64)
+        self._entry_slot[pos_sorted] = slots[order]
+        self._fill = counts.astype(np.int32)
         pos = np.empty(len(order), dtype=np.int64)
         pos[order] = pos_sorted
-        self.pos_fwd = np.zeros(len(self.eu), dtype=np.int64)
-        self.pos_bwd = np.zeros(len(self.eu), dtype=np.int64)
-        self.pos_fwd[alive], self.pos_bwd[alive] = pos[: len(alive)], pos[len(alive) :]
-        self.data: dict[str, np.ndarray] = {}
-        for name, per_slot in self.cost.items():
-            self.data[name] = np.full(len(self.indices), np.inf)
-            self.data[name][pos_sorted] = per_slot[slots[order]]
+        self._pos_fwd = np.zeros(len(self._eu), dtype=np.int64)
+        self._pos_bwd = np.zeros(len(self._eu), dtype=np.int64)
+        self._pos_fwd[alive], self._pos_bwd[alive] = pos[: len(alive)], pos[len(alive) :]
+        self._data: dict[str, np.ndarray] = {}
+        for name, per_slot in self._cost.items():
+            self._data[name] = np.full(len(self._indices), np.inf)
+            self._data[name][pos_sorted] = per_slot[slots[order]]
 
     def matrix(self, data: np.ndarray) -> sp.csr_matrix:
         """A CSR matrix view over ``data`` (shared arrays, no copy)."""
-        n = len(self.node_ids)
-        return sp.csr_matrix((data, self.indices, self.indptr), shape=(n, n), copy=False)
+        n = len(self._node_ids)
+        return sp.csr_matrix((data, self._indices, self._indptr), shape=(n, n), copy=False)
 
-    def masked(self, name: str, closed_edges: Iterable[int]) -> np.ndarray:
+    def entry_costs(self, name: str, closed_edges: Iterable[int] = ()) -> np.ndarray:
         """The profile's entry costs; a copy with closed edges at infinity when there are any."""
-        slots = [self.slot_of[e] for e in closed_edges if e in self.slot_of]
+        slots = [self._slot_of[e] for e in closed_edges if e in self._slot_of]
         if not slots:
-            return self.data[name]
-        data = self.data[name].copy()
-        data[self.pos_fwd[slots]] = np.inf
-        data[self.pos_bwd[slots]] = np.inf
+            return self._data[name]
+        data = self._data[name].copy()
+        data[self._pos_fwd[slots]] = np.inf
+        data[self._pos_bwd[slots]] = np.inf
         return data
 
-    def row_entries(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """All used entry positions of the given rows, and the index (into ``rows``) of each."""
-        counts = self.fill[rows].astype(np.int64)
-        starts = self.indptr[rows].astype(np.int64)
+    def row_entries(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All used entry positions of the given rows, the index (into ``rows``) of each, and
+        the row each leads to."""
+        counts = self._fill[rows].astype(np.int64)
+        starts = self._indptr[rows].astype(np.int64)
         offsets = np.cumsum(counts) - counts
         pos = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))
-        return pos, np.repeat(np.arange(len(rows)), counts)
+        return pos, np.repeat(np.arange(len(rows)), counts), self._indices[pos]

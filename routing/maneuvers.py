@@ -18,6 +18,7 @@ import networkx as nx
 import numpy as np
 
 from routing.geo import LocalFrame, bearing_deg, turn_angle_deg
+from routing.graph import edge_by_id
 from routing.model import EdgeRecord, Maneuver, ManeuverKind, PlaceRecord
 from routing.tags import crossing_signal, incline_grade_pct, is_crossing, is_road, worse_kerb
 
@@ -133,7 +134,7 @@ def _make_path(
     start: tuple[float, float] | None,
     end: tuple[float, float] | None,
 ) -> _Path:
-    legs = [graph.graph["edges"][e] for e in edge_path]
+    legs = [edge_by_id(graph, e) for e in edge_path]
     latlon = [(graph.nodes[n]["lat"], graph.nodes[n]["lon"]) for n in node_path]
     nodes = list(node_path)
     if start is not None:

@@ -24,6 +24,9 @@ to every edge incident to that node; with two kerbs on one edge the harder one w
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
 import os
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -34,6 +37,13 @@ from typing import Any
 import osmium
 
 from routing.geo import haversine_m
+from routing.limits import (
+    DEFAULT_LIMITS,
+    MAX_WAY_NODES,
+    ImportLimits,
+    LimitExceeded,
+    check_shape,
+)
 from routing.model import EdgeRecord, MapExtract, NodeRecord, PlaceKind, PlaceRecord
 from routing.tags import (
     ROAD_HIGHWAYS,
@@ -95,19 +105,23 @@ class _Way:
 
 
 def read_osm(
-    path: str | os.PathLike[str], progress: Callable[[int], None] | None = None
+    path: str | os.PathLike[str],
+    progress: Callable[[int], None] | None = None,
+    limits: ImportLimits = DEFAULT_LIMITS,
 ) -> MapExtract:
     """Read .osm / .osm.gz / .osm.bz2 / .osm.pbf into records; nothing is kept on failure.
 
     ``progress`` is called with the number of OSM objects processed since its previous call (what
-    ``tqdm.update`` wants).
+    ``tqdm.update`` wants). A file over ``limits`` raises :class:`LimitExceeded`, as early as the
+    limit can be seen.
     """
     file = Path(path)
     if not file.is_file():
         raise OsmImportError(f"{file}: no such file")
     try:
-        crossing_nodes, ways, places, road_names = _scan(file, progress)
-    except (RuntimeError, OSError, ValueError) as exc:  # how libosmium reports bad input
+        _check_decompressed_size(file, limits.max_decompressed_bytes)
+        crossing_nodes, ways, places, road_names = _scan(file, progress, limits)
+    except (RuntimeError, OSError, EOFError, ValueError) as exc:  # how bad input is reported
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise OsmImportError(f"{file.name}: not a readable OSM file ({first_line})") from exc
     nodes, edges = _segments(ways)
@@ -115,16 +129,40 @@ def read_osm(
         raise OsmImportError(f"{file.name}: no walkable ways found")
     edges = _apply_node_tags(edges, crossing_nodes)
     _name_crossings(edges, road_names)
-    return MapExtract(nodes=nodes, edges=[EdgeRecord(**e) for e in edges], places=places)
+    records = [EdgeRecord(**e) for e in edges]
+    check_shape(nodes, records, limits, file.name)
+    return MapExtract(nodes=nodes, edges=records, places=places)
+
+
+_COMPRESSED: dict[bytes, Callable[[Path], io.BufferedIOBase]] = {
+    b"\x1f\x8b": gzip.GzipFile, b"BZ": bz2.BZ2File}
+
+
+def _check_decompressed_size(file: Path, max_bytes: int) -> None:
+    """Refuse XML that expands beyond ``max_bytes``, counted before libosmium parses it (which
+    it does holding the GIL, so only its own process may wait for it)."""
+    with file.open("rb") as raw:
+        opener = _COMPRESSED.get(raw.read(2))
+    size = file.stat().st_size
+    if opener is not None:
+        size = 0
+        with opener(file) as data:
+            while size <= max_bytes and (chunk := data.read(1024 * 1024)):
+                size += len(chunk)
+    if size > max_bytes:
+        raise LimitExceeded("max_decompressed_bytes",
+                            f"{file.name}: more than {max_bytes // (1024 * 1024)} MB of OSM data "
+                            "once decompressed")
 
 
 def _scan(
-    file: Path, progress: Callable[[int], None] | None
+    file: Path, progress: Callable[[int], None] | None, limits: ImportLimits
 ) -> tuple[dict[int, dict[str, str]], list[_Way], list[PlaceRecord], dict[int, str]]:
     """One pass: tagged nodes, walkable ways with coordinates, named places, road node names."""
     tagged: dict[int, dict[str, str]] = {}
     road_names: dict[int, str] = {}
     ways: list[_Way] = []
+    walkable_nodes: set[int] = set()
     places: list[PlaceRecord] = []
     pending = 0
     for obj in osmium.FileProcessor(str(file)).with_locations():
@@ -152,6 +190,9 @@ def _scan(
                 road_names.update((n.ref, tags["name"]) for n in obj.nodes)
             if is_walkable(tags):
                 ways.append(_Way(obj.id, tags, coords))
+                walkable_nodes.update(n.ref for n in obj.nodes)
+                _check_counts(file.name, obj.id, len(coords), len(ways), len(walkable_nodes),
+                              limits)
             elif any(coords):
                 points = [(c[1], c[2]) for c in coords if c is not None]
                 place = _place(tags, 2 * obj.id + 1, obj.id, points)
@@ -160,6 +201,19 @@ def _scan(
     if progress is not None and pending:
         progress(pending)
     return tagged, ways, places, road_names
+
+
+def _check_counts(source: str, way_id: int, way_nodes: int, ways: int, nodes: int,
+                  limits: ImportLimits) -> None:
+    """Refuse a file as soon as it holds more walkable ways or nodes than an import may."""
+    if way_nodes > MAX_WAY_NODES:
+        raise LimitExceeded("max_way_nodes", f"{source}: way {way_id} has {way_nodes} nodes; "
+                                             f"OSM allows at most {MAX_WAY_NODES}")
+    if ways > limits.max_ways:
+        raise LimitExceeded("max_ways", f"{source}: more than {limits.max_ways:,} walkable ways")
+    if nodes > limits.max_nodes:
+        raise LimitExceeded("max_nodes",
+                            f"{source}: more than {limits.max_nodes:,} walkable nodes")
 
 
 def _place(

@@ -19,7 +19,7 @@ import networkx as nx
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from routing.compiled import SHORTEST, CompiledGraph
+from routing.compiled import SHORTEST, CompiledGraph, Snap
 from routing.geo import haversine_m
 from routing.maneuvers import build_maneuvers
 from routing.model import EdgeRecord, NodeRecord, PlaceRecord, Route
@@ -63,17 +63,6 @@ def _check_profile(name: str) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class Snap:
-    """A point projected onto an edge; ``offset_m`` is measured from the edge's ``u``."""
-
-    edge_id: int
-    offset_m: float
-    distance_m: float
-    lat: float
-    lon: float
-
-
-@dataclass(frozen=True, slots=True)
 class _Found:
     cost: float
     nodes: list[int]  # node indices
@@ -93,14 +82,7 @@ class Router:
         self.graph = graph
         self._lock = threading.RLock()
         self._c = CompiledGraph(graph, PROFILES)
-        self._cost_per_m = {name: self._median_cost_per_m(name) for name in self._c.cost}
-
-    def _median_cost_per_m(self, name: str) -> float:
-        slots = np.fromiter(self._c.slot_of.values(), dtype=np.int64)
-        lengths = self._c.cost[SHORTEST][slots]
-        ratio = self._c.cost[name][slots] / np.maximum(lengths, 0.1)
-        finite = ratio[np.isfinite(ratio)]
-        return float(np.median(finite)) if len(finite) else 1.0
+        self._cost_per_m = self._c.median_costs_per_m()
 
     # ---- edits ---------------------------------------------------------------------------------
 
@@ -128,39 +110,12 @@ class Router:
     def snap(self, lat: float, lon: float, max_distance_m: float = SNAP_MAX_DISTANCE_M) -> Snap:
         """The nearest point on any edge; TooFarFromNetwork beyond ``max_distance_m``."""
         with self._lock:
-            found = self._snap(lat, lon, max_distance_m, None)
+            found = self._c.nearest(lat, lon, max_distance_m)
         if found is None:
             raise TooFarFromNetwork(
                 f"({lat:.6f}, {lon:.6f}) is more than {max_distance_m:g} m from any walkable path"
             )
         return found
-
-    def _snap(
-        self, lat: float, lon: float, max_distance_m: float, cost: np.ndarray | None
-    ) -> Snap | None:
-        """Nearest edge, optionally among those with a finite cost in ``cost`` (per slot)."""
-        c = self._c
-        px, py = c.frame.to_xy(lat, lon)
-        slots = c.grid.near(px, py, max_distance_m)
-        if cost is not None and len(slots):
-            slots = slots[np.isfinite(cost[slots])]
-        if not len(slots):
-            return None
-        u, v = c.eu[slots], c.ev[slots]
-        ax, ay, dx, dy = c.x[u], c.y[u], c.x[v] - c.x[u], c.y[v] - c.y[u]
-        denom = dx * dx + dy * dy
-        t = np.clip(((px - ax) * dx + (py - ay) * dy) / np.where(denom == 0, 1, denom), 0, 1)
-        dist = np.hypot(px - (ax + t * dx), py - (ay + t * dy))
-        best = int(np.argmin(dist))
-        if dist[best] > max_distance_m:
-            return None
-        edge = c.records[int(slots[best])]
-        assert edge is not None
-        s_lat, s_lon = c.frame.to_latlon(
-            ax[best] + t[best] * dx[best], ay[best] + t[best] * dy[best]
-        )
-        offset = float(t[best]) * edge.length_m
-        return Snap(edge.id, offset, float(dist[best]), float(s_lat), float(s_lon))
 
     # ---- search --------------------------------------------------------------------------------
 
@@ -179,19 +134,16 @@ class Router:
             _check_profile(profile)
         with self._lock:
             c = self._c
-            s, t = c.node_index[source], c.node_index[target]
-            data = c.masked(profile, closed_edges)
+            s, t = c.index_of(source), c.index_of(target)
+            data = c.entry_costs(profile, closed_edges)
             found = self._search(data, [(s, 0.0)], [(t, 0.0)], self._radius(profile, s, t))
             if found is None:
                 return None
-            edges = [self._edge_at(p).id for p in found.entries]
-            return [int(c.node_ids[i]) for i in found.nodes], edges, found.cost
+            return c.node_ids_of(found.nodes), c.edge_ids_at(found.entries), found.cost
 
     def _radius(self, profile: str, s: int, t: int) -> float:
         """First guess of the search radius: half the straight-line cost, plus some detour."""
-        c = self._c
-        straight = math.hypot(c.x[s] - c.x[t], c.y[s] - c.y[t])
-        return max(50.0, 0.6 * straight * self._cost_per_m[profile])
+        return max(50.0, 0.6 * self._c.straight_m(s, t) * self._cost_per_m[profile])
 
     def _search(
         self, data: np.ndarray, fwd: list[Seed], bwd: list[Seed], radius: float
@@ -221,15 +173,13 @@ class Router:
 
     def _meet(self, data: np.ndarray, f: np.ndarray, b: np.ndarray) -> tuple[float, int, int]:
         """Cheapest join of the two searches: at a node (a == b), or over one edge a -> b."""
-        c = self._c
         through = f + b
         node = int(np.argmin(through))
         best = (float(through[node]), node, node)
         rows = np.flatnonzero(np.isfinite(f))
-        pos, group = c.row_entries(rows)
+        pos, group, cols = self._c.row_entries(rows)
         if len(pos):
             row_of = rows[group]
-            cols = c.indices[pos]
             total = f[row_of] + data[pos] + b[cols]
             k = int(np.argmin(total))
             if total[k] < best[0]:
@@ -240,18 +190,12 @@ class Router:
         """The cheapest CSR entry between each pair of consecutive nodes (parallel edges)."""
         if len(nodes) < 2:
             return []
-        c = self._c
         heads, tails = np.array(nodes[:-1]), np.array(nodes[1:])
-        pos, pair = c.row_entries(heads)
-        costs = np.where(c.indices[pos] == tails[pair], data[pos], np.inf)
+        pos, pair, cols = self._c.row_entries(heads)
+        costs = np.where(cols == tails[pair], data[pos], np.inf)
         order = np.lexsort((costs, pair))
         first = np.searchsorted(pair[order], np.arange(len(heads)))
         return [int(p) for p in pos[order[first]]]
-
-    def _edge_at(self, pos: int) -> EdgeRecord:
-        edge = self._c.records[int(self._c.entry_slot[pos])]
-        assert edge is not None
-        return edge
 
     # ---- routes --------------------------------------------------------------------------------
 
@@ -272,8 +216,8 @@ class Router:
         _check_profile(profile)
         with self._lock:
             start, end, found = self._plan(from_latlon, to_latlon, profile, closed_edges)
-            nodes = [int(self._c.node_ids[i]) for i in found.nodes]
-            inner = [self._edge_at(p).id for p in found.entries]
+            nodes = self._c.node_ids_of(found.nodes)
+            inner = self._c.edge_ids_at(found.entries)
         points = [self._node_latlon(n) for n in nodes]
         has_start = not nodes or _gap_m(start, points[0]) > _AT_NODE_M
         has_end = not nodes or _gap_m(end, points[-1]) > _AT_NODE_M
@@ -317,18 +261,17 @@ class Router:
     ) -> tuple[Snap, Snap, _Found]:
         """Snap both ends to edges usable under the profile and search; explain any failure."""
         c = self._c
-        usable = c.cost[profile].copy()
-        usable[[c.slot_of[e] for e in closed if e in c.slot_of]] = np.inf
+        usable = c.edge_costs(profile, closed)
         ends = []
         for lat, lon in (from_latlon, to_latlon):
-            snap = self._snap(lat, lon, SNAP_MAX_DISTANCE_M, usable)
+            snap = c.nearest(lat, lon, SNAP_MAX_DISTANCE_M, usable)
             if snap is None:
                 any_edge = self.snap(lat, lon)  # raises TooFarFromNetwork
                 rule = self._rule_for(any_edge.edge_id, profile, closed)
                 raise NoAccessibleRoute(rule or f"the path here is blocked for {profile}")
             ends.append(snap)
         start, end = ends
-        data = c.masked(profile, closed)
+        data = c.entry_costs(profile, closed)
         fwd, bwd = self._seeds(start, data), self._seeds(end, data)
         radius = self._radius(profile, fwd[0][0], bwd[0][0])
         found = self._search(data, fwd, bwd, radius)
@@ -342,12 +285,10 @@ class Router:
     def _seeds(self, snap: Snap, data: np.ndarray) -> list[Seed]:
         """The snapped edge's ends with the cost of walking to each from the snapped point."""
         c = self._c
-        slot = c.slot_of[snap.edge_id]
-        edge = c.records[slot]
-        assert edge is not None
-        cost = float(data[c.pos_fwd[slot]])
+        edge = c.edge(snap.edge_id)
+        cost = c.cost_in(data, snap.edge_id)
         share = snap.offset_m / edge.length_m if edge.length_m > 0 else 0.0
-        u, v = int(c.eu[slot]), int(c.ev[slot])
+        u, v = c.ends(snap.edge_id)
         if share * edge.length_m <= _AT_NODE_M:
             return [(u, 0.0)]
         if (1 - share) * edge.length_m <= _AT_NODE_M:
@@ -358,26 +299,21 @@ class Router:
         if start.edge_id != end.edge_id:
             return None
         c = self._c
-        slot = c.slot_of[start.edge_id]
-        edge = c.records[slot]
-        assert edge is not None
-        per_m = float(data[c.pos_fwd[slot]]) / max(edge.length_m, 1e-9)
+        per_m = c.cost_in(data, start.edge_id) / max(c.edge(start.edge_id).length_m, 1e-9)
         return abs(end.offset_m - start.offset_m) * per_m
 
     def _rule_for(self, edge_id: int, profile: str, closed: frozenset[int]) -> str | None:
         """The hard rule (or closure) that makes this edge unusable, if any."""
         if edge_id in closed:
             return "the path here is closed"
-        edge = self._c.records[self._c.slot_of[edge_id]]
-        assert edge is not None
-        return blocking_rule(edge, PROFILES[profile])
+        return blocking_rule(self._c.edge(edge_id), PROFILES[profile])
 
     def _explain(self, start: Snap, end: Snap, profile: str, closed: frozenset[int]) -> str:
         """Why no route: search by plain distance and name the first rule on that path."""
         c = self._c
         for data, reason in (
-            (c.masked(SHORTEST, closed), None),
-            (c.data[SHORTEST], "every way between the two points is closed"),
+            (c.entry_costs(SHORTEST, closed), None),
+            (c.entry_costs(SHORTEST), "every way between the two points is closed"),
         ):
             fwd, bwd = self._seeds(start, data), self._seeds(end, data)
             found = self._search(data, fwd, bwd, self._radius(SHORTEST, fwd[0][0], bwd[0][0]))
@@ -385,7 +321,7 @@ class Router:
                 continue
             if reason is not None:
                 return reason
-            edges = [start.edge_id] + [self._edge_at(p).id for p in found.entries] + [end.edge_id]
+            edges = [start.edge_id, *c.edge_ids_at(found.entries), end.edge_id]
             rules = (self._rule_for(e, profile, closed) for e in edges)
             return next((r for r in rules if r), f"the route is blocked for {profile}")
         return "the two points are not connected by walkable paths"

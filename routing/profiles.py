@@ -42,6 +42,27 @@ _SIDEWALK_PRESENT = frozenset({"both", "left", "right", "yes"})
 
 
 @dataclass(frozen=True, slots=True)
+class DecisionCosts:
+    """Fixed costs, in metres of good footway, of the decision points a walker passes: what
+    makes a route simple rather than short (see routing/decisions.py and the README).
+
+    A turn costs ``turn_90_m`` at 90 deg, growing linearly from nothing at ``free_turn_deg`` (a
+    bend the walker follows without deciding). A crossing costs by type, on top of its per-metre
+    factor; leaving a tactile guidance line and changing named street cost extra.
+    """
+
+    turn_90_m: float = 0.0
+    free_turn_deg: float = 25.0
+    crossing_sound_m: float = 0.0  # signalled with sound or vibration
+    crossing_signal_m: float = 0.0  # signalled, visual only
+    crossing_marked_m: float = 0.0
+    crossing_unmarked_m: float = 0.0
+    crossing_unknown_m: float = 0.0
+    street_change_m: float = 0.0
+    leave_tactile_m: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """Hard rules first (``allow_*`` / ``max_*`` / ``min_*``), then factors and penalties."""
 
@@ -67,6 +88,7 @@ class Profile:
     unsignalled_crossing_factor: float = 6.0
     unknown_crossing_factor: float = 5.0
     flush_kerb_factor: float = 1.0
+    decisions: DecisionCosts = DecisionCosts()
 
 
 PROFILES: dict[str, Profile] = {
@@ -84,6 +106,16 @@ PROFILES: dict[str, Profile] = {
             unsignalled_crossing_factor=12.0,
             unknown_crossing_factor=10.0,
             flush_kerb_factor=2.0,
+            decisions=DecisionCosts(
+                turn_90_m=30.0,
+                crossing_sound_m=10.0,
+                crossing_signal_m=30.0,
+                crossing_marked_m=50.0,
+                crossing_unmarked_m=80.0,
+                crossing_unknown_m=60.0,
+                street_change_m=10.0,
+                leave_tactile_m=15.0,
+            ),
         ),
         Profile(
             name="guide_dog",
@@ -97,6 +129,16 @@ PROFILES: dict[str, Profile] = {
             unsignalled_crossing_factor=10.0,
             unknown_crossing_factor=8.0,
             flush_kerb_factor=1.3,
+            decisions=DecisionCosts(
+                turn_90_m=20.0,
+                crossing_sound_m=10.0,
+                crossing_signal_m=20.0,
+                crossing_marked_m=40.0,
+                crossing_unmarked_m=60.0,
+                crossing_unknown_m=50.0,
+                street_change_m=10.0,
+                leave_tactile_m=5.0,
+            ),
         ),
         Profile(
             name="low_vision",
@@ -109,6 +151,16 @@ PROFILES: dict[str, Profile] = {
             visual_only_crossing_factor=2.0,
             unsignalled_crossing_factor=6.0,
             unknown_crossing_factor=5.0,
+            decisions=DecisionCosts(
+                turn_90_m=15.0,
+                crossing_sound_m=5.0,
+                crossing_signal_m=10.0,
+                crossing_marked_m=25.0,
+                crossing_unmarked_m=40.0,
+                crossing_unknown_m=30.0,
+                street_change_m=5.0,
+                leave_tactile_m=5.0,
+            ),
         ),
         Profile(
             name="wheelchair",
@@ -127,6 +179,15 @@ PROFILES: dict[str, Profile] = {
             visual_only_crossing_factor=1.2,
             unsignalled_crossing_factor=3.0,
             unknown_crossing_factor=3.0,
+            decisions=DecisionCosts(
+                turn_90_m=10.0,
+                crossing_sound_m=5.0,
+                crossing_signal_m=5.0,
+                crossing_marked_m=15.0,
+                crossing_unmarked_m=25.0,
+                crossing_unknown_m=20.0,
+                street_change_m=5.0,
+            ),
         ),
     )
 }

@@ -7,6 +7,7 @@ from typing import Any
 
 import networkx as nx
 
+from routing.graph import edge_records
 from routing.model import EdgeRecord
 
 #: Attributes without which a profile must guess (costed as unknown).
@@ -30,8 +31,8 @@ def disconnected_components(graph: nx.MultiGraph, limit: int = 50) -> list[dict[
 
 def edges_missing_tags(graph: nx.MultiGraph, limit: int = 200) -> tuple[int, list[dict[str, Any]]]:
     """(count, first ``limit``) of edges lacking any of :data:`KEY_TAGS`; steps lacking counts."""
-    found = []
-    for edge in graph.graph["edges"].values():
+    found: list[dict[str, Any]] = []
+    for edge in edge_records(graph):
         missing = [t for t in KEY_TAGS if getattr(edge, t) is None]
         if edge.highway == "steps" and edge.step_count is None:
             missing.append("step_count")
@@ -44,7 +45,7 @@ def edges_missing_tags(graph: nx.MultiGraph, limit: int = 200) -> tuple[int, lis
 def crossings_without_signal_info(graph: nx.MultiGraph) -> list[dict[str, Any]]:
     """Crossings where a blind pedestrian cannot be told whether a signal helps them."""
     out = []
-    for edge in graph.graph["edges"].values():
+    for edge in edge_records(graph):
         if not is_crossing(edge):
             continue
         signalled = edge.crossing == "traffic_signals"

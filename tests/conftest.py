@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -28,9 +29,12 @@ _PG_SKIP = (
 )
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_report_header(config: pytest.Config) -> list[str]:
     url = os.environ.get(PG_URL_ENV)
-    return f"postgresql: {url}" if url else "postgresql: NOT AVAILABLE — postgres tests will skip"
+    chromium = shutil.which("chromium")
+    return [f"postgresql: {url}" if url else "postgresql: NOT AVAILABLE — postgres tests will skip",
+            f"chromium: {chromium}" if chromium
+            else "chromium: NOT AVAILABLE — the companion app's browser tests will skip"]
 
 
 @pytest.fixture

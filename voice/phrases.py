@@ -10,7 +10,10 @@ the distance in front ("In 10 Metern biegen Sie ...").
 
 Distances are spoken in whole metres: to the nearest metre below 20 m, to the nearest 5 m from
 20 m on (halves round up), never below 1 m; from a kilometre on, in kilometres to the nearest
-100 m ("1,5 Kilometer", "1.5 kilometres").
+100 m ("1,5 Kilometer", "1.5 kilometres"). A *hedged* distance (the walker's position is not
+known well enough for the exact figure; the guidance decides when) is said as "about" and
+rounded coarser: to 5 m below 20 m, to 10 m from 20 m on, "a few metres" below 2.5 m ("In etwa
+10 Metern", "In about 10 metres", "In wenigen Metern").
 """
 
 from __future__ import annotations
@@ -46,38 +49,53 @@ _DEFAULT = PhraseOptions()
 # --- numbers ---------------------------------------------------------------------------------
 
 
-def round_distance_m(distance_m: float) -> int:
-    """Whole metres as spoken: 1 m steps below 20 m, 5 m steps from 20 m, at least 1."""
+def round_distance_m(distance_m: float, hedged: bool = False) -> int:
+    """Whole metres as spoken: 1 m steps below 20 m, 5 m steps from 20 m, at least 1.
+
+    Hedged: 5 m steps below 20 m, 10 m steps from 20 m; 0 means "a few metres".
+    """
     if not math.isfinite(distance_m):
         raise ValueError(f"distance must be finite, got {distance_m}")
+    if hedged:
+        step = 5 if distance_m < 20 else 10
+        return step * math.floor(distance_m / step + 0.5)
     step = 1 if distance_m < 20 else 5
     return max(1, step * math.floor(distance_m / step + 0.5))
 
 
-def format_distance(distance_m: float, lang: str) -> str:
+def format_distance(distance_m: float, lang: str, hedged: bool = False) -> str:
     """A distance as spoken on its own: "10 Meter", "ein Meter", "10 metres", "1 metre",
-    "1,5 Kilometer", "1.5 kilometres"."""
-    return _distance(distance_m, phrasebook(lang), "distance")
+    "1,5 Kilometer", "1.5 kilometres"; hedged "etwa 10 Meter", "about 10 metres"."""
+    return _distance(distance_m, phrasebook(lang), "distance", hedged)
 
 
-def format_in_distance(distance_m: float, lang: str) -> str:
+def format_in_distance(distance_m: float, lang: str, hedged: bool = False) -> str:
     """A distance ahead, capitalised: "In 10 Metern", "In einem Meter", "In 10 metres",
-    "In 1,5 Kilometern", "In 1.5 kilometres"."""
-    return _distance(distance_m, phrasebook(lang), "in_distance")
+    "In 1,5 Kilometern", "In 1.5 kilometres"; hedged "In etwa 10 Metern", "In about 10
+    metres"."""
+    return _distance(distance_m, phrasebook(lang), "in_distance", hedged)
 
 
-def _distance(distance_m: float, book: Phrasebook, form: DistanceForm) -> str:
-    km = _kilometres(distance_m, book)
+#: The phrasebook key prefix of each distance form when hedged.
+_HEDGED: dict[DistanceForm, str] = {"distance": "about", "in_distance": "in_about"}
+
+
+def _distance(distance_m: float, book: Phrasebook, form: DistanceForm, hedged: bool = False
+              ) -> str:
+    key = _HEDGED[form] if hedged else form
+    km = _kilometres(distance_m, book, hedged)
     if km is not None:
-        return book.say(f"{form}.kilometre") if km == "1" else book.say(f"{form}.kilometres", n=km)
-    n = round_distance_m(distance_m)
-    return book.say(f"{form}.metre") if n == 1 else book.say(f"{form}.metres", n=n)
+        return book.say(f"{key}.kilometre") if km == "1" else book.say(f"{key}.kilometres", n=km)
+    n = round_distance_m(distance_m, hedged)
+    if hedged:
+        return book.say(f"{key}.few") if n == 0 else book.say(f"{key}.metres", n=n)
+    return book.say(f"{key}.metre") if n == 1 else book.say(f"{key}.metres", n=n)
 
 
-def _kilometres(distance_m: float, book: Phrasebook) -> str | None:
+def _kilometres(distance_m: float, book: Phrasebook, hedged: bool = False) -> str | None:
     """Kilometres to the nearest 100 m as written in the book's language ("1,5" / "1.5", "2"),
     or None below a kilometre (said in metres)."""
-    if round_distance_m(distance_m) < 1000:
+    if round_distance_m(distance_m, hedged) < 1000:
         return None
     tenths = math.floor(distance_m / 100 + 0.5)
     whole, tenth = divmod(tenths, 10)
@@ -229,11 +247,16 @@ def _maneuver(m: Maneuver, book: Phrasebook, opts: PhraseOptions, lead: str | No
 
 
 def phrase_maneuver(
-    m: Maneuver, lang: str, opts: PhraseOptions = _DEFAULT, distance_m: float | None = None
+    m: Maneuver,
+    lang: str,
+    opts: PhraseOptions = _DEFAULT,
+    distance_m: float | None = None,
+    hedged: bool = False,
 ) -> str:
-    """The instruction for ``m``: at the point (``distance_m`` None) or announced ahead."""
+    """The instruction for ``m``: at the point (``distance_m`` None) or announced ahead
+    (``hedged``: "In about 10 metres")."""
     book = phrasebook(lang)
-    lead = None if distance_m is None else _distance(distance_m, book, "in_distance")
+    lead = None if distance_m is None else _distance(distance_m, book, "in_distance", hedged)
     return _maneuver(m, book, opts, lead)
 
 
@@ -258,27 +281,42 @@ def _target(m: Maneuver, book: Phrasebook) -> str:
     return book.say(key, name=a.get("name") or "", **streets)
 
 
-def phrase_approaching(m: Maneuver, lang: str, opts: PhraseOptions = _DEFAULT) -> str:
-    """Wayfindr orientation: "You are approaching the crossing of X." (+ the action if detailed).
+def phrase_approaching(
+    m: Maneuver, lang: str, opts: PhraseOptions = _DEFAULT, with_action: bool = False
+) -> str:
+    """Wayfindr orientation: "You are approaching the crossing of X." (+ the action if detailed,
+    or ``with_action``: the walker has not heard it yet).
 
     Landmarks and arrival have no action to repeat: their own phrase is spoken at the point.
     """
     book = phrasebook(lang)
     text = book.say("approaching", target=_target(m, book))
-    if opts.verbosity != "detailed" or m.kind not in _ACTIONS:
+    if (opts.verbosity != "detailed" and not with_action) or m.kind not in _ACTIONS:
         return text
     return _sentences(text, _ACTIONS[m.kind](m, book, opts))
 
 
+def phrase_position_uncertain(m: Maneuver, lang: str, opts: PhraseOptions = _DEFAULT) -> str:
+    """The position is too uncertain to say what to do at ``m``, which is near: slow down (the
+    instruction follows as soon as the position allows)."""
+    book = phrasebook(lang)
+    return book.say("position_uncertain", go=book.say(f"go.{opts.verb}"), target=_target(m, book))
+
+
 def phrase_reassurance(
-    street: str | None, remaining_m: float, lang: str, opts: PhraseOptions = _DEFAULT
+    street: str | None,
+    remaining_m: float,
+    lang: str,
+    opts: PhraseOptions = _DEFAULT,
+    hedged: bool = False,
 ) -> str:
     """Reassurance on a long straight run: keep going, on which street, how far is left."""
     book = phrasebook(lang)
     keep = book.say(f"keep.{opts.verb}")
     if opts.verbosity == "brief":
         return f"{keep}."
-    to_go = book.say("to_go", distance=_distance(remaining_m, book, "distance"))
+    to_go = book.say("to_go", distance=_distance(remaining_m, book, "distance", hedged))
+    to_go = to_go[0].upper() + to_go[1:]  # a sentence of its own ("About 20 metres to go.")
     return book.say("reassurance", keep=keep, along=_along(book, street), to_go=to_go)
 
 

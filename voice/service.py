@@ -8,6 +8,7 @@ and serves bytes with :meth:`response_headers` (:meth:`etag` alone answers a 304
 from __future__ import annotations
 
 import asyncio
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
@@ -54,6 +55,13 @@ class VoiceService:
         text = " ".join(text.split())
         if not text:
             raise InvalidSpeechRequest("empty_text", "text must not be empty")
+        control = next((c for c in text if unicodedata.category(c) == "Cc"), None)
+        if control is not None:  # espeak-ng speaks "\x02" as nothing: it looked like no engine
+            raise InvalidSpeechRequest(
+                "invalid_text", f"text contains a control character (U+{ord(control):04X})")
+        if not any(unicodedata.category(c)[0] in "LNS" for c in text):
+            raise InvalidSpeechRequest("nothing_to_speak",
+                                       "text has no letter, digit or symbol to speak")
         if len(text) > self.max_text_len:
             raise InvalidSpeechRequest(
                 "text_too_long",

@@ -137,3 +137,29 @@ def test_take_keeps_rows_in_order_and_finds_them(city_beacons) -> None:
     part = layout.take(mask)
     assert list(part) == [city_beacons[i] for i in (2, 5, 9)]
     assert part.rows_of([city_beacons[9].beacon, city_beacons[3].beacon]) == [2, None]
+
+
+def test_near_path_keeps_exactly_the_beacons_within_reach_of_the_line(city_beacons) -> None:
+    from beacons.layout import near_path
+    from routing.geo import LocalFrame, project_to_segment
+
+    layout = BeaconLayout.of(city_beacons)
+    lats, lons = layout.lat, layout.lon
+    path = [(float(lats.min() + 0.3 * np.ptp(lats)), float(lons.min() + 0.2 * np.ptp(lons))),
+            (float(lats.min() + 0.6 * np.ptp(lats)), float(lons.min() + 0.5 * np.ptp(lons))),
+            (float(lats.min() + 0.4 * np.ptp(lats)), float(lons.min() + 0.8 * np.ptp(lons)))]
+    frame = LocalFrame(*path[0])
+    pts = [frame.to_xy(la, lo) for la, lo in path]
+
+    def distance_m(p: BeaconPlacement) -> float:
+        x, y = frame.to_xy(p.lat, p.lon)
+        return min(project_to_segment(x, y, *a, *b)[1] for a, b in zip(pts, pts[1:], strict=False))
+
+    near = near_path(layout, path, 30.0)
+    expected = [p for p in city_beacons if distance_m(p) <= 30.0]
+    assert 10 < len(expected) < len(city_beacons) / 2
+    assert sorted(p.beacon.ident for p in near) == sorted(p.beacon.ident for p in expected)
+    around_start = near_path(layout, path[:1], 30.0)  # a single point: a circle round it
+    assert {p.beacon for p in around_start} == {
+        p.beacon for p in city_beacons if np.hypot(*frame.to_xy(p.lat, p.lon)) <= 30.0}
+    assert len(near_path(BeaconLayout.of([]), path, 30.0)) == 0

@@ -5,10 +5,20 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial import cKDTree
 
-from beacons.planning import BLINDPILOT_UUID, decision_nodes, plan_beacons
+from beacons.planning import (
+    BLINDPILOT_UUID,
+    decision_nodes,
+    decision_points,
+    path_length_km,
+    plan_beacons,
+    plan_decision_beacons,
+    plan_layout,
+)
+from navigator.settings import DEFAULT_CITY_FILE
 from routing.geo import LocalFrame
 from routing.graph import build_graph
-from routing.model import EdgeRecord, NodeRecord
+from routing.model import EdgeRecord, NodeRecord, PlaceKind, PlaceRecord
+from routing.osm import read_osm
 
 FRAME = LocalFrame(52.48, 13.43)
 
@@ -76,3 +86,52 @@ def test_real_extract_every_walkable_point_near_a_beacon(city_graph, city_beacon
         pts = a + np.linspace(0, 1, 11)[:, None] * (b - a)
         worst = max(worst, float(tree.query(pts)[0].max()))
     assert worst <= 10.0 / 2 + 2.0  # half a gap, plus the merge radius of close decision points
+
+
+def _town():
+    """A street 1-2-3-4 (junction at 2, with a 3 m jog 2-7 to a second junction 7), a crossing
+    4-5, steps 3-6, a tactile guidance line 7-8-9 and a stop beside its far end."""
+    points = {1: (0, 0), 2: (30, 0), 3: (60, 0), 4: (90, 0), 5: (90, 12), 6: (60, -20),
+              7: (33, 0.5), 8: (33, 30), 9: (33, 60), 10: (0, 30)}
+    edges = [(1, 2, {}), (2, 7, {}), (7, 3, {}), (3, 4, {}), (4, 5, {"footway": "crossing"}),
+             (3, 6, {"highway": "steps"}), (7, 8, {"tactile_paving": True}),
+             (8, 9, {"tactile_paving": True}), (2, 10, {})]
+    stop = PlaceRecord(1, "Bus", PlaceKind.STOP, *FRAME.to_latlon(35, 61))
+    shop = PlaceRecord(2, "Shop", PlaceKind.SHOP, *FRAME.to_latlon(1, 31))
+    return _graph(points, edges), [stop, shop]
+
+
+def test_decision_points_say_why_and_skip_dead_ends() -> None:
+    graph, places = _town()
+    kinds = {p.node: set(p.kinds) for p in decision_points(graph, places)}
+    assert kinds == {
+        2: {"junction"}, 3: {"junction", "steps"}, 4: {"crossing"}, 5: {"crossing"},
+        6: {"steps"}, 7: {"junction", "tactile_end"}, 9: {"tactile_end", "stop"},
+    }  # not the dead ends 1 and 10; not the shop; 8 is inside the tactile line
+
+
+def test_decision_layout_serves_every_point_with_few_beacons() -> None:
+    graph, places = _town()
+    layout = plan_decision_beacons(graph, places, cover_m=5.0)
+    tree = cKDTree(_xy(layout))
+    for p in decision_points(graph, places):
+        assert tree.query(FRAME.to_xy(p.lat, p.lon))[0] <= 5.0
+    assert len(layout) == 6  # junctions 2 and 7 (3 m apart) share one
+    assert layout == plan_layout(graph, "decision-points", places=places)
+    assert plan_layout(graph, "dense") == plan_beacons(graph)
+
+
+def test_shipped_city_decision_layout_covers_all_with_a_quarter_of_dense() -> None:
+    extract = read_osm(DEFAULT_CITY_FILE)
+    graph = build_graph(extract.nodes, extract.edges)
+    sparse = plan_decision_beacons(graph, extract.places, cover_m=5.0)
+    dense = plan_beacons(graph, spacing_m=10.0)
+    points = decision_points(graph, extract.places)
+    frame = LocalFrame(points[0].lat, points[0].lon)
+    tree = cKDTree([frame.to_xy(p.lat, p.lon) for p in sparse])
+    dist, _ = tree.query([frame.to_xy(p.lat, p.lon) for p in points])
+    assert dist.max() <= 5.0 + 1e-6
+    assert {"junction", "crossing", "steps", "stop"} <= {k for p in points for k in p.kinds}
+    assert len(sparse) <= 0.25 * len(dense)
+    km = path_length_km(graph)
+    assert 30.0 < km < 40.0 and len(sparse) / km < 0.25 * len(dense) / km

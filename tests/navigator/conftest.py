@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from navigator.app import create_app
 from navigator.mapimport import ensure_default_city
 from navigator.settings import DEFAULT_CITY_FILE, Settings
-from navigator.storage import Storage
+from navigator.storage import ROLES, Storage
 
-ROLES = ("pedestrian", "mapper", "tester", "admin")
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="session")
@@ -30,8 +35,13 @@ def city_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def city_db_url(city_db_template: Path, tmp_path: Path) -> str:
-    dst = tmp_path / "city.db"
-    shutil.copy(city_db_template, dst)
+    return copy_city(city_db_template, tmp_path)
+
+
+def copy_city(template: Path, folder: Path) -> str:
+    """A private copy of the city database in ``folder``, as a database URL."""
+    dst = folder / "city.db"
+    shutil.copy(template, dst)
     return f"sqlite:///{dst}"
 
 
@@ -86,3 +96,35 @@ def make_client(aiohttp_client) -> ClientFactory:  # type: ignore[no-untyped-def
 @pytest.fixture
 async def client(make_client: ClientFactory, settings: Settings) -> TestClient:
     return await make_client(settings)
+
+
+class LiveServer:
+    """The real app on 127.0.0.1:<free port>, served by a loop in a daemon thread (for clients
+    that are not asyncio: requests, schemathesis, a browser driven by Playwright). Everything
+    runs on that thread's loop, so the caller's thread may hold a loop of its own."""
+
+    def __init__(self, app: web.Application) -> None:
+        self.app = app
+        self.loop = asyncio.new_event_loop()
+        self.runner = web.AppRunner(app, access_log=None)
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.base_url = ""
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the server's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=120)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        self.run(self.runner.setup())
+        self.run(web.TCPSite(self.runner, "127.0.0.1", 0).start())
+        host, port = self.runner.addresses[0][:2]
+        self.base_url = f"http://{host}:{port}"
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, err: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.run(self.runner.cleanup())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()

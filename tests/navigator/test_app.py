@@ -33,6 +33,23 @@ async def test_first_start_on_empty_db_loads_the_default_city(make_client, sqlit
     assert body["graph"]["nodes"] > 1000 and body["graph"]["beacons"] > 100
 
 
+async def test_on_an_empty_map_routes_sessions_and_simulations_are_503_map_empty(
+    make_client, sqlite_url, tmp_path
+) -> None:
+    from tests.navigator.conftest import auth, create_keys, make_settings
+
+    client = await make_client(make_settings(sqlite_url, tmp_path, default_city=None))
+    assert (await (await client.get("/health")).json())["graph"]["nodes"] == 0
+    walk = {"from": {"lat": 49.43666, "lon": 7.76797}, "to": {"lat": 49.4432, "lon": 7.7717}}
+    tester = auth(create_keys(sqlite_url)["tester"])
+    for path, headers in (("/v1/routes", {}), ("/v1/sessions", {}),
+                          ("/v1/simulations", tester)):
+        r = await client.post(path, json=walk, headers=headers)
+        assert r.status == 503, (path, await r.text())
+        error = (await r.json())["error"]
+        assert error["code"] == "map_empty" and "POST /v1/map/import" in error["message"]
+
+
 async def test_openapi_is_generated_from_every_declared_route(client: TestClient) -> None:
     from navigator.routes import route_tables
 
@@ -43,6 +60,20 @@ async def test_openapi_is_generated_from_every_declared_route(client: TestClient
     assert declared == documented
     body = doc["paths"]["/v1/routes"]["post"]["requestBody"]["content"]["application/json"]
     assert body["schema"]["$ref"].endswith("/RouteRequest")
+
+
+async def test_openapi_publishes_the_websocket_client_messages_with_gnss(client: TestClient
+                                                                        ) -> None:
+    doc = await (await client.get("/openapi.json")).json()
+    messages = doc["paths"]["/v1/sessions/{id}/ws"]["get"]["x-websocket-client-messages"]
+    assert messages["discriminator"]["mapping"]["scan"].endswith("/ScanMessage")
+    schemas = doc["components"]["schemas"]
+    scan = schemas["ScanMessage"]
+    assert scan["required"] == ["type", "t"] and "gnss" in scan["properties"]
+    gnss = schemas["GnssIn"]
+    assert gnss["required"] == ["lat", "lon", "accuracy_m", "t"]
+    assert gnss["properties"]["accuracy_m"]["exclusiveMinimum"] == 0
+    assert schemas["AccuracyKind"]["enum"] == ["w3c95", "android68", "ios_rms"]
 
 
 #: Every HTTP route as (method, path, area, role): the public contract, pinned so that moving
@@ -80,6 +111,7 @@ ROUTES = [
     ('PATCH', '/v1/map/edges/{id}', 'mapper', 'mapper'),
     ('PATCH', '/v1/map/landmarks/{id}', 'mapper', 'mapper'),
     ('PATCH', '/v1/map/nodes/{id}', 'mapper', 'mapper'),
+    ('POST', '/v1/demo/beacons', 'pedestrian', 'public'),
     ('POST', '/v1/keys', 'admin', 'admin'),
     ('POST', '/v1/map/beacon-plan', 'mapper', 'mapper'),
     ('POST', '/v1/map/beacons', 'mapper', 'mapper'),
@@ -110,7 +142,6 @@ async def test_openapi_lists_exactly_the_pinned_routes_with_their_areas_and_role
     assert documented == [(m, p, area, role != "public") for m, p, area, role in ROUTES]
 
 
-
 def test_the_contract_in_docs_names_every_route() -> None:
     """docs/API.md is the project's contract: no route may exist without being named there."""
     from navigator.routes import route_tables
@@ -120,6 +151,17 @@ def test_the_contract_in_docs_names_every_route() -> None:
     missing = sorted({ep.path for t in route_tables() for ep in t.endpoints
                       if ep.path not in doc and ep.path.removesuffix("/{id}") not in doc})
     assert missing == []
+
+
+async def test_openapi_is_built_once_per_process(client: TestClient,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reported: 30 ms of CPU per anonymous GET /openapi.json, unlimited."""
+    from navigator import ops
+
+    first = await (await client.get("/openapi.json")).read()
+    monkeypatch.setattr(ops, "build_openapi", lambda *a: pytest.fail("built again"))
+    assert await (await client.get("/openapi.json")).read() == first
+
 
 async def test_metrics_are_prometheus_text(client: TestClient) -> None:
     await client.get("/health")
@@ -154,6 +196,12 @@ async def test_route_between_real_points_has_geometry_and_spoken_maneuvers(clien
     assert kinds[0] == "depart" and kinds[-1] == "arrive"
     assert all(m["text"] for m in body["maneuvers"])
     assert all(m["audio_url"] is None for m in body["maneuvers"])  # text-only engine
+    simple = body["simplicity"]
+    turns = [m for m in body["maneuvers"] if m["kind"] == "turn" and abs(m["angle_deg"]) > 40]
+    assert simple["turns"] == len(turns)
+    assert simple["turns_per_km"] == pytest.approx(len(turns) / body["length_m"] * 1000, rel=0.02)
+    assert simple["decision_points"] >= simple["turns"] + sum(simple["crossings"].values())
+    assert 0 <= simple["tactile_share"] <= 1 and set(simple["unknown_m"]) >= {"surface"}
 
 
 async def test_route_from_a_place_id(client: TestClient) -> None:
@@ -199,3 +247,13 @@ async def test_anonymous_callers_are_rate_limited(make_client, settings: Setting
     client = await make_client(settings.with_(public_rate_per_s=1.0, public_burst=3))
     statuses = [(await client.get("/v1/places", params={"q": "a"})).status for _ in range(6)]
     assert statuses[:3] == [200, 200, 200] and 429 in statuses[3:]
+
+
+@pytest.mark.parametrize("path", ["/openapi.json", "/health", "/metrics", "/no/such/path"])
+async def test_every_anonymous_path_is_rate_limited(make_client, settings: Settings,
+                                                    api_keys: dict[str, str], path: str) -> None:
+    client = await make_client(settings.with_(public_rate_per_s=1.0, public_burst=3))
+    statuses = [(await client.get(path)).status for _ in range(5)]
+    assert 429 not in statuses[:3] and statuses[3:] == [429, 429]
+    keyed = await client.get(path, headers={"Authorization": f"Bearer {api_keys['tester']}"})
+    assert keyed.status != 429

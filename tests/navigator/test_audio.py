@@ -38,12 +38,16 @@ async def test_speech_endpoint_and_its_bad_input(speaking: TestClient) -> None:
     assert (await (await speaking.get((await r.json())["audio_url"])).read())[:4] == b"RIFF"
     for body, code in (({"text": "", "lang": "de"}, "empty_text"),
                        ({"text": "x" * 2000, "lang": "en"}, "text_too_long"),
-                       ({"text": "Bonjour", "lang": "fr"}, "unsupported_language")):
+                       ({"text": "Bonjour", "lang": "fr"}, "unsupported_language"),
+                       # reported: 503 speech_unavailable, as if there were no engine
+                       ({"text": "\u0002", "lang": "de"}, "invalid_text"),
+                       ({"text": "...", "lang": "de"}, "nothing_to_speak")):
         r = await speaking.post("/v1/speech", json=body)
         assert r.status == 422
         err = (await r.json())["error"]
         assert err["code"] == code
-    assert "de, en" in err["message"]
+        if code == "unsupported_language":
+            assert "de, en" in err["message"]
 
 
 async def test_a_missing_cache_file_is_resynthesised_not_a_500(speaking: TestClient) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import struct
@@ -47,6 +48,12 @@ def test_unknown_db_scheme_exits_2_with_one_line(capsys, url: str) -> None:
     assert code == 2 and one_line_error(err) and "database URL" in err
 
 
+def test_database_that_cannot_be_opened_exits_2(capsys, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'no' / 'such' / 'folder' / 'x.db'}"
+    code, _, err = run(capsys, "keys", "create", "--role", "admin", "--db", url)
+    assert code == 2 and one_line_error(err) and "cannot open the database" in err
+
+
 def test_unreadable_osm_exits_2(capsys, sqlite_url: str, tmp_path: Path) -> None:
     code, _, err = run(capsys, "import-osm", str(tmp_path / "missing.osm"), "--db", sqlite_url)
     assert code == 2 and one_line_error(err)
@@ -54,6 +61,19 @@ def test_unreadable_osm_exits_2(capsys, sqlite_url: str, tmp_path: Path) -> None
     bad.write_text("<osm><node id='1' lat='x'")
     code, _, err = run(capsys, "import-osm", str(bad), "--db", sqlite_url)
     assert code == 2 and one_line_error(err)
+
+
+def test_an_import_over_a_limit_exits_2_naming_the_setting(capsys, city: str, tmp_path: Path
+                                                          ) -> None:
+    path = tmp_path / "segment.osm"
+    path.write_text('<osm version="0.6"><node id="1" lat="49.0" lon="7.0"/>'
+                    '<node id="2" lat="49.4" lon="7.5"/><way id="1"><nd ref="1"/><nd ref="2"/>'
+                    '<tag k="highway" v="footway"/></way></osm>')
+    code, _, err = run(capsys, "import-osm", str(path), "--replace", "--db", city)
+    assert code == 2 and one_line_error(err)
+    assert err.strip() == (
+        "blindpilot: error: segment.osm: a segment of way 1 is 57.4 km long; at most 2000 m is "
+        "allowed between two nodes (setting BLINDPILOT_IMPORT_MAX_SEGMENT_M)")
 
 
 def test_import_is_explicit_about_replacing(capsys, sqlite_url: str) -> None:
@@ -80,6 +100,16 @@ def test_route_bad_input_exits_2(capsys, city: str, frm: str, word: str) -> None
     assert code == 2 and one_line_error(err) and word in err
 
 
+@pytest.mark.parametrize("command", ["route", "simulate"])
+def test_route_and_simulate_on_an_empty_database_say_how_to_load_a_map(
+    capsys, sqlite_url: str, command: str
+) -> None:
+    """Reported: '(49.436660, 7.767970) is more than 50 m from any walkable path'."""
+    code, _, err = run(capsys, command, "--from", STATION, "--to", MARKET, "--db", sqlite_url)
+    assert code == 2 and one_line_error(err)
+    assert "map_empty: no map is loaded" in err and "blindpilot import-osm FILE" in err
+
+
 def test_decode_a_real_vector_and_reject_a_bad_one(capsys) -> None:
     vectors = json.loads((SHARED_DATA / "ble_vectors.json").read_text())
     good = next(v for v in vectors if v["format"] == "adv_data" and v["kind"] == "ibeacon"
@@ -97,12 +127,27 @@ def test_plan_beacons_proposes_and_applies(capsys, city: str) -> None:
     assert code == 0
 
 
+def test_plan_beacons_reports_count_and_per_km_for_each_mode(capsys, city: str) -> None:
+    counts = {}
+    for mode in ("dense", "decision-points"):
+        code, out, _ = run(capsys, "plan-beacons", "--mode", mode, "--db", city)
+        match = re.search(r"^(\d+) beacons proposed .*: ([\d.]+) per km of path \(([\d.]+) km\)",
+                          out, re.M)
+        assert code == 0 and match, out
+        counts[mode] = int(match[1])
+        assert float(match[2]) == pytest.approx(counts[mode] / float(match[3]), rel=0.01)
+    assert 0 < counts["decision-points"] <= 0.25 * counts["dense"]
+
+
 def test_simulate_prints_metrics_and_writes_a_png(capsys, city: str, tmp_path: Path) -> None:
     plot = tmp_path / "walk.png"
     code, out, _ = run(capsys, "simulate", "--from", STATION, "--to", MARKET, "--seed", "2",
                        "--json", "--plot", str(plot), "--db", city)
     assert code == 0
-    assert json.loads(out)["metrics"]["arrived"] is True
+    metrics = json.loads(out)["metrics"]
+    assert metrics["arrived"] is True and metrics["guidance"]["arrived_pct"] == 100.0
+    assert {"on_time", "late", "missed", "confident_wrong_pct", "points"} <= set(
+        metrics["guidance"])
     header = plot.read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", header[16:24])[0] > 300
 

@@ -8,11 +8,8 @@ validate) and with an admin key (so mapper/tester/admin routes are exercised for
 
 from __future__ import annotations
 
-import asyncio
 import os
 import random
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,6 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from aiohttp import web
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -30,11 +26,11 @@ from schemathesis.checks import (
 )
 from schemathesis.core.parameters import ParameterLocation
 
-from navigator import api
 from navigator.app import create_app
+from navigator.openapi import build_openapi
 from navigator.ops import VERSION
 from navigator.routes import route_tables
-from tests.navigator.conftest import create_keys, make_settings
+from tests.navigator.conftest import LiveServer, copy_city, create_keys, make_settings
 
 #: Examples per operation and caller; the whole file stays well under 90 s on two busy cores.
 #: ``BLINDPILOT_FUZZ_EXAMPLES=200`` makes a longer hunt by hand.
@@ -74,7 +70,7 @@ CHECKS = [no_undeclared_server_error, status_code_conformance, content_type_conf
 HYPOTHESIS = settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
                       suppress_health_check=list(HealthCheck))
 
-SCHEMA = schemathesis.openapi.from_dict(api.build_openapi(route_tables(), VERSION))
+SCHEMA = schemathesis.openapi.from_dict(build_openapi(route_tables(), VERSION))
 #: The WebSocket route answers 404 for unknown ids without an upgrade; fuzzing it adds nothing.
 FUZZED = SCHEMA.exclude(path="/v1/map/import").exclude(path_regex=r"/ws$")
 IMPORT = SCHEMA.include(path="/v1/map/import")
@@ -83,44 +79,15 @@ IMPORT = SCHEMA.include(path="/v1/map/import")
 ITEMS = SCHEMA.include(path_regex=r"^/v1/map/\w+/\{id\}$")
 
 
-class LiveServer:
-    """The real app on 127.0.0.1:<free port>, served by a loop in a daemon thread."""
-
-    def __init__(self, app: web.Application) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.runner = web.AppRunner(app, access_log=None)
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.base_url = ""
-
-    def start(self) -> None:
-        self.loop.run_until_complete(self.runner.setup())
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        self.loop.run_until_complete(site.start())
-        host, port = self.runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=10)
-        self.loop.run_until_complete(self.runner.cleanup())
-        self.loop.close()
-
-
 @pytest.fixture(scope="module")
 def live(city_db_template: Path, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[tuple[str, dict[str, str]]]:
     """(base URL, role -> key) of one server shared by every fuzzed operation of this file."""
     tmp = tmp_path_factory.mktemp("fuzz")
-    shutil.copy(city_db_template, tmp / "city.db")
-    url = f"sqlite:///{tmp / 'city.db'}"
+    url = copy_city(city_db_template, tmp)
     keys = create_keys(url)
-    server = LiveServer(create_app(make_settings(url, tmp, default_city=None)))
-    server.start()
-    try:
+    with LiveServer(create_app(make_settings(url, tmp, default_city=None))) as server:
         yield server.base_url, keys
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

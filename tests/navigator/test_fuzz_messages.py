@@ -28,6 +28,13 @@ from navigator import api
 from navigator.inbox import Delivery
 from navigator.keys import MAP, SETTINGS, VOICE
 from navigator.live import answer_messages, read_message
+from navigator.liveschemas import (
+    BeaconIds,
+    InvalidMessage,
+    ScanIn,
+    decode_with_models,
+    scan_fast,
+)
 from navigator.livesessions import SESSIONS, LiveSession, SessionRegistry
 from navigator.mapstate import MapState
 from navigator.pipeline import build_guidance
@@ -130,11 +137,46 @@ def readings(known: list[dict[str, Any]]) -> st.SearchStrategy[list[dict[str, An
     return st.lists(st.one_of(plausible, plausible, reading), max_size=40)
 
 
-def valid_scan(known: list[dict[str, Any]], t: float) -> st.SearchStrategy[dict[str, Any]]:
+def gnss(t: float) -> st.SearchStrategy[dict[str, Any]]:
+    """A satellite fix as a phone may send it with a scan at ``t`` (taken at or before it)."""
     return st.fixed_dictionaries(
-        {"type": st.just("scan"), "t": st.just(t), "readings": readings(known)},
-        optional={"heading_deg": st.none() | st.floats(0, 360)},
+        {"lat": st.floats(-90, 90), "lon": st.floats(-180, 180),
+         "accuracy_m": st.floats(0, 1e6, exclude_min=True), "t": st.floats(0, t)},
+        optional={"accuracy_kind": st.sampled_from(["w3c95", "android68", "ios_rms"]),
+                  "heading_deg": st.none() | st.floats(0, 360),
+                  "speed_mps": st.none() | st.floats(0, 1e3)},
     )
+
+
+@st.composite
+def valid_scan(draw: st.DrawFn, known: list[dict[str, Any]], t: float) -> dict[str, Any]:
+    """Readings, a GNSS fix, or both."""
+    msg = draw(st.fixed_dictionaries(
+        {"type": st.just("scan"), "t": st.just(t)},
+        optional={"readings": readings(known), "heading_deg": st.none() | st.floats(0, 360),
+                  "gnss": st.none() | gnss(t)},
+    ))
+    if msg.get("gnss") is None:
+        msg["readings"] = msg.get("readings", [])  # without a fix, readings are required
+    return msg
+
+
+#: One bad gnss value each (out of range, accuracy <= 0, wrong type; from the future is drawn
+#: apart). NaN and Infinity are not JSON: a message with one is refused whole (see below).
+BAD_GNSS = {
+    "lat": st.one_of(st.floats(min_value=90.001, allow_infinity=False),
+                     st.floats(max_value=-90.001, allow_infinity=False), st.text(max_size=3),
+                     st.booleans()),
+    "lon": st.one_of(st.floats(min_value=180.001, allow_infinity=False),
+                     st.floats(max_value=-180.001, allow_infinity=False)),
+    "accuracy_m": st.one_of(st.floats(max_value=0, allow_infinity=False), st.none()),
+    "t": st.floats(max_value=-1e-9, allow_infinity=False),
+    "accuracy_kind": st.one_of(st.text(max_size=8).filter(
+        lambda k: k not in ("w3c95", "android68", "ios_rms")), st.integers()),
+    "heading_deg": st.one_of(st.floats(min_value=360.001, allow_infinity=False),
+                             st.floats(max_value=-1e-9, allow_infinity=False)),
+    "speed_mps": st.floats(max_value=-1e-9, allow_infinity=False),
+}
 
 
 BREAK = {
@@ -153,11 +195,14 @@ BREAK = {
 def near_valid_scan(draw: st.DrawFn, known: list[dict[str, Any]]) -> dict[str, Any]:
     """A valid scan with exactly one thing wrong, so the validator is probed at its edges."""
     msg = draw(valid_scan(known, draw(st.floats(0, 1e6))))
+    msg.pop("gnss", None)  # a bad gnss alone is not a bad message (see the property below)
+    msg["readings"] = msg.get("readings", [])
     how = draw(st.sampled_from(["drop", "extra", "break", "reading", "beacon"]))
     if how == "drop":
         del msg[draw(st.sampled_from(["type", "t", "readings"]))]
     elif how == "extra":
-        msg[draw(st.text(min_size=1, max_size=8).filter(lambda k: k not in msg))] = draw(
+        fields = {"type", "t", "readings", "heading_deg", "gnss"}
+        msg[draw(st.text(min_size=1, max_size=8).filter(lambda k: k not in fields))] = draw(
             json_values)
     elif how == "break":
         key = draw(st.sampled_from(sorted(BREAK)))
@@ -247,6 +292,47 @@ def test_valid_scans_end_with_exactly_one_fix(app: web.Application,
         assert_replies(handle_message(app, live, json.dumps({"type": command}), t))
 
 
+@SCANS
+@given(data=st.data())
+def test_a_bad_gnss_fix_is_one_error_and_the_scan_still_answers(
+        app: web.Application, known_beacons: list[dict[str, Any]], data: st.DataObject) -> None:
+    """One bad gnss value (or a fix newer than its scan): an invalid_gnss error first, then the
+    scan goes on without it and ends with exactly one fix; never a crash."""
+    live = new_session(app, routed=data.draw(st.booleans()))
+    t = data.draw(st.floats(0, 1e6))
+    msg = data.draw(valid_scan(known_beacons, t))
+    fix = data.draw(gnss(t))
+    if data.draw(st.booleans()):
+        key = data.draw(st.sampled_from(sorted(BAD_GNSS)))
+        fix[key] = data.draw(BAD_GNSS[key])
+    else:
+        fix["t"] = t + data.draw(st.floats(1e-3, 1e6))  # from the future
+    msg["gnss"] = fix
+    out = assert_replies(handle_message(app, live, _json_text(msg), t))
+    assert out[0]["type"] == "error" and out[0]["code"] == "invalid_gnss", (msg, out)
+    assert [m["type"] for m in out].count("fix") == 1 and out[-1]["type"] == "fix", out
+    assert [m["type"] for m in out].count("error") == 1, out
+
+
+@FUZZ
+@given(data=st.data())
+def test_nan_or_infinity_in_gnss_refuses_the_message_whole(
+        app: web.Application, known_beacons: list[dict[str, Any]], data: st.DataObject) -> None:
+    """NaN and Infinity are not JSON numbers: one invalid_message error, and no state moves."""
+    live = new_session(app)
+    t = data.draw(st.floats(0, 1e6))
+    msg = data.draw(valid_scan(known_beacons, t))
+    fix = data.draw(gnss(t))
+    fix[data.draw(st.sampled_from(["lat", "lon", "accuracy_m", "t", "heading_deg",
+                                   "speed_mps"]))] = data.draw(
+        st.sampled_from([math.nan, math.inf, -math.inf]))
+    msg["gnss"] = fix
+    out = assert_replies(handle_message(app, live, json.dumps(msg), t))
+    assert_one_error(out)
+    assert out[0]["code"] == "invalid_message" and "not a JSON number" in out[0]["message"]
+    assert live.nav.last_fix is None
+
+
 @FUZZ
 @given(t=st.floats(0, 1e6), back=st.floats(1e-3, 1e6))
 def test_time_running_backwards_is_an_error(app: web.Application, t: float, back: float) -> None:
@@ -257,3 +343,38 @@ def test_time_running_backwards_is_an_error(app: web.Application, t: float, back
         app, live, _json_text({"type": "scan", "t": t, "readings": []}), 0.0))
     assert_one_error(out)
     assert out[0]["code"] == "invalid_scan"
+
+
+@st.composite
+def scan_with_bad_gnss(draw: st.DrawFn, known: list[dict[str, Any]]) -> dict[str, Any]:
+    t = draw(st.floats(0, 1e6))
+    msg = draw(valid_scan(known, t))
+    fix = draw(gnss(t))
+    key = draw(st.sampled_from([*sorted(BAD_GNSS), "future"]))
+    if key == "future":
+        fix["t"] = t + draw(st.floats(1e-3, 1e3))
+    else:
+        fix[key] = draw(BAD_GNSS[key])
+    return {**msg, "gnss": fix}
+
+
+@FUZZ
+@given(data=st.data())
+def test_the_fast_scan_path_accepts_only_what_the_models_accept_with_the_same_values(
+        known_beacons: list[dict[str, Any]], data: st.DataObject) -> None:
+    """A scan the msgspec fast path takes is one the pydantic models take too, giving the very
+    same Scan; every other valid scan is one with a bad GNSS fix to report, left to them."""
+    t = data.draw(st.floats(0, 1e6))
+    msg = data.draw(st.one_of(valid_scan(known_beacons, t), near_valid_scan(known_beacons),
+                              scan_with_bad_gnss(known_beacons), json_values))
+    raw = _json_text(msg)
+    fast = scan_fast(raw, BeaconIds())
+    try:
+        checked = decode_with_models(raw)
+    except InvalidMessage:
+        assert fast is None, (msg, fast)
+        return
+    if fast is not None:
+        assert checked == ScanIn(fast), msg
+    elif isinstance(checked, ScanIn):  # every valid scan is fast, only a bad fix to report not
+        assert checked.gnss_error is not None, f"a valid scan took the slow path: {msg}"

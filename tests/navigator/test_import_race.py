@@ -21,9 +21,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from navigator import storage as storage_mod
 from navigator.mapstate import MapState
-from navigator.storage import MapEditor, MapSnapshot, Storage
+from navigator.storage import MapEditor, MapSnapshot, Storage, mapread
 from routing.model import EdgeRecord, MapExtract, NodeRecord
 from tests.navigator.test_crash_safety import BIN, END, START, Server
 from tests.navigator.test_storage import small_extract
@@ -60,7 +59,7 @@ def test_map_is_read_in_one_snapshot_while_an_import_commits(
     store = Storage(db_url)
     store.migrate()
     store.replace_map(small_extract(), actor="t", source="first")  # 3 nodes, 1 place
-    read_graph = storage_mod._read_graph
+    read_graph = mapread._read_graph
 
     def graph_then_import(conn):  # type: ignore[no-untyped-def]
         graph = read_graph(conn)
@@ -70,7 +69,7 @@ def test_map_is_read_in_one_snapshot_while_an_import_commits(
         other.join()  # committed by another connection while this read goes on
         return graph
 
-    monkeypatch.setattr(storage_mod, "_read_graph", graph_then_import)
+    monkeypatch.setattr(mapread, "_read_graph", graph_then_import)
     snapshot = store.load_map()
     monkeypatch.undo()
     assert len(snapshot.nodes) == 3 and len(snapshot.places) == 1

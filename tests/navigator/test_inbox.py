@@ -14,7 +14,7 @@ from typing import Any
 from beacons.model import Scan
 from navigator.backpressure import ScanBudget
 from navigator.inbox import Delivery, Inbox
-from navigator.liveschemas import RepeatMessage, StopMessage
+from navigator.liveschemas import CommandMessage, ScanIn
 
 
 @dataclass(eq=False)
@@ -36,8 +36,16 @@ class FakeLive:
     id: str
 
 
-def scan(t: float) -> Scan:
-    return Scan((), t)
+def scan(t: float) -> ScanIn:
+    return ScanIn(Scan((), t))
+
+
+def command(kind: str) -> CommandMessage:
+    return CommandMessage(type=kind)
+
+
+def _kind(message: Any) -> str:
+    return "scan" if isinstance(message, ScanIn) else message.type
 
 
 class Recorder:
@@ -55,9 +63,9 @@ class Recorder:
         time.sleep(self.work_s)  # positioning the round's scans
         out = []
         for i, d in enumerate(batch):
-            if not isinstance(d.message, Scan) or fresh(i):
+            if not isinstance(d.message, ScanIn) or fresh(i):
                 self.answered.append(d.live.id)
-                out.append([{"type": "fix", "available": True, "for": type(d.message).__name__}])
+                out.append([{"type": "fix", "available": True, "for": _kind(d.message)}])
             else:
                 self.stale_at_use.append(d.live.id)
                 out.append([{"type": "fix", "available": False, "reason": "late"}])
@@ -96,10 +104,10 @@ async def test_a_scan_that_already_waited_too_long_is_answered_late_without_posi
 ) -> None:
     recorder = Recorder()
     sockets = await run_inbox(recorder, [("a", scan(1.0), 2.0), ("b", scan(1.0), 0.0),
-                                         ("a", RepeatMessage(), 2.0)])
+                                         ("a", command("repeat"), 2.0)])
     assert recorder.late == ["a"] and sorted(recorder.answered) == ["a", "b"]
     assert [f.get("reason") for f in sockets["a"].frames] == ["late", None]
-    assert sockets["b"].frames == [{"type": "fix", "available": True, "for": "Scan"}]
+    assert sockets["b"].frames == [{"type": "fix", "available": True, "for": "scan"}]
 
 
 async def test_a_scan_that_grew_too_old_while_its_round_ran_is_not_used() -> None:
@@ -111,9 +119,9 @@ async def test_a_scan_that_grew_too_old_while_its_round_ran_is_not_used() -> Non
 
 async def test_stop_is_answered_after_the_session_ended_and_closes_the_socket() -> None:
     recorder = Recorder()
-    sockets = await run_inbox(recorder, [("a", StopMessage(), 0.0)])
+    sockets = await run_inbox(recorder, [("a", command("stop"), 0.0)])
     assert recorder.ended == ["a"]
-    assert sockets["a"].frames == [{"type": "fix", "available": True, "for": "StopMessage"}]
+    assert sockets["a"].frames == [{"type": "fix", "available": True, "for": "stop"}]
     assert sockets["a"].closed
 
 
@@ -148,15 +156,15 @@ async def test_a_reader_that_is_behind_holds_up_nobody_and_keeps_its_order() -> 
     slow, fast = SlowWs(), FakeWs()
     inbox.put(FakeLive("a"), slow, scan(1.0), loop.time())  # type: ignore[arg-type]
     inbox.put(FakeLive("b"), fast, scan(1.0), loop.time())  # type: ignore[arg-type]
-    inbox.put(FakeLive("a"), slow, RepeatMessage(), loop.time())  # type: ignore[arg-type]
+    inbox.put(FakeLive("a"), slow, command("repeat"), loop.time())  # type: ignore[arg-type]
     for _ in range(100):
         await asyncio.sleep(0.01)
         if fast.frames and not inbox.waiting:
             break
-    assert fast.frames == [{"type": "fix", "available": True, "for": "Scan"}]
+    assert fast.frames == [{"type": "fix", "available": True, "for": "scan"}]
     assert slow.frames == []
     slow.drained.set()
     await asyncio.sleep(0.05)
-    assert [f["for"] for f in slow.frames] == ["Scan", "RepeatMessage"], "in their order"
+    assert [f["for"] for f in slow.frames] == ["scan", "repeat"], "in their order"
     task.cancel()
     await inbox.close()

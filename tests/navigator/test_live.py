@@ -306,6 +306,177 @@ async def test_a_closure_on_the_route_ahead_reroutes_the_walker(client: TestClie
     assert not [m for m in said if m["type"] == "rerouted"], "one closure, one new route"
 
 
+# --------------------------------------------------------------------------- GNSS in scans
+
+
+def gnss_json(lat: float, lon: float, t: float, **extra: object) -> dict:
+    return {"lat": lat, "lon": lon, "accuracy_m": 8.0, "t": t, **extra}
+
+
+def record_scans(client: TestClient, session_id: str, monkeypatch: pytest.MonkeyPatch
+                 ) -> list[Scan]:
+    """The scans the session's positioner is given, from now on."""
+    from navigator.livesessions import SESSIONS
+
+    positioner = client.app[SESSIONS].sessions[session_id].positioner
+    seen: list[Scan] = []
+    update = positioner.update
+
+    def recording(scan: Scan):  # type: ignore[no-untyped-def]
+        seen.append(scan)
+        return update(scan)
+
+    monkeypatch.setattr(positioner, "update", recording)
+    return seen
+
+
+async def test_a_scan_with_readings_and_gnss_guides_and_hands_the_fix_to_the_positioner(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from beacons.model import AccuracyKind, GnssFix
+
+    session_id, ws, walker = await walk_a_few_steps(client, seed=2, steps=3)
+    seen = record_scans(client, session_id, monkeypatch)
+    said = []
+    for t in (3.0, 4.0, 5.0):
+        msg = scan_json(walker.scan(t))
+        lat, lon = walker.result.truth[-1]
+        msg["gnss"] = gnss_json(lat, lon, t - 0.4, accuracy_kind="android68", heading_deg=10.0,
+                                speed_mps=1.2)
+        said += await send_and_collect(ws, msg)
+    assert not [m for m in said if m["type"] == "error"], said
+    assert [m["type"] for m in said].count("fix") == 3
+    assert [len(s.readings) > 0 for s in seen] == [True] * 3
+    assert seen[-1].gnss == GnssFix(lat, lon, 8.0, 4.6, AccuracyKind.ANDROID68, 10.0, 1.2)
+
+
+async def test_a_scan_with_gnss_alone_is_accepted(client: TestClient,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from beacons.model import AccuracyKind
+
+    session_id, ws, walker = await walk_a_few_steps(client, seed=2, steps=3)
+    seen = record_scans(client, session_id, monkeypatch)
+    lat, lon = walker.result.truth[-1]
+    said = await send_and_collect(ws, {"type": "scan", "t": 3.0,
+                                       "gnss": gnss_json(lat, lon, 3.0)})
+    assert [m["type"] for m in said if m["type"] in ("error", "fix")] == ["fix"], said
+    (scan,) = seen
+    assert scan.readings == () and scan.t_s == 3.0
+    assert scan.gnss is not None and scan.gnss.accuracy_kind is AccuracyKind.W3C95  # default
+
+
+BAD_GNSS = [
+    ('{"lat": 91, "lon": 7.77, "accuracy_m": 5, "t": 1}', "gnss.lat"),
+    ('{"lat": 49.44, "lon": -180.5, "accuracy_m": 5, "t": 1}', "gnss.lon"),
+    ('{"lat": 49.44, "lon": 7.77, "accuracy_m": 0, "t": 1}', "gnss.accuracy_m"),
+    ('{"lat": 49.44, "lon": 7.77, "accuracy_m": -3, "t": 1}', "gnss.accuracy_m"),
+    ('{"lat": 49.44, "lon": 7.77, "accuracy_m": 1e400, "t": 1}', "gnss.accuracy_m"),  # inf
+    ('{"lat": 49.44, "lon": 7.77, "accuracy_m": 5, "t": 1e9}', "after the scan's t"),
+    ('{"lat": 49.44, "lon": 7.77, "accuracy_m": 5, "t": 1, "accuracy_kind": "cep50"}',
+     "gnss.accuracy_kind"),
+]
+
+
+@pytest.mark.parametrize(("gnss", "named"), BAD_GNSS)
+async def test_a_bad_gnss_value_is_an_error_event_and_the_scan_and_session_go_on(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch, gnss: str, named: str) -> None:
+    session_id, ws, walker = await walk_a_few_steps(client, seed=2, steps=3)
+    seen = record_scans(client, session_id, monkeypatch)
+    for t in (3.0, 4.0):  # with readings beside it, then alone
+        scan = scan_json(walker.scan(t))
+        readings = json.dumps(scan["readings"]) if t == 3.0 else None
+        body = f'"readings": {readings}, ' if readings else ""
+        await ws.send_str(f'{{"type": "scan", "t": {t}, {body}"gnss": {gnss}}}')
+        error = await ws.receive_json(timeout=10)
+        assert error["type"] == "error" and error["code"] == "invalid_gnss", error
+        assert named in error["message"], error
+        said = []
+        while not said or said[-1]["type"] != "fix":
+            said.append(await ws.receive_json(timeout=10))
+        assert [m["type"] for m in said].count("error") == 0, said
+    assert [s.gnss for s in seen] == [None, None], "a refused fix never reaches the positioner"
+    assert len(seen[0].readings) > 0 and seen[1].readings == ()
+    said = await send_and_collect(ws, scan_json(walker.scan(5.0)))  # the session goes on
+    assert said[-1]["type"] == "fix" and not ws.closed
+
+
+@pytest.mark.parametrize("gnss", [
+    '{"lat": NaN, "lon": 7.77, "accuracy_m": 5, "t": 1}',
+    '{"lat": 49.44, "lon": -Infinity, "accuracy_m": 5, "t": 1}',
+    '{"lat": 49.44, "lon": 7.77, "accuracy_m": NaN, "t": 1}',
+])
+async def test_nan_in_gnss_is_not_json_the_message_is_refused_and_the_session_goes_on(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch, gnss: str) -> None:
+    """NaN and Infinity are not JSON numbers (RFC 8259): the whole message is refused as
+    invalid_message before anything in it is read, and nothing of it is used."""
+    session_id, ws, walker = await walk_a_few_steps(client, seed=2, steps=3)
+    seen = record_scans(client, session_id, monkeypatch)
+    readings = json.dumps(scan_json(walker.scan(3.0))["readings"])
+    await ws.send_str(f'{{"type": "scan", "t": 3.0, "readings": {readings}, "gnss": {gnss}}}')
+    error = await ws.receive_json(timeout=10)
+    assert error["type"] == "error" and error["code"] == "invalid_message", error
+    assert "not a JSON number" in error["message"], error
+    assert seen == []
+    said = await send_and_collect(ws, scan_json(walker.scan(4.0)))
+    assert said[-1]["type"] == "fix" and not ws.closed and len(seen) == 1
+
+
+async def test_an_uncertain_fix_at_a_decision_point_says_position_uncertain_over_the_socket(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The positioner's error estimate made 25 times larger: the first turn is held and the walker
+    hears, once, that the position is uncertain (with audio); they slow down (stand) and with
+    honest errors again the turn's instruction follows."""
+    import dataclasses
+
+    from beacons.model import Fix
+    from navigator.livesessions import SESSIONS
+
+    session_id, ws, walker = await walk_a_few_steps(client, seed=3, steps=2)
+    positioner = client.app[SESSIONS].sessions[session_id].positioner
+    update, scale = positioner.update, {"error": 25.0}
+
+    def inflated(scan: Scan):  # type: ignore[no-untyped-def]
+        pos = update(scan)
+        return (dataclasses.replace(pos, error_m=pos.error_m * scale["error"])
+                if isinstance(pos, Fix) else pos)
+
+    monkeypatch.setattr(positioner, "update", inflated)
+    said: list[dict] = []
+    t = 2
+    while t < 16 and not [m for m in said if m["type"] == "position_uncertain"]:
+        said += await send_and_collect(ws, scan_json(walker.scan(float(t))))  # the turn: ~17 m
+        t += 1
+    stood_at = float(t - 1)
+    for _ in range(8):  # slowing down as told: standing where the warning came
+        said += await send_and_collect(ws, {**scan_json(walker.scan(stood_at)), "t": float(t)})
+        t += 1
+    assert_uncertainty_said_once_per_stretch(said)
+    (uncertain, *_) = [m for m in said if m["type"] == "position_uncertain"]
+    assert uncertain["text"].startswith("Location uncertain. Slow down, you are approaching")
+    assert uncertain["kind"] == "turn" and "audio_url" in uncertain
+    assert not [m for m in said if m["type"] == "instruction" and m["kind"] == "turn"]
+    assert [m["certain"] for m in said if m["type"] == "fix" and m["available"]][-1] is False
+    scale["error"] = 1.0
+    later: list[dict] = []
+    for _ in range(4):
+        later += await send_and_collect(ws, {**scan_json(walker.scan(stood_at)), "t": float(t)})
+        t += 1
+    turn = [m for m in later if m["type"] == "instruction"]
+    assert turn and turn[0]["kind"] == "turn", later
+
+
+def assert_uncertainty_said_once_per_stretch(events: list[dict]) -> None:
+    """position_uncertain is not repeated until a certain fix or a lost position came between
+    (the positioner is random per session: a short outage may start a new stretch)."""
+    said = False
+    for e in events:
+        if e["type"] == "position_uncertain":
+            assert not said, "position_uncertain repeated within one uncertain stretch"
+            said = True
+        elif e["type"] == "location_unavailable" or (e["type"] == "fix" and e.get("certain")):
+            said = False
+    assert any(e["type"] == "position_uncertain" for e in events), events
+
+
 async def test_scans_that_waited_too_long_in_a_busy_server_guide_nobody(client: TestClient
                                                                        ) -> None:
     """The stale-scan rule over a real socket. Each scan here is made to take 1.05 s to

@@ -96,6 +96,25 @@ async def test_bad_edges_are_422_naming_the_field(mapper, body: dict, field: str
     assert len(await (await client.get("/v1/map/revisions", headers=h)).json()) == before
 
 
+async def test_a_flight_of_steps_has_at_least_one_step(mapper) -> None:
+    """step_count is declared once, in storage's EdgeAttributes, for create and patch alike: a
+    count of 0 is refused (no steps is no count, or not steps), 1 and more are kept."""
+    client, h = mapper
+    nodes = await (await client.get("/v1/map/nodes", params={"limit": 2}, headers=h)).json()
+    steps = {"u": nodes[0]["id"], "v": nodes[1]["id"], "highway": "steps"}
+    r = await client.post("/v1/map/edges", json={**steps, "step_count": 0}, headers=h)
+    assert r.status == 422 and "step_count" in (await r.json())["error"]["message"]
+    r = await client.post("/v1/map/edges", json={**steps, "step_count": 1}, headers=h)
+    assert r.status == 201, await r.text()
+    edge = await r.json()
+    assert edge["step_count"] == 1
+    url, hdr = f"/v1/map/edges/{edge['id']}", {**h, "If-Match": str(edge["revision"])}
+    r = await client.patch(url, json={"step_count": 0}, headers=hdr)
+    assert r.status == 422 and "step_count" in (await r.json())["error"]["message"]
+    r = await client.patch(url, json={"step_count": 12}, headers=hdr)
+    assert r.status == 200 and (await r.json())["step_count"] == 12
+
+
 async def test_deleting_a_node_with_edges_would_dangle_and_is_refused(mapper) -> None:
     client, h = mapper
     edge = (await (await client.get("/v1/map/edges", params={"limit": 1}, headers=h)).json())[0]
@@ -240,4 +259,17 @@ async def test_beacon_plan_proposes_then_applies(mapper) -> None:
     assert (await r.json())["applied"] is True
     assert (await (await client.get("/health")).json())["graph"]["beacons"] == plan["count"]
     bad = await client.post("/v1/map/beacon-plan", json={"spacing_m": 0}, headers=h)
+    assert bad.status == 422
+
+
+async def test_beacon_plan_decision_points_mode_reports_per_km(mapper) -> None:
+    client, h = mapper
+    dense = await (await client.post("/v1/map/beacon-plan", json={}, headers=h)).json()
+    r = await client.post("/v1/map/beacon-plan", json={"mode": "decision-points"}, headers=h)
+    sparse = await r.json()
+    assert r.status == 200 and dense["mode"] == "dense" and sparse["mode"] == "decision-points"
+    assert 0 < sparse["count"] <= 0.25 * dense["count"] == 0.25 * len(dense["beacons"])
+    assert sparse["path_km"] == dense["path_km"] > 0
+    assert sparse["per_km"] == round(sparse["count"] / sparse["path_km"], 1)
+    bad = await client.post("/v1/map/beacon-plan", json={"mode": "sparse"}, headers=h)
     assert bad.status == 422

@@ -14,6 +14,7 @@ from navigator.mapstate import MapState, load_map_state
 from navigator.mapsync import WINDOW, MapSync
 from navigator.storage import MapEditor, Storage
 from routing.compiled import SHORTEST
+from routing.graph import edge_by_id, edge_records
 from tests.navigator.conftest import auth, create_keys
 from tests.navigator.test_mapper import CENTRE, HBF, edge_mid_route
 from tests.navigator.test_storage import BIG_OSM_ID, small_extract
@@ -51,9 +52,9 @@ def test_edits_from_elsewhere_reach_the_live_map(store: Storage) -> None:
                  "m")
     other.create("closure", {"edge_id": 2, "reason": "building site", "starts_ts": 0.0}, "m")
     assert sync.poll() == 6
-    index = mapstate.graph.graph["edges"]
     assert mapstate.graph.nodes[N2]["lat"] == 49.4404 and N2 + 1 in mapstate.graph
-    assert set(index) == {2, 3} and index[2].length_m == pytest.approx(33.4, abs=0.1)
+    assert {e.id for e in edge_records(mapstate.graph)} == {2, 3}
+    assert edge_by_id(mapstate.graph, 2).length_m == pytest.approx(33.4, abs=0.1)
     found = mapstate.router.shortest_path(N1, N2, SHORTEST)  # the router has it too
     assert found is not None and found[2] == pytest.approx(33.4, abs=0.1)
     assert any(p.name == "Apotheke" for p in mapstate.places.values())

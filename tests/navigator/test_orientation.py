@@ -18,12 +18,14 @@ from navigator.orientation import (
     where_am_i,
 )
 from navigator.session import NavigationSession
-from routing.model import EdgeRecord, PlaceRecord
+from routing.graph import build_graph
+from routing.model import EdgeRecord, NodeRecord, PlaceRecord
 from tests.navigator.test_session import fix, l_route, ll, no_replan
 from voice import phrases
 
-EDGES = {10: EdgeRecord(10, 1, 2, 60.0, name="Marktstraße"),
-         11: EdgeRecord(11, 2, 3, 40.0, name="Fackelstraße")}
+NODES = [NodeRecord(n, *ll(x, y)) for n, (x, y) in {1: (0, 0), 2: (60, 0), 3: (60, 40)}.items()]
+FACKELSTRASSE = EdgeRecord(11, 2, 3, 40.0, name="Fackelstraße")
+GRAPH = build_graph(NODES, [EdgeRecord(10, 1, 2, 60.0, name="Marktstraße"), FACKELSTRASSE])
 
 
 def place(pid: int, name: str, x: float, y: float) -> PlaceRecord:
@@ -42,7 +44,7 @@ def test_where_am_i_names_the_street_of_the_fix_the_nearest_landmark_and_what_co
     session = walked_to(20.0)
     places = [place(1, "Bäckerei", 20.0, 30.0), place(2, "Apotheke", 25.0, 10.0),
               place(3, "Rathaus", 20.0, 45.0)]
-    text = where_am_i(session, EDGES, places)
+    text = where_am_i(session, GRAPH, places)
     assert text == phrases.phrase_where_am_i("Marktstraße", "Apotheke", session.next_maneuver(),
                                              "en")
     assert "Marktstraße" in text and "Apotheke" in text and "Bäckerei" not in text
@@ -52,10 +54,11 @@ def test_where_am_i_names_the_street_of_the_fix_the_nearest_landmark_and_what_co
 def test_where_am_i_without_a_landmark_within_40m_or_a_known_edge() -> None:
     session = walked_to(20.0)
     far = [place(3, "Rathaus", 20.0, 45.0)]
-    assert where_am_i(session, EDGES, far) == phrases.phrase_where_am_i(
+    assert where_am_i(session, GRAPH, far) == phrases.phrase_where_am_i(
         "Marktstraße", None, session.next_maneuver(), "en")
     # the edge was removed from the map since the fix: no street, not a crash
-    assert where_am_i(session, {}, far) == phrases.phrase_where_am_i(
+    without = build_graph(NODES, [FACKELSTRASSE])
+    assert where_am_i(session, without, far) == phrases.phrase_where_am_i(
         None, None, session.next_maneuver(), "en")
 
 
@@ -67,7 +70,7 @@ def test_without_a_position_both_answers_say_so(ask: str) -> None:
     lost.on_position(Unavailable("stale", 1.0))
     places = [place(2, "Apotheke", 25.0, 10.0)]
     for session in (fresh, lost):
-        said = (where_am_i(session, EDGES, places) if ask == "where"
+        said = (where_am_i(session, GRAPH, places) if ask == "where"
                 else around_me(session, places, 90.0))
         assert said == unknown
 

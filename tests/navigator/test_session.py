@@ -161,6 +161,21 @@ def test_location_unavailable_once_no_directions_meanwhile_then_orientation() ->
     assert ins[0].data["kind"] == "turn"
 
 
+def test_a_position_back_while_the_loss_is_still_being_said_is_announced_as_regained() -> None:
+    """A short loss: the fix is back while "location unavailable" still plays, and the turn's
+    announcement falls due meanwhile; the walker told to wait must still hear that the position
+    is back, in front of the turn (it was once replaced by a bare "turn left in ...")."""
+    s = NavigationSession(l_route(), no_replan, lang="en")
+    walk_east(s, 40.0)
+    s.on_position(Unavailable("uncertain", 100.0))
+    heard = []
+    for k, x in enumerate((52.0, 53.0, 54.5, 56.0, 57.5)):
+        heard += [e for e in s.on_position(fix(x, 0.0, 101.0 + k)) if e.type == "instruction"]
+    assert heard and heard[0].data["phase"] == "regained"
+    assert heard[0].data["kind"] == "turn"
+    assert heard[0].data["text"].startswith("Location found again.")
+
+
 def test_repeat_returns_the_last_instruction() -> None:
     s = NavigationSession(l_route(), no_replan, lang="de")
     assert s.repeat() == []

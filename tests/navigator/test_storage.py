@@ -9,8 +9,17 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from beacons.model import BeaconId, BeaconPlacement
-from navigator import storage as storage_mod
-from navigator.storage import Edge, MapRevision, Node, Storage, StorageError
+from navigator.storage import (
+    Edge,
+    InvalidEdit,
+    MapEditor,
+    MapRevision,
+    Node,
+    Storage,
+    StorageError,
+    engine,
+    mapwrite,
+)
 from routing.model import EdgeRecord, MapExtract, NodeRecord, PlaceRecord
 
 BIG_OSM_ID = 11_234_567_890  # OSM ids passed 2**31 years ago
@@ -51,18 +60,18 @@ def test_migrate_twice_is_harmless(store: Storage) -> None:
 def test_schema_head_is_the_newest_migration(store: Storage) -> None:
     from alembic.script import ScriptDirectory
 
-    head = ScriptDirectory.from_config(storage_mod.alembic_config(store.url)).get_current_head()
-    assert storage_mod.SCHEMA_HEAD == head == store.schema_version()
+    head = ScriptDirectory.from_config(engine.alembic_config(store.url)).get_current_head()
+    assert engine.SCHEMA_HEAD == head == store.schema_version()
 
 
 def test_migrate_upgrades_an_older_schema(db_url: str) -> None:
     from alembic import command
 
     old = Storage(db_url)
-    command.upgrade(storage_mod.alembic_config(old.url), "0002")
+    command.upgrade(engine.alembic_config(old.url), "0002")
     assert old.schema_version() == "0002"
     old.migrate()
-    assert old.schema_version() == storage_mod.SCHEMA_HEAD
+    assert old.schema_version() == engine.SCHEMA_HEAD
     old.close()
 
 
@@ -78,14 +87,14 @@ def test_map_round_trip_keeps_every_accessibility_attribute(store: Storage) -> N
 
 def test_failed_import_leaves_previous_map_intact(store: Storage, monkeypatch) -> None:
     store.replace_map(small_extract(), actor="test", source="first")
-    real_insert = storage_mod._insert_many
+    real_insert = mapwrite._insert_many
 
     def crash_on_edges(conn, table, rows, chunk=5000):
         if table is Edge:
             raise RuntimeError("power cut")
         real_insert(conn, table, rows, chunk)
 
-    monkeypatch.setattr(storage_mod, "_insert_many", crash_on_edges)
+    monkeypatch.setattr(mapwrite, "_insert_many", crash_on_edges)
     with pytest.raises(RuntimeError):
         store.replace_map(small_extract(offset=1000), actor="test", source="second")
     snap = store.load_map()
@@ -148,3 +157,22 @@ def test_track_saved_by_two_processes_is_merged_by_time(store: Storage) -> None:
     store.save_track("s1", 900.0, 1050.0, earlier)  # the first process, when its copy expires
     assert store.load_track("s1") == {"started_ts": 900.0, "ended_ts": 1100.0,
                                       "points": earlier + later}
+
+
+def test_undoing_a_create_deletes_exactly_as_a_delete_does(store: Storage) -> None:
+    """The revert of a create refuses a node edges still use and takes an edge's closures
+    along, like a delete: one way to delete an entity."""
+    editor = MapEditor(store)
+    a = editor.create("node", {"lat": 49.44, "lon": 7.77, "level": None}, "t")
+    b = editor.create("node", {"lat": 49.4401, "lon": 7.77, "level": None}, "t")
+    edge = editor.create("edge", {"u": a.nodes[0].id, "v": b.nodes[0].id}, "t")
+    editor.create("closure", {"edge_id": edge.edges[0].id, "starts_ts": 0.0}, "t")
+    for undo in (lambda: editor.revert(a.revision_id, "t"),
+                 lambda: editor.delete("node", a.nodes[0].id, None, "t")):
+        with pytest.raises(InvalidEdit, match="still has 1 edge") as refused:
+            undo()
+        assert refused.value.field == "id"
+    undone = editor.revert(edge.revision_id, "t")
+    assert undone.deleted_edges == [edge.edges[0].id] and undone.closures_changed
+    assert store.load_closures() == [] and store.count(Edge) == 0
+    assert editor.revert(a.revision_id, "t").deleted_nodes == [a.nodes[0].id]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from aiohttp.test_utils import TestClient
 
 from navigator import simulation
@@ -23,6 +26,9 @@ async def test_simulation_returns_metrics_and_a_plot(client: TestClient, api_key
     m = body["metrics"]
     assert m["arrived"] is True and m["mean_error_m"] < 1.5 and m["p90_error_m"] < 3.0
     assert m["off_route_events"] == 0
+    assert m["world"] == {"radio": "ideal", "gnss": False}
+    g = m["guidance"]
+    assert g["arrived_pct"] == 100.0 and g["decision_points"] >= 10 and g["confident_wrong"] == 0
     first = m["instructions"][0]
     assert first["kind"] == "depart" and {"t", "text", "true_lat", "true_lon"} <= set(first)
     png = await client.get(body["plot_url"], headers=h)
@@ -43,6 +49,7 @@ async def test_simulated_outage_and_wrong_turn_are_reported(client: TestClient, 
 async def test_bad_simulation_requests_are_422(client: TestClient, api_keys) -> None:
     h = auth(api_keys["tester"])
     for bad, code in (({**WALK, "dropout": 1.5}, "invalid_input"),
+                      ({**WALK, "radio": "perfect"}, "invalid_input"),
                       ({**WALK, "outage_from_m": 10}, "invalid_input"),
                       ({**WALK, "from": {"lat": 49.40, "lon": 7.70}}, "too_far_from_network")):
         r = await client.post("/v1/simulations", json=bad, headers=h)
@@ -60,3 +67,30 @@ async def test_outage_silences_exactly_the_beacons_near_the_stretch(client: Test
     assert silenced == len(near) > 0
     assert len(kept) + silenced == len(mapstate.beacons)
     assert not near & {p.beacon for p in kept}
+
+
+async def test_simulations_beyond_the_pool_are_refused_while_everyone_else_is_served(
+    make_client, settings, api_keys
+) -> None:
+    """Reported: six slow walks made /health, routes and every keyed request wait 71 s."""
+    client = await make_client(settings.with_(simulation_workers=2))
+    tester, mapper = auth(api_keys["tester"]), auth(api_keys["mapper"])
+    slow = {**WALK, "plot": False}
+    walks = [asyncio.create_task(client.post("/v1/simulations", json=slow, headers=tester))
+             for _ in range(6)]
+    latencies = []
+    while not all(w.done() for w in walks):
+        for request in (client.get("/health"),
+                        client.post("/v1/routes", json={"from": WALK["from"], "to": WALK["to"]}),
+                        client.get("/v1/map/nodes", params={"limit": 1}, headers=mapper)):
+            t = time.perf_counter()
+            assert (await request).status == 200
+            latencies.append(time.perf_counter() - t)
+        await asyncio.sleep(0.05)
+    answers = [await w for w in walks]
+    statuses = sorted(r.status for r in answers)
+    assert statuses == [200, 200, 503, 503, 503, 503]
+    busy = next(r for r in answers if r.status == 503)
+    assert int(busy.headers["Retry-After"]) >= 1
+    assert (await busy.json())["error"]["code"] == "simulations_busy"
+    assert len(latencies) >= 9 and max(latencies) < 1.0, latencies

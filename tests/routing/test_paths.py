@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import networkx as nx
 import pytest
 
-from routing.graph import build_graph, drop_edge, put_edge
+from routing.graph import build_graph, drop_edge, edge_by_id, edge_records, put_edge
 from routing.model import EdgeRecord, NodeRecord
 from routing.paths import (
     NoAccessibleRoute,
@@ -48,7 +48,7 @@ def shortest_by_length(graph: nx.MultiGraph, a: tuple, b: tuple) -> tuple[list[E
 
 
 def steps_in(graph, route) -> list[int]:
-    return [e for e in route.edges if graph.graph["edges"][e].highway == "steps"]
+    return [e for e in route.edges if edge_by_id(graph, e).highway == "steps"]
 
 
 def test_wheelchair_avoids_steps_that_the_shortest_path_takes(graphs, routers):
@@ -76,13 +76,12 @@ def test_step_free_profile_never_gets_steps_on_random_routes(graphs, routers):
 
 def test_blind_cane_takes_the_signalled_crossing_for_a_modest_detour(graphs, routers):
     g, router = graphs["neukoelln"], routers["neukoelln"]
-    edges = g.graph["edges"]
     shortest, length = shortest_by_length(g, *NEUKOELLN_SIGNALS)
     shortest_crossings = [e for e in shortest if is_crossing(e)]
     assert shortest_crossings
     assert all(crossing_signal(e) in ("none", "unknown") for e in shortest_crossings)
     route = router.route(*NEUKOELLN_SIGNALS, profile="blind_cane")
-    crossed = [edges[e] for e in route.edges if is_crossing(edges[e])]
+    crossed = [e for e in (edge_by_id(g, e) for e in route.edges) if is_crossing(e)]
     signalled = [e for e in crossed if e.osm_way_id == SIGNALLED_WAY]
     assert signalled and all(
         e.traffic_signals_sound and e.traffic_signals_vibration for e in signalled
@@ -202,13 +201,13 @@ def test_many_edits_on_one_node_stay_correct(graphs):
     base = graphs["kaiserslautern"]
     g = build_graph(
         [NodeRecord(n, d["lat"], d["lon"]) for n, d in base.nodes(data=True)],
-        list(base.graph["edges"].values()),
+        list(edge_records(base)),
     )
     router = Router(g)
     rng = random.Random(3)
     nodes = list(max(nx.connected_components(g), key=len))
     hub = nodes[0]
-    next_id = max(g.graph["edges"]) + 1
+    next_id = max(e.id for e in edge_records(g)) + 1
     for other in rng.sample(nodes, 12):
         edge = EdgeRecord(next_id, hub, other, 5000.0)
         next_id += 1

@@ -19,6 +19,7 @@ from voice.phrases import (
     phrase_location_unavailable,
     phrase_maneuver,
     phrase_off_route,
+    phrase_position_uncertain,
     phrase_reassurance,
     phrase_rerouted,
     phrase_route_closed,
@@ -419,6 +420,16 @@ def test_round_distance(distance_m, rounded):
     assert round_distance_m(distance_m) == rounded
 
 
+@pytest.mark.parametrize(
+    ("distance_m", "rounded"),
+    [(0, 0), (2.4, 0), (2.5, 5), (6.3, 5), (7.5, 10), (19.9, 20), (20, 20), (24.9, 20),
+     (25, 30), (96, 100), (997, 1000)],
+)
+def test_round_distance_hedged_is_coarser(distance_m, rounded):
+    """5 m steps below 20 m, 10 m from 20 m; 0 is "a few metres"."""
+    assert round_distance_m(distance_m, hedged=True) == rounded
+
+
 def test_round_distance_rejects_nan():
     with pytest.raises(ValueError):
         round_distance_m(float("nan"))
@@ -442,6 +453,88 @@ def test_format_distance(distance_m, en, de, en_in, de_in):
     assert format_distance(distance_m, "de") == de
     assert format_in_distance(distance_m, "en") == en_in
     assert format_in_distance(distance_m, "de") == de_in
+
+
+@pytest.mark.parametrize(
+    ("distance_m", "en", "de", "en_in", "de_in"),
+    [
+        (1, "a few metres", "wenige Meter", "In a few metres", "In wenigen Metern"),
+        (6.3, "about 5 metres", "etwa 5 Meter", "In about 5 metres", "In etwa 5 Metern"),
+        (18, "about 20 metres", "etwa 20 Meter", "In about 20 metres", "In etwa 20 Metern"),
+        (123, "about 120 metres", "etwa 120 Meter", "In about 120 metres", "In etwa 120 Metern"),
+        (997, "about 1 kilometre", "etwa ein Kilometer", "In about 1 kilometre",
+         "In etwa einem Kilometer"),
+        (1460, "about 1.5 kilometres", "etwa 1,5 Kilometer", "In about 1.5 kilometres",
+         "In etwa 1,5 Kilometern"),
+    ],
+)
+def test_format_distance_hedged(distance_m, en, de, en_in, de_in):
+    assert format_distance(distance_m, "en", hedged=True) == en
+    assert format_distance(distance_m, "de", hedged=True) == de
+    assert format_in_distance(distance_m, "en", hedged=True) == en_in
+    assert format_in_distance(distance_m, "de", hedged=True) == de_in
+
+
+@pytest.mark.parametrize(
+    ("maneuver", "distance_m", "en", "de"),
+    [
+        (TURN, 18, "In about 20 metres, turn left onto Mühlweg.",
+         "In etwa 20 Metern biegen Sie links in den Mühlweg ab."),
+        (CROSS, 6.3, "In about 5 metres, cross Fackelstraße at the traffic light with sound "
+         "signal. Tactile paving leads to the crossing. There is a traffic island halfway.",
+         "In etwa 5 Metern überqueren Sie die Fackelstraße an der Ampel mit Signalton. Ein "
+         "Bodenleitsystem führt zum Überweg. In der Mitte ist eine Verkehrsinsel."),
+        (STEPS_UP, 2, "In a few metres, go up 12 steps.",
+         "In wenigen Metern gehen Sie 12 Stufen hinauf."),
+        (LANDMARK, 9, "In about 10 metres, Bäckerei Müller will be on your left.",
+         "In etwa 10 Metern ist Bäckerei Müller links von Ihnen."),
+        (ARRIVE, 31, "In about 30 metres, you will arrive at Rathaus. It is on your right.",
+         "In etwa 30 Metern erreichen Sie Ihr Ziel, Rathaus. Es ist rechts von Ihnen."),
+    ],
+)
+def test_hedged_announcement_ahead(maneuver, distance_m, en, de):
+    assert phrase_maneuver(maneuver, "en", NORMAL, distance_m, hedged=True) == en
+    assert phrase_maneuver(maneuver, "de", NORMAL, distance_m, hedged=True) == de
+
+
+def test_hedged_reassurance_is_a_sentence_of_its_own():
+    assert phrase_reassurance("Marktstraße", 41, "en", hedged=True) == (
+        "Keep walking along Marktstraße. About 40 metres to go.")
+    assert phrase_reassurance("Marktstraße", 41, "de", hedged=True) == (
+        "Gehen Sie weiter auf der Marktstraße. Noch etwa 40 Meter.")
+    assert phrase_reassurance(None, 2, "en", MOVE, hedged=True) == (
+        "Keep moving. A few metres to go.")
+    assert phrase_reassurance(None, 2, "de", MOVE, hedged=True) == (
+        "Bewegen Sie sich weiter. Noch wenige Meter.")
+
+
+@pytest.mark.parametrize(
+    ("maneuver", "opts", "en", "de"),
+    [
+        (TURN, NORMAL, "Location uncertain. Slow down, you are approaching the turn onto Mühlweg.",
+         "Standort ungenau. Gehen Sie langsamer, Sie nähern sich der Abzweigung in den Mühlweg."),
+        (CROSS, MOVE, "Location uncertain. Slow down, you are approaching the crossing of "
+         "Fackelstraße.", "Standort ungenau. Bewegen Sie sich langsamer, Sie nähern sich dem "
+         "Überweg über die Fackelstraße."),
+        (STEPS_UP, NORMAL, "Location uncertain. Slow down, you are approaching the steps.",
+         "Standort ungenau. Gehen Sie langsamer, Sie nähern sich der Treppe."),
+    ],
+)
+def test_position_uncertain(maneuver, opts, en, de):
+    assert phrase_position_uncertain(maneuver, "en", opts) == en
+    assert phrase_position_uncertain(maneuver, "de", opts) == de
+
+
+def test_approaching_says_the_action_when_the_walker_has_not_heard_it():
+    assert phrase_approaching(TURN, "en", with_action=True) == (
+        "You are approaching the turn onto Mühlweg. Turn left onto Mühlweg."
+    )
+    assert phrase_approaching(CROSS, "de", BRIEF, with_action=True) == (
+        "Sie nähern sich dem Überweg über die Fackelstraße. Überqueren Sie die Fackelstraße an "
+        "der Ampel mit Signalton."
+    )
+    assert phrase_approaching(LANDMARK, "en", with_action=True) == (
+        "You are approaching Bäckerei Müller.")
 
 
 # (maneuver, English target, German dative target)
@@ -626,6 +719,7 @@ def test_around_me_rejects_unknown_quadrant():
         lambda lang: phrase_approaching(TURN, lang),
         lambda lang: phrase_reassurance(None, 10, lang),
         lambda lang: phrase_off_route(lang),
+        lambda lang: phrase_position_uncertain(TURN, lang),
         lambda lang: phrase_rerouted(DEPART, lang),
         lambda lang: phrase_location_unavailable(lang),
         lambda lang: phrase_location_regained(lang),
@@ -634,6 +728,7 @@ def test_around_me_rejects_unknown_quadrant():
         lambda lang: phrase_where_am_i(None, None, None, lang),
         lambda lang: phrase_around_me({}, lang),
         lambda lang: format_distance(10, lang),
+        lambda lang: format_distance(10, lang, hedged=True),
     ],
 )
 def test_unknown_language_lists_supported(call):
@@ -647,10 +742,12 @@ def test_every_phrase_is_a_clean_sentence():
         PhraseOptions(verbosity=v, clock_face=c, verb=w)
         for v, c, w in itertools.product(("brief", "normal", "detailed"), (0, 1), ("walk", "move"))
     ]
-    for man, opts, lang, ahead in itertools.product(
-        ALL_MANEUVERS, options, SUPPORTED_LANGS, (None, 7.0)
+    for man, opts, lang, ahead, hedged in itertools.product(
+        ALL_MANEUVERS, options, SUPPORTED_LANGS, (None, 7.0, 1.0), (False, True)
     ):
-        text = phrase_maneuver(man, lang, opts, ahead)
-        assert text[0].isupper() and text.endswith("."), text
-        assert "None" not in text and "  " not in text and " ." not in text, text
-        assert "{" not in text, text
+        for text in (phrase_maneuver(man, lang, opts, ahead, hedged),
+                     phrase_approaching(man, lang, opts, with_action=hedged),
+                     phrase_position_uncertain(man, lang, opts)):
+            assert text[0].isupper() and text.endswith("."), text
+            assert "None" not in text and "  " not in text and " ." not in text, text
+            assert "{" not in text, text

@@ -24,12 +24,20 @@ def service(speaker, tmp_path):
         ("   \n ", "de", "empty_text", "empty"),
         ("x" * 2000, "de", "text_too_long", "2000 characters; at most 500"),
         ("Hallo", "fr", "unsupported_language", "supported: de, en"),
+        ("\u0002", "de", "invalid_text", "control character \\(U\\+0002\\)"),
+        ("Links\u0007 abbiegen", "de", "invalid_text", "U\\+0007"),
+        ("?! ...", "en", "nothing_to_speak", "no letter, digit or symbol"),
     ],
 )
 async def test_rejects_bad_requests(service, text, lang, code, message):
     with pytest.raises(InvalidSpeechRequest, match=message) as caught:
         await service.audio_key(text, lang)
     assert caught.value.code == code
+
+
+async def test_symbols_digits_and_any_script_are_spoken(service):
+    for text in ("+", "5", "€", "Müller-Straße", "Ελλάδα"):
+        assert await service.audio_key(text, "de")
 
 
 async def test_same_text_same_key_and_whitespace_does_not_matter(service):

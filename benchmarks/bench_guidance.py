@@ -1,0 +1,319 @@
+"""Guidance against ground truth: simulated walks through the real pipeline in three worlds.
+
+Each walk goes through :func:`navigator.simulation.run_simulation` (the positioner and
+``NavigationSession`` a live socket uses) on the shipped Kaiserslautern map and the Berlin-Neukoelln
+extract, and is scored by :mod:`navigator.groundtruth`. Worlds:
+
+- (a) ideal: dense layout, the positioner's own law (``SimulatedSource`` defaults);
+- (b) harsh: dense layout, every radio effect (``beacons.worlds.harsh_channel``), no GNSS;
+- (c) street: decision-point layout, the harsh radio and the phone's GNSS.
+
+Methods: ours (the session's positioner with everything the scan carries), beacons alone (the
+same without ``Scan.gnss``), GNSS alone snapped to the nearest path, the loudest beacon snapped
+to the nearest path. The routes are random (seeded) 200-350 m walks; a walk that has not arrived
+after 1.5x its walking time plus 60 s ends there (a lost walker can go on for ever).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from beacons.layout import BeaconLayout
+from beacons.model import Fix, Scan, Unavailable
+from beacons.planning import path_length_km, plan_beacons, plan_decision_beacons
+from beacons.positioning import Positioner, PositioningMap, PositioningSettings
+from beacons.worlds import (
+    BODY_LOSS_DB,
+    DEAD_SHARE,
+    EXPONENT_RANGE,
+    FLAT_FAST_SIGMA_DB,
+    FLAT_SHADOWING_SIGMA_DB,
+    PACKET_LOSS,
+    PHONE_OFFSET_RANGE_DB,
+    SENSITIVITY_RANGE_DBM,
+    SHADOWING_CORR_RANGE_M,
+)
+from benchmarks.common import BenchResult
+from navigator.groundtruth import WalkScore, score_walk, summarize
+from navigator.mapstate import MapState
+from navigator.routeplan import plan_between
+from navigator.settings import DEFAULT_CITY_FILE
+from navigator.simulation import Locator, WalkOptions, run_simulation
+from navigator.storage import MapSnapshot
+from routing.graph import build_graph
+from routing.model import ManeuverKind, Route
+from routing.osm import read_osm
+from routing.paths import RoutingError
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+CITIES = (("Kaiserslautern", DEFAULT_CITY_FILE),
+          ("Neukoelln", DATA / "osm" / "berlin_neukoelln_karl-marx-platz_2024-03-30.osm"))
+ROUTE_M = (200.0, 350.0)
+SPEED_MPS = 1.2
+
+
+# --- baselines and a timer, all in the positioner's place ---------------------------------------
+
+
+def _snapped(pmap: PositioningMap, lat: float, lon: float, error_m: float, t_s: float) -> Fix:
+    """A fix at the point of the nearest edge."""
+    edge, offset, _ = pmap.nearest_on_edges(np.array([pmap.frame.to_xy(lat, lon)]))
+    x, y = pmap.point_xy(edge, offset)[0]
+    slat, slon = pmap.frame.to_latlon(float(x), float(y))
+    return Fix(slat, slon, pmap.node_level[pmap.edge_u[edge[0]]], int(pmap.edge_ids[edge[0]]),
+               float(offset[0]), error_m, 1.0, t_s)
+
+
+@dataclass
+class GnssSnapped:
+    """The phone's GNSS fix, snapped to the nearest path, its reported accuracy as the error."""
+
+    pmap: PositioningMap
+
+    def update(self, scan: Scan) -> Fix | Unavailable:
+        g = scan.gnss
+        if g is None:
+            return Unavailable("no_gnss", scan.t_s)
+        return _snapped(self.pmap, g.lat, g.lon, g.sigma_m, scan.t_s)
+
+
+@dataclass
+class LoudestBeacon:
+    """The loudest beacon of the scan (mean over its advertisements), snapped to the nearest
+    path."""
+
+    pmap: PositioningMap
+
+    def update(self, scan: Scan) -> Fix | Unavailable:
+        by_beacon: dict[object, list[float]] = {}
+        for r in scan.readings:
+            by_beacon.setdefault(r.beacon, []).append(r.rssi_dbm)
+        known = [(float(np.mean(v)), row) for b, v in by_beacon.items()
+                 if (row := self.pmap.layout.rows_of([b])[0]) is not None]  # type: ignore[list-item]
+        if not known:
+            return Unavailable("too_few_beacons", scan.t_s)
+        row = max(known)[1]
+        return _snapped(self.pmap, float(self.pmap.layout.lat[row]),
+                        float(self.pmap.layout.lon[row]), 5.0, scan.t_s)
+
+
+@dataclass
+class BeaconsAlone:
+    """Our positioner, never shown the scan's GNSS."""
+
+    positioner: Positioner
+
+    def update(self, scan: Scan) -> Fix | Unavailable:
+        return self.positioner.update(replace(scan, gnss=None))
+
+
+@dataclass
+class Timed:
+    """Whatever locates, with the milliseconds of every update kept."""
+
+    inner: Locator
+    ms: list[float]
+
+    def update(self, scan: Scan) -> Fix | Unavailable:
+        t0 = time.perf_counter()
+        out = self.inner.update(scan)
+        self.ms.append((time.perf_counter() - t0) * 1000.0)
+        return out
+
+
+METHODS: dict[str, Callable[[Positioner], Locator]] = {
+    "ours": lambda p: p,
+    "beacons alone": BeaconsAlone,
+    "GNSS snapped": lambda p: GnssSnapped(p.map),
+    "loudest beacon": lambda p: LoudestBeacon(p.map),
+}
+
+
+@dataclass(frozen=True)
+class World:
+    layout: str  # "dense" | "decision"
+    radio: Literal["ideal", "harsh"]
+    gnss: bool
+    methods: tuple[str, ...]
+
+
+WORLDS = {
+    "a ideal": World("dense", "ideal", False, ("ours", "loudest beacon")),
+    "b harsh": World("dense", "harsh", False, ("ours", "loudest beacon")),
+    "c street": World("decision", "harsh", True,
+                      ("ours", "beacons alone", "GNSS snapped", "loudest beacon")),
+}
+
+
+# --- walks --------------------------------------------------------------------------------------
+
+
+@dataclass
+class City:
+    name: str
+    maps: dict[str, MapState]  # layout -> map holding it
+    routes: list[tuple[tuple[float, float], tuple[float, float], Route]]
+
+
+def _city(name: str, path: Path, walks: int) -> City:
+    extract = read_osm(path)
+    graph = build_graph(extract.nodes, extract.edges)
+    maps = {name: MapState(MapSnapshot(extract.nodes, extract.edges, extract.places,
+                                       BeaconLayout.of(layout), []))
+            for name, layout in (("dense", plan_beacons(graph, spacing_m=10.0)),
+                                 ("decision", plan_decision_beacons(graph, extract.places)))}
+    rng = np.random.default_rng(2026)
+    nodes = sorted(graph.nodes)
+    routes: list[tuple[tuple[float, float], tuple[float, float], Route]] = []
+    while len(routes) < walks:
+        a, b = (graph.nodes[int(n)] for n in rng.choice(nodes, 2))
+        start, end = (a["lat"], a["lon"]), (b["lat"], b["lon"])
+        try:
+            route = plan_between(maps["dense"], start, end, "blind_cane")
+        except RoutingError:
+            continue
+        decisions = sum(m.kind in (ManeuverKind.TURN, ManeuverKind.CROSS, ManeuverKind.STEPS)
+                        for m in route.maneuvers)
+        if ROUTE_M[0] <= route.length_m <= ROUTE_M[1] and decisions >= 2:
+            routes.append((start, end, route))
+    return City(name, maps, routes)
+
+
+@dataclass
+class Row:
+    """One world x method over every walk of every city."""
+
+    world: str
+    method: str
+    scores: list[WalkScore]
+    ms: list[float]
+
+
+def _walk_all(cities: list[City], seed_base: int = 0) -> list[Row]:
+    """Every world x method over every route; route i walks with seed ``seed_base + i``."""
+    rows = []
+    for world, w in WORLDS.items():
+        for method in w.methods:
+            row = Row(world, method, [], [])
+            for city in cities:
+                for seed, (start, end, route) in enumerate(city.routes, start=seed_base):
+                    walk = WalkOptions(seed=seed, radio=w.radio, gnss=w.gnss, speed_mps=SPEED_MPS,
+                                       max_duration_s=1.5 * route.length_m / SPEED_MPS + 60.0)
+                    ms: list[float] = []
+                    result = run_simulation(
+                        city.maps[w.layout], start, end, "blind_cane", "en", walk,
+                        locate=lambda p, m=method, ms=ms: Timed(METHODS[m](p), ms))  # type: ignore[misc]
+                    truth = list(zip(result.truth_t, *zip(*result.truth, strict=True),
+                                     strict=True))
+                    row.scores.append(score_walk(result.route, truth, result.events))
+                    row.ms.extend(ms)
+            print(f"   {world} / {method}: {len(row.scores)} walks", file=sys.stderr, flush=True)
+            rows.append(row)
+    return rows
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def _spread(values: list[float | None]) -> str:
+    v = [x for x in values if x is not None]
+    return f"{min(v):.1f}-{max(v):.1f}" if v else "-"
+
+
+def _print_matrix(cities: list[City], rows: list[Row]) -> None:
+    d = PositioningSettings()
+    layouts = {k: sum(len(c.maps[k].beacons) for c in cities) for k in ("dense", "decision")}
+    km = sum(path_length_km(c.maps["dense"].graph) for c in cities)
+    print(f"\nguidance against truth: {', '.join(c.name for c in cities)}; "
+          f"{len(cities[0].routes)} routes of {ROUTE_M[0]:.0f}-{ROUTE_M[1]:.0f} m per city, "
+          f"walker {SPEED_MPS} m/s, one seed per route")
+    print(f"positioner's own assumptions: exponent {d.path_loss.exponent}, i.i.d. "
+          f"{d.model_sigma_db:g} dB + {d.model_error_db:g} dB model error, no phone offset, "
+          f"1 m power {d.path_loss.measured_power_dbm:g} dBm as placed")
+    print(f" (a) ideal: dense layout ({layouts['dense'] / km:.0f}/km), exponent 2, i.i.d. 4 dB, "
+          "10 % dropouts: its own law")
+    print(f" (b) harsh: dense layout; exponent {EXPONENT_RANGE[0]}-{EXPONENT_RANGE[1]}, offset "
+          f"+-{PHONE_OFFSET_RANGE_DB[1]:g} dB, floor {SENSITIVITY_RANGE_DBM[0]:g}.."
+          f"{SENSITIVITY_RANGE_DBM[1]:g} dBm, shadowing {FLAT_SHADOWING_SIGMA_DB} dB over "
+          f"{SHADOWING_CORR_RANGE_M[0]:g}-{SHADOWING_CORR_RANGE_M[1]:g} m, "
+          f"body {BODY_LOSS_DB:g} dB, 3 adverts x {FLAT_FAST_SIGMA_DB} dB fading, "
+          f"{PACKET_LOSS:.0%} loss each, {DEAD_SHARE:.0%} dead; no GNSS")
+    print(f" (c) street: decision-point layout ({layouts['decision'] / km:.0f}/km, "
+          f"{layouts['decision'] / layouts['dense']:.0%} of dense) + (b)'s radio + phone GNSS")
+    head: tuple[str, ...] = (
+        "world", "method", "dp", "on-time %", "early", "short", "late", "missed", "n/r",
+        "off-route", "conf-wrong %", "arrived %", "mean m (walks)", "p90 m", "ms/scan")
+    table: list[tuple[str, ...]] = [head]
+    for r in rows:
+        s = summarize(r.scores)
+        walks = [summarize([w]) for w in r.scores]
+        table.append((r.world, r.method, str(s["decision_points"]), str(s["on_time_pct"]),
+                      *(str(s[k]) for k in ("early", "short", "late", "missed", "not_reached",
+                                            "off_route_events", "confident_wrong_pct",
+                                            "arrived_pct")),
+                      f"{s['mean_error_m']} ({_spread([w['mean_error_m'] for w in walks])})",
+                      str(s["p90_error_m"]), f"{np.median(r.ms):.2f}"))
+    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+    for row in table:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    print()
+
+
+def _goal(name: str, value: float | None, unit: str, goal: str | None, met: bool | None,
+          baseline: str | None = None, baseline_value: float | None = None) -> BenchResult:
+    return BenchResult(name, float("nan") if value is None else value, unit, baseline,
+                       baseline_value, None, goal, met)
+
+
+def _results(rows: list[Row], share: float) -> list[BenchResult]:
+    by = {(r.world, r.method): summarize(r.scores) for r in rows}
+    ms = {(r.world, r.method): float(np.median(r.ms)) for r in rows}
+    out = []
+    for world, base, mean_bound in (("b harsh", "loudest beacon", 2.5),
+                                    ("c street", "GNSS snapped", 3.0)):
+        s, b = by[(world, "ours")], by[(world, base)]
+
+        def le(v: float | None, bound: float) -> bool:
+            return v is not None and v <= bound
+
+        checks = [("arrived", "arrived_pct", "%", "100 %", s["arrived_pct"] == 100.0),
+                  ("late announcements (none missed either)", "late", "", "0",
+                   s["late"] == s["missed"] == s["not_reached"] == 0),
+                  ("confident-but-wrong fixes", "confident_wrong_pct", "%", "<= 1 %",
+                   le(s["confident_wrong_pct"], 1.0)),
+                  ("mean error", "mean_error_m", "m", f"<= {mean_bound:g} m",
+                   le(s["mean_error_m"], mean_bound))]
+        if world == "b harsh":
+            checks.append(("p90 error", "p90_error_m", "m", "<= 5 m", le(s["p90_error_m"], 5.0)))
+        else:
+            checks += [("decision points announced 3-10 m before", "on_time_pct", "%", ">= 90 %",
+                        s["on_time_pct"] is not None and s["on_time_pct"] >= 90.0),
+                       ("spurious off-route events", "off_route_events", "", "0",
+                        s["off_route_events"] == 0)]
+        out += [_goal(f"guidance {world}: {label}", s[key], unit, goal, met, base, b[key])
+                for label, key, unit, goal, met in checks]
+    out.append(_goal("guidance c street: beacons vs dense layout", 100.0 * share, "%", "<= 25 %",
+                     share <= 0.25))
+    a, a_base = by[("a ideal", "ours")], by[("a ideal", "loudest beacon")]
+    out += [_goal("guidance a ideal: decision points announced 3-10 m before", a["on_time_pct"],
+                  "%", None, None, "loudest beacon", a_base["on_time_pct"]),
+            _goal("guidance a ideal: mean error", a["mean_error_m"], "m", None, None,
+                  "loudest beacon", a_base["mean_error_m"])]
+    out += [_goal(f"guidance {w}: positioner update, median", ms[(w, "ours")], "ms/scan", None,
+                  None) for w in WORLDS]
+    return out
+
+
+def run(quick: bool) -> list[BenchResult]:
+    cities = [_city(name, path, 1 if quick else 3) for name, path in CITIES]
+    rows = _walk_all(cities)
+    _print_matrix(cities, rows)
+    dense = sum(len(c.maps["dense"].beacons) for c in cities)
+    return _results(rows, sum(len(c.maps["decision"].beacons) for c in cities) / dense)

@@ -1,0 +1,44 @@
+"""The route as a polyline in local metres, for projecting the walker's fixes onto it."""
+
+from __future__ import annotations
+
+import math
+
+from routing.geo import LocalFrame, project_to_segment
+from routing.model import Route
+
+
+class RouteLine:
+    """The route as a polyline in local metres, for projecting fixes onto it."""
+
+    def __init__(self, route: Route) -> None:
+        lat0, lon0 = route.coordinates[0]
+        self.frame = LocalFrame(lat0, lon0)
+        self.points = [self.frame.to_xy(lat, lon) for lat, lon in route.coordinates]
+        self.cum = [0.0]
+        for (ax, ay), (bx, by) in zip(self.points, self.points[1:], strict=False):
+            self.cum.append(self.cum[-1] + math.hypot(bx - ax, by - ay))
+        self.length_m = self.cum[-1]
+
+    def project(self, lat: float, lon: float, near_along_m: float | None = None,
+                window_m: float = 30.0) -> tuple[float, float, float]:
+        """(along_m, distance_m from the line, bearing of the line there).
+
+        With ``near_along_m`` the search prefers the part of the route near the last progress,
+        so a route that doubles back does not make the walker jump ahead.
+        """
+        px, py = self.frame.to_xy(lat, lon)
+        best = (math.inf, 0.0, 0.0)
+        for i in range(len(self.points) - 1):
+            if near_along_m is not None and not (
+                self.cum[i] - window_m <= near_along_m <= self.cum[i + 1] + window_m
+            ):
+                continue
+            (ax, ay), (bx, by) = self.points[i], self.points[i + 1]
+            t, dist = project_to_segment(px, py, ax, ay, bx, by)
+            if dist < best[0]:
+                seg_bearing = math.degrees(math.atan2(bx - ax, by - ay)) % 360.0
+                best = (dist, self.cum[i] + t * (self.cum[i + 1] - self.cum[i]), seg_bearing)
+        if best[0] == math.inf:
+            return self.project(lat, lon)
+        return best[1], best[0], best[2]

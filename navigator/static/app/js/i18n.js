@@ -1,0 +1,241 @@
+// The app's own words in German (default) and English; the route's sentences come from the server.
+
+const STRINGS = {
+  de: {
+    title: "Blind Pilot – Begleit-App",
+    tagline: "Sicher zu Fuß durch die Stadt, Schritt für Schritt angesagt.",
+    footer: "Kartendaten © OpenStreetMap-Mitwirkende, ODbL 1.0.",
+    plan_title: "Weg planen",
+    dest_label: "Ziel",
+    start_label: "Start der Demo",
+    search: "Suchen",
+    voice_search: "Ziel sprechen",
+    voice_start_search: "Start sprechen",
+    voice_listening: "Ich höre zu …",
+    voice_failed: "Spracheingabe ist gerade nicht möglich. Bitte tippen Sie den Namen.",
+    results_title: "Gefundene Orte",
+    no_results: "Keine Orte für „{q}“ gefunden.",
+    n_results: "{n} Orte gefunden.",
+    searching: "Suche …",
+    recent_title: "Letzte Ziele",
+    chosen_dest: "Ziel: {name}",
+    chosen_start: "Start: {name}",
+    none_chosen: "Noch kein Ziel gewählt.",
+    settings_title: "Einstellungen",
+    mode_legend: "Woher kennt die App Ihre Position?",
+    mode_gps: "Standort des Telefons (GPS)",
+    mode_demo_walk: "Demo am Schreibtisch: die App geht den Weg für Sie",
+    mode_demo_gps: "Demo draußen: simulierte Beacons an Ihrem Standort",
+    profile_legend: "Profil",
+    profile_blind_cane: "Langstock",
+    profile_guide_dog: "Führhund",
+    profile_low_vision: "Sehbehinderung",
+    profile_wheelchair: "Rollstuhl",
+    lang_legend: "Sprache",
+    verbosity_legend: "Wie viel soll gesagt werden?",
+    verbosity_detailed: "Ausführlich",
+    verbosity_normal: "Normal",
+    verbosity_decision_points: "Nur Entscheidungspunkte",
+    output_legend: "Ausgabe",
+    voice_on: "Ansagen mit der Stimme der App abspielen (aus, wenn Ihr Screenreader vorliest)",
+    vibrate_on: "Vibrieren bei Ansagen",
+    plan_go: "Route anzeigen",
+    need_dest: "Bitte wählen Sie zuerst ein Ziel.",
+    need_start: "Bitte wählen Sie einen Start für die Demo.",
+    locating: "Ihr Standort wird bestimmt …",
+    planning: "Route wird geplant …",
+    preview_title: "Route zu {name}",
+    length: "Länge",
+    duration: "Dauer",
+    profile: "Profil",
+    from: "Start",
+    my_location: "Ihr Standort",
+    warnings_title: "Hinweise",
+    steps_title: "Anweisungen",
+    guide_start: "Führung starten",
+    back: "Zurück",
+    warn_unsignalled: "Die Route quert {street} ohne Ampel.",
+    warn_visual_only: "Die Ampel an {street} hat kein Signal für Blinde.",
+    warn_signal_unknown: "Ob es an {street} eine Ampel gibt, ist unbekannt.",
+    warn_steps: "Die Route hat eine Treppe mit {count} Stufen.",
+    a_street: "einer Straße",
+    guide_title: "Unterwegs zu {name}",
+    now_title: "Jetzt",
+    now_waiting: "Warte auf die erste Ansage …",
+    history_title: "Ansagen bisher",
+    controls_title: "Bedienung",
+    repeat: "Wiederholen",
+    where_am_i: "Wo bin ich?",
+    around_me: "Was ist um mich herum?",
+    pause: "Pause",
+    end: "Beenden",
+    shortcuts: "Tastenkürzel: Alt+Umschalt mit R, W, A, P oder E.",
+    status_title: "Verbindung und Position",
+    connecting: "Verbinde …",
+    connected: "Verbunden.",
+    reconnecting: "Verbindung verloren. Ich verbinde neu …",
+    reconnected: "Wieder verbunden. Die Führung geht weiter.",
+    paused: "Pause. Es werden keine Positionen gesendet.",
+    resumed: "Weiter geht's.",
+    position_unknown: "Position: unbekannt",
+    position_fix: "Position auf ± {error} m genau",
+    no_gnss_server: "Dieser Server kann den Standort des Telefons noch nicht nutzen. Probieren Sie die Demo.",
+    geo_denied: "der Zugriff wurde nicht erlaubt",
+    geo_unavailable: "er lässt sich gerade nicht bestimmen",
+    geo_timeout: "er kam nicht rechtzeitig",
+    map_title: "Karte für Begleitpersonen",
+    map_label: "Karte: Route, Ziel und geschätzte Position. Für die Führung nicht nötig.",
+    arrived_title: "Angekommen",
+    arrived_again: "Neuen Weg planen",
+    error_title: "Das hat nicht geklappt",
+    error_back: "Zurück zur Planung",
+    err_network: "Der Server ist nicht erreichbar. Prüfen Sie die Verbindung.",
+    err_session_gone: "Die Führung wurde auf dem Server beendet. Bitte planen Sie den Weg neu.",
+    err_location: "Ihr Standort ist nicht verfügbar ({reason}). Sie können die Demo am Schreibtisch nutzen.",
+    ended: "Führung beendet.",
+    kind_stop: "Haltestelle",
+    kind_shop: "Geschäft",
+    kind_amenity: "Einrichtung",
+    kind_tourism: "Sehenswürdigkeit",
+    minutes: "{n} min",
+  },
+  en: {
+    title: "Blind Pilot – companion app",
+    tagline: "Walk the city safely, told step by step.",
+    footer: "Map data © OpenStreetMap contributors, ODbL 1.0.",
+    plan_title: "Plan a walk",
+    dest_label: "Destination",
+    start_label: "Start of the demo",
+    search: "Search",
+    voice_search: "Say the destination",
+    voice_start_search: "Say the start",
+    voice_listening: "Listening …",
+    voice_failed: "Voice input is not available right now. Please type the name.",
+    results_title: "Places found",
+    no_results: "No places found for “{q}”.",
+    n_results: "{n} places found.",
+    searching: "Searching …",
+    recent_title: "Recent destinations",
+    chosen_dest: "Destination: {name}",
+    chosen_start: "Start: {name}",
+    none_chosen: "No destination chosen yet.",
+    settings_title: "Settings",
+    mode_legend: "How does the app know where you are?",
+    mode_gps: "The phone's location (GPS)",
+    mode_demo_walk: "Demo at a desk: the app walks the route for you",
+    mode_demo_gps: "Demo outdoors: simulated beacons at your location",
+    profile_legend: "Profile",
+    profile_blind_cane: "Long cane",
+    profile_guide_dog: "Guide dog",
+    profile_low_vision: "Low vision",
+    profile_wheelchair: "Wheelchair",
+    lang_legend: "Language",
+    verbosity_legend: "How much should be said?",
+    verbosity_detailed: "Detailed",
+    verbosity_normal: "Normal",
+    verbosity_decision_points: "Decision points only",
+    output_legend: "Output",
+    voice_on: "Play announcements with the app's voice (off if your screen reader reads them)",
+    vibrate_on: "Vibrate with announcements",
+    plan_go: "Show the route",
+    need_dest: "Please choose a destination first.",
+    need_start: "Please choose a start for the demo.",
+    locating: "Finding your location …",
+    planning: "Planning the route …",
+    preview_title: "Route to {name}",
+    length: "Length",
+    duration: "Duration",
+    profile: "Profile",
+    from: "Start",
+    my_location: "Your location",
+    warnings_title: "Warnings",
+    steps_title: "Instructions",
+    guide_start: "Start guidance",
+    back: "Back",
+    warn_unsignalled: "The route crosses {street} without traffic lights.",
+    warn_visual_only: "The lights at {street} have no signal for blind people.",
+    warn_signal_unknown: "Whether {street} has traffic lights is unknown.",
+    warn_steps: "The route has steps ({count}).",
+    a_street: "a street",
+    guide_title: "On the way to {name}",
+    now_title: "Now",
+    now_waiting: "Waiting for the first instruction …",
+    history_title: "Announcements so far",
+    controls_title: "Controls",
+    repeat: "Repeat",
+    where_am_i: "Where am I?",
+    around_me: "What is around me?",
+    pause: "Pause",
+    end: "End",
+    shortcuts: "Keyboard shortcuts: Alt+Shift with R, W, A, P or E.",
+    status_title: "Connection and position",
+    connecting: "Connecting …",
+    connected: "Connected.",
+    reconnecting: "Connection lost. Reconnecting …",
+    reconnected: "Connected again. Guidance continues.",
+    paused: "Paused. No positions are sent.",
+    resumed: "Resumed.",
+    position_unknown: "Position: unknown",
+    position_fix: "Position within ± {error} m",
+    no_gnss_server: "This server cannot use the phone's location yet. Try the demo.",
+    geo_denied: "access was not allowed",
+    geo_unavailable: "it cannot be found right now",
+    geo_timeout: "it did not come in time",
+    map_title: "Map for a companion",
+    map_label: "Map: route, destination and estimated position. Not needed for guidance.",
+    arrived_title: "Arrived",
+    arrived_again: "Plan another walk",
+    error_title: "That did not work",
+    error_back: "Back to planning",
+    err_network: "The server cannot be reached. Please check the connection.",
+    err_session_gone: "The guidance ended on the server. Please plan the walk again.",
+    err_location: "Your location is not available ({reason}). You can use the demo at a desk.",
+    ended: "Guidance ended.",
+    kind_stop: "stop",
+    kind_shop: "shop",
+    kind_amenity: "amenity",
+    kind_tourism: "sight",
+    minutes: "{n} min",
+  },
+};
+
+export const LANGS = Object.keys(STRINGS);
+let current = "de";
+
+/** Switch the app's language: its words, the page's lang, and what the server is asked for. */
+export function setLang(lang) {
+  current = STRINGS[lang] ? lang : "de";
+  document.documentElement.lang = current;
+  document.title = t("title");
+  for (const el of document.querySelectorAll("[data-i18n]")) {
+    el.textContent = t(el.dataset.i18n);
+  }
+  for (const el of document.querySelectorAll("[data-i18n-label]")) {
+    el.setAttribute("aria-label", t(el.dataset.i18nLabel));
+  }
+}
+
+export function lang() {
+  return current;
+}
+
+/** Whether the app has words for ``key`` (a place kind it does not know, say). */
+export function has(key) {
+  return key in STRINGS[current];
+}
+
+/** A string of the current language with {placeholders} filled in. */
+export function t(key, values = {}) {
+  const text = STRINGS[current][key] ?? STRINGS.de[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+/** A number in the current language's style ("1,2" in German). */
+export function num(value, digits = 0) {
+  return new Intl.NumberFormat(current, { maximumFractionDigits: digits }).format(value);
+}
+
+/** Metres as "140 m" or "1,2 km". */
+export function distance(metres) {
+  return metres < 1000 ? `${num(Math.round(metres))} m` : `${num(metres / 1000, 1)} km`;
+}

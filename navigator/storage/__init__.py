@@ -1,0 +1,92 @@
+"""All SQL of Blind Pilot, one module per job; :class:`Storage` is the gateway to all of them.
+
+- :mod:`.tables`: the SQLModel tables, and the Base models the mapper API's schemas derive from
+- :mod:`.engine`: URL, engine, migrations, and :class:`~.engine.Database`'s transactions
+- :mod:`.mapread`, :mod:`.mapwrite`: the live map's snapshot; imports and beacon plans
+- :mod:`.beaconhealth`: when beacons were heard, their battery, silent ones first
+- :mod:`.audit`: the map's audit log; :mod:`.changes`: what a live map applies (edits, sync)
+- :mod:`.entities`, :mod:`.edits`: mappers' audited edits (:class:`~.edits.MapEditor`)
+- :mod:`.sessions`: live-session descriptors and opted-in tracks; :mod:`.apikeys`: API keys, roles
+- :mod:`.rows`, :mod:`.errors`: row lookups and the errors the modules share
+
+The names below are what the rest of the service imports from here.
+"""
+
+from __future__ import annotations
+
+from navigator.storage.apikeys import ROLES, KeyStore, Role
+from navigator.storage.audit import REVISION_WINDOW
+from navigator.storage.beaconhealth import BeaconHealth
+from navigator.storage.changes import MapChange, MapSync
+from navigator.storage.edits import MapEditor
+from navigator.storage.engine import make_engine
+from navigator.storage.errors import (
+    EdgeTooLong,
+    EditConflict,
+    InvalidEdit,
+    NotFound,
+    StaleRevision,
+    StorageError,
+    cannot_open_reason,
+)
+from navigator.storage.mapread import (
+    EDGE_RECORD_FIELDS,
+    ClosureWindow,
+    MapReads,
+    MapSnapshot,
+    write_beacon_layout,
+)
+from navigator.storage.mapwrite import MapWrites
+from navigator.storage.sessions import SessionStore
+from navigator.storage.tables import (
+    DB_INT_MAX,
+    Beacon,
+    BeaconBase,
+    ClosureBase,
+    Edge,
+    EdgeBase,
+    LandmarkBase,
+    MapRevision,
+    Node,
+    Placed,
+    SegmentLength,
+    UnixTime,
+)
+
+__all__ = [
+    "Beacon",
+    "BeaconBase",
+    "ClosureBase",
+    "ClosureWindow",
+    "DB_INT_MAX",
+    "EDGE_RECORD_FIELDS",
+    "Edge",
+    "EdgeBase",
+    "EdgeTooLong",
+    "EditConflict",
+    "InvalidEdit",
+    "LandmarkBase",
+    "MapChange",
+    "MapEditor",
+    "MapRevision",
+    "MapSnapshot",
+    "Node",
+    "NotFound",
+    "Placed",
+    "REVISION_WINDOW",
+    "ROLES",
+    "Role",
+    "SegmentLength",
+    "StaleRevision",
+    "Storage",
+    "StorageError",
+    "UnixTime",
+    "cannot_open_reason",
+    "make_engine",
+    "write_beacon_layout",
+]
+
+
+class Storage(MapReads, MapWrites, BeaconHealth, MapSync, SessionStore, KeyStore):
+    """Synchronous gateway over one engine, every job's methods on one object; the aiohttp layer
+    calls it through a thread."""

@@ -1,0 +1,181 @@
+"""Reading the map into domain records: the live map's consistent snapshot and its parts.
+
+Column queries, never ORM objects: 200k edge rows load in about a second instead of three.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import pickle
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from beacons.layout import BeaconLayout
+from beacons.model import BeaconKind
+from navigator.storage.audit import REVISION_WINDOW, recent_revision_ids
+from navigator.storage.engine import Database
+from navigator.storage.tables import BEACONS, CLOSURES, EDGES, LANDMARKS, NODES
+from routing.model import EdgeRecord, NodeRecord, PlaceRecord
+
+#: Edge columns in :class:`EdgeRecord` field order, so a selected row builds one positionally.
+EDGE_RECORD_FIELDS: tuple[str, ...] = EdgeRecord._fields
+#: Landmark columns in :class:`PlaceRecord` field order.
+PLACE_RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(PlaceRecord))
+_BEACON_KINDS = {k.value: k for k in BeaconKind}
+
+
+@dataclass(frozen=True, slots=True)
+class ClosureWindow:
+    """An edge closed from ``starts_ts`` until ``ends_ts`` (None: until reopened)."""
+
+    edge_id: int
+    starts_ts: float
+    ends_ts: float | None
+
+    def active(self, now_ts: float) -> bool:
+        return self.starts_ts <= now_ts and (self.ends_ts is None or now_ts < self.ends_ts)
+
+
+@dataclass(frozen=True, slots=True)
+class MapSnapshot:
+    """Everything the live service needs from storage to build its in-memory map."""
+
+    nodes: list[NodeRecord]
+    edges: list[EdgeRecord]
+    places: list[PlaceRecord]
+    beacons: BeaconLayout
+    closures: list[ClosureWindow]
+    #: The newest audit-log id the snapshot includes (0: none), and the newest
+    #: :data:`REVISION_WINDOW` ids, read in the same transaction as the map.
+    revision: int = 0
+    revision_ids: list[int] = dataclasses.field(default_factory=list)
+
+
+class MapReads(Database):
+    """The map as the live service loads it at start, on reload and after an edit."""
+
+    def load_map(self, beacons: bool = True) -> MapSnapshot:
+        """Everything the live map needs, read in one consistent snapshot with column queries,
+        never ORM objects (``beacons=False``: an empty layout, for a caller that reads it
+        elsewhere). The snapshot names the audit-log revisions it includes."""
+        with self.read_snapshot() as conn:
+            revision_ids = recent_revision_ids(conn, REVISION_WINDOW)
+            nodes, edges = _read_graph(conn)
+            return MapSnapshot(
+                nodes=nodes,
+                edges=edges,
+                places=_read_places(conn),
+                beacons=_read_beacons(conn) if beacons else BeaconLayout.of([]),
+                closures=_read_closures(conn),
+                revision=max(revision_ids, default=0),
+                revision_ids=revision_ids,
+            )
+
+    def load_graph(self) -> tuple[list[NodeRecord], list[EdgeRecord]]:
+        """Nodes and edges as domain records (rows built positionally: 200k edges in ~1 s)."""
+        with self.read_snapshot() as conn:
+            return _read_graph(conn)
+
+    def load_places(self) -> list[PlaceRecord]:
+        with self.engine.connect() as conn:
+            return _read_places(conn)
+
+    def load_beacons(self) -> BeaconLayout:
+        """The beacon layout as columns (half a million beacons in well under a second)."""
+        with self.engine.connect() as conn:
+            return _read_beacons(conn)
+
+    def load_closures(self) -> list[ClosureWindow]:
+        with self.engine.connect() as conn:
+            return _read_closures(conn)
+
+    def recent_revision_ids(self, count: int) -> list[int]:
+        """The ids of the newest ``count`` audit-log entries: what a map loaded now includes."""
+        with self.engine.connect() as conn:
+            return recent_revision_ids(conn, count)
+
+
+def write_beacon_layout(path: str) -> None:
+    """Entry of the start-up helper process (see :func:`navigator.mapstate.load_map_state`):
+    the database URL comes on stdin (not argv, which ``ps`` shows), the pickled layout goes to
+    ``path``."""
+    gc.disable()  # a short-lived process making half a million objects and no garbage
+    reads = MapReads(sys.stdin.readline().strip())
+    try:
+        layout = reads.load_beacons()
+    finally:
+        reads.close()
+    with open(path, "wb") as out:
+        pickle.dump(layout, out, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def node_record(row: dict[str, Any]) -> NodeRecord:
+    return NodeRecord(row["id"], row["lat"], row["lon"], row["level"])
+
+
+def edge_record(row: dict[str, Any]) -> EdgeRecord:
+    return EdgeRecord(**{c: row[c] for c in EDGE_RECORD_FIELDS})
+
+
+def place_record(row: dict[str, Any]) -> PlaceRecord:
+    return PlaceRecord(**{c: row[c] for c in PLACE_RECORD_FIELDS})
+
+
+def _read_graph(conn: Connection) -> tuple[list[NodeRecord], list[EdgeRecord]]:
+    cols = [EDGES.c[name] for name in EDGE_RECORD_FIELDS]
+    nodes = list(map(NodeRecord._make, _plain_rows(
+        conn, sa.select(NODES.c.id, NODES.c.lat, NODES.c.lon, NODES.c.level)
+    )))
+    # through SQLAlchemy: it turns SQLite's 0/1 into the booleans the records promise
+    edges = list(map(EdgeRecord._make, conn.execute(sa.select(*cols)).fetchall()))
+    return nodes, edges
+
+
+def _read_places(conn: Connection) -> list[PlaceRecord]:
+    cols = [LANDMARKS.c[name] for name in PLACE_RECORD_FIELDS]
+    return [PlaceRecord(*row) for row in conn.execute(sa.select(*cols))]
+
+
+def _read_beacons(conn: Connection) -> BeaconLayout:
+    rows = _plain_rows(
+        conn,
+        sa.select(
+            BEACONS.c.kind,
+            BEACONS.c.ident,
+            BEACONS.c.lat,
+            BEACONS.c.lon,
+            BEACONS.c.level,
+            BEACONS.c.measured_power,
+        ).order_by(BEACONS.c.id),
+    )
+    if not rows:
+        return BeaconLayout([], [], [], [], [], [])
+    columns = [[row[c] for row in rows] for c in range(6)]
+    kinds, idents, lat, lon, level, power = columns
+    return BeaconLayout([_BEACON_KINDS[k] for k in kinds], idents, lat, lon, level, power)
+
+
+def _read_closures(conn: Connection) -> list[ClosureWindow]:
+    return [
+        ClosureWindow(*r)
+        for r in conn.execute(
+            sa.select(CLOSURES.c.edge_id, CLOSURES.c.starts_ts, CLOSURES.c.ends_ts)
+        )
+    ]
+
+
+def _plain_rows(conn: Connection, query: sa.Select[Any]) -> list[tuple[Any, ...]]:
+    """A parameterless query's rows straight from the DB-API cursor, skipping SQLAlchemy's
+    row objects (a third of the time on 500k rows). Only for columns the driver already returns
+    as the right Python type: ints, floats, text (not SQLite's 0/1 booleans)."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(str(query.compile(dialect=conn.dialect)))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()

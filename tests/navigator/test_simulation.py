@@ -1,0 +1,93 @@
+"""Simulated walks in the honest worlds, scored against their truth, through the real pipeline."""
+
+from __future__ import annotations
+
+import pytest
+
+from beacons.layout import BeaconLayout
+from beacons.model import Scan, Unavailable
+from beacons.planning import plan_beacons
+from beacons.positioning import Positioner
+from navigator.mapstate import MapState
+from navigator.routeplan import plan_between
+from navigator.settings import DEFAULT_CITY_FILE
+from navigator.simulation import WalkOptions, run_simulation
+from navigator.storage import MapSnapshot
+from routing.graph import build_graph
+from routing.osm import read_osm
+
+STATION = (49.43666, 7.76797)
+
+
+@pytest.fixture(scope="module")
+def city() -> MapState:
+    extract = read_osm(DEFAULT_CITY_FILE)
+    layout = plan_beacons(build_graph(extract.nodes, extract.edges), spacing_m=10.0)
+    return MapState(MapSnapshot(extract.nodes, extract.edges, extract.places,
+                                BeaconLayout.of(layout), []))
+
+
+@pytest.fixture(scope="module")
+def short_walk(city: MapState) -> tuple[tuple[float, float], tuple[float, float]]:
+    """From the station to the route node about 120 m towards the market (three turns)."""
+    route = plan_between(city, STATION, (49.4432, 7.7717), "blind_cane")
+    end = next(p for p, m in zip(route.coordinates, _along(route), strict=True) if m >= 120.0)
+    return STATION, end
+
+
+def _along(route) -> list[float]:  # type: ignore[no-untyped-def]
+    from routing.geo import haversine_m
+
+    out = [0.0]
+    for a, b in zip(route.coordinates, route.coordinates[1:], strict=False):
+        out.append(out[-1] + haversine_m(*a, *b))
+    return out
+
+
+def test_ideal_walk_is_scored_against_its_truth(city: MapState, short_walk) -> None:
+    result = run_simulation(city, *short_walk, "blind_cane", "en", WalkOptions(seed=1))
+    m = result.metrics()
+    g = m["guidance"]
+    assert m["world"] == {"radio": "ideal", "gnss": False}
+    assert m["arrived"] and g["arrived_pct"] == 100.0 and g["arrival_error_m"] < 3.0
+    assert g["decision_points"] == len(g["points"]) >= 3
+    assert g["on_time"] + g["early"] + g["short"] + g["late"] + g["missed"] == len(g["points"])
+    assert g["confident_wrong"] == 0 and g["mean_error_m"] == m["mean_error_m"]
+    assert len(result.truth_t) == len(result.truth)
+
+
+def test_harsh_world_with_gnss_is_seeded_and_carries_gnss(city: MapState, short_walk) -> None:
+    seen: list[Scan] = []
+
+    class Spy:
+        def __init__(self, positioner: Positioner) -> None:
+            self.positioner = positioner
+
+        def update(self, scan: Scan):  # type: ignore[no-untyped-def]
+            seen.append(scan)
+            return self.positioner.update(scan)
+
+    walk = WalkOptions(seed=2, radio="harsh", gnss=True, max_duration_s=200.0)
+    first = run_simulation(city, *short_walk, "blind_cane", "en", walk, locate=Spy)
+    again = run_simulation(city, *short_walk, "blind_cane", "en", walk)
+    assert first.metrics() == again.metrics()  # exact replay, the spy changes nothing
+    world = first.metrics()["world"]
+    assert world["radio"] == "harsh" and 1.8 <= world["channel"]["exponent"] <= 3.5
+    assert world["gnss_accuracy_kind"] in ("w3c95", "android68", "ios_rms")
+    assert seen and all(s.gnss is not None and s.gnss.t_s == s.t_s for s in seen)
+    # several advertisements per beacon per scan
+    assert max(len(s.readings) - len({r.beacon for r in s.readings}) for s in seen) > 0
+
+
+def test_a_locator_takes_the_positioners_place(city: MapState, short_walk) -> None:
+    class Blind:
+        def __init__(self, positioner: Positioner) -> None:
+            pass
+
+        def update(self, scan: Scan) -> Unavailable:
+            return Unavailable("blind", scan.t_s)
+
+    walk = WalkOptions(seed=3, max_duration_s=30.0)
+    m = run_simulation(city, *short_walk, "blind_cane", "en", walk, locate=Blind).metrics()
+    assert m["fixes"] == 0 and not m["arrived"] and m["location_unavailable_events"] == 1
+    assert m["guidance"]["fixes_available_pct"] == 0.0

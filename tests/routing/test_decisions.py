@@ -1,0 +1,139 @@
+"""Decision-point costs: the numbers each profile pays, and the reference search that uses them."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import networkx as nx
+import pytest
+
+from routing.compiled import SHORTEST
+from routing.decisions import (
+    crossing_cost_m,
+    simplest_path_nx,
+    transition_cost_m,
+    turn_cost_m,
+    turn_expanded,
+)
+from routing.model import EdgeRecord
+from routing.paths import Router
+from routing.profiles import PROFILES, edge_cost
+from tests.routing.conftest import tiny_graph
+
+CANE = PROFILES["blind_cane"].decisions
+WALK = {"highway": "footway", "footway": "sidewalk", "surface": "paving_stones"}
+
+
+def _edge(i: int, **attrs: object) -> EdgeRecord:
+    return EdgeRecord(i, 1, 2, 10.0, **attrs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("angle", "cost"), [(0, 0.0), (25, 0.0), (-57.5, 15.0), (90, 30.0),
+                                             (-90, 30.0), (155, 60.0)])
+def test_blind_cane_turn_cost_grows_with_the_angle(angle, cost):
+    assert turn_cost_m(angle, CANE) == pytest.approx(cost)
+
+
+def test_crossings_cost_by_type_sound_signal_cheapest():
+    kinds = [
+        {"crossing": "traffic_signals", "traffic_signals_sound": True},
+        {"crossing": "traffic_signals"},
+        {"crossing": "zebra"},
+        {"crossing": "unmarked"},
+    ]
+    costs = [crossing_cost_m(_edge(1, footway="crossing", **k), CANE) for k in kinds]
+    assert costs == [10.0, 30.0, 50.0, 80.0]
+    for name, p in PROFILES.items():
+        d = p.decisions
+        assert d.crossing_sound_m <= d.crossing_signal_m <= d.crossing_marked_m, name
+        assert d.crossing_marked_m <= d.crossing_unmarked_m and d.turn_90_m > 0, name
+
+
+def test_transition_costs_street_change_tactile_and_u_turn():
+    main, side = _edge(1, name="Hauptstraße"), _edge(2, name="Nebenweg")
+    assert transition_cost_m(main, _edge(3, name="Hauptstraße"), 0.0, CANE) == 0.0
+    assert transition_cost_m(main, side, 0.0, CANE) == CANE.street_change_m
+    assert transition_cost_m(main, side, 90.0, CANE) == CANE.street_change_m + 30.0
+    guide = _edge(4, tactile_paving=True)
+    assert transition_cost_m(guide, _edge(5, tactile_paving=True), 0.0, CANE) == 0.0
+    assert transition_cost_m(guide, _edge(5), 0.0, CANE) == CANE.leave_tactile_m
+    assert math.isinf(transition_cost_m(main, main, 180.0, CANE))
+    cross = _edge(6, footway="crossing", crossing="traffic_signals")
+    assert transition_cost_m(None, cross, 0.0, CANE) == CANE.crossing_signal_m
+    assert transition_cost_m(cross, _edge(7, footway="crossing"), 0.0, CANE) == 0.0  # one crossing
+
+
+def _staircase_or_straight():
+    """From 1 to 9 (300 m north, 100 m east): a staircase through side streets (1-2-3-4-5-9,
+    400 m, five turns) or along the main street and one turn (1-2-6-7-9, 422 m)."""
+    return tiny_graph(
+        {1: (0, 0), 2: (0, 100), 3: (50, 100), 4: (50, 200), 5: (100, 200), 9: (100, 300),
+         6: (0, 320), 7: (20, 320)},
+        [
+            (1, 2, {**WALK, "name": "Hauptstraße"}),
+            (2, 3, {**WALK, "name": "Gasse 1"}),
+            (3, 4, {**WALK, "name": "Gasse 2"}),
+            (4, 5, {**WALK, "name": "Gasse 3"}),
+            (5, 9, {**WALK, "name": "Gasse 4"}),
+            (2, 6, {**WALK, "name": "Hauptstraße"}),
+            (6, 7, {**WALK, "name": "Ring"}),
+            (7, 9, {**WALK, "name": "Ring"}),
+        ],
+    )
+
+
+def test_the_simplest_path_avoids_the_staircase_the_shortest_takes():
+    g = _staircase_or_straight()
+    router = Router(g)
+    short = router.shortest_path(1, 9, SHORTEST)
+    today = router.shortest_path(1, 9, "blind_cane")
+    assert short is not None and today is not None
+    assert short[0] == today[0] == [1, 2, 3, 4, 5, 9]
+    simple = simplest_path_nx(g, 1, 9, PROFILES["blind_cane"])
+    assert simple is not None and simple[0] == [1, 2, 6, 7, 9]
+    # wheelchair users weigh turns less than distance here: a turn costs them 10 m, not 30 m
+    wheel = simplest_path_nx(g, 1, 9, PROFILES["wheelchair"])
+    assert wheel is not None and wheel[0] == [1, 2, 6, 7, 9]
+
+
+def test_the_reference_search_equals_edge_costs_plus_transitions():
+    g = _staircase_or_straight()
+    nodes, edges, cost = simplest_path_nx(g, 1, 9, PROFILES["blind_cane"]) or ([], [], 0.0)
+    by_id = {k: d["edge"] for _, _, k, d in g.edges(keys=True, data=True)}
+    walked = sum(edge_cost(by_id[e], PROFILES["blind_cane"]) for e in edges)
+    # straight on at 2, right at 6 onto the Ring (a street change), a slight, free bend at 7
+    turns = CANE.turn_90_m + CANE.street_change_m
+    assert cost == pytest.approx(walked + turns, rel=0.02)
+
+
+def test_hard_rules_hold_in_the_reference_search():
+    g = tiny_graph(
+        {1: (0, 0), 2: (0, 50), 3: (0, 100), 4: (40, 50)},
+        [(1, 2, WALK), (2, 3, {"highway": "steps"}), (2, 4, WALK), (4, 3, WALK)],
+    )
+    wheel = simplest_path_nx(g, 1, 3, PROFILES["wheelchair"])
+    assert wheel is not None and wheel[0] == [1, 2, 4, 3]
+    g.remove_edge(2, 4)
+    assert simplest_path_nx(g, 1, 3, PROFILES["wheelchair"]) is None
+    assert nx.has_path(g, 1, 3)
+
+
+def test_the_compiled_turn_search_finds_the_reference_paths(graphs):
+    from routing.turnsearch import TurnGraph  # noqa: PLC0415
+
+    g = _staircase_or_straight()
+    for name, p in PROFILES.items():
+        assert TurnGraph(g, p).path(1, 9)[:2] == simplest_path_nx(g, 1, 9, p)[:2], name
+    city = graphs["kaiserslautern"]
+    rng = random.Random(5)
+    ids = sorted(city.nodes)
+    p = PROFILES["blind_cane"]
+    compiled, expanded = TurnGraph(city, p), turn_expanded(city, p)
+    for _ in range(15):
+        a, b = rng.sample(ids, 2)
+        ref, ours = simplest_path_nx(city, a, b, p, expanded), compiled.path(a, b)
+        assert (ref is None) == (ours is None), (a, b)
+        if ref is not None and ours is not None:
+            # bearings: local frame here, great circle there; turn costs differ by millimetres
+            assert ours[2] == pytest.approx(ref[2], rel=1e-4), (a, b)
