@@ -45,6 +45,8 @@ CREATE_CONCURRENCY = 8
 P99_GOAL_MS = 50.0
 MAX_RATE_PER_SESSION = 16.0  # the server throttles a socket above 20 messages/s
 RAMP_STEPS = 8
+#: The ramp's walkers scan once a second up to this many; more load makes them scan faster.
+RAMP_MOST_SESSIONS = 1000
 ACK_TIMEOUT_S = 10.0
 
 
@@ -154,12 +156,33 @@ class LoadGenerator:
         self.stopping = False
         self._rng = random.Random(seed)
         self._tasks: list[asyncio.Task[None]] = []
+        #: Sessions asked to finish their current scan, say stop and leave (by index).
+        self._retiring: set[int] = set()
+        self._live = 0  # sessions with an open socket
         self._clients: list[aiohttp.ClientSession] = []
         self._create = asyncio.Semaphore(CREATE_CONCURRENCY)
 
     @property
     def sessions(self) -> int:
         return len(self._tasks)
+
+    async def shrink_to(self, count: int) -> None:
+        """Let the newest sessions end (each after its current scan, with a stop)."""
+        leaving = self._tasks[count:]
+        self._retiring.update(range(count, len(self._tasks)))
+        await asyncio.gather(*leaving, return_exceptions=True)
+        del self._tasks[count:]
+        self._retiring.clear()
+
+    async def set_load(self, scans_per_s: float, most_sessions: int) -> None:
+        """Offer ``scans_per_s``: that many walkers at 1 scan/s while they are at most
+        ``most_sessions``, above that ``most_sessions`` walkers scanning faster."""
+        count = max(1, min(most_sessions, round(scans_per_s)))
+        self.rate = min(MAX_RATE_PER_SESSION, max(1.0, scans_per_s / count))
+        if count < self.sessions:
+            await self.shrink_to(count)
+        else:
+            await self.grow_to(count, timeout_s=120.0)
 
     def _client_for(self, index: int) -> aiohttp.ClientSession:
         """One HTTP client per loopback source address, each serving a few sessions."""
@@ -176,7 +199,7 @@ class LoadGenerator:
         deadline = time.monotonic() + timeout_s
         while self.sessions < count:
             self._tasks.append(asyncio.create_task(self._session_loop(self.sessions)))
-        while self.stats.sessions_started < count and time.monotonic() < deadline:
+        while self._live < count and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
 
     async def _open(
@@ -204,7 +227,7 @@ class LoadGenerator:
     async def _session_loop(self, index: int) -> None:
         client = self._client_for(index)
         walk_no = index
-        while not self.stopping:
+        while not self.stopping and index not in self._retiring:
             walk = self.walks[walk_no % len(self.walks)]
             walk_no += len(self.walks) // 2 + 1
             try:
@@ -216,8 +239,9 @@ class LoadGenerator:
                 await asyncio.sleep(1.0)
                 continue
             self.stats.sessions_started += 1
+            self._live += 1
             try:
-                if not await self._walk(ws, walk):
+                if not await self._walk(ws, walk, index):
                     self.stats.dropped_sessions += 1
                 elif not ws.closed:
                     await ws.send_str('{"type": "stop"}')
@@ -225,9 +249,10 @@ class LoadGenerator:
                 self.stats.errors += 1
                 self.stats.dropped_sessions += 1
             finally:
+                self._live -= 1
                 await ws.close()
 
-    async def _walk(self, ws: aiohttp.ClientWebSocketResponse, walk: Walk) -> bool:
+    async def _walk(self, ws: aiohttp.ClientWebSocketResponse, walk: Walk, index: int) -> bool:
         """Send the walk's scans at the current rate; False if the server dropped the socket."""
         loop = asyncio.get_running_loop()
         due = loop.time() + self._rng.random() / self.rate  # spread the sessions' phases
@@ -235,7 +260,7 @@ class LoadGenerator:
             delay = due - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            if self.stopping:
+            if self.stopping or index in self._retiring:
                 return True
             t0 = time.perf_counter()
             await ws.send_str(msg)
@@ -325,8 +350,9 @@ async def run_plan(
     server_pid: int | None = None,
 ) -> None:
     """Each step: grow to N sessions at the step's rate, settle, measure. With ``ramp``, then
-    search the highest load (the last step's sessions, other rates) that keeps p99 <= 50 ms
-    without errors: bisect between the best passing and the first failing load, or grow x1.5."""
+    search the highest load that keeps p99 <= 50 ms without errors: bisect between the best
+    passing and the first failing load, or grow x1.5. A load is walkers at 1 scan/s, up to the
+    plan's most sessions; above that, those walkers scanning faster."""
     gen = LoadGenerator(base_url, walks)
     results = []
     try:
@@ -340,6 +366,7 @@ async def run_plan(
             emit({"step": "plan", **results[-1], "ramp_up_s": round(ramp_s, 1)})
         if not ramp or not gen.sessions:
             return
+        most_sessions = max(RAMP_MOST_SESSIONS, *(n for n, _ in plan))
         passing = [r["offered_scans_per_s"] for r in results if within_goal(r)]
         failing = [r["offered_scans_per_s"] for r in results if not within_goal(r)]
         lo, hi = max(passing, default=0.0), min(failing, default=None)
@@ -347,7 +374,7 @@ async def run_plan(
             if hi is not None and hi - lo <= 0.1 * hi:
                 break
             target = 1.5 * lo if hi is None else (lo + hi) / 2
-            gen.rate = min(MAX_RATE_PER_SESSION, target / gen.sessions)
+            await gen.set_load(target, most_sessions)
             await asyncio.sleep(2.0)
             result = await gen.measure(seconds, server_pid)
             emit({"step": "ramp", **result})
