@@ -217,14 +217,17 @@ def decode_json(raw: str | bytes) -> Any:
     Nesting is bounded before parsing: ``[`` x 1000 made the parser raise RecursionError (a 500,
     and a WebSocket closed with 1002), and no message of this API nests more than a few levels.
     """
-    data = raw.encode() if isinstance(raw, str) else raw
-    if data.count(b"[") + data.count(b"{") > MAX_JSON_DEPTH:  # else it cannot be too deep
-        depth = _nesting_depth(data)
+    if isinstance(raw, str):  # counted as it came: encoding every scan message costs time
+        opened = raw.count("[") + raw.count("{")
+    else:
+        opened = raw.count(b"[") + raw.count(b"{")
+    if opened > MAX_JSON_DEPTH:  # else it cannot be too deep
+        depth = _nesting_depth(raw.encode() if isinstance(raw, str) else raw)
         if depth > MAX_JSON_DEPTH:
             raise ValueError(f"JSON nested {depth} levels deep; at most {MAX_JSON_DEPTH} are "
                              "allowed")
     try:
-        return json.loads(data, parse_constant=_reject_constant)
+        return json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as err:
         raise ValueError(f"not valid JSON: {err}") from None
 

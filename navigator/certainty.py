@@ -13,14 +13,7 @@ import math
 
 from navigator.guidancesettings import GuidanceSettings
 from routing.geo import LocalFrame
-from routing.model import ManeuverKind, Route
-
-#: Maneuvers where the walker must choose what to do: turn, cross, take steps, go straight on
-#: at a junction. Depart (where the walker stands), landmarks (passed, no action) and arrival
-#: are not decision points.
-DECISION_KINDS = frozenset(
-    {ManeuverKind.TURN, ManeuverKind.CROSS, ManeuverKind.STEPS, ManeuverKind.CONTINUE}
-)
+from routing.model import DECISION_KINDS, Route
 
 
 def decision_error_limits(route: Route, s: GuidanceSettings) -> tuple[float | None, ...]:

@@ -19,11 +19,10 @@ from typing import Any
 import numpy as np
 
 from routing.geo import LocalFrame, haversine_m, project_to_segment
-from routing.model import ManeuverKind, Route
+from routing.model import DECISION_KINDS, Route
 
-#: Maneuvers that ask the walker to act; landmarks only orient, arrival is scored on its own.
-DECISION_KINDS = frozenset({ManeuverKind.TURN, ManeuverKind.CROSS, ManeuverKind.STEPS,
-                            ManeuverKind.CONTINUE})
+# Decision points (routing.model.DECISION_KINDS) ask the walker to act; landmarks only orient,
+# arrival is scored on its own.
 ON_TIME_M = (3.0, 10.0)
 LATE_M = 1.0
 WRONG_M = 10.0

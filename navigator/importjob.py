@@ -106,10 +106,16 @@ def main() -> None:
     raw = json.loads(sys.stdin.read())
     job = ImportJob(**{**raw, "limits": ImportLimits(**raw["limits"])})
     storage = Storage(job.database_url)
-    limit = int(job.memory_mb * 1024 * 1024)
-    # data, not address space: libosmium's threads reserve gigabytes they never touch
-    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-    print(json.dumps(_import(job, storage)), flush=True)
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    # data, not address space: libosmium's threads reserve gigabytes they never touch; only
+    # the soft limit, so that there is room again to answer after a MemoryError
+    resource.setrlimit(resource.RLIMIT_DATA, (int(job.memory_mb * 1024 * 1024), hard))
+    try:
+        answer = _import(job, storage)
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+        storage.close()
+    print(json.dumps(answer), flush=True)
 
 
 def _import(job: ImportJob, storage: Storage) -> dict[str, Any]:
@@ -129,8 +135,6 @@ def _import(job: ImportJob, storage: Storage) -> dict[str, Any]:
         return _error(422, "invalid_osm", str(err))
     except StorageError as err:
         return _error(409, "map_exists", str(err))
-    finally:
-        storage.close()
     return {"nodes": len(extract.nodes), "edges": len(extract.edges),
             "places": len(extract.places)}
 

@@ -106,6 +106,14 @@ class ManeuverKind(enum.StrEnum):
     ARRIVE = "arrive"
 
 
+#: Decision points: maneuvers where the walker must choose what to do (turn, cross, take the
+#: steps, go straight on at a junction). Depart is where they stand, landmarks only orient,
+#: arrival ends the walk.
+DECISION_KINDS = frozenset(
+    {ManeuverKind.TURN, ManeuverKind.CROSS, ManeuverKind.STEPS, ManeuverKind.CONTINUE}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Maneuver:
     """One thing the pedestrian must do or notice, at a node of the route.

@@ -182,3 +182,30 @@ def test_the_demo_radio_follows_the_simulators_path_loss_law(open_app: OpenApp) 
         return ds.map((d) => demo.expectedRssiDbm(d, -59, 2.7));
     }""", distances)
     assert np.allclose(got, expected_rssi_dbm(np.array(distances), -59.0, 2.7))
+
+
+def test_position_uncertain_is_said_at_once_assertively(open_app: OpenApp) -> None:
+    """The server holds a turn because the position is too uncertain and says so: a safety
+    message, said assertively like off_route (injected here: the demo's radio is too good)."""
+    uncertain = {"type": "position_uncertain", "kind": "turn", "at": {"lat": 49.437, "lon": 7.768},
+                 "error_m": 7.0, "error_limit_m": 6.0, "lang": "de", "t": 3.0, "audio_url": None,
+                 "text": "Standort ungenau. Gehen Sie langsamer, Sie nähern sich der Abzweigung."}
+
+    def warning_after_the_first_instruction(ws: Any) -> None:
+        server = ws.connect_to_server()
+        warned: list[bool] = []
+
+        def to_page(raw: str | bytes) -> None:
+            ws.send(raw)
+            if json.loads(raw)["type"] == "instruction" and not warned:
+                warned.append(True)
+                ws.send(json.dumps(uncertain))
+
+        ws.on_message(server.send)
+        server.on_message(to_page)
+
+    app = open_app(speed=20, route_ws=warning_after_the_first_instruction)
+    plan_and_start(app)
+    notice = ("live-assertive", uncertain["text"])
+    wait_until(app, lambda: notice in app.live(), "the uncertainty warning")
+    assert uncertain["text"] in app.page.locator("#history li").all_inner_texts()

@@ -21,9 +21,10 @@ LONG_DEST = "Postbank"
 #: 76 m: a turn, a landmark, a turn.
 SHORT_DEST = "Subway"
 HAUPTBAHNHOF = (49.43666, 7.76797)
-SPOKEN = ("instruction", "rerouted", "off_route", "location_unavailable", "arrived")
+SPOKEN = ("instruction", "rerouted", "off_route", "location_unavailable", "position_uncertain",
+          "arrived")
 #: Said assertively (interrupting): safety only.
-URGENT = ("off_route", "location_unavailable")
+URGENT = ("off_route", "location_unavailable", "position_uncertain")
 LOST = "Verbindung verloren. Ich verbinde neu …"
 BACK = "Wieder verbunden. Die Führung geht weiter."
 

@@ -94,6 +94,7 @@ export class Guidance {
       session: () => this.resumed(m),
       rerouted: () => this.rerouted(m),
       off_route: () => this.instruction(m.text, m.audio_url, { urgent: true }),
+      position_uncertain: () => this.instruction(m.text, m.audio_url, { urgent: true }),
       location_unavailable: () => this.positionLost(m),
       arrived: () => this.arrived(m),
       fix: () => this.fix(m),
