@@ -192,3 +192,56 @@ async def _scan(ws: aiohttp.ClientWebSocketResponse, walker: SimulatedWalker, t:
         out.append(msg)
         if msg["type"] == "fix":
             return out
+
+
+#: A supervisor of one worker that exits with code 3 at once, except the third start, which lives
+#: longer than a fast death (FAST_DEATH_S lowered to 0.3 s); the fifth start stops it all (SIGTERM
+#: to itself: blocked, so the supervisor takes it as an order to stop).
+SUPERVISE_FAILING_WORKER = """
+import json, logging, os, signal, sys, time
+import navigator.workers as workers
+workers.FAST_DEATH_S = 0.3
+events = []
+class Keep(logging.Handler):
+    def emit(self, record):
+        events.append({k: getattr(record, k, None)
+                       for k in ("event", "exit_code", "restart_in_s", "restart")})
+log = logging.getLogger("navigator.workers")
+log.addHandler(Keep())
+log.setLevel(logging.INFO)
+starts = []
+def start(index, first):
+    starts.append(time.monotonic())
+    if len(starts) == 5:
+        os.kill(os.getpid(), signal.SIGTERM)
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(0.5 if len(starts) == 3 else 0.0)
+        os._exit(3)
+    return pid
+code = workers.Supervisor(1, start).run()
+gaps = [b - a for a, b in zip(starts, starts[1:])]
+print(json.dumps({"code": code, "gaps": gaps, "events": events}))
+"""
+
+
+def test_a_worker_that_keeps_dying_at_start_is_restarted_ever_more_slowly() -> None:
+    """Each death is logged with its exit code; a worker dying at once is started again after
+    0.5 s, then 1 s (doubling up to 30 s), so a broken worker cannot spin the machine; one that
+    lived is started again at once, and the doubling starts over."""
+    from tests.conftest import REPO
+
+    done = subprocess.run([sys.executable, "-c", SUPERVISE_FAILING_WORKER], cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
+                          text=True, timeout=60, check=True)
+    out = json.loads(done.stdout.splitlines()[-1])
+    assert out["code"] == 0, "stopped by SIGTERM"
+    died = [e for e in out["events"] if e["event"] == "worker_died"]
+    assert [(e["exit_code"], e["restart_in_s"]) for e in died] == [
+        (3, 0.5), (3, 1.0), (3, 0.0), (3, 0.5)]
+    started = [e["restart"] for e in out["events"] if e["event"] == "worker_started"]
+    assert started == [False, True, True, True, True]
+    assert out["events"][-1]["event"] == "workers_stopping"
+    lived = 0.5  # the third start's own life before it died
+    for gap, least in zip(out["gaps"], [0.5, 1.0, lived, 0.5], strict=True):
+        assert least <= gap < least + 1.0, out["gaps"]
