@@ -482,17 +482,18 @@ def process_tree(pid: int) -> list[int]:
     return out
 
 
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by one process; 0 once it has exited."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 def process_tree_cpu_s(pid: int) -> float:
     """CPU seconds (user + system) used so far by ``pid`` and its live descendants."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for p in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # exited meanwhile
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
+    return sum(process_cpu_s(p) for p in process_tree(pid))
 
 
 def rss_kib(pid: int) -> int:
