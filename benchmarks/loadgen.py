@@ -4,7 +4,7 @@ It must not share a process (or a GIL) with the server it measures, so it is a c
 
     python -m benchmarks.loadgen --url http://127.0.0.1:8080 --db sqlite:///blindpilot.db \\
         --plan 100x1,500x1 --seconds 15 [--ramp]     # latency per step, one JSON line each
-    python -m benchmarks.loadgen --soak 600 --sessions 1600  # own server; RSS growth over time
+    python -m benchmarks.loadgen --soak 600 --sessions 400   # own server; RSS growth over time
     python -m benchmarks.loadgen --echo-server --port 9000   # bare aiohttp echo: the floor
 
 Every session walks a real route of the server's map: scans are precomputed with the product's
@@ -658,7 +658,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SECONDS",
         help="soak test against an own server; reports RSS growth",
     )
-    parser.add_argument("--sessions", type=int, default=1600, help="sessions for --soak")
+    parser.add_argument("--sessions", type=int, default=400, help="sessions for --soak")
     parser.add_argument("--workers", type=int, default=1, help="server workers for --soak")
     parser.add_argument("--server-pid", type=int, help="measure this process tree's CPU per scan")
     parser.add_argument("--echo-server", action="store_true", help="serve a bare JSON echo")
