@@ -26,7 +26,7 @@ from navigator.mapstate import MapState
 from navigator.routeplan import plan_between
 from navigator.simulation import SimulatedWalker, WalkOptions
 from navigator.storage import Storage
-from tests.navigator.test_live import END, START, scan_json
+from tests.navigator.test_live import END, START, scan_json, send_and_collect
 
 pytestmark = pytest.mark.slow
 
@@ -185,13 +185,7 @@ async def _walk_kill_resume(workers: Workers, walker: SimulatedWalker) -> None:
 
 async def _scan(ws: aiohttp.ClientWebSocketResponse, walker: SimulatedWalker, t: int
                 ) -> list[dict[str, Any]]:
-    await ws.send_json(scan_json(walker.scan(float(t))))
-    out = []
-    while True:
-        msg = await ws.receive_json(timeout=30)
-        out.append(msg)
-        if msg["type"] == "fix":
-            return out
+    return await send_and_collect(ws, scan_json(walker.scan(float(t))), timeout_s=30.0)
 
 
 #: A supervisor of one worker that exits with code 3 at once, except the third start, which lives
