@@ -2,11 +2,15 @@
 
 Both in fresh processes (imports are part of a restart):
 
-- end to end (the goal): a real ``blindpilot serve`` on the database, from spawn to the first 200
-  of ``/health``, the median of three starts (each printed). The port opens only once everything
-  is loaded (graph, router, beacon layout and the positioning index live sessions use), and the
-  route request the server prints as its first curl example is then timed too, to show the
-  answer was not early;
+- end to end (the goal): a real ``blindpilot serve --workers 1`` and ``--workers 2`` on the
+  database, from spawn to the first 200 of ``/health``, the median of three starts each (each
+  printed). The port opens only once everything is loaded (graph, router, beacon layout and the
+  positioning index live sessions use), and the route request the server prints as its first
+  curl example is then timed too, to show the answer was not early;
+- memory once ready: what each worker holds of its own (private pages: the map is shared with
+  the process that loaded it, copy-on-write) and the whole tree's proportional share (PSS);
+  against two separate ``serve`` processes each loading the map (what loading once and forking
+  saves), started together;
 - the phases of :func:`navigator.mapstate.load_map_state`, as serve runs it (the beacon layout
   is read by a helper process meanwhile), after the imports serve needs.
 
@@ -20,17 +24,21 @@ design notes measured as 2.6-3 s for 200k edges.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
+from typing import NamedTuple
 
 from benchmarks.common import BenchResult, ratio_lower_better
 from benchmarks.loadgen import (
     ROOT,
     free_port,
-    rss_kib,
+    process_cpu_s,
+    process_tree,
     serve_args,
     server_env,
     spawn,
@@ -124,19 +132,86 @@ def _phases_in_fresh_process(db_url: str) -> dict[str, float]:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def _serve_to_ready(db_url: str) -> tuple[float, float, float]:
-    """Spawn a server on ``db_url``; seconds from spawn to the first 200 of /health, and to the
-    answer of the first route request (the one the server prints as its curl example), which
-    shows /health did not answer before the map was really there; and its memory (MiB RSS)."""
+def memory_mib(pid: int) -> dict[str, float]:
+    """A process's resident (RSS), proportional (PSS: shared pages split between their users)
+    and private memory, MiB (Linux smaps_rollup)."""
+    kib: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        key, value, *_ = line.split()
+        kib[key.rstrip(":")] = int(value)
+    return {"rss": kib["Rss"] / 1024, "pss": kib["Pss"] / 1024,
+            "private": (kib["Private_Clean"] + kib["Private_Dirty"]) / 1024}
+
+
+def _tree_memory(pid: int) -> dict[str, float]:
+    """The tree's PSS and the largest private memory of one of its workers (MiB)."""
+    mem = [memory_mib(p) for p in process_tree(pid)]
+    return {"pss": sum(m["pss"] for m in mem),
+            "worker_private": max(m["private"] for m in mem[1:] or mem),
+            "rss": max(m["rss"] for m in mem)}
+
+
+class Start(NamedTuple):
+    """One ``serve`` start: seconds to /health 200 and to the first route's answer, the CPU
+    seconds on the way to ready, and the memory once ready (MiB)."""
+
+    health_s: float
+    first_route_s: float
+    cpu_s: float
+    memory: dict[str, float]
+
+
+def _serve_to_ready(db_url: str, workers: int) -> Start:
+    """Spawn ``serve --workers N`` on ``db_url``; seconds from spawn to the first 200 of
+    /health, and to the answer of the first route request (the one the server prints as its
+    curl example), which shows /health did not answer before the map was really there."""
     with tempfile.TemporaryDirectory(prefix="blindpilot-start-") as tmp:
         port = free_port()
         log_path = Path(tmp) / "server.log"
         t0 = time.monotonic()
-        with spawn(serve_args(db_url, port), log_path, server_env(Path(tmp))) as proc:
+        with spawn(serve_args(db_url, port, workers), log_path, server_env(Path(tmp))) as proc:
             wait_ready(f"http://127.0.0.1:{port}/health", proc, timeout_s=600.0, poll_s=0.01)
             health_s = time.monotonic() - t0
+            cpu_s = _critical_cpu_s(proc.pid)
             route = _first_route(port, log_path)
-            return health_s, route + health_s, rss_kib(proc.pid) / 1024
+            _wait_for_workers(proc.pid, workers)
+            return Start(health_s, route + health_s, cpu_s, _tree_memory(proc.pid))
+
+
+def _critical_cpu_s(pid: int) -> float:
+    """CPU seconds spent on the way to ready: the loading process's own and its busiest
+    worker's (workers start side by side). On a machine whose cores other work shares, the wall
+    time also waits for a core; this does not, so it shows what the start itself costs."""
+    return process_cpu_s(pid) + max((process_cpu_s(p) for p in process_tree(pid)[1:]),
+                                    default=0.0)
+
+
+def _wait_for_workers(pid: int, workers: int, timeout_s: float = 60.0) -> None:
+    """Until the supervisor has its ``workers`` children (the first may answer before the
+    others are forked)."""
+    deadline = time.monotonic() + timeout_s
+    while len(process_tree(pid)) < workers + 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)  # let the workers finish starting
+
+
+def _separate_processes(db_url: str, count: int) -> tuple[float, dict[str, float]]:
+    """``count`` separate ``serve --workers 1`` started together, each loading the map: seconds
+    until all answer /health, their memory (PSS summed over all, MiB)."""
+    with tempfile.TemporaryDirectory(prefix="blindpilot-start-") as tmp, ExitStack() as stack:
+        ports = [free_port() for _ in range(count)]
+        t0 = time.monotonic()
+        procs = [stack.enter_context(spawn(serve_args(db_url, port, 1),
+                                           Path(tmp) / f"server-{port}.log",
+                                           server_env(Path(tmp) / str(port))))
+                 for port in ports]
+        for port, proc in zip(ports, procs, strict=True):
+            wait_ready(f"http://127.0.0.1:{port}/health", proc, timeout_s=600.0, poll_s=0.01)
+        ready_s = time.monotonic() - t0
+        for proc in procs:
+            _wait_for_workers(proc.pid, 1)
+        mems = [_tree_memory(proc.pid) for proc in procs]
+        return ready_s, {"pss": sum(m["pss"] for m in mems)}
 
 
 def _first_route(port: int, log_path: Path) -> float:
@@ -159,12 +234,24 @@ def run(quick: bool) -> list[BenchResult]:
     db_url, build_s = city_db(side)
     if build_s:
         print(f"  built the {side}x{side} city in {build_s:.0f} s (cached)", file=sys.stderr)
-    runs = [_serve_to_ready(db_url) for _ in range(STARTS)]
-    e2e, first_route, rss_mib = sorted(runs)[len(runs) // 2]  # the median start
+    load = os.getloadavg()[0]
+    runs: dict[int, list[Start]] = {1: [], 2: []}
+    for _ in range(STARTS):  # interleaved, so both see the same machine
+        for workers in runs:
+            runs[workers].append(_serve_to_ready(db_url, workers))
+    median = {w: sorted(r, key=lambda x: x.health_s)[len(r) // 2] for w, r in runs.items()}
+    cpu = {w: sorted(x.cpu_s for x in r)[len(r) // 2] for w, r in runs.items()}
+    e2e, first_route, _, mem_one = median[1]
+    e2e_two, _, _, mem_two = median[2]
+    separate_s, separate_mem = _separate_processes(db_url, 2)
     p = _phases_in_fresh_process(db_url)
-    print(f"  phases: {p}\n  serve -> /health 200 (each start): "
-          f"{', '.join(f'{r[0]:.2f}' for r in runs)} s; median start's first route answered at "
-          f"{first_route:.2f} s", file=sys.stderr)
+    for workers, r in runs.items():
+        print(f"  serve --workers {workers} -> /health 200 (each start): "
+              f"{', '.join(f'{x.health_s:.2f}' for x in r)} s; CPU on the way: "
+              f"{', '.join(f'{x.cpu_s:.2f}' for x in r)} s", file=sys.stderr)
+    print(f"  phases: {p}\n  median start's first route answered at {first_route:.2f} s; "
+          f"2 separate processes ready after {separate_s:.2f} s; load average before "
+          f"{load:.1f}, after {os.getloadavg()[0]:.1f}", file=sys.stderr)
     size = (
         f"{p['nodes'] / 1000:.0f}k nodes, {p['edges'] / 1000:.0f}k edges, "
         f"{p['beacons'] / 1000:.0f}k beacons"
@@ -181,10 +268,22 @@ def run(quick: bool) -> list[BenchResult]:
         if "beacons_wait_s" in p else []
     )
     return [
-        BenchResult(f"startup serve -> /health 200 ({size}), median of {STARTS}", e2e, "s",
-                    goal=goal, met=met(e2e)),
-        BenchResult("startup serve -> first route answered", first_route, "s"),
-        BenchResult("startup server memory once ready (RSS)", rss_mib, "MiB"),
+        BenchResult(f"startup serve --workers 1 -> /health 200 ({size}), median of {STARTS}",
+                    e2e, "s", goal=goal, met=met(e2e)),
+        BenchResult(f"startup serve --workers 2 -> /health 200, median of {STARTS}", e2e_two, "s",
+                    "2 separate serve, each loading the map: both ready", separate_s,
+                    ratio_lower_better(e2e_two, separate_s), goal=goal, met=met(e2e_two)),
+        *(BenchResult(f"startup serve --workers {w} -> /health 200: CPU s of the loading "
+                      f"process + its busiest worker, median of {STARTS}", cpu[w], "s",
+                      "wall time (above)", median[w].health_s)
+          for w in runs),
+        BenchResult("startup serve --workers 1 -> first route answered", first_route, "s"),
+        BenchResult("startup memory of one worker, its own pages (map shared)",
+                    mem_one["worker_private"], "MiB", "its RSS (the shared map included)",
+                    mem_one["rss"]),
+        BenchResult("startup memory, --workers 2, whole tree (PSS)", mem_two["pss"], "MiB",
+                    "2 separate serve (PSS)", separate_mem["pss"],
+                    ratio_lower_better(mem_two["pss"], separate_mem["pss"])),
         BenchResult(
             "startup imports + load_map_state (fresh process)",
             p["ready_s"],

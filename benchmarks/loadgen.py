@@ -4,7 +4,7 @@ It must not share a process (or a GIL) with the server it measures, so it is a c
 
     python -m benchmarks.loadgen --url http://127.0.0.1:8080 --db sqlite:///blindpilot.db \\
         --plan 100x1,500x1 --seconds 15 [--ramp]     # latency per step, one JSON line each
-    python -m benchmarks.loadgen --soak 600 --sessions 200   # own server; RSS growth over time
+    python -m benchmarks.loadgen --soak 600 --sessions 400   # own server; RSS growth over time
     python -m benchmarks.loadgen --echo-server --port 9000   # bare aiohttp echo: the floor
 
 Every session walks a real route of the server's map: scans are precomputed with the product's
@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import random
 import signal
@@ -44,6 +45,8 @@ CREATE_CONCURRENCY = 8
 P99_GOAL_MS = 50.0
 MAX_RATE_PER_SESSION = 16.0  # the server throttles a socket above 20 messages/s
 RAMP_STEPS = 8
+#: The ramp's walkers scan once a second up to this many; more load makes them scan faster.
+RAMP_MOST_SESSIONS = 1000
 ACK_TIMEOUT_S = 10.0
 
 
@@ -119,14 +122,19 @@ def precompute_walks(db_url: str, count: int, min_length_m: float, seed: int = 1
 class Stats:
     """Latencies and failures of the scans sent since the last :meth:`reset`."""
 
+    #: scan -> fix status; a scan answered ``late`` (the server could not use it in time)
+    #: counts as never answered: infinity.
     latencies_ms: list[float] = field(default_factory=list)
+    late: int = 0
     errors: int = 0
     timeouts: int = 0
     sessions_started: int = 0
     session_failures: int = 0
+    #: Sockets the server closed, or that broke, in the middle of a walk.
+    dropped_sessions: int = 0
 
     def reset(self) -> None:
-        self.latencies_ms, self.errors, self.timeouts = [], 0, 0
+        self.latencies_ms, self.late, self.errors, self.timeouts = [], 0, 0, 0
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -148,12 +156,33 @@ class LoadGenerator:
         self.stopping = False
         self._rng = random.Random(seed)
         self._tasks: list[asyncio.Task[None]] = []
+        #: Sessions asked to finish their current scan, say stop and leave (by index).
+        self._retiring: set[int] = set()
+        self._live = 0  # sessions with an open socket
         self._clients: list[aiohttp.ClientSession] = []
         self._create = asyncio.Semaphore(CREATE_CONCURRENCY)
 
     @property
     def sessions(self) -> int:
         return len(self._tasks)
+
+    async def shrink_to(self, count: int) -> None:
+        """Let the newest sessions end (each after its current scan, with a stop)."""
+        leaving = self._tasks[count:]
+        self._retiring.update(range(count, len(self._tasks)))
+        await asyncio.gather(*leaving, return_exceptions=True)
+        del self._tasks[count:]
+        self._retiring.clear()
+
+    async def set_load(self, scans_per_s: float, most_sessions: int) -> None:
+        """Offer ``scans_per_s``: that many walkers at 1 scan/s while they are at most
+        ``most_sessions``, above that ``most_sessions`` walkers scanning faster."""
+        count = max(1, min(most_sessions, round(scans_per_s)))
+        self.rate = min(MAX_RATE_PER_SESSION, max(1.0, scans_per_s / count))
+        if count < self.sessions:
+            await self.shrink_to(count)
+        else:
+            await self.grow_to(count, timeout_s=120.0)
 
     def _client_for(self, index: int) -> aiohttp.ClientSession:
         """One HTTP client per loopback source address, each serving a few sessions."""
@@ -170,7 +199,7 @@ class LoadGenerator:
         deadline = time.monotonic() + timeout_s
         while self.sessions < count:
             self._tasks.append(asyncio.create_task(self._session_loop(self.sessions)))
-        while self.stats.sessions_started < count and time.monotonic() < deadline:
+        while self._live < count and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
 
     async def _open(
@@ -198,7 +227,7 @@ class LoadGenerator:
     async def _session_loop(self, index: int) -> None:
         client = self._client_for(index)
         walk_no = index
-        while not self.stopping:
+        while not self.stopping and index not in self._retiring:
             walk = self.walks[walk_no % len(self.walks)]
             walk_no += len(self.walks) // 2 + 1
             try:
@@ -210,57 +239,79 @@ class LoadGenerator:
                 await asyncio.sleep(1.0)
                 continue
             self.stats.sessions_started += 1
+            self._live += 1
             try:
-                await self._walk(ws, walk)
-                if not ws.closed:
+                if not await self._walk(ws, walk, index):
+                    self.stats.dropped_sessions += 1
+                elif not ws.closed:
                     await ws.send_str('{"type": "stop"}')
             except (aiohttp.ClientError, TimeoutError, ConnectionError):
                 self.stats.errors += 1
+                self.stats.dropped_sessions += 1
             finally:
+                self._live -= 1
                 await ws.close()
 
-    async def _walk(self, ws: aiohttp.ClientWebSocketResponse, walk: Walk) -> None:
+    async def _walk(self, ws: aiohttp.ClientWebSocketResponse, walk: Walk, index: int) -> bool:
+        """Send the walk's scans at the current rate; False if the server dropped the socket."""
         loop = asyncio.get_running_loop()
         due = loop.time() + self._rng.random() / self.rate  # spread the sessions' phases
         for msg in walk.messages:
             delay = due - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
-            if self.stopping:
-                return
+            if self.stopping or index in self._retiring:
+                return True
             t0 = time.perf_counter()
             await ws.send_str(msg)
             while True:
                 reply = await ws.receive(timeout=ACK_TIMEOUT_S)
                 if reply.type != aiohttp.WSMsgType.TEXT:
                     self.stats.errors += 1
-                    return
-                if reply.data.startswith('{"type": "fix"'):
+                    return False
+                head = reply.data[:16].replace(" ", "")  # orjson writes no spaces, json does
+                if head.startswith('{"type":"fix"'):
+                    late = '"reason":"late"' in reply.data  # only our server says it
                     break
-                if reply.data.startswith('{"type": "error"'):
+                if head.startswith('{"type":"error'):
                     self.stats.errors += 1
+                    late = False
                     break
-            self.stats.latencies_ms.append((time.perf_counter() - t0) * 1000.0)
+            if late:
+                self.stats.late += 1
+            self.stats.latencies_ms.append(
+                math.inf if late else (time.perf_counter() - t0) * 1000.0)
             due = max(due + 1.0 / self.rate, loop.time())  # late: carry on, do not burst
+        return True
 
-    async def measure(self, seconds: float) -> dict[str, Any]:
-        """Latency figures of the scans acknowledged during the next ``seconds``."""
+    async def measure(self, seconds: float, server_pid: int | None = None) -> dict[str, Any]:
+        """Latency figures of the scans acknowledged during the next ``seconds``; with
+        ``server_pid``, the CPU the server's process tree spent per scan meanwhile (robust to a
+        busy machine, unlike the latencies) and this load generator's own CPU."""
         self.stats.reset()
-        t0 = time.monotonic()
+        t0, own0 = time.monotonic(), time.process_time()
+        cpu0 = process_tree_cpu_s(server_pid) if server_pid else 0.0
         await asyncio.sleep(seconds)
         elapsed = time.monotonic() - t0
+        cpu = process_tree_cpu_s(server_pid) - cpu0 if server_pid else 0.0
         lat = list(self.stats.latencies_ms)
+        acks = len(lat)
         return {
             "sessions": self.sessions,
             "rate_per_session": self.rate,
             "offered_scans_per_s": round(self.sessions * self.rate, 1),
-            "scans_per_s": round(len(lat) / elapsed, 1),
-            "acks": len(lat),
+            "scans_per_s": round(acks / elapsed, 1),
+            "acks": acks,
+            "late": self.stats.late,
             "p50_ms": round(percentile(lat, 50), 2),
             "p99_ms": round(percentile(lat, 99), 2),
             "max_ms": round(max(lat, default=float("nan")), 2),
             "errors": self.stats.errors,
             "session_failures": self.stats.session_failures,
+            "dropped_sessions": self.stats.dropped_sessions,
+            "server_cores": round(cpu / elapsed, 2),
+            "server_cpu_ms_per_scan": round(cpu / acks * 1000.0, 3) if acks else None,
+            "loadgen_cores": round((time.process_time() - own0) / elapsed, 2),
         }
 
     async def close(self) -> None:
@@ -286,15 +337,22 @@ def emit(record: dict[str, Any]) -> None:
 
 
 def within_goal(result: dict[str, Any]) -> bool:
+    """Held: p99 scan -> fix within the goal (a late answer is no fix), no errors."""
     return result["p99_ms"] <= P99_GOAL_MS and not result["errors"]
 
 
 async def run_plan(
-    base_url: str, walks: list[Walk], plan: list[tuple[int, float]], seconds: float, ramp: bool
+    base_url: str,
+    walks: list[Walk],
+    plan: list[tuple[int, float]],
+    seconds: float,
+    ramp: bool,
+    server_pid: int | None = None,
 ) -> None:
     """Each step: grow to N sessions at the step's rate, settle, measure. With ``ramp``, then
-    search the highest load (the last step's sessions, other rates) that keeps p99 <= 50 ms
-    without errors: bisect between the best passing and the first failing load, or grow x1.5."""
+    search the highest load that keeps p99 <= 50 ms without errors: bisect between the best
+    passing and the first failing load, or grow x1.5. A load is walkers at 1 scan/s, up to the
+    plan's most sessions; above that, those walkers scanning faster."""
     gen = LoadGenerator(base_url, walks)
     results = []
     try:
@@ -304,10 +362,11 @@ async def run_plan(
             await gen.grow_to(n, timeout_s=120.0)
             ramp_s = time.monotonic() - t0
             await asyncio.sleep(2.0)  # let phases spread and the new sessions seed
-            results.append(await gen.measure(seconds))
+            results.append(await gen.measure(seconds, server_pid))
             emit({"step": "plan", **results[-1], "ramp_up_s": round(ramp_s, 1)})
         if not ramp or not gen.sessions:
             return
+        most_sessions = max(RAMP_MOST_SESSIONS, *(n for n, _ in plan))
         passing = [r["offered_scans_per_s"] for r in results if within_goal(r)]
         failing = [r["offered_scans_per_s"] for r in results if not within_goal(r)]
         lo, hi = max(passing, default=0.0), min(failing, default=None)
@@ -315,9 +374,9 @@ async def run_plan(
             if hi is not None and hi - lo <= 0.1 * hi:
                 break
             target = 1.5 * lo if hi is None else (lo + hi) / 2
-            gen.rate = min(MAX_RATE_PER_SESSION, target / gen.sessions)
+            await gen.set_load(target, most_sessions)
             await asyncio.sleep(2.0)
-            result = await gen.measure(seconds)
+            result = await gen.measure(seconds, server_pid)
             emit({"step": "ramp", **result})
             if within_goal(result):
                 lo = result["offered_scans_per_s"]
@@ -403,9 +462,38 @@ def wait_ready(
     raise TimeoutError(f"{url} not ready after {timeout_s:g} s")
 
 
-def serve_args(db_url: str, port: int) -> list[str]:
+def serve_args(db_url: str, port: int, workers: int = 1) -> list[str]:
     """The server command line: the real ``blindpilot serve`` in a fresh interpreter."""
-    return ["-m", "navigator.cli", "serve", "--db", db_url, "--port", str(port)]
+    return ["-m", "navigator.cli", "serve", "--db", db_url, "--port", str(port),
+            "--workers", str(workers)]
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (Linux /proc), e.g. a supervisor and its workers."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+    return out
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by one process; 0 once it has exited."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def process_tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its live descendants."""
+    return sum(process_cpu_s(p) for p in process_tree(pid))
 
 
 def rss_kib(pid: int) -> int:
@@ -448,29 +536,47 @@ def echo_app() -> web.Application:
 # --------------------------------------------------------------------------- soak
 
 
+#: ``make soak``: the server's memory may grow less than this over the run, dropping nobody.
+SOAK_RSS_GROWTH_GOAL_PCT = 5.0
+
+
+def workers_rss_kib(pid: int) -> int:
+    """Resident memory of the processes serving under ``pid`` (its workers; ``pid`` itself when
+    it has none)."""
+    tree = process_tree(pid)
+    return sum(rss_kib(p) for p in (tree[1:] or tree))
+
+
 async def soak(
     base_url: str, walks: list[Walk], sessions: int, seconds: float, pid: int, samples: int = 10
 ) -> dict[str, Any]:
-    """``sessions`` sessions at 1 scan/s for ``seconds``; server RSS sampled along the way."""
+    """``sessions`` sessions at 1 scan/s for ``seconds``; the workers' RSS sampled along the way
+    (from the first sample, taken once every session is walking)."""
     gen = LoadGenerator(base_url, walks)
     rss: list[tuple[float, int]] = []
     t0 = time.monotonic()
     try:
-        await gen.grow_to(sessions, timeout_s=120.0)
+        await gen.grow_to(sessions, timeout_s=300.0)
         await asyncio.sleep(5.0)
-        rss.append((time.monotonic() - t0, rss_kib(pid)))
+        rss.append((time.monotonic() - t0, workers_rss_kib(pid)))
         gen.stats.reset()
+        failures0, dropped0 = gen.stats.session_failures, gen.stats.dropped_sessions
+        cpu0, m0 = process_tree_cpu_s(pid), time.monotonic()
         interval = seconds / samples
         for _ in range(samples):
             await asyncio.sleep(interval)
-            rss.append((time.monotonic() - t0, rss_kib(pid)))
+            rss.append((time.monotonic() - t0, workers_rss_kib(pid)))
             print(
                 f"soak t={rss[-1][0]:.0f}s rss={rss[-1][1] / 1024:.1f} MiB "
-                f"sessions started={gen.stats.sessions_started}",
+                f"sessions started={gen.stats.sessions_started} late={gen.stats.late} "
+                f"dropped={gen.stats.dropped_sessions - dropped0}",
                 file=sys.stderr,
                 flush=True,
             )
         lat = gen.stats.latencies_ms
+        growth = (rss[-1][1] - rss[0][1]) / rss[0][1] * 100.0
+        dropped = (gen.stats.dropped_sessions - dropped0) + (
+            gen.stats.session_failures - failures0)
         return {
             "step": "soak",
             "sessions": sessions,
@@ -478,33 +584,50 @@ async def soak(
             "rss_start_mib": round(rss[0][1] / 1024, 1),
             "rss_end_mib": round(rss[-1][1] / 1024, 1),
             "rss_growth_mib": round((rss[-1][1] - rss[0][1]) / 1024, 1),
+            "rss_growth_pct": round(growth, 2),
             "rss_samples_mib": [(round(t), round(k / 1024, 1)) for t, k in rss],
             "sessions_started": gen.stats.sessions_started,
             "scans": len(lat),
+            "scans_per_s": round(len(lat) / (time.monotonic() - m0), 1),
+            "late": gen.stats.late,
             "p50_ms": round(percentile(lat, 50), 2),
             "p99_ms": round(percentile(lat, 99), 2),
             "errors": gen.stats.errors,
-            "session_failures": gen.stats.session_failures,
+            "dropped_sessions": dropped,
+            "server_cores": round((process_tree_cpu_s(pid) - cpu0) / (time.monotonic() - m0), 2),
+            "goal_rss_growth": f"< {SOAK_RSS_GROWTH_GOAL_PCT:g} %",
+            "rss_growth_met": growth < SOAK_RSS_GROWTH_GOAL_PCT,
+            "goal_dropped": "0 dropped sessions",
+            "dropped_met": dropped == 0,
         }
     finally:
         await gen.close()
 
 
-def run_soak(seconds: float, sessions: int, walks_count: int) -> int:
-    """Own server on a fresh temp database, then :func:`soak`; prints one JSON line."""
+def run_soak(seconds: float, sessions: int, walks_count: int, workers: int) -> int:
+    """Own server on a fresh temp database, then :func:`soak`; prints one JSON line and the
+    goals, met or not (exit 1 if one is not)."""
     with tempfile.TemporaryDirectory(prefix="blindpilot-soak-") as tmp:
         work = Path(tmp)
         db_url = f"sqlite:///{work / 'soak.db'}"
         port = free_port()
-        with spawn(serve_args(db_url, port), work / "server.log", server_env(work)) as proc:
+        args = serve_args(db_url, port, workers)
+        with spawn(args, work / "server.log", server_env(work)) as proc:
             base = f"http://127.0.0.1:{port}"
             ready_s = wait_ready(f"{base}/health", proc, timeout_s=180.0)
             print(f"server ready in {ready_s:.1f} s (pid {proc.pid})", file=sys.stderr)
             walks = precompute_walks(db_url, walks_count, min_length_m=150.0)
             result = asyncio.run(soak(base, walks, sessions, seconds, proc.pid))
             result["server_ready_s"] = round(ready_s, 1)
+            result["workers"] = workers
             emit(result)
-    return 0
+    met = {True: "met", False: "NOT met"}
+    print(f"soak {seconds:g} s, {sessions} walkers @1 scan/s, {workers} worker(s): "
+          f"RSS growth {result['rss_growth_pct']:.2f} % (goal {result['goal_rss_growth']}): "
+          f"{met[result['rss_growth_met']]}; dropped sessions {result['dropped_sessions']} "
+          f"(goal 0): {met[result['dropped_met']]}; p99 {result['p99_ms']} ms, "
+          f"{result['late']} late", file=sys.stderr)
+    return 0 if result["rss_growth_met"] and result["dropped_met"] else 1
 
 
 # --------------------------------------------------------------------------- main
@@ -535,7 +658,9 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SECONDS",
         help="soak test against an own server; reports RSS growth",
     )
-    parser.add_argument("--sessions", type=int, default=200, help="sessions for --soak")
+    parser.add_argument("--sessions", type=int, default=400, help="sessions for --soak")
+    parser.add_argument("--workers", type=int, default=1, help="server workers for --soak")
+    parser.add_argument("--server-pid", type=int, help="measure this process tree's CPU per scan")
     parser.add_argument("--echo-server", action="store_true", help="serve a bare JSON echo")
     parser.add_argument("--port", type=int, default=0, help="port for --echo-server")
     args = parser.parse_args(argv)
@@ -546,13 +671,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     if args.soak:
-        return run_soak(min(args.soak, 24 * 3600.0), args.sessions, args.walks)
+        return run_soak(min(args.soak, 24 * 3600.0), args.sessions, args.walks, args.workers)
     if not (args.url and args.db):
         parser.error("--url and --db are needed (or use --soak / --echo-server)")
     if not args.url.startswith(("http://127.", "http://localhost")):
         parser.error("load is only ever sent to loopback")
     walks = precompute_walks(args.db, args.walks, args.min_walk_m)
-    asyncio.run(run_plan(args.url, walks, parse_plan(args.plan), args.seconds, args.ramp))
+    asyncio.run(run_plan(args.url, walks, parse_plan(args.plan), args.seconds, args.ramp,
+                         args.server_pid))
     return 0
 
 

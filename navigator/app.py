@@ -8,6 +8,8 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import partial
 
 from aiohttp import web
 
@@ -15,9 +17,10 @@ from navigator import api, mapsync
 from navigator.bluetooth import bluetooth_ctx
 from navigator.clients import FailedKeys
 from navigator.keys import IMPORTS, MAP, MAP_SYNC, PLOTS, ROUTE_TABLES, SETTINGS, STORAGE
+from navigator.live import inbox_ctx
 from navigator.livesessions import sessions_ctx
 from navigator.mapimport import ensure_default_city
-from navigator.mapstate import load_map_state
+from navigator.mapstate import MapState, load_map_state
 from navigator.metrics import METRICS, Metrics, metrics_middleware
 from navigator.routes import route_tables
 from navigator.settings import Settings
@@ -29,38 +32,54 @@ from navigator.transit import transit_ctx
 log = logging.getLogger(__name__)
 
 
-async def _storage_ctx(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
+@dataclass(frozen=True, slots=True)
+class LoadedService:
+    """What a process holds before it can serve: the storage (migrated, the default city in it)
+    and the live map, with the audit-log revisions read just before the map (for map sync)."""
+
+    storage: Storage
+    mapstate: MapState
+    revisions: list[int]
+
+
+def load_service(settings: Settings) -> LoadedService:
+    """Open the storage and load the map (seconds on a big city). ``serve --workers`` runs this
+    once and forks the workers after it, so they share the map's memory."""
     storage = Storage(settings.database_url)
-    await asyncio.to_thread(storage.migrate)
-    await asyncio.to_thread(
-        ensure_default_city, storage, settings.default_city, settings.default_beacon_spacing_m
-    )
-    app[STORAGE] = storage
-    yield
-    storage.close()
-
-
-async def _map_ctx(app: web.Application) -> AsyncIterator[None]:
-    t0 = time.perf_counter()
-    storage = app[STORAGE]
-    loaded = await asyncio.to_thread(storage.recent_revision_ids, mapsync.WINDOW)
-    mapstate, phases = await asyncio.to_thread(load_map_state, storage)
-    app[MAP] = mapstate
+    try:
+        storage.migrate()
+        ensure_default_city(storage, settings.default_city, settings.default_beacon_spacing_m)
+        t0 = time.perf_counter()
+        revisions = storage.recent_revision_ids(mapsync.WINDOW)
+        mapstate, phases = load_map_state(storage)
+    except BaseException:
+        storage.close()
+        raise
     log.info("map loaded", extra={"event": "map_loaded", **mapstate.counts(),
                                   **{k: round(v, 3) for k, v in phases.items()},
                                   "seconds": round(time.perf_counter() - t0, 3)})
+    return LoadedService(storage, mapstate, revisions)
+
+
+async def _service_ctx(app: web.Application, loaded: LoadedService | None
+                       ) -> AsyncIterator[None]:
+    """The storage and the live map (loaded here unless ``loaded`` was, before a fork), and the
+    task that follows other processes' map edits."""
+    if loaded is None:
+        loaded = await asyncio.to_thread(load_service, app[SETTINGS])
+    app[STORAGE], app[MAP] = loaded.storage, loaded.mapstate
     # the RSSI filters' library, imported after start so it does not delay it
     warm = asyncio.create_task(asyncio.to_thread(importlib.import_module, "filterpy.kalman"))
     interval = app[SETTINGS].map_sync_s
     sync = None
     if interval > 0:
-        app[MAP_SYNC] = mapsync.MapSync(storage, mapstate, loaded)
+        app[MAP_SYNC] = mapsync.MapSync(loaded.storage, loaded.mapstate, loaded.revisions)
         sync = asyncio.create_task(_follow_edits(app[MAP_SYNC], interval))
     yield
     if sync is not None:
         sync.cancel()
     await warm
+    loaded.storage.close()
 
 
 async def _follow_edits(sync: mapsync.MapSync, interval_s: float) -> None:
@@ -77,8 +96,9 @@ async def _role_of_key(app: web.Application, key: str) -> tuple[str, str] | None
     return await asyncio.to_thread(app[STORAGE].role_of_key, key)
 
 
-def create_app(settings: Settings) -> web.Application:
-    """Build the service; resources open on startup and close on cleanup, in order."""
+def create_app(settings: Settings, loaded: LoadedService | None = None) -> web.Application:
+    """Build the service; resources open on startup and close on cleanup, in order. ``loaded``:
+    storage and map already loaded (by :func:`load_service`, in a ``serve --workers`` parent)."""
     bucket = api.TokenBucket(settings.public_rate_per_s, settings.public_burst)
     app = web.Application(
         middlewares=[
@@ -96,8 +116,8 @@ def create_app(settings: Settings) -> web.Application:
     app[PLOTS] = OrderedDict()
     app[IMPORTS] = asyncio.Lock()
     app[ROUTE_TABLES] = route_tables()
-    app.cleanup_ctx.extend([_storage_ctx, _map_ctx, bluetooth_ctx, voice_ctx, sessions_ctx,
-                            simulations_ctx, transit_ctx])
+    app.cleanup_ctx.extend([partial(_service_ctx, loaded=loaded), bluetooth_ctx, voice_ctx,
+                            sessions_ctx, inbox_ctx, simulations_ctx, transit_ctx])
     for table in app[ROUTE_TABLES]:
         table.add_to(app)
     return app

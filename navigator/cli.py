@@ -70,14 +70,19 @@ def _progress_bar(desc: str, unit: str) -> Any:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from navigator.server import serve
+    from navigator.workers import default_workers, serve_workers
 
     settings = Settings(database_url=args.db or default_database_url(), host=args.host,
                         port=args.port)
+    workers = default_workers() if args.workers is None else args.workers
+    if not 1 <= workers <= 256:
+        raise CliError(f"--workers must be 1..256, got {workers}")
+    if workers > 1 and settings.map_sync_s <= 0:
+        raise CliError("workers follow each other's map edits through map sync: "
+                       "BLINDPILOT_MAP_SYNC_S must be above 0 with --workers above 1")
     _check_port_free(args.host, args.port)
     _storage(settings.database_url).close()  # fail fast (exit 2) on a bad URL
-    asyncio.run(serve(settings))
-    return 0
+    return serve_workers(settings, workers)
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -339,9 +344,13 @@ def build_parser() -> argparse.ArgumentParser:
         return sp
 
     sp = add("serve", cmd_serve, "serve the HTTP and WebSocket API", examples=[
-        "blindpilot serve --host 0.0.0.0 --port 8080 --db sqlite:///blindpilot.db"])
+        "blindpilot serve --host 0.0.0.0 --port 8080 --db sqlite:///blindpilot.db",
+        "blindpilot serve --workers 4   # four processes behind one port"])
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8080)
+    sp.add_argument("--workers", type=int, metavar="N",
+                    help="processes serving the port, sharing one loaded map "
+                         "(default: the number of cores)")
 
     sp = add("import-osm", cmd_import_osm,
              "import an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf)", examples=[

@@ -1,34 +1,49 @@
 """Live guidance over WebSocket: this module only moves messages.
 
 Scan JSON -> :class:`Scan` -> the positioner -> the :class:`NavigationSession` -> event JSON
-(with audio URLs) back to the phone. The rules are elsewhere and pure: guidance in
-:mod:`navigator.session`, blocked routes in :mod:`navigator.blocking`, where-am-I / around-me in
-:mod:`navigator.orientation`; the sessions themselves live in :mod:`navigator.livesessions`.
+(with audio URLs) back to the phone. The handler reads and decodes; the process's
+:class:`~navigator.inbox.Inbox` answers what waits in rounds, positioning a round's scans together
+and never guiding anyone with a scan that waited too long (:mod:`navigator.backpressure`). The
+rules are elsewhere and pure: guidance in :mod:`navigator.session`, blocked routes in
+:mod:`navigator.blocking`, where-am-I / around-me in :mod:`navigator.orientation`; the sessions
+themselves live in :mod:`navigator.livesessions`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from aiohttp import WSMsgType, web
-from pydantic import ValidationError
 
-from beacons.model import Fix, Reading, Scan
+from beacons.model import Fix, Scan, Unavailable
 from beacons.positioning import InvalidScan
 from navigator import api
+from navigator.backpressure import tell_unavailable
 from navigator.blocking import blocked_ahead
-from navigator.keys import MAP
+from navigator.inbox import INBOX, INTERNAL_ERROR, Delivery, Inbox, Incoming, Replies, dumps
+from navigator.keys import MAP, SETTINGS
 from navigator.liveschemas import (
     ClientMessageIn,
+    CommandMessage,
     DeparturesMessage,
-    ScanMessage,
-    parse_client_message,
+    InvalidMessage,
+    ScanIn,
+    decode_client_message,
 )
-from navigator.livesessions import SESSIONS, LiveSession, end_session, live_session
+from navigator.livesessions import (
+    SESSIONS,
+    LiveSession,
+    SessionRegistry,
+    end_session,
+    live_session,
+)
 from navigator.mapstate import MapState
 from navigator.orientation import around_me, where_am_i
+from navigator.pipeline import Position, position_all
 from navigator.session import Event
 from navigator.speech import audio_url, voice_of
 from navigator.transit import arrival_messages, departures_message, nearby_stops_sentence
@@ -40,67 +55,127 @@ routes = api.RouteTable("pedestrian")
 @routes.route("GET", "/v1/sessions/{id}/ws", summary="The live guidance WebSocket",
               errors=(404,), messages=ClientMessageIn)
 async def session_ws(request: web.Request) -> web.StreamResponse:
-    live = await live_session(request.app, request.match_info["id"])
+    app = request.app
+    live = await live_session(app, request.match_info["id"])
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=256 * 1024)
     await ws.prepare(request)
     previous, live.ws = live.ws, ws
     if previous is not None and not previous.closed:
         await previous.close(code=4000, message=b"replaced by a newer connection")
     resumed = live.nav.last_fix is not None or live.nav.last_instruction is not None
-    await ws.send_json({"type": "session", "session_id": live.id, "resumed": resumed,
-                        "last_instruction": _last_instruction_json(request.app, live)})
+    await ws.send_frame(dumps({
+        "type": "session", "session_id": live.id, "resumed": resumed,
+        "last_instruction": _last_instruction_json(app, live)}), WSMsgType.TEXT)
+    inbox, registry, loop = app[INBOX], app[SESSIONS], asyncio.get_running_loop()
     try:
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
-                outs = handle_message(request.app, live, msg.data, time.monotonic())
-                ended = live.id not in request.app[SESSIONS].sessions
-                if ended:  # forgotten everywhere before the walker hears "stopped"
-                    await end_session(request.app, live)
-                for out in outs:
-                    await ws.send_json(out)
-                if ended:
-                    await ws.close(code=1000, message=b"session ended")
+                message = read_message(registry, live, msg.data, time.monotonic())
+                inbox.put(live, ws, message, loop.time())
             elif msg.type == WSMsgType.BINARY:
-                await ws.send_json(_error("invalid_message", "send JSON text messages"))
+                inbox.put(live, ws, _error("invalid_message", "send JSON text messages"),
+                          loop.time())
     finally:
         if live.ws is ws:
             live.ws = None
     return ws
 
 
+async def inbox_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Own the process's inbox and the task that answers it."""
+    inbox = Inbox(app[SETTINGS].scan_budget,
+                  lambda batch, fresh: answer_messages(app, batch, fresh),
+                  lambda delivery: answer_late(app, delivery.live, delivery.message),
+                  lambda live: end_session(app, live))
+    app[INBOX] = inbox
+    task = asyncio.create_task(inbox.run())
+    yield
+    task.cancel()
+    await inbox.close()
+
+
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message}
 
 
-def handle_message(app: web.Application, live: LiveSession, raw: str, now_s: float
-                   ) -> list[dict[str, Any]]:
-    """One client message in, the messages to send back out; never raises for bad input."""
+def read_message(registry: SessionRegistry, live: LiveSession, raw: str, now_s: float
+                 ) -> Incoming:
+    """A client message as the inbox keeps it: decoded, or the error that answers it (too many
+    messages, not JSON, not a message); never raises for bad input."""
     live.last_active_s = now_s
     if not live.bucket.allow("ws", now_s):
-        return [_error("rate_limited", f"more than {live.bucket.rate:g} messages per second; "
-                                       "this one was dropped")]
+        return _error("rate_limited", f"more than {live.bucket.rate:g} messages per second; "
+                                      "this one was dropped")
     try:
-        # Strict like HTTP bodies: ``"t": false`` is not a time, ``"rssi": true`` not a level.
-        msg, bad_gnss = parse_client_message(api.decode_json(raw))
-    except (ValueError, ValidationError) as err:
-        text = (api.describe_validation_error(err) if isinstance(err, ValidationError)
-                else str(err))
-        return [_error("invalid_message", text)]
-    if isinstance(msg, ScanMessage):
-        refused = ([_error("invalid_gnss", api.describe_validation_error(bad_gnss))]
-                   if bad_gnss else [])
-        return refused + _on_scan(app, live, msg)
+        return decode_client_message(raw, registry.beacon_ids)
+    except InvalidMessage as err:
+        return _error("invalid_message", str(err))
+
+
+def answer_messages(app: web.Application, batch: Sequence[Delivery],
+                    fresh: Callable[[int], bool]) -> list[Replies]:
+    """The replies to one message of each of several walkers. Their scans are positioned in one
+    call; a scan that ``fresh`` then finds too old guides nobody (:func:`answer_late`)."""
+    scans = [(i, d.live.positioner, d.message.scan) for i, d in enumerate(batch)
+             if isinstance(d.message, ScanIn)]
+    positions = dict(zip([i for i, _, _ in scans],
+                         position_all([(positioner, scan) for _, positioner, scan in scans]),
+                         strict=True))
+    now_ts = time.time()
+    closed = app[MAP].closed_edges(now_ts) if scans else frozenset()
+    out: list[Replies] = []
+    for i, d in enumerate(batch):
+        msg = d.message
+        try:
+            if isinstance(msg, dict):
+                out.append([msg])
+            elif not isinstance(msg, ScanIn):
+                out.append(_on_command(app, d.live, msg))
+            elif fresh(i):
+                out.append(_gnss_refused(msg)
+                           + _on_scan(app, d.live, msg.scan, positions[i], now_ts, closed))
+            else:
+                out.append(answer_late(app, d.live, msg))
+        except Exception:  # noqa: BLE001 - one walker's bug must not cost the others theirs
+            log.exception("live message failed", extra={"event": "live_message_failed",
+                                                        "session": d.live.id})
+            out.append([INTERNAL_ERROR])
+    return out
+
+
+def answer_late(app: web.Application, live: LiveSession, msg: Incoming) -> Replies:
+    """A scan that waited too long in this process: not used, and said so in its ``fix`` status;
+    once the walker's scans have come late for a while, the session says the position is
+    unavailable (once, as when the beacons fall silent)."""
+    assert isinstance(msg, ScanIn)
+    t = msg.scan.t_s
+    if live.late_since_t is None:
+        live.late_since_t = t
+    if tell_unavailable(live.late_since_t, t, app[SETTINGS].scan_budget):
+        said = [_event_json(app, e) for e in live.nav.on_position(Unavailable("late", t))]
+    else:
+        said = [{"type": "fix", "available": False, "reason": "late", "t": t}]
+    return _gnss_refused(msg) + said
+
+
+def _gnss_refused(msg: ScanIn) -> Replies:
+    """A bad GNSS fix is refused on its own; the scan's readings are still used."""
+    return [_error("invalid_gnss", msg.gnss_error)] if msg.gnss_error else []
+
+
+def _on_command(app: web.Application, live: LiveSession,
+                msg: CommandMessage | DeparturesMessage) -> Replies:
     if isinstance(msg, DeparturesMessage):
         fix = live.nav.last_fix
         where = (fix.lat, fix.lon) if fix is not None and live.nav.location_available else None
         return [departures_message(app, msg.stop, where or _route_end(app[MAP], live),
                                    live.nav.lang, time.time())]
+    if msg.type == "stop":  # the inbox ends it everywhere before sending this
+        app[SESSIONS].sessions.pop(live.id, None)
+        return [{"type": "stopped", "session_id": live.id}]
     if msg.type == "repeat":
         last = _last_instruction_json(app, live)
         return [last] if last else [_error("nothing_to_repeat", "no instruction yet")]
-    if msg.type == "stop":
-        app[SESSIONS].sessions.pop(live.id, None)
-        return [{"type": "stopped", "session_id": live.id}]
     mapstate = app[MAP]
     text = (where_am_i(live.nav, mapstate.graph, mapstate.places.values())
             if msg.type == "where_am_i"
@@ -113,28 +188,25 @@ def handle_message(app: web.Application, live: LiveSession, raw: str, now_s: flo
                               "text": text, "lang": live.nav.lang, "distance_m": None})]
 
 
-def _on_scan(app: web.Application, live: LiveSession, msg: ScanMessage) -> list[dict[str, Any]]:
-    readings = tuple(Reading(r.beacon.beacon_id(), r.rssi, r.tx_power, msg.t)
-                     for r in msg.readings)
+def _on_scan(app: web.Application, live: LiveSession, msg: Scan, pos: Position,
+             now_ts: float, closed: frozenset[int]) -> Replies:
+    if isinstance(pos, InvalidScan):
+        return [_error("invalid_scan", str(pos))]
+    live.late_since_t = None
     if msg.heading_deg is not None:
         live.heading_deg = msg.heading_deg
-    gnss = msg.gnss.fix() if msg.gnss else None
-    try:
-        pos = live.positioner.update(Scan(readings, msg.t, msg.heading_deg, gnss))
-    except InvalidScan as err:
-        return [_error("invalid_scan", str(err))]
     if live.track is not None and isinstance(pos, Fix):
         live.track.append([pos.t_s, pos.lat, pos.lon, round(pos.error_m, 2)])
-    now = time.time()
-    for beacon in live.positioner.matched_beacons:
-        app[SESSIONS].heard[beacon.ident] = now
-    events = _replan_if_blocked(app[MAP], live, pos, now) if isinstance(pos, Fix) else []
+    if matched := live.positioner.matched_beacons:
+        app[SESSIONS].sightings.append((now_ts, matched))
+    events = (_replan_if_blocked(app[MAP], live, pos, now_ts, closed) if isinstance(pos, Fix)
+              else [])
     events += live.nav.on_position(pos, msg.heading_deg)
     out = [_event_json(app, e) for e in events]
     arrived = next((i for i, m in enumerate(out) if m["type"] == "arrived"), None)
     if arrived is not None:  # at a stop: the boarding point said, and what leaves there, once
         out[arrived], board = arrival_messages(app, live.boarding, _route_end(app[MAP], live),
-                                               out[arrived], live.nav.lang, now)
+                                               out[arrived], live.nav.lang, now_ts)
         if board is not None:
             last = len(out) - 1 if out and out[-1]["type"] == "fix" else len(out)
             out.insert(last, board)  # the fix status stays the scan's last answer
@@ -149,13 +221,19 @@ def _route_end(mapstate: MapState, live: LiveSession) -> tuple[float, float] | N
     return node["lat"], node["lon"]
 
 
-def _replan_if_blocked(mapstate: MapState, live: LiveSession, pos: Fix, now: float
-                       ) -> list[Event]:
+def _replan_if_blocked(mapstate: MapState, live: LiveSession, pos: Fix, now_ts: float,
+                       closed: frozenset[int]) -> list[Event]:
     """A closure or mapper edit since the route was planned blocks the way ahead: replan now,
-    instead of guiding the walker into it (once per blocked edge, also if no way round exists)."""
+    instead of guiding the walker into it (once per blocked edge, also if no way round exists).
+    Checked again only when the map, the closures in force or the route changed."""
+    checked = live.blocked_checked
+    if (checked is not None and checked[0] == mapstate.version and checked[1] == closed
+            and checked[2] is live.nav.route):
+        return []
+    live.blocked_checked = (mapstate.version, closed, live.nav.route)
     edited = live.map_version != mapstate.version
     live.map_version = mapstate.version
-    blocked = frozenset(blocked_ahead(mapstate, live.nav, now, recheck_edges=edited))
+    blocked = frozenset(blocked_ahead(mapstate, live.nav, now_ts, recheck_edges=edited))
     if not live.nav.acknowledge_blocked(blocked):
         return []
     log.info("route ahead blocked", extra={"event": "route_blocked", "session": live.id,

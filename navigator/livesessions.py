@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from beacons.model import BeaconId
 from beacons.positioning import Positioner
 from navigator import api
 from navigator.boarding import Boarding
 from navigator.keys import MAP, SETTINGS, STORAGE
-from navigator.liveschemas import SessionCreate
+from navigator.liveschemas import BeaconIds, SessionCreate
 from navigator.pipeline import build_guidance
 from navigator.routeplan import resolve_point
 from navigator.session import NavigationSession
@@ -51,6 +52,11 @@ class LiveSession:
     map_version: int | None = None
     #: For a trip ("line L towards H at stop X"): the pole the route ends at, said on arrival.
     boarding: Boarding | None = None
+    #: What the way ahead was last checked against (map version, closed edges, route): the
+    #: check runs again only when one of them changes, not at every fix.
+    blocked_checked: tuple[int, frozenset[int], Route | None] | None = None
+    #: Phone time of the first of the walker's latest run of scans that came too late to use.
+    late_since_t: float | None = None
 
 
 class SessionRegistry:
@@ -61,8 +67,10 @@ class SessionRegistry:
         #: How often housekeeping runs: expiry, flushing sightings, touching descriptors.
         self.period_s = min(30.0, idle_s / 2)
         self.sessions: dict[str, LiveSession] = {}
-        #: Beacon idents heard in live scans, with wall time, flushed to storage periodically.
-        self.heard: dict[str, float] = {}
+        #: The known beacons each live scan heard, with wall time, flushed to storage
+        #: periodically (a scan only appends here: the merging is done off the event loop).
+        self.sightings: list[tuple[float, tuple[BeaconId, ...]]] = []
+        self.beacon_ids = BeaconIds()
 
     def expire(self, now_s: float) -> list[LiveSession]:
         """Drop sessions idle for longer than ``idle_s`` (their track only if opted in)."""
@@ -192,7 +200,13 @@ async def keep_descriptors_fresh(app: web.Application) -> None:
 
 
 async def flush_heard(app: web.Application) -> None:
-    registry = app[SESSIONS]
-    if registry.heard:
-        heard, registry.heard = registry.heard, {}
-        await asyncio.to_thread(app[STORAGE].mark_beacons_seen, heard)
+    """Write when beacons were last heard in live scans (beacon health), in a worker thread."""
+    registry, storage = app[SESSIONS], app[STORAGE]
+    if registry.sightings:
+        sightings, registry.sightings = registry.sightings, []
+        await asyncio.to_thread(lambda: storage.mark_beacons_seen(last_heard(sightings)))
+
+
+def last_heard(sightings: list[tuple[float, tuple[BeaconId, ...]]]) -> dict[str, float]:
+    """When each beacon was last heard, from the scans' sightings in the order they came."""
+    return {b.ident: t for t, beacons in sightings for b in beacons}

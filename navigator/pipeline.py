@@ -1,4 +1,5 @@
-"""Assembling one walker's pipeline: a positioner seeded at the start and a navigation session.
+"""Assembling one walker's pipeline: a positioner seeded at the start and a navigation session;
+and positioning several walkers' scans at once.
 
 The WebSocket sessions and the tester's simulations build it here, so a simulation exercises
 exactly what a walker gets. (The guidance rules themselves are :mod:`navigator.session`.)
@@ -6,7 +7,10 @@ exactly what a walker gets. (The guidance rules themselves are :mod:`navigator.s
 
 from __future__ import annotations
 
-from beacons.positioning import Positioner
+from collections.abc import Sequence
+
+from beacons.model import Fix, Scan, Unavailable
+from beacons.positioning import InvalidScan, Positioner
 from navigator.guidancesettings import GuidanceSettings
 from navigator.mapstate import MapState
 from navigator.routeplan import plan_between
@@ -42,3 +46,24 @@ def build_guidance(
         positioner.hint(*start)
     return nav, positioner, route
 
+
+
+#: A positioning result, or the scan refused (its time went backwards).
+Position = Fix | Unavailable | InvalidScan
+
+
+def position_all(pairs: Sequence[tuple[Positioner, Scan]]) -> list[Position]:
+    """Fold one scan into each of several walkers' positioners: the scans of one round of a busy
+    process (at most one per walker), in one call.
+
+    This is the seam for a positioner that updates many walkers in one vectorised step (their
+    particles stacked, one array operation per filter stage instead of one per walker and stage):
+    today it updates them one by one.
+    """
+    out: list[Position] = []
+    for positioner, scan in pairs:
+        try:
+            out.append(positioner.update(scan))
+        except InvalidScan as err:
+            out.append(err)
+    return out

@@ -12,30 +12,48 @@ Lang = Literal["de", "en"]
 ProfileName = Literal["blind_cane", "guide_dog", "low_vision", "wheelchair"]
 
 
+#: How apps write a beacon's identity; the REST bodies and the WebSocket's scans share them.
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
+NAMESPACE_PATTERN = r"^[0-9a-fA-F]{20}$"
+INSTANCE_PATTERN = r"^[0-9a-fA-F]{12}$"
+ONE_IDENTITY = 'give "uuid", "major", "minor" (iBeacon) or "namespace", "instance" (Eddystone-UID)'
+
+
+def is_one_identity(uuid: str | None, major: int | None, minor: int | None,
+                    namespace: str | None, instance: str | None) -> bool:
+    """All three iBeacon parts and no Eddystone part, or the other way round."""
+    ib = (uuid is not None, major is not None, minor is not None)
+    ed = (namespace is not None, instance is not None)
+    return (all(ib) and not any(ed)) or (all(ed) and not any(ib))
+
+
+def identity_beacon_id(uuid: str | None, major: int | None, minor: int | None,
+                       namespace: str | None, instance: str | None) -> BeaconId:
+    """The :class:`BeaconId` of a checked identity (:func:`is_one_identity`)."""
+    if uuid is not None:
+        return BeaconId.ibeacon(uuid, major or 0, minor or 0)
+    return BeaconId.eddystone(namespace or "", instance or "")
+
+
 class BeaconIdentity(BaseModel):
     """A beacon as apps name it: iBeacon uuid/major/minor or Eddystone namespace/instance."""
 
     model_config = ConfigDict(extra="forbid")
-    uuid: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}"
-                                                   r"[0-9a-fA-F]{12}$")
+    uuid: str | None = Field(default=None, pattern=UUID_PATTERN)
     major: int | None = Field(default=None, ge=0, le=65535)
     minor: int | None = Field(default=None, ge=0, le=65535)
-    namespace: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{20}$")
-    instance: str | None = Field(default=None, pattern=r"^[0-9a-fA-F]{12}$")
+    namespace: str | None = Field(default=None, pattern=NAMESPACE_PATTERN)
+    instance: str | None = Field(default=None, pattern=INSTANCE_PATTERN)
 
     @model_validator(mode="after")
     def _one_identity(self) -> BeaconIdentity:
-        ib = [x is not None for x in (self.uuid, self.major, self.minor)]
-        ed = [x is not None for x in (self.namespace, self.instance)]
-        if not ((all(ib) and not any(ed)) or (all(ed) and not any(ib))):
-            raise ValueError('give "uuid", "major", "minor" (iBeacon) or "namespace", '
-                             '"instance" (Eddystone-UID)')
+        if not is_one_identity(self.uuid, self.major, self.minor, self.namespace, self.instance):
+            raise ValueError(ONE_IDENTITY)
         return self
 
     def beacon_id(self) -> BeaconId:
-        if self.uuid is not None:
-            return BeaconId.ibeacon(self.uuid, self.major or 0, self.minor or 0)
-        return BeaconId.eddystone(self.namespace or "", self.instance or "")
+        return identity_beacon_id(self.uuid, self.major, self.minor, self.namespace,
+                                  self.instance)
 
 
 class LatLon(BaseModel):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 
 from aiohttp import web
 
-from navigator.app import create_app
+from navigator.app import LoadedService, create_app
 from navigator.keys import MAP
 from navigator.settings import Settings
+
+#: Connections waiting to be accepted (a city's phones reconnecting after a restart come at once).
+BACKLOG = 2048
 
 
 def first_curl_example(base: str, mapstate: object) -> str:
@@ -42,18 +46,22 @@ def make_runner(app: web.Application, settings: Settings) -> web.AppRunner:
                          lingering_time=min(10.0, settings.body_timeout_s))
 
 
-async def serve(settings: Settings) -> None:
-    """Serve until SIGINT/SIGTERM; print the URL once the map is loaded and the port is open."""
-    app = create_app(settings)
+async def serve_app(settings: Settings, loaded: LoadedService | None = None,
+                    sock: socket.socket | None = None, announce: bool = True) -> None:
+    """Serve until SIGINT/SIGTERM, on ``sock`` (a worker's inherited listening socket) or on the
+    settings' host and port; with ``announce``, print the URL once the port answers."""
+    app = create_app(settings, loaded)
     runner = make_runner(app, settings)
     await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
+    site = (web.SockSite(runner, sock, backlog=BACKLOG) if sock is not None
+            else web.TCPSite(runner, settings.host, settings.port, backlog=BACKLOG))
     await site.start()
-    host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    base = f"http://{host}:{settings.port}"
-    print(f"Blind Pilot is serving on {base}  (companion app for walkers: {base}/app/, "
-          f"health: {base}/health)", flush=True)
-    print(first_curl_example(base, app[MAP]), flush=True)
+    if announce:
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        base = f"http://{host}:{settings.port}"
+        print(f"Blind Pilot is serving on {base}  (companion app for walkers: {base}/app/, "
+              f"health: {base}/health)", flush=True)
+        print(first_curl_example(base, app[MAP]), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from navigator.backpressure import ScanBudget
 from navigator.clients import Network, parse_networks
 from navigator.guidancesettings import GuidanceSettings
 from routing.limits import ImportLimits
@@ -120,6 +121,8 @@ class Settings:
     #: every ``gtfs_rt_s`` seconds.
     gtfs_rt: str = field(default_factory=lambda: os.environ.get("BLINDPILOT_GTFS_RT", ""))
     gtfs_rt_s: float = field(default_factory=_env_float("BLINDPILOT_GTFS_RT_S", 30.0))
+    #: How long a scan may wait in a busy process and still be used (see navigator.backpressure).
+    scan_budget: ScanBudget = field(default_factory=ScanBudget)
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed (frozen dataclasses have no setters)."""

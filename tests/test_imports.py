@@ -97,7 +97,7 @@ def test_the_parser_sees_module_and_function_level_imports() -> None:
     graph = import_graph()
     assert graph.edges["navigator.mapstate", "routing.paths"]["where"][0][1] is False
     assert graph.has_edge("navigator.mapstate", "navigator.storage")
-    assert all(inside for _, inside in graph.edges["navigator.cli", "navigator.server"]["where"])
+    assert all(inside for _, inside in graph.edges["navigator.cli", "navigator.workers"]["where"])
 
 
 def test_no_import_cycle_in_the_four_packages() -> None:

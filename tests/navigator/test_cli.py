@@ -168,6 +168,15 @@ def test_serve_on_a_busy_port_exits_2(capsys, sqlite_url: str) -> None:
     assert code == 2 and one_line_error(err) and "in use" in err
 
 
+def test_serve_refuses_a_worker_count_it_cannot_run(capsys, sqlite_url: str, monkeypatch
+                                                    ) -> None:
+    code, _, err = run(capsys, "serve", "--workers", "0", "--db", sqlite_url)
+    assert code == 2 and one_line_error(err) and "--workers" in err
+    monkeypatch.setenv("BLINDPILOT_MAP_SYNC_S", "0")  # workers would never see each other's edits
+    code, _, err = run(capsys, "serve", "--workers", "2", "--db", sqlite_url)
+    assert code == 2 and one_line_error(err) and "BLINDPILOT_MAP_SYNC_S" in err
+
+
 def test_scan_without_bluetooth_is_a_clean_exit_2(capsys, city: str) -> None:
     code, _, err = run(capsys, "scan", "--seconds", "0.5", "--db", city)
     assert code == 0 or (code == 2 and one_line_error(err) and "Bluetooth" in err)

@@ -1,7 +1,8 @@
 """Hypothesis against the live-guidance message handler (WebSocket text -> reply messages).
 
-``handle_message`` must turn any client text into a list of reply dicts and never raise: garbage
-gets one ``error``, a valid scan always ends with exactly one ``fix`` status. The pipeline is
+Reading a message (``read_message``) and answering it (``answer_messages``, as the process's
+inbox does) must turn any client text into a list of reply dicts and never raise: garbage gets
+one ``error``, a valid scan always ends with exactly one ``fix`` status. The pipeline is
 the real one (Kaiserslautern positioning map, planned route, positioner), built without a
 server so thousands of examples stay cheap. Beacon frame parsing is fuzzed in
 tests/beacons/test_frames.py.
@@ -24,8 +25,16 @@ from hypothesis import strategies as st
 
 from beacons.model import BeaconKind
 from navigator import api
+from navigator.inbox import Delivery
 from navigator.keys import MAP, SETTINGS, VOICE
-from navigator.live import handle_message
+from navigator.live import answer_messages, read_message
+from navigator.liveschemas import (
+    BeaconIds,
+    InvalidMessage,
+    ScanIn,
+    decode_with_models,
+    scan_fast,
+)
 from navigator.livesessions import SESSIONS, LiveSession, SessionRegistry
 from navigator.mapstate import MapState
 from navigator.pipeline import build_guidance
@@ -84,6 +93,13 @@ def known_beacons(app: web.Application) -> list[dict[str, Any]]:
             out.append({"uuid": uuid, "major": int(major), "minor": int(minor)})
     assert out, "the city template has a beacon layout"
     return out
+
+
+def handle_message(app: web.Application, live: LiveSession, raw: str, now_s: float
+                   ) -> list[dict[str, Any]]:
+    """One client message in, its replies out: read, then answered in a round of its own."""
+    message = read_message(app[SESSIONS], live, raw, now_s)
+    return answer_messages(app, [Delivery(live, None, message)], lambda i: True)[0]  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- strategies
@@ -327,3 +343,38 @@ def test_time_running_backwards_is_an_error(app: web.Application, t: float, back
         app, live, _json_text({"type": "scan", "t": t, "readings": []}), 0.0))
     assert_one_error(out)
     assert out[0]["code"] == "invalid_scan"
+
+
+@st.composite
+def scan_with_bad_gnss(draw: st.DrawFn, known: list[dict[str, Any]]) -> dict[str, Any]:
+    t = draw(st.floats(0, 1e6))
+    msg = draw(valid_scan(known, t))
+    fix = draw(gnss(t))
+    key = draw(st.sampled_from([*sorted(BAD_GNSS), "future"]))
+    if key == "future":
+        fix["t"] = t + draw(st.floats(1e-3, 1e3))
+    else:
+        fix[key] = draw(BAD_GNSS[key])
+    return {**msg, "gnss": fix}
+
+
+@FUZZ
+@given(data=st.data())
+def test_the_fast_scan_path_accepts_only_what_the_models_accept_with_the_same_values(
+        known_beacons: list[dict[str, Any]], data: st.DataObject) -> None:
+    """A scan the msgspec fast path takes is one the pydantic models take too, giving the very
+    same Scan; every other valid scan is one with a bad GNSS fix to report, left to them."""
+    t = data.draw(st.floats(0, 1e6))
+    msg = data.draw(st.one_of(valid_scan(known_beacons, t), near_valid_scan(known_beacons),
+                              scan_with_bad_gnss(known_beacons), json_values))
+    raw = _json_text(msg)
+    fast = scan_fast(raw, BeaconIds())
+    try:
+        checked = decode_with_models(raw)
+    except InvalidMessage:
+        assert fast is None, (msg, fast)
+        return
+    if fast is not None:
+        assert checked == ScanIn(fast), msg
+    elif isinstance(checked, ScanIn):  # every valid scan is fast, only a bad fix to report not
+        assert checked.gnss_error is not None, f"a valid scan took the slow path: {msg}"

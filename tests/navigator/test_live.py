@@ -48,12 +48,12 @@ async def walk_a_few_steps(client: TestClient, seed: int, steps: int, lang: str 
     return session_id, ws, walker
 
 
-async def send_and_collect(ws, message: dict) -> list[dict]:
+async def send_and_collect(ws, message: dict, timeout_s: float = 10.0) -> list[dict]:
     """Send one scan; collect what it caused, up to and including its fix status."""
     await ws.send_json(message)
     out = []
     while True:
-        msg = await ws.receive_json(timeout=10)
+        msg = await ws.receive_json(timeout=timeout_s)
         out.append(msg)
         if msg["type"] == "fix":
             return out
