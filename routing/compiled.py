@@ -10,7 +10,6 @@ separate entries; scipy's Dijkstra relaxes all of them and so takes the cheapest
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -22,39 +21,11 @@ from routing.edgegrid import EdgeGrid
 from routing.geo import LocalFrame
 from routing.graph import edge_records
 from routing.model import EdgeRecord, NodeRecord
-from routing.profiles import Profile, edge_cost
+from routing.profiles import Profile, edge_cost, edge_cost_factors
 
 SPARE_PER_ROW = 2
 SPARE_NODES = 64
 SHORTEST = "shortest"  # plain distance, no rules: explains blocked routes; a test baseline
-
-
-#: Edge fields no profile looks at: edges equal in every other field cost the same per metre.
-_NOT_COSTED = frozenset({"id", "u", "v", "length_m", "osm_way_id", "name"})
-_COSTED_FIELDS = operator.attrgetter(
-    *(f for f in EdgeRecord._fields if f not in _NOT_COSTED)
-)
-
-
-def edge_cost_factors(
-    edges: list[EdgeRecord], profiles: Mapping[str, Profile]
-) -> dict[str, np.ndarray]:
-    """Per profile, each edge's cost per metre (inf when forbidden), evaluated once per distinct
-    set of attributes: a city has thousands of edges for every such set.
-
-    ``length * factor`` equals :func:`edge_cost` exactly, since that is how it is computed.
-    """
-    keys = [_COSTED_FIELDS(e) for e in edges]
-    distinct: dict[tuple[object, ...], int] = {}
-    index = np.fromiter((distinct.setdefault(k, len(distinct)) for k in keys), np.int64, len(keys))
-    first: dict[int, EdgeRecord] = {}
-    for k, e in zip(index.tolist(), edges, strict=True):
-        first.setdefault(k, e)
-    unit = [first[k]._replace(length_m=1.0) for k in range(len(distinct))]
-    return {
-        name: np.array([edge_cost(e, p) for e in unit], dtype=float)[index]
-        for name, p in profiles.items()
-    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +79,8 @@ class CompiledGraph:
         self._old_boxes: dict[int, tuple[float, float, float, float]] = {}
         self._set_slots_bulk(edges)
         self._layout()
+        #: Counts edits: derived forms (the turn-expanded arcs) rebuild when it moved on.
+        self.version = 0
 
     def _set_slots_bulk(self, edges: list[EdgeRecord]) -> None:
         """What :meth:`_set_slot` does for each edge, with arrays: start-up of a 100k-node city
@@ -184,6 +157,7 @@ class CompiledGraph:
 
     def put_node(self, node: NodeRecord) -> None:
         """Add or move a node (edges keep their recorded lengths: re-put them if those change)."""
+        self.version += 1
         capacity = len(self._node_ids)
         self._set_node(node)
         if len(self._node_ids) != capacity:
@@ -232,6 +206,7 @@ class CompiledGraph:
 
     def put_edge(self, edge: EdgeRecord) -> None:
         """Insert or replace an edge: same ends -> rewrite two cells per profile; else re-link."""
+        self.version += 1
         slot = self._slot_of.get(edge.id)
         old = self._records[slot] if slot is not None else None
         if slot is not None and old is not None and (old.u, old.v) == (edge.u, edge.v):
@@ -256,6 +231,7 @@ class CompiledGraph:
 
     def remove_edge(self, edge_id: int) -> EdgeRecord | None:
         """Unlink an edge; its slot is recycled."""
+        self.version += 1
         slot = self._slot_of.pop(edge_id, None)
         if slot is None:
             return None
@@ -435,3 +411,37 @@ class CompiledGraph:
         offsets = np.cumsum(counts) - counts
         pos = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))
         return pos, np.repeat(np.arange(len(rows)), counts), self._indices[pos]
+
+    # ---- the turn-expanded view ------------------------------------------------------------
+
+    def entry_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every used CSR entry as (position, row, column, slot, opposite entry's position), and
+        the entry count (spares included) in :attr:`entry_capacity`: the states of a search
+        that knows where the walker came from."""
+        rows = np.repeat(np.arange(len(self._indptr) - 1), np.diff(self._indptr))
+        pos = np.flatnonzero(self._entry_slot >= 0)
+        slots = self._entry_slot[pos]
+        fwd = self._pos_fwd[slots]
+        opposite = np.where(fwd == pos, self._pos_bwd[slots], fwd)
+        return pos, rows[pos], self._indices[pos].astype(np.int64), slots, opposite
+
+    @property
+    def entry_capacity(self) -> int:
+        return len(self._indices)
+
+    def xy(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Local metres east and north of the rows' nodes."""
+        return self._x[rows], self._y[rows]
+
+    @property
+    def slot_records(self) -> list[EdgeRecord | None]:
+        """The edge in each slot (None for a free one); read it, never write it."""
+        return self._records
+
+    def has_edge(self, edge_id: int) -> bool:
+        return edge_id in self._slot_of
+
+    def directed_entries(self, edge_id: int) -> tuple[int, int]:
+        """The CSR entries walking an edge u -> v and v -> u."""
+        slot = self._slot_of[edge_id]
+        return int(self._pos_fwd[slot]), int(self._pos_bwd[slot])

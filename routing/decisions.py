@@ -33,15 +33,20 @@ def turn_costs_m(angles_deg: np.ndarray, costs: DecisionCosts) -> np.ndarray:
     return costs.turn_90_m * over / (90.0 - costs.free_turn_deg)
 
 
-def crossing_cost_m(edge: EdgeRecord, costs: DecisionCosts) -> float:
-    """The fixed cost of starting to cross by this edge, by crossing type."""
+def crossing_costs_m(costs: DecisionCosts) -> dict[str, float]:
+    """The fixed cost of starting to cross, per crossing type."""
     return {
         "signalled_sound": costs.crossing_sound_m,
         "signalled": costs.crossing_signal_m,
         "marked": costs.crossing_marked_m,
         "unmarked": costs.crossing_unmarked_m,
         "unknown": costs.crossing_unknown_m,
-    }[crossing_type(edge)]
+    }
+
+
+def crossing_cost_m(edge: EdgeRecord, costs: DecisionCosts) -> float:
+    """The fixed cost of starting to cross by this edge, by crossing type."""
+    return crossing_costs_m(costs)[crossing_type(edge)]
 
 
 def transition_cost_m(

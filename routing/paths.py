@@ -24,6 +24,7 @@ from routing.geo import haversine_m
 from routing.maneuvers import build_maneuvers
 from routing.model import EdgeRecord, NodeRecord, PlaceRecord, Route
 from routing.profiles import DEFAULT_PROFILE, PROFILES, blocking_rule, get_profile
+from routing.turngraph import TurnGraph, has_decision_costs
 
 SNAP_MAX_DISTANCE_M = 50.0
 SNAP_WARN_DISTANCE_M = 15.0
@@ -83,6 +84,7 @@ class Router:
         self._lock = threading.RLock()
         self._c = CompiledGraph(graph, PROFILES)
         self._cost_per_m = self._c.median_costs_per_m()
+        self._turns = TurnGraph(self._c, PROFILES)
 
     # ---- edits ---------------------------------------------------------------------------------
 
@@ -125,18 +127,26 @@ class Router:
         target: int,
         profile: str = DEFAULT_PROFILE,
         closed_edges: frozenset[int] = frozenset(),
+        decisions: bool = True,
     ) -> tuple[list[int], list[int], float] | None:
         """Cheapest node-to-node path as (node ids, edge ids, cost), or None if unreachable.
 
-        ``profile`` may also be ``SHORTEST``: plain distance with no rules.
+        ``profile`` may also be ``SHORTEST``: plain distance with no rules. ``decisions=False``
+        leaves out the decision-point costs (a baseline for benchmarks).
         """
         if profile != SHORTEST:
             _check_profile(profile)
         with self._lock:
             c = self._c
             s, t = c.index_of(source), c.index_of(target)
-            data = c.entry_costs(profile, closed_edges)
-            found = self._search(data, [(s, 0.0)], [(t, 0.0)], self._radius(profile, s, t))
+            radius = self._radius(profile, s, t)
+            if decisions and _turns_matter(profile):
+                turned = self._turns.path(profile, s, t, radius, closed_edges)
+                found = None if turned is None else _Found(turned.cost, turned.nodes,
+                                                           turned.entries)
+            else:
+                data = c.entry_costs(profile, closed_edges)
+                found = self._search(data, [(s, 0.0)], [(t, 0.0)], radius)
             if found is None:
                 return None
             return c.node_ids_of(found.nodes), c.edge_ids_at(found.entries), found.cost
@@ -206,6 +216,7 @@ class Router:
         profile: str = DEFAULT_PROFILE,
         closed_edges: frozenset[int] = frozenset(),
         places: Sequence[PlaceRecord] = (),
+        decisions: bool = True,
     ) -> Route:
         """Plan a walk between two points; raises TooFarFromNetwork or NoAccessibleRoute.
 
@@ -215,7 +226,8 @@ class Router:
         """
         _check_profile(profile)
         with self._lock:
-            start, end, found = self._plan(from_latlon, to_latlon, profile, closed_edges)
+            start, end, found = self._plan(from_latlon, to_latlon, profile, closed_edges,
+                                           decisions)
             nodes = self._c.node_ids_of(found.nodes)
             inner = self._c.edge_ids_at(found.entries)
         points = [self._node_latlon(n) for n in nodes]
@@ -258,6 +270,7 @@ class Router:
         to_latlon: tuple[float, float],
         profile: str,
         closed: frozenset[int],
+        decisions: bool = True,
     ) -> tuple[Snap, Snap, _Found]:
         """Snap both ends to edges usable under the profile and search; explain any failure."""
         c = self._c
@@ -274,7 +287,11 @@ class Router:
         data = c.entry_costs(profile, closed)
         fwd, bwd = self._seeds(start, data), self._seeds(end, data)
         radius = self._radius(profile, fwd[0][0], bwd[0][0])
-        found = self._search(data, fwd, bwd, radius)
+        if decisions and _turns_matter(profile):
+            turned = self._turns.path(profile, start, end, radius, closed)
+            found = None if turned is None else _Found(turned.cost, turned.nodes, turned.entries)
+        else:
+            found = self._search(data, fwd, bwd, radius)
         direct = self._same_edge_cost(start, end, data)
         if direct is not None and (found is None or direct <= found.cost):
             return start, end, _Found(direct, [], [])
@@ -325,6 +342,10 @@ class Router:
             rules = (self._rule_for(e, profile, closed) for e in edges)
             return next((r for r in rules if r), f"the route is blocked for {profile}")
         return "the two points are not connected by walkable paths"
+
+
+def _turns_matter(profile: str) -> bool:
+    return profile in PROFILES and has_decision_costs(PROFILES[profile])
 
 
 def _walk(pred: np.ndarray, node: int) -> list[int]:

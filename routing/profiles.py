@@ -11,7 +11,11 @@ unsignalled crossing when a signalled one is near"). Tactile paving divides the 
 from __future__ import annotations
 
 import math
+import operator
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 from routing.model import EdgeRecord
 from routing.tags import crossing_signal, incline_grade_pct, is_crossing, is_road
@@ -284,3 +288,31 @@ def get_profile(name: str) -> Profile:
         return PROFILES[name]
     except KeyError:
         raise ValueError(f"unknown profile {name!r} (known: {', '.join(PROFILES)})") from None
+
+
+#: Edge fields no profile looks at: edges equal in every other field cost the same per metre.
+_NOT_COSTED = frozenset({"id", "u", "v", "length_m", "osm_way_id", "name"})
+_COSTED_FIELDS = operator.attrgetter(
+    *(f for f in EdgeRecord._fields if f not in _NOT_COSTED)
+)
+
+
+def edge_cost_factors(
+    edges: list[EdgeRecord], profiles: Mapping[str, Profile]
+) -> dict[str, np.ndarray]:
+    """Per profile, each edge's cost per metre (inf when forbidden), evaluated once per distinct
+    set of attributes: a city has thousands of edges for every such set.
+
+    ``length * factor`` equals :func:`edge_cost` exactly, since that is how it is computed.
+    """
+    keys = [_COSTED_FIELDS(e) for e in edges]
+    distinct: dict[tuple[object, ...], int] = {}
+    index = np.fromiter((distinct.setdefault(k, len(distinct)) for k in keys), np.int64, len(keys))
+    first: dict[int, EdgeRecord] = {}
+    for k, e in zip(index.tolist(), edges, strict=True):
+        first.setdefault(k, e)
+    unit = [first[k]._replace(length_m=1.0) for k in range(len(distinct))]
+    return {
+        name: np.array([edge_cost(e, p) for e in unit], dtype=float)[index]
+        for name, p in profiles.items()
+    }
