@@ -30,8 +30,8 @@ def _edge(i: int, **attrs: object) -> EdgeRecord:
     return EdgeRecord(i, 1, 2, 10.0, **attrs)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("angle", "cost"), [(0, 0.0), (25, 0.0), (-57.5, 15.0), (90, 30.0),
-                                             (-90, 30.0), (155, 60.0)])
+@pytest.mark.parametrize(("angle", "cost"), [(0, 0.0), (25, 0.0), (-57.5, 60.0), (90, 120.0),
+                                             (-90, 120.0), (155, 240.0)])
 def test_blind_cane_turn_cost_grows_with_the_angle(angle, cost):
     assert turn_cost_m(angle, CANE) == pytest.approx(cost)
 
@@ -44,7 +44,7 @@ def test_crossings_cost_by_type_sound_signal_cheapest():
         {"crossing": "unmarked"},
     ]
     costs = [crossing_cost_m(_edge(1, footway="crossing", **k), CANE) for k in kinds]
-    assert costs == [10.0, 30.0, 50.0, 80.0]
+    assert costs == [10.0, 30.0, 100.0, 160.0]
     for name, p in PROFILES.items():
         d = p.decisions
         assert d.crossing_sound_m <= d.crossing_signal_m <= d.crossing_marked_m, name
@@ -55,7 +55,7 @@ def test_transition_costs_street_change_tactile_and_u_turn():
     main, side = _edge(1, name="Hauptstraße"), _edge(2, name="Nebenweg")
     assert transition_cost_m(main, _edge(3, name="Hauptstraße"), 0.0, CANE) == 0.0
     assert transition_cost_m(main, side, 0.0, CANE) == CANE.street_change_m
-    assert transition_cost_m(main, side, 90.0, CANE) == CANE.street_change_m + 30.0
+    assert transition_cost_m(main, side, 90.0, CANE) == CANE.street_change_m + 120.0
     guide = _edge(4, tactile_paving=True)
     assert transition_cost_m(guide, _edge(5, tactile_paving=True), 0.0, CANE) == 0.0
     assert transition_cost_m(guide, _edge(5), 0.0, CANE) == CANE.leave_tactile_m
@@ -95,7 +95,7 @@ def test_the_simplest_path_avoids_the_staircase_the_shortest_takes():
     assert simple is not None and simple[0] == [1, 2, 6, 7, 9]
     live = router.route(latlon(0, 0), latlon(100, 300), "blind_cane")  # what the API serves
     assert list(live.nodes) == [1, 2, 6, 7, 9]
-    # wheelchair users weigh turns less than distance here: a turn costs them 10 m, not 30 m
+    # wheelchair users weigh turns less: a turn costs them 20 m, not 120 m, still enough here
     wheel = simplest_path_nx(g, 1, 9, PROFILES["wheelchair"])
     assert wheel is not None and wheel[0] == [1, 2, 6, 7, 9]
 
@@ -227,3 +227,4 @@ def test_routes_between_points_on_edges_cost_what_the_reference_says(graphs):
             continue  # another edge passes through the point too
         assert ref is not None and route.cost == pytest.approx(ref[2], rel=1e-4)
         checked += 1
+
