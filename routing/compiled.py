@@ -71,9 +71,9 @@ class CompiledGraph:
         self._free_slots: list[int] = []
         self._eu = np.zeros(0, dtype=np.int32)
         self._ev = np.zeros(0, dtype=np.int32)
-        self._cost: dict[str, np.ndarray] = {
-            name: np.zeros(0) for name in [*self._profiles, SHORTEST]
-        }
+        names = [*self._profiles, SHORTEST]
+        self._cost: dict[str, np.ndarray] = {name: np.zeros(0) for name in names}  # u -> v
+        self._cost_back: dict[str, np.ndarray] = {name: np.zeros(0) for name in names}  # v -> u
         self._grow_slots(len(edges) + SPARE_NODES)
         self._grid = EdgeGrid()
         self._old_boxes: dict[int, tuple[float, float, float, float]] = {}
@@ -102,9 +102,10 @@ class CompiledGraph:
                 f"edge {bad.id} references a missing node ({bad.u} or {bad.v})"
             ) from None
         lengths = np.fromiter((e.length_m for e in edges), float, m)
-        for name, factors in edge_cost_factors(edges, self._profiles).items():
-            self._cost[name][:m] = np.where(np.isinf(factors), np.inf, lengths * factors)
-        self._cost[SHORTEST][:m] = lengths
+        for per_slot, backwards in ((self._cost, False), (self._cost_back, True)):
+            for name, factors in edge_cost_factors(edges, self._profiles, backwards).items():
+                per_slot[name][:m] = np.where(np.isinf(factors), np.inf, lengths * factors)
+            per_slot[SHORTEST][:m] = lengths
         u, v = self._eu[:m], self._ev[:m]
         x0, y0, x1, y1 = self._x[u], self._y[u], self._x[v], self._y[v]
         self._old_boxes = dict(
@@ -130,8 +131,9 @@ class CompiledGraph:
         self._records.extend([None] * extra)
         self._eu = np.concatenate([self._eu, np.zeros(extra, dtype=np.int32)])
         self._ev = np.concatenate([self._ev, np.zeros(extra, dtype=np.int32)])
-        for name, arr in self._cost.items():
-            self._cost[name] = np.concatenate([arr, np.full(extra, np.inf)])
+        for per_slot in (self._cost, self._cost_back):
+            for name, arr in per_slot.items():
+                per_slot[name] = np.concatenate([arr, np.full(extra, np.inf)])
 
     def _new_slot(self, edge_id: int) -> int:
         if not self._free_slots:
@@ -200,7 +202,8 @@ class CompiledGraph:
         self._eu[slot], self._ev[slot] = self._node_index[edge.u], self._node_index[edge.v]
         for name, profile in self._profiles.items():
             self._cost[name][slot] = edge_cost(edge, profile)
-        self._cost[SHORTEST][slot] = edge.length_m
+            self._cost_back[name][slot] = edge_cost(edge, profile, backwards=True)
+        self._cost[SHORTEST][slot] = self._cost_back[SHORTEST][slot] = edge.length_m
         self._old_boxes[slot] = self._box(slot)
         self._grid.add(slot, self._old_boxes[slot])
 
@@ -212,9 +215,9 @@ class CompiledGraph:
         if slot is not None and old is not None and (old.u, old.v) == (edge.u, edge.v):
             self._grid.remove(slot, self._old_boxes.pop(slot))
             self._set_slot(slot, edge)
-            both = [self._pos_fwd[slot], self._pos_bwd[slot]]
             for name, data in self._data.items():
-                data[both] = self._cost[name][slot]
+                data[self._pos_fwd[slot]] = self._cost[name][slot]
+                data[self._pos_bwd[slot]] = self._cost_back[name][slot]
             return
         self.remove_edge(edge.id)
         slot = self._new_slot(edge.id)
@@ -226,8 +229,8 @@ class CompiledGraph:
         if not room:
             self._layout()
             return
-        self._pos_fwd[slot] = self._append_entry(u, v, slot)
-        self._pos_bwd[slot] = self._append_entry(v, u, slot)
+        self._pos_fwd[slot] = self._append_entry(u, v, slot, self._cost)
+        self._pos_bwd[slot] = self._append_entry(v, u, slot, self._cost_back)
 
     def remove_edge(self, edge_id: int) -> EdgeRecord | None:
         """Unlink an edge; its slot is recycled."""
@@ -240,7 +243,7 @@ class CompiledGraph:
         self._drop_entry(int(self._pos_bwd[slot]))
         self._grid.remove(slot, self._old_boxes.pop(slot))
         self._records[slot] = None
-        for arr in self._cost.values():
+        for arr in [*self._cost.values(), *self._cost_back.values()]:
             arr[slot] = np.inf
         self._free_slots.append(slot)
         return old
@@ -282,9 +285,10 @@ class CompiledGraph:
         slot = self._slot_of[edge_id]
         return int(self._eu[slot]), int(self._ev[slot])
 
-    def cost_in(self, entry_costs: np.ndarray, edge_id: int) -> float:
-        """An edge's cost in an entry-cost array (both of its entries cost the same)."""
-        return float(entry_costs[self._pos_fwd[self._slot_of[edge_id]]])
+    def cost_in(self, entry_costs: np.ndarray, edge_id: int, backwards: bool = False) -> float:
+        """An edge's cost ``u -> v`` (``v -> u`` when ``backwards``) in an entry-cost array."""
+        pos = self._pos_bwd if backwards else self._pos_fwd
+        return float(entry_costs[pos[self._slot_of[edge_id]]])
 
     def edge_ids_at(self, entries: list[int]) -> list[int]:
         """The ids of the edges behind CSR entries, e.g. a path's."""
@@ -334,12 +338,13 @@ class CompiledGraph:
     def _capacity(self, row: int) -> int:
         return int(self._indptr[row + 1] - self._indptr[row])
 
-    def _append_entry(self, row: int, col: int, slot: int) -> int:
+    def _append_entry(self, row: int, col: int, slot: int,
+                      per_slot: dict[str, np.ndarray]) -> int:
         pos = int(self._indptr[row] + self._fill[row])
         self._fill[row] += 1
         self._indices[pos], self._entry_slot[pos] = col, slot
         for name, arr in self._data.items():
-            arr[pos] = self._cost[name][slot]
+            arr[pos] = per_slot[name][slot]
         return pos
 
     def _drop_entry(self, pos: int) -> None:
@@ -384,14 +389,29 @@ class CompiledGraph:
         self._pos_bwd = np.zeros(len(self._eu), dtype=np.int64)
         self._pos_fwd[alive], self._pos_bwd[alive] = pos[: len(alive)], pos[len(alive) :]
         self._data: dict[str, np.ndarray] = {}
-        for name, per_slot in self._cost.items():
+        for name in self._cost:
+            both_ways = np.concatenate([self._cost[name][alive], self._cost_back[name][alive]])
             self._data[name] = np.full(len(self._indices), np.inf)
-            self._data[name][pos_sorted] = per_slot[slots[order]]
+            self._data[name][pos_sorted] = both_ways[order]
 
     def matrix(self, data: np.ndarray) -> sp.csr_matrix:
         """A CSR matrix view over ``data`` (shared arrays, no copy)."""
         n = len(self._node_ids)
         return sp.csr_matrix((data, self._indices, self._indptr), shape=(n, n), copy=False)
+
+    def reversed_costs(self, entry_costs: np.ndarray) -> np.ndarray:
+        """Each entry's edge walked the other way: the costs a search *towards* a point runs on
+        (the CSR is symmetric in its entries, so this is the transpose's data)."""
+        used = np.flatnonzero(self._entry_slot >= 0)
+        out = entry_costs.copy()
+        out[used] = entry_costs[self._opposite(used)]
+        return out
+
+    def _opposite(self, used: np.ndarray) -> np.ndarray:
+        """The entry walking the same edge the other way, for used entries."""
+        slots = self._entry_slot[used]
+        fwd = self._pos_fwd[slots]
+        return np.where(fwd == used, self._pos_bwd[slots], fwd)
 
     def entry_costs(self, name: str, closed_edges: Iterable[int] = ()) -> np.ndarray:
         """The profile's entry costs; a copy with closed edges at infinity when there are any."""
@@ -420,10 +440,8 @@ class CompiledGraph:
         that knows where the walker came from."""
         rows = np.repeat(np.arange(len(self._indptr) - 1), np.diff(self._indptr))
         pos = np.flatnonzero(self._entry_slot >= 0)
-        slots = self._entry_slot[pos]
-        fwd = self._pos_fwd[slots]
-        opposite = np.where(fwd == pos, self._pos_bwd[slots], fwd)
-        return pos, rows[pos], self._indices[pos].astype(np.int64), slots, opposite
+        return (pos, rows[pos], self._indices[pos].astype(np.int64), self._entry_slot[pos],
+                self._opposite(pos))
 
     @property
     def entry_capacity(self) -> int:

@@ -247,10 +247,10 @@ class TurnGraph:
         edge = self._c.edge(snap.edge_id)
         share = snap.offset_m / edge.length_m if edge.length_m > 0 else 0.0
         u_to_v, v_to_u = self._c.directed_entries(snap.edge_id)
-        cost = float(data[u_to_v])
-        if arriving:  # towards u the walker walks the first share, towards v the rest
-            return [(v_to_u, cost * share), (u_to_v, cost * (1 - share))]
-        return [(u_to_v, cost * share), (v_to_u, cost * (1 - share))]
+        forth, back = float(data[u_to_v]), float(data[v_to_u])
+        if arriving:  # towards u the walker walks the first share back, towards v the rest
+            return [(v_to_u, back * share), (u_to_v, forth * (1 - share))]
+        return [(u_to_v, forth * share), (v_to_u, back * (1 - share))]
 
     def _search(self, fwd_w: np.ndarray, bwd_w: np.ndarray, seeds: dict[int, tuple[float, bool]],
                 goals: dict[int, float], radius: float, blocked: list[int]) -> TurnPath | None:

@@ -228,3 +228,38 @@ def test_routes_between_points_on_edges_cost_what_the_reference_says(graphs):
         assert ref is not None and route.cost == pytest.approx(ref[2], rel=1e-4)
         checked += 1
 
+
+def _hill():
+    """1 -> 2 straight up 100 m at 6 % (tagged on u=1 -> v=2), or round by a flat 125 m."""
+    flat = {"surface": "asphalt"}
+    return tiny_graph(
+        {1: (0, 0), 2: (0, 100), 3: (20, 10), 4: (20, 90)},
+        [(1, 2, {**flat, "incline": "6%"}), (1, 3, flat), (3, 4, flat), (4, 2, flat)],
+    )
+
+
+def test_wheelchair_goes_round_the_hill_uphill_and_straight_down():
+    wheel = PROFILES["wheelchair"]
+    hill = next(d["edge"] for _, _, d in _hill().edges(data=True) if d["edge"].incline)
+    assert edge_cost(hill, wheel) == pytest.approx(100 * (1 + 6 * 0.12), rel=1e-3)
+    assert edge_cost(hill, wheel, backwards=True) == pytest.approx(100 * (1 + 6 * 0.04), rel=1e-3)
+    assert edge_cost(hill._replace(incline="down"), wheel) == pytest.approx(
+        edge_cost(hill._replace(incline="-5%"), wheel))
+    assert edge_cost(hill, PROFILES["blind_cane"]) == edge_cost(hill, PROFILES["blind_cane"],
+                                                               backwards=True)
+    g = _hill()
+    router = Router(g)
+    for decisions in (True, False):
+        up = router.shortest_path(1, 2, "wheelchair", decisions=decisions)
+        down = router.shortest_path(2, 1, "wheelchair", decisions=decisions)
+        assert up is not None and up[0] == [1, 3, 4, 2], decisions
+        assert down is not None and down[0] == [2, 1], decisions
+    for a, b in ((1, 2), (2, 1)):
+        ref, mine = simplest_path_nx(g, a, b, wheel), router.shortest_path(a, b, "wheelchair")
+        assert ref is not None and mine is not None
+        assert mine[:2] == ref[:2] and mine[2] == pytest.approx(ref[2], rel=1e-4)
+    # between points on the slope itself: up costs more than down
+    low, high = latlon(0, 20), latlon(0, 80)
+    assert router.route(low, high, "wheelchair").cost > router.route(high, low, "wheelchair").cost
+    assert router.route(low, high, "wheelchair").cost == pytest.approx(60 * (1 + 6 * 0.12),
+                                                                      rel=1e-3)
