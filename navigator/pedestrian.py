@@ -12,7 +12,7 @@ from navigator import api
 from navigator.keys import MAP, STORAGE, VOICE
 from navigator.liveschemas import PreviewItem, SessionCreate, SessionCreated, TrackOut
 from navigator.livesessions import live_session, open_session
-from navigator.routeplan import plan_route, resolve_point, route_body
+from navigator.routeplan import plan_route, resolve_point, routes_body
 from navigator.schemas import PlaceOut, PlacesQuery, RouteOut, RouteRequest
 from navigator.speech import audio_url, prewarm, voice_of
 from routing.paths import RoutingError
@@ -41,13 +41,12 @@ _ROUTE_OUT = TypeAdapter(RouteOut)
 async def create_route(request: web.Request, body: RouteRequest) -> web.Response:
     app = request.app
     try:
-        route, simplicity = await asyncio.to_thread(plan_route, app[MAP], body)
+        planned = await asyncio.to_thread(plan_route, app[MAP], body)
     except RoutingError as err:
         raise api.ApiError(422, err.code, str(err)) from None
     voice = voice_of(app)
-    out = route_body(route, body.lang,
-                     (lambda text, lang: audio_url(voice, text, lang)) if voice else None,
-                     simplicity=simplicity)
+    out = routes_body(planned, body,
+                      (lambda text, lang: audio_url(voice, text, lang)) if voice else None)
     prewarm(app, [(m["text"], body.lang) for m in out["maneuvers"]])
     return api.json_response(_ROUTE_OUT.validate_python(out))
 
