@@ -442,8 +442,8 @@ async def test_an_uncertain_fix_at_a_decision_point_says_position_uncertain_over
     monkeypatch.setattr(positioner, "update", inflated)
     said: list[dict] = []
     t = 2
-    while t < 16 and not [m for m in said if m["type"] == "position_uncertain"]:
-        said += await send_and_collect(ws, scan_json(walker.scan(float(t))))  # the turn: ~17 m
+    while t < 60 and not [m for m in said if m["type"] == "position_uncertain"]:
+        said += await send_and_collect(ws, scan_json(walker.scan(float(t))))  # the turn: ~43 m
         t += 1
     stood_at = float(t - 1)
     for _ in range(8):  # slowing down as told: standing where the warning came
