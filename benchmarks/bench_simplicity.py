@@ -3,11 +3,10 @@ plain shortest path, on the shipped city, the Berlin-Neukölln extract and the s
 
 Goals of the issue, per map, over random pairs more than 300 m apart (same pairs, same run):
 median turns/km of the accessible route <= the shortest path's; median length <= 1.15x the
-shortest; no route breaks a hard rule of its profile. "today" is the profile costing the router
-serves (the accessible route); its query time is compared with networkx on the same costs.
-"simplest" adds the decision-point costs (routing.decisions) and runs on the compiled
-turn-expanded search (routing.turnsearch, equal to the networkx reference in the tests); its
-query time is compared with nx.shortest_path on the plain profile costs, the issue's yardstick.
+shortest; no route breaks a hard rule of its profile. "today" is the profile's edge costs alone
+(what the router served before #18: ``decisions=False``); "simplest" adds the decision-point costs
+(routing.decisions) and is what live routes use (routing.turngraph, equal to the networkx
+reference in the tests). Query times are compared with nx.shortest_path on the edge costs.
 """
 
 from __future__ import annotations
@@ -31,14 +30,13 @@ from routing.osm import read_osm
 from routing.paths import Router
 from routing.profiles import DEFAULT_PROFILE, PROFILES, blocking_rule, edge_cost
 from routing.simplicity import simplicity_report
-from routing.turnsearch import TurnGraph
 
 MIN_PAIR_M = 300.0
 MAX_PAIR_M = 1500.0
 GRID_SIDE = 40  # 6,400 nodes: the synthetic city's street pattern, small enough for many pairs
 LENGTH_GOAL = 1.15
 TODAY = "today"  # the profile's edge costs, served by the compiled router
-SIMPLEST = "simplest"  # plus decision-point costs: routing.turnsearch (turn-expanded, compiled)
+SIMPLEST = "simplest"  # plus decision-point costs: the live router (routing.turngraph)
 
 
 def _maps() -> dict[str, Callable[[], MapExtract]]:
@@ -81,16 +79,18 @@ def _violations(graph: nx.MultiGraph, route: Route, profile: str) -> int:
                for e in route.edges)
 
 
-def _speed(graph: nx.MultiGraph, router: Router, turns: TurnGraph,
+def _speed(graph: nx.MultiGraph, router: Router,
            pairs: list[tuple[int, int]]) -> tuple[float, float, float]:
-    """Median query ms of the router, of the turn search and of nx.shortest_path (on the
-    profile's edge costs), same pairs."""
+    """Median query ms of the router by edge costs alone and with decision costs, and of
+    nx.shortest_path (on the profile's edge costs), same pairs."""
     profile = PROFILES[DEFAULT_PROFILE]
     for _, _, data in graph.edges(data=True):
         data["cost"] = edge_cost(data["edge"], profile)
     ours, simple, theirs = iter(pairs), iter(pairs), iter(pairs)
-    ms = median_ms(lambda: router.shortest_path(*next(ours), DEFAULT_PROFILE), len(pairs))
-    simple_ms = median_ms(lambda: turns.path(*next(simple)), len(pairs))
+    ms = median_ms(lambda: router.shortest_path(*next(ours), DEFAULT_PROFILE, decisions=False),
+                   len(pairs))
+    simple_ms = median_ms(lambda: router.shortest_path(*next(simple), DEFAULT_PROFILE),
+                          len(pairs))
     base = median_ms(lambda: nx.shortest_path(graph, *next(theirs), weight="cost"), len(pairs))
     return ms, simple_ms, base
 
@@ -99,10 +99,10 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def measure(label: str, graph: nx.MultiGraph, router: Router,
-            turns_by: dict[str, TurnGraph], count: int, seed: int) -> list[BenchResult]:
+def measure(label: str, graph: nx.MultiGraph, router: Router, count: int,
+            seed: int) -> list[BenchResult]:
     """The figures of one map: per pair, the shortest path and each profile's route (today's
-    and the simplest, from ``turns_by`` profile)."""
+    and the simplest)."""
     pairs = far_pairs(graph, count, seed)
     turns: dict[str, list[float]] = {SHORTEST: [], TODAY: [], SIMPLEST: []}
     ratios: dict[str, list[float]] = {TODAY: [], SIMPLEST: []}
@@ -114,8 +114,8 @@ def measure(label: str, graph: nx.MultiGraph, router: Router,
         turns[SHORTEST].append(simplicity_report(graph, short).turns_per_km)
         for name in PROFILES:
             for variant, found in (
-                (TODAY, router.shortest_path(a, b, name)),
-                (SIMPLEST, turns_by[name].path(a, b)),
+                (TODAY, router.shortest_path(a, b, name, decisions=False)),
+                (SIMPLEST, router.shortest_path(a, b, name)),
             ):
                 route = _route(graph, found, name)
                 if route is None:
@@ -124,7 +124,7 @@ def measure(label: str, graph: nx.MultiGraph, router: Router,
                 if name == DEFAULT_PROFILE:
                     turns[variant].append(simplicity_report(graph, route).turns_per_km)
                     ratios[variant].append(route.length_m / short.length_m)
-    ms, simple_ms, base = _speed(graph, router, turns_by[DEFAULT_PROFILE], pairs)
+    ms, simple_ms, base = _speed(graph, router, pairs)
     n = f"{label}, {len(ratios[TODAY])} pairs, seed {seed}"
     results = []
     for variant in (TODAY, SIMPLEST):
@@ -156,9 +156,8 @@ def run(quick: bool, seeds: tuple[int, ...] = (1, 2, 3)) -> list[BenchResult]:
         extract = load()
         graph = largest_component(build_graph(extract.nodes, extract.edges))
         router = Router(graph)
-        turns_by = {name: TurnGraph(graph, p) for name, p in PROFILES.items()}
         for seed in seeds[:1] if quick else seeds:
-            results += measure(label, graph, router, turns_by, count, seed)
+            results += measure(label, graph, router, count, seed)
     return results
 
 

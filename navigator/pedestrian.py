@@ -12,7 +12,7 @@ from navigator import api
 from navigator.keys import MAP, STORAGE, VOICE
 from navigator.liveschemas import PreviewItem, SessionCreate, SessionCreated, TrackOut
 from navigator.livesessions import live_session, open_session
-from navigator.routeplan import plan_route, resolve_point, route_body
+from navigator.routeplan import plan_route, resolve_point, routes_body
 from navigator.schemas import PlaceOut, PlacesQuery, RouteOut, RouteRequest
 from navigator.speech import audio_url, prewarm, voice_of
 from navigator.transit import boarding_sentence, resolve_destination
@@ -43,14 +43,13 @@ async def create_route(request: web.Request, body: RouteRequest) -> web.Response
     app = request.app
     to, boarding = await asyncio.to_thread(resolve_destination, app, body.to)
     try:
-        route, simplicity = await asyncio.to_thread(plan_route, app[MAP],
-                                                    body.model_copy(update={"to": to}))
+        planned = await asyncio.to_thread(plan_route, app[MAP],
+                                          body.model_copy(update={"to": to}))
     except RoutingError as err:
         raise api.ApiError(422, err.code, str(err)) from None
     voice = voice_of(app)
-    out = route_body(route, body.lang,
-                     (lambda text, lang: audio_url(voice, text, lang)) if voice else None,
-                     simplicity=simplicity)
+    out = routes_body(planned, body,
+                      (lambda text, lang: audio_url(voice, text, lang)) if voice else None)
     arrive = out["maneuvers"][-1] if out["maneuvers"] else None
     if boarding is not None and arrive is not None and arrive["kind"] == "arrive":
         arrive["text"] = f"{arrive['text']} {boarding_sentence(boarding, body.lang)}"

@@ -10,12 +10,14 @@ from typing import Any
 from navigator.api import ApiError
 from navigator.mapstate import MapState
 from navigator.schemas import PointIn, RouteRequest
+from routing.alternatives import alternative_routes, tradeoff
 from routing.geojson import route_geometry
 from routing.graph import edge_count
 from routing.model import Maneuver, Route
 from routing.profiles import PROFILES
 from routing.simplicity import SimplicityReport, simplicity_report
 from voice.phrases import PhraseOptions, phrase_maneuver
+from voice.tradeoffs import phrase_tradeoff
 
 #: Turns a sentence into an audio URL (None when speech is unavailable).
 AudioUrlFor = Callable[[str, str], str | None]
@@ -42,14 +44,24 @@ def resolve_point(mapstate: MapState, point: PointIn, name: str) -> tuple[float,
     return place.lat, place.lon
 
 
-def plan_route(mapstate: MapState, request: RouteRequest) -> tuple[Route, SimplicityReport]:
-    """Search the accessible route and report how simple it is; RoutingError propagates to the
-    caller (422 or exit 2)."""
+Planned = list[tuple[Route, SimplicityReport]]
+
+
+def plan_route(mapstate: MapState, request: RouteRequest) -> Planned:
+    """Search the accessible route (and up to ``request.alternatives`` others) and report how
+    simple each is; the recommended one first. RoutingError propagates to the caller (422 or
+    exit 2)."""
     start = resolve_point(mapstate, request.from_, "from")
     end = resolve_point(mapstate, request.to, "to")
-    with mapstate.lock:  # one map version for both: a mapper edit may replace edges in between
-        route = plan_between(mapstate, start, end, request.profile)
-        return route, simplicity_report(mapstate.graph, route)
+    with mapstate.lock:  # one map version for all: a mapper edit may replace edges in between
+        if request.alternatives:
+            closed = mapstate.closed_edges(time.time())
+            routes = alternative_routes(mapstate.router, start, end, request.profile,
+                                        request.alternatives, closed,
+                                        list(mapstate.places.values()))
+        else:
+            routes = [plan_between(mapstate, start, end, request.profile)]
+        return [(r, simplicity_report(mapstate.graph, r)) for r in routes]
 
 
 def plan_between(mapstate: MapState, start: tuple[float, float], end: tuple[float, float],
@@ -96,8 +108,25 @@ def route_body(route: Route, lang: str, audio_url_for: AudioUrlFor | None = None
     }
 
 
+def routes_body(planned: Planned, request: RouteRequest,
+                audio_url_for: AudioUrlFor | None = None) -> dict[str, Any]:
+    """The recommended route's body, with the alternatives and every trade-off in words when
+    they were asked for."""
+    (best, best_report), others = planned[0], planned[1:]
+    body = route_body(best, request.lang, audio_url_for, simplicity=best_report)
+    if not request.alternatives:
+        return body
+    body["tradeoff"] = phrase_tradeoff(tradeoff(best_report, best_report), request.lang,
+                                       recommended=True)
+    body["alternatives"] = [
+        {**route_body(route, request.lang, audio_url_for, simplicity=report),
+         "tradeoff": phrase_tradeoff(tradeoff(best_report, report), request.lang)}
+        for route, report in others
+    ]
+    return body
+
+
 def plan_route_body(mapstate: MapState, request: RouteRequest,
                     audio_url_for: AudioUrlFor | None = None) -> dict[str, Any]:
     """Plan and shape in one call (the CLI's path; the API splits it to run search in a thread)."""
-    route, simplicity = plan_route(mapstate, request)
-    return route_body(route, request.lang, audio_url_for, simplicity=simplicity)
+    return routes_body(plan_route(mapstate, request), request, audio_url_for)

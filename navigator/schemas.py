@@ -93,6 +93,8 @@ class RouteRequest(BaseModel):
     to: PointIn
     profile: ProfileName = "blind_cane"
     lang: Lang = "de"
+    alternatives: int = Field(default=0, ge=0, le=2,
+                              description="up to this many other routes, each with its trade-off")
 
 
 class ManeuverOut(BaseModel):
@@ -124,7 +126,7 @@ class SimplicityOut(BaseModel):
     unknown_crossings: dict[str, int]
 
 
-class RouteOut(BaseModel):
+class _RouteFields(BaseModel):
     route_id: str
     profile: str
     length_m: float
@@ -133,6 +135,16 @@ class RouteOut(BaseModel):
     maneuvers: list[ManeuverOut]
     warnings: list[str]
     simplicity: SimplicityOut | None = None
+    tradeoff: str | None = Field(default=None, description=(
+        "in words, against the recommended route (set when alternatives were asked for)"))
+
+
+class AlternativeOut(_RouteFields):
+    """Another route than the recommended one; its ``tradeoff`` says what it gives and takes."""
+
+
+class RouteOut(_RouteFields):
+    alternatives: list[AlternativeOut] = Field(default_factory=list)
 
 
 class PlaceOut(BaseModel):

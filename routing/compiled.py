@@ -10,7 +10,6 @@ separate entries; scipy's Dijkstra relaxes all of them and so takes the cheapest
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -22,39 +21,11 @@ from routing.edgegrid import EdgeGrid
 from routing.geo import LocalFrame
 from routing.graph import edge_records
 from routing.model import EdgeRecord, NodeRecord
-from routing.profiles import Profile, edge_cost
+from routing.profiles import Profile, edge_cost, edge_cost_factors
 
 SPARE_PER_ROW = 2
 SPARE_NODES = 64
 SHORTEST = "shortest"  # plain distance, no rules: explains blocked routes; a test baseline
-
-
-#: Edge fields no profile looks at: edges equal in every other field cost the same per metre.
-_NOT_COSTED = frozenset({"id", "u", "v", "length_m", "osm_way_id", "name"})
-_COSTED_FIELDS = operator.attrgetter(
-    *(f for f in EdgeRecord._fields if f not in _NOT_COSTED)
-)
-
-
-def edge_cost_factors(
-    edges: list[EdgeRecord], profiles: Mapping[str, Profile]
-) -> dict[str, np.ndarray]:
-    """Per profile, each edge's cost per metre (inf when forbidden), evaluated once per distinct
-    set of attributes: a city has thousands of edges for every such set.
-
-    ``length * factor`` equals :func:`edge_cost` exactly, since that is how it is computed.
-    """
-    keys = [_COSTED_FIELDS(e) for e in edges]
-    distinct: dict[tuple[object, ...], int] = {}
-    index = np.fromiter((distinct.setdefault(k, len(distinct)) for k in keys), np.int64, len(keys))
-    first: dict[int, EdgeRecord] = {}
-    for k, e in zip(index.tolist(), edges, strict=True):
-        first.setdefault(k, e)
-    unit = [first[k]._replace(length_m=1.0) for k in range(len(distinct))]
-    return {
-        name: np.array([edge_cost(e, p) for e in unit], dtype=float)[index]
-        for name, p in profiles.items()
-    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,14 +71,16 @@ class CompiledGraph:
         self._free_slots: list[int] = []
         self._eu = np.zeros(0, dtype=np.int32)
         self._ev = np.zeros(0, dtype=np.int32)
-        self._cost: dict[str, np.ndarray] = {
-            name: np.zeros(0) for name in [*self._profiles, SHORTEST]
-        }
+        names = [*self._profiles, SHORTEST]
+        self._cost: dict[str, np.ndarray] = {name: np.zeros(0) for name in names}  # u -> v
+        self._cost_back: dict[str, np.ndarray] = {name: np.zeros(0) for name in names}  # v -> u
         self._grow_slots(len(edges) + SPARE_NODES)
         self._grid = EdgeGrid()
         self._old_boxes: dict[int, tuple[float, float, float, float]] = {}
         self._set_slots_bulk(edges)
         self._layout()
+        #: Counts edits: derived forms (the turn-expanded arcs) rebuild when it moved on.
+        self.version = 0
 
     def _set_slots_bulk(self, edges: list[EdgeRecord]) -> None:
         """What :meth:`_set_slot` does for each edge, with arrays: start-up of a 100k-node city
@@ -129,9 +102,10 @@ class CompiledGraph:
                 f"edge {bad.id} references a missing node ({bad.u} or {bad.v})"
             ) from None
         lengths = np.fromiter((e.length_m for e in edges), float, m)
-        for name, factors in edge_cost_factors(edges, self._profiles).items():
-            self._cost[name][:m] = np.where(np.isinf(factors), np.inf, lengths * factors)
-        self._cost[SHORTEST][:m] = lengths
+        for per_slot, backwards in ((self._cost, False), (self._cost_back, True)):
+            for name, factors in edge_cost_factors(edges, self._profiles, backwards).items():
+                per_slot[name][:m] = np.where(np.isinf(factors), np.inf, lengths * factors)
+            per_slot[SHORTEST][:m] = lengths
         u, v = self._eu[:m], self._ev[:m]
         x0, y0, x1, y1 = self._x[u], self._y[u], self._x[v], self._y[v]
         self._old_boxes = dict(
@@ -157,8 +131,9 @@ class CompiledGraph:
         self._records.extend([None] * extra)
         self._eu = np.concatenate([self._eu, np.zeros(extra, dtype=np.int32)])
         self._ev = np.concatenate([self._ev, np.zeros(extra, dtype=np.int32)])
-        for name, arr in self._cost.items():
-            self._cost[name] = np.concatenate([arr, np.full(extra, np.inf)])
+        for per_slot in (self._cost, self._cost_back):
+            for name, arr in per_slot.items():
+                per_slot[name] = np.concatenate([arr, np.full(extra, np.inf)])
 
     def _new_slot(self, edge_id: int) -> int:
         if not self._free_slots:
@@ -184,6 +159,7 @@ class CompiledGraph:
 
     def put_node(self, node: NodeRecord) -> None:
         """Add or move a node (edges keep their recorded lengths: re-put them if those change)."""
+        self.version += 1
         capacity = len(self._node_ids)
         self._set_node(node)
         if len(self._node_ids) != capacity:
@@ -226,20 +202,22 @@ class CompiledGraph:
         self._eu[slot], self._ev[slot] = self._node_index[edge.u], self._node_index[edge.v]
         for name, profile in self._profiles.items():
             self._cost[name][slot] = edge_cost(edge, profile)
-        self._cost[SHORTEST][slot] = edge.length_m
+            self._cost_back[name][slot] = edge_cost(edge, profile, backwards=True)
+        self._cost[SHORTEST][slot] = self._cost_back[SHORTEST][slot] = edge.length_m
         self._old_boxes[slot] = self._box(slot)
         self._grid.add(slot, self._old_boxes[slot])
 
     def put_edge(self, edge: EdgeRecord) -> None:
         """Insert or replace an edge: same ends -> rewrite two cells per profile; else re-link."""
+        self.version += 1
         slot = self._slot_of.get(edge.id)
         old = self._records[slot] if slot is not None else None
         if slot is not None and old is not None and (old.u, old.v) == (edge.u, edge.v):
             self._grid.remove(slot, self._old_boxes.pop(slot))
             self._set_slot(slot, edge)
-            both = [self._pos_fwd[slot], self._pos_bwd[slot]]
             for name, data in self._data.items():
-                data[both] = self._cost[name][slot]
+                data[self._pos_fwd[slot]] = self._cost[name][slot]
+                data[self._pos_bwd[slot]] = self._cost_back[name][slot]
             return
         self.remove_edge(edge.id)
         slot = self._new_slot(edge.id)
@@ -251,11 +229,12 @@ class CompiledGraph:
         if not room:
             self._layout()
             return
-        self._pos_fwd[slot] = self._append_entry(u, v, slot)
-        self._pos_bwd[slot] = self._append_entry(v, u, slot)
+        self._pos_fwd[slot] = self._append_entry(u, v, slot, self._cost)
+        self._pos_bwd[slot] = self._append_entry(v, u, slot, self._cost_back)
 
     def remove_edge(self, edge_id: int) -> EdgeRecord | None:
         """Unlink an edge; its slot is recycled."""
+        self.version += 1
         slot = self._slot_of.pop(edge_id, None)
         if slot is None:
             return None
@@ -264,7 +243,7 @@ class CompiledGraph:
         self._drop_entry(int(self._pos_bwd[slot]))
         self._grid.remove(slot, self._old_boxes.pop(slot))
         self._records[slot] = None
-        for arr in self._cost.values():
+        for arr in [*self._cost.values(), *self._cost_back.values()]:
             arr[slot] = np.inf
         self._free_slots.append(slot)
         return old
@@ -306,9 +285,10 @@ class CompiledGraph:
         slot = self._slot_of[edge_id]
         return int(self._eu[slot]), int(self._ev[slot])
 
-    def cost_in(self, entry_costs: np.ndarray, edge_id: int) -> float:
-        """An edge's cost in an entry-cost array (both of its entries cost the same)."""
-        return float(entry_costs[self._pos_fwd[self._slot_of[edge_id]]])
+    def cost_in(self, entry_costs: np.ndarray, edge_id: int, backwards: bool = False) -> float:
+        """An edge's cost ``u -> v`` (``v -> u`` when ``backwards``) in an entry-cost array."""
+        pos = self._pos_bwd if backwards else self._pos_fwd
+        return float(entry_costs[pos[self._slot_of[edge_id]]])
 
     def edge_ids_at(self, entries: list[int]) -> list[int]:
         """The ids of the edges behind CSR entries, e.g. a path's."""
@@ -358,12 +338,13 @@ class CompiledGraph:
     def _capacity(self, row: int) -> int:
         return int(self._indptr[row + 1] - self._indptr[row])
 
-    def _append_entry(self, row: int, col: int, slot: int) -> int:
+    def _append_entry(self, row: int, col: int, slot: int,
+                      per_slot: dict[str, np.ndarray]) -> int:
         pos = int(self._indptr[row] + self._fill[row])
         self._fill[row] += 1
         self._indices[pos], self._entry_slot[pos] = col, slot
         for name, arr in self._data.items():
-            arr[pos] = self._cost[name][slot]
+            arr[pos] = per_slot[name][slot]
         return pos
 
     def _drop_entry(self, pos: int) -> None:
@@ -408,14 +389,29 @@ class CompiledGraph:
         self._pos_bwd = np.zeros(len(self._eu), dtype=np.int64)
         self._pos_fwd[alive], self._pos_bwd[alive] = pos[: len(alive)], pos[len(alive) :]
         self._data: dict[str, np.ndarray] = {}
-        for name, per_slot in self._cost.items():
+        for name in self._cost:
+            both_ways = np.concatenate([self._cost[name][alive], self._cost_back[name][alive]])
             self._data[name] = np.full(len(self._indices), np.inf)
-            self._data[name][pos_sorted] = per_slot[slots[order]]
+            self._data[name][pos_sorted] = both_ways[order]
 
     def matrix(self, data: np.ndarray) -> sp.csr_matrix:
         """A CSR matrix view over ``data`` (shared arrays, no copy)."""
         n = len(self._node_ids)
         return sp.csr_matrix((data, self._indices, self._indptr), shape=(n, n), copy=False)
+
+    def reversed_costs(self, entry_costs: np.ndarray) -> np.ndarray:
+        """Each entry's edge walked the other way: the costs a search *towards* a point runs on
+        (the CSR is symmetric in its entries, so this is the transpose's data)."""
+        used = np.flatnonzero(self._entry_slot >= 0)
+        out = entry_costs.copy()
+        out[used] = entry_costs[self._opposite(used)]
+        return out
+
+    def _opposite(self, used: np.ndarray) -> np.ndarray:
+        """The entry walking the same edge the other way, for used entries."""
+        slots = self._entry_slot[used]
+        fwd = self._pos_fwd[slots]
+        return np.where(fwd == used, self._pos_bwd[slots], fwd)
 
     def entry_costs(self, name: str, closed_edges: Iterable[int] = ()) -> np.ndarray:
         """The profile's entry costs; a copy with closed edges at infinity when there are any."""
@@ -435,3 +431,35 @@ class CompiledGraph:
         offsets = np.cumsum(counts) - counts
         pos = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))
         return pos, np.repeat(np.arange(len(rows)), counts), self._indices[pos]
+
+    # ---- the turn-expanded view ------------------------------------------------------------
+
+    def entry_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every used CSR entry as (position, row, column, slot, opposite entry's position), and
+        the entry count (spares included) in :attr:`entry_capacity`: the states of a search
+        that knows where the walker came from."""
+        rows = np.repeat(np.arange(len(self._indptr) - 1), np.diff(self._indptr))
+        pos = np.flatnonzero(self._entry_slot >= 0)
+        return (pos, rows[pos], self._indices[pos].astype(np.int64), self._entry_slot[pos],
+                self._opposite(pos))
+
+    @property
+    def entry_capacity(self) -> int:
+        return len(self._indices)
+
+    def xy(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Local metres east and north of the rows' nodes."""
+        return self._x[rows], self._y[rows]
+
+    @property
+    def slot_records(self) -> list[EdgeRecord | None]:
+        """The edge in each slot (None for a free one); read it, never write it."""
+        return self._records
+
+    def has_edge(self, edge_id: int) -> bool:
+        return edge_id in self._slot_of
+
+    def directed_entries(self, edge_id: int) -> tuple[int, int]:
+        """The CSR entries walking an edge u -> v and v -> u."""
+        slot = self._slot_of[edge_id]
+        return int(self._pos_fwd[slot]), int(self._pos_bwd[slot])

@@ -33,15 +33,20 @@ def turn_costs_m(angles_deg: np.ndarray, costs: DecisionCosts) -> np.ndarray:
     return costs.turn_90_m * over / (90.0 - costs.free_turn_deg)
 
 
-def crossing_cost_m(edge: EdgeRecord, costs: DecisionCosts) -> float:
-    """The fixed cost of starting to cross by this edge, by crossing type."""
+def crossing_costs_m(costs: DecisionCosts) -> dict[str, float]:
+    """The fixed cost of starting to cross, per crossing type."""
     return {
         "signalled_sound": costs.crossing_sound_m,
         "signalled": costs.crossing_signal_m,
         "marked": costs.crossing_marked_m,
         "unmarked": costs.crossing_unmarked_m,
         "unknown": costs.crossing_unknown_m,
-    }[crossing_type(edge)]
+    }
+
+
+def crossing_cost_m(edge: EdgeRecord, costs: DecisionCosts) -> float:
+    """The fixed cost of starting to cross by this edge, by crossing type."""
+    return crossing_costs_m(costs)[crossing_type(edge)]
 
 
 def transition_cost_m(
@@ -67,6 +72,11 @@ def _bearing(graph: nx.MultiGraph, a: int, b: int) -> float:
     return bearing_deg(na["lat"], na["lon"], nb["lat"], nb["lon"])
 
 
+def _walk_cost(edge: EdgeRecord, start: int, profile: Profile) -> float:
+    """The edge's cost walked away from ``start`` (uphill and downhill differ)."""
+    return edge_cost(edge, profile, backwards=edge.u != start)
+
+
 def _directed(graph: nx.MultiGraph, node: int) -> Iterator[tuple[int, EdgeRecord]]:
     """(other end, edge) for each edge leaving ``node``."""
     for _, other, data in graph.edges(node, data=True):
@@ -83,7 +93,7 @@ def turn_expanded(graph: nx.MultiGraph, profile: Profile) -> nx.DiGraph:
             into = _bearing(graph, tail, node)
             for head, goes in _directed(graph, node):
                 angle = turn_angle_deg(into, _bearing(graph, node, head))
-                step = transition_cost_m(came, goes, angle, costs) + edge_cost(goes, profile)
+                step = transition_cost_m(came, goes, angle, costs) + _walk_cost(goes, node, profile)
                 if math.isfinite(step):
                     expanded.add_edge((tail, node, came.id), (node, head, goes.id), weight=step)
     return expanded
@@ -103,7 +113,8 @@ def simplest_path_nx(
         return [source], [], 0.0
     expanded = turn_expanded(graph, profile) if expanded is None else expanded
     for head, goes in _directed(graph, source):
-        first = edge_cost(goes, profile) + transition_cost_m(None, goes, 0.0, profile.decisions)
+        first = _walk_cost(goes, source, profile) + transition_cost_m(None, goes, 0.0,
+                                                                      profile.decisions)
         if math.isfinite(first):
             expanded.add_edge("source", (source, head, goes.id), weight=first)
     for tail, came in _directed(graph, target):

@@ -24,6 +24,7 @@ from routing.geo import haversine_m
 from routing.maneuvers import build_maneuvers
 from routing.model import EdgeRecord, NodeRecord, PlaceRecord, Route
 from routing.profiles import DEFAULT_PROFILE, PROFILES, blocking_rule, get_profile
+from routing.turngraph import TurnGraph, has_decision_costs
 
 SNAP_MAX_DISTANCE_M = 50.0
 SNAP_WARN_DISTANCE_M = 15.0
@@ -83,6 +84,7 @@ class Router:
         self._lock = threading.RLock()
         self._c = CompiledGraph(graph, PROFILES)
         self._cost_per_m = self._c.median_costs_per_m()
+        self._turns = TurnGraph(self._c, PROFILES)
 
     # ---- edits ---------------------------------------------------------------------------------
 
@@ -125,18 +127,26 @@ class Router:
         target: int,
         profile: str = DEFAULT_PROFILE,
         closed_edges: frozenset[int] = frozenset(),
+        decisions: bool = True,
     ) -> tuple[list[int], list[int], float] | None:
         """Cheapest node-to-node path as (node ids, edge ids, cost), or None if unreachable.
 
-        ``profile`` may also be ``SHORTEST``: plain distance with no rules.
+        ``profile`` may also be ``SHORTEST``: plain distance with no rules. ``decisions=False``
+        leaves out the decision-point costs (a baseline for benchmarks).
         """
         if profile != SHORTEST:
             _check_profile(profile)
         with self._lock:
             c = self._c
             s, t = c.index_of(source), c.index_of(target)
-            data = c.entry_costs(profile, closed_edges)
-            found = self._search(data, [(s, 0.0)], [(t, 0.0)], self._radius(profile, s, t))
+            radius = self._radius(profile, s, t)
+            if decisions and _turns_matter(profile):
+                turned = self._turns.path(profile, s, t, radius, closed_edges)
+                found = None if turned is None else _Found(turned.cost, turned.nodes,
+                                                           turned.entries)
+            else:
+                data = c.entry_costs(profile, closed_edges)
+                found = self._search(data, [(s, 0.0)], [(t, 0.0)], radius, _directed(profile))
             if found is None:
                 return None
             return c.node_ids_of(found.nodes), c.edge_ids_at(found.entries), found.cost
@@ -146,16 +156,25 @@ class Router:
         return max(50.0, 0.6 * self._c.straight_m(s, t) * self._cost_per_m[profile])
 
     def _search(
-        self, data: np.ndarray, fwd: list[Seed], bwd: list[Seed], radius: float
+        self, data: np.ndarray, fwd: list[Seed], bwd: list[Seed], radius: float,
+        directed: bool = False,
     ) -> _Found | None:
-        """Bounded bidirectional Dijkstra, widening the bound until the meeting cost is proven."""
+        """Bounded bidirectional Dijkstra, widening the bound until the meeting cost is proven.
+        ``directed``: costs differ by direction, so the search from the end runs on the reversed
+        costs (else one scipy call serves both ends)."""
         matrix = self._c.matrix(data)
+        back = self._c.matrix(self._c.reversed_costs(data)) if directed else None
         seeds = [i for i, _ in fwd] + [i for i, _ in bwd]
         for attempt in range(_ATTEMPTS):
             limit = np.inf if attempt == _ATTEMPTS - 1 else radius
-            dist, pred = dijkstra(
-                matrix, directed=True, indices=seeds, limit=limit, return_predecessors=True
-            )
+            if back is None:
+                dist, pred = dijkstra(matrix, directed=True, indices=seeds, limit=limit,
+                                      return_predecessors=True)
+            else:
+                parts = [dijkstra(m, directed=True, indices=[i for i, _ in ends], limit=limit,
+                                  return_predecessors=True)
+                         for m, ends in ((matrix, fwd), (back, bwd))]
+                dist, pred = np.vstack([d for d, _ in parts]), np.vstack([p for _, p in parts])
             f_all = dist[: len(fwd)] + np.array([o for _, o in fwd])[:, None]
             b_all = dist[len(fwd) :] + np.array([o for _, o in bwd])[:, None]
             f, b = f_all.min(axis=0), b_all.min(axis=0)
@@ -206,6 +225,7 @@ class Router:
         profile: str = DEFAULT_PROFILE,
         closed_edges: frozenset[int] = frozenset(),
         places: Sequence[PlaceRecord] = (),
+        decisions: bool = True,
     ) -> Route:
         """Plan a walk between two points; raises TooFarFromNetwork or NoAccessibleRoute.
 
@@ -215,7 +235,8 @@ class Router:
         """
         _check_profile(profile)
         with self._lock:
-            start, end, found = self._plan(from_latlon, to_latlon, profile, closed_edges)
+            start, end, found = self._plan(from_latlon, to_latlon, profile, closed_edges,
+                                           decisions)
             nodes = self._c.node_ids_of(found.nodes)
             inner = self._c.edge_ids_at(found.entries)
         points = [self._node_latlon(n) for n in nodes]
@@ -258,6 +279,7 @@ class Router:
         to_latlon: tuple[float, float],
         profile: str,
         closed: frozenset[int],
+        decisions: bool = True,
     ) -> tuple[Snap, Snap, _Found]:
         """Snap both ends to edges usable under the profile and search; explain any failure."""
         c = self._c
@@ -272,9 +294,13 @@ class Router:
             ends.append(snap)
         start, end = ends
         data = c.entry_costs(profile, closed)
-        fwd, bwd = self._seeds(start, data), self._seeds(end, data)
+        fwd, bwd = self._seeds(start, data), self._seeds(end, data, arriving=False)
         radius = self._radius(profile, fwd[0][0], bwd[0][0])
-        found = self._search(data, fwd, bwd, radius)
+        if decisions and _turns_matter(profile):
+            turned = self._turns.path(profile, start, end, radius, closed)
+            found = None if turned is None else _Found(turned.cost, turned.nodes, turned.entries)
+        else:
+            found = self._search(data, fwd, bwd, radius, _directed(profile))
         direct = self._same_edge_cost(start, end, data)
         if direct is not None and (found is None or direct <= found.cost):
             return start, end, _Found(direct, [], [])
@@ -282,24 +308,28 @@ class Router:
             raise NoAccessibleRoute(self._explain(start, end, profile, closed))
         return start, end, found
 
-    def _seeds(self, snap: Snap, data: np.ndarray) -> list[Seed]:
-        """The snapped edge's ends with the cost of walking to each from the snapped point."""
+    def _seeds(self, snap: Snap, data: np.ndarray, arriving: bool = True) -> list[Seed]:
+        """The snapped edge's ends with the cost of walking to each from the snapped point (from
+        each to the point when not ``arriving``)."""
         c = self._c
         edge = c.edge(snap.edge_id)
-        cost = c.cost_in(data, snap.edge_id)
+        to_u = c.cost_in(data, snap.edge_id, backwards=arriving)
+        to_v = c.cost_in(data, snap.edge_id, backwards=not arriving)
         share = snap.offset_m / edge.length_m if edge.length_m > 0 else 0.0
         u, v = c.ends(snap.edge_id)
         if share * edge.length_m <= _AT_NODE_M:
             return [(u, 0.0)]
         if (1 - share) * edge.length_m <= _AT_NODE_M:
             return [(v, 0.0)]
-        return [(u, cost * share), (v, cost * (1 - share))]
+        return [(u, to_u * share), (v, to_v * (1 - share))]
 
     def _same_edge_cost(self, start: Snap, end: Snap, data: np.ndarray) -> float | None:
         if start.edge_id != end.edge_id:
             return None
         c = self._c
-        per_m = c.cost_in(data, start.edge_id) / max(c.edge(start.edge_id).length_m, 1e-9)
+        backwards = end.offset_m < start.offset_m
+        per_m = c.cost_in(data, start.edge_id, backwards) / max(c.edge(start.edge_id).length_m,
+                                                                 1e-9)
         return abs(end.offset_m - start.offset_m) * per_m
 
     def _rule_for(self, edge_id: int, profile: str, closed: frozenset[int]) -> str | None:
@@ -325,6 +355,16 @@ class Router:
             rules = (self._rule_for(e, profile, closed) for e in edges)
             return next((r for r in rules if r), f"the route is blocked for {profile}")
         return "the two points are not connected by walkable paths"
+
+
+def _turns_matter(profile: str) -> bool:
+    return profile in PROFILES and has_decision_costs(PROFILES[profile])
+
+
+def _directed(profile: str) -> bool:
+    """Whether the profile's costs differ by direction (uphill and downhill)."""
+    p = PROFILES.get(profile)
+    return p is not None and (p.uphill_per_pct > 0 or p.downhill_per_pct > 0)
 
 
 def _walk(pred: np.ndarray, node: int) -> list[int]:

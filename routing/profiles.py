@@ -11,7 +11,11 @@ unsignalled crossing when a signalled one is near"). Tactile paving divides the 
 from __future__ import annotations
 
 import math
+import operator
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 from routing.model import EdgeRecord
 from routing.tags import crossing_signal, incline_grade_pct, is_crossing, is_road
@@ -39,6 +43,8 @@ ROUGH_SURFACES = frozenset(
 )
 BAD_SMOOTHNESS = frozenset({"bad", "very_bad", "horrible", "very_horrible", "impassable"})
 _SIDEWALK_PRESENT = frozenset({"both", "left", "right", "yes"})
+#: What ``incline=up`` or ``down`` without a number is taken to mean.
+UNKNOWN_GRADE_PCT = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +94,9 @@ class Profile:
     unsignalled_crossing_factor: float = 6.0
     unknown_crossing_factor: float = 5.0
     flush_kerb_factor: float = 1.0
+    #: Directed: each percent of grade walked uphill (downhill) adds this share of the cost.
+    uphill_per_pct: float = 0.0
+    downhill_per_pct: float = 0.0
     decisions: DecisionCosts = DecisionCosts()
 
 
@@ -107,12 +116,12 @@ PROFILES: dict[str, Profile] = {
             unknown_crossing_factor=10.0,
             flush_kerb_factor=2.0,
             decisions=DecisionCosts(
-                turn_90_m=30.0,
+                turn_90_m=120.0,
                 crossing_sound_m=10.0,
                 crossing_signal_m=30.0,
-                crossing_marked_m=50.0,
-                crossing_unmarked_m=80.0,
-                crossing_unknown_m=60.0,
+                crossing_marked_m=100.0,
+                crossing_unmarked_m=160.0,
+                crossing_unknown_m=120.0,
                 street_change_m=10.0,
                 leave_tactile_m=15.0,
             ),
@@ -130,12 +139,12 @@ PROFILES: dict[str, Profile] = {
             unknown_crossing_factor=8.0,
             flush_kerb_factor=1.3,
             decisions=DecisionCosts(
-                turn_90_m=20.0,
+                turn_90_m=80.0,
                 crossing_sound_m=10.0,
                 crossing_signal_m=20.0,
-                crossing_marked_m=40.0,
-                crossing_unmarked_m=60.0,
-                crossing_unknown_m=50.0,
+                crossing_marked_m=80.0,
+                crossing_unmarked_m=120.0,
+                crossing_unknown_m=100.0,
                 street_change_m=10.0,
                 leave_tactile_m=5.0,
             ),
@@ -152,12 +161,12 @@ PROFILES: dict[str, Profile] = {
             unsignalled_crossing_factor=6.0,
             unknown_crossing_factor=5.0,
             decisions=DecisionCosts(
-                turn_90_m=15.0,
+                turn_90_m=40.0,
                 crossing_sound_m=5.0,
                 crossing_signal_m=10.0,
-                crossing_marked_m=25.0,
-                crossing_unmarked_m=40.0,
-                crossing_unknown_m=30.0,
+                crossing_marked_m=50.0,
+                crossing_unmarked_m=80.0,
+                crossing_unknown_m=60.0,
                 street_change_m=5.0,
                 leave_tactile_m=5.0,
             ),
@@ -179,8 +188,10 @@ PROFILES: dict[str, Profile] = {
             visual_only_crossing_factor=1.2,
             unsignalled_crossing_factor=3.0,
             unknown_crossing_factor=3.0,
+            uphill_per_pct=0.12,  # pushing up 6 % costs 1.7x the level way
+            downhill_per_pct=0.04,  # braking down it 1.24x
             decisions=DecisionCosts(
-                turn_90_m=10.0,
+                turn_90_m=20.0,
                 crossing_sound_m=5.0,
                 crossing_signal_m=5.0,
                 crossing_marked_m=15.0,
@@ -218,11 +229,13 @@ def blocking_rule(edge: EdgeRecord, profile: Profile) -> str | None:
     return None
 
 
-def edge_cost(edge: EdgeRecord, profile: Profile) -> float:
-    """Generalised cost in metre-equivalents; math.inf when a hard rule forbids the edge."""
+def edge_cost(edge: EdgeRecord, profile: Profile, backwards: bool = False) -> float:
+    """Generalised cost in metre-equivalents of walking ``u -> v`` (``v -> u`` when
+    ``backwards``); math.inf when a hard rule forbids the edge."""
     if blocking_rule(edge, profile) is not None:
         return math.inf
     factor = _surface_factor(edge, profile) * _way_factor(edge, profile)
+    factor *= _slope_factor(edge, profile, backwards)
     if is_crossing(edge):
         factor *= _crossing_factor(edge, profile)
     if edge.highway == "steps":
@@ -247,6 +260,25 @@ def _way_factor(edge: EdgeRecord, profile: Profile) -> float:
     if edge.lit is False:
         factor *= profile.unlit_factor
     return factor
+
+
+def signed_grade_pct(edge: EdgeRecord, backwards: bool = False) -> float | None:
+    """The grade walking ``u -> v`` (or back), positive uphill; ``up``/``down`` without a number
+    count as UNKNOWN_GRADE_PCT."""
+    grade = incline_grade_pct(edge.incline)
+    if grade is None:
+        grade = {"up": UNKNOWN_GRADE_PCT, "down": -UNKNOWN_GRADE_PCT}.get(edge.incline or "")
+    if grade is None:
+        return None
+    return -grade if backwards else grade
+
+
+def _slope_factor(edge: EdgeRecord, profile: Profile, backwards: bool) -> float:
+    grade = signed_grade_pct(edge, backwards)
+    if grade is None:
+        return 1.0
+    return 1.0 + profile.uphill_per_pct * max(grade, 0.0) + profile.downhill_per_pct * max(
+        -grade, 0.0)
 
 
 def _surface_factor(edge: EdgeRecord, profile: Profile) -> float:
@@ -284,3 +316,31 @@ def get_profile(name: str) -> Profile:
         return PROFILES[name]
     except KeyError:
         raise ValueError(f"unknown profile {name!r} (known: {', '.join(PROFILES)})") from None
+
+
+#: Edge fields no profile looks at: edges equal in every other field cost the same per metre.
+_NOT_COSTED = frozenset({"id", "u", "v", "length_m", "osm_way_id", "name"})
+_COSTED_FIELDS = operator.attrgetter(
+    *(f for f in EdgeRecord._fields if f not in _NOT_COSTED)
+)
+
+
+def edge_cost_factors(
+    edges: list[EdgeRecord], profiles: Mapping[str, Profile], backwards: bool = False
+) -> dict[str, np.ndarray]:
+    """Per profile, each edge's cost per metre (inf when forbidden), evaluated once per distinct
+    set of attributes: a city has thousands of edges for every such set.
+
+    ``length * factor`` equals :func:`edge_cost` exactly, since that is how it is computed.
+    """
+    keys = [_COSTED_FIELDS(e) for e in edges]
+    distinct: dict[tuple[object, ...], int] = {}
+    index = np.fromiter((distinct.setdefault(k, len(distinct)) for k in keys), np.int64, len(keys))
+    first: dict[int, EdgeRecord] = {}
+    for k, e in zip(index.tolist(), edges, strict=True):
+        first.setdefault(k, e)
+    unit = [first[k]._replace(length_m=1.0) for k in range(len(distinct))]
+    return {
+        name: np.array([edge_cost(e, p, backwards) for e in unit], dtype=float)[index]
+        for name, p in profiles.items()
+    }

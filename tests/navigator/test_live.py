@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 
@@ -12,6 +13,7 @@ from beacons.model import Scan
 from navigator.keys import MAP, SETTINGS
 from navigator.routeplan import plan_between
 from navigator.simulation import SimulatedWalker, WalkOptions
+from routing.geo import haversine_m
 
 START = (49.43666, 7.76797)  # Hauptbahnhof
 END = (49.4432, 7.7717)
@@ -83,8 +85,11 @@ async def test_walk_arrives_and_announces_decision_points_6m_ahead(client: TestC
     in_window = [i for i in ahead if 5.0 <= i["distance_m"] <= 7.0]
     assert all(i["distance_m"] <= 7.0 for i in ahead)
     assert len(in_window) >= 0.75 * len(ahead), ahead
-    spoken_at = [(i["kind"], i["text"]) for i in ahead]
-    assert len(spoken_at) == len(set(spoken_at)), "a decision point was announced twice"
+    for a, b in itertools.combinations(ahead, 2):  # the same words for two points can happen
+        if (a["kind"], a["text"]) == (b["kind"], b["text"]):
+            moved = haversine_m(a["true_lat"], a["true_lon"], b["true_lat"], b["true_lon"])
+            same_point = moved < abs(a["distance_m"] - b["distance_m"]) + 3.0
+            assert not same_point, f"a decision point was announced twice: {a['text']}"
     assert max(r.errors_m) < 10.0
 
 
@@ -442,8 +447,8 @@ async def test_an_uncertain_fix_at_a_decision_point_says_position_uncertain_over
     monkeypatch.setattr(positioner, "update", inflated)
     said: list[dict] = []
     t = 2
-    while t < 16 and not [m for m in said if m["type"] == "position_uncertain"]:
-        said += await send_and_collect(ws, scan_json(walker.scan(float(t))))  # the turn: ~17 m
+    while t < 60 and not [m for m in said if m["type"] == "position_uncertain"]:
+        said += await send_and_collect(ws, scan_json(walker.scan(float(t))))  # the turn: ~43 m
         t += 1
     stood_at = float(t - 1)
     for _ in range(8):  # slowing down as told: standing where the warning came

@@ -29,9 +29,11 @@ def city() -> MapState:
 
 @pytest.fixture(scope="module")
 def short_walk(city: MapState) -> tuple[tuple[float, float], tuple[float, float]]:
-    """From the station to the route node about 120 m towards the market (three turns)."""
+    """From the station towards the market, to the first route node 10 m past the third turn."""
     route = plan_between(city, STATION, (49.4432, 7.7717), "blind_cane")
-    end = next(p for p, m in zip(route.coordinates, _along(route), strict=True) if m >= 120.0)
+    third = [m for m in route.maneuvers if m.kind.value == "turn"][2]
+    end = next(p for p, m in zip(route.coordinates, _along(route), strict=True)
+               if m >= third.along_m + 10.0)
     return STATION, end
 
 

@@ -102,7 +102,7 @@ def test_costs_match_networkx_dijkstra(graphs, routers, name):
     nodes = list(max(nx.connected_components(g), key=len))
     for _ in range(25):
         a, b = rng.sample(nodes, 2)
-        found = router.shortest_path(a, b, "blind_cane")
+        found = router.shortest_path(a, b, "blind_cane", decisions=False)
         expected = nx.shortest_path_length(g, a, b, weight=weight)
         assert found is not None and found[2] == pytest.approx(expected)
         assert found[0][0] == a and found[0][-1] == b and len(found[1]) == len(found[0]) - 1
@@ -185,7 +185,10 @@ def test_mapper_edits_apply_without_rebuilding():
     router.update_edge(steep)
     with pytest.raises(NoAccessibleRoute, match="steps are not allowed"):  # the shorter block
         router.route(a, d, "wheelchair")
-    assert router.route(a, d, "blind_cane").edges == (1, 10, 11, 3)  # ramp beats steps
+    # by edge costs the ramp beats the steps; with its three sharp turns (~75 m of turn costs
+    # for a cane user) the 10 m of straight steps are the simpler way
+    assert router.route(a, d, "blind_cane", decisions=False).edges == (1, 10, 11, 3)
+    assert router.route(a, d, "blind_cane").edges == (1, 2, 3)
     drop_edge(g, 10)
     router.remove_edge(10)
     assert router.route(a, d, "blind_cane").edges == (1, 2, 3)
