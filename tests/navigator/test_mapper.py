@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -273,3 +274,28 @@ async def test_beacon_plan_decision_points_mode_reports_per_km(mapper) -> None:
     assert sparse["per_km"] == round(sparse["count"] / sparse["path_km"], 1)
     bad = await client.post("/v1/map/beacon-plan", json={"mode": "sparse"}, headers=h)
     assert bad.status == 422
+
+
+async def test_a_closure_must_end_after_it_starts_and_names_its_maker(mapper) -> None:
+    """Issue 19 #11: an end before the (default, current) start was accepted, a closure that
+    never applied; ``created_by`` was always null, in the closure and in the audit log."""
+    client, h = mapper
+    edge = (await (await client.get("/v1/map/edges", params={"limit": 1}, headers=h)).json())[0]
+    for bad in ({"edge_id": edge["id"], "ends_ts": time.time() - 60},
+                {"edge_id": edge["id"], "starts_ts": 2000.0, "ends_ts": 1000.0},
+                {"edge_id": edge["id"], "starts_ts": 2000.0, "ends_ts": 2000.0}):
+        r = await client.post("/v1/map/closures", json=bad, headers=h)
+        assert r.status == 422, bad
+        assert "ends_ts" in (await r.json())["error"]["message"]
+    assert await (await client.get("/v1/map/closures", headers=h)).json() == []
+    r = await client.post("/v1/map/closures", json={"edge_id": edge["id"],
+                                                    "ends_ts": time.time() + 3600}, headers=h)
+    assert r.status == 201
+    closure = await r.json()
+    prefix = h["Authorization"].removeprefix("Bearer ")[:10]
+    assert closure["created_by"] == prefix
+    stored = await (await client.get(f"/v1/map/closures/{closure['id']}", headers=h)).json()
+    assert stored["created_by"] == prefix
+    logged = (await (await client.get("/v1/map/revisions", headers=h)).json())[0]
+    assert logged["entity"] == "closure" and logged["actor"] == prefix
+    assert json.loads(logged["after"])["created_by"] == prefix
