@@ -283,14 +283,6 @@ def cmd_speak(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_keys_create(args: argparse.Namespace) -> int:
-    storage = _storage(args.db)
-    key = storage.create_api_key(args.role)
-    print(f"new {args.role} key (shown once, store it now):", file=sys.stderr)
-    print(key)
-    return 0
-
-
 # --------------------------------------------------------------------------- parser
 
 
@@ -302,6 +294,7 @@ def _examples(*lines: str) -> dict[str, Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from navigator.keyscli import add_keys_parser
     from navigator.storage import ROLES
 
     p = argparse.ArgumentParser(prog="blindpilot", description=__doc__.splitlines()[0])
@@ -402,18 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--lang", default="de")
     sp.add_argument("-o", "--output", required=True, metavar="FILE.wav")
 
-    keys = sub.add_parser(
-        "keys", help="manage API keys", description="manage API keys",
-        **_examples("blindpilot keys create --role mapper"),
-    ).add_subparsers(dest="keys_command", required=True)
-    sp = keys.add_parser(
-        "create", help="print a new API key (stored hashed)",
-        description="print a new API key (stored hashed), alone on the last line of stdout",
-        **_examples("blindpilot keys create --role mapper --db sqlite:///blindpilot.db"),
-    )
-    sp.set_defaults(func=cmd_keys_create)
-    sp.add_argument("--role", required=True, choices=ROLES)
-    sp.add_argument("--db")
+    add_keys_parser(sub, ROLES)
     return p
 
 

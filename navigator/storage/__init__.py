@@ -14,7 +14,7 @@ The names below are what the rest of the service imports from here.
 
 from __future__ import annotations
 
-from navigator.storage.apikeys import ROLES, KeyStore, Role
+from navigator.storage.apikeys import ROLES, KeyRecord, KeyStore, Role
 from navigator.storage.audit import REVISION_WINDOW
 from navigator.storage.beaconhealth import BeaconHealth
 from navigator.storage.changes import MapChange, MapSync
@@ -65,6 +65,7 @@ __all__ = [
     "EdgeTooLong",
     "EditConflict",
     "InvalidEdit",
+    "KeyRecord",
     "LandmarkBase",
     "MapChange",
     "MapEditor",
