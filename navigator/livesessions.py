@@ -25,6 +25,14 @@ from navigator.liveschemas import SessionCreate
 from navigator.pipeline import build_guidance
 from navigator.routeplan import resolve_point
 from navigator.session import NavigationSession
+from navigator.sessiontokens import (
+    TOKEN_HEADER,
+    TOKEN_QUERY,
+    hash_token,
+    new_token,
+    short_id,
+    token_matches,
+)
 from routing.model import Route
 from voice.phrases import PhraseOptions
 
@@ -36,6 +44,8 @@ class LiveSession:
     """A session and its transport state; survives reconnects until it goes idle."""
 
     id: str
+    #: sha256 of the session's secret token (:mod:`navigator.sessiontokens`).
+    token_hash: str
     nav: NavigationSession
     positioner: Positioner
     last_active_s: float
@@ -72,44 +82,65 @@ SESSIONS = web.AppKey("sessions", SessionRegistry)
 
 
 async def open_session(app: web.Application, body: SessionCreate,
-                       start: tuple[float, float] | None) -> tuple[LiveSession, Route | None]:
-    """Start a walker's session here and leave its descriptor in storage for other processes
-    (``routing.paths.RoutingError`` when ``start`` is given and no route exists)."""
-    session_id = uuid.uuid4().hex
-    live, route = await _start(app, session_id, body, start)
+                       start: tuple[float, float] | None
+                       ) -> tuple[LiveSession, str, Route | None]:
+    """Start a walker's session here and leave its descriptor in storage for other processes;
+    the session, its token (given out once, here) and its route (``routing.paths.RoutingError``
+    when ``start`` is given and no route exists)."""
+    session_id, token = uuid.uuid4().hex, new_token()
+    live, route = await _start(app, session_id, hash_token(token), body, start)
     # the descriptor lets another process resume it; it holds no position ("from" is dropped)
     await asyncio.to_thread(app[STORAGE].save_session, session_id,
-                            body.model_dump_json(by_alias=True, exclude={"from_"}), time.time())
+                            body.model_dump_json(by_alias=True, exclude={"from_"}), time.time(),
+                            live.token_hash)
     app[SESSIONS].sessions[session_id] = live
-    log.info("session created", extra={"event": "session_created", "session": session_id,
-                                       "profile": body.profile})
-    return live, route
+    log.info("session created", extra={"event": "session_created",
+                                       "session": short_id(session_id), "profile": body.profile})
+    return live, token, route
 
 
 
-async def live_session(app: web.Application, session_id: str) -> LiveSession:
+async def live_session(app: web.Application, session_id: str, token: str | None
+                       ) -> LiveSession:
     """The session in this process, or one another process started (resumed from storage: the
-    route is planned again at the first fix, which also re-orients the walker); 404 if neither.
+    route is planned again at the first fix, which also re-orients the walker); 404 if neither,
+    401 without its token (checked before a resume builds anything).
     """
     live = app[SESSIONS].sessions.get(session_id)
     if live is not None:
+        require_token(token, live.token_hash)
         return live
     stored = await asyncio.to_thread(app[STORAGE].load_session, session_id)
     if stored is None:
         raise api.ApiError(404, "unknown_session", "no such session (ended or expired)")
+    request_json, stored_hash = stored
+    token_hash = require_token(token, stored_hash)
     try:
-        live, _ = await _start(app, session_id, SessionCreate.model_validate_json(stored), None)
+        live, _ = await _start(app, session_id, token_hash,
+                               SessionCreate.model_validate_json(request_json), None)
     except (ValueError, api.ApiError):  # the map changed under it: the destination is gone
         raise api.ApiError(404, "unknown_session", "this session can no longer be resumed"
                            ) from None
     # touched now, so a copy idling in the process the walker left does not delete it
     await asyncio.to_thread(app[STORAGE].touch_sessions, [session_id], time.time())
-    log.info("session resumed", extra={"event": "session_resumed", "session": session_id})
+    log.info("session resumed", extra={"event": "session_resumed",
+                                       "session": short_id(session_id)})
     return app[SESSIONS].sessions.setdefault(session_id, live)
 
 
+def require_token(token: str | None, token_hash: str | None) -> str:
+    """The session's token hash once ``token`` matches it; 401 otherwise (also for a session or
+    track stored before sessions had tokens)."""
+    if not token:
+        raise api.ApiError(401, "session_token_required",
+                           f"send the session's token ({TOKEN_HEADER} header or ?{TOKEN_QUERY}=)"
+                           ", as POST /v1/sessions returned it")
+    if token_hash is None or not token_matches(token, token_hash):
+        raise api.ApiError(401, "invalid_session_token", "this is not the session's token")
+    return token_hash
 
-async def _start(app: web.Application, session_id: str, body: SessionCreate,
+
+async def _start(app: web.Application, session_id: str, token_hash: str, body: SessionCreate,
                  start: tuple[float, float] | None) -> tuple[LiveSession, Route | None]:
     """Build a session's pipeline (RoutingError when ``start`` is given and no route exists)."""
     mapstate = app[MAP]
@@ -121,7 +152,7 @@ async def _start(app: web.Application, session_id: str, body: SessionCreate,
         app[SETTINGS].guidance, opts, int(session_id[:8], 16),
         dest.name if dest else None)
     rate = app[SETTINGS].ws_messages_per_s
-    live = LiveSession(session_id, nav, positioner, time.monotonic(),
+    live = LiveSession(session_id, token_hash, nav, positioner, time.monotonic(),
                        api.TokenBucket(rate, max(1, int(rate))),
                        track=[] if body.keep_track else None)
     return live, route
@@ -141,7 +172,7 @@ async def end_session(app: web.Application, live: LiveSession, expired: bool = F
     await asyncio.to_thread(app[STORAGE].delete_session, live.id, untouched_since)
     if live.track is not None:
         await asyncio.to_thread(app[STORAGE].save_track, live.id, live.started_ts,
-                                time.time(), live.track)
+                                time.time(), live.track, live.token_hash)
 
 
 
@@ -156,7 +187,7 @@ async def sessions_ctx(app: web.Application) -> AsyncIterator[None]:
             try:
                 for s in registry.expire(time.monotonic()):
                     log.info("session expired",
-                             extra={"event": "session_expired", "session": s.id})
+                             extra={"event": "session_expired", "session": short_id(s.id)})
                     await end_session(app, s, expired=True)
                     if s.ws is not None:
                         await s.ws.close(code=4001, message=b"session expired")
