@@ -35,8 +35,8 @@ class MapExport:
 
     #: (id, lat, lon, level) of every node written (those in the box).
     nodes: list[tuple[int, float, float, float | None]]
-    #: Positions of every node an edge written ends at (inside the box or not).
-    coords: dict[int, tuple[float, float]]
+    #: Every node an edge written ends at (inside the box or not), as in ``nodes``.
+    ends: dict[int, tuple[int, float, float, float | None]]
     edges: list[EdgeRecord]
     places: list[PlaceRecord]
     beacons: BeaconLayout
@@ -49,21 +49,15 @@ def take_export(graph: nx.MultiGraph, places: Iterable[PlaceRecord], beacons: Be
     In a box: its nodes, landmarks and beacons, and every edge with an end in it (whole, so a
     path leaving the box is not cut off mid-way).
     """
-    inside = (lambda d: True) if bbox is None else (lambda d: bbox.contains(d["lat"], d["lon"]))
-    nodes = [(n, d["lat"], d["lon"], d["level"]) for n, d in graph.nodes(data=True) if inside(d)]
+    every = [(n, d["lat"], d["lon"], d["level"]) for n, d in graph.nodes(data=True)]
+    ends = {node[0]: node for node in every}
     if bbox is None:
-        edges = list(edge_records(graph))
-        coords = {n: (lat, lon) for n, lat, lon, _ in nodes}
-    else:
-        kept = {n for n, *_ in nodes}
-        edges = [e for e in edge_records(graph) if e.u in kept or e.v in kept]
-        node_data = graph.nodes
-        coords = {n: (node_data[n]["lat"], node_data[n]["lon"])
-                  for e in edges for n in (e.u, e.v)}
-    chosen_places = [p for p in places if bbox is None or bbox.contains(p.lat, p.lon)]
-    if bbox is not None:
-        beacons = beacons.take(_beacons_in(beacons, bbox))
-    return MapExport(nodes, coords, edges, chosen_places, beacons)
+        return MapExport(every, ends, list(edge_records(graph)), list(places), beacons)
+    nodes = [node for node in every if bbox.contains(node[1], node[2])]
+    kept = {node[0] for node in nodes}
+    edges = [e for e in edge_records(graph) if e.u in kept or e.v in kept]
+    return MapExport(nodes, ends, edges, [p for p in places if bbox.contains(p.lat, p.lon)],
+                     beacons.take(_beacons_in(beacons, bbox)))
 
 
 def _point(lat: float, lon: float, props: dict[str, Any]) -> dict[str, Any]:
@@ -75,9 +69,10 @@ def _features(export: MapExport) -> Iterator[dict[str, Any]]:
     """Nodes, edges (with every attribute), landmarks and beacons, each tagged by ``layer``."""
     for n, lat, lon, level in export.nodes:
         yield _point(lat, lon, {"layer": "node", "id": n, "level": level})
-    coords = export.coords
+    ends = export.ends
     for edge in export.edges:
-        (alat, alon), (blat, blon) = coords[edge.u], coords[edge.v]
+        _, alat, alon, _ = ends[edge.u]
+        _, blat, blon, _ = ends[edge.v]
         yield {"type": "Feature",
                "geometry": {"type": "LineString", "coordinates": [[alon, alat], [blon, blat]]},
                "properties": {"layer": "edge", **edge._asdict()}}
