@@ -24,7 +24,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from navigator.clients import FailedKeys, Network, client_address
-from navigator.sessiontokens import loggable_path
+from navigator.logs import loggable_path
 from navigator.storage import ROLES
 
 log = logging.getLogger(__name__)

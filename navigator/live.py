@@ -22,10 +22,11 @@ from navigator.blocking import blocked_ahead
 from navigator.keys import MAP
 from navigator.liveschemas import ClientMessageIn, ScanMessage, parse_client_message
 from navigator.livesessions import SESSIONS, LiveSession, end_session, live_session
+from navigator.logs import short_id
 from navigator.mapstate import MapState
 from navigator.orientation import around_me, where_am_i
 from navigator.session import Event
-from navigator.sessiontokens import short_id, token_of
+from navigator.sessiontokens import token_of
 from navigator.speech import audio_url, voice_of
 from voice.phrases import phrase_session_replaced
 

@@ -22,17 +22,11 @@ from beacons.positioning import Positioner
 from navigator import api
 from navigator.keys import MAP, SETTINGS, STORAGE
 from navigator.liveschemas import SessionCreate
+from navigator.logs import short_id
 from navigator.pipeline import build_guidance
 from navigator.routeplan import resolve_point
 from navigator.session import NavigationSession
-from navigator.sessiontokens import (
-    TOKEN_HEADER,
-    TOKEN_QUERY,
-    hash_token,
-    new_token,
-    short_id,
-    token_matches,
-)
+from navigator.sessiontokens import hash_token, new_token, require_token
 from routing.model import Route
 from voice.phrases import PhraseOptions
 
@@ -44,8 +38,6 @@ class LiveSession:
     """A session and its transport state; survives reconnects until it goes idle."""
 
     id: str
-    #: sha256 of the session's secret token (:mod:`navigator.sessiontokens`).
-    token_hash: str
     nav: NavigationSession
     positioner: Positioner
     last_active_s: float
@@ -57,6 +49,8 @@ class LiveSession:
     started_ts: float = field(default_factory=time.time)
     #: The live map's version when the route ahead was last checked against edits.
     map_version: int | None = None
+    #: sha256 of the session's secret token (:mod:`navigator.sessiontokens`); "" matches none.
+    token_hash: str = ""
 
 
 class SessionRegistry:
@@ -128,18 +122,6 @@ async def live_session(app: web.Application, session_id: str, token: str | None
     return app[SESSIONS].sessions.setdefault(session_id, live)
 
 
-def require_token(token: str | None, token_hash: str | None) -> str:
-    """The session's token hash once ``token`` matches it; 401 otherwise (also for a session or
-    track stored before sessions had tokens)."""
-    if not token:
-        raise api.ApiError(401, "session_token_required",
-                           f"send the session's token ({TOKEN_HEADER} header or ?{TOKEN_QUERY}=)"
-                           ", as POST /v1/sessions returned it")
-    if token_hash is None or not token_matches(token, token_hash):
-        raise api.ApiError(401, "invalid_session_token", "this is not the session's token")
-    return token_hash
-
-
 async def _start(app: web.Application, session_id: str, token_hash: str, body: SessionCreate,
                  start: tuple[float, float] | None) -> tuple[LiveSession, Route | None]:
     """Build a session's pipeline (RoutingError when ``start`` is given and no route exists)."""
@@ -152,9 +134,9 @@ async def _start(app: web.Application, session_id: str, token_hash: str, body: S
         app[SETTINGS].guidance, opts, int(session_id[:8], 16),
         dest.name if dest else None)
     rate = app[SETTINGS].ws_messages_per_s
-    live = LiveSession(session_id, token_hash, nav, positioner, time.monotonic(),
+    live = LiveSession(session_id, nav, positioner, time.monotonic(),
                        api.TokenBucket(rate, max(1, int(rate))),
-                       track=[] if body.keep_track else None)
+                       track=[] if body.keep_track else None, token_hash=token_hash)
     return live, route
 
 

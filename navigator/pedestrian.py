@@ -11,10 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from navigator import api
 from navigator.keys import MAP, STORAGE, VOICE
 from navigator.liveschemas import PreviewItem, SessionCreate, SessionCreated, TrackOut
-from navigator.livesessions import live_session, open_session, require_token
+from navigator.livesessions import live_session, open_session
 from navigator.routeplan import plan_route, resolve_point, route_body
 from navigator.schemas import PlaceOut, PlacesQuery, RouteOut, RouteRequest
-from navigator.sessiontokens import TOKEN_QUERY, token_of
+from navigator.sessiontokens import TOKEN_QUERY, require_token, token_of
 from navigator.speech import audio_url, prewarm, voice_of
 from routing.paths import RoutingError
 from routing.places import search_places

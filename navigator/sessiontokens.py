@@ -1,26 +1,24 @@
-"""A live session's secret token, and keeping session ids short in logs.
+"""A live session's secret token: made, stored as a hash, carried and checked.
 
 The session id names a walk (in URLs, in a proxy's sticky hash); it is no secret. The token is:
 made at creation and shown once, stored only as its sha256, and asked for by everything under
 ``/v1/sessions/{id}/`` (the WebSocket, the preview, the track). Whoever holds it holds the walk,
-so neither it nor a whole id is ever logged.
+so neither it nor a whole id is ever logged (:func:`navigator.logs.short_id`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from collections.abc import Mapping
+
+from navigator import api
 
 #: Where a client sends the token: a header, or (browsers cannot set headers on a WebSocket)
 #: the ``token`` query parameter, which the ``ws_url`` of a new session already carries.
 TOKEN_HEADER = "X-Session-Token"
 TOKEN_QUERY = "token"
-#: Characters of a session id kept in logs: enough to follow one walk.
-LOG_PREFIX = 8
-_SESSION_PATH = re.compile(rf"(/v1/sessions/[^/]{{{LOG_PREFIX}}})[^/]+")
 
 
 def new_token() -> str:
@@ -46,11 +44,13 @@ def token_of(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None
     return headers.get(TOKEN_HEADER) or query.get(TOKEN_QUERY) or None
 
 
-def short_id(session_id: str) -> str:
-    """A session id as logs show it."""
-    return session_id[:LOG_PREFIX]
-
-
-def loggable_path(path: str) -> str:
-    """A request path with a session id cut to its log prefix (``/v1/sessions/1f3a9c0e…/ws``)."""
-    return _SESSION_PATH.sub(r"\1…", path)
+def require_token(token: str | None, token_hash: str | None) -> str:
+    """The session's token hash once ``token`` matches it; 401 otherwise (also for a session or
+    track stored before sessions had tokens)."""
+    if not token:
+        raise api.ApiError(401, "session_token_required",
+                           f"send the session's token ({TOKEN_HEADER} header or ?{TOKEN_QUERY}=)"
+                           ", as POST /v1/sessions returned it")
+    if token_hash is None or not token_matches(token, token_hash):
+        raise api.ApiError(401, "invalid_session_token", "this is not the session's token")
+    return token_hash
