@@ -26,7 +26,7 @@ from navigator.logs import short_id
 from navigator.mapstate import MapState
 from navigator.orientation import around_me, where_am_i
 from navigator.session import Event
-from navigator.sessiontokens import token_of
+from navigator.sessiontokens import SessionAccess, token_of
 from navigator.speech import audio_url, voice_of
 from voice.phrases import phrase_session_replaced
 
@@ -36,12 +36,12 @@ routes = api.RouteTable("pedestrian")
 REPLACED = 4000
 
 
-@routes.route("GET", "/v1/sessions/{id}/ws", summary="The live guidance WebSocket (the "
-              "session's token in ?token= or X-Session-Token)", errors=(401, 404),
+@routes.route("GET", "/v1/sessions/{id}/ws", summary="The live guidance WebSocket (ws_url, "
+              "with the session's token)", query=SessionAccess, errors=(401, 404),
               messages=ClientMessageIn)
-async def session_ws(request: web.Request) -> web.StreamResponse:
+async def session_ws(request: web.Request, query: SessionAccess) -> web.StreamResponse:
     live = await live_session(request.app, request.match_info["id"],
-                              token_of(request.headers, request.query))
+                              token_of(request.headers, query))
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=256 * 1024)
     await ws.prepare(request)
     previous, live.ws = live.ws, ws

@@ -14,7 +14,7 @@ from navigator.liveschemas import PreviewItem, SessionCreate, SessionCreated, Tr
 from navigator.livesessions import live_session, open_session
 from navigator.routeplan import plan_route, resolve_point, route_body
 from navigator.schemas import PlaceOut, PlacesQuery, RouteOut, RouteRequest
-from navigator.sessiontokens import TOKEN_QUERY, require_token, token_of
+from navigator.sessiontokens import TOKEN_QUERY, SessionAccess, require_token, token_of
 from navigator.speech import audio_url, prewarm, voice_of
 from routing.paths import RoutingError
 from routing.places import search_places
@@ -112,19 +112,19 @@ async def create_session(request: web.Request, body: SessionCreate) -> web.Respo
 
 
 @routes.route("GET", "/v1/sessions/{id}/preview", summary="All instructions before starting",
-              response=list[PreviewItem], errors=(401, 404))
-async def preview(request: web.Request) -> web.Response:
+              query=SessionAccess, response=list[PreviewItem], errors=(401, 404))
+async def preview(request: web.Request, query: SessionAccess) -> web.Response:
     live = await live_session(request.app, request.match_info["id"],
-                              token_of(request.headers, request.query))
+                              token_of(request.headers, query))
     return api.json_response(live.nav.preview())
 
 
 @routes.route("GET", "/v1/sessions/{id}/track", summary="A finished walk's track, if opted in",
-              response=TrackOut, errors=(401, 404))
-async def track(request: web.Request) -> web.Response:
+              query=SessionAccess, response=TrackOut, errors=(401, 404))
+async def track(request: web.Request, query: SessionAccess) -> web.Response:
     kept = await asyncio.to_thread(request.app[STORAGE].load_track, request.match_info["id"])
     if kept is None:
         raise api.ApiError(404, "no_track", "no track kept for this session (not opted in, "
                                             "or the session has not ended)")
-    require_token(token_of(request.headers, request.query), kept.pop("token_hash"))
+    require_token(token_of(request.headers, query), kept.pop("token_hash"))
     return api.json_response(kept)

@@ -13,6 +13,8 @@ import hmac
 import secrets
 from collections.abc import Mapping
 
+from pydantic import BaseModel, Field
+
 from navigator import api
 
 #: Where a client sends the token: a header, or (browsers cannot set headers on a WebSocket)
@@ -39,9 +41,16 @@ def token_matches(token: str | None, token_hash: str | None) -> bool:
     return hmac.compare_digest(hash_token(token), token_hash)
 
 
-def token_of(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+class SessionAccess(BaseModel):
+    """The query of every route under ``/v1/sessions/{id}/`` (published in /openapi.json)."""
+
+    token: str | None = Field(default=None, max_length=200, description=(
+        f"the session's token as POST /v1/sessions returned it (or the {TOKEN_HEADER} header)"))
+
+
+def token_of(headers: Mapping[str, str], query: SessionAccess) -> str | None:
     """The token a request carries, header first."""
-    return headers.get(TOKEN_HEADER) or query.get(TOKEN_QUERY) or None
+    return headers.get(TOKEN_HEADER) or query.token or None
 
 
 def require_token(token: str | None, token_hash: str | None) -> str:

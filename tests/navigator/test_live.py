@@ -528,6 +528,11 @@ async def test_a_walk_cannot_be_taken_over_without_its_token(make_client, settin
     r = await b.get(walk.url("track"))
     assert r.status == 200 and len((await r.json())["points"]) == 3
     assert "token_hash" not in await r.json()
+    doc = await (await a.get("/openapi.json")).json()
+    for leaf in ("ws", "preview", "track"):
+        op = doc["paths"][f"/v1/sessions/{{id}}/{leaf}"]["get"]
+        assert "token" in [p["name"] for p in op["parameters"]] and "401" in op["responses"]
+    assert "token" in doc["components"]["schemas"]["SessionCreated"]["required"]
 
 
 async def test_a_second_connection_with_the_token_takes_over_and_the_first_hears_it(
