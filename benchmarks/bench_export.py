@@ -6,7 +6,7 @@ in the same process would hide the first one's peak):
 - the server's peak RSS above what it held before (sampled every 10 ms from /proc);
 - how long the event loop was held: the slowest of ``/health`` requests sent back to back from
   another thread during the export, minus the median of the same requests before it;
-- the export's seconds and bytes.
+- the export's seconds and bytes, and whether it came chunked (which code served it).
 
 The database is a private copy of the cached city (serving migrates it). ``--code DIR`` serves
 another checkout (e.g. ``git archive main``) for the figures before a change:
@@ -65,7 +65,11 @@ def export_once(code: Path, query: str = "") -> dict[str, float]:
         key = _mapper_key(code, db_url)
         port = free_port()
         env = {**server_env(folder), "PYTHONPATH": str(code)}
-        args = ["-m", "navigator.cli", "serve", "--db", db_url, "--port", str(port)]
+        serve = ["serve", "--db", db_url, "--port", str(port)]
+        # spawn runs in this checkout, whose navigator would come first on sys.path: put the
+        # served checkout before it
+        args = ["-c", f"import sys; sys.path.insert(0, {str(code)!r}); "
+                      f"from navigator.cli import main; sys.exit(main({serve!r}))"]
         base = f"http://127.0.0.1:{port}"
         with spawn(args, folder / "serve.log", env) as proc:
             wait_ready(f"{base}/health", proc, timeout_s=180)
@@ -92,6 +96,7 @@ def export_once(code: Path, query: str = "") -> dict[str, float]:
             size = 0
             with urllib.request.urlopen(_get(f"{base}/v1/map/export.geojson{query}", key),
                                         timeout=120) as r:
+                chunked = r.headers.get("Transfer-Encoding") == "chunked"  # which code served
                 while chunk := r.read(1 << 16):
                     size += len(chunk)
             seconds = time.perf_counter() - t0
@@ -99,7 +104,8 @@ def export_once(code: Path, query: str = "") -> dict[str, float]:
             for t in threads:
                 t.join()
     return {"export_s": seconds, "mb": size / 1e6, "rss_peak_mb": (peak[0] - rss0) / 1024,
-            "loop_block_ms": max(probes) - statistics.median(idle), "probes": len(probes)}
+            "loop_block_ms": max(probes) - statistics.median(idle), "probes": len(probes),
+            "streamed": float(chunked)}
 
 
 def run(quick: bool) -> list[BenchResult]:

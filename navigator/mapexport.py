@@ -25,7 +25,7 @@ from routing.model import EdgeRecord, PlaceRecord
 
 ATTRIBUTION = "© OpenStreetMap contributors, ODbL 1.0 (map data); Blind Pilot edits"
 #: Features per chunk: ~100 KB and a few ms of encoding (measured on the 101k-node synthetic
-#: city), so other requests wait no longer than that.
+#: city); the handler makes each on a worker thread and sends it before making the next.
 CHUNK_FEATURES = 250
 
 
