@@ -52,7 +52,7 @@ def _get(url: str, key: str) -> urllib.request.Request:
 
 def _probe_ms(url: str, key: str) -> float:
     t0 = time.perf_counter()
-    with urllib.request.urlopen(_get(url, key), timeout=30) as r:
+    with urllib.request.urlopen(_get(url, key), timeout=600) as r:
         r.read()
     return (time.perf_counter() - t0) * 1000.0
 
