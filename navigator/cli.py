@@ -23,6 +23,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from navigator.cliparts import examples as _examples
+from navigator.cliparts import open_storage as _storage
 from navigator.settings import Settings, default_database_url
 
 log = logging.getLogger("blindpilot")
@@ -42,14 +44,6 @@ def parse_point(text: str) -> tuple[float, float]:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise CliError(f"coordinates out of range: {text!r}")
     return lat, lon
-
-
-def _storage(db: str | None) -> Any:
-    from navigator.storage import Storage
-
-    storage = Storage(db or default_database_url())
-    storage.migrate()
-    return storage
 
 
 def _progress_bar(desc: str, unit: str) -> Any:
@@ -284,13 +278,6 @@ def cmd_speak(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- parser
-
-
-def _examples(*lines: str) -> dict[str, Any]:
-    """``add_parser`` keywords that end a command's ``--help`` with example command lines, kept
-    line by line as written."""
-    return {"epilog": "examples:\n" + "\n".join(f"  {line}" for line in lines),
-            "formatter_class": argparse.RawDescriptionHelpFormatter}
 
 
 def build_parser() -> argparse.ArgumentParser:

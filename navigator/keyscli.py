@@ -8,11 +8,11 @@ import sys
 import time
 from typing import Any
 
-from navigator.cli import _examples, _storage
+from navigator.cliparts import examples, open_storage
 
 
 def cmd_keys_create(args: argparse.Namespace) -> int:
-    storage = _storage(args.db)
+    storage = open_storage(args.db)
     key = storage.create_api_key(args.role)
     print(f"new {args.role} key (shown once, store it now):", file=sys.stderr)
     print(key)
@@ -20,7 +20,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
-    keys = _storage(args.db).list_api_keys()
+    keys = open_storage(args.db).list_api_keys()
     print(f"{'id':>5}  {'prefix':12}  {'role':10}  {'created (UTC)':19}  state")
     for k in keys:
         created = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(k.created_ts))
@@ -30,7 +30,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_revoke(args: argparse.Namespace) -> int:
-    key = _storage(args.db).revoke_api_key(args.id)
+    key = open_storage(args.db).revoke_api_key(args.id)
     print(f"revoked key {key.id} ({key.prefix}…, {key.role}); every server refuses it from its "
           "next request on")
     return 0
@@ -40,13 +40,13 @@ def add_keys_parser(sub: Any, roles: tuple[str, ...]) -> None:
     """The ``keys`` command and its three subcommands, on the top-level subparsers ``sub``."""
     keys = sub.add_parser(
         "keys", help="manage API keys", description="manage API keys",
-        **_examples("blindpilot keys create --role mapper", "blindpilot keys list",
+        **examples("blindpilot keys create --role mapper", "blindpilot keys list",
                     "blindpilot keys revoke 3"),
     ).add_subparsers(dest="keys_command", required=True)
     sp = keys.add_parser(
         "create", help="print a new API key (stored hashed)",
         description="print a new API key (stored hashed), alone on the last line of stdout",
-        **_examples("blindpilot keys create --role mapper --db sqlite:///blindpilot.db"),
+        **examples("blindpilot keys create --role mapper --db sqlite:///blindpilot.db"),
     )
     sp.set_defaults(func=cmd_keys_create)
     sp.add_argument("--role", required=True, choices=roles)
@@ -54,14 +54,14 @@ def add_keys_parser(sub: Any, roles: tuple[str, ...]) -> None:
     sp = keys.add_parser(
         "list", help="list keys by id and prefix (never the key itself)",
         description="list every key by id, prefix, role, creation time and state",
-        **_examples("blindpilot keys list --db sqlite:///blindpilot.db"))
+        **examples("blindpilot keys list --db sqlite:///blindpilot.db"))
     sp.set_defaults(func=cmd_keys_list)
     sp.add_argument("--db")
     sp = keys.add_parser(
         "revoke", help="revoke a key by id (refused at once by every server)",
         description="revoke a key by its id from `keys list`; every server process refuses it "
                     "from its next request on",
-        **_examples("blindpilot keys revoke 3 --db sqlite:///blindpilot.db"))
+        **examples("blindpilot keys revoke 3 --db sqlite:///blindpilot.db"))
     sp.set_defaults(func=cmd_keys_revoke)
     sp.add_argument("id", type=int, help="the key's id, as `blindpilot keys list` shows it")
     sp.add_argument("--db")
