@@ -34,6 +34,8 @@ export class Editor {
       $("n-lat").value = c.lat.toFixed(7);
       $("n-lon").value = c.lng.toFixed(7);
     });
+    $("edge-delete").addEventListener("click", () => this.remove());
+    $("node-delete").addEventListener("click", () => this.remove());
     $("conflict-reapply").addEventListener("click", () => this.reapply());
     $("conflict-reload").addEventListener("click", () => this.open(this.kind, this.row.id));
   }
@@ -118,6 +120,27 @@ export class Editor {
       $("edit-result").textContent = `Not saved: ${err.message}`;
       this.say(`Not saved: ${err.message}`);
     }
+  }
+
+  /** Delete what is open, against the revision we showed (a 412 means it changed meanwhile). */
+  async remove() {
+    const { kind, row } = this;
+    const name = `${kind === "edge" ? "Edge" : "Node"} ${row.id}`;
+    try {
+      await request("DELETE", `${PATHS[kind]}/${row.id}`, { ifMatch: row.revision });
+    } catch (err) {
+      const why = err instanceof ApiError && err.status === 412
+        ? "someone changed it since you opened it; reload it and look again" : err.message;
+      $("edit-result").textContent = `${name} not deleted: ${why}`;
+      this.say(`${name} not deleted: ${why}`);
+      return;
+    }
+    this.row = null;
+    for (const id of ["edge-form", "node-form", "conflict"]) show($(id), false);
+    show($("edit-empty"), true);
+    $("edit-result").textContent = `${name} deleted.`;
+    this.say(`${name} deleted.`);
+    this.onSaved(kind, null);
   }
 
   /** The server moved on: show what we meant to change next to what it holds now. */
