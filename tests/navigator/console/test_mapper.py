@@ -198,7 +198,7 @@ def api_status(server: ConsoleServer, path: str) -> int:
         "Authorization": f"Bearer {server.keys['mapper']}"}).status_code
 
 
-def test_add_connect_and_delete_from_the_keyboard(open_console: OpenConsole,
+def test_add_connect_split_and_delete_from_the_keyboard(open_console: OpenConsole,
                                                   console_server: ConsoleServer) -> None:
     """Geometry edits with typed coordinates and ids only (WCAG 2.5.7), each checked in the API."""
     console = open_console()
@@ -229,23 +229,33 @@ def test_add_connect_and_delete_from_the_keyboard(open_console: OpenConsole,
     assert console.axe_violations() == []
     console.shot("console-mapper-geometry")
 
-    # a node that still has an edge is refused; the edge, then the node, go
-    page.fill("#select-id", str(second))
-    page.select_option("#select-kind", "node")
-    page.press("#select-id", "Enter")
-    page.wait_for_selector(f"#node-title:has-text('Node {second},')")
-    page.click("#node-delete")
-    page.wait_for_selector(f"#edit-result:has-text('Node {second} not deleted')")
-    assert api_status(console_server, f"/v1/map/nodes/{second}") == 200
-    page.select_option("#select-kind", "edge")
-    page.fill("#select-id", str(edge_id))
-    page.press("#select-id", "Enter")
-    page.wait_for_selector(f"#edge-title:has-text('Edge {edge_id} ')")
-    page.focus("#edge-delete")
+    # split it at the middle: a node between two halves that keep its tags
+    page.fill("#split-at", "0.5")
+    page.focus("#edge-split")
     page.keyboard.press("Enter")
-    page.wait_for_selector(f"#edit-result:has-text('Edge {edge_id} deleted')")
+    page.wait_for_selector(f"#edit-result:has-text('Edge {edge_id} split')")
+    words = (page.text_content("#edit-result") or "").rstrip(".").split()
+    middle, halves = int(words[5]), (int(words[8]), int(words[10]))
+    page.wait_for_selector(f"#node-title:has-text('Node {middle},')")
     assert api_status(console_server, f"/v1/map/edges/{edge_id}") == 404
-    for node_id in (second, first):
+    ends = [(e["u"], e["v"]) for e in (api_get(console_server, f"/v1/map/edges/{h}")
+                                        for h in halves)]
+    assert ends == [(first, middle), (middle, second)]
+
+    # a node that still has edges is refused; the edges, then the nodes, go
+    page.click("#node-delete")
+    page.wait_for_selector(f"#edit-result:has-text('Node {middle} not deleted')")
+    assert api_status(console_server, f"/v1/map/nodes/{middle}") == 200
+    for half in halves:
+        page.select_option("#select-kind", "edge")
+        page.fill("#select-id", str(half))
+        page.press("#select-id", "Enter")
+        page.wait_for_selector(f"#edge-title:has-text('Edge {half} ')")
+        page.focus("#edge-delete")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f"#edit-result:has-text('Edge {half} deleted')")
+        assert api_status(console_server, f"/v1/map/edges/{half}") == 404
+    for node_id in (middle, second, first):
         page.select_option("#select-kind", "node")
         page.fill("#select-id", str(node_id))
         page.press("#select-id", "Enter")

@@ -36,6 +36,7 @@ export class Editor {
     });
     $("edge-delete").addEventListener("click", () => this.remove());
     $("node-delete").addEventListener("click", () => this.remove());
+    $("edge-split").addEventListener("click", () => this.split());
     $("conflict-reapply").addEventListener("click", () => this.reapply());
     $("conflict-reload").addEventListener("click", () => this.open(this.kind, this.row.id));
   }
@@ -141,6 +142,25 @@ export class Editor {
     $("edit-result").textContent = `${name} deleted.`;
     this.say(`${name} deleted.`);
     this.onSaved(kind, null);
+  }
+
+  /** Put a node on the open edge: two edges with its tags replace it (the API's split). */
+  async split() {
+    const fraction = Number.parseFloat($("split-at").value.replace(",", "."));
+    const id = this.row.id;
+    try {
+      const { data } = await request("POST", `${PATHS.edge}/${id}/split`,
+        { body: { fraction }, ifMatch: this.row.revision });
+      const [a, b] = data.edges.map((e) => e.id);
+      const what = `Edge ${id} split by node ${data.node.id} into edges ${a} and ${b}.`;
+      this.onSaved("edge", null);
+      await this.open("node", data.node.id);
+      $("edit-result").textContent = what;
+      this.say(what);
+    } catch (err) {
+      $("edit-result").textContent = `Edge ${id} not split: ${err.message}`;
+      this.say(`Edge ${id} not split: ${err.message}`);
+    }
   }
 
   /** The server moved on: show what we meant to change next to what it holds now. */

@@ -42,7 +42,7 @@ export class GeometryTools {
     }
     $("g-from").value = "";
     $("g-to").value = "";
-    this.report(`Edge ${edge.id} connects node ${u} to node ${v} (${edge.length_m} m).`);
+    this.report(`Edge ${edge.id} connects node ${u} to node ${v} (${Math.round(edge.length_m)} m).`);
     this.changed();
     await this.select("edge", edge.id);
   }
