@@ -1,5 +1,6 @@
-"""Whole-map operations for mappers: OSM import, GeoJSON export, validation, beacon planning and
-beacon health. (Single map objects are edited through :mod:`navigator.mapper`.)"""
+"""Mappers' operations on more than one object: an edge split, OSM import, GeoJSON export,
+validation, beacon planning and beacon health. (Single map objects are edited through
+:mod:`navigator.mapper`.)"""
 
 from __future__ import annotations
 
@@ -20,14 +21,52 @@ from navigator.bbox import BBox, parse_bbox
 from navigator.importjob import ImportFailed, ImportJob, run_import
 from navigator.keys import IMPORTS, MAP, SETTINGS, STORAGE
 from navigator.mapexport import MapExport, geojson_chunks, take_export
-from navigator.mapper import MAPPER, Strict, beacon_public, mark_applied
+from navigator.mapper import (
+    MAPPER,
+    Strict,
+    beacon_public,
+    commit_all,
+    entity_id,
+    if_match,
+    mark_applied,
+)
 from navigator.mapstate import MapState
 from navigator.schemas import placement_json
+from navigator.storage import MapEditor
 from navigator.transit import unmatched_stops
 from routing import validation
 
 log = logging.getLogger(__name__)
 routes = api.RouteTable("mapper")
+
+
+class EdgeSplit(Strict):
+    fraction: float = Field(
+        default=0.5, gt=0, lt=1, description="where the new node goes, from u (0) to v (1)"
+    )
+
+
+@routes.route(
+    "POST",
+    "/v1/map/edges/{id}/split",
+    role=MAPPER,
+    summary="Split an edge by a new node; both halves keep its tags (If-Match optional)",
+    body=EdgeSplit,
+    status=201,
+    errors=(400, 404, 412, 422),
+)
+async def split_edge(request: web.Request, body: EdgeSplit) -> web.Response:
+    editor = MapEditor(request.app[STORAGE])
+    node, first, second, _ = await commit_all(
+        request,
+        editor.split_edge,
+        entity_id(request),
+        body.fraction,
+        if_match(request, required=False),
+    )
+    return api.json_response(
+        {"node": node.after, "edges": [first.after, second.after]}, status=201
+    )
 
 
 class ImportQuery(BaseModel):

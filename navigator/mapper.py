@@ -1,6 +1,7 @@
 """Mapper routes (role mapper or admin) for single map objects: their schemas and audited CRUD on
-nodes, edges, beacons, landmarks and closures, the audit log and revert. Whole-map operations
-(import, export, validation, beacon plan and health) are :mod:`navigator.mapops`."""
+nodes, edges, beacons, landmarks and closures, the audit log and revert. Operations on more than
+one object (edge split, import, export, validation, beacon plan and health) are
+:mod:`navigator.mapops`."""
 
 from __future__ import annotations
 
@@ -317,17 +318,25 @@ def entity_id(request: web.Request) -> int:
 
 async def commit(request: web.Request, fn: Callable[..., MapChange], *args: Any) -> MapChange:
     """Run one audited edit, then apply it to the live map (edits never need a restart)."""
+    return (await commit_all(request, lambda *a: [fn(*a)], *args))[0]
+
+
+async def commit_all(
+    request: web.Request, fn: Callable[..., list[MapChange]], *args: Any
+) -> list[MapChange]:
+    """Run one transaction of audited edits, then apply them to the live map in order."""
     app = request.app
     storage = app[STORAGE]
     try:
-        change = await asyncio.to_thread(fn, *args, request[api.CALLER].actor)
+        changes = await asyncio.to_thread(fn, *args, request[api.CALLER].actor)
     except StorageError as err:
         raise storage_error(err) from None
-    await asyncio.to_thread(
-        app[MAP].apply, change, storage.load_beacons, storage.load_closures
-    )
-    mark_applied(app, [change.revision_id])
-    return change
+    for change in changes:
+        await asyncio.to_thread(
+            app[MAP].apply, change, storage.load_beacons, storage.load_closures
+        )
+    mark_applied(app, [c.revision_id for c in changes])
+    return changes
 
 
 def mark_applied(app: web.Application, revision_ids: list[int]) -> None:

@@ -1,4 +1,5 @@
-"""Mappers' edits: audited create/update/delete/revert of one map entity, each one transaction."""
+"""Mappers' edits: audited create/update/delete/revert of one map entity, each one transaction
+(and an edge split, one transaction of several audited steps)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ from navigator.storage.entities import (
 )
 from navigator.storage.errors import EditConflict, InvalidEdit, NotFound
 from navigator.storage.rows import inserted_id, primary_key, row_by_id
-from navigator.storage.tables import MapRevision, table_of
+from navigator.storage.tables import CLOSURES, Closure, Edge, MapRevision, Node, table_of
+
+#: What a split edge does not pass on to its halves: the rest (tags, OSM way) both keep.
+_OWN_TO_ONE_EDGE = ("id", "u", "v", "length_m", "revision")
 
 
 class MapEditor:
@@ -63,19 +67,8 @@ class MapEditor:
     # ---- writes
 
     def create(self, entity: str, values: dict[str, Any], actor: str | None) -> MapChange:
-        table = ENTITY_TABLES[entity]
         with self.storage.write() as conn:
-            values = with_new_id(conn, table, values)
-            check_references(conn, entity, values)
-            if entity == "edge":
-                span = edge_length(conn, values["u"], values["v"])
-                values = {**values, "length_m": values.get("length_m") or span}
-            try:
-                new_id = inserted_id(conn.execute(sa.insert(table).values(**values)))
-            except sa.exc.IntegrityError as err:
-                raise EditConflict(f"{entity} conflicts with an existing one: {err.orig}") from None
-            after = row_by_id(conn, table, new_id)
-            return _audited(conn, entity, "create", None, after, actor)
+            return _create(conn, entity, values, actor)
 
     def update(
         self,
@@ -109,6 +102,34 @@ class MapEditor:
             before = current_row(conn, table, entity, entity_id, expected_revision)
             delete_entity(conn, entity, entity_id)
             return _audited(conn, entity, "delete", before, None, actor)
+
+    def split_edge(
+        self, edge_id: int, fraction: float, expected_revision: int | None, actor: str | None
+    ) -> list[MapChange]:
+        """Put a new node on an edge ``fraction`` of the way from ``u`` to ``v`` and replace the
+        edge by two that keep its tags, in one transaction. Each step is its own revision, so
+        the audit log shows (and can undo) exactly what changed. An edge with closures is
+        refused: which half a closure blocks is the mapper's call, not a guess."""
+        with self.storage.write() as conn:
+            edge = current_row(conn, Edge, "edge", edge_id, expected_revision)
+            if conn.execute(
+                sa.select(sa.func.count()).select_from(Closure).where(CLOSURES.c.edge_id == edge_id)
+            ).scalar_one():
+                raise InvalidEdit(f"edge {edge_id} is closed; reopen it before splitting", "id")
+            a, b = row_by_id(conn, Node, edge["u"]), row_by_id(conn, Node, edge["v"])
+            assert a is not None and b is not None  # an edge's nodes exist (foreign keys)
+            point = {
+                "lat": a["lat"] + (b["lat"] - a["lat"]) * fraction,
+                "lon": a["lon"] + (b["lon"] - a["lon"]) * fraction,
+                "level": a["level"] if a["level"] == b["level"] else None,
+            }
+            made = [_create(conn, "node", point, actor)]
+            middle = int((made[0].after or {})["id"])
+            tags = {k: v for k, v in edge.items() if k not in _OWN_TO_ONE_EDGE}
+            for u, v in ((edge["u"], middle), (middle, edge["v"])):
+                made.append(_create(conn, "edge", {**tags, "u": u, "v": v}, actor))
+            delete_entity(conn, "edge", edge_id)
+            return [*made, _audited(conn, "edge", "delete", edge, None, actor)]
 
     def revert(self, revision_id: int, actor: str | None) -> MapChange:
         """Undo one revision by applying its inverse (a revert of a revert redoes the edit)."""
@@ -153,6 +174,22 @@ class MapEditor:
                 reverts_id=revision_id,
                 entity_id=entity_id,
             )
+
+
+def _create(conn: Connection, entity: str, values: dict[str, Any], actor: str | None) -> MapChange:
+    """Insert one entity (an edge's length from its nodes unless given) and audit it."""
+    table = ENTITY_TABLES[entity]
+    values = with_new_id(conn, table, values)
+    check_references(conn, entity, values)
+    if entity == "edge":
+        span = edge_length(conn, values["u"], values["v"])
+        values = {**values, "length_m": values.get("length_m") or span}
+    try:
+        new_id = inserted_id(conn.execute(sa.insert(table).values(**values)))
+    except sa.exc.IntegrityError as err:
+        raise EditConflict(f"{entity} conflicts with an existing one: {err.orig}") from None
+    after = row_by_id(conn, table, new_id)
+    return _audited(conn, entity, "create", None, after, actor)
 
 
 def _audited(

@@ -122,6 +122,7 @@ ROUTES = [
     ('POST', '/v1/map/beacons', 'mapper', 'mapper'),
     ('POST', '/v1/map/closures', 'mapper', 'mapper'),
     ('POST', '/v1/map/edges', 'mapper', 'mapper'),
+    ('POST', '/v1/map/edges/{id}/split', 'mapper', 'mapper'),
     ('POST', '/v1/map/import', 'mapper', 'mapper'),
     ('POST', '/v1/map/landmarks', 'mapper', 'mapper'),
     ('POST', '/v1/map/nodes', 'mapper', 'mapper'),

@@ -186,6 +186,40 @@ async def test_closures_are_honoured_at_query_time(mapper) -> None:
     assert after["geometry"] != before["geometry"]
 
 
+async def test_split_keeps_the_route_and_the_tags_and_is_audited_step_by_step(mapper) -> None:
+    client, h = mapper
+    body = {"from": HBF, "to": CENTRE}
+    before = await (await client.post("/v1/routes", json=body)).json()
+    edge = await edge_mid_route(client, h, before)
+    url = f"/v1/map/edges/{edge['id']}/split"
+    stale = {**h, "If-Match": str(edge["revision"] + 1)}
+    assert (await client.post(url, json={}, headers=stale)).status == 412
+    assert (await client.post(url, json={"fraction": 1}, headers=h)).status == 422
+    r = await client.post(url, json={"fraction": 0.25},
+                          headers={**h, "If-Match": str(edge["revision"])})
+    assert r.status == 201, await r.text()
+    out = await r.json()
+    node, (first, second) = out["node"], out["edges"]
+    assert (first["u"], first["v"], second["u"], second["v"]) == (
+        edge["u"], node["id"], node["id"], edge["v"])
+    assert first["length_m"] == pytest.approx(edge["length_m"] * 0.25, abs=0.05)
+    assert first["length_m"] + second["length_m"] == pytest.approx(edge["length_m"], abs=0.05)
+    keep = ("highway", "name", "surface", "crossing", "tactile_paving", "osm_way_id")
+    assert all(half[k] == edge[k] for half in (first, second) for k in keep)
+    assert (await client.get(f"/v1/map/edges/{edge['id']}", headers=h)).status == 404
+    after = await (await client.post("/v1/routes", json=body)).json()
+    assert after["length_m"] == pytest.approx(before["length_m"], abs=0.1)  # live, no restart
+    log = (await (await client.get("/v1/map/revisions", headers=h)).json())[:4]
+    assert [(r["action"], r["entity"]) for r in log] == [
+        ("delete", "edge"), ("create", "edge"), ("create", "edge"), ("create", "node")]
+    # a closed edge is not split (which half the closure blocks is the mapper's call)
+    closed = first["id"]
+    assert (await client.post("/v1/map/closures", json={"edge_id": closed},
+                              headers=h)).status == 201
+    r = await client.post(f"/v1/map/edges/{closed}/split", json={}, headers=h)
+    assert r.status == 422 and (await r.json())["error"]["field"] == "id"
+
+
 async def test_beacons_crud_and_health(mapper) -> None:
     client, h = mapper
     body = {"uuid": "f7826da6-4fa2-4e98-8024-bc5b71e0893e", "major": 7, "minor": 9,

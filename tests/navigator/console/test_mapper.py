@@ -110,7 +110,16 @@ def test_tag_a_crossing_close_an_edge_and_revert(open_console: OpenConsole,
     page.wait_for_selector(f"#history-result:has-text('Revision {revision} reverted')")
     edge = api_get(console_server, f"/v1/map/edges/{edge_id}")
     assert edge["crossing"] is None and edge["traffic_signals_sound"] is None
-    assert page.locator("#history-rows tr", has_text=f"revert edge {edge_id}").count() == 1
+    undo = page.locator("#history-rows tr", has_text=f"revert edge {edge_id}")
+    assert undo.count() == 1
+
+    # revert the revert: the tagged crossing is back, and the history says so
+    undo_revision = int(undo.locator("td").first.text_content() or "0")
+    undo.get_by_role("button", name=f"Revert {undo_revision}").click()
+    page.wait_for_selector(f"#history-result:has-text('Revision {undo_revision} reverted')")
+    edge = api_get(console_server, f"/v1/map/edges/{edge_id}")
+    assert (edge["crossing"], edge["traffic_signals_sound"]) == ("traffic_signals", True)
+    assert page.locator("#history-rows tr", has_text=f"revert edge {edge_id}").count() == 2
 
 
 def test_a_412_from_a_second_browser_is_shown_and_resolved(open_console: OpenConsole,
@@ -181,4 +190,77 @@ def test_validation_list_zooms_and_a_node_moves_by_typed_coordinates(
     moved = api_get(console_server, f"/v1/map/nodes/{node_id}")
     assert abs(moved["lat"] - node["lat"] - 0.00001) < 1e-9 and moved["lon"] == node["lon"]
     assert moved["revision"] == node["revision"] + 1
+    assert console.axe_violations() == []
+
+
+def api_status(server: ConsoleServer, path: str) -> int:
+    return requests.get(server.base_url + path, timeout=10, headers={
+        "Authorization": f"Bearer {server.keys['mapper']}"}).status_code
+
+
+def test_add_connect_split_and_delete_from_the_keyboard(open_console: OpenConsole,
+                                                  console_server: ConsoleServer) -> None:
+    """Geometry edits with typed coordinates and ids only (WCAG 2.5.7), each checked in the API."""
+    console = open_console()
+    page = console.page
+    console.signed_in(console_server.keys["mapper"])
+    # a node typed in, then a node at the map's centre: both become the ends to connect
+    page.fill("#g-pos", f"{FROM[0]:.6f}, {FROM[1] + 0.0002:.6f}")
+    page.focus("#add-node")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#geometry-result:has-text('added')")
+    first = int(page.input_value("#g-from"))
+    assert api_get(console_server, f"/v1/map/nodes/{first}")["lat"] == round(FROM[0], 6)
+    page.click("button[data-pick=g-pos]")
+    page.click("#add-node")
+    page.wait_for_selector(f"#geometry-result:has-text('Node {first + 1} added')")
+    second = int(page.input_value("#g-to"))
+    assert api_status(console_server, f"/v1/map/nodes/{second}") == 200
+    page.wait_for_selector(f"#node-title:has-text('Node {second},')")
+
+    page.focus("#connect")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#geometry-result:has-text('connects')")
+    edge_id = int((page.text_content("#geometry-result") or "").split()[1])
+    edge = api_get(console_server, f"/v1/map/edges/{edge_id}")
+    assert (edge["u"], edge["v"], edge["highway"]) == (first, second, "footway")
+    assert edge["length_m"] > 0
+    page.wait_for_selector(f"#edge-title:has-text('Edge {edge_id} ')")
+    assert console.axe_violations() == []
+    console.shot("console-mapper-geometry")
+
+    # split it at the middle: a node between two halves that keep its tags
+    page.fill("#split-at", "0.5")
+    page.focus("#edge-split")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#edit-result:has-text('Edge {edge_id} split')")
+    words = (page.text_content("#edit-result") or "").rstrip(".").split()
+    middle, halves = int(words[5]), (int(words[8]), int(words[10]))
+    page.wait_for_selector(f"#node-title:has-text('Node {middle},')")
+    assert api_status(console_server, f"/v1/map/edges/{edge_id}") == 404
+    ends = [(e["u"], e["v"]) for e in (api_get(console_server, f"/v1/map/edges/{h}")
+                                        for h in halves)]
+    assert ends == [(first, middle), (middle, second)]
+
+    # a node that still has edges is refused; the edges, then the nodes, go
+    page.click("#node-delete")
+    page.wait_for_selector(f"#edit-result:has-text('Node {middle} not deleted')")
+    assert api_status(console_server, f"/v1/map/nodes/{middle}") == 200
+    for half in halves:
+        page.select_option("#select-kind", "edge")
+        page.fill("#select-id", str(half))
+        page.press("#select-id", "Enter")
+        page.wait_for_selector(f"#edge-title:has-text('Edge {half} ')")
+        page.focus("#edge-delete")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f"#edit-result:has-text('Edge {half} deleted')")
+        assert api_status(console_server, f"/v1/map/edges/{half}") == 404
+    for node_id in (middle, second, first):
+        page.select_option("#select-kind", "node")
+        page.fill("#select-id", str(node_id))
+        page.press("#select-id", "Enter")
+        page.wait_for_selector(f"#node-title:has-text('Node {node_id},')")
+        page.click("#node-delete")
+        page.wait_for_selector(f"#edit-result:has-text('Node {node_id} deleted')")
+        assert api_status(console_server, f"/v1/map/nodes/{node_id}") == 404
     assert console.axe_violations() == []

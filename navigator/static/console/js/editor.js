@@ -34,6 +34,9 @@ export class Editor {
       $("n-lat").value = c.lat.toFixed(7);
       $("n-lon").value = c.lng.toFixed(7);
     });
+    $("edge-delete").addEventListener("click", () => this.remove());
+    $("node-delete").addEventListener("click", () => this.remove());
+    $("edge-split").addEventListener("click", () => this.split());
     $("conflict-reapply").addEventListener("click", () => this.reapply());
     $("conflict-reload").addEventListener("click", () => this.open(this.kind, this.row.id));
   }
@@ -117,6 +120,46 @@ export class Editor {
       if (err instanceof ApiError && err.status === 412) return this.conflict(body);
       $("edit-result").textContent = `Not saved: ${err.message}`;
       this.say(`Not saved: ${err.message}`);
+    }
+  }
+
+  /** Delete what is open, against the revision we showed (a 412 means it changed meanwhile). */
+  async remove() {
+    const { kind, row } = this;
+    const name = `${kind === "edge" ? "Edge" : "Node"} ${row.id}`;
+    try {
+      await request("DELETE", `${PATHS[kind]}/${row.id}`, { ifMatch: row.revision });
+    } catch (err) {
+      const why = err instanceof ApiError && err.status === 412
+        ? "someone changed it since you opened it; reload it and look again" : err.message;
+      $("edit-result").textContent = `${name} not deleted: ${why}`;
+      this.say(`${name} not deleted: ${why}`);
+      return;
+    }
+    this.row = null;
+    for (const id of ["edge-form", "node-form", "conflict"]) show($(id), false);
+    show($("edit-empty"), true);
+    $("edit-result").textContent = `${name} deleted.`;
+    this.say(`${name} deleted.`);
+    this.onSaved(kind, null);
+  }
+
+  /** Put a node on the open edge: two edges with its tags replace it (the API's split). */
+  async split() {
+    const fraction = Number.parseFloat($("split-at").value.replace(",", "."));
+    const id = this.row.id;
+    try {
+      const { data } = await request("POST", `${PATHS.edge}/${id}/split`,
+        { body: { fraction }, ifMatch: this.row.revision });
+      const [a, b] = data.edges.map((e) => e.id);
+      const what = `Edge ${id} split by node ${data.node.id} into edges ${a} and ${b}.`;
+      this.onSaved("edge", null);
+      await this.open("node", data.node.id);
+      $("edit-result").textContent = what;
+      this.say(what);
+    } catch (err) {
+      $("edit-result").textContent = `Edge ${id} not split: ${err.message}`;
+      this.say(`Edge ${id} not split: ${err.message}`);
     }
   }
 

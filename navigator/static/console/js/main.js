@@ -4,6 +4,7 @@ import { ApiError, forgetKey, get, saveKey, savedKey } from "./api.js";
 import { BeaconTools } from "./beacons.js";
 import { Editor } from "./editor.js";
 import { $, parseLatLon, show } from "./forms.js";
+import { GeometryTools } from "./geometry.js";
 import { ConsoleMap } from "./map.js";
 import { MappingTools } from "./mapping.js";
 import { RouteCheck, Simulator } from "./walks.js";
@@ -49,6 +50,8 @@ class Console {
       this.mapping = new MappingTools({ map: this.map, say, changed,
         select: (kind, id) => this.select(kind, id) });
       this.beacons = new BeaconTools({ map: this.map, say, changed });
+      this.geometry = new GeometryTools({ say, changed,
+        select: (kind, id) => this.select(kind, id) });
     }
     this.route = new RouteCheck({ map: this.map, say });
     if (this.tools.includes("tester")) this.simulator = new Simulator({ map: this.map, say });
