@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from beacons.model import Fix, Unavailable
-from navigator.certainty import decision_error_limits, hedged, too_uncertain
+from navigator.certainty import error_limit_m, hedged, too_uncertain
+from navigator.decisionpoints import Place, decision_places, place_of
 from navigator.guidancesettings import GuidanceSettings
 from navigator.routeline import RouteLine
 from routing.geo import turn_angle_deg
@@ -89,8 +90,9 @@ class NavigationSession:
         #: outage), kept while the fix is too uncertain for it.
         self._reorient: str | None = "orientation"
         self._pending: tuple[Maneuver, str] | None = None
-        #: Per maneuver, the error its instruction may be given with (None: not a decision).
-        self._limits: tuple[float | None, ...] = ()
+        #: The route's decision places, and per maneuver the index of its place (None: none).
+        self._places: tuple[Place, ...] = ()
+        self._place_of: tuple[int | None, ...] = ()
         #: "Position uncertain" was said and the position has not been certain since.
         self._uncertain_said = False
         #: Blocked edges already acted on (replanned around, or found impossible to avoid), and
@@ -180,7 +182,8 @@ class NavigationSession:
         self._off_since_s = None
         self._reorient = "orientation"
         self._pending = None
-        self._limits = decision_error_limits(route, self.settings)
+        self._places = decision_places(route, self.settings)
+        self._place_of = place_of(self._places, len(route.maneuvers))
         self._uncertain_said = False
 
     def edges_ahead(self) -> list[int]:
@@ -292,42 +295,72 @@ class NavigationSession:
         return self._speak(nxt, phase or "orientation", t_s, force=True)
 
     def _announcements(self, t_s: float) -> list[Event]:
-        """A decision point's instruction due from a fix too uncertain for it is not marked as
-        given: the rules give it (distance up to date) as soon as a fix allows, or drop it once
-        the walker is past, as for any announcement."""
+        """What is due at the first maneuver with something left to say. A decision point's
+        instruction due from a fix too uncertain for it is not marked as given: the rules give
+        it (distance up to date) as soon as a fix allows, or drop it once the walker is past, as
+        for any announcement. A place chained to one already announced is due in its own window
+        even before the walker reaches that one: it is told relative to it."""
         assert self.route is not None
         s, p = self.settings, self.progress
+        after: Place | None = None  # the announced place whose chained successor is looked at
         for i, m in enumerate(self.route.maneuvers):
             if m.kind is ManeuverKind.DEPART or m.along_m <= p.along_m - s.approached_m:
                 continue
+            if i in p.announced and i in p.approached:
+                continue  # all said (with its place, or before the walker reached it)
             d = m.along_m - p.along_m
             ahead = i not in p.announced and d <= s.announce_ahead_m + s.announce_tolerance_m
             approaching = i not in p.approached and d <= s.approached_m
+            if after is not None:  # only the chained place's own announcement, and not queued
+                if not ahead or t_s < self._busy_until_s:
+                    return []
+                self._mark(i, p.announced)
+                return self._speak(m, "chained" if p.along_m < after.along_m else "ahead", t_s,
+                                   force=True)
             if (ahead or approaching) and self._too_uncertain(i, d):
                 return self._uncertain(i, t_s)
             if ahead:
-                p.announced.add(i)
+                self._mark(i, p.announced)
                 if d > s.approached_m:
                     return self._speak(m, "ahead", t_s, force=True)
             if approaching:
-                p.approached.add(i)
-                p.announced.add(i)
+                self._mark(i, p.approached)
+                self._mark(i, p.announced)
                 return self._speak(m, "approaching", t_s, force=True)
-            return self._reassurance(m, d, t_s)
+            after = self._chained_after(i)
+            if after is None:
+                return self._reassurance(m, d, t_s)
         return []
+
+    def _chained_after(self, i: int) -> Place | None:
+        """Maneuver ``i``'s place if it has been announced and the next place is chained to it."""
+        k = self._place_of[i]
+        if (k is None or i not in self.progress.announced or k + 1 >= len(self._places)
+                or not self._places[k + 1].chained):
+            return None
+        return self._places[k]
 
     # ---- uncertainty
 
     def _next_decision_limit(self, along_m: float) -> float | None:
-        """The error limit of the first decision point not yet passed (None: none is left)."""
-        assert self.route is not None
+        """The error limit, as of ``along_m``, of the first place not yet passed that may be
+        held (None: none is left)."""
         reach = along_m - self.settings.approached_m
-        return next((limit for m, limit in zip(self.route.maneuvers, self._limits, strict=True)
-                     if limit is not None and m.along_m > reach), None)
+        return next((error_limit_m(p, p.along_m - along_m) for p in self._places
+                     if not p.chained and p.along_m > reach), None)
+
+    def _mark(self, i: int, said: set[int]) -> None:
+        """Maneuver ``i`` and the rest of its place (said with it) count as said."""
+        place = self._place(i)
+        said.update(place.members if place is not None else (i,))
+
+    def _place(self, i: int) -> Place | None:
+        k = self._place_of[i]
+        return None if k is None else self._places[k]
 
     def _too_uncertain(self, i: int, distance_m: float) -> bool:
         fix = self.last_fix
-        return fix is not None and too_uncertain(self._limits[i], fix.error_m, distance_m,
+        return fix is not None and too_uncertain(self._place(i), fix.error_m, distance_m,
                                                  self.settings)
 
     def _uncertain(self, i: int, t_s: float) -> list[Event]:
@@ -337,7 +370,8 @@ class NavigationSession:
             return []
         assert self.route is not None and self.last_fix is not None
         self._uncertain_said = True
-        m, limit = self.route.maneuvers[i], self._limits[i]
+        m = self.route.maneuvers[i]
+        limit = error_limit_m(self._place(i), m.along_m - self.progress.along_m)
         text = phrases.phrase_position_uncertain(m, self.lang, self.opts)
         self._busy_until_s = t_s + self._speech_s(text)
         return [Event("position_uncertain", {
@@ -370,11 +404,27 @@ class NavigationSession:
     # ---- speech
 
     def _text(self, m: Maneuver, phase: str) -> str:
-        """The sentence for a maneuver in a phase, with the distance as of now."""
+        """The sentences for a maneuver in a phase, with the distance as of now, and the rest of
+        its place after it ("Then cross X.")."""
+        text = self._lead_text(m, phase)
+        if phase == "reassurance":
+            return text
+        assert self.route is not None
+        place = self._place(self.route.maneuvers.index(m))
+        rest = [] if place is None else [self.route.maneuvers[i] for i in place.members[1:]]
+        if phase == "approaching":  # an orientation: the actions were said ahead
+            rest = [f for f in rest if id(f) not in self.progress.told]
+        return " ".join([text, *(phrases.phrase_then(f, self.lang, self.opts) for f in rest)])
+
+    def _lead_text(self, m: Maneuver, phase: str) -> str:
         lang, opts = self.lang, self.opts
         distance = max(1.0, m.along_m - self.progress.along_m)
         if phase == "at":
             return phrases.phrase_maneuver(m, lang, opts)
+        if phase == "chained":
+            place = self._place(self.route.maneuvers.index(m))  # type: ignore[union-attr]
+            assert place is not None
+            return phrases.phrase_chained(m, place.gap_before_m, lang, opts)
         if phase == "rerouted":
             return phrases.phrase_rerouted(m, lang, opts)
         if phase == "reassurance":
@@ -412,10 +462,14 @@ class NavigationSession:
         text = self._text(m, phase) if before is None else f"{before} {self._text(m, phase)}"
         self._instruction_seq += 1
         if phase != "reassurance":
-            self.progress.told.add(id(m))
+            assert self.route is not None
+            place = self._place(self.route.maneuvers.index(m))
+            members = (m,) if place is None else (self.route.maneuvers[i] for i in place.members)
+            self.progress.told.update(id(f) for f in members)
         distance = max(0.0, m.along_m - self.progress.along_m)
         event = Event("instruction", {
-            "id": self._instruction_seq, "kind": m.kind.value, "phase": phase, "text": text,
+            "id": self._instruction_seq, "kind": m.kind.value,
+            "phase": "ahead" if phase == "chained" else phase, "text": text,
             "lang": self.lang, "distance_m": round(distance, 1), "t": t_s,
             "at": {"lat": m.lat, "lon": m.lon},
         })
@@ -431,7 +485,7 @@ class NavigationSession:
         """
         if t_s >= self._busy_until_s:
             self._pending = None
-            return [self._instruction(m, phase, t_s)]
+            return self._say(m, phase, t_s)
         if force:
             # "location found again" is still owed to a walker told to wait: it goes in front
             # of whatever instruction is due by the time the speech ends
@@ -454,4 +508,20 @@ class NavigationSession:
         if self._too_uncertain(i, d):
             return self._uncertain(i, t_s)
         self._pending = None
-        return [self._instruction(m, phase, t_s)]
+        return self._say(m, phase, t_s)
+
+    def _say(self, m: Maneuver, phase: str, t_s: float) -> list[Event]:
+        """The instruction, and right after it the next place if that is chained to this one and
+        now near enough (:mod:`navigator.decisionpoints`)."""
+        events = [self._instruction(m, phase, t_s)]
+        assert self.route is not None
+        k = self._place_of[self.route.maneuvers.index(m)]
+        if phase == "reassurance" or k is None or k + 1 >= len(self._places):
+            return events
+        nxt = self._places[k + 1]
+        lead = self.route.maneuvers[nxt.lead]
+        if (nxt.chained and nxt.lead not in self.progress.announced
+                and lead.along_m - self.progress.along_m <= self.settings.chain_ahead_max_m):
+            self._mark(nxt.lead, self.progress.announced)
+            events += self._say(lead, "chained", t_s)
+        return events
