@@ -19,6 +19,7 @@ from routing.graph import build_graph
 from routing.model import Maneuver, ManeuverKind, Route
 from routing.osm import read_osm
 from routing.paths import NoAccessibleRoute
+from voice.phrases import PhraseOptions
 
 FRAME = LocalFrame(49.4440, 7.7690)
 
@@ -366,3 +367,73 @@ def test_station_to_postbank_says_the_crossing_of_logenstrasse(kaiserslautern, s
 
 def crossing_along(route: Route) -> float:
     return next(m.along_m for m in route.maneuvers if m.kind is ManeuverKind.CROSS)
+
+
+# ---- verbosity the walker chooses
+
+
+def with_landmark(route: Route, at_m: float = 30.0) -> Route:
+    """``route`` with a shop on the right ``at_m`` along its first (eastward) leg."""
+    shop = Maneuver(ManeuverKind.LANDMARK, 99, *ll(at_m, 0), at_m, at_m, None,
+                    {"name": "Efendi", "landmark_kind": "shop", "side": "right"})
+    maneuvers = sorted((*route.maneuvers, shop), key=lambda m: m.along_m)
+    return Route(route.nodes, route.edges, route.length_m, route.cost, route.profile,
+                 tuple(maneuvers), route.coordinates)
+
+
+def heard(verbosity: str, route: Route, until_x: float = 59.0) -> list[dict]:
+    s = NavigationSession(route, no_replan, lang="en", opts=PhraseOptions(verbosity=verbosity))
+    return [d for _, d in instructions(walk_east(s, until_x))]
+
+
+def test_decision_points_only_leaves_out_landmarks_and_reassurance_but_no_decision() -> None:
+    route = with_landmark(l_route(east_m=80.0))
+    normal, decisions = heard("normal", route, 80.0), heard("decision_points", route, 80.0)
+    assert {d["kind"] for d in normal} >= {"landmark"}
+    assert any(d["phase"] == "reassurance" for d in normal)
+    assert [(d["kind"], d["phase"]) for d in decisions] == [
+        ("depart", "at"), ("turn", "ahead"), ("turn", "approaching")]
+    assert [d["text"] for d in decisions] == [
+        d["text"] for d in normal if d["kind"] != "landmark" and d["phase"] != "reassurance"]
+
+
+def test_safety_messages_and_arrival_are_said_at_every_verbosity() -> None:
+    for verbosity in ("brief", "normal", "detailed", "decision_points"):
+        opts = PhraseOptions(verbosity=verbosity)
+        # arrival
+        s = NavigationSession(with_landmark(l_route()), no_replan, lang="en", opts=opts)
+        walk_east(s, 60.0)
+        events = [e.type for y in (10.0, 20.0, 30.0, 39.0)
+                  for e in s.on_position(fix(60.0, y, 100.0 + y))]
+        assert "arrived" in events, verbosity
+        # off route, then the new route's first instruction
+        s = NavigationSession(with_landmark(l_route()), lambda _s: l_route(), lang="en",
+                              opts=opts)
+        walk_east(s, 20.0)
+        types = [e.type for k in range(8) for e in s.on_position(fix(20.0, 15.0, 30.0 + k))]
+        assert types.count("off_route") == 1 and types.count("rerouted") == 1, verbosity
+        # location lost
+        s = NavigationSession(with_landmark(l_route()), no_replan, lang="en", opts=opts)
+        walk_east(s, 20.0)
+        assert s.on_position(Unavailable("stale", 30.0))[0].type == "location_unavailable"
+        # position uncertain: the turn 15 m after the first one, from an 11 m fix
+        s = NavigationSession(staircase(), no_replan, lang="en", opts=opts)
+        walk_east(s, 59.0)
+        events = [e.type for k, y in enumerate((1.0, 3.0, 5.0, 8.5))
+                  for e in s.on_position(Fix(*ll(60.0, y), None, 10, 0.0,
+                                             1.0 if y < 8 else 11.0, 0.9, 60.0 + k))]
+        assert "position_uncertain" in events, verbosity
+
+
+def staircase() -> Route:
+    """East 60 m, left, 15 m north, right, east 40 m."""
+    coords = (ll(0, 0), ll(60, 0), ll(60, 15), ll(100, 15))
+    left = {"direction": "left", "severity": "normal", "clock": 9, "street": "Fackelstraße"}
+    right = {"direction": "right", "severity": "normal", "clock": 3, "street": "Mühlweg"}
+    m = (Maneuver(ManeuverKind.DEPART, 1, *coords[0], 0.0, 0.0, None,
+                  {"heading_deg": 90.0, "street": "Marktstraße"}),
+         Maneuver(ManeuverKind.TURN, 2, *coords[1], 60.0, 60.0, -90.0, left),
+         Maneuver(ManeuverKind.TURN, 3, *coords[2], 15.0, 75.0, 90.0, right),
+         Maneuver(ManeuverKind.ARRIVE, 4, *coords[3], 40.0, 115.0, None,
+                  {"name": None, "side": None}))
+    return Route((1, 2, 3, 4), (10, 11, 12), 115.0, 115.0, "blind_cane", m, coords)
