@@ -253,13 +253,15 @@ class NavigationSession(Announcer):
 
     def _orientation(self, t_s: float) -> list[Event]:
         """After an outage (or at a resumed start) re-establish where to go next; a decision
-        point due soon waits for a fix certain enough for it (``_reorient`` stays set)."""
+        point due soon waits for a fix certain enough for it (``_reorient`` stays set). A walker
+        who has heard nothing yet (the position was lost from the first scan on) is told where
+        to set off first."""
         assert self.route is not None
         phase, self._reorient = self._reorient, None
         first = self.route.maneuvers[0]
-        if (phase == "orientation" and self.last_instruction is None
-                and first.kind is ManeuverKind.DEPART):
-            return self._speak(first, "at", t_s, force=True)
+        if self.last_instruction is None and first.kind is ManeuverKind.DEPART:
+            return self._speak(first, "at" if phase == "orientation" else "regained", t_s,
+                               force=True)
         nxt = self.next_maneuver(said_only=True)
         if nxt is None:
             return []

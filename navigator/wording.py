@@ -83,7 +83,8 @@ class RouteWording:
             if m.kind in (ManeuverKind.LANDMARK, ManeuverKind.ARRIVE):
                 return phrases.phrase_maneuver(m, lang, opts)
             return phrases.phrase_approaching(m, lang, opts, with_action=id(m) not in told)
-        text = phrases.phrase_maneuver(m, lang, opts, distance, about)
+        ahead = None if m.kind is ManeuverKind.DEPART else distance  # said where they stand
+        text = phrases.phrase_maneuver(m, lang, opts, ahead, about)
         if phase == "regained":
             return f"{phrases.phrase_location_regained(lang)} {text}"
         return text  # "ahead" and "orientation"

@@ -437,3 +437,12 @@ def staircase() -> Route:
          Maneuver(ManeuverKind.ARRIVE, 4, *coords[3], 40.0, 115.0, None,
                   {"name": None, "side": None}))
     return Route((1, 2, 3, 4), (10, 11, 12), 115.0, 115.0, "blind_cane", m, coords)
+
+
+def test_a_position_lost_from_the_first_scan_on_still_starts_with_where_to_set_off() -> None:
+    s = NavigationSession(l_route(), no_replan, lang="en")
+    assert [e.type for e in s.on_position(Unavailable("too_few_beacons", 0.0))] == [
+        "location_unavailable", "fix"]
+    (first,) = [e.data for e in s.on_position(fix(1.0, 0.0, 4.0)) if e.type == "instruction"]
+    assert first["kind"] == "depart" and first["phase"] == "regained"
+    assert first["text"] == "Location found again. Guidance continues. Walk east along Marktstraße."
