@@ -19,6 +19,7 @@ from routing.graph import build_graph
 from routing.model import Maneuver, ManeuverKind, Route
 from routing.osm import read_osm
 from routing.paths import NoAccessibleRoute
+from tests.navigator.test_certainty import staircase
 from voice.phrases import PhraseOptions
 
 FRAME = LocalFrame(49.4440, 7.7690)
@@ -423,20 +424,6 @@ def test_safety_messages_and_arrival_are_said_at_every_verbosity() -> None:
                   for e in s.on_position(Fix(*ll(60.0, y), None, 10, 0.0,
                                              1.0 if y < 8 else 11.0, 0.9, 60.0 + k))]
         assert "position_uncertain" in events, verbosity
-
-
-def staircase() -> Route:
-    """East 60 m, left, 15 m north, right, east 40 m."""
-    coords = (ll(0, 0), ll(60, 0), ll(60, 15), ll(100, 15))
-    left = {"direction": "left", "severity": "normal", "clock": 9, "street": "Fackelstraße"}
-    right = {"direction": "right", "severity": "normal", "clock": 3, "street": "Mühlweg"}
-    m = (Maneuver(ManeuverKind.DEPART, 1, *coords[0], 0.0, 0.0, None,
-                  {"heading_deg": 90.0, "street": "Marktstraße"}),
-         Maneuver(ManeuverKind.TURN, 2, *coords[1], 60.0, 60.0, -90.0, left),
-         Maneuver(ManeuverKind.TURN, 3, *coords[2], 15.0, 75.0, 90.0, right),
-         Maneuver(ManeuverKind.ARRIVE, 4, *coords[3], 40.0, 115.0, None,
-                  {"name": None, "side": None}))
-    return Route((1, 2, 3, 4), (10, 11, 12), 115.0, 115.0, "blind_cane", m, coords)
 
 
 def test_a_position_lost_from_the_first_scan_on_still_starts_with_where_to_set_off() -> None:
