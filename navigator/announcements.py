@@ -227,9 +227,10 @@ class Announcer:
             return []
         m, phase = self._pending
         d = m.along_m - self.progress.along_m
-        if d < -self.settings.approached_m:
+        if d < -self.settings.approached_m and m.kind is not ManeuverKind.DEPART:
             self._pending = None
-            return []  # walked past it while the previous sentence played
+            return []  # walked past it while the previous sentence played (where to set off
+            # is said wherever the walker is: it comes first, and after a loss at the start)
         assert self.route is not None
         i = self.route.maneuvers.index(m)
         if self._too_uncertain(i, d):

@@ -433,3 +433,13 @@ def test_a_position_lost_from_the_first_scan_on_still_starts_with_where_to_set_o
     (first,) = [e.data for e in s.on_position(fix(1.0, 0.0, 4.0)) if e.type == "instruction"]
     assert first["kind"] == "depart" and first["phase"] == "regained"
     assert first["text"] == "Location found again. Guidance continues. Walk east along Marktstraße."
+
+
+def test_where_to_set_off_waits_for_the_loss_to_be_said_and_is_not_dropped_meanwhile() -> None:
+    s = NavigationSession(l_route(), no_replan, lang="en")
+    s.on_position(Unavailable("too_few_beacons", 0.0))  # "Location unavailable ..." ~3.5 s
+    said = [e.data for t, x in ((1.0, 1.0), (2.0, 2.2), (3.0, 3.4), (4.0, 4.6))
+            for e in s.on_position(fix(x, 0.0, t)) if e.type == "instruction"]
+    assert [(d["kind"], d["phase"], d["text"]) for d in said] == [
+        ("depart", "regained",
+         "Location found again. Guidance continues. Walk east along Marktstraße.")]
