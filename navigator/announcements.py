@@ -121,8 +121,9 @@ class Announcer:
         held (None: none is left)."""
         reach = along_m - self.settings.approached_m
         assert self._wording is not None
-        return next((error_limit_m(p, p.along_m - along_m) for p in self._wording.places
-                     if not p.chained and p.along_m > reach), None)
+        return next((error_limit_m(p, p.along_m - along_m, self.settings)
+                     for p in self._wording.places if not p.chained and p.along_m > reach),
+                    None)
 
     def _mark(self, i: int, said: set[int]) -> None:
         """Maneuver ``i`` and the rest of its place (said with it) count as said."""
@@ -146,7 +147,8 @@ class Announcer:
         assert self.route is not None and self.last_fix is not None
         self._uncertain_said = True
         m = self.route.maneuvers[i]
-        limit = error_limit_m(self._place(i), m.along_m - self.progress.along_m)
+        limit = error_limit_m(self._place(i), m.along_m - self.progress.along_m,
+                              self.settings)
         text = phrases.phrase_position_uncertain(m, self.lang, self.opts)
         self._busy_until_s = t_s + self._speech_s(text)
         return [Event("position_uncertain", {

@@ -4,30 +4,32 @@
 10, so truly somewhere between ``error_m`` behind and ``error_m`` ahead of the fix along the
 route. A decision point's instruction ("turn left", "cross") is given only when that stretch
 reaches neither the previous decision point nor the next one: then the walker cannot act on it
-at the wrong corner. No absolute threshold: with its neighbours far away a rough fix is enough,
-with them close a fine one is needed, and the farther the walker has come the less of the
-previous point is in doubt, so an instruction held at 6 m is given late but safe (at 3 m, say)
-rather than never. A place chained to the previous one (:mod:`navigator.decisionpoints`) is told
-relative to it and is never held. A spoken distance is hedged ("in about 20 metres") when the
-error is a sizeable part of it. Pure, no state.
+at the wrong corner. With its neighbours far away a rough fix is enough, with them close a fine
+one is needed — up to a ceiling (:attr:`GuidanceSettings.decision_error_max_m`), because
+between decision points the walker also passes side streets, driveways and crossings that the
+route goes straight over, and a fix that far off may put them at one of those. The farther the
+walker has come the less of the previous point is in doubt, so an instruction held at 6 m is
+given late but safe (at 3 m, say) rather than never. A place chained to the previous one
+(:mod:`navigator.decisionpoints`) is told relative to it and is never held. A spoken distance
+is hedged ("in about 20 metres") when the error is a sizeable part of it. Pure, no state.
 """
 
 from __future__ import annotations
-
-import math
 
 from navigator.decisionpoints import Place
 from navigator.guidancesettings import GuidanceSettings
 
 
-def error_limit_m(place: Place | None, distance_m: float) -> float | None:
+def error_limit_m(place: Place | None, distance_m: float, s: GuidanceSettings) -> float | None:
     """The error below which the instruction for ``place``, ``distance_m`` ahead of the fix,
-    may be given: the fix's stretch of doubt must end short of both neighbouring places (None:
-    never held: not a decision point, chained to the previous place, or alone on its route)."""
+    may be given: the fix's stretch of doubt must end short of both neighbouring places, and
+    never exceed the ceiling (None: never held: not a decision point, or chained to the previous
+    place)."""
     if place is None or place.chained:
         return None
-    limit = min(place.gap_before_m - distance_m, place.gap_after_m + distance_m)
-    return None if math.isinf(limit) else max(0.0, limit)
+    limit = min(place.gap_before_m - distance_m, place.gap_after_m + distance_m,
+                s.decision_error_max_m)
+    return max(0.0, limit)
 
 
 def too_uncertain(place: Place | None, error_m: float, distance_m: float, s: GuidanceSettings
@@ -38,7 +40,7 @@ def too_uncertain(place: Place | None, error_m: float, distance_m: float, s: Gui
     A point far ahead even at the error's near end is not held: "in about 80 metres, turn left"
     orients, the walker does not act on it, and its announcement 6 m ahead is held if need be.
     """
-    limit = error_limit_m(place, distance_m)
+    limit = error_limit_m(place, distance_m, s)
     if limit is None:
         return False
     if distance_m - error_m > s.announce_ahead_m + s.announce_tolerance_m:

@@ -33,6 +33,12 @@ class GuidanceSettings:
     #: instruction ("Turn left onto X. Then cross X."): half a metre is below what any fix or
     #: walker resolves.
     same_place_m: float = 0.5
+    #: Whatever the neighbouring decision points, a fix whose 90 % radius reaches this far gives
+    #: no decision point's instruction: between decision points the route passes side streets,
+    #: driveways and crossings it goes straight over, a few tens of metres apart in a city, and a
+    #: turn said that far off can be taken at one of them. Urban GNSS alone (7-13 m) stays below
+    #: it, so a walker between sparse beacons is still guided.
+    decision_error_max_m: float = 15.0
     #: A place closer than this to the previous one is chained to it: told right after it,
     #: relative to it ("After another 4 metres, turn right"), and never held for uncertainty.
     #: Below it no phone fix (90 % radii of 3-5 m with dense beacons) tells the two apart, and

@@ -9,7 +9,7 @@ import math
 import pytest
 
 from beacons.model import Fix, Unavailable
-from navigator.certainty import error_limit_m
+from navigator.certainty import error_limit_m, too_uncertain
 from navigator.decisionpoints import decision_places
 from navigator.session import Event, GuidanceSettings, NavigationSession
 from routing.geo import LocalFrame
@@ -107,14 +107,24 @@ def test_the_error_limit_keeps_the_fixs_stretch_of_doubt_short_of_both_neighbour
     s = GuidanceSettings()
     first, second = decision_places(staircase(), s)
     assert first.gap_before_m == math.inf and first.gap_after_m == pytest.approx(15.0)
-    assert error_limit_m(first, 7.0) == pytest.approx(22.0)  # the next corner 15 + 7 m ahead
-    assert error_limit_m(second, 7.0) == pytest.approx(8.0)  # the previous one 8 m behind
-    assert error_limit_m(second, 2.0) == pytest.approx(13.0)  # less in doubt as the walker comes
-    assert error_limit_m(second, 16.0) == 0.0
-    (alone,) = decision_places(lone_turn(), s)
-    assert error_limit_m(alone, 7.0) is None, "nothing to confuse it with: never held"
+    assert error_limit_m(first, 2.0, s) == pytest.approx(min(17.0, s.decision_error_max_m))
+    assert error_limit_m(first, 7.0, s) == pytest.approx(
+        min(22.0, s.decision_error_max_m))  # the next corner 15 + 7 m ahead, or the ceiling
+    assert error_limit_m(second, 7.0, s) == pytest.approx(8.0)  # the previous one 8 m behind
+    assert error_limit_m(second, 2.0, s) == pytest.approx(13.0)  # less in doubt as they come
+    assert error_limit_m(second, 16.0, s) == 0.0
     _, chained = decision_places(jog(), s)
-    assert chained.chained and error_limit_m(chained, 7.0) is None
+    assert chained.chained and error_limit_m(chained, 7.0, s) is None
+
+
+def test_a_lone_turn_is_held_only_beyond_the_ceiling() -> None:
+    """Nothing on the route to confuse it with, but side streets the route goes straight over
+    are: a fix off by more than the ceiling gives no turn, a GNSS-grade fix does."""
+    s = GuidanceSettings()
+    (alone,) = decision_places(lone_turn(), s)
+    assert error_limit_m(alone, 7.0, s) == pytest.approx(s.decision_error_max_m)
+    assert too_uncertain(alone, 40.0, 6.0, s)
+    assert not too_uncertain(alone, 10.0, 6.0, s)
 
 
 def test_a_large_error_at_a_decision_point_holds_it_and_says_position_uncertain_once() -> None:
