@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 from aiohttp import web
 from pydantic import BaseModel
 
 from navigator import api
 from navigator.keys import STORAGE
-from navigator.mapper import Strict
-from navigator.storage import Role
+from navigator.mapper import Strict, entity_id, storage_error
+from navigator.storage import NotFound, Role
 
 routes = api.RouteTable("admin")
 
@@ -22,6 +23,14 @@ class KeyCreate(Strict):
 class KeyCreated(BaseModel):
     key: str
     role: str
+
+
+class KeyOut(BaseModel):
+    id: int
+    prefix: str
+    role: str
+    created_ts: float
+    revoked: bool
 
 
 @routes.route(
@@ -36,3 +45,20 @@ class KeyCreated(BaseModel):
 async def create_key(request: web.Request, body: KeyCreate) -> web.Response:
     key = await asyncio.to_thread(request.app[STORAGE].create_api_key, body.role)
     return api.json_response({"key": key, "role": body.role}, status=201)
+
+
+@routes.route("GET", "/v1/keys", role="admin", response=list[KeyOut],
+              summary="Every API key by id and prefix (never the key), revoked ones too")
+async def list_keys(request: web.Request) -> web.Response:
+    keys = await asyncio.to_thread(request.app[STORAGE].list_api_keys)
+    return api.json_response([dataclasses.asdict(k) for k in keys])
+
+
+@routes.route("DELETE", "/v1/keys/{id}", role="admin", status=204, errors=(404,),
+              summary="Revoke an API key: refused from the next request on, in every process")
+async def revoke_key(request: web.Request) -> web.Response:
+    try:
+        await asyncio.to_thread(request.app[STORAGE].revoke_api_key, entity_id(request))
+    except NotFound as err:
+        raise storage_error(err) from None
+    return web.Response(status=204)

@@ -24,6 +24,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from navigator.clients import FailedKeys, Network, client_address
+from navigator.logs import loggable_path
 from navigator.storage import ROLES
 
 log = logging.getLogger(__name__)
@@ -282,10 +283,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         raise
     except ConnectionResetError:  # the client went away mid-body: nothing to answer, no bug
         log.info("client disconnected", extra={"event": "client_disconnected",
-                                               "path": request.path, "method": request.method})
+                                               "path": loggable_path(request.path),
+                                               "method": request.method})
         return error_response(CLIENT_CLOSED, "client_closed", "the client closed the connection")
     except Exception:
-        log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+        log.exception("unhandled error", extra={"path": loggable_path(request.path),
+                                                "method": request.method})
         return error_response(500, "internal_error", "internal error; it has been logged")
 
 

@@ -23,6 +23,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from navigator.cliparts import examples as _examples
+from navigator.cliparts import open_storage as _storage
 from navigator.settings import Settings, default_database_url
 
 log = logging.getLogger("blindpilot")
@@ -42,14 +44,6 @@ def parse_point(text: str) -> tuple[float, float]:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise CliError(f"coordinates out of range: {text!r}")
     return lat, lon
-
-
-def _storage(db: str | None) -> Any:
-    from navigator.storage import Storage
-
-    storage = Storage(db or default_database_url())
-    storage.migrate()
-    return storage
 
 
 def _readable_file(name: str, what: str) -> Path:
@@ -309,25 +303,11 @@ def cmd_speak(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_keys_create(args: argparse.Namespace) -> int:
-    storage = _storage(args.db)
-    key = storage.create_api_key(args.role)
-    print(f"new {args.role} key (shown once, store it now):", file=sys.stderr)
-    print(key)
-    return 0
-
-
 # --------------------------------------------------------------------------- parser
 
 
-def _examples(*lines: str) -> dict[str, Any]:
-    """``add_parser`` keywords that end a command's ``--help`` with example command lines, kept
-    line by line as written."""
-    return {"epilog": "examples:\n" + "\n".join(f"  {line}" for line in lines),
-            "formatter_class": argparse.RawDescriptionHelpFormatter}
-
-
 def build_parser() -> argparse.ArgumentParser:
+    from navigator.keyscli import add_keys_parser
     from navigator.storage import ROLES
 
     p = argparse.ArgumentParser(prog="blindpilot", description=__doc__.splitlines()[0])
@@ -437,18 +417,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--lang", default="de")
     sp.add_argument("-o", "--output", required=True, metavar="FILE.wav")
 
-    keys = sub.add_parser(
-        "keys", help="manage API keys", description="manage API keys",
-        **_examples("blindpilot keys create --role mapper"),
-    ).add_subparsers(dest="keys_command", required=True)
-    sp = keys.add_parser(
-        "create", help="print a new API key (stored hashed)",
-        description="print a new API key (stored hashed), alone on the last line of stdout",
-        **_examples("blindpilot keys create --role mapper --db sqlite:///blindpilot.db"),
-    )
-    sp.set_defaults(func=cmd_keys_create)
-    sp.add_argument("--role", required=True, choices=ROLES)
-    sp.add_argument("--db")
+    add_keys_parser(sub, ROLES)
     return p
 
 

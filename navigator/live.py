@@ -41,30 +41,37 @@ from navigator.livesessions import (
     end_session,
     live_session,
 )
+from navigator.logs import short_id
 from navigator.mapstate import MapState
 from navigator.orientation import around_me, where_am_i
 from navigator.pipeline import Position, position_all
 from navigator.session import Event
+from navigator.sessiontokens import SessionAccess, token_of
 from navigator.speech import audio_url, voice_of
 from navigator.transit import arrival_messages, departures_message, nearby_stops_sentence
+from voice.phrases import phrase_session_replaced
 
 log = logging.getLogger(__name__)
 routes = api.RouteTable("pedestrian")
+#: Close code of a connection another one with the session's token took the walk over from.
+REPLACED = 4000
 
 
-@routes.route("GET", "/v1/sessions/{id}/ws", summary="The live guidance WebSocket",
-              errors=(404,), messages=ClientMessageIn)
-async def session_ws(request: web.Request) -> web.StreamResponse:
+@routes.route("GET", "/v1/sessions/{id}/ws", summary="The live guidance WebSocket (ws_url, "
+              "with the session's token)", query=SessionAccess, errors=(401, 404),
+              messages=ClientMessageIn)
+async def session_ws(request: web.Request, query: SessionAccess) -> web.StreamResponse:
     app = request.app
-    live = await live_session(app, request.match_info["id"])
+    live = await live_session(app, request.match_info["id"], token_of(request.headers, query))
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=256 * 1024)
     await ws.prepare(request)
     previous, live.ws = live.ws, ws
-    if previous is not None and not previous.closed:
-        await previous.close(code=4000, message=b"replaced by a newer connection")
+    took_over = previous is not None and not previous.closed
+    if previous is not None and took_over:
+        await _hand_over(request.app, live, previous)
     resumed = live.nav.last_fix is not None or live.nav.last_instruction is not None
     await ws.send_frame(dumps({
-        "type": "session", "session_id": live.id, "resumed": resumed,
+        "type": "session", "session_id": live.id, "resumed": resumed, "took_over": took_over,
         "last_instruction": _last_instruction_json(app, live)}), WSMsgType.TEXT)
     inbox, registry, loop = app[INBOX], app[SESSIONS], asyncio.get_running_loop()
     try:
@@ -79,6 +86,19 @@ async def session_ws(request: web.Request) -> web.StreamResponse:
         if live.ws is ws:
             live.ws = None
     return ws
+
+
+async def _hand_over(app: web.Application, live: LiveSession, previous: web.WebSocketResponse
+                     ) -> None:
+    """A newer connection with the token resumes the walk: the older one is told in words
+    (the walker hears it: if it was not them, someone else holds the walk) and closed."""
+    text = phrase_session_replaced(live.nav.lang)
+    try:
+        await previous.send_json(_with_audio(app, {"type": "replaced", "text": text,
+                                                   "lang": live.nav.lang}))
+    except (ConnectionError, RuntimeError):  # it was already going away: nobody to tell
+        pass
+    await previous.close(code=REPLACED, message=b"replaced by a newer connection")
 
 
 async def inbox_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -138,7 +158,7 @@ def answer_messages(app: web.Application, batch: Sequence[Delivery],
                 out.append(answer_late(app, d.live, msg))
         except Exception:  # noqa: BLE001 - one walker's bug must not cost the others theirs
             log.exception("live message failed", extra={"event": "live_message_failed",
-                                                        "session": d.live.id})
+                                                        "session": short_id(d.live.id)})
             out.append([INTERNAL_ERROR])
     return out
 
@@ -236,8 +256,8 @@ def _replan_if_blocked(mapstate: MapState, live: LiveSession, pos: Fix, now_ts: 
     blocked = frozenset(blocked_ahead(mapstate, live.nav, now_ts, recheck_edges=edited))
     if not live.nav.acknowledge_blocked(blocked):
         return []
-    log.info("route ahead blocked", extra={"event": "route_blocked", "session": live.id,
-                                           "edges": sorted(blocked)})
+    log.info("route ahead blocked", extra={"event": "route_blocked",
+                                           "session": short_id(live.id), "edges": sorted(blocked)})
     return live.nav.route_blocked(pos)
 
 

@@ -62,7 +62,11 @@ class SessionCreate(BaseModel):
 
 
 class SessionCreated(BaseModel):
+    #: Names the walk (in URLs and, cut short, in logs); no secret.
     session_id: str
+    #: The walk's secret, shown only here: the WebSocket, preview and track ask for it.
+    token: str
+    #: The WebSocket path, token included (``?token=``): connect to it as given.
     ws_url: str
     length_m: float | None = None
 

@@ -24,9 +24,11 @@ from navigator import api
 from navigator.boarding import Boarding
 from navigator.keys import MAP, SETTINGS, STORAGE
 from navigator.liveschemas import BeaconIds, SessionCreate
+from navigator.logs import short_id
 from navigator.pipeline import build_guidance
 from navigator.routeplan import resolve_point
 from navigator.session import NavigationSession
+from navigator.sessiontokens import hash_token, new_token, require_token
 from navigator.transit import resolve_destination
 from routing.model import Route
 from voice.phrases import PhraseOptions
@@ -57,6 +59,8 @@ class LiveSession:
     blocked_checked: tuple[int, frozenset[int], Route | None] | None = None
     #: Phone time of the first of the walker's latest run of scans that came too late to use.
     late_since_t: float | None = None
+    #: sha256 of the session's secret token (:mod:`navigator.sessiontokens`); "" matches none.
+    token_hash: str = ""
 
 
 class SessionRegistry:
@@ -84,44 +88,53 @@ SESSIONS = web.AppKey("sessions", SessionRegistry)
 
 
 async def open_session(app: web.Application, body: SessionCreate,
-                       start: tuple[float, float] | None) -> tuple[LiveSession, Route | None]:
-    """Start a walker's session here and leave its descriptor in storage for other processes
-    (``routing.paths.RoutingError`` when ``start`` is given and no route exists)."""
-    session_id = uuid.uuid4().hex
-    live, route = await _start(app, session_id, body, start)
+                       start: tuple[float, float] | None
+                       ) -> tuple[LiveSession, str, Route | None]:
+    """Start a walker's session here and leave its descriptor in storage for other processes;
+    the session, its token (given out once, here) and its route (``routing.paths.RoutingError``
+    when ``start`` is given and no route exists)."""
+    session_id, token = uuid.uuid4().hex, new_token()
+    live, route = await _start(app, session_id, hash_token(token), body, start)
     # the descriptor lets another process resume it; it holds no position ("from" is dropped)
     await asyncio.to_thread(app[STORAGE].save_session, session_id,
-                            body.model_dump_json(by_alias=True, exclude={"from_"}), time.time())
+                            body.model_dump_json(by_alias=True, exclude={"from_"}), time.time(),
+                            live.token_hash)
     app[SESSIONS].sessions[session_id] = live
-    log.info("session created", extra={"event": "session_created", "session": session_id,
-                                       "profile": body.profile})
-    return live, route
+    log.info("session created", extra={"event": "session_created",
+                                       "session": short_id(session_id), "profile": body.profile})
+    return live, token, route
 
 
 
-async def live_session(app: web.Application, session_id: str) -> LiveSession:
+async def live_session(app: web.Application, session_id: str, token: str | None
+                       ) -> LiveSession:
     """The session in this process, or one another process started (resumed from storage: the
-    route is planned again at the first fix, which also re-orients the walker); 404 if neither.
+    route is planned again at the first fix, which also re-orients the walker); 404 if neither,
+    401 without its token (checked before a resume builds anything).
     """
     live = app[SESSIONS].sessions.get(session_id)
     if live is not None:
+        require_token(token, live.token_hash)
         return live
     stored = await asyncio.to_thread(app[STORAGE].load_session, session_id)
     if stored is None:
         raise api.ApiError(404, "unknown_session", "no such session (ended or expired)")
+    request_json, stored_hash = stored
+    token_hash = require_token(token, stored_hash)
     try:
-        live, _ = await _start(app, session_id, SessionCreate.model_validate_json(stored), None)
+        live, _ = await _start(app, session_id, token_hash,
+                               SessionCreate.model_validate_json(request_json), None)
     except (ValueError, api.ApiError):  # the map changed under it: the destination is gone
         raise api.ApiError(404, "unknown_session", "this session can no longer be resumed"
                            ) from None
     # touched now, so a copy idling in the process the walker left does not delete it
     await asyncio.to_thread(app[STORAGE].touch_sessions, [session_id], time.time())
-    log.info("session resumed", extra={"event": "session_resumed", "session": session_id})
+    log.info("session resumed", extra={"event": "session_resumed",
+                                       "session": short_id(session_id)})
     return app[SESSIONS].sessions.setdefault(session_id, live)
 
 
-
-async def _start(app: web.Application, session_id: str, body: SessionCreate,
+async def _start(app: web.Application, session_id: str, token_hash: str, body: SessionCreate,
                  start: tuple[float, float] | None) -> tuple[LiveSession, Route | None]:
     """Build a session's pipeline (RoutingError when ``start`` is given and no route exists)."""
     mapstate = app[MAP]
@@ -136,7 +149,8 @@ async def _start(app: web.Application, session_id: str, body: SessionCreate,
     rate = app[SETTINGS].ws_messages_per_s
     live = LiveSession(session_id, nav, positioner, time.monotonic(),
                        api.TokenBucket(rate, max(1, int(rate))),
-                       track=[] if body.keep_track else None, boarding=boarding)
+                       track=[] if body.keep_track else None, boarding=boarding,
+                       token_hash=token_hash)
     return live, route
 
 
@@ -154,7 +168,7 @@ async def end_session(app: web.Application, live: LiveSession, expired: bool = F
     await asyncio.to_thread(app[STORAGE].delete_session, live.id, untouched_since)
     if live.track is not None:
         await asyncio.to_thread(app[STORAGE].save_track, live.id, live.started_ts,
-                                time.time(), live.track)
+                                time.time(), live.track, live.token_hash)
 
 
 
@@ -169,7 +183,7 @@ async def sessions_ctx(app: web.Application) -> AsyncIterator[None]:
             try:
                 for s in registry.expire(time.monotonic()):
                     log.info("session expired",
-                             extra={"event": "session_expired", "session": s.id})
+                             extra={"event": "session_expired", "session": short_id(s.id)})
                     await end_session(app, s, expired=True)
                     if s.ws is not None:
                         await s.ws.close(code=4001, message=b"session expired")

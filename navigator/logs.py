@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+#: Characters of a live session's id kept in logs: enough to follow one walk. Logs never hold a
+#: whole id or a session's token (:mod:`navigator.sessiontokens`).
+SESSION_PREFIX = 8
+_SESSION_PATH = re.compile(rf"(/v1/sessions/[^/]{{{SESSION_PREFIX}}})[^/]+")
+
+
+def short_id(session_id: str) -> str:
+    """A session id as logs show it."""
+    return session_id[:SESSION_PREFIX]
+
+
+def loggable_path(path: str) -> str:
+    """A request path with a session id cut short (``/v1/sessions/1f3a9c0e…/ws``)."""
+    return _SESSION_PATH.sub(r"\1…", path)
 
 
 class JsonFormatter(logging.Formatter):

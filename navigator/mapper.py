@@ -197,7 +197,7 @@ BeaconUpdate = _partial(BeaconCreate, exclude=("uuid", "major", "minor", "namesp
 # --------------------------------------------------------------------------- row shaping
 
 
-def beacon_values(body: BaseModel) -> dict[str, Any]:
+def beacon_values(body: BaseModel, actor: str | None, now_ts: float) -> dict[str, Any]:
     """Stored columns of a new beacon (its canonical identity computed once, here)."""
     assert isinstance(body, BeaconCreate)
     bid = body.beacon_id()
@@ -236,11 +236,12 @@ class EntitySpec:
     path: str
     create: type[BaseModel]
     update: type[BaseModel] | None
-    to_values: Callable[[BaseModel], dict[str, Any]]
+    #: The stored columns of a new one, from the body, the caller's key prefix and the time.
+    to_values: Callable[[BaseModel, str | None, float], dict[str, Any]]
     public: Callable[[dict[str, Any]], dict[str, Any]]
 
 
-def _plain_values(body: BaseModel) -> dict[str, Any]:
+def _plain_values(body: BaseModel, actor: str | None, now_ts: float) -> dict[str, Any]:
     return body.model_dump(exclude_none=False)
 
 
@@ -248,9 +249,19 @@ def _identity(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _closure_values(body: BaseModel) -> dict[str, Any]:
+def _closure_values(body: BaseModel, actor: str | None, now_ts: float) -> dict[str, Any]:
+    """A closure starts now unless told otherwise, and must end after it starts (the schema
+    checks an explicit start; this the default one: an end already past made a closure that
+    never applied, accepted without a word). It remembers the key that made it."""
     values = body.model_dump()
-    values["starts_ts"] = values["starts_ts"] if values["starts_ts"] is not None else time.time()
+    if values["starts_ts"] is None:
+        values["starts_ts"] = now_ts
+    ends = values["ends_ts"]
+    if ends is not None and ends <= values["starts_ts"]:
+        raise InvalidEdit(f"ends_ts {ends:g} is not after the closure's start "
+                          f"{values['starts_ts']:g} (starts_ts, or now when it is left out)",
+                          field="ends_ts")
+    values["created_by"] = actor
     return values
 
 
@@ -342,7 +353,11 @@ def register(spec: EntitySpec) -> None:
 
     async def create(request: web.Request, body: BaseModel) -> web.Response:
         editor = MapEditor(request.app[STORAGE])
-        change = await commit(request, editor.create, name, spec.to_values(body))
+        try:
+            values = spec.to_values(body, request[api.CALLER].actor, time.time())
+        except StorageError as err:
+            raise storage_error(err) from None
+        change = await commit(request, editor.create, name, values)
         return _with_etag(spec.public(change.after or {}), status=201)
 
     async def get(request: web.Request) -> web.Response:

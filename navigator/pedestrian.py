@@ -14,6 +14,7 @@ from navigator.liveschemas import PreviewItem, SessionCreate, SessionCreated, Tr
 from navigator.livesessions import live_session, open_session
 from navigator.routeplan import plan_route, resolve_point, routes_body
 from navigator.schemas import PlaceOut, PlacesQuery, RouteOut, RouteRequest
+from navigator.sessiontokens import TOKEN_QUERY, SessionAccess, require_token, token_of
 from navigator.speech import audio_url, prewarm, voice_of
 from navigator.transit import boarding_sentence, resolve_destination
 from routing.paths import RoutingError
@@ -106,26 +107,30 @@ async def create_session(request: web.Request, body: SessionCreate) -> web.Respo
     mapstate = app[MAP]
     start = resolve_point(mapstate, body.from_, "from") if body.from_ is not None else None
     try:
-        live, route = await open_session(app, body, start)
+        live, token, route = await open_session(app, body, start)
     except RoutingError as err:
         raise api.ApiError(422, err.code, str(err)) from None
+    # ws_url carries the token, so a client that connects to it as given needs no change
     return api.json_response(
-        {"session_id": live.id, "ws_url": f"/v1/sessions/{live.id}/ws",
+        {"session_id": live.id, "token": token,
+         "ws_url": f"/v1/sessions/{live.id}/ws?{TOKEN_QUERY}={token}",
          "length_m": round(route.length_m, 1) if route else None}, status=201)
 
 
 @routes.route("GET", "/v1/sessions/{id}/preview", summary="All instructions before starting",
-              response=list[PreviewItem], errors=(404,))
-async def preview(request: web.Request) -> web.Response:
-    live = await live_session(request.app, request.match_info["id"])
+              query=SessionAccess, response=list[PreviewItem], errors=(401, 404))
+async def preview(request: web.Request, query: SessionAccess) -> web.Response:
+    live = await live_session(request.app, request.match_info["id"],
+                              token_of(request.headers, query))
     return api.json_response(live.nav.preview())
 
 
 @routes.route("GET", "/v1/sessions/{id}/track", summary="A finished walk's track, if opted in",
-              response=TrackOut, errors=(404,))
-async def track(request: web.Request) -> web.Response:
+              query=SessionAccess, response=TrackOut, errors=(401, 404))
+async def track(request: web.Request, query: SessionAccess) -> web.Response:
     kept = await asyncio.to_thread(request.app[STORAGE].load_track, request.match_info["id"])
     if kept is None:
         raise api.ApiError(404, "no_track", "no track kept for this session (not opted in, "
                                             "or the session has not ended)")
+    require_token(token_of(request.headers, query), kept.pop("token_hash"))
     return api.json_response(kept)

@@ -366,6 +366,12 @@ def phrase_route_closed(lang: str) -> str:
     return phrasebook(lang).say("route_closed")
 
 
+def phrase_session_replaced(lang: str) -> str:
+    """Said on a connection another one (with the walk's token) took the walk over from: the
+    walker learns that this device stops guiding, and what to do if it was not them."""
+    return phrasebook(lang).say("session_replaced")
+
+
 def phrase_location_regained(lang: str) -> str:
     """Fixes are back after an outage."""
     return phrasebook(lang).say("location_regained")

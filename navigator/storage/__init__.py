@@ -15,7 +15,7 @@ The names below are what the rest of the service imports from here.
 
 from __future__ import annotations
 
-from navigator.storage.apikeys import ROLES, KeyStore, Role
+from navigator.storage.apikeys import ROLES, KeyRecord, KeyStore, Role
 from navigator.storage.audit import REVISION_WINDOW
 from navigator.storage.beaconhealth import BeaconHealth
 from navigator.storage.changes import MapChange, MapSync
@@ -68,6 +68,7 @@ __all__ = [
     "EditConflict",
     "FeedInfo",
     "InvalidEdit",
+    "KeyRecord",
     "LandmarkBase",
     "MapChange",
     "MapEditor",

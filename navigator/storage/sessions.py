@@ -17,19 +17,24 @@ class SessionStore(Database):
     """A session's descriptor lives while the session does (never a position); a track is kept
     only when the walker opted in."""
 
-    def save_session(self, session_id: str, request_json: str, now_ts: float) -> None:
+    def save_session(self, session_id: str, request_json: str, now_ts: float,
+                     token_hash: str) -> None:
         with self.write() as conn:
             conn.execute(
                 sa.insert(LiveSessionRecord).values(
-                    id=session_id, created_ts=now_ts, last_active_ts=now_ts, request=request_json
+                    id=session_id, created_ts=now_ts, last_active_ts=now_ts, request=request_json,
+                    token_hash=token_hash,
                 )
             )
 
-    def load_session(self, session_id: str) -> str | None:
+    def load_session(self, session_id: str) -> tuple[str, str | None] | None:
+        """(what the session was asked for, its token's hash), or None when it is gone."""
         with self.engine.connect() as conn:
-            return conn.execute(
-                sa.select(LIVE_SESSIONS.c.request).where(LIVE_SESSIONS.c.id == session_id)
-            ).scalar_one_or_none()
+            row = conn.execute(
+                sa.select(LIVE_SESSIONS.c.request, LIVE_SESSIONS.c.token_hash)
+                .where(LIVE_SESSIONS.c.id == session_id)
+            ).first()
+        return (row[0], row[1]) if row else None
 
     def touch_sessions(self, session_ids: list[str], now_ts: float) -> None:
         if session_ids:
@@ -59,7 +64,8 @@ class SessionStore(Database):
     # ---- opted-in tracks
 
     def save_track(
-        self, session_id: str, started_ts: float, ended_ts: float, points: list[list[float]]
+        self, session_id: str, started_ts: float, ended_ts: float, points: list[list[float]],
+        token_hash: str,
     ) -> None:
         """Store an opted-in track, merged by time with what is already stored for the session:
         a session resumed in another process (behind a proxy) is saved by each process that
@@ -67,7 +73,8 @@ class SessionStore(Database):
         for attempt in (1, 2):  # a concurrent first save by another process: merge into it
             try:
                 with self.write() as conn:
-                    self._merge_track(conn, session_id, started_ts, ended_ts, points)
+                    self._merge_track(conn, session_id, started_ts, ended_ts, points,
+                                      token_hash)
                 return
             except sa.exc.IntegrityError:
                 if attempt == 2:
@@ -75,7 +82,7 @@ class SessionStore(Database):
 
     @staticmethod
     def _merge_track(conn: Connection, session_id: str, started_ts: float, ended_ts: float,
-                     points: list[list[float]]) -> None:
+                     points: list[list[float]], token_hash: str | None) -> None:
         query = sa.select(TRACKS.c.started_ts, TRACKS.c.ended_ts, TRACKS.c.points).where(
             TRACKS.c.session_id == session_id)
         if conn.dialect.name == "postgresql":
@@ -83,7 +90,8 @@ class SessionStore(Database):
         old = conn.execute(query).first()
         if old is None:
             conn.execute(sa.insert(Track).values(session_id=session_id, started_ts=started_ts,
-                                                 ended_ts=ended_ts, points=json.dumps(points)))
+                                                 ended_ts=ended_ts, points=json.dumps(points),
+                                                 token_hash=token_hash))
             return
         by_time = {p[0]: p for p in json.loads(old.points)}
         by_time.update((p[0], p) for p in points)
@@ -92,12 +100,13 @@ class SessionStore(Database):
             points=json.dumps([by_time[t] for t in sorted(by_time)])))
 
     def load_track(self, session_id: str) -> dict[str, Any] | None:
+        """The track with its session's ``token_hash``, which whoever serves it checks."""
         with self.engine.connect() as conn:
             row = conn.execute(
-                sa.select(TRACKS.c.started_ts, TRACKS.c.ended_ts, TRACKS.c.points).where(
-                    TRACKS.c.session_id == session_id
-                )
+                sa.select(TRACKS.c.started_ts, TRACKS.c.ended_ts, TRACKS.c.points,
+                          TRACKS.c.token_hash).where(TRACKS.c.session_id == session_id)
             ).first()
         if row is None:
             return None
-        return {"started_ts": row[0], "ended_ts": row[1], "points": json.loads(row[2])}
+        return {"started_ts": row[0], "ended_ts": row[1], "points": json.loads(row[2]),
+                "token_hash": row[3]}

@@ -165,6 +165,8 @@ class Track(SQLModel, table=True):
     started_ts: float
     ended_ts: float
     points: str  # JSON list of [t_s, lat, lon, error_m]
+    #: sha256 of the session's token, which reading the track asks for (None: unreadable).
+    token_hash: str | None = Field(default=None, max_length=64)
 
 
 class LiveSessionRecord(SQLModel, table=True):
@@ -176,6 +178,8 @@ class LiveSessionRecord(SQLModel, table=True):
     created_ts: float
     last_active_ts: float = Field(index=True)
     request: str
+    #: sha256 of the session's token, which resuming it asks for (None: cannot be resumed).
+    token_hash: str | None = Field(default=None, max_length=64)
 
 
 def table_of(model: type[SQLModel]) -> sa.Table:

@@ -79,6 +79,7 @@ async def test_openapi_publishes_the_websocket_client_messages_with_gnss(client:
 #: Every HTTP route as (method, path, area, role): the public contract, pinned so that moving
 #: handlers between modules cannot add, drop or re-tag one unnoticed.
 ROUTES = [
+    ('DELETE', '/v1/keys/{id}', 'admin', 'admin'),
     ('DELETE', '/v1/map/beacons/{id}', 'mapper', 'mapper'),
     ('DELETE', '/v1/map/closures/{id}', 'mapper', 'mapper'),
     ('DELETE', '/v1/map/edges/{id}', 'mapper', 'mapper'),
@@ -89,6 +90,7 @@ ROUTES = [
     ('GET', '/openapi.json', 'ops', 'public'),
     ('GET', '/v1/audio/{key}.wav', 'pedestrian', 'public'),
     ('GET', '/v1/beacons/health', 'mapper', 'mapper'),
+    ('GET', '/v1/keys', 'admin', 'admin'),
     ('GET', '/v1/map/beacons', 'mapper', 'mapper'),
     ('GET', '/v1/map/beacons/{id}', 'mapper', 'mapper'),
     ('GET', '/v1/map/closures', 'mapper', 'mapper'),

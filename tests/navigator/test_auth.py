@@ -14,7 +14,7 @@ from navigator.clients import parse_networks
 from navigator.routes import route_tables
 from navigator.settings import Settings
 from navigator.storage import Storage
-from tests.navigator.conftest import ROLES, auth
+from tests.navigator.conftest import ROLES, auth, create_keys
 
 PROTECTED = [(ep.method, ep.path, ep.role) for t in route_tables() for ep in t.endpoints
              if ep.role != PUBLIC]
@@ -136,3 +136,31 @@ async def test_a_peer_that_is_no_trusted_proxy_cannot_pick_its_bucket(
     spoofed = [(await proxied.get("/health", headers={
         "X-Forwarded-For": f"6.6.6.{i}, 203.0.113.9"})).status for i in range(6)]
     assert spoofed[3:] == [429] * 3  # what the client wrote left of the proxy's entry is ignored
+
+
+async def test_a_revoked_key_fails_at_once_in_every_process_sharing_the_database(
+    make_client, any_db_settings: Settings
+) -> None:
+    """Issue 19 #15: there was no way to revoke a key. Two apps on one database stand for two
+    server processes: a key revoked through one is refused on the very next request by both."""
+    here = await make_client(any_db_settings)
+    there = await make_client(any_db_settings.with_(default_city=None))
+    keys = create_keys(any_db_settings.database_url)
+    mapper, admin = auth(keys["mapper"]), auth(keys["admin"])
+    for app in (here, there):
+        assert (await app.get("/v1/map/revisions", headers=mapper)).status == 200
+    listed = await (await here.get("/v1/keys", headers=admin)).json()
+    mine = next(k for k in listed if keys["mapper"].startswith(k["prefix"])
+                and k["role"] == "mapper")
+    assert mine["revoked"] is False and "key" not in mine and "key_hash" not in mine
+    assert (await here.delete(f"/v1/keys/{mine['id']}", headers=mapper)).status == 403
+    assert (await here.delete(f"/v1/keys/{mine['id']}", headers=admin)).status == 204
+    for app in (there, here):
+        r = await app.get("/v1/map/revisions", headers=mapper)
+        assert r.status == 401, await r.text()
+    listed = await (await there.get("/v1/keys", headers=admin)).json()
+    assert next(k for k in listed if k["id"] == mine["id"])["revoked"] is True
+    assert (await there.delete(f"/v1/keys/{mine['id']}", headers=admin)).status == 204
+    r = await there.delete("/v1/keys/999999", headers=admin)
+    assert r.status == 404 and (await r.json())["error"]["code"] == "not_found"
+    assert (await there.get("/v1/map/revisions", headers=admin)).status == 200

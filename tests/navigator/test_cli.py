@@ -42,6 +42,25 @@ def test_keys_create_prints_the_key_alone_on_the_last_line(capsys, sqlite_url: s
     assert key.startswith("bp_") and " " not in key
 
 
+def test_keys_list_and_revoke(capsys, sqlite_url: str) -> None:
+    """Issue 19 #15: a leaked key can be revoked from the terminal; list never shows keys."""
+    from navigator.storage import Storage
+
+    _, out, _ = run(capsys, "keys", "create", "--role", "mapper", "--db", sqlite_url)
+    key = out.strip().splitlines()[-1]
+    code, out, _ = run(capsys, "keys", "list", "--db", sqlite_url)
+    assert code == 0 and key not in out
+    row = next(ln.split() for ln in out.splitlines() if key[:10] in ln)
+    assert row[2] == "mapper" and row[-1] == "active"
+    code, out, _ = run(capsys, "keys", "revoke", row[0], "--db", sqlite_url)
+    assert code == 0 and "revoked" in out
+    assert Storage(sqlite_url).role_of_key(key) is None
+    _, out, _ = run(capsys, "keys", "list", "--db", sqlite_url)
+    assert next(ln for ln in out.splitlines() if key[:10] in ln).split()[-1] == "revoked"
+    code, _, err = run(capsys, "keys", "revoke", "4711", "--db", sqlite_url)
+    assert code == 2 and one_line_error(err) and "no API key with id 4711" in err
+
+
 @pytest.mark.parametrize("url", ["mysql://localhost/x", "nonsense"])
 def test_unknown_db_scheme_exits_2_with_one_line(capsys, url: str) -> None:
     code, _, err = run(capsys, "keys", "create", "--role", "admin", "--db", url)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import time
+from dataclasses import dataclass
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
@@ -25,29 +28,47 @@ def scan_json(scan: Scan) -> dict:
     return {"type": "scan", "t": scan.t_s, "readings": readings}
 
 
-async def open_session(client: TestClient, lang: str = "en", **extra: object
-                       ) -> tuple[str, object]:
+@dataclass(frozen=True)
+class Walk:
+    """A session as POST /v1/sessions answered it: its id and its secret token."""
+
+    id: str
+    token: str
+    ws_url: str
+
+    def url(self, leaf: str) -> str:
+        """``/v1/sessions/{id}/{leaf}`` with the token, as a client holding it asks."""
+        return f"/v1/sessions/{self.id}/{leaf}?token={self.token}"
+
+
+async def create_session(client: TestClient, lang: str = "en", **extra: object) -> Walk:
     r = await client.post("/v1/sessions", json={
         "from": {"lat": START[0], "lon": START[1]}, "to": {"lat": END[0], "lon": END[1]},
         "lang": lang, **extra})
     assert r.status == 201, await r.text()
     body = await r.json()
-    ws = await client.ws_connect(body["ws_url"])
+    return Walk(body["session_id"], body["token"], body["ws_url"])
+
+
+async def open_session(client: TestClient, lang: str = "en", **extra: object
+                       ) -> tuple[Walk, object]:
+    walk = await create_session(client, lang, **extra)
+    ws = await client.ws_connect(walk.ws_url)
     hello = await ws.receive_json()
-    assert hello["type"] == "session" and hello["session_id"] == body["session_id"]
-    return body["session_id"], ws
+    assert hello["type"] == "session" and hello["session_id"] == walk.id
+    return walk, ws
 
 
 async def walk_a_few_steps(client: TestClient, seed: int, steps: int, lang: str = "en",
-                           **extra: object) -> tuple[str, object, SimulatedWalker]:
+                           **extra: object) -> tuple[Walk, object, SimulatedWalker]:
     """Open a session and walk its first ``steps`` seconds; the socket stays open."""
     mapstate = client.app[MAP]
     route = plan_between(mapstate, START, END, "blind_cane")
     walker = SimulatedWalker(mapstate, route, WalkOptions(seed=seed))
-    session_id, ws = await open_session(client, lang, **extra)
+    walk, ws = await open_session(client, lang, **extra)
     for t in range(steps):
         await send_and_collect(ws, scan_json(walker.scan(float(t))))
-    return session_id, ws, walker
+    return walk, ws, walker
 
 
 async def send_and_collect(ws, message: dict, timeout_s: float = 10.0) -> list[dict]:
@@ -182,9 +203,9 @@ async def test_more_than_20_messages_per_second_are_throttled(make_client, setti
 
 
 async def test_reconnect_resumes_the_same_session(client: TestClient) -> None:
-    session_id, ws, _ = await walk_a_few_steps(client, seed=1, steps=5)
+    walk, ws, _ = await walk_a_few_steps(client, seed=1, steps=5)
     await ws.close()
-    ws2 = await client.ws_connect(f"/v1/sessions/{session_id}/ws")
+    ws2 = await client.ws_connect(walk.url("ws"))
     hello = await ws2.receive_json()
     assert hello["resumed"] is True and hello["last_instruction"]["text"]
     await ws2.send_json({"type": "repeat"})
@@ -192,28 +213,28 @@ async def test_reconnect_resumes_the_same_session(client: TestClient) -> None:
 
 
 async def test_where_am_i_and_around_me_and_preview(client: TestClient) -> None:
-    session_id, ws, _ = await walk_a_few_steps(client, seed=2, steps=4, lang="de")
+    walk, ws, _ = await walk_a_few_steps(client, seed=2, steps=4, lang="de")
     await ws.send_json({"type": "where_am_i"})
     where = await ws.receive_json()
     assert where["kind"] == "where_am_i" and where["lang"] == "de" and where["text"]
     await ws.send_json({"type": "around_me"})
     assert (await ws.receive_json())["kind"] == "around_me"
-    preview = await (await client.get(f"/v1/sessions/{session_id}/preview")).json()
+    preview = await (await client.get(walk.url("preview"))).json()
     assert preview[0]["kind"] == "depart" and preview[-1]["kind"] == "arrive"
     await ws.send_json({"type": "stop"})
     assert (await ws.receive_json())["type"] == "stopped"
-    assert (await client.get(f"/v1/sessions/{session_id}/preview")).status == 404
+    assert (await client.get(walk.url("preview"))).status == 404
 
 
 @pytest.mark.parametrize("keep", [False, True])
 async def test_track_is_kept_after_the_session_only_when_opted_in(client: TestClient,
                                                                   keep: bool) -> None:
-    session_id, ws, _ = await walk_a_few_steps(client, seed=1, steps=6, keep_track=keep)
-    assert (await client.get(f"/v1/sessions/{session_id}/track")).status == 404  # still live
+    walk, ws, _ = await walk_a_few_steps(client, seed=1, steps=6, keep_track=keep)
+    assert (await client.get(walk.url("track"))).status == 404  # still live
     await ws.send_json({"type": "stop"})
     assert (await ws.receive_json())["type"] == "stopped"
     await ws.receive()  # the server closes the socket once the session is ended
-    r = await client.get(f"/v1/sessions/{session_id}/track")
+    r = await client.get(walk.url("track"))
     if keep:
         assert r.status == 200 and len((await r.json())["points"]) == 6
     else:
@@ -238,10 +259,10 @@ async def test_a_reconnect_to_another_process_resumes_the_session(make_client, s
     """Two servers on one database, as behind a proxy: B resumes what A started."""
     a = await make_client(settings)
     b = await make_client(settings)
-    session_id, ws, walker = await walk_a_few_steps(a, seed=1, steps=3)
+    walk, ws, walker = await walk_a_few_steps(a, seed=1, steps=3)
     await ws.close()
-    ws_b = await b.ws_connect(f"/v1/sessions/{session_id}/ws")
-    assert (await ws_b.receive_json())["session_id"] == session_id
+    ws_b = await b.ws_connect(walk.url("ws"))
+    assert (await ws_b.receive_json())["session_id"] == walk.id
     said = []
     for t in range(3, 8):
         said += await send_and_collect(ws_b, scan_json(walker.scan(float(t))))
@@ -250,23 +271,23 @@ async def test_a_reconnect_to_another_process_resumes_the_session(make_client, s
     await ws_b.send_json({"type": "stop"})
     assert (await ws_b.receive_json())["type"] == "stopped"
     await ws_b.receive()
-    assert (await b.get(f"/v1/sessions/{session_id}/preview")).status == 404
+    assert (await b.get(walk.url("preview"))).status == 404
     c = await make_client(settings)
-    assert (await c.get(f"/v1/sessions/{session_id}/preview")).status == 404, "descriptor gone"
+    assert (await c.get(walk.url("preview"))).status == 404, "descriptor gone"
 
 
 async def test_idle_sessions_expire_and_their_descriptor_goes(make_client, settings) -> None:
     from navigator.livesessions import SESSIONS, end_session
 
     client = await make_client(settings)
-    session_id, ws, _ = await walk_a_few_steps(client, seed=1, steps=2)
+    walk, ws, _ = await walk_a_few_steps(client, seed=1, steps=2)
     await ws.close()
     registry = client.app[SESSIONS]
     assert registry.expire(time.monotonic()) == []
     gone = registry.expire(time.monotonic() + registry.idle_s + 1)
-    assert [s.id for s in gone] == [session_id]
+    assert [s.id for s in gone] == [walk.id]
     await end_session(client.app, gone[0], expired=True)
-    assert (await client.get(f"/v1/sessions/{session_id}/preview")).status == 404
+    assert (await client.get(walk.url("preview"))).status == 404
 
 
 async def test_an_idle_copy_expiring_leaves_a_walk_resumed_elsewhere(make_client, settings
@@ -275,15 +296,15 @@ async def test_an_idle_copy_expiring_leaves_a_walk_resumed_elsewhere(make_client
     from navigator.livesessions import SESSIONS, end_session
 
     a, b = await make_client(settings), await make_client(settings)
-    session_id, ws, _ = await walk_a_few_steps(a, seed=1, steps=2)
+    walk, ws, _ = await walk_a_few_steps(a, seed=1, steps=2)
     await ws.close()
-    a.app[SESSIONS].sessions[session_id].last_active_s -= 120  # A last heard it 2 minutes ago
-    ws_b = await b.ws_connect(f"/v1/sessions/{session_id}/ws")
-    assert (await ws_b.receive_json())["session_id"] == session_id
+    a.app[SESSIONS].sessions[walk.id].last_active_s -= 120  # A last heard it 2 minutes ago
+    ws_b = await b.ws_connect(walk.url("ws"))
+    assert (await ws_b.receive_json())["session_id"] == walk.id
     (gone,) = a.app[SESSIONS].expire(time.monotonic() + a.app[SESSIONS].idle_s - 60)
     await end_session(a.app, gone, expired=True)
     c = await make_client(settings)
-    assert (await c.get(f"/v1/sessions/{session_id}/preview")).status == 200
+    assert (await c.get(walk.url("preview"))).status == 200
 
 
 async def test_a_closure_on_the_route_ahead_reroutes_the_walker(client: TestClient, api_keys
@@ -291,8 +312,8 @@ async def test_a_closure_on_the_route_ahead_reroutes_the_walker(client: TestClie
     from navigator.livesessions import SESSIONS
     from tests.navigator.conftest import auth
 
-    session_id, ws, walker = await walk_a_few_steps(client, seed=2, steps=6)
-    live = client.app[SESSIONS].sessions[session_id]
+    walk, ws, walker = await walk_a_few_steps(client, seed=2, steps=6)
+    live = client.app[SESSIONS].sessions[walk.id]
     ahead = live.nav.edges_ahead()
     target = ahead[len(ahead) // 2]
     closure = {"edge_id": target, "reason": "building site"}
@@ -339,8 +360,8 @@ async def test_a_scan_with_readings_and_gnss_guides_and_hands_the_fix_to_the_pos
         client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     from beacons.model import AccuracyKind, GnssFix
 
-    session_id, ws, walker = await walk_a_few_steps(client, seed=2, steps=3)
-    seen = record_scans(client, session_id, monkeypatch)
+    walk, ws, walker = await walk_a_few_steps(client, seed=2, steps=3)
+    seen = record_scans(client, walk.id, monkeypatch)
     said = []
     for t in (3.0, 4.0, 5.0):
         msg = scan_json(walker.scan(t))
@@ -358,8 +379,8 @@ async def test_a_scan_with_gnss_alone_is_accepted(client: TestClient,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     from beacons.model import AccuracyKind
 
-    session_id, ws, walker = await walk_a_few_steps(client, seed=2, steps=3)
-    seen = record_scans(client, session_id, monkeypatch)
+    walk, ws, walker = await walk_a_few_steps(client, seed=2, steps=3)
+    seen = record_scans(client, walk.id, monkeypatch)
     lat, lon = walker.result.truth[-1]
     said = await send_and_collect(ws, {"type": "scan", "t": 3.0,
                                        "gnss": gnss_json(lat, lon, 3.0)})
@@ -384,8 +405,8 @@ BAD_GNSS = [
 @pytest.mark.parametrize(("gnss", "named"), BAD_GNSS)
 async def test_a_bad_gnss_value_is_an_error_event_and_the_scan_and_session_go_on(
         client: TestClient, monkeypatch: pytest.MonkeyPatch, gnss: str, named: str) -> None:
-    session_id, ws, walker = await walk_a_few_steps(client, seed=2, steps=3)
-    seen = record_scans(client, session_id, monkeypatch)
+    walk, ws, walker = await walk_a_few_steps(client, seed=2, steps=3)
+    seen = record_scans(client, walk.id, monkeypatch)
     for t in (3.0, 4.0):  # with readings beside it, then alone
         scan = scan_json(walker.scan(t))
         readings = json.dumps(scan["readings"]) if t == 3.0 else None
@@ -413,8 +434,8 @@ async def test_nan_in_gnss_is_not_json_the_message_is_refused_and_the_session_go
         client: TestClient, monkeypatch: pytest.MonkeyPatch, gnss: str) -> None:
     """NaN and Infinity are not JSON numbers (RFC 8259): the whole message is refused as
     invalid_message before anything in it is read, and nothing of it is used."""
-    session_id, ws, walker = await walk_a_few_steps(client, seed=2, steps=3)
-    seen = record_scans(client, session_id, monkeypatch)
+    walk, ws, walker = await walk_a_few_steps(client, seed=2, steps=3)
+    seen = record_scans(client, walk.id, monkeypatch)
     readings = json.dumps(scan_json(walker.scan(3.0))["readings"])
     await ws.send_str(f'{{"type": "scan", "t": 3.0, "readings": {readings}, "gnss": {gnss}}}')
     error = await ws.receive_json(timeout=10)
@@ -436,8 +457,8 @@ async def test_an_uncertain_fix_at_a_decision_point_says_position_uncertain_over
     from beacons.model import Fix
     from navigator.livesessions import SESSIONS
 
-    session_id, ws, walker = await walk_a_few_steps(client, seed=3, steps=2)
-    positioner = client.app[SESSIONS].sessions[session_id].positioner
+    walk, ws, walker = await walk_a_few_steps(client, seed=3, steps=2)
+    positioner = client.app[SESSIONS].sessions[walk.id].positioner
     update, scale = positioner.update, {"extra_m": 40.0}
 
     def inflated(scan: Scan):  # type: ignore[no-untyped-def]
@@ -481,3 +502,80 @@ def assert_uncertainty_said_once_per_stretch(events: list[dict]) -> None:
         elif e["type"] == "location_unavailable" or (e["type"] == "fix" and e.get("certain")):
             said = False
     assert any(e["type"] == "position_uncertain" for e in events), events
+
+
+async def test_a_walk_cannot_be_taken_over_without_its_token(make_client, settings) -> None:
+    """Issue 19 #14: anyone who knew a session id could connect to its ws_url, cut the walker
+    off (close 4000), hear where they were, stop the walk and read the track. The id is no
+    secret now; the token is, on the socket, the preview and the track, in every process."""
+    a, b = await make_client(settings), await make_client(settings)
+    walk, ws, _ = await walk_a_few_steps(a, seed=1, steps=3, keep_track=True)
+    bare = f"/v1/sessions/{walk.id}/ws"
+    for app in (a, b):  # b would resume it from storage: refused before anything is built
+        for path, code in ((bare, "session_token_required"),
+                           (bare + "?token=" + walk.token[:-1] + "x", "invalid_session_token"),
+                           (f"/v1/sessions/{walk.id}/preview", "session_token_required")):
+            r = await app.get(path)
+            assert r.status == 401 and (await r.json())["error"]["code"] == code, path
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await app.ws_connect(bare)
+        assert refused.value.status == 401
+        r = await app.get(f"/v1/sessions/{walk.id}/preview",
+                          headers={"X-Session-Token": walk.token})
+        assert r.status == 200
+    assert not ws.closed, "the walker was not cut off"
+    await ws.send_json({"type": "stop"})
+    assert (await ws.receive_json())["type"] == "stopped"
+    await ws.receive()
+    r = await b.get(f"/v1/sessions/{walk.id}/track")
+    assert r.status == 401 and (await r.json())["error"]["code"] == "session_token_required"
+    r = await b.get(f"/v1/sessions/{walk.id}/track", headers={"X-Session-Token": "bp_guess"})
+    assert r.status == 401
+    r = await b.get(walk.url("track"))
+    assert r.status == 200 and len((await r.json())["points"]) == 3
+    assert "token_hash" not in await r.json()
+    doc = await (await a.get("/openapi.json")).json()
+    for leaf in ("ws", "preview", "track"):
+        op = doc["paths"][f"/v1/sessions/{{id}}/{leaf}"]["get"]
+        assert "token" in [p["name"] for p in op["parameters"]] and "401" in op["responses"]
+    assert "token" in doc["components"]["schemas"]["SessionCreated"]["required"]
+
+
+async def test_a_second_connection_with_the_token_takes_over_and_the_first_hears_it(
+        client: TestClient) -> None:
+    """Resume and replace: the newer connection carries the walk on; the older one is told in
+    words (the walker hears it), then closed with 4000."""
+    walk, first, walker = await walk_a_few_steps(client, seed=1, steps=3, lang="de")
+    second = await client.ws_connect(walk.ws_url)
+    told = await first.receive_json(timeout=5)
+    assert told["type"] == "replaced" and told["lang"] == "de"
+    assert "andere Verbindung" in told["text"] and "audio_url" in told
+    closed = await first.receive(timeout=5)
+    assert closed.type == aiohttp.WSMsgType.CLOSE and closed.data == 4000
+    hello = await second.receive_json(timeout=5)
+    assert hello["type"] == "session" and hello["took_over"] is True and hello["resumed"] is True
+    said = await send_and_collect(second, scan_json(walker.scan(3.0)))
+    assert said[-1]["type"] == "fix"
+    third = await client.ws_connect(walk.ws_url)  # after a clean close nobody is replaced
+    await second.close()
+    hello = await third.receive_json(timeout=5)
+    assert hello["took_over"] is True  # second was still open when third came
+
+
+async def test_logs_show_only_a_short_prefix_of_session_ids_and_never_tokens(
+        make_client, settings, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    a, b = await make_client(settings), await make_client(settings)
+    walk, ws, _ = await walk_a_few_steps(a, seed=1, steps=2)
+    await ws.close()
+    ws_b = await b.ws_connect(walk.ws_url)  # resumed: logged by b
+    await ws_b.receive_json()
+    await ws_b.close()
+    # the test server's access log is left out: `blindpilot serve` runs without one
+    # (navigator.server.make_runner) and keeps aiohttp.access at WARNING (navigator.logs)
+    logged = [json.dumps(vars(r), default=str) + r.getMessage() for r in caplog.records
+              if r.name != "aiohttp.access"]
+    mine = [line for line in logged if walk.id[:8] in line]
+    assert any("session_created" in line for line in mine)
+    assert any("session_resumed" in line for line in mine)
+    assert not [line for line in logged if walk.id in line or walk.token in line]

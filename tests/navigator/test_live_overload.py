@@ -36,8 +36,8 @@ async def test_scans_that_waited_too_long_in_a_busy_server_guide_nobody(client: 
 
     from navigator.livesessions import SESSIONS
 
-    session_id, ws, walker = await walk_a_few_steps(client, seed=1, steps=6)
-    live = client.app[SESSIONS].sessions[session_id]
+    walk, ws, walker = await walk_a_few_steps(client, seed=1, steps=6)
+    live = client.app[SESSIONS].sessions[walk.id]
     was_available = live.nav.location_available
     real, positioned = live.positioner.update, []
 

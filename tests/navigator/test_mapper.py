@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from collections import Counter
 
 import pytest
 from aiohttp.test_utils import TestClient
 
+from beacons.layout import BeaconLayout
+from navigator.mapexport import CHUNK_FEATURES
 from navigator.settings import Settings
 from tests.conftest import NEUKOELLN
 from tests.navigator.conftest import auth, create_keys
@@ -232,6 +236,81 @@ async def test_export_geojson_has_all_layers(mapper) -> None:
     layers = {f["properties"]["layer"] for f in doc["features"]}
     assert layers == {"node", "edge", "landmark", "beacon"}
     assert "OpenStreetMap" in doc["attribution"]
+    graph = (await (await client.get("/health")).json())["graph"]
+    counted = Counter(f["properties"]["layer"] for f in doc["features"])
+    assert (counted["node"], counted["edge"], counted["landmark"], counted["beacon"]) == (
+        graph["nodes"], graph["edges"], graph["places"], graph["beacons"])
+
+
+async def test_export_is_streamed_in_bounded_chunks_and_others_are_served_meanwhile(
+        mapper) -> None:
+    """Issue 19 #16: the export was built whole (77 MB and 2.8 s with the loop and the map
+    held on a 100k-node city). Now it is sent in pieces as it is made; a client reading slowly
+    holds neither the map nor the loop."""
+    client, h = mapper
+    r = await client.get("/v1/map/export.geojson", headers=h)
+    assert r.headers["Transfer-Encoding"] == "chunked" and "Content-Length" not in r.headers
+    first = await r.content.readany()  # and then this client stops reading for a while
+    for _ in range(3):
+        health = await asyncio.wait_for(client.get("/health"), timeout=5)
+        assert health.status == 200
+        route = await asyncio.wait_for(client.post("/v1/routes", json={"from": HBF,
+                                                                       "to": CENTRE}), 5)
+        assert route.status == 200
+    body = first + await r.read()
+    doc = json.loads(body)
+    assert doc["type"] == "FeatureCollection" and len(doc["features"]) > 2 * CHUNK_FEATURES
+
+
+def test_export_chunks_are_bounded_and_join_into_one_document() -> None:
+    from navigator.mapexport import geojson_chunks, take_export
+    from routing.graph import build_graph
+    from routing.model import EdgeRecord, NodeRecord
+
+    nodes = [NodeRecord(i, 49.44 + i * 1e-5, 7.77, None) for i in range(1001)]
+    edges = [EdgeRecord(i, i, i + 1, 1.1, name="Straße") for i in range(1000)]
+    export = take_export(build_graph(nodes, edges), [], BeaconLayout.of([]))
+    chunks = list(geojson_chunks(export, per_chunk=100))
+    assert len(chunks) == 2 + 2001 // 100 + 1
+    assert max(len(c) for c in chunks) < 100 * 1000
+    doc = json.loads(b"".join(chunks))
+    assert len(doc["features"]) == 2001 and doc["features"][-1]["properties"]["name"] == "Straße"
+    assert json.loads(b"".join(geojson_chunks(take_export(build_graph([], []), [],
+                                                          BeaconLayout.of([])))))["features"] == []
+
+
+async def test_export_of_a_bbox_holds_what_lies_in_it(mapper) -> None:
+    client, h = mapper
+    whole = await (await client.get("/v1/map/export.geojson", headers=h)).json()
+    box = "7.765,49.436,7.770,49.440"
+    r = await client.get("/v1/map/export.geojson", params={"bbox": box}, headers=h)
+    assert r.status == 200
+    part = (await r.json())["features"]
+    west, south, east, north = map(float, box.split(","))
+
+    def inside(lon: float, lat: float) -> bool:
+        return west <= lon <= east and south <= lat <= north
+
+    points = [f for f in part if f["geometry"]["type"] == "Point"]
+    lines = [f for f in part if f["geometry"]["type"] == "LineString"]
+    assert points and lines and len(part) < len(whole["features"]) / 2
+    assert all(inside(*f["geometry"]["coordinates"]) for f in points)
+    assert all(any(inside(*c) for c in f["geometry"]["coordinates"]) for f in lines)
+    expected = [f for f in whole["features"] if f["geometry"]["type"] == "Point"
+                and inside(*f["geometry"]["coordinates"])
+                or f["geometry"]["type"] == "LineString"
+                and any(inside(*c) for c in f["geometry"]["coordinates"])]
+    assert sorted(map(json.dumps, part)) == sorted(map(json.dumps, expected))
+
+
+@pytest.mark.parametrize("box, words", [("1,2,3", "four numbers"), ("7.8,49,7.7,50", "minimum"),
+                                        ("7,95,8,96", "latitudes"), ("nan,0,1,1", "finite")])
+async def test_export_refuses_a_bad_bbox_with_the_reason(mapper, box: str, words: str) -> None:
+    client, h = mapper
+    r = await client.get("/v1/map/export.geojson", params={"bbox": box}, headers=h)
+    assert r.status == 422
+    error = (await r.json())["error"]
+    assert error["code"] == "invalid_input" and words in error["message"]
 
 
 async def test_osm_upload_replaces_the_map(mapper) -> None:
@@ -275,3 +354,28 @@ async def test_beacon_plan_decision_points_mode_reports_per_km(mapper) -> None:
     assert sparse["per_km"] == round(sparse["count"] / sparse["path_km"], 1)
     bad = await client.post("/v1/map/beacon-plan", json={"mode": "sparse"}, headers=h)
     assert bad.status == 422
+
+
+async def test_a_closure_must_end_after_it_starts_and_names_its_maker(mapper) -> None:
+    """Issue 19 #11: an end before the (default, current) start was accepted, a closure that
+    never applied; ``created_by`` was always null, in the closure and in the audit log."""
+    client, h = mapper
+    edge = (await (await client.get("/v1/map/edges", params={"limit": 1}, headers=h)).json())[0]
+    for bad in ({"edge_id": edge["id"], "ends_ts": time.time() - 60},
+                {"edge_id": edge["id"], "starts_ts": 2000.0, "ends_ts": 1000.0},
+                {"edge_id": edge["id"], "starts_ts": 2000.0, "ends_ts": 2000.0}):
+        r = await client.post("/v1/map/closures", json=bad, headers=h)
+        assert r.status == 422, bad
+        assert "ends_ts" in (await r.json())["error"]["message"]
+    assert await (await client.get("/v1/map/closures", headers=h)).json() == []
+    r = await client.post("/v1/map/closures", json={"edge_id": edge["id"],
+                                                    "ends_ts": time.time() + 3600}, headers=h)
+    assert r.status == 201
+    closure = await r.json()
+    prefix = h["Authorization"].removeprefix("Bearer ")[:10]
+    assert closure["created_by"] == prefix
+    stored = await (await client.get(f"/v1/map/closures/{closure['id']}", headers=h)).json()
+    assert stored["created_by"] == prefix
+    logged = (await (await client.get("/v1/map/revisions", headers=h)).json())[0]
+    assert logged["entity"] == "closure" and logged["actor"] == prefix
+    assert json.loads(logged["after"])["created_by"] == prefix

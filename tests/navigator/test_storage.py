@@ -153,10 +153,10 @@ def test_beacon_health_puts_silent_beacons_first_across_pages(store: Storage) ->
 def test_track_saved_by_two_processes_is_merged_by_time(store: Storage) -> None:
     later = [[20.0, 49.441, 7.771, 1.0], [21.0, 49.4411, 7.7711, 1.2]]
     earlier = [[10.0, 49.44, 7.77, 0.9], [11.0, 49.4401, 7.7701, 1.1]]
-    store.save_track("s1", 1000.0, 1100.0, later)  # the process that saw the walk's end
-    store.save_track("s1", 900.0, 1050.0, earlier)  # the first process, when its copy expires
+    store.save_track("s1", 1000.0, 1100.0, later, "h1")  # the process that saw the walk's end
+    store.save_track("s1", 900.0, 1050.0, earlier, "h1")  # the first, when its copy expires
     assert store.load_track("s1") == {"started_ts": 900.0, "ended_ts": 1100.0,
-                                      "points": earlier + later}
+                                      "points": earlier + later, "token_hash": "h1"}
 
 
 def test_undoing_a_create_deletes_exactly_as_a_delete_does(store: Storage) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from navigator.logs import short_id
 from navigator.mapstate import MapState
 from navigator.routeplan import plan_between
 from navigator.simulation import SimulatedWalker, WalkOptions
@@ -162,7 +163,7 @@ async def _walk_kill_resume(workers: Workers, walker: SimulatedWalker) -> None:
         # the worker holding the WebSocket: the one that created the session (the POST's
         # connection is usually reused), or the one that resumed it
         held = [e for e in workers.events("session_created") + workers.events("session_resumed")
-                if e["session"] == body["session_id"]]
+                if e["session"] == short_id(body["session_id"])]
         owner = held[-1]["pid"]
         os.kill(owner, signal.SIGKILL)
         gone = await ws.receive(timeout=30)
@@ -174,7 +175,7 @@ async def _walk_kill_resume(workers: Workers, walker: SimulatedWalker) -> None:
         for t in range(4, 12):
             said += await _scan(ws, walker, t)
         resumed = [e for e in workers.events("session_resumed")
-                   if e["session"] == body["session_id"]]
+                   if e["session"] == short_id(body["session_id"])]
         assert resumed and resumed[-1]["pid"] != owner, "resumed by another worker"
         assert [m for m in said if m["type"] == "fix" and m["available"]]
         instructions = [m for m in said if m["type"] == "instruction"]

@@ -1,11 +1,7 @@
 """transit: the imported GTFS timetable (stops matched to the map, routes, services, trips, and
 stop times as small integers)
-
-NOTE for the merge: 0005 is being added in parallel (h-harden2); until it lands this revision
-follows 0004. Set ``down_revision = "0005"`` when merging after it.
-
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-28
 """
 
@@ -14,7 +10,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import warnings
 from collections.abc import Callable, Iterator
@@ -31,6 +32,8 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 DESKTOP = {"width": 1024, "height": 800}
 NARROW = {"width": 320, "height": 640}
 SHOTS = os.environ.get("BLINDPILOT_APP_SHOTS")
+#: A session's live socket, with its ``?token=`` (a glob "**/ws" would miss the query).
+LIVE_SOCKET = re.compile(r"/v1/sessions/[^/?]+/ws(\?.*)?$")
 _SKIP = ("CHROMIUM NOT AVAILABLE ({why}): the companion app's browser tests did NOT run. "
          "`make test` installs Debian's chromium (make system-deps); run the suite through it.")
 
@@ -198,7 +201,7 @@ def open_app(browser: Any, app_server: LiveServer) -> Iterator[OpenApp]:
         if init_script is not None:
             page.add_init_script(init_script)
         if route_ws is not None:
-            page.route_web_socket("**/ws", route_ws)
+            page.route_web_socket(LIVE_SOCKET, route_ws)
         pages.append(app)
         app.open(speed)
         return app

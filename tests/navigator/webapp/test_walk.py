@@ -180,3 +180,30 @@ def walk_points(route: dict[str, Any], step_m: float) -> list[tuple[float, float
     """The route's GeoJSON line as (lat, lon) points every ``step_m`` metres."""
     coords = [(lat, lon) for lon, lat in route["geometry"]["coordinates"]]
     return [(lat, lon) for _, lat, lon in walk_along(coords, step_m, 1.0)]
+
+
+def test_a_walk_taken_over_by_another_connection_is_said_to_the_walker(open_app: OpenApp
+                                                                       ) -> None:
+    """Issue 19 #14: a second connection with the walk's token (another tab, device, or
+    someone who got hold of it) takes the walk over; the first device says so, aloud and
+    at once, and stops guiding instead of reconnecting and fighting over the walk."""
+    app = open_app(speed=10)  # the long walk, slower: ~14 s, far from arriving at the takeover
+    plan_by_keyboard(app, LONG_DEST)
+    start_by_keyboard(app)
+    deadline = time.monotonic() + 20
+    while not any(m["type"] == "instruction" for m in app.received):
+        assert time.monotonic() < deadline, "no guidance before the takeover"
+        app.page.wait_for_timeout(50)
+    (url,) = set(app.sockets)
+    other = open_app()
+    opened = other.page.evaluate("""(url) => new Promise((resolve) => {
+        const ws = new WebSocket(url);
+        ws.onmessage = (e) => resolve(JSON.parse(e.data));
+        ws.onclose = (e) => resolve({closed: e.code});
+    })""", url)
+    assert opened["type"] == "session" and opened["took_over"] is True
+    app.wait_for_screen("error")
+    replaced = [m for m in app.received if m["type"] == "replaced"]
+    assert len(replaced) == 1 and "andere Verbindung" in replaced[0]["text"]
+    assert ("live-assertive", replaced[0]["text"]) in app.live(), "said at once"
+    assert len(set(app.sockets)) == 1 and len(app.sockets) == 1, "no reconnect to fight back"

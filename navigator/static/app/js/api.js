@@ -8,12 +8,12 @@ export class ApiError extends Error {
   }
 }
 
-async function call(method, path, body) {
+async function call(method, path, body, headers = {}) {
   let response;
   try {
     response = await fetch(path, {
       method,
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      headers: body === undefined ? headers : { "Content-Type": "application/json", ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: "no-store",
     });
@@ -34,10 +34,12 @@ export const planRoute = (body) => call("POST", "/v1/routes", body);
 export const createSession = (body) => call("POST", "/v1/sessions", body);
 export const demoBeacons = (geometry) => call("POST", "/v1/demo/beacons", { geometry });
 
-/** Whether the server still holds a session (a reconnect that cannot succeed is not retried). */
-export async function sessionExists(id) {
+/** Whether the server still holds a session (a reconnect that cannot succeed is not retried).
+ *  The session's token goes in a header: only the token's holder may ask. */
+export async function sessionExists(id, token) {
   try {
-    await call("GET", `/v1/sessions/${encodeURIComponent(id)}/preview`);
+    await call("GET", `/v1/sessions/${encodeURIComponent(id)}/preview`, undefined,
+      { "X-Session-Token": token });
     return true;
   } catch (err) {
     if (err.status === 404) return false;

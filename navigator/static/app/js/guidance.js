@@ -13,7 +13,7 @@ const GNSS_FRESH_S = 10;
 export class Guidance {
   /**
    * @param {object} o
-   * @param {{session_id: string, ws_url: string}} o.session   the POST /v1/sessions answer
+   * @param {{session_id: string, token: string, ws_url: string}} o.session   the POST /v1/sessions answer
    * @param {object} o.route        the previewed route (POST /v1/routes answer)
    * @param {string} o.mode         gps | demo-walk | demo-gps
    * @param {number} o.speed        simulated seconds per real second (1 outside tests and demos)
@@ -26,7 +26,7 @@ export class Guidance {
    */
   constructor(o) {
     Object.assign(this, o);
-    this.connection = new LiveConnection(o.session.session_id, o.session.ws_url, {
+    this.connection = new LiveConnection(o.session.session_id, o.session.token, o.session.ws_url, {
       message: (m) => this.handle(m),
       state: (s) => this.connectionState(s),
     });
@@ -95,6 +95,9 @@ export class Guidance {
       rerouted: () => this.rerouted(m),
       off_route: () => this.instruction(m.text, m.audio_url, { urgent: true }),
       position_uncertain: () => this.instruction(m.text, m.audio_url, { urgent: true }),
+      // another connection with this walk's token took it over: said at once (if that was
+      // not the walker, someone else holds their walk); the close that follows ends it here
+      replaced: () => this.instruction(m.text, m.audio_url, { urgent: true }),
       location_unavailable: () => this.positionLost(m),
       arrived: () => this.arrived(m),
       fix: () => this.fix(m),

@@ -4,17 +4,20 @@
 import { sessionExists } from "./api.js";
 
 const RETRY_MS = [300, 1000, 2000, 4000, 8000];
-/** Close codes after which reconnecting is pointless: ended, replaced by another tab, expired. */
+/** Close codes after which reconnecting is pointless: ended, taken over by another connection
+ *  with the session's token (another tab or device), expired. */
 const FINAL_CODES = new Set([1000, 4000, 4001]);
 
 export class LiveConnection {
   /**
    * @param {string} sessionId
-   * @param {string} wsPath the session's ws_url (a path on this origin)
+   * @param {string} token the session's secret (POST /v1/sessions), asked for on every call
+   * @param {string} wsPath the session's ws_url (a path on this origin, the token included)
    * @param {{message: Function, state: Function}} on  state: connecting | open | reconnecting | gone
    */
-  constructor(sessionId, wsPath, on) {
+  constructor(sessionId, token, wsPath, on) {
     this.sessionId = sessionId;
+    this.token = token;
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     this.url = `${scheme}//${location.host}${wsPath}`;
     this.on = on;
@@ -60,7 +63,7 @@ export class LiveConnection {
     this.timer = setTimeout(async () => {
       let exists = true;
       try {
-        exists = await sessionExists(this.sessionId);
+        exists = await sessionExists(this.sessionId, this.token);
       } catch {
         // still offline: try the socket anyway, it fails fast
       }
