@@ -96,7 +96,7 @@ class Announcer:
                 return self._speak(m, "approaching", t_s, force=True)
             after = self._chained_after(i)
             if after is None:
-                return self._reassurance(m, d, t_s)
+                return [] if self._too_uncertain(i, d) else self._reassurance(m, d, t_s)
         return []
 
     def _chained_after(self, i: int) -> Place | None:
@@ -159,9 +159,12 @@ class Announcer:
         })]
 
     def _reassurance(self, nxt: Maneuver, d_next: float, t_s: float) -> list[Event]:
-        """Keep-going on long runs, but never where it would delay the next announcement."""
+        """Keep-going on long runs, but never where it would delay the next announcement, nor
+        while the walker has been told to slow down for an uncertain position ("keep walking"
+        would contradict it; the caller also keeps quiet while the next decision point's
+        distance is too uncertain to say)."""
         s, p = self.settings, self.progress
-        if self.opts.verbosity == "decision_points":
+        if self.opts.verbosity == "decision_points" or self._uncertain_said:
             return []
         prev_along = max((m.along_m for m in self.route.maneuvers  # type: ignore[union-attr]
                           if m.along_m <= p.along_m), default=0.0)
