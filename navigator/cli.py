@@ -21,43 +21,17 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
+from navigator.cliparts import CliError, parse_point
 from navigator.cliparts import examples as _examples
+from navigator.cliparts import load_map as _load_map
 from navigator.cliparts import open_storage as _storage
+from navigator.cliparts import progress_bar as _progress_bar
+from navigator.cliparts import readable_file as _readable_file
 from navigator.settings import Settings, default_database_url
+from navigator.walkcommands import cmd_simulate
 
 log = logging.getLogger("blindpilot")
-
-
-class CliError(Exception):
-    """Bad input from the person at the terminal: reported in one line, exit code 2."""
-
-
-def parse_point(text: str) -> tuple[float, float]:
-    """``"LAT,LON"`` -> (lat, lon) with range checks."""
-    try:
-        lat_s, lon_s = text.split(",")
-        lat, lon = float(lat_s), float(lon_s)
-    except ValueError:
-        raise CliError(f"expected LAT,LON such as 49.4447,7.7690, got {text!r}") from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise CliError(f"coordinates out of range: {text!r}")
-    return lat, lon
-
-
-def _readable_file(name: str, what: str) -> Path:
-    path = Path(name)
-    if not path.is_file() or not os.access(path, os.R_OK):
-        raise CliError(f"cannot read {what} file {path}")
-    return path
-
-
-def _progress_bar(desc: str, unit: str) -> Any:
-    """A tqdm bar on stderr (hidden when stderr is not a terminal); feed it increments."""
-    from tqdm import tqdm
-
-    return tqdm(desc=desc, unit=unit, unit_scale=True, file=sys.stderr, disable=None)
 
 
 # --------------------------------------------------------------------------- commands
@@ -144,12 +118,6 @@ def cmd_route(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_map(storage: Any) -> Any:
-    from navigator.mapstate import MapState
-
-    return MapState(storage.load_map())
-
-
 def cmd_plan_beacons(args: argparse.Namespace) -> int:
     from beacons.planning import path_length_km, plan_layout
 
@@ -227,61 +195,6 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise CliError(f"cannot calibrate from {args.survey}: {err}") from None
     print(json.dumps(model_to_json(model), indent=2))
     return 0
-
-
-def cmd_simulate(args: argparse.Namespace) -> int:
-    from navigator.tester import SimulationRequest, simulate
-
-    if args.scenarios:
-        return _run_scenarios(args)
-    if not (args.from_ and args.to):
-        raise CliError("give --from and --to, or --scenarios FILE.yaml")
-    (flat, flon), (tlat, tlon) = parse_point(args.from_), parse_point(args.to)
-    req = SimulationRequest.model_validate({
-        "from": {"lat": flat, "lon": flon}, "to": {"lat": tlat, "lon": tlon},
-        "profile": args.profile, "lang": args.lang, "seed": args.seed, "radio": args.radio,
-        "gnss": args.gnss, "noise_db": args.noise_db,
-        "dropout": args.dropout, "dead": args.dead, "plot": bool(args.plot)})
-    mapstate = _load_map(_storage(args.db))
-    metrics, png = simulate(mapstate, req)
-    if png is not None:
-        Path(args.plot).write_bytes(png)
-    if args.json:
-        print(json.dumps({"metrics": metrics, "plot": args.plot}, ensure_ascii=False, indent=2))
-        return 0
-    for ins in metrics["instructions"]:
-        print(f"t={ins['t']:6.0f}s  [{ins['kind']:8s} {ins['phase']:12s}] {ins['text']}")
-    print(f"arrived={metrics['arrived']}  mean error={metrics['mean_error_m']} m  "
-          f"p90={metrics['p90_error_m']} m  off-route={metrics['off_route_events']}  "
-          f"duration={metrics['duration_s']} s" + (f"  plot={args.plot}" if png else ""))
-    g = metrics["guidance"]
-    print(f"decision points {g['decision_points']}: on time (3-10 m before) {g['on_time']}, "
-          f"early {g['early']}, short {g['short']}, late {g['late']}, missed {g['missed']}  "
-          f"confident but wrong {g['confident_wrong']} fixes  truly arrived {g['arrived_pct']} %")
-    return 0
-
-
-def _run_scenarios(args: argparse.Namespace) -> int:
-    """Replay a YAML suite of walks; exit 1 when any walk misses its expectations."""
-    import yaml
-
-    from navigator.scenarios import load_scenarios, run_scenario
-
-    try:
-        scenarios = load_scenarios(Path(args.scenarios).read_text())
-    except (OSError, yaml.YAMLError) as err:
-        raise CliError(f"cannot read scenarios {args.scenarios}: {err}") from None
-    mapstate = _load_map(_storage(args.db))
-    failed = 0
-    for sc in scenarios:
-        problems, metrics = run_scenario(mapstate, sc)
-        failed += bool(problems)
-        verdict = "ok  " if not problems else "FAIL"
-        print(f"{verdict} {sc.name}: arrived={metrics['arrived']} "
-              f"mean={metrics['mean_error_m']} m off-route={metrics['off_route_events']}"
-              + "".join(f"\n     - {p}" for p in problems))
-    print(f"{len(scenarios) - failed} passed, {failed} failed")
-    return 1 if failed else 0
 
 
 def cmd_speak(args: argparse.Namespace) -> int:

@@ -28,22 +28,25 @@ class GuidanceSettings:
     earcon_s: float = 0.4
     #: Walking speed assumed when deciding whether a reassurance would delay an announcement.
     walking_speed_mps: float = 1.3
-    # Certainty. ``Fix.error_m`` is the positioner's 90 % radius.
-    #: A decision point's instruction needs a fix whose error is below this fraction of the
-    #: distance to the nearest other decision point of the route: below half of it, the walker is
-    #: (9 times in 10) nearer the point meant than its neighbour, so "turn left" cannot be heard
-    #: at the neighbouring corner.
-    decision_error_fraction: float = 0.5
-    #: ... but the limit is never below this. Points closer than twice it are one corner to a
-    #: walker (a turn and its crossing 1-4 m on; the city data has them): no beacon fix tells
-    #: them apart, the order of the instructions and the cane do, and a limit no fix meets would
-    #: hold the instruction for good. It is ``approached_m``, the resolution the timing rules
-    #: work at anyway.
-    decision_error_floor_m: float = 2.0
-    #: ... and never above this, however clear the way around: a decision is announced about
-    #: 6 m ahead (``announce_ahead_m``); with a larger error the walker may already be at or past
-    #: the point when told "in 6 metres".
-    decision_error_cap_m: float = 6.0
+    # Certainty (:mod:`navigator.certainty`). ``Fix.error_m`` is the positioner's 90 % radius.
+    #: Decision maneuvers this close along the route (or at one node) are one place, one
+    #: instruction ("Turn left onto X. Then cross X."): half a metre is below what any fix or
+    #: walker resolves.
+    same_place_m: float = 0.5
+    #: Whatever the neighbouring decision points, a fix whose 90 % radius reaches this far gives
+    #: no decision point's instruction: between decision points the route passes side streets,
+    #: driveways and crossings it goes straight over, a few tens of metres apart in a city, and a
+    #: turn said that far off can be taken at one of them. Urban GNSS alone (7-13 m) stays below
+    #: it, so a walker between sparse beacons is still guided.
+    decision_error_max_m: float = 15.0
+    #: A place closer than this to the previous one is chained to it: told right after it,
+    #: relative to it ("After another 4 metres, turn right"), and never held for uncertainty.
+    #: Below it no phone fix (90 % radii of 3-5 m with dense beacons) tells the two apart, and
+    #: its own 6 m announcement would fall before the walker has reached the previous point.
+    chain_m: float = 10.0
+    #: ... and it is said right after the previous place's instruction once it is at most this
+    #: far ahead: the Wayfindr window is 6 +- 1 m, so more than 9 m ahead is said too early.
+    chain_ahead_max_m: float = 9.0
     #: A spoken distance is hedged ("in about 20 metres", rounded coarser) when the error is at
     #: least this ... (below it, the error is under the 2 m at which "approaching" is said: finer
     #: than the guidance resolves, and the walker hears exact figures as before),

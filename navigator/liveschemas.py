@@ -45,6 +45,7 @@ from navigator.schemas import (
     identity_beacon_id,
     is_one_identity,
 )
+from voice.phrases import Verbosity
 
 
 class SessionCreate(BaseModel):
@@ -53,7 +54,7 @@ class SessionCreate(BaseModel):
     from_: PointIn | None = Field(default=None, alias="from")
     profile: ProfileName = "blind_cane"
     lang: Lang = "de"
-    verbosity: Literal["brief", "normal", "detailed"] = "normal"
+    verbosity: Verbosity = "normal"
     clock_face: bool = False
     verb: Literal["walk", "move"] = "walk"
     #: Keep this walk's track after the session ends (off by default: nothing is stored).

@@ -17,47 +17,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from beacons.model import Fix, Unavailable
-from navigator.certainty import decision_error_limits, hedged, too_uncertain
+from navigator.announcements import Announcer, Event, Progress
 from navigator.guidancesettings import GuidanceSettings
 from navigator.routeline import RouteLine
+from navigator.wording import RouteWording
 from routing.geo import turn_angle_deg
 from routing.model import Maneuver, ManeuverKind, Route
 from routing.paths import RoutingError
 from voice import phrases
 from voice.phrases import PhraseOptions
 
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """Something to send to the walker's phone; ``data`` is the JSON payload beside ``type``."""
-
-    type: str
-    data: dict[str, Any]
-
-
 #: Plans a new route from a point; raises ``routing.paths.RoutingError`` when none exists.
 Replanner = Callable[[tuple[float, float]], Route]
 
 
-@dataclass
-class _Progress:
-    """Where the walker is on the current route and what has been said about it."""
-
-    along_m: float = 0.0
-    max_along_m: float = 0.0
-    announced: set[int] = field(default_factory=set)
-    approached: set[int] = field(default_factory=set)
-    last_reassurance_along_m: float = 0.0
-    #: ``id()`` of the maneuvers whose action the walker has heard (the route holds them while
-    #: this progress lives): an "approaching" without it says the action too.
-    told: set[int] = field(default_factory=set)
-
-
-class NavigationSession:
+class NavigationSession(Announcer):
     """One walker's guidance. Feed :meth:`on_position`; send the returned events."""
 
     def __init__(
@@ -76,7 +53,7 @@ class NavigationSession:
         self.opts = opts or PhraseOptions()
         self.route: Route | None = None
         self.line: RouteLine | None = None
-        self.progress = _Progress()
+        self.progress = Progress()
         self.location_available = True
         self.arrived = False
         self.last_fix: Fix | None = None
@@ -89,8 +66,8 @@ class NavigationSession:
         #: outage), kept while the fix is too uncertain for it.
         self._reorient: str | None = "orientation"
         self._pending: tuple[Maneuver, str] | None = None
-        #: Per maneuver, the error its instruction may be given with (None: not a decision).
-        self._limits: tuple[float | None, ...] = ()
+        #: The route's sentences and decision places.
+        self._wording: RouteWording | None = None
         #: "Position uncertain" was said and the position has not been certain since.
         self._uncertain_said = False
         #: Blocked edges already acted on (replanned around, or found impossible to avoid), and
@@ -154,14 +131,15 @@ class NavigationSession:
         """The last instruction again (the walker missed it)."""
         return [self.last_instruction] if self.last_instruction else []
 
-    def next_maneuver(self) -> Maneuver | None:
-        """The first maneuver still ahead of the walker."""
+    def next_maneuver(self, said_only: bool = False) -> Maneuver | None:
+        """The first maneuver still ahead of the walker (``said_only``: of those said at the
+        session's verbosity)."""
         if self.route is None:
             return None
-        for m in self.route.maneuvers:
-            if m.along_m > self.progress.along_m + 0.5 and m.kind is not ManeuverKind.DEPART:
-                return m
-        return None
+        return next((m for m in self.route.maneuvers
+                     if m.along_m > self.progress.along_m + 0.5
+                     and m.kind is not ManeuverKind.DEPART
+                     and (not said_only or self._said_at_this_level(m))), None)
 
     def preview(self) -> list[dict[str, Any]]:
         """Every instruction of the route before starting (route preview)."""
@@ -176,11 +154,11 @@ class NavigationSession:
     def _set_route(self, route: Route) -> None:
         self.route = route
         self.line = RouteLine(route)
-        self.progress = _Progress()
+        self.progress = Progress()
         self._off_since_s = None
         self._reorient = "orientation"
         self._pending = None
-        self._limits = decision_error_limits(route, self.settings)
+        self._wording = RouteWording.of(route, self.lang, self.opts, self.settings)
         self._uncertain_said = False
 
     def edges_ahead(self) -> list[int]:
@@ -275,14 +253,16 @@ class NavigationSession:
 
     def _orientation(self, t_s: float) -> list[Event]:
         """After an outage (or at a resumed start) re-establish where to go next; a decision
-        point due soon waits for a fix certain enough for it (``_reorient`` stays set)."""
+        point due soon waits for a fix certain enough for it (``_reorient`` stays set). A walker
+        who has heard nothing yet (the position was lost from the first scan on) is told where
+        to set off first."""
         assert self.route is not None
         phase, self._reorient = self._reorient, None
         first = self.route.maneuvers[0]
-        if (phase == "orientation" and self.last_instruction is None
-                and first.kind is ManeuverKind.DEPART):
-            return self._speak(first, "at", t_s, force=True)
-        nxt = self.next_maneuver()
+        if self.last_instruction is None and first.kind is ManeuverKind.DEPART:
+            return self._speak(first, "at" if phase == "orientation" else "regained", t_s,
+                               force=True)
+        nxt = self.next_maneuver(said_only=True)
         if nxt is None:
             return []
         i = self.route.maneuvers.index(nxt)
@@ -290,168 +270,3 @@ class NavigationSession:
             self._reorient = phase
             return self._uncertain(i, t_s)
         return self._speak(nxt, phase or "orientation", t_s, force=True)
-
-    def _announcements(self, t_s: float) -> list[Event]:
-        """A decision point's instruction due from a fix too uncertain for it is not marked as
-        given: the rules give it (distance up to date) as soon as a fix allows, or drop it once
-        the walker is past, as for any announcement."""
-        assert self.route is not None
-        s, p = self.settings, self.progress
-        for i, m in enumerate(self.route.maneuvers):
-            if m.kind is ManeuverKind.DEPART or m.along_m <= p.along_m - s.approached_m:
-                continue
-            d = m.along_m - p.along_m
-            ahead = i not in p.announced and d <= s.announce_ahead_m + s.announce_tolerance_m
-            approaching = i not in p.approached and d <= s.approached_m
-            if (ahead or approaching) and self._too_uncertain(i, d):
-                return self._uncertain(i, t_s)
-            if ahead:
-                p.announced.add(i)
-                if d > s.approached_m:
-                    return self._speak(m, "ahead", t_s, force=True)
-            if approaching:
-                p.approached.add(i)
-                p.announced.add(i)
-                return self._speak(m, "approaching", t_s, force=True)
-            return self._reassurance(m, d, t_s)
-        return []
-
-    # ---- uncertainty
-
-    def _next_decision_limit(self, along_m: float) -> float | None:
-        """The error limit of the first decision point not yet passed (None: none is left)."""
-        assert self.route is not None
-        reach = along_m - self.settings.approached_m
-        return next((limit for m, limit in zip(self.route.maneuvers, self._limits, strict=True)
-                     if limit is not None and m.along_m > reach), None)
-
-    def _too_uncertain(self, i: int, distance_m: float) -> bool:
-        fix = self.last_fix
-        return fix is not None and too_uncertain(self._limits[i], fix.error_m, distance_m,
-                                                 self.settings)
-
-    def _uncertain(self, i: int, t_s: float) -> list[Event]:
-        """Hold maneuver ``i``'s instruction and say so once. A safety message: never held back
-        by speech, it is said at once (apps speak it assertively)."""
-        if self._uncertain_said:
-            return []
-        assert self.route is not None and self.last_fix is not None
-        self._uncertain_said = True
-        m, limit = self.route.maneuvers[i], self._limits[i]
-        text = phrases.phrase_position_uncertain(m, self.lang, self.opts)
-        self._busy_until_s = t_s + self._speech_s(text)
-        return [Event("position_uncertain", {
-            "text": text, "lang": self.lang, "kind": m.kind.value,
-            "error_m": round(self.last_fix.error_m, 2),
-            "error_limit_m": None if limit is None else round(limit, 2),
-            "at": {"lat": m.lat, "lon": m.lon}, "t": t_s,
-        })]
-
-    def _hedged(self, distance_m: float) -> bool:
-        fix = self.last_fix
-        return fix is not None and hedged(fix.error_m, distance_m, self.settings)
-
-    def _reassurance(self, nxt: Maneuver, d_next: float, t_s: float) -> list[Event]:
-        """Keep-going on long runs, but never where it would delay the next announcement."""
-        s, p = self.settings, self.progress
-        prev_along = max((m.along_m for m in self.route.maneuvers  # type: ignore[union-attr]
-                          if m.along_m <= p.along_m), default=0.0)
-        if p.along_m - prev_along < s.reassurance_quiet_start_m:
-            return []
-        if p.along_m - max(p.last_reassurance_along_m, prev_along) < s.reassurance_every_m:
-            return []
-        text = self._text(nxt, "reassurance")
-        window_in_m = d_next - (s.announce_ahead_m + s.announce_tolerance_m)
-        if window_in_m < self._speech_s(text) * s.walking_speed_mps or t_s < self._busy_until_s:
-            return []
-        p.last_reassurance_along_m = p.along_m
-        return self._speak(nxt, "reassurance", t_s, force=False)
-
-    # ---- speech
-
-    def _text(self, m: Maneuver, phase: str) -> str:
-        """The sentence for a maneuver in a phase, with the distance as of now."""
-        lang, opts = self.lang, self.opts
-        distance = max(1.0, m.along_m - self.progress.along_m)
-        if phase == "at":
-            return phrases.phrase_maneuver(m, lang, opts)
-        if phase == "rerouted":
-            return phrases.phrase_rerouted(m, lang, opts)
-        if phase == "reassurance":
-            return phrases.phrase_reassurance(self._current_street(), distance, lang, opts,
-                                              self._hedged(distance))
-        if phase == "approaching":
-            if m.kind in (ManeuverKind.LANDMARK, ManeuverKind.ARRIVE):
-                return phrases.phrase_maneuver(m, lang, opts)
-            return phrases.phrase_approaching(m, lang, opts,
-                                              with_action=id(m) not in self.progress.told)
-        text = phrases.phrase_maneuver(m, lang, opts, distance, self._hedged(distance))
-        if phase == "regained":
-            return f"{phrases.phrase_location_regained(lang)} {text}"
-        return text  # "ahead" and "orientation"
-
-    def _current_street(self) -> str | None:
-        """The street being walked: named by the last depart/turn/continue already passed."""
-        assert self.route is not None
-        street = None
-        for m in self.route.maneuvers:
-            if m.along_m > self.progress.along_m:
-                break
-            if m.kind in (ManeuverKind.DEPART, ManeuverKind.TURN, ManeuverKind.CONTINUE):
-                street = m.attributes.get("street")
-            elif m.kind in (ManeuverKind.CROSS, ManeuverKind.STEPS):
-                street = None
-        return street
-
-    def _speech_s(self, text: str) -> float:
-        return self.settings.earcon_s + len(text.split()) / self.settings.words_per_s
-
-    def _instruction(self, m: Maneuver, phase: str, t_s: float, before: str | None = None
-                     ) -> Event:
-        """``before``: a sentence said first (why the route changed)."""
-        text = self._text(m, phase) if before is None else f"{before} {self._text(m, phase)}"
-        self._instruction_seq += 1
-        if phase != "reassurance":
-            self.progress.told.add(id(m))
-        distance = max(0.0, m.along_m - self.progress.along_m)
-        event = Event("instruction", {
-            "id": self._instruction_seq, "kind": m.kind.value, "phase": phase, "text": text,
-            "lang": self.lang, "distance_m": round(distance, 1), "t": t_s,
-            "at": {"lat": m.lat, "lon": m.lon},
-        })
-        self.last_instruction = event
-        self._busy_until_s = max(self._busy_until_s, t_s) + self._speech_s(text)
-        return event
-
-    def _speak(self, m: Maneuver, phase: str, t_s: float, force: bool) -> list[Event]:
-        """Emit an instruction unless the walker is still hearing the previous one.
-
-        A decision-point instruction (``force``) waits for the current speech to end and is
-        emitted then, with its distance brought up to date; an optional reassurance is dropped.
-        """
-        if t_s >= self._busy_until_s:
-            self._pending = None
-            return [self._instruction(m, phase, t_s)]
-        if force:
-            # "location found again" is still owed to a walker told to wait: it goes in front
-            # of whatever instruction is due by the time the speech ends
-            owed = self._pending is not None and self._pending[1] == "regained"
-            self._pending = (m, "regained" if owed else phase)
-        return []
-
-    def _flush_pending(self, t_s: float) -> list[Event]:
-        """The instruction that waited for speech to end, if the walker is not past it and the
-        fix now is certain enough for it (else it waits on)."""
-        if self._pending is None or t_s < self._busy_until_s:
-            return []
-        m, phase = self._pending
-        d = m.along_m - self.progress.along_m
-        if d < -self.settings.approached_m:
-            self._pending = None
-            return []  # walked past it while the previous sentence played
-        assert self.route is not None
-        i = self.route.maneuvers.index(m)
-        if self._too_uncertain(i, d):
-            return self._uncertain(i, t_s)
-        self._pending = None
-        return [self._instruction(m, phase, t_s)]

@@ -29,7 +29,9 @@ from voice.phrasebook import Phrasebook, phrasebook
 QUADRANTS = ("ahead", "right", "behind", "left")
 _COMPASS_POINTS = tuple("north northeast east southeast south southwest west northwest".split())
 
-Verbosity = Literal["brief", "normal", "detailed"]
+#: "decision_points" is worded as "normal"; the guidance says less with it (only decision
+#: points, safety messages and arrival: no landmarks, no reassurance).
+Verbosity = Literal["brief", "normal", "detailed", "decision_points"]
 Verb = Literal["walk", "move"]
 DistanceForm = Literal["distance", "in_distance"]  # on its own, or ahead ("In 10 metres")
 
@@ -111,7 +113,7 @@ def _along(book: Phrasebook, street: str | None) -> str:
 
 def _lead(book: Phrasebook, lead: str, sentence: str) -> str:
     """Put ``lead`` ("In 10 metres", "Next") before a verb-first sentence."""
-    return book.say("lead.join", lead=lead, sentence=sentence[0].lower() + sentence[1:])
+    return book.say("lead.join", lead=lead, sentence=_lower_first(sentence))
 
 
 def _sentences(*parts: str) -> str:
@@ -258,6 +260,29 @@ def phrase_maneuver(
     book = phrasebook(lang)
     lead = None if distance_m is None else _distance(distance_m, book, "in_distance", hedged)
     return _maneuver(m, book, opts, lead)
+
+
+def phrase_then(m: Maneuver, lang: str, opts: PhraseOptions = _DEFAULT) -> str:
+    """A decision at the same point as the one just said, as its follow-on: "Then cross X."."""
+    book = phrasebook(lang)
+    return _join_lead(book, "then.join", _ACTIONS[m.kind](m, book, opts))
+
+
+def phrase_chained(m: Maneuver, gap_m: float, lang: str, opts: PhraseOptions = _DEFAULT) -> str:
+    """A decision ``gap_m`` after the one just said, told relative to it: "After another 4
+    metres, turn right." (the gap is map geometry, said exactly)."""
+    book = phrasebook(lang)
+    n = round_distance_m(gap_m)
+    key = "chain.after.metre" if n == 1 else "chain.after.metres"
+    return book.say(key, n=n, sentence=_lower_first(_ACTIONS[m.kind](m, book, opts)))
+
+
+def _join_lead(book: Phrasebook, key: str, sentence: str) -> str:
+    return book.say(key, sentence=_lower_first(sentence))
+
+
+def _lower_first(sentence: str) -> str:
+    return sentence[0].lower() + sentence[1:]
 
 
 # --- live guidance ---------------------------------------------------------------------------

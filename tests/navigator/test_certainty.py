@@ -4,10 +4,13 @@ uncertain, distances are hedged by the error (exact, hand-made routes, no radio)
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from beacons.model import Fix, Unavailable
-from navigator.certainty import decision_error_limits
+from navigator.certainty import error_limit_m, too_uncertain
+from navigator.decisionpoints import decision_places
 from navigator.session import Event, GuidanceSettings, NavigationSession
 from routing.geo import LocalFrame
 from routing.model import Maneuver, ManeuverKind, Route
@@ -77,75 +80,121 @@ def said(events: list[Event], kind: str = "instruction") -> list[dict]:
     return [e.data for e in events if e.type == kind]
 
 
-def test_decision_error_limits_half_the_gap_to_the_nearest_decision_point_within_floor_and_cap(
-) -> None:
-    assert decision_error_limits(lone_turn(), GuidanceSettings()) == (None, 6.0, None)
-    assert decision_error_limits(jog(), GuidanceSettings()) == (
-        None, pytest.approx(4.0), pytest.approx(4.0), None)
-    tight = route_through([(0, 0), (60, 0), (60, 1.5), (100, 1.5)], [TURN_LEFT, TURN_RIGHT])
-    assert decision_error_limits(tight, GuidanceSettings())[1:3] == (2.0, 2.0)  # the floor
-    wide = GuidanceSettings(decision_error_cap_m=8.0)
-    assert decision_error_limits(lone_turn(), wide)[1] == 8.0
+def staircase() -> Route:
+    """East 60 m, left onto Fackelstraße, 15 m north, right onto Mühlweg, east 40 m: two
+    decision points 15 m apart, too far to be chained, near enough to be confused."""
+    return route_through([(0, 0), (60, 0), (60, 15), (100, 15)], [TURN_LEFT, TURN_RIGHT])
+
+
+def on_the_second_leg(lang: str = "en") -> NavigationSession:
+    """Past the turn onto Fackelstraße with good fixes, 3 m up it."""
+    s = session(staircase(), lang)
+    walk(s, [k * 1.2 for k in range(1, 51)], error_m=1.0, t0=1.0)
+    walk_north(s, [1.0, 3.0], error_m=1.0, t0=60.0)
+    return s
+
+
+def walk_north(s: NavigationSession, ys: list[float], error_m: float, t0: float
+               ) -> list[Event]:
+    """One fix per second up Fackelstraße (x = 60), all with the same error."""
+    out: list[Event] = []
+    for k, y in enumerate(ys):
+        out += s.on_position(fix(60.0, y, t0 + k, error_m))
+    return out
+
+
+def test_the_error_limit_keeps_the_fixs_stretch_of_doubt_short_of_both_neighbours() -> None:
+    s = GuidanceSettings()
+    first, second = decision_places(staircase(), s)
+    assert first.gap_before_m == math.inf and first.gap_after_m == pytest.approx(15.0)
+    assert error_limit_m(first, 2.0, s) == pytest.approx(min(17.0, s.decision_error_max_m))
+    assert error_limit_m(first, 7.0, s) == pytest.approx(
+        min(22.0, s.decision_error_max_m))  # the next corner 15 + 7 m ahead, or the ceiling
+    assert error_limit_m(second, 7.0, s) == pytest.approx(8.0)  # the previous one 8 m behind
+    assert error_limit_m(second, 2.0, s) == pytest.approx(13.0)  # less in doubt as they come
+    assert error_limit_m(second, 16.0, s) == 0.0
+    _, chained = decision_places(jog(), s)
+    assert chained.chained and error_limit_m(chained, 7.0, s) is None
+
+
+def test_a_lone_turn_is_held_only_beyond_the_ceiling() -> None:
+    """Nothing on the route to confuse it with, but side streets the route goes straight over
+    are: a fix off by more than the ceiling gives no turn, a GNSS-grade fix does."""
+    s = GuidanceSettings()
+    (alone,) = decision_places(lone_turn(), s)
+    assert error_limit_m(alone, 7.0, s) == pytest.approx(s.decision_error_max_m)
+    assert too_uncertain(alone, 40.0, 6.0, s)
+    assert not too_uncertain(alone, 10.0, 6.0, s)
 
 
 def test_a_large_error_at_a_decision_point_holds_it_and_says_position_uncertain_once() -> None:
-    s = session(lone_turn())
-    events = walk(s, [50.0 + k * 1.2 for k in range(8)], error_m=7.0, t0=10.0)  # x 50 .. 58.4
+    s = on_the_second_leg()
+    events = walk_north(s, [8.5, 9.0], error_m=11.0, t0=70.0)  # 6.5 and 6 m before
     (uncertain,) = said(events, "position_uncertain")
     assert uncertain["text"] == (
-        "Location uncertain. Slow down, you are approaching the turn onto Fackelstraße.")
-    assert uncertain["kind"] == "turn" and uncertain["error_m"] == 7.0
-    assert uncertain["error_limit_m"] == 6.0
-    assert [d for d in said(events) if d["kind"] == "turn"] == [], "no turn from a 7 m fix"
+        "Location uncertain. Slow down, you are approaching the turn onto Mühlweg.")
+    assert uncertain["kind"] == "turn" and uncertain["error_m"] == 11.0
+    assert uncertain["error_limit_m"] == 8.5
+    assert [d for d in said(events) if d["kind"] == "turn"] == [], "no turn from an 11 m fix"
     statuses = said(events, "fix")
-    assert all(f["certain"] is False and f["error_limit_m"] == 6.0 for f in statuses)
+    assert all(f["certain"] is False for f in statuses)
+    assert [f["error_limit_m"] for f in statuses] == [8.5, 9.0]
 
 
 def test_the_held_instruction_follows_with_its_distance_up_to_date_when_the_error_drops() -> None:
-    s = session(lone_turn(), lang="de")
-    # the walker slows down, as told; the uncertainty takes 5.4 s to say
-    walk(s, [52.0, 53.0, 54.0, 54.5, 55.0, 55.5], error_m=7.0, t0=10.0)
-    events = s.on_position(fix(56.0, 0.0, 17.0, 1.0))
+    s = on_the_second_leg("de")
+    # the walker slows down, as told
+    walk_north(s, [8.5, 9.0, 9.0, 9.5, 9.5, 9.5], error_m=11.0, t0=70.0)
+    events = s.on_position(fix(60.0, 10.0, 77.0, 1.0))
     (turn,) = said(events)
-    assert turn["phase"] == "ahead" and turn["distance_m"] == 4.0
-    assert turn["text"] == "In 4 Metern biegen Sie links in die Fackelstraße ab."
+    assert turn["phase"] == "ahead" and turn["distance_m"] == 5.0
+    assert turn["text"] == "In 5 Metern biegen Sie rechts in den Mühlweg ab."
     assert said(events, "fix")[0]["certain"] is True
-    # and once certain again, a new uncertainty is news: said again (once) at the approach
-    events = walk(s, [58.5, 59.0], error_m=7.0, t0=20.0)
+
+
+def test_held_at_6m_it_is_given_late_but_safe_as_the_walker_comes_on_with_the_same_error(
+) -> None:
+    s = on_the_second_leg()
+    events = walk_north(s, [8.5], error_m=9.0, t0=70.0)  # 6.5 m before: limit 8.5
     assert len(said(events, "position_uncertain")) == 1
+    (turn,) = said(walk_north(s, [10.0], error_m=9.0, t0=76.0))  # 5 m before: limit 10
+    assert turn["phase"] == "ahead"
+    assert turn["text"] == "In about 5 metres, turn right onto Mühlweg."
 
 
 def test_held_until_the_point_the_approach_says_the_action_the_walker_has_not_heard() -> None:
-    s = session(lone_turn())
-    walk(s, [53.0, 55.0, 57.0], error_m=7.0, t0=10.0)
-    (turn,) = said(s.on_position(fix(58.5, 0.0, 16.0, 1.0)))
+    s = on_the_second_leg()
+    walk_north(s, [8.5, 10.0, 12.0], error_m=14.0, t0=70.0)
+    (turn,) = said(s.on_position(fix(60.0, 13.5, 76.0, 1.0)))
     assert turn["phase"] == "approaching"
-    assert turn["text"] == (
-        "You are approaching the turn onto Fackelstraße. Turn left onto Fackelstraße.")
+    assert turn["text"] == "You are approaching the turn onto Mühlweg. Turn right onto Mühlweg."
 
 
 def test_walked_past_while_uncertain_no_late_instruction_once_certain_beyond_it() -> None:
-    """The walker turned on their own (the cane found the corner): a late "turn left" would send
-    them the wrong way, so the held instruction is dropped, as for any passed announcement."""
-    s = session(lone_turn())
-    walk(s, [54.0, 56.0, 58.0, 60.0], error_m=7.0, t0=10.0)
-    events = s.on_position(fix(60.0, 5.0, 14.0, 1.0))  # 5 m up Fackelstraße, certain
+    """The walker turned on their own (the cane found the corner): a late "turn right" would
+    send them the wrong way, so the held instruction is dropped, as for any passed
+    announcement."""
+    s = on_the_second_leg()
+    walk_north(s, [8.5, 10.0, 12.0, 14.0], error_m=16.0, t0=70.0)
+    events = s.on_position(fix(65.0, 15.0, 80.0, 1.0))  # 5 m along Mühlweg, certain
     assert [d for d in said(events) if d["kind"] == "turn"] == []
-    assert s.progress.along_m == pytest.approx(65.0)
+    assert s.progress.along_m == pytest.approx(80.0)
 
 
-def test_two_decision_points_8m_apart_need_a_smaller_error_than_one_with_50m_clear() -> None:
-    xs = [50.0 + k * 1.2 for k in range(6)]  # into the 6 m window of the first turn
-    clear = session(lone_turn())
-    events = walk(clear, xs, error_m=5.0, t0=10.0)
-    assert [d["phase"] for d in said(events) if d["kind"] == "turn"] == ["ahead"]
+def test_a_turn_a_few_metres_after_another_is_chained_to_it_and_never_held() -> None:
+    """8 m apart no 5 m fix tells the two corners apart, but the walker meets them in order:
+    the second is said in its own window whatever the error, and nothing is held."""
+    s = session(jog())
+    events = walk(s, [k * 1.2 for k in range(1, 51)], error_m=5.0, t0=1.0)
+    events += walk_north(s, [0.5, 1.5, 2.5], error_m=5.0, t0=60.0)
+    turns = [(d["phase"], d["text"]) for d in said(events)
+             if d["kind"] == "turn" and d["phase"] != "reassurance"]
+    assert turns == [
+        ("ahead", "In about 5 metres, turn left onto Fackelstraße."),
+        ("approaching", "You are approaching the turn onto Fackelstraße."),
+        ("ahead", "In about 5 metres, turn right onto Mühlweg."),
+    ]
     assert said(events, "position_uncertain") == []
-    close = session(jog())
-    events = walk(close, xs, error_m=5.0, t0=10.0)
-    assert [d for d in said(events) if d["kind"] == "turn"] == []
-    assert [u["error_limit_m"] for u in said(events, "position_uncertain")] == [4.0]
-    (turn,) = said(close.on_position(fix(57.0, 0.0, 20.0, 3.5)))
-    assert turn["text"] == "In about 5 metres, turn left onto Fackelstraße."  # 3.5 m: hedged
 
 
 def test_distances_are_hedged_when_the_error_is_a_sizeable_part_of_them() -> None:
@@ -168,16 +217,15 @@ def test_reassurance_distances_are_hedged_too() -> None:
 
 
 def test_regained_near_a_decision_point_waits_for_a_certain_fix_and_says_why() -> None:
-    s = session(lone_turn())
-    walk(s, [10.0, 20.0, 30.0], error_m=1.0, t0=10.0)
-    lost = [e.type for k in range(5) for e in s.on_position(Unavailable("stale", 20.0 + k))]
+    s = on_the_second_leg()
+    lost = [e.type for k in range(5) for e in s.on_position(Unavailable("stale", 63.0 + k))]
     assert lost.count("location_unavailable") == 1
-    events = walk(s, [54.0, 55.0], error_m=7.0, t0=30.0)
+    events = walk_north(s, [8.5, 9.0], error_m=11.0, t0=70.0)
     assert [e.type for e in events] == ["position_uncertain", "fix", "fix"]
-    (regained,) = said(s.on_position(fix(56.0, 0.0, 36.0, 1.0)))
+    (regained,) = said(s.on_position(fix(60.0, 9.0, 76.0, 1.0)))
     assert regained["phase"] == "regained"
     assert regained["text"] == (
-        "Location found again. Guidance continues. In 4 metres, turn left onto Fackelstraße.")
+        "Location found again. Guidance continues. In 6 metres, turn right onto Mühlweg.")
 
 
 def test_a_far_decision_point_is_not_held_but_its_distance_is_hedged() -> None:
@@ -191,21 +239,22 @@ def test_a_far_decision_point_is_not_held_but_its_distance_is_hedged() -> None:
 
 def test_safety_messages_are_never_held_back() -> None:
     # "position uncertain" is said at once, even while an instruction is still being spoken
-    s = NavigationSession(lone_turn(), no_replan, lang="en")
-    first = s.on_position(fix(0.0, 0.0, 0.0, 1.0))
+    s = NavigationSession(staircase(), no_replan, lang="en")
+    first = s.on_position(fix(40.0, 0.0, 0.0, 1.0))
     assert said(first)[0]["kind"] == "depart"
-    assert said(s.on_position(fix(55.0, 0.0, 0.5, 7.0)), "position_uncertain")
+    assert said(s.on_position(fix(60.0, 8.5, 0.5, 11.0)), "position_uncertain")
     # off route while an instruction is held: stop, new route
-    s = NavigationSession(lone_turn(), lambda _start: lone_turn(), lang="en")
+    s = NavigationSession(staircase(), lambda _start: staircase(), lang="en")
     s.on_position(fix(0.0, 0.0, 0.0, 1.0))
-    walk(s, [54.0, 55.0], error_m=7.0, t0=10.0)
-    events = walk(s, [55.0] * 8, error_m=7.0, t0=20.0, y=-12.0)
+    walk(s, [k * 1.2 for k in range(1, 51)], error_m=1.0, t0=1.0)
+    walk_north(s, [3.0, 8.5, 9.0], error_m=11.0, t0=60.0)
+    events = walk(s, [48.0] * 8, error_m=11.0, t0=70.0, y=8.0)
     assert [e.type for e in events].count("off_route") == 1
     assert [e.type for e in events].count("rerouted") == 1
     # the location lost while an instruction is held
-    s = session(lone_turn())
-    walk(s, [54.0, 55.0], error_m=7.0, t0=10.0)
-    assert [e.type for e in s.on_position(Unavailable("stale", 12.0))] == [
+    s = on_the_second_leg()
+    walk_north(s, [8.5, 9.0], error_m=11.0, t0=70.0)
+    assert [e.type for e in s.on_position(Unavailable("stale", 72.0))] == [
         "location_unavailable", "fix"]
     # arrival is said however uncertain the fix
     s = session(lone_turn())

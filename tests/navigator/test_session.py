@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from beacons.layout import BeaconLayout
 from beacons.model import Fix, Unavailable
+from beacons.planning import plan_beacons
+from navigator.mapstate import MapState
 from navigator.session import GuidanceSettings, NavigationSession
+from navigator.settings import DEFAULT_CITY_FILE
+from navigator.simulation import WalkOptions, run_simulation
+from navigator.storage import MapSnapshot
 from routing.geo import LocalFrame
+from routing.graph import build_graph
 from routing.model import Maneuver, ManeuverKind, Route
+from routing.osm import read_osm
 from routing.paths import NoAccessibleRoute
+from tests.navigator.test_certainty import staircase
+from voice.phrases import PhraseOptions
 
 FRAME = LocalFrame(49.4440, 7.7690)
 
@@ -266,3 +278,168 @@ def test_only_newly_blocked_edges_count_and_acknowledging_nothing_is_nothing() -
     assert session.acknowledge_blocked([10]) == {10}
     assert session.acknowledge_blocked([10, 11]) == {11}
     assert session.acknowledge_blocked([11, 10]) == frozenset()
+
+
+# ---- decision points at one place, and a few metres apart
+
+
+def turn_then_cross(cross_after_m: float = 0.0) -> Route:
+    """East 60 m on Marktstraße, turn left onto Logenstraße and cross it (at the same corner, or
+    ``cross_after_m`` further north), then north to the end 40 m on."""
+    north = 40.0
+    coords = (ll(0, 0), ll(60, 0), *([ll(60, cross_after_m)] if cross_after_m else []),
+              ll(60, north))
+    corner, crossing = coords[1], coords[2 if cross_after_m else 1]
+    cross_node = 3 if cross_after_m else 2
+    m = [
+        Maneuver(ManeuverKind.DEPART, 1, *coords[0], 0.0, 0.0, None,
+                 {"heading_deg": 90.0, "street": "Marktstraße"}),
+        Maneuver(ManeuverKind.TURN, 2, *corner, 60.0, 60.0, -90.0,
+                 {"direction": "left", "severity": "normal", "clock": 9, "street": "Logenstraße"}),
+        Maneuver(ManeuverKind.CROSS, cross_node, *crossing, cross_after_m, 60.0 + cross_after_m,
+                 None, {"street": "Logenstraße", "signal": "acoustic", "island": False,
+                        "tactile_paving": False, "kerb": None, "length_m": 8.0}),
+        Maneuver(ManeuverKind.ARRIVE, cross_node + 1, *coords[-1], north - cross_after_m,
+                 60.0 + north, None, {"name": None, "side": None}),
+    ]
+    nodes = tuple(range(1, len(coords) + 1))
+    return Route(nodes, tuple(range(10, 10 + len(coords) - 1)), 60.0 + north, 60.0 + north,
+                 "blind_cane", tuple(m), coords)
+
+
+@pytest.mark.parametrize(("lang", "ahead", "approaching"), [
+    ("en", "In 6 metres, turn left onto Logenstraße. Then cross Logenstraße at the traffic "
+           "light with sound signal.",
+     "You are approaching the turn onto Logenstraße."),
+    ("de", "In 6 Metern biegen Sie links in die Logenstraße ab. Danach überqueren Sie die "
+           "Logenstraße an der Ampel mit Signalton.",
+     "Sie nähern sich der Abzweigung in die Logenstraße."),
+])
+def test_a_crossing_at_the_corner_of_a_turn_is_said_with_the_turn(lang: str, ahead: str,
+                                                                  approaching: str) -> None:
+    """The safety bug: the crossing at the turn's node was never said (the rules stopped at the
+    turn, and once past it the crossing was past too)."""
+    s = NavigationSession(turn_then_cross(), no_replan, lang=lang)
+    got = [d for _, d in instructions(walk_east(s, 65.0)) if d["kind"] in ("turn", "cross")]
+    assert [(d["phase"], d["text"]) for d in got if d["phase"] != "reassurance"] == [
+        ("ahead", ahead), ("approaching", approaching)]
+
+
+def test_a_crossing_2m_after_the_turn_is_told_right_after_it_relative_to_it() -> None:
+    for lang, follow_on in (
+            ("en", "After another 2 metres, cross Logenstraße at the traffic light with sound "
+                   "signal."),
+            ("de", "Nach weiteren 2 Metern überqueren Sie die Logenstraße an der Ampel mit "
+                   "Signalton.")):
+        s = NavigationSession(turn_then_cross(cross_after_m=2.0), no_replan, lang=lang)
+        got = [(x, d) for x, d in instructions(walk_east(s, 56.0)) if d["phase"] == "ahead"]
+        (x1, turn), (x2, cross) = [(x, d) for x, d in got if d["kind"] in ("turn", "cross")]
+        assert turn["kind"] == "turn" and cross["kind"] == "cross"
+        assert x1 == x2 == pytest.approx(54.0)
+        assert cross["text"] == follow_on and cross["distance_m"] == 8.0
+        assert cross["at"]["lat"] == pytest.approx(ll(60, 2)[0])
+
+
+@pytest.fixture(scope="module")
+def kaiserslautern() -> tuple[Any, dict[str, tuple[float, float]]]:
+    extract = read_osm(DEFAULT_CITY_FILE)
+    layout = plan_beacons(build_graph(extract.nodes, extract.edges), spacing_m=10.0)
+    mapstate = MapState(MapSnapshot(extract.nodes, extract.edges, extract.places,
+                                    BeaconLayout.of(layout), []))
+    return mapstate, {p.name: (p.lat, p.lon) for p in extract.places}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_station_to_postbank_says_the_crossing_of_logenstrasse(kaiserslautern, seed: int  # type: ignore[no-untyped-def]
+                                                               ) -> None:
+    """The walk that showed the bug: the route turns onto Logenstraße and crosses it at the same
+    node; every seed of the ideal world must say both, and on time."""
+    mapstate, places = kaiserslautern
+    result = run_simulation(mapstate, places["Hauptbahnhof"], places["Postbank"], "blind_cane",
+                            "en", WalkOptions(seed=seed))
+    assert any(m.kind is ManeuverKind.CROSS for m in result.route.maneuvers)
+    timed = [i["text"] for i in result.instructions if i["phase"] == "ahead"]
+    assert any("turn left onto Logenstraße. Then cross Logenstraße" in t for t in timed)
+    assert result.arrived
+    verdicts = {p["kind"]: p["verdict"] for p in result.guidance()["points"]
+                if abs(p["along_m"] - crossing_along(result.route)) < 0.1}
+    assert verdicts == {"turn": "on_time", "cross": "on_time"}
+
+
+def crossing_along(route: Route) -> float:
+    return next(m.along_m for m in route.maneuvers if m.kind is ManeuverKind.CROSS)
+
+
+# ---- verbosity the walker chooses
+
+
+def with_landmark(route: Route, at_m: float = 30.0) -> Route:
+    """``route`` with a shop on the right ``at_m`` along its first (eastward) leg."""
+    shop = Maneuver(ManeuverKind.LANDMARK, 99, *ll(at_m, 0), at_m, at_m, None,
+                    {"name": "Efendi", "landmark_kind": "shop", "side": "right"})
+    maneuvers = sorted((*route.maneuvers, shop), key=lambda m: m.along_m)
+    return Route(route.nodes, route.edges, route.length_m, route.cost, route.profile,
+                 tuple(maneuvers), route.coordinates)
+
+
+def heard(verbosity: str, route: Route, until_x: float = 59.0) -> list[dict]:
+    s = NavigationSession(route, no_replan, lang="en", opts=PhraseOptions(verbosity=verbosity))
+    return [d for _, d in instructions(walk_east(s, until_x))]
+
+
+def test_decision_points_only_leaves_out_landmarks_and_reassurance_but_no_decision() -> None:
+    route = with_landmark(l_route(east_m=80.0))
+    normal, decisions = heard("normal", route, 80.0), heard("decision_points", route, 80.0)
+    assert {d["kind"] for d in normal} >= {"landmark"}
+    assert any(d["phase"] == "reassurance" for d in normal)
+    assert [(d["kind"], d["phase"]) for d in decisions] == [
+        ("depart", "at"), ("turn", "ahead"), ("turn", "approaching")]
+    assert [d["text"] for d in decisions] == [
+        d["text"] for d in normal if d["kind"] != "landmark" and d["phase"] != "reassurance"]
+
+
+def test_safety_messages_and_arrival_are_said_at_every_verbosity() -> None:
+    for verbosity in ("brief", "normal", "detailed", "decision_points"):
+        opts = PhraseOptions(verbosity=verbosity)
+        # arrival
+        s = NavigationSession(with_landmark(l_route()), no_replan, lang="en", opts=opts)
+        walk_east(s, 60.0)
+        events = [e.type for y in (10.0, 20.0, 30.0, 39.0)
+                  for e in s.on_position(fix(60.0, y, 100.0 + y))]
+        assert "arrived" in events, verbosity
+        # off route, then the new route's first instruction
+        s = NavigationSession(with_landmark(l_route()), lambda _s: l_route(), lang="en",
+                              opts=opts)
+        walk_east(s, 20.0)
+        types = [e.type for k in range(8) for e in s.on_position(fix(20.0, 15.0, 30.0 + k))]
+        assert types.count("off_route") == 1 and types.count("rerouted") == 1, verbosity
+        # location lost
+        s = NavigationSession(with_landmark(l_route()), no_replan, lang="en", opts=opts)
+        walk_east(s, 20.0)
+        assert s.on_position(Unavailable("stale", 30.0))[0].type == "location_unavailable"
+        # position uncertain: the turn 15 m after the first one, from an 11 m fix
+        s = NavigationSession(staircase(), no_replan, lang="en", opts=opts)
+        walk_east(s, 59.0)
+        events = [e.type for k, y in enumerate((1.0, 3.0, 5.0, 8.5))
+                  for e in s.on_position(Fix(*ll(60.0, y), None, 10, 0.0,
+                                             1.0 if y < 8 else 11.0, 0.9, 60.0 + k))]
+        assert "position_uncertain" in events, verbosity
+
+
+def test_a_position_lost_from_the_first_scan_on_still_starts_with_where_to_set_off() -> None:
+    s = NavigationSession(l_route(), no_replan, lang="en")
+    assert [e.type for e in s.on_position(Unavailable("too_few_beacons", 0.0))] == [
+        "location_unavailable", "fix"]
+    (first,) = [e.data for e in s.on_position(fix(1.0, 0.0, 4.0)) if e.type == "instruction"]
+    assert first["kind"] == "depart" and first["phase"] == "regained"
+    assert first["text"] == "Location found again. Guidance continues. Walk east along Marktstraße."
+
+
+def test_where_to_set_off_waits_for_the_loss_to_be_said_and_is_not_dropped_meanwhile() -> None:
+    s = NavigationSession(l_route(), no_replan, lang="en")
+    s.on_position(Unavailable("too_few_beacons", 0.0))  # "Location unavailable ..." ~3.5 s
+    said = [e.data for t, x in ((1.0, 1.0), (2.0, 2.2), (3.0, 3.4), (4.0, 4.6))
+            for e in s.on_position(fix(x, 0.0, t)) if e.type == "instruction"]
+    assert [(d["kind"], d["phase"], d["text"]) for d in said] == [
+        ("depart", "regained",
+         "Location found again. Guidance continues. Walk east along Marktstraße.")]

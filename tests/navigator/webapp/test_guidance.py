@@ -209,3 +209,18 @@ def test_position_uncertain_is_said_at_once_assertively(open_app: OpenApp) -> No
     notice = ("live-assertive", uncertain["text"])
     wait_until(app, lambda: notice in app.live(), "the uncertainty warning")
     assert uncertain["text"] in app.page.locator("#history li").all_inner_texts()
+
+
+def test_the_walker_chooses_decision_points_only_and_the_session_is_asked_for_it(
+        open_app: OpenApp) -> None:
+    app = open_app()
+    page = app.page
+    choice = page.get_by_role("radio", name="Nur Entscheidungspunkte")
+    assert choice.is_visible(), "the server names the level: the app offers it"
+    choice.check()
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/v1/sessions")
+                             ) as request:
+        plan_and_start(app)
+    assert request.value.post_data_json["verbosity"] == "decision_points"
+    kept = json.loads(page.evaluate("localStorage.getItem('blindpilot.settings')"))
+    assert kept["verbosity"] == "decision_points", "a setting, kept on the device"

@@ -19,7 +19,9 @@ OUTLINES = {
         'region "Einstellungen"', 'heading "Einstellungen" [level=3]',
         'group "Woher kennt die App Ihre Position?"', 'group "Profil"', 'radio "Langstock"',
         'radio "Führhund"', 'radio "Sehbehinderung"', 'radio "Rollstuhl"', 'group "Sprache"',
-        'radio "Deutsch"', 'radio "English"', 'group "Ausgabe"', 'contentinfo'],
+        'radio "Deutsch"', 'radio "English"', 'group "Wie viel soll gesagt werden?"',
+        'radio "Ausführlich"', 'radio "Normal"', 'radio "Nur Entscheidungspunkte"',
+        'group "Ausgabe"', 'contentinfo'],
     "preview": [
         'banner', 'main', 'region "Route zu Postbank"', 'heading "Route zu Postbank" [level=2]',
         'term: Länge', 'term: Dauer', 'region "Hinweise"', 'heading "Hinweise" [level=3]',

@@ -1,0 +1,261 @@
+"""When each sentence of the guidance is said (:class:`Announcer`, the timing half of
+:class:`~navigator.session.NavigationSession`): each decision place about 6 m ahead and
+"approaching" at 2 m, a chained place right after the one before it, reassurance on long straight
+runs, never talking over itself (a decision waits for the current sentence and is then brought up
+to date), and "position uncertain" once while a decision point's instruction is held
+(:mod:`navigator.certainty`). What the sentences say is :mod:`navigator.wording`. Pure: time is
+passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from beacons.model import Fix
+from navigator.certainty import error_limit_m, too_uncertain
+from navigator.decisionpoints import Place
+from navigator.guidancesettings import GuidanceSettings
+from navigator.wording import RouteWording, speech_s
+from routing.model import Maneuver, ManeuverKind, Route
+from voice import phrases
+from voice.phrases import PhraseOptions
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something to send to the walker's phone; ``data`` is the JSON payload beside ``type``."""
+
+    type: str
+    data: dict[str, Any]
+
+
+@dataclass
+class Progress:
+    """Where the walker is on the current route and what has been said about it."""
+
+    along_m: float = 0.0
+    max_along_m: float = 0.0
+    announced: set[int] = field(default_factory=set)
+    approached: set[int] = field(default_factory=set)
+    last_reassurance_along_m: float = 0.0
+    #: ``id()`` of the maneuvers whose action the walker has heard (the route holds them while
+    #: this progress lives): an "approaching" without it says the action too.
+    told: set[int] = field(default_factory=set)
+
+
+class Announcer:
+    """The announcement rules over the state a session keeps (declared here, set by it)."""
+
+    route: Route | None
+    progress: Progress
+    settings: GuidanceSettings
+    lang: str
+    opts: PhraseOptions
+    last_fix: Fix | None
+    last_instruction: Event | None
+    _instruction_seq: int
+    _busy_until_s: float
+    _pending: tuple[Maneuver, str] | None
+    _wording: RouteWording | None
+    _uncertain_said: bool
+
+    def _announcements(self, t_s: float) -> list[Event]:
+        """What is due at the first maneuver with something left to say. A decision point's
+        instruction due from a fix too uncertain for it is not marked as given: the rules give
+        it (distance up to date) as soon as a fix allows, or drop it once the walker is past, as
+        for any announcement. A place chained to one already announced is due in its own window
+        even before the walker reaches that one: it is told relative to it."""
+        assert self.route is not None
+        s, p = self.settings, self.progress
+        after: Place | None = None  # the announced place whose chained successor is looked at
+        for i, m in enumerate(self.route.maneuvers):
+            if (m.kind is ManeuverKind.DEPART or m.along_m <= p.along_m - s.approached_m
+                    or not self._said_at_this_level(m)):
+                continue
+            if i in p.announced and i in p.approached:
+                continue  # all said (with its place, or before the walker reached it)
+            d = m.along_m - p.along_m
+            ahead = i not in p.announced and d <= s.announce_ahead_m + s.announce_tolerance_m
+            approaching = i not in p.approached and d <= s.approached_m
+            if after is not None:  # only the chained place's own announcement, and not queued
+                if not ahead or t_s < self._busy_until_s:
+                    return []
+                self._mark(i, p.announced)
+                return self._speak(m, "chained" if p.along_m < after.along_m else "ahead", t_s,
+                                   force=True)
+            if (ahead or approaching) and self._too_uncertain(i, d):
+                return self._uncertain(i, t_s)
+            if ahead:
+                self._mark(i, p.announced)
+                if d > s.approached_m:
+                    return self._speak(m, "ahead", t_s, force=True)
+            if approaching:
+                self._mark(i, p.approached)
+                self._mark(i, p.announced)
+                return self._speak(m, "approaching", t_s, force=True)
+            after = self._chained_after(i)
+            if after is None:
+                return [] if self._too_uncertain(i, d) else self._reassurance(m, d, t_s)
+        return []
+
+    def _chained_after(self, i: int) -> Place | None:
+        """Maneuver ``i``'s place if it has been announced and the next place is chained to it."""
+        w = self._wording
+        assert w is not None
+        k = w.place_of[i]
+        if (k is None or i not in self.progress.announced or k + 1 >= len(w.places)
+                or not w.places[k + 1].chained):
+            return None
+        return w.places[k]
+
+    def _said_at_this_level(self, m: Maneuver) -> bool:
+        """Landmarks only orient: "decision_points" leaves them out (decision points, safety
+        messages and arrival are said at every level)."""
+        return not (self.opts.verbosity == "decision_points" and m.kind is ManeuverKind.LANDMARK)
+
+    # ---- uncertainty
+
+    def _next_decision_limit(self, along_m: float) -> float | None:
+        """The error limit, as of ``along_m``, of the first place not yet passed that may be
+        held (None: none is left)."""
+        reach = along_m - self.settings.approached_m
+        assert self._wording is not None
+        return next((error_limit_m(p, p.along_m - along_m, self.settings)
+                     for p in self._wording.places if not p.chained and p.along_m > reach),
+                    None)
+
+    def _mark(self, i: int, said: set[int]) -> None:
+        """Maneuver ``i`` and the rest of its place (said with it) count as said."""
+        place = self._place(i)
+        said.update(place.members if place is not None else (i,))
+
+    def _place(self, i: int) -> Place | None:
+        assert self.route is not None and self._wording is not None
+        return self._wording.place(self.route.maneuvers[i])
+
+    def _too_uncertain(self, i: int, distance_m: float) -> bool:
+        fix = self.last_fix
+        return fix is not None and too_uncertain(self._place(i), fix.error_m, distance_m,
+                                                 self.settings)
+
+    def _uncertain(self, i: int, t_s: float) -> list[Event]:
+        """Hold maneuver ``i``'s instruction and say so once. A safety message: never held back
+        by speech, it is said at once (apps speak it assertively)."""
+        if self._uncertain_said:
+            return []
+        assert self.route is not None and self.last_fix is not None
+        self._uncertain_said = True
+        m = self.route.maneuvers[i]
+        limit = error_limit_m(self._place(i), m.along_m - self.progress.along_m,
+                              self.settings)
+        text = phrases.phrase_position_uncertain(m, self.lang, self.opts)
+        self._busy_until_s = t_s + self._speech_s(text)
+        return [Event("position_uncertain", {
+            "text": text, "lang": self.lang, "kind": m.kind.value,
+            "error_m": round(self.last_fix.error_m, 2),
+            "error_limit_m": None if limit is None else round(limit, 2),
+            "at": {"lat": m.lat, "lon": m.lon}, "t": t_s,
+        })]
+
+    def _reassurance(self, nxt: Maneuver, d_next: float, t_s: float) -> list[Event]:
+        """Keep-going on long runs, but never where it would delay the next announcement, nor
+        while the walker has been told to slow down for an uncertain position ("keep walking"
+        would contradict it; the caller also keeps quiet while the next decision point's
+        distance is too uncertain to say)."""
+        s, p = self.settings, self.progress
+        if self.opts.verbosity == "decision_points" or self._uncertain_said:
+            return []
+        prev_along = max((m.along_m for m in self.route.maneuvers  # type: ignore[union-attr]
+                          if m.along_m <= p.along_m), default=0.0)
+        if p.along_m - prev_along < s.reassurance_quiet_start_m:
+            return []
+        if p.along_m - max(p.last_reassurance_along_m, prev_along) < s.reassurance_every_m:
+            return []
+        text = self._text(nxt, "reassurance")
+        window_in_m = d_next - (s.announce_ahead_m + s.announce_tolerance_m)
+        if window_in_m < self._speech_s(text) * s.walking_speed_mps or t_s < self._busy_until_s:
+            return []
+        p.last_reassurance_along_m = p.along_m
+        return self._speak(nxt, "reassurance", t_s, force=False)
+
+    # ---- speech
+
+    def _text(self, m: Maneuver, phase: str) -> str:
+        assert self._wording is not None
+        fix = self.last_fix
+        return self._wording.text(m, phase, self.progress.along_m,
+                                  None if fix is None else fix.error_m, self.progress.told)
+
+    def _speech_s(self, text: str) -> float:
+        return speech_s(text, self.settings)
+
+    def _instruction(self, m: Maneuver, phase: str, t_s: float, before: str | None = None
+                     ) -> Event:
+        """``before``: a sentence said first (why the route changed)."""
+        text = self._text(m, phase) if before is None else f"{before} {self._text(m, phase)}"
+        self._instruction_seq += 1
+        if phase != "reassurance":
+            assert self._wording is not None
+            self.progress.told.update(id(f) for f in self._wording.members(m))
+        distance = max(0.0, m.along_m - self.progress.along_m)
+        event = Event("instruction", {
+            "id": self._instruction_seq, "kind": m.kind.value,
+            "phase": "ahead" if phase == "chained" else phase, "text": text,
+            "lang": self.lang, "distance_m": round(distance, 1), "t": t_s,
+            "at": {"lat": m.lat, "lon": m.lon},
+        })
+        self.last_instruction = event
+        self._busy_until_s = max(self._busy_until_s, t_s) + self._speech_s(text)
+        return event
+
+    def _speak(self, m: Maneuver, phase: str, t_s: float, force: bool) -> list[Event]:
+        """Emit an instruction unless the walker is still hearing the previous one.
+
+        A decision-point instruction (``force``) waits for the current speech to end and is
+        emitted then, with its distance brought up to date; an optional reassurance is dropped.
+        """
+        if t_s >= self._busy_until_s:
+            self._pending = None
+            return self._say(m, phase, t_s)
+        if force:
+            # "location found again" is still owed to a walker told to wait: it goes in front
+            # of whatever instruction is due by the time the speech ends
+            owed = self._pending is not None and self._pending[1] == "regained"
+            self._pending = (m, "regained" if owed else phase)
+        return []
+
+    def _flush_pending(self, t_s: float) -> list[Event]:
+        """The instruction that waited for speech to end, if the walker is not past it and the
+        fix now is certain enough for it (else it waits on)."""
+        if self._pending is None or t_s < self._busy_until_s:
+            return []
+        m, phase = self._pending
+        d = m.along_m - self.progress.along_m
+        if d < -self.settings.approached_m and m.kind is not ManeuverKind.DEPART:
+            self._pending = None
+            return []  # walked past it while the previous sentence played (where to set off
+            # is said wherever the walker is: it comes first, and after a loss at the start)
+        assert self.route is not None
+        i = self.route.maneuvers.index(m)
+        if self._too_uncertain(i, d):
+            return self._uncertain(i, t_s)
+        self._pending = None
+        return self._say(m, phase, t_s)
+
+    def _say(self, m: Maneuver, phase: str, t_s: float) -> list[Event]:
+        """The instruction, and right after it the next place if that is chained to this one and
+        now near enough (:mod:`navigator.decisionpoints`)."""
+        events = [self._instruction(m, phase, t_s)]
+        w = self._wording
+        assert self.route is not None and w is not None
+        k = w.place_of[self.route.maneuvers.index(m)]
+        if phase == "reassurance" or k is None or k + 1 >= len(w.places):
+            return events
+        nxt = w.places[k + 1]
+        lead = self.route.maneuvers[nxt.lead]
+        if (nxt.chained and nxt.lead not in self.progress.announced
+                and lead.along_m - self.progress.along_m <= self.settings.chain_ahead_max_m):
+            self._mark(nxt.lead, self.progress.announced)
+            events += self._say(lead, "chained", t_s)
+        return events
