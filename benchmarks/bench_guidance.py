@@ -234,8 +234,9 @@ def _print_matrix(cities: list[City], rows: list[Row]) -> None:
     print(f"\nguidance against truth: {', '.join(c.name for c in cities)}; "
           f"{len(cities[0].routes)} routes of {ROUTE_M[0]:.0f}-{ROUTE_M[1]:.0f} m per city, "
           f"walker {SPEED_MPS} m/s, one seed per route")
-    print(f"positioner's own assumptions: exponent {d.path_loss.exponent}, i.i.d. "
-          f"{d.model_sigma_db:g} dB + {d.model_error_db:g} dB model error, no phone offset, "
+    print(f"positioner's own assumptions: exponent {d.path_loss.exponent} "
+          f"(prior spread {d.exponent_sigma:g}), readings {d.model_sigma_db:g} dB around the "
+          f"model, phone offset prior {d.offset_sigma_db:g} dB, "
           f"1 m power {d.path_loss.measured_power_dbm:g} dBm as placed")
     print(f" (a) ideal: dense layout ({layouts['dense'] / km:.0f}/km), exponent 2, i.i.d. 4 dB, "
           "10 % dropouts: its own law")
