@@ -139,7 +139,8 @@ class Positioner:
         self._rng = np.random.default_rng(self._seed)
         self._p = Particles.empty()
         self._persistence = Persistence(s.misfit_persistence)
-        self._digester = ScanDigester(self.map.layout, self._power, self._persistence)
+        self._digester = ScanDigester(self.map.layout, self._power, self.map.beacon_xy,
+                                      self._persistence)
         self._last_t: float | None = None
         self._last_evidence_t: float | None = None
         self._last_gnss_t: float | None = None
@@ -149,6 +150,8 @@ class Positioner:
         self._uncertain = True  # the last estimate was too spread to give
         self._uncertain_since: float | None = None  # when the estimates became too spread
         self._cold = True  # no fix given since the start
+        self._fix_xy = (0.0, 0.0)  # where the last fix was, in the map's metres
+        self._wide = True  # the last fix's radius was over half the most allowed
         self._counts = dict.fromkeys(PositioningStats.__slots__, 0)
 
     @property
@@ -195,8 +198,11 @@ class Positioner:
         dt = 0.0 if self._last_t is None else scan.t_s - self._last_t
         self._last_t = scan.t_s
         self._counts["scans"] += 1
-        beacons, rejected = self._digester.digest(
-            scan, s.max_beacons_unfixed if self._uncertain else s.max_beacons)
+        if self._uncertain:
+            beacons, rejected = self._digester.digest(scan, s.max_beacons_unfixed)
+        else:
+            beacons, rejected = self._digester.digest(
+                scan, s.max_beacons_unfixed if self._wide else s.max_beacons, self._fix_xy)
         if rejected.rssi or rejected.unknown or rejected.time:
             self._counts["rejected_rssi"] += rejected.rssi
             self._counts["unknown_beacons"] += rejected.unknown
@@ -427,6 +433,7 @@ class Positioner:
         cloud = summarise(self._p, m, s.local_m)
         error_m = max(s.min_error_m, cloud.radius90_m)
         self._uncertain = error_m > s.max_error_m
+        self._wide = error_m > 0.5 * s.max_error_m
         if not self._uncertain:
             self._uncertain_since = None
         elif self._uncertain_since is None:
@@ -440,6 +447,7 @@ class Positioner:
             self._persistence.observe(beacons.rows, misfit_db(
                 (cloud.x, cloud.y), m.beacon_xy[beacons.rows], beacons.excess_db,
                 radio.offset_db, radio.exponent, s.height_m), t_s)
+        self._fix_xy = (cloud.x, cloud.y)
         lat, lon = m.frame.to_latlon(cloud.x, cloud.y)
         self._counts["fixes"] += 1
         return Fix(

@@ -24,7 +24,7 @@ class PositioningSettings:
     #: The most of a beacon's misfit assumed to stay from one scan a second later (the news
     #: share is then a quarter); lower when the readings show it (~0.2 in a clean channel).
     misfit_persistence: float = 0.6
-    max_beacons: int = 8  # the loudest of a scan carry nearly all that it knows
+    max_beacons: int = 8  # the nearest to the fix carry nearly all that a scan knows
     #: ... once the cloud has narrowed. A cloud with no fix (the start, a resumed session, lost)
     #: has an unknown offset and exponent too, and eight readings leave 30 m of near-flat
     #: evidence: the first fix took 4-8 scans next to the station's beacons, 1-3 with sixteen.
