@@ -15,6 +15,7 @@ from navigator.simulation import Locator, WalkOptions, run_simulation
 from navigator.storage import MapSnapshot
 from routing.graph import build_graph
 from routing.osm import read_osm
+from voice.phrases import PhraseOptions
 
 STATION = (49.43666, 7.76797)
 
@@ -119,3 +120,17 @@ def test_a_clean_walk_across_the_station_square_never_loses_the_fix(city: MapSta
         first = next(i for i, r in enumerate(said) if isinstance(r, Fix))
         lost += [(seed, r.t_s) for r in said[first:] if isinstance(r, Unavailable)]
     assert lost == []
+
+
+def test_brief_says_less_than_normal_on_the_same_walk(city: MapState, short_walk) -> None:
+    """A walker who chose "brief" hears fewer messages, not just shorter ones: the same walk
+    (same seed, so the same fixes) with fewer reassurances and no more of anything else."""
+    said = {}
+    for verbosity in ("normal", "brief"):
+        result = run_simulation(city, *short_walk, "blind_cane", "en", WalkOptions(seed=1),
+                                opts=PhraseOptions(verbosity=verbosity))
+        assert result.arrived
+        said[verbosity] = [i["phase"] for i in result.instructions]
+    normal, brief = said["normal"], said["brief"]
+    assert brief.count("reassurance") < normal.count("reassurance")
+    assert [p for p in brief if p != "reassurance"] == [p for p in normal if p != "reassurance"]
