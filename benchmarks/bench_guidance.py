@@ -51,12 +51,14 @@ from routing.graph import build_graph
 from routing.model import ManeuverKind, Route
 from routing.osm import read_osm
 from routing.paths import RoutingError
+from voice.phrases import PhraseOptions, Verbosity
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 CITIES = (("Kaiserslautern", DEFAULT_CITY_FILE),
           ("Neukoelln", DATA / "osm" / "berlin_neukoelln_karl-marx-platz_2024-03-30.osm"))
 ROUTE_M = (200.0, 350.0)
 SPEED_MPS = 1.2
+VERBOSITIES: tuple[Verbosity, ...] = ("detailed", "normal", "brief", "decision_points")
 
 
 # --- baselines and a timer, all in the positioner's place ---------------------------------------
@@ -219,6 +221,26 @@ def _walk_all(cities: list[City], seed_base: int = 0) -> list[Row]:
     return rows
 
 
+def _messages_per_km(cities: list[City]) -> dict[str, float]:
+    """Spoken messages (every event with a text) per km of route, by the walker's verbosity:
+    world (a), our positioner, every route of every city with the same seeds."""
+    out = {}
+    for verbosity in VERBOSITIES:
+        said, km = 0, 0.0
+        for city in cities:
+            for seed, (start, end, route) in enumerate(city.routes):
+                walk = WalkOptions(seed=seed, speed_mps=SPEED_MPS,
+                                   max_duration_s=1.5 * route.length_m / SPEED_MPS + 60.0)
+                result = run_simulation(city.maps["dense"], start, end, "blind_cane", "en", walk,
+                                        opts=PhraseOptions(verbosity=verbosity))
+                said += sum("text" in e for e in result.events)
+                km += route.length_m / 1000.0
+        out[verbosity] = said / km
+    print("spoken messages per km, world (a), by verbosity: " + ", ".join(
+        f"{v} {n:.1f}" for v, n in out.items()), file=sys.stderr, flush=True)
+    return out
+
+
 # --- report -------------------------------------------------------------------------------------
 
 
@@ -234,8 +256,9 @@ def _print_matrix(cities: list[City], rows: list[Row]) -> None:
     print(f"\nguidance against truth: {', '.join(c.name for c in cities)}; "
           f"{len(cities[0].routes)} routes of {ROUTE_M[0]:.0f}-{ROUTE_M[1]:.0f} m per city, "
           f"walker {SPEED_MPS} m/s, one seed per route")
-    print(f"positioner's own assumptions: exponent {d.path_loss.exponent}, i.i.d. "
-          f"{d.model_sigma_db:g} dB + {d.model_error_db:g} dB model error, no phone offset, "
+    print(f"positioner's own assumptions: exponent {d.path_loss.exponent} "
+          f"(prior spread {d.exponent_sigma:g}), readings {d.model_sigma_db:g} dB around the "
+          f"model, phone offset prior {d.offset_sigma_db:g} dB, "
           f"1 m power {d.path_loss.measured_power_dbm:g} dBm as placed")
     print(f" (a) ideal: dense layout ({layouts['dense'] / km:.0f}/km), exponent 2, i.i.d. 4 dB, "
           "10 % dropouts: its own law")
@@ -316,4 +339,6 @@ def run(quick: bool) -> list[BenchResult]:
     rows = _walk_all(cities)
     _print_matrix(cities, rows)
     dense = sum(len(c.maps["dense"].beacons) for c in cities)
-    return _results(rows, sum(len(c.maps["decision"].beacons) for c in cities) / dense)
+    talk = [_goal(f"guidance a ideal: spoken messages per km, verbosity {v}", n, "/km", None,
+                  None) for v, n in _messages_per_km(cities).items()]
+    return _results(rows, sum(len(c.maps["decision"].beacons) for c in cities) / dense) + talk

@@ -5,7 +5,9 @@ Honesty rules kept here:
 - Simulation: the positioner's defaults were chosen on Kaiserslautern walks; figures are reported
   on Neukoelln and Herrenberg only. The simulator draws i.i.d. shadowing around the same
   log-distance law the positioner assumes, so a second row adds per-beacon power errors (3 dB)
-  that the positioner does not know about.
+  that the positioner does not know about, and the "world" rows run worlds it does not assume
+  (benchmarks/worlds.py: exponents 1.8-3.5, a phone +-8 dB off, correlated shadowing and body
+  loss), each scored on whether the true error stays within the reported 90 % radius.
 - Kolakowski flat: calibrated on ``calibration_df.csv`` only, reported on ``test_robot_df.csv``.
   The flat is open floor, not a street graph, so our positioner runs on a 0.5 m lattice graph
   covering the flat (no walls); the baseline is per-row log-distance trilateration with the same
@@ -33,6 +35,7 @@ from beacons.positioning import Positioner, PositioningMap, PositioningSettings,
 from beacons.radiofit import UCI_BEACON_CELLS, cell_xy, read_rows
 from beacons.simulator import SimulatedSource, walk_along
 from benchmarks.common import BenchResult, ratio_lower_better
+from benchmarks.worlds import RadioWorld, WorldSource
 from routing.geo import LocalFrame, haversine_m
 from routing.graph import build_graph
 from routing.model import EdgeRecord, NodeRecord
@@ -104,6 +107,84 @@ def simulated_walks(
     return ours, nearest, unavailable, ms
 
 
+def per_scan_cost_ms(quick: bool, replays: int = 3) -> tuple[float, float]:
+    """Per-scan cost of ``Positioner.update`` on the dense layouts' walks: the median over scans
+    of each scan's fastest of ``replays`` identical replays (a shared machine's other work only
+    ever adds time), and the plain median of all timings."""
+    runs: list[list[float]] = []
+    for _ in range(replays):
+        ms: list[float] = []
+        for name in REPORTED_EXTRACTS:
+            graph, placements, shared = _dense(name)
+            rng = np.random.default_rng(7)
+            for seed, path in enumerate(_random_walks(graph, 2 if quick else 4, rng)):
+                walk = walk_along([(graph.nodes[n]["lat"], graph.nodes[n]["lon"]) for n in path])
+                scans = list(SimulatedSource(placements, walk, seed=seed).iter_scans())
+                positioner = Positioner(shared, seed=seed)
+                for scan in scans:
+                    t0 = time.perf_counter()
+                    positioner.update(scan)
+                    ms.append((time.perf_counter() - t0) * 1000.0)
+        runs.append(ms)
+    return float(np.median(np.min(runs, axis=0))), float(np.median(runs))
+
+
+def _dense(name: str) -> tuple[nx.MultiGraph, list[BeaconPlacement], PositioningMap]:
+    extract = read_osm(DATA / "osm" / name)
+    graph = build_graph(extract.nodes, extract.edges)
+    placements = plan_beacons(graph, spacing_m=10.0)
+    return graph, placements, PositioningMap(graph, placements)
+
+
+#: Worlds unlike the positioner's defaults (n = 2, phone exact, white shadowing).
+WORLDS = [RadioWorld()] + [
+    RadioWorld(exponent=n, offset_db=o, shadow_db=sh, body_db=body)
+    for n in (1.8, 2.7, 3.5) for o in (-8.0, 0.0, 8.0) for sh, body in ((0.0, 0.0), (5.0, 7.0))
+]
+
+
+def world_walks(world: RadioWorld, quick: bool) -> dict[str, float]:
+    """Fixes' errors against ``error_m`` in one world, over the reported extracts' walks."""
+    errors, radii, answers = [], [], 0
+    for name in REPORTED_EXTRACTS:
+        graph, placements, shared = _dense(name)
+        rng = np.random.default_rng(7)
+        for seed, path in enumerate(_random_walks(graph, 3 if quick else 6, rng)):
+            walk = walk_along([(graph.nodes[n]["lat"], graph.nodes[n]["lon"]) for n in path])
+            source = WorldSource(placements, walk, world, seed=seed)
+            positioner = Positioner(shared, seed=seed)
+            for scan in source.iter_scans():
+                answers += 1
+                result = positioner.update(scan)
+                if isinstance(result, Fix):
+                    errors.append(haversine_m(result.lat, result.lon,
+                                              *source.position_at(scan.t_s)))
+                    radii.append(result.error_m)
+    err = np.array(errors)
+    return {
+        "over": 100.0 * float(np.mean(err > np.array(radii))),
+        "mean": float(err.mean()),
+        "p90": _p90(errors),
+        "lost": 100.0 * float(np.mean(err > 10.0)),
+        "available": 100.0 * len(errors) / answers,
+    }
+
+
+def _world_results(quick: bool) -> list[BenchResult]:
+    out = []
+    for world in WORLDS:
+        r = world_walks(world, quick)
+        out += [
+            BenchResult(f"world {world.name}: fixes beyond error_m", r["over"], "%",
+                        goal="<= 10 %", met=r["over"] <= 10.0),
+            BenchResult(f"world {world.name}: mean error", r["mean"], "m"),
+            BenchResult(f"world {world.name}: p90 error", r["p90"], "m"),
+            BenchResult(f"world {world.name}: fixes > 10 m off", r["lost"], "%"),
+            BenchResult(f"world {world.name}: fixes available", r["available"], "%"),
+        ]
+    return out
+
+
 def _sim_results(quick: bool) -> list[BenchResult]:
     ours, nearest, unavailable, ms = simulated_walks(quick)
     mean, p90 = float(np.mean(ours)), _p90(ours)
@@ -111,7 +192,7 @@ def _sim_results(quick: bool) -> list[BenchResult]:
     ratio = ratio_lower_better(mean, base_mean)
     availability = len(ours) / (len(ours) + unavailable)
     hard, hard_near, _, _ = simulated_walks(quick, power_spread_db=3.0)
-    median_ms = float(np.median(ms))
+    best_ms, median_ms = per_scan_cost_ms(quick)
     return [
         BenchResult(
             "sim walks 10 m beacons, 4 dB: mean error",
@@ -143,8 +224,11 @@ def _sim_results(quick: bool) -> list[BenchResult]:
             ratio_lower_better(float(np.mean(hard)), float(np.mean(hard_near))),
         ),
         BenchResult(
-            "positioner update, median", median_ms, "ms/scan", goal="< 1 ms", met=median_ms < 1
+            "positioner update, median of per-scan best of 3", best_ms, "ms/scan",
+            goal="<= 0.25 ms", met=best_ms <= 0.25,
         ),
+        BenchResult("positioner update, plain median (machine load included)", median_ms,
+                    "ms/scan"),
     ]
 
 
@@ -271,10 +355,7 @@ def uci_cells() -> list[BenchResult]:
             continue
         idx = np.array(sorted(h))
         rssi = np.array([h[i] for i in idx])
-        ll = log_likelihood(
-            cells_xy, bxy[idx], power[idx], rssi, np.full(idx.size, model.sigma_db**2),
-            model.exponent,
-        )  # fmt: skip
+        ll = log_likelihood(cells_xy, bxy[idx], power[idx], rssi, model.exponent, model.sigma_db)
         truth = np.array(cell_xy(row["location"]))
         loud = bxy[idx[int(np.argmax(rssi))]]
         for answer, out in (
@@ -300,4 +381,4 @@ def uci_cells() -> list[BenchResult]:
 
 
 def run(quick: bool) -> list[BenchResult]:
-    return [*_sim_results(quick), *kolakowski(), *uci_cells()]
+    return [*_sim_results(quick), *_world_results(quick), *kolakowski(), *uci_cells()]

@@ -170,7 +170,9 @@ class Announcer:
                           if m.along_m <= p.along_m), default=0.0)
         if p.along_m - prev_along < s.reassurance_quiet_start_m:
             return []
-        if p.along_m - max(p.last_reassurance_along_m, prev_along) < s.reassurance_every_m:
+        every = (s.brief_reassurance_every_m if self.opts.verbosity == "brief"
+                 else s.reassurance_every_m)
+        if p.along_m - max(p.last_reassurance_along_m, prev_along) < every:
             return []
         text = self._text(nxt, "reassurance")
         window_in_m = d_next - (s.announce_ahead_m + s.announce_tolerance_m)

@@ -16,6 +16,10 @@ class GuidanceSettings:
     announce_tolerance_m: float = 1.0
     approached_m: float = 2.0
     reassurance_every_m: float = 10.0
+    #: ... and for a walker who chose "brief": its short "Keep walking." fitted into gaps the
+    #: longer sentence did not, so brief said more per km than normal (127 vs 114 in the ideal
+    #: world of benchmarks/bench_guidance.py).
+    brief_reassurance_every_m: float = 30.0
     reassurance_quiet_start_m: float = 7.0
     off_route_m: float = 6.0
     backwards_m: float = 5.0

@@ -192,13 +192,15 @@ def run_simulation(
     walk: WalkOptions,
     settings: GuidanceSettings | None = None,
     locate: Callable[[Positioner], Locator] | None = None,
+    opts: PhraseOptions | None = None,
 ) -> SimulationResult:
     """Walk from ``start`` to ``end`` in-process; raises RoutingError if there is no route.
 
-    ``locate`` wraps the session's positioner (a baseline in its place, a timer around it)."""
+    ``locate`` wraps the session's positioner (a baseline in its place, a timer around it);
+    ``opts`` are the walker's phrasing choices (verbosity)."""
     nav, positioner, route = build_guidance(mapstate, start, end, profile, lang,
-                                            settings or GuidanceSettings(), PhraseOptions(),
-                                            walk.seed)
+                                            settings or GuidanceSettings(),
+                                            opts or PhraseOptions(), walk.seed)
     assert route is not None
     locator: Locator = positioner if locate is None else locate(positioner)
     walker = SimulatedWalker(mapstate, route, walk)

@@ -1,0 +1,91 @@
+"""Satellite fixes as one more piece of evidence for a walker on the map.
+
+Urban GNSS is typically 7-13 m off, and not in a way that averages out: the error wanders over
+tens of seconds (the same reflections, the same satellites), so ten fixes in ten seconds say
+little more than one. It is modelled as a slowly wandering *bias* per particle (a Gaussian that
+relaxes toward zero with ``time_constant_s``) plus white noise: consecutive fixes then count as
+correlated evidence, and where beacons pin the walker down, the particles learn the bias and
+carry it into the stretch between beacons. A multipath jump of 20-50 m is an outlier of a
+mixture ("honest fix" or "anywhere within OUTLIER_RADIUS_M"), whose weight saturates: it cannot
+drag the walker across a street. The phone's reported accuracy is often optimistic, so it is
+inflated and floored before use, and the positioner scales it further by how far the fixes
+actually fall from where it knows the walker to be.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from beacons.model import GnssFix
+
+#: Rows of a bias belief array (shape (3, points)): mean east, mean north (m), per-axis variance.
+BIAS_X, BIAS_Y, BIAS_VAR = range(3)
+#: An outlier fix is equally likely anywhere within this distance of the truth.
+OUTLIER_RADIUS_M = 100.0
+
+
+def usable_gnss(fix: GnssFix) -> bool:
+    """Finite, on the globe, with a positive accuracy: anything else is ignored, not trusted."""
+    values = (fix.lat, fix.lon, fix.accuracy_m, fix.t_s)
+    return (
+        all(isinstance(v, int | float) and math.isfinite(v) for v in values)
+        and -90.0 <= fix.lat <= 90.0
+        and -180.0 <= fix.lon <= 180.0
+        and fix.accuracy_m > 0.0
+    )
+
+
+def gnss_sigma_m(fix: GnssFix, floor_m: float, inflation: float) -> float:
+    """Per-axis sigma to use for ``fix``: the platform's claim, inflated and floored."""
+    return max(floor_m, inflation * fix.sigma_m)
+
+
+def bias_prior(stationary_var_m2: float = math.inf, count: int = 1) -> np.ndarray:
+    """Bias belief of points that have seen no fix yet (an infinite variance stands for "the
+    stationary one, whatever the next fix says it is")."""
+    prior = np.zeros((3, count))
+    prior[BIAS_VAR] = stationary_var_m2
+    return prior
+
+
+def relax_bias(bias: np.ndarray, dt_s: float, time_constant_s: float,
+               stationary_var_m2: float) -> None:
+    """Let the bias belief forget, in place, over ``dt_s`` (Ornstein-Uhlenbeck); it is never
+    less certain than knowing nothing."""
+    rho = math.exp(-max(dt_s, 0.0) / time_constant_s)
+    bias[BIAS_X] *= rho
+    bias[BIAS_Y] *= rho
+    known = np.minimum(bias[BIAS_VAR], stationary_var_m2)
+    bias[BIAS_VAR] = stationary_var_m2 - rho * rho * (stationary_var_m2 - known)
+
+
+def gnss_update(
+    points_xy: np.ndarray,
+    fix_xy: tuple[float, float],
+    bias: np.ndarray,
+    sigma_m: float,
+    bias_share: float,
+    outlier_prob: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Log-evidence of a fix at each point, the updated bias belief there, and the squared
+    innovation in units of its expected size (about 1 when ``sigma_m`` is honest).
+
+    ``sigma_m`` is the per-axis spread of the fix around the truth, of which ``bias_share`` (of
+    the variance) is the wandering bias already in ``bias`` and the rest white noise.
+    """
+    white = (1.0 - bias_share) * sigma_m * sigma_m
+    vx = fix_xy[0] - points_xy[:, 0] - bias[BIAS_X]
+    vy = fix_xy[1] - points_xy[:, 1] - bias[BIAS_Y]
+    spread = bias[BIAS_VAR] + white
+    surprise = (vx * vx + vy * vy) / (2.0 * spread)
+    honest = math.log1p(-outlier_prob) - np.log(2.0 * math.pi * spread) - surprise
+    anywhere = math.log(outlier_prob / (math.pi * OUTLIER_RADIUS_M**2))
+    log_ev = np.logaddexp(honest, anywhere)
+    gain = np.exp(honest - log_ev) * bias[BIAS_VAR] / spread  # inlier share x Kalman gain
+    post = np.empty((3, points_xy.shape[0]))
+    post[BIAS_X] = bias[BIAS_X] + gain * vx
+    post[BIAS_Y] = bias[BIAS_Y] + gain * vy
+    post[BIAS_VAR] = bias[BIAS_VAR] * (1.0 - gain)
+    return log_ev, post, surprise

@@ -1,0 +1,217 @@
+"""How well beacon readings fit a place, when neither the phone nor the street is calibrated.
+
+The log-distance law ``rssi = P_1m + offset - 10 n log10 d`` has two unknowns that decide
+everything: the phone's ``offset`` (phones read several dB apart, and a pocket or a hand changes
+it) and the street's exponent ``n`` (2 in free space, 2.5-3.5 between buildings). Fixing them at
+calibration values is what makes a filter lose the walker: at n = 2.7 every beacon sounds farther
+than the model says, and no place on the map explains the readings.
+
+So each point carries its own exponent and a Gaussian belief over the offset, and the offset is
+*marginalised out* of the evidence: it is common to every beacon of a scan, so it enters linearly
+and one weighted least-squares step gives its posterior (kept for the next scan) while a Laplace
+approximation gives the evidence. The fit is robust: a reading's error is Student-t (a parked
+van, the walker's body, a reflection: a few readings miss by 10-20 dB), done as one reweighting
+step, and capped at ``OUTLIER_Z``. ``weight`` tempers the evidence per reading (0 < weight <= 1):
+a beacon's shadowing stays for metres, so a scan a second after the last one is not independent
+evidence, and counting it as such makes the cloud collapse onto a shadowed reading.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+from beacons.pathloss import MIN_DISTANCE_M
+
+#: Rows of an offset belief array (shape (2, points)): mean (dB) and variance (dB^2).
+MEAN, VAR = 0, 1
+#: Residuals beyond this many sigma all count the same: a reading that far off (a spoofed or
+#: moved beacon) says "not this model", not "very far from here"; without the cap one loud
+#: stranger outweighs several honest beacons heard a second ago.
+OUTLIER_Z = 5.0
+#: Exponents a street can physically have.
+EXPONENT_RANGE = (1.2, 5.0)
+_F32 = np.float32
+_DB_PER_LN_D2 = -5.0 / math.log(10.0)  # -10 log10 d = this * ln(d^2)
+
+
+def offset_prior(sigma_db: float, count: int = 1) -> np.ndarray:
+    """Offset belief of ``count`` points knowing nothing but its spread."""
+    prior = np.zeros((2, count))
+    prior[VAR] = sigma_db * sigma_db
+    return prior
+
+
+def beacon_update(
+    points_xy: np.ndarray,
+    beacon_xy: np.ndarray,
+    excess_db: np.ndarray,
+    offset: np.ndarray,
+    exponent: np.ndarray | float,
+    sigma_db: float,
+    dof: float,
+    weight: np.ndarray | float = 1.0,
+    height_m: float = 0.0,
+    body: BodyLoss | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Evidence of one scan's readings at each point and the updated offset belief there.
+
+    ``points_xy`` is (points, 2); ``excess_db`` each beacon's RSSI minus its 1 m power;
+    ``offset`` the (2, points) or (2, 1) belief; ``exponent`` per point or shared; ``weight``
+    tempers each reading; ``body`` expects beacons behind each point's walker to read low.
+    Returns ``(log_evidence (points,), offset posterior (2, points), inlier share (points,))``,
+    the last being the tempered share of readings within 3 sigma of
+    the readings' common level (do they agree on one offset here?).
+
+    Arrays are (beacons, points) float32: this runs on every scan of every walker, and readings
+    are whole dB anyway.
+    """
+    w = np.broadcast_to(np.asarray(weight, dtype=_F32), excess_db.shape)
+    pts = points_xy.T.astype(_F32)
+    b = beacon_xy.astype(_F32)
+    x = b[:, 0, None] - pts[0]
+    dy = b[:, 1, None] - pts[1]
+    ahead = None if body is None else body.ahead(x, dy)
+    x *= x
+    dy *= dy
+    x += dy
+    np.maximum(x, _F32(MIN_DISTANCE_M**2 - height_m * height_m), out=x)
+    if height_m:
+        x += _F32(height_m * height_m)
+    loss = None if body is None or ahead is None else body.loss_db_at(ahead, x)
+    np.log(x, out=x)
+    x *= _F32(_DB_PER_LN_D2)  # -10 log10 d
+    e = x * np.asarray(exponent, dtype=_F32)
+    np.subtract(excess_db.astype(_F32)[:, None], e, out=e)
+    if loss is not None:
+        e += loss  # a reading that much low is what the model expects there
+    e -= offset[MEAN].astype(_F32)  # the residuals at the prior offset
+    var = sigma_db * sigma_db
+    total = max(float(w.sum()), 1e-12)
+    share = w / _F32(total)
+    # which readings are outliers is judged around the readings' own common level, not the
+    # prior offset: far from every beacon all readings miss the prior together, and were they
+    # all down-weighted the offset could not move and pay for it
+    z2 = e - share @ e
+    z2 *= z2
+    z2 *= _F32(1.0 / var)
+    a = z2 + _F32(dof)
+    np.divide((w * _F32((dof + 1.0) / var))[:, None], a, out=a)  # robust, tempered precision
+    inliers = share @ (z2 < 9.0)
+    s0 = a.sum(axis=0)
+    a *= e
+    t0 = a.sum(axis=0)
+    gain = 1.0 / (1.0 / offset[VAR] + s0)  # posterior variance
+    shift = gain * t0
+    # Laplace: the Student-t fit at the posterior offset, the prior's pull, the volume term
+    e -= shift.astype(_F32)
+    e *= e
+    e *= _F32(1.0 / (dof * var))
+    np.minimum(e, _F32(OUTLIER_Z**2 / dof), out=e)  # beyond that, wrong is wrong
+    fit = w @ np.log1p(e, out=e)
+    log_ev = (
+        total * _t_norm(sigma_db, dof)
+        - 0.5 * (dof + 1.0) * fit
+        - 0.5 * (shift * shift / offset[VAR] + np.log(offset[VAR] / gain))
+    )
+    return log_ev, np.stack((offset[MEAN] + shift, gain)), inliers
+
+
+@dataclass(frozen=True, slots=True)
+class BodyLoss:
+    """The walker's body between the phone (held in front) and a beacon behind: ``loss_db``
+    straight behind, ``-cos`` of the angle, none ahead (as beacons.channel draws it).
+
+    ``facing_xy`` is each point's walking direction (unit, (points, 2)) and ``loss_db`` its
+    loss, one for all or one per point; where only the line of the street is known (``known``
+    False: either way along it), half the loss times ``|cos|`` is expected, the mean of the two
+    directions.
+    """
+
+    facing_xy: np.ndarray
+    loss_db: np.ndarray | float
+    known: bool = True
+
+    def ahead(self, dx: np.ndarray, dy: np.ndarray) -> np.ndarray | None:
+        """Metres each beacon lies ahead of each point (beacons x points)."""
+        if np.isscalar(self.loss_db) and not self.loss_db:
+            return None
+        f = self.facing_xy.T.astype(_F32)
+        along = dx * f[0]
+        along += dy * f[1]
+        return along
+
+    def loss_db_at(self, ahead: np.ndarray, d2: np.ndarray) -> np.ndarray:
+        """Expected loss (dB) from how far ahead and the squared distance."""
+        cos = ahead / np.sqrt(d2)
+        loss = np.asarray(self.loss_db, dtype=_F32)
+        if self.known:
+            np.minimum(cos, 0.0, out=cos)
+            cos *= -loss
+        else:
+            np.abs(cos, out=cos)
+            cos *= _F32(0.5) * loss
+        return cos
+
+
+def misfit_db(point_xy: tuple[float, float], beacon_xy: np.ndarray, excess_db: np.ndarray,
+              offset_db: float, exponent: float, height_m: float = 0.0) -> np.ndarray:
+    """Each reading's miss (dB) of the law at one point with one offset and exponent."""
+    d2 = np.maximum(((beacon_xy - point_xy) ** 2).sum(axis=1), MIN_DISTANCE_M**2 - height_m**2)
+    return excess_db - offset_db - exponent * _DB_PER_LN_D2 * np.log(d2 + height_m * height_m)
+
+
+def _t_norm(sigma_db: float, dof: float) -> float:
+    """Log normaliser of a Student-t density with scale ``sigma_db``."""
+    return (
+        math.lgamma((dof + 1.0) / 2.0)
+        - math.lgamma(dof / 2.0)
+        - 0.5 * math.log(dof * math.pi)
+        - math.log(sigma_db)
+    )
+
+
+def exponent_grid(center: float, sigma: float, count: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """Exponents standing for a Gaussian prior cut to the physical range (equal-probability
+    strata) and their log-weights, for places whose exponent is not known yet. Cut, not
+    clipped: a clipped prior piles a fifth of its weight on the bound, and at n = 1 a signal
+    hardly falls with distance, so every place fits and the walker is found nowhere."""
+    low, high = (ndtr((bound - center) / sigma) for bound in EXPONENT_RANGE)
+    values = center + sigma * ndtri(low + (high - low) * (np.arange(count) + 0.5) / count)
+    return values, np.full(count, -math.log(count))
+
+
+def log_likelihood(
+    points_xy: np.ndarray,
+    beacon_xy: np.ndarray,
+    power_1m_dbm: np.ndarray,
+    rssi_dbm: np.ndarray,
+    exponent: float,
+    sigma_db: float,
+    height_m: float = 0.0,
+    dof: float = 4.0,
+    offset_sigma_db: float = 6.0,
+    exponent_sigma: float = 0.8,
+) -> np.ndarray:
+    """Log-evidence (up to a constant) of one scan's readings at each point, the phone's offset
+    and the exponent marginalised from priors of spread ``offset_sigma_db`` and
+    ``exponent_sigma`` around ``exponent``. Shape (points,)."""
+    points_xy = np.asarray(points_xy, dtype=float)
+    exponents, log_prior = exponent_grid(exponent, exponent_sigma)
+    per_exponent = [
+        beacon_update(
+            points_xy,
+            np.asarray(beacon_xy, dtype=float),
+            np.asarray(rssi_dbm, dtype=float) - np.asarray(power_1m_dbm, dtype=float),
+            offset_prior(offset_sigma_db),
+            float(n),
+            sigma_db,
+            dof,
+            height_m=height_m,
+        )[0]
+        for n in exponents.tolist()
+    ]
+    return np.logaddexp.reduce(np.stack(per_exponent) + log_prior[:, None], axis=0)

@@ -1,0 +1,65 @@
+"""GNSS as evidence: accuracy kinds, validation, heavy tails (pure, seeded)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from beacons.gnss_evidence import bias_prior, gnss_update, relax_bias, usable_gnss
+from beacons.model import AccuracyKind, GnssFix
+
+
+@pytest.mark.parametrize(
+    ("kind", "share_within"),
+    [(AccuracyKind.W3C95, 0.95), (AccuracyKind.ANDROID68, 0.68), (AccuracyKind.IOS_RMS, None)],
+)
+def test_accuracy_kinds_convert_to_a_per_axis_sigma(kind, share_within) -> None:
+    fix = GnssFix(52.47, 13.44, accuracy_m=10.0, t_s=0.0, accuracy_kind=kind)
+    errors = np.random.default_rng(3).normal(0.0, fix.sigma_m, (200_000, 2))
+    radius = np.hypot(*errors.T)
+    if share_within is None:  # iOS: the radius is the RMS horizontal error
+        assert math.sqrt(float(np.mean(radius**2))) == pytest.approx(10.0, rel=0.01)
+    else:
+        assert float(np.mean(radius <= 10.0)) == pytest.approx(share_within, abs=0.005)
+
+
+@pytest.mark.parametrize(
+    "fix",
+    [
+        GnssFix(math.nan, 13.4, 5.0, 0.0),
+        GnssFix(52.4, math.inf, 5.0, 0.0),
+        GnssFix(91.0, 13.4, 5.0, 0.0),
+        GnssFix(52.4, -180.5, 5.0, 0.0),
+        GnssFix(52.4, 13.4, 0.0, 0.0),
+        GnssFix(52.4, 13.4, -3.0, 0.0),
+        GnssFix(52.4, 13.4, math.nan, 0.0),
+        GnssFix(52.4, 13.4, 5.0, math.nan),
+    ],
+)
+def test_unusable_fixes_are_recognised(fix) -> None:
+    assert not usable_gnss(fix)
+
+
+def test_a_usable_fix_is_usable() -> None:
+    assert usable_gnss(GnssFix(-33.9, 151.2, 4.0, 12.0, AccuracyKind.IOS_RMS))
+
+
+def test_a_multipath_outlier_pulls_no_side() -> None:
+    """A fix 40 m from the walker's side of the street and 25 m from the other side: the
+    evidence hardly prefers the other side (it saturates), while an honest fix 5 m away does."""
+    points = np.array([[0.0, 0.0], [0.0, 15.0]])  # this side, the other side of the street
+    bias = bias_prior(0.8 * 5.0**2, 2)
+    outlier, _, _ = gnss_update(points, (0.0, 40.0), bias, 5.0, 0.8, 0.1)
+    honest, _, _ = gnss_update(points, (0.0, 5.0), bias, 5.0, 0.8, 0.1)
+    assert abs(outlier[1] - outlier[0]) < 0.5
+    assert honest[0] - honest[1] > 1.0
+
+
+def test_the_bias_is_learnt_and_forgotten() -> None:
+    bias = bias_prior(16.0)
+    _, bias, _ = gnss_update(np.zeros((1, 2)), (6.0, 0.0), bias, 5.0, 0.8, 0.1)
+    assert 2.0 < bias[0, 0] < 6.0 and bias[2, 0] < 16.0  # part of the offset is bias
+    relax_bias(bias, 600.0, 30.0, 16.0)  # ten minutes later it is anyone's guess again
+    assert abs(bias[0, 0]) < 1e-6 and bias[2, 0] == pytest.approx(16.0)

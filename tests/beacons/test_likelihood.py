@@ -1,0 +1,85 @@
+"""The beacon likelihood with the phone's offset and the exponent unknown (pure, seeded)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from beacons.likelihood import (
+    EXPONENT_RANGE,
+    MEAN,
+    BodyLoss,
+    beacon_update,
+    exponent_grid,
+    log_likelihood,
+    offset_prior,
+)
+from beacons.pathloss import expected_rssi_dbm
+
+BEACONS = np.array([[0.0, 3.0], [10.0, -3.0], [20.0, 3.0], [30.0, -3.0], [40.0, 3.0]])
+LINE = np.column_stack([np.linspace(0.0, 40.0, 401), np.zeros(401)])  # a street, 0.1 m steps
+
+
+def _readings(at_x: float, exponent: float, offset_db: float) -> np.ndarray:
+    d = np.hypot(BEACONS[:, 0] - at_x, BEACONS[:, 1])
+    return expected_rssi_dbm(d, -59.0, exponent) + offset_db
+
+
+def test_the_best_place_does_not_move_with_the_phone_or_the_street() -> None:
+    """Readings from a phone 8 dB low in a street with exponent 2.7, scored by a model that
+    expects 0 dB and 2.0: the best place is still where the walker is."""
+    power = np.full(len(BEACONS), -59.0)
+    for offset_db in (-8.0, 0.0, 8.0):
+        for exponent in (1.8, 2.7, 3.5):
+            ll = log_likelihood(LINE, BEACONS, power, _readings(13.0, exponent, offset_db), 2.0,
+                                4.0)
+            assert abs(LINE[int(np.argmax(ll)), 0] - 13.0) < 1.0, (offset_db, exponent)
+
+
+def test_the_offset_is_learnt_where_the_walker_is() -> None:
+    excess = _readings(13.0, 2.0, -8.0) + 59.0
+    _, post, _ = beacon_update(np.array([[13.0, 0.0]]), BEACONS, excess, offset_prior(6.0), 2.0,
+                               4.0, 4.0)
+    assert abs(post[MEAN, 0] + 8.0) < 1.0
+
+
+def test_one_wild_reading_does_not_move_the_best_place() -> None:
+    power = np.full(len(BEACONS), -59.0)
+    rssi = _readings(13.0, 2.0, 0.0)
+    rssi[4] += 40.0  # a spoofed or moved beacon at the far end, 40 dB too loud
+    ll = log_likelihood(LINE, BEACONS, power, rssi, 2.0, 4.0)
+    assert abs(LINE[int(np.argmax(ll)), 0] - 13.0) < 1.5
+
+
+def test_exponent_grid_stands_for_its_prior() -> None:
+    values, log_w = exponent_grid(3.0, 0.4, 101)
+    assert abs(np.exp(log_w).sum() - 1.0) < 1e-9
+    assert abs(values.mean() - 3.0) < 0.02 and abs(values.std() - 0.4) < 0.03
+    low = exponent_grid(1.3, 0.8)[0]  # a prior leaning on the physical bound is cut, not piled
+    assert low.min() > EXPONENT_RANGE[0] and len(set(low.round(6).tolist())) == low.size
+
+
+def test_body_loss_is_expected_only_behind_the_walker() -> None:
+    """Walking east at the origin: a beacon 10 m behind (west) expects the full loss, one 10 m
+    ahead none, one beside none; facing unknown, half the loss either way along the street."""
+    beacons = np.array([[-10.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    here = np.array([[0.0, 0.0]])
+    body = BodyLoss(np.array([[1.0, 0.0]]), 8.0)
+    ahead = body.ahead(beacons[:, :1] - here[:, 0], beacons[:, 1:] - here[:, 1])
+    assert ahead is not None
+    loss = body.loss_db_at(ahead, np.full((3, 1), 100.0, dtype=np.float32))[:, 0]
+    assert np.allclose(loss, [8.0, 0.0, 0.0])
+    either = BodyLoss(np.array([[1.0, 0.0]]), 8.0, known=False)
+    assert np.allclose(either.loss_db_at(ahead, np.full((3, 1), 100.0, dtype=np.float32))[:, 0],
+                       [4.0, 4.0, 0.0])
+
+
+def test_a_beacon_behind_reading_low_fits_the_walker_facing_away() -> None:
+    """The same readings (the beacon behind 8 dB low) are better evidence for a walker facing
+    away from that beacon than for one facing it."""
+    beacons = np.array([[-10.0, 0.0], [10.0, 0.0], [0.0, 12.0]])
+    excess = np.array([-28.0, -20.0, -21.6])  # 10 m at n = 2, the first behind a body
+    here = np.array([[0.0, 0.0], [0.0, 0.0]])
+    facing = np.array([[1.0, 0.0], [-1.0, 0.0]])
+    log_ev, _, _ = beacon_update(here, beacons, excess, offset_prior(6.0), 2.0, 5.0, 4.0,
+                                 body=BodyLoss(facing, 8.0))
+    assert log_ev[0] > log_ev[1]
