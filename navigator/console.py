@@ -35,7 +35,7 @@ from navigator.webapp import SHELL_CACHE, add_site
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "console"
 PREFIX = "/console/"
-#: Any valid key: mappers and testers both draw the map (anonymous callers get a 401).
+#: Any valid key may ask who it is (a pedestrian key learns it has no console tools).
 ANY_KEY = "pedestrian"
 LAYERS = frozenset({"edges", "nodes", "landmarks", "beacons"})
 
@@ -111,7 +111,7 @@ class FeaturesQuery(BaseModel):
         return text
 
 
-@routes.route("GET", "/v1/map/features", role=ANY_KEY, query=FeaturesQuery,
+@routes.route("GET", "/v1/map/features", role=api.MAPPER_OR_TESTER, query=FeaturesQuery,
               summary="The map inside a bounding box as GeoJSON (edges coloured by what a "
                       "blind walker needs, closures marked), at most 5000 edges and nodes",
               errors=(422,))

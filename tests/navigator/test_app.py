@@ -98,7 +98,7 @@ ROUTES = [
     ('GET', '/v1/map/edges', 'mapper', 'mapper'),
     ('GET', '/v1/map/edges/{id}', 'mapper', 'mapper'),
     ('GET', '/v1/map/export.geojson', 'mapper', 'mapper'),
-    ('GET', '/v1/map/features', 'console', 'pedestrian'),
+    ('GET', '/v1/map/features', 'console', 'mapper_or_tester'),
     ('GET', '/v1/map/landmarks', 'mapper', 'mapper'),
     ('GET', '/v1/map/landmarks/{id}', 'mapper', 'mapper'),
     ('GET', '/v1/map/nodes', 'mapper', 'mapper'),
