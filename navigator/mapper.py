@@ -21,6 +21,7 @@ from navigator.keys import STORAGE
 from navigator.mapedits import commit, entity_id, if_match, storage_error
 from navigator.mapschemas import (
     BeaconCreate,
+    BeaconQuery,
     BeaconUpdate,
     ClosureCreate,
     EdgeCreate,
@@ -81,6 +82,8 @@ class EntitySpec:
     #: The stored columns of a new one, from the body, the caller's key prefix and the time.
     to_values: Callable[[BaseModel, str | None, float], dict[str, Any]]
     public: Callable[[dict[str, Any]], dict[str, Any]]
+    #: What its list may be narrowed by, besides paging.
+    query: type[Paging] = Paging
 
 
 def _plain_values(body: BaseModel, actor: str | None, now_ts: float) -> dict[str, Any]:
@@ -111,7 +114,8 @@ SPECS = (
     EntitySpec("node", "/v1/map/nodes", NodeCreate, NodeUpdate, _plain_values, _identity),
     EntitySpec("edge", "/v1/map/edges", EdgeCreate, EdgeUpdate, _plain_values, _identity),
     EntitySpec(
-        "beacon", "/v1/map/beacons", BeaconCreate, BeaconUpdate, beacon_values, beacon_public
+        "beacon", "/v1/map/beacons", BeaconCreate, BeaconUpdate, beacon_values, beacon_public,
+        BeaconQuery,
     ),
     EntitySpec(
         "landmark", "/v1/map/landmarks", LandmarkCreate, LandmarkUpdate, _plain_values, _identity
@@ -133,7 +137,8 @@ def register(spec: EntitySpec) -> None:
 
     async def list_(request: web.Request, query: Paging) -> web.Response:
         editor = MapEditor(request.app[STORAGE])
-        rows = await asyncio.to_thread(editor.list_rows, name, query.limit, query.offset)
+        rows = await asyncio.to_thread(editor.list_rows, name, query.limit, query.offset,
+                                       query.filters())
         return api.json_response([spec.public(r) for r in rows])
 
     async def create(request: web.Request, body: BaseModel) -> web.Response:
@@ -176,7 +181,8 @@ def register(spec: EntitySpec) -> None:
         return web.Response(status=204)
 
     item = spec.path + "/{id}"
-    routes.route("GET", spec.path, role=MAPPER, summary=f"List {name}s", query=Paging)(list_)
+    routes.route("GET", spec.path, role=MAPPER, summary=f"List {name}s",
+                 query=spec.query)(list_)
     routes.route(
         "POST",
         spec.path,

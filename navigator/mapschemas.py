@@ -65,6 +65,20 @@ class Paging(BaseModel):
     limit: int = Field(default=100, ge=1, le=1000)
     offset: int = Field(default=0, ge=0, le=DB_INT_MAX)
 
+    def filters(self) -> dict[str, Any]:
+        """The columns a list is narrowed to (none: every row, paged)."""
+        return self.model_dump(exclude={"limit", "offset"}, exclude_none=True)
+
+
+class BeaconQuery(Paging):
+    """Beacons are found by what the radio hears (the map's features and scanners name them so),
+    the stored id being the database's own."""
+
+    ident: str | None = Field(
+        default=None, min_length=1, max_length=80, pattern=r"^[0-9a-f:-]+$",
+        description="canonical identity: uuid:major:minor or namespace:instance (lowercase "
+                    "hex), as in the map's features")
+
 
 # --------------------------------------------------------------------------- schemas
 # Each Create schema derives from the storage Base model, which declares every stored field and
