@@ -130,6 +130,7 @@ ROUTES = [
     ('POST', '/v1/routes', 'pedestrian', 'public'),
     ('POST', '/v1/sessions', 'pedestrian', 'public'),
     ('POST', '/v1/simulations', 'tester', 'tester'),
+    ('POST', '/v1/simulations/suite', 'tester', 'tester'),
     ('POST', '/v1/speech', 'pedestrian', 'public'),
 ]
 

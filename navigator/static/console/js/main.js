@@ -7,6 +7,7 @@ import { $, parseLatLon, show } from "./forms.js";
 import { GeometryTools } from "./geometry.js";
 import { ConsoleMap } from "./map.js";
 import { MappingTools } from "./mapping.js";
+import { Suite } from "./suite.js";
 import { RouteCheck, Simulator } from "./walks.js";
 
 /** Which tool groups (data-role) a role may use, as the API's role grants say. */
@@ -56,7 +57,10 @@ class Console {
         select: (kind, id) => this.select(kind, id) });
     }
     this.route = new RouteCheck({ map: this.map, say });
-    if (this.tools.includes("tester")) this.simulator = new Simulator({ map: this.map, say });
+    if (this.tools.includes("tester")) {
+      this.simulator = new Simulator({ map: this.map, say });
+      this.suite = new Suite({ say });
+    }
     for (const b of document.querySelectorAll("button[data-view]")) {
       b.addEventListener("click", () => this.open(b.dataset.view));
     }
