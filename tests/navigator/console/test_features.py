@@ -6,7 +6,8 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient
 
 from navigator.bbox import parse_bbox
-from navigator.consolemap import EdgeIndex, edge_features, edge_look
+from navigator.consolemap import edge_features, edge_look
+from navigator.edgeindex import EdgeIndex
 from navigator.keys import MAP
 from routing.model import EdgeRecord
 from tests.navigator.conftest import auth
