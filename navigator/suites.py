@@ -54,6 +54,8 @@ def parse_suite(raw: bytes) -> list[tuple[Scenario, SimulationRequest]]:
         raise _invalid("a scenario file is UTF-8 text") from None
     except yaml.YAMLError as err:
         raise _invalid(f"not YAML: {err}") from None
+    except RecursionError:  # the YAML parser recurses per level: 64 KiB of "[" is too deep
+        raise _invalid("nested too deeply for a scenario file") from None
     except ValidationError as err:
         raise _invalid(_reasons(err)) from None
     except ValueError as err:

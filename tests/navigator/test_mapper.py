@@ -243,12 +243,13 @@ async def test_a_beacon_is_found_by_the_identity_the_map_shows(mapper) -> None:
                          headers=h)
     assert r.status == 200
     assert [b["id"] for b in await r.json()] == [made["id"]]
-    r = await client.get("/v1/map/beacons", params={"ident": "nobody:here"}, headers=h)
+    r = await client.get("/v1/map/beacons", params={"ident": "0000:0001"}, headers=h)
     assert await r.json() == []
     assert len(await (await client.get("/v1/map/beacons", params={"limit": 3},
                                        headers=h)).json()) == 3  # no ident: every beacon, paged
-    r = await client.get("/v1/map/beacons", params={"ident": ""}, headers=h)
-    assert r.status == 422
+    for bad in ("", "Not-Lowercase:HEX", "x" * 81):
+        r = await client.get("/v1/map/beacons", params={"ident": bad}, headers=h)
+        assert r.status == 422, bad
 
 
 async def test_beacon_health_pages_with_totals(mapper) -> None:

@@ -56,6 +56,7 @@ async def test_a_suite_that_cannot_run_is_422_naming_why(client: TestClient, api
                         (walk.replace("}", ", expect: {arrive: true}}").encode(), "arrive"),
                         ((walk * (MAX_WALKS + 1)).encode(), f"at most {MAX_WALKS}"),
                         (b"\xff\xfe- x", "UTF-8"),
+                        (b"[" * 30_000, "nested too deeply"),
                         (b"[]", "no walks")):
         r = await client.post("/v1/simulations/suite", data=data, headers=h)
         assert r.status == 422, (data, await r.text())

@@ -10,6 +10,13 @@ const cell = (text, className) => {
   return td;
 };
 
+/** One walk's metrics in words: arrived or not, the mean error, the off-route events. */
+function howItWent(m) {
+  if (!m) return "did not start";
+  return `${m.arrived ? "arrived" : "did not arrive"}; mean error ${m.mean_error_m ?? "—"} m; `
+    + `${m.off_route_events} off-route events`;
+}
+
 export class Suite {
   constructor({ say }) {
     this.say = say;
@@ -50,8 +57,7 @@ export class Suite {
       name.scope = "row";
       name.textContent = w.name;
       tr.append(name, cell(w.passed ? "passed" : "failed", w.passed ? "" : "failed"),
-        cell(w.metrics ? (w.metrics.arrived ? "yes" : "no") : null), cell(w.metrics?.mean_error_m),
-        cell(w.metrics?.off_route_events), cell(w.problems.join("; ") || "nothing"));
+        cell(w.problems.join("; ") || "nothing"), cell(howItWent(w.metrics)));
       tr.dataset.passed = String(w.passed);
       return tr;
     }));
