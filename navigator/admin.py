@@ -10,7 +10,8 @@ from pydantic import BaseModel
 
 from navigator import api
 from navigator.keys import STORAGE
-from navigator.mapper import Strict, entity_id, storage_error
+from navigator.mapedits import entity_id, storage_error
+from navigator.mapschemas import Strict
 from navigator.storage import NotFound, Role
 
 routes = api.RouteTable("admin")

@@ -30,6 +30,9 @@ from navigator.storage import ROLES
 log = logging.getLogger(__name__)
 
 PUBLIC = "public"
+#: Staff who work on the map, both those who edit it and those who test guidance on it: the
+#: console's map endpoint is theirs, not a walker's.
+MAPPER_OR_TESTER = "mapper_or_tester"
 Handler = Callable[..., Awaitable[web.StreamResponse]]
 
 #: Which stored roles may call an endpoint that requires a given role.
@@ -38,6 +41,7 @@ ROLE_GRANTS: dict[str, frozenset[str]] = {
     "pedestrian": frozenset(ROLES),
     "mapper": frozenset({"mapper", "admin"}),
     "tester": frozenset({"tester", "admin"}),
+    MAPPER_OR_TESTER: frozenset({"mapper", "tester", "admin"}),
     "admin": frozenset({"admin"}),
 }
 MAX_BODY_BYTES = 1024 * 1024

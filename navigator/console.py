@@ -22,12 +22,12 @@ from pydantic import BaseModel, Field, field_validator
 from navigator import api
 from navigator.bbox import BBox, parse_bbox
 from navigator.consolemap import (
-    EdgeIndex,
     beacon_features,
     edge_features,
     landmark_features,
     node_features,
 )
+from navigator.edgeindex import EdgeIndex
 from navigator.keys import MAP
 from navigator.mapexport import ATTRIBUTION
 from navigator.mapstate import MapState
@@ -35,25 +35,38 @@ from navigator.webapp import SHELL_CACHE, add_site
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "console"
 PREFIX = "/console/"
-#: Any valid key: mappers and testers both draw the map (anonymous callers get a 401).
+#: Any valid key may ask who it is (a pedestrian key learns it has no console tools).
 ANY_KEY = "pedestrian"
 LAYERS = frozenset({"edges", "nodes", "landmarks", "beacons"})
 
 
 class EdgeIndexCache:
-    """The edge index of the live map's current version, rebuilt when an edit moves it on."""
+    """The edge index of the live map: built once per whole map, then brought up to date by the
+    edits applied since (a rebuild took 0.3-1.5 s on a 101k-node city, after every edit)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        #: (map generation, edits applied to it, the index of that state)
         self._built: tuple[int, int, EdgeIndex] | None = None
 
     def get(self, mapstate: MapState) -> EdgeIndex:
         """Call with ``mapstate.lock`` held (the graph must not change while it is read)."""
-        key = (id(mapstate.graph), mapstate.version)
+        generation, count = mapstate.generation, mapstate.edit_count
         with self._lock:
-            if self._built is None or self._built[:2] != key:
-                self._built = (*key, EdgeIndex.of(mapstate.graph))
-            return self._built[2]
+            built = self._built
+            if built is None or built[0] != generation:
+                index = EdgeIndex.of(mapstate.graph)
+            elif built[1] == count:
+                return built[2]
+            else:
+                changes = mapstate.edits_since(built[1])
+                if changes is None:
+                    index = EdgeIndex.of(mapstate.graph)
+                else:
+                    index = built[2]
+                    index.follow(mapstate.graph, changes)
+            self._built = (generation, count, index)
+            return index
 
 
 EDGE_INDEX = web.AppKey("console_edge_index", EdgeIndexCache)
@@ -111,7 +124,7 @@ class FeaturesQuery(BaseModel):
         return text
 
 
-@routes.route("GET", "/v1/map/features", role=ANY_KEY, query=FeaturesQuery,
+@routes.route("GET", "/v1/map/features", role=api.MAPPER_OR_TESTER, query=FeaturesQuery,
               summary="The map inside a bounding box as GeoJSON (edges coloured by what a "
                       "blind walker needs, closures marked), at most 5000 edges and nodes",
               errors=(422,))

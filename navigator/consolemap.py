@@ -1,14 +1,12 @@
 """The console's map layers: the route graph, landmarks and beacons inside a box, as GeoJSON.
 
-Pure functions over the live map's data. A city of 100k nodes has 200k edges, so the edges'
-bounding boxes are kept as numpy arrays (built once per map version) and a view is one vectorised
-comparison, never a walk over every edge in Python.
+Pure functions over the live map's data; the edges in a box are found through the
+:class:`~navigator.edgeindex.EdgeIndex`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -16,7 +14,7 @@ import numpy as np
 
 from beacons.layout import BeaconLayout
 from navigator.bbox import BBox
-from routing.graph import edge_records
+from navigator.edgeindex import EdgeIndex
 from routing.model import EdgeRecord, PlaceRecord
 from routing.tags import ROAD_HIGHWAYS
 
@@ -26,54 +24,6 @@ MAX_FEATURES = 5000
 #: The attributes a blind walker's route depends on; an edge with none of them is "unknown".
 WALKER_ATTRIBUTES = ("surface", "tactile_paving", "width_m", "lit", "crossing",
                      "traffic_signals_sound", "kerb", "step_count", "smoothness")
-
-
-@dataclass(frozen=True, slots=True)
-class EdgeIndex:
-    """Every edge's end points (``u``/``v`` ids, ``a``/``b`` as lon, lat rows) and lon/lat box,
-    in the order of ``edges``."""
-
-    edges: tuple[EdgeRecord, ...]
-    u: np.ndarray
-    v: np.ndarray
-    a: np.ndarray
-    b: np.ndarray
-    min_lon: np.ndarray
-    min_lat: np.ndarray
-    max_lon: np.ndarray
-    max_lat: np.ndarray
-
-    @classmethod
-    def of(cls, graph: nx.MultiGraph) -> EdgeIndex:
-        edges = tuple(edge_records(graph))
-        ids = np.fromiter(graph.nodes, np.int64, graph.number_of_nodes())
-        where = np.array([(d["lon"], d["lat"]) for _, d in graph.nodes(data=True)],
-                         dtype=np.float64).reshape(-1, 2)
-        order = np.argsort(ids)
-        sorted_ids = ids[order]
-        u = np.fromiter((e.u for e in edges), np.int64, len(edges))
-        v = np.fromiter((e.v for e in edges), np.int64, len(edges))
-        # 1e-7 degrees is ~1 cm: the shortest numbers that keep the map exact to the eye
-        where = where.round(7)
-        a = where[order[np.searchsorted(sorted_ids, u)]] if len(edges) else where[:0]
-        b = where[order[np.searchsorted(sorted_ids, v)]] if len(edges) else where[:0]
-        low, high = np.minimum(a, b), np.maximum(a, b)
-        # contiguous columns: a view is four passes over 200k numbers, ~4x faster this way
-        return cls(edges, u, v, a, b, *(np.ascontiguousarray(c) for c in (
-            low[:, 0], low[:, 1], high[:, 0], high[:, 1])))
-
-    def extent(self) -> list[float] | None:
-        """``[minlon, minlat, maxlon, maxlat]`` of every edge (None: no edges)."""
-        if not self.edges:
-            return None
-        return [float(self.min_lon.min()), float(self.min_lat.min()),
-                float(self.max_lon.max()), float(self.max_lat.max())]
-
-    def within(self, box: BBox) -> np.ndarray:
-        """Positions of the edges whose box meets ``box``."""
-        hit = ((self.max_lon >= box.min_lon) & (self.min_lon <= box.max_lon)
-               & (self.max_lat >= box.min_lat) & (self.min_lat <= box.max_lat))
-        return np.flatnonzero(hit)
 
 
 def edge_look(edge: EdgeRecord) -> str:

@@ -20,16 +20,10 @@ from navigator import api
 from navigator.bbox import BBox, parse_bbox
 from navigator.importjob import ImportFailed, ImportJob, run_import
 from navigator.keys import IMPORTS, MAP, SETTINGS, STORAGE
+from navigator.mapedits import commit_all, entity_id, if_match, mark_applied
 from navigator.mapexport import MapExport, geojson_chunks, take_export
-from navigator.mapper import (
-    MAPPER,
-    Strict,
-    beacon_public,
-    commit_all,
-    entity_id,
-    if_match,
-    mark_applied,
-)
+from navigator.mapper import MAPPER, beacon_public
+from navigator.mapschemas import Strict
 from navigator.mapstate import MapState
 from navigator.schemas import placement_json
 from navigator.storage import MapEditor

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -34,6 +35,9 @@ from routing.model import PlaceRecord
 from routing.paths import Router
 
 log = logging.getLogger(__name__)
+#: Applied edits kept for indexes that follow the map edit by edit (one that fell further
+#: behind rebuilds).
+KEPT_EDITS = 256
 
 
 class MapState:
@@ -44,6 +48,12 @@ class MapState:
         self._apply_lock = threading.Lock()
         #: Bumped on every applied change; derived indexes rebuild when it moves.
         self.version = 0
+        #: Bumped when a whole new map is swapped in (then nothing follows it edit by edit).
+        self.generation = 0
+        #: Edits applied since then, counted, the latest kept as (number, change): an index
+        #: that follows the map catches up by these instead of rebuilding.
+        self.edit_count = 0
+        self._edits: deque[tuple[int, MapChange]] = deque(maxlen=KEPT_EDITS)
         self._positioning: tuple[int, PositioningMap] | None = None
         #: The audit-log revisions the last whole snapshot included: a committed edit among them
         #: is already in the map and must not be applied again over a newer state.
@@ -66,6 +76,9 @@ class MapState:
             self.alert_closed: frozenset[int] = frozenset()
             self._snapshot_revisions = frozenset(snapshot.revision_ids)
             self.version += 1
+            self.generation += 1
+            self.edit_count = 0
+            self._edits.clear()
 
     def reload(self, load: Callable[[], MapSnapshot]) -> MapSnapshot:
         """Read the database's current map and swap it in; the snapshot read (for its revision
@@ -95,6 +108,13 @@ class MapState:
             if self._positioning is None or self._positioning[0] != self.version:
                 self._positioning = (self.version, PositioningMap(self.graph, self.beacons))
             return self._positioning[1]
+
+    def edits_since(self, count: int) -> list[MapChange] | None:
+        """The edits applied to this generation after its first ``count``, in order; None when
+        some of them are no longer kept. Call with :attr:`lock` held."""
+        if self.edit_count - count > len(self._edits):
+            return None
+        return [change for number, change in self._edits if number > count]
 
     def set_beacons(self, beacons: Sequence[BeaconPlacement]) -> None:
         """A new beacon layout (an applied plan or an edited beacon); positioning rebuilds."""
@@ -151,6 +171,8 @@ class MapState:
             if closures is not None:
                 self.closures = closures
             self.version += 1
+            self.edit_count += 1
+            self._edits.append((self.edit_count, change))
 
 
 #: Layouts this big are read by a helper process while this one reads and builds the graph (on

@@ -7,11 +7,24 @@ OpenAPI tests walk this same list.
 
 from __future__ import annotations
 
-from navigator import admin, console, live, mapops, mapper, ops, pedestrian, tester, transit, webapp
+from navigator import (
+    admin,
+    console,
+    live,
+    mapops,
+    mapper,
+    ops,
+    pedestrian,
+    suites,
+    tester,
+    transit,
+    webapp,
+)
 from navigator.api import RouteTable
 
 
 def route_tables() -> list[RouteTable]:
     """Every area's routes."""
     return [ops.routes, pedestrian.routes, live.routes, transit.routes, mapper.routes,
-            mapops.routes, tester.routes, admin.routes, webapp.routes, console.routes]
+            mapops.routes, tester.routes, suites.routes, admin.routes, webapp.routes,
+            console.routes]

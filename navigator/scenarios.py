@@ -55,13 +55,16 @@ def load_scenarios(text: str) -> list[Scenario]:
     return TypeAdapter(list[Scenario]).validate_python(items)
 
 
-def run_scenario(mapstate: MapState, sc: Scenario) -> tuple[list[str], dict[str, Any]]:
-    """Run one walk; return the expectations it missed (empty when it passed) and its metrics."""
-    req = SimulationRequest.model_validate({
+def scenario_request(sc: Scenario) -> SimulationRequest:
+    """The simulation a scenario asks for (its options checked as the API checks them)."""
+    return SimulationRequest.model_validate({
         "from": {"lat": sc.from_[0], "lon": sc.from_[1]},
         "to": {"lat": sc.to[0], "lon": sc.to[1]}, "plot": False, **sc.options})
-    metrics, _ = simulate(mapstate, req)
-    e, problems = sc.expect, []
+
+
+def missed_expectations(e: Expectation, metrics: dict[str, Any]) -> list[str]:
+    """What a walk's metrics miss of its expectations, one sentence each (none: it passed)."""
+    problems = []
     if e.arrived is not None and metrics["arrived"] != e.arrived:
         problems.append(f"arrived is {metrics['arrived']}, expected {e.arrived}")
     for field, key, worse in (("max_mean_error_m", "mean_error_m", "above"),
@@ -75,4 +78,10 @@ def run_scenario(mapstate: MapState, sc: Scenario) -> tuple[list[str], dict[str,
             continue
         if value is None or (value > bound if worse == "above" else value < bound):
             problems.append(f"{key} = {value} is {worse} {bound}")
-    return problems, metrics
+    return problems
+
+
+def run_scenario(mapstate: MapState, sc: Scenario) -> tuple[list[str], dict[str, Any]]:
+    """Run one walk; return the expectations it missed (empty when it passed) and its metrics."""
+    metrics, _ = simulate(mapstate, scenario_request(sc))
+    return missed_expectations(sc.expect, metrics), metrics

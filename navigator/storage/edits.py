@@ -42,11 +42,15 @@ class MapEditor:
 
     # ---- reads
 
-    def list_rows(self, entity: str, limit: int, offset: int) -> list[dict[str, Any]]:
+    def list_rows(self, entity: str, limit: int, offset: int,
+                  equal: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """One page of an entity's rows by id; ``equal`` keeps those whose columns hold these
+        values."""
         table = table_of(ENTITY_TABLES[entity])
         with self.storage.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(table)
+                .where(*(table.c[k] == v for k, v in (equal or {}).items()))
                 .order_by(table.c[primary_key(ENTITY_TABLES[entity])])
                 .limit(limit)
                 .offset(offset)

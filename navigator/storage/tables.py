@@ -43,7 +43,7 @@ class EdgeAttributes(SQLModel):
     """Accessibility attributes of a walkable segment; ``None`` means "not mapped".
 
     The text attributes hold OSM tag values as imported; the mapper API accepts a vocabulary of
-    them (``navigator.mapper``).
+    them (``navigator.mapschemas``).
     """
 
     highway: str = Field(default="footway", max_length=40)

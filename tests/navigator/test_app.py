@@ -98,7 +98,7 @@ ROUTES = [
     ('GET', '/v1/map/edges', 'mapper', 'mapper'),
     ('GET', '/v1/map/edges/{id}', 'mapper', 'mapper'),
     ('GET', '/v1/map/export.geojson', 'mapper', 'mapper'),
-    ('GET', '/v1/map/features', 'console', 'pedestrian'),
+    ('GET', '/v1/map/features', 'console', 'mapper_or_tester'),
     ('GET', '/v1/map/landmarks', 'mapper', 'mapper'),
     ('GET', '/v1/map/landmarks/{id}', 'mapper', 'mapper'),
     ('GET', '/v1/map/nodes', 'mapper', 'mapper'),
@@ -130,6 +130,7 @@ ROUTES = [
     ('POST', '/v1/routes', 'pedestrian', 'public'),
     ('POST', '/v1/sessions', 'pedestrian', 'public'),
     ('POST', '/v1/simulations', 'tester', 'tester'),
+    ('POST', '/v1/simulations/suite', 'tester', 'tester'),
     ('POST', '/v1/speech', 'pedestrian', 'public'),
 ]
 

@@ -234,6 +234,24 @@ async def test_beacons_crud_and_health(mapper) -> None:
     assert mine and mine[0]["silent"] is True and mine[0]["last_seen"] is None
 
 
+async def test_a_beacon_is_found_by_the_identity_the_map_shows(mapper) -> None:
+    """The map's features name a beacon by ``ident``: that finds its stored row (and id)."""
+    client, h = mapper
+    body = {"namespace": "edd1ebeac04e5defa017", "instance": "0000000000c3", **CENTRE}
+    made = await (await client.post("/v1/map/beacons", json=body, headers=h)).json()
+    r = await client.get("/v1/map/beacons", params={"ident": "edd1ebeac04e5defa017:0000000000c3"},
+                         headers=h)
+    assert r.status == 200
+    assert [b["id"] for b in await r.json()] == [made["id"]]
+    r = await client.get("/v1/map/beacons", params={"ident": "0000:0001"}, headers=h)
+    assert await r.json() == []
+    assert len(await (await client.get("/v1/map/beacons", params={"limit": 3},
+                                       headers=h)).json()) == 3  # no ident: every beacon, paged
+    for bad in ("", "Not-Lowercase:HEX", "x" * 81):
+        r = await client.get("/v1/map/beacons", params={"ident": bad}, headers=h)
+        assert r.status == 422, bad
+
+
 async def test_beacon_health_pages_with_totals(mapper) -> None:
     client, h = mapper
     r = await client.get("/v1/beacons/health", params={"limit": 5, "offset": 10}, headers=h)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient
 
 from navigator.bbox import parse_bbox
-from navigator.consolemap import EdgeIndex, edge_features, edge_look
+from navigator.consolemap import edge_features, edge_look
+from navigator.edgeindex import EdgeIndex
 from navigator.keys import MAP
 from routing.model import EdgeRecord
 from tests.navigator.conftest import auth
@@ -44,6 +45,18 @@ async def test_features_in_a_box_are_the_edges_and_nodes_there(client: TestClien
     assert every <= {e["properties"]["id"] for e in edges}  # none with an end inside is missed
     assert all(None not in e["properties"].values() for e in edges)
     assert {"look", "closed", "highway"} <= set(edges[0]["properties"])
+
+
+async def test_features_are_for_mappers_and_testers_not_walkers(client: TestClient,
+                                                                 api_keys) -> None:
+    """The whole graph by box is staff data: a pedestrian key is refused (403), not served."""
+    for role, status in (("pedestrian", 403), ("mapper", 200), ("tester", 200), ("admin", 200)):
+        r = await client.get("/v1/map/features", params={"bbox": CENTRE},
+                             headers=auth(api_keys[role]))
+        assert r.status == status, role
+    r = await client.get("/v1/map/features", params={"bbox": CENTRE},
+                         headers=auth(api_keys["pedestrian"]))
+    assert (await r.json())["error"]["code"] == "forbidden"
 
 
 async def test_features_follow_edits_and_closures(client: TestClient, api_keys) -> None:

@@ -1,32 +1,30 @@
 """A mapper's session end to end in the browser, every step through the real API: tag an edge
 as a crossing with an acoustic signal and see the planned route change, close an edge, read the
-diff and revert the edit, and resolve a 412 provoked from a second browser context."""
+diff and revert the edit, resolve a 412 provoked from a second browser context, and see a
+walker's live session rerouted round an edge closed in the console."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import requests
 
 from navigator.keys import MAP
+from navigator.livesessions import SESSIONS
 from navigator.routeplan import plan_between
+from navigator.simulation import SimulatedWalker, WalkOptions
 from tests.navigator.console.conftest import ConsolePage, ConsoleServer, OpenConsole
+from tests.navigator.test_live import scan_json, send_and_collect
 
 FROM, TO = (49.43666, 7.76797), (49.4432, 7.7717)
-
-
-def api_get(server: ConsoleServer, path: str) -> Any:
-    r = requests.get(server.base_url + path, timeout=10,
-                     headers={"Authorization": f"Bearer {server.keys['mapper']}"})
-    r.raise_for_status()
-    return r.json()
 
 
 def plain_edge_on_route(server: ConsoleServer) -> int:
     """A footway of the planned route that is no crossing and has no steps."""
     route = plan_between(server.server.app[MAP], FROM, TO, "blind_cane")
     for edge_id in route.edges[3:]:
-        edge = api_get(server, f"/v1/map/edges/{edge_id}")
+        edge = server.api("GET", f"/v1/map/edges/{edge_id}")
         if edge["crossing"] is None and edge["highway"] in ("footway", "path", "pedestrian"):
             return edge_id
     raise AssertionError("no plain footway on the route")
@@ -69,7 +67,7 @@ def test_tag_a_crossing_close_an_edge_and_revert(open_console: OpenConsole,
     page.select_option("#f-sound", "true")
     page.click("#edge-save")
     page.wait_for_selector("#edit-result:has-text('saved')")
-    edge = api_get(console_server, f"/v1/map/edges/{edge_id}")
+    edge = console_server.api("GET", f"/v1/map/edges/{edge_id}")
     assert (edge["crossing"], edge["traffic_signals_sound"], edge["footway"]) == (
         "traffic_signals", True, "crossing")
     console.shot("console-mapper-edit")
@@ -112,7 +110,7 @@ def test_tag_a_crossing_close_an_edge_and_revert(open_console: OpenConsole,
     console.shot("console-mapper-history")
     row.get_by_role("button", name=f"Revert {revision}").click()
     page.wait_for_selector(f"#history-result:has-text('Revision {revision} reverted')")
-    edge = api_get(console_server, f"/v1/map/edges/{edge_id}")
+    edge = console_server.api("GET", f"/v1/map/edges/{edge_id}")
     assert edge["crossing"] is None and edge["traffic_signals_sound"] is None
     undo = page.locator("#history-rows tr", has_text=f"revert edge {edge_id}")
     assert undo.count() == 1
@@ -121,7 +119,7 @@ def test_tag_a_crossing_close_an_edge_and_revert(open_console: OpenConsole,
     undo_revision = int(undo.locator("td").first.text_content() or "0")
     undo.get_by_role("button", name=f"Revert {undo_revision}").click()
     page.wait_for_selector(f"#history-result:has-text('Revision {undo_revision} reverted')")
-    edge = api_get(console_server, f"/v1/map/edges/{edge_id}")
+    edge = console_server.api("GET", f"/v1/map/edges/{edge_id}")
     assert (edge["crossing"], edge["traffic_signals_sound"]) == ("traffic_signals", True)
     assert page.locator("#history-rows tr", has_text=f"revert edge {edge_id}").count() == 2
 
@@ -156,7 +154,7 @@ def test_a_412_from_a_second_browser_is_shown_and_resolved(open_console: OpenCon
     page.click("#conflict-reapply")
     page.wait_for_selector("#edit-result:has-text('saved')")
     assert not page.is_visible("#conflict")
-    edge = api_get(console_server, f"/v1/map/edges/{edge_id}")
+    edge = console_server.api("GET", f"/v1/map/edges/{edge_id}")
     assert (edge["surface"], edge["width_m"]) == ("asphalt", 1.8)  # theirs and mine, both kept
 
 
@@ -181,8 +179,8 @@ def test_validation_list_zooms_and_a_node_moves_by_typed_coordinates(
     console.wait_map_load(loads)
     assert page.evaluate("window.consoleApp.map.map.getZoom()") >= 19
     # move the edge's first node without dragging: type where it goes, from the keyboard
-    node_id = api_get(console_server, f"/v1/map/edges/{edge_id}")["u"]
-    node = api_get(console_server, f"/v1/map/nodes/{node_id}")
+    node_id = console_server.api("GET", f"/v1/map/edges/{edge_id}")["u"]
+    node = console_server.api("GET", f"/v1/map/nodes/{node_id}")
     page.select_option("#select-kind", "node")
     page.fill("#select-id", str(node_id))
     page.press("#select-id", "Enter")
@@ -191,15 +189,10 @@ def test_validation_list_zooms_and_a_node_moves_by_typed_coordinates(
     page.focus("#node-save")
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#edit-result:has-text('Node {node_id} saved')")
-    moved = api_get(console_server, f"/v1/map/nodes/{node_id}")
+    moved = console_server.api("GET", f"/v1/map/nodes/{node_id}")
     assert abs(moved["lat"] - node["lat"] - 0.00001) < 1e-9 and moved["lon"] == node["lon"]
     assert moved["revision"] == node["revision"] + 1
     assert console.axe_violations() == []
-
-
-def api_status(server: ConsoleServer, path: str) -> int:
-    return requests.get(server.base_url + path, timeout=10, headers={
-        "Authorization": f"Bearer {server.keys['mapper']}"}).status_code
 
 
 def test_add_connect_split_and_delete_from_the_keyboard(open_console: OpenConsole,
@@ -214,19 +207,19 @@ def test_add_connect_split_and_delete_from_the_keyboard(open_console: OpenConsol
     page.keyboard.press("Enter")
     page.wait_for_selector("#geometry-result:has-text('added')")
     first = int(page.input_value("#g-from"))
-    assert api_get(console_server, f"/v1/map/nodes/{first}")["lat"] == round(FROM[0], 6)
+    assert console_server.api("GET", f"/v1/map/nodes/{first}")["lat"] == round(FROM[0], 6)
     page.click("button[data-pick=g-pos]")
     page.click("#add-node")
     page.wait_for_selector(f"#geometry-result:has-text('Node {first + 1} added')")
     second = int(page.input_value("#g-to"))
-    assert api_status(console_server, f"/v1/map/nodes/{second}") == 200
+    assert console_server.status(f"/v1/map/nodes/{second}") == 200
     page.wait_for_selector(f"#node-title:has-text('Node {second},')")
 
     page.focus("#connect")
     page.keyboard.press("Enter")
     page.wait_for_selector("#geometry-result:has-text('connects')")
     edge_id = int((page.text_content("#geometry-result") or "").split()[1])
-    edge = api_get(console_server, f"/v1/map/edges/{edge_id}")
+    edge = console_server.api("GET", f"/v1/map/edges/{edge_id}")
     assert (edge["u"], edge["v"], edge["highway"]) == (first, second, "footway")
     assert edge["length_m"] > 0
     page.wait_for_selector(f"#edge-title:has-text('Edge {edge_id} ')")
@@ -241,15 +234,15 @@ def test_add_connect_split_and_delete_from_the_keyboard(open_console: OpenConsol
     words = (page.text_content("#edit-result") or "").rstrip(".").split()
     middle, halves = int(words[5]), (int(words[8]), int(words[10]))
     page.wait_for_selector(f"#node-title:has-text('Node {middle},')")
-    assert api_status(console_server, f"/v1/map/edges/{edge_id}") == 404
-    ends = [(e["u"], e["v"]) for e in (api_get(console_server, f"/v1/map/edges/{h}")
+    assert console_server.status(f"/v1/map/edges/{edge_id}") == 404
+    ends = [(e["u"], e["v"]) for e in (console_server.api("GET", f"/v1/map/edges/{h}")
                                         for h in halves)]
     assert ends == [(first, middle), (middle, second)]
 
     # a node that still has edges is refused; the edges, then the nodes, go
     page.click("#node-delete")
     page.wait_for_selector(f"#edit-result:has-text('Node {middle} not deleted')")
-    assert api_status(console_server, f"/v1/map/nodes/{middle}") == 200
+    assert console_server.status(f"/v1/map/nodes/{middle}") == 200
     for half in halves:
         page.select_option("#select-kind", "edge")
         page.fill("#select-id", str(half))
@@ -258,7 +251,7 @@ def test_add_connect_split_and_delete_from_the_keyboard(open_console: OpenConsol
         page.focus("#edge-delete")
         page.keyboard.press("Enter")
         page.wait_for_selector(f"#edit-result:has-text('Edge {half} deleted')")
-        assert api_status(console_server, f"/v1/map/edges/{half}") == 404
+        assert console_server.status(f"/v1/map/edges/{half}") == 404
     for node_id in (middle, second, first):
         page.select_option("#select-kind", "node")
         page.fill("#select-id", str(node_id))
@@ -266,5 +259,78 @@ def test_add_connect_split_and_delete_from_the_keyboard(open_console: OpenConsol
         page.wait_for_selector(f"#node-title:has-text('Node {node_id},')")
         page.click("#node-delete")
         page.wait_for_selector(f"#edit-result:has-text('Node {node_id} deleted')")
-        assert api_status(console_server, f"/v1/map/nodes/{node_id}") == 404
+        assert console_server.status(f"/v1/map/nodes/{node_id}") == 404
     assert console.axe_violations() == []
+
+
+class LiveWalk:
+    """A walker's session beside the console, as a phone holds one: opened with POST
+    /v1/sessions, then its WebSocket with the token that answer gave (docs/API.md). The client
+    runs on the served app's loop, the only loop the test has."""
+
+    def __init__(self, server: ConsoleServer) -> None:
+        self.server = server.server
+        mapstate = self.server.app[MAP]
+        self.walker = SimulatedWalker(mapstate, plan_between(mapstate, FROM, TO, "blind_cane"),
+                                      WalkOptions(seed=2))
+        r = requests.post(server.base_url + "/v1/sessions", timeout=10, json={
+            "from": {"lat": FROM[0], "lon": FROM[1]}, "to": {"lat": TO[0], "lon": TO[1]},
+            "lang": "en"})
+        r.raise_for_status()
+        body = r.json()
+        self.id, self.token = body["session_id"], body["token"]
+        self.http = self.server.run(self._client())
+        self.ws = self.server.run(self.http.ws_connect(server.base_url + body["ws_url"]))
+        hello = self.server.run(self.ws.receive_json(timeout=10))
+        assert hello["type"] == "session" and hello["session_id"] == self.id
+        self.t = 0.0
+
+    @staticmethod
+    async def _client() -> aiohttp.ClientSession:
+        return aiohttp.ClientSession()
+
+    def step(self) -> list[dict[str, Any]]:
+        """One second of walking: the scan the phone hears, and what the server says to it."""
+        said = self.server.run(send_and_collect(self.ws, scan_json(self.walker.scan(self.t))))
+        self.t += 1.0
+        return said
+
+    def close(self) -> None:
+        self.server.run(self.ws.close())
+        self.server.run(self.http.close())
+
+
+def test_a_live_walk_is_rerouted_when_the_mapper_closes_an_edge_ahead(
+        open_console: OpenConsole, console_server: ConsoleServer) -> None:
+    walk = LiveWalk(console_server)
+    try:
+        for _ in range(6):
+            walk.step()
+        preview = requests.get(f"{console_server.base_url}/v1/sessions/{walk.id}/preview",
+                               params={"token": walk.token}, timeout=10)
+        assert preview.status_code == 200  # the walk is reachable with its token only
+        live = console_server.server.app[SESSIONS].sessions[walk.id]
+        ahead = live.nav.edges_ahead()
+        target = ahead[len(ahead) // 2]
+
+        # the mapper closes that edge in the console, by its id (keyboard only)
+        console = open_console()
+        page = console.page
+        console.signed_in(console_server.keys["mapper"])
+        select_edge(console, target)
+        console.view("closures")
+        assert page.input_value("#c-edge") == str(target)
+        page.fill("#c-reason", "Scaffolding over the pavement")
+        page.focus("#closure-form button[type=submit]")
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f"#closure-list li:has-text('Edge {target}: Scaffolding')")
+
+        rerouted: list[dict[str, Any]] = []
+        while not rerouted and walk.t < 14:  # at the next fix (a scan may leave it unknown)
+            rerouted = [m for m in walk.step() if m["type"] == "rerouted"]
+        assert rerouted and rerouted[0]["reason"] == "closed"
+        assert rerouted[0]["instruction"]["text"].startswith("The way ahead is closed. New route.")
+        assert target not in live.nav.route.edges
+        assert not [m for m in walk.step() if m["type"] == "rerouted"], "one closure, one reroute"
+    finally:
+        walk.close()

@@ -1,21 +1,33 @@
 """A tester's session in the browser: a simulated walk with a wrong turn, run through the real
-pipeline, replayed on the map with the off-route and the re-route on its timeline."""
+pipeline, replayed on the map with the off-route and the re-route on its timeline; the radio
+world, GNSS and an outage chosen in the form; a scenario suite with pass or fail per walk."""
 
 from __future__ import annotations
 
-from tests.navigator.console.conftest import ConsoleServer, OpenConsole
+from pathlib import Path
+
+from tests.navigator.console.conftest import ConsolePage, ConsoleServer, OpenConsole
 
 FROM, TO = (49.43666, 7.76797), (49.4432, 7.7717)
+#: A short walk from the station (a few seconds of simulation).
+NEAR = (49.4381, 7.7688)
+
+
+def simulate_as_tester(open_console: OpenConsole, console_server: ConsoleServer,
+                       to: tuple[float, float]) -> ConsolePage:
+    """A tester's console on the Simulate view with a walk from the station typed in."""
+    console = open_console()
+    console.signed_in(console_server.keys["tester"])
+    console.view("simulate")
+    console.page.fill("#s-from", f"{FROM[0]}, {FROM[1]}")
+    console.page.fill("#s-to", f"{to[0]}, {to[1]}")
+    return console
 
 
 def test_a_wrong_turn_shows_off_route_and_reroute_on_the_timeline(
         open_console: OpenConsole, console_server: ConsoleServer) -> None:
-    console = open_console()
+    console = simulate_as_tester(open_console, console_server, TO)
     page = console.page
-    console.signed_in(console_server.keys["tester"])
-    console.view("simulate")
-    page.fill("#s-from", f"{FROM[0]}, {FROM[1]}")
-    page.fill("#s-to", f"{TO[0]}, {TO[1]}")
     page.select_option("#s-lang", "en")
     page.fill("#s-wrong", "60")
     page.fill("#s-seed", "4")
@@ -45,3 +57,69 @@ def test_a_wrong_turn_shows_off_route_and_reroute_on_the_timeline(
     assert download.value.suggested_filename.startswith("simulation-")
     assert console.axe_violations() == []
     console.shot("console-tester-replay")
+
+
+def test_radio_world_gnss_and_outage_reach_the_simulation(open_console: OpenConsole,
+                                                          console_server: ConsoleServer) -> None:
+    console = simulate_as_tester(open_console, console_server, NEAR)
+    page = console.page
+    page.select_option("#s-radio", "harsh")
+    page.check("#s-gnss")
+    # half an outage is refused by the API, and the form says why
+    page.fill("#s-outage-from", "20")
+    page.click("#sim-run")
+    page.wait_for_selector("#sim-result:has-text('Not run')")
+    assert "outage_to_m" in (page.text_content("#sim-result") or "")
+    page.fill("#s-outage-to", "60")
+    with page.expect_response("**/v1/simulations") as answer:
+        page.click("#sim-run")
+    sent = answer.value.request.post_data_json
+    assert (sent["radio"], sent["gnss"], sent["outage_from_m"], sent["outage_to_m"]) == (
+        "harsh", True, 20, 60)
+    world = answer.value.json()["metrics"]["world"]
+    assert (world["radio"], world["gnss"]) == ("harsh", True) and "channel" in world
+    page.wait_for_selector("#replay:not([hidden])")
+    rows = {row.locator("th").text_content(): row.locator("td").text_content()
+            for row in page.locator("#sim-metrics-rows tr").all()}
+    assert (rows["radio world"], rows["GNSS"]) == ("harsh", "yes")
+    assert console.axe_violations() == []
+
+
+SUITE = """\
+- name: station, a short walk
+  from: [49.43666, 7.76797]
+  to: [49.4381, 7.7688]
+  seed: 3
+  expect: {arrived: true, max_off_route_events: 0}
+- name: expects a detour that never comes
+  from: [49.43666, 7.76797]
+  to: [49.4381, 7.7688]
+  seed: 3
+  expect: {min_off_route_events: 1}
+"""
+
+
+def test_a_scenario_suite_runs_from_a_file_with_pass_or_fail_per_walk(
+        open_console: OpenConsole, console_server: ConsoleServer, tmp_path: Path) -> None:
+    console = open_console()
+    page = console.page
+    console.signed_in(console_server.keys["tester"])
+    console.view("suite")
+    page.fill("#suite-yaml", "- name: [unclosed")
+    page.click("#suite-run")
+    page.wait_for_selector("#suite-result:has-text('Not run: not YAML')")
+    suite = tmp_path / "walks.yaml"
+    suite.write_text(SUITE)
+    page.set_input_files("#suite-file", str(suite))
+    page.wait_for_function("() => document.getElementById('suite-yaml').value.includes('detour')")
+    page.focus("#suite-run")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#suite-result:has-text('2 walks: 1 passed, 1 failed.')",
+                           timeout=60_000)
+    rows = page.locator("#suite-rows tr")
+    assert [r.get_attribute("data-passed") for r in rows.all()] == ["true", "false"]
+    assert rows.nth(0).locator("th").text_content() == "station, a short walk"
+    assert rows.nth(1).locator("td").nth(1).text_content() == "off_route_events = 0 is below 1"
+    assert (rows.nth(0).locator("td").last.text_content() or "").startswith("arrived; mean error")
+    assert console.axe_violations() == []
+    console.shot("console-tester-suite")

@@ -16,18 +16,20 @@ export const savedKey = () => sessionStorage.getItem(KEY);
 export const saveKey = (key) => sessionStorage.setItem(KEY, key);
 export const forgetKey = () => sessionStorage.removeItem(KEY);
 
-/** One call; the answer as {data, headers}; a 4xx/5xx as ApiError with the server's message. */
-export async function request(method, path, { body, ifMatch, raw } = {}) {
+/** One call (a body as JSON, or ``yaml`` text as it is); the answer as {data, headers}; a
+ * 4xx/5xx as ApiError with the server's message. */
+export async function request(method, path, { body, yaml, ifMatch, raw } = {}) {
   const headers = {};
   const key = savedKey();
   if (key) headers.Authorization = `Bearer ${key}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (yaml !== undefined) headers["Content-Type"] = "application/yaml";
   if (ifMatch !== undefined) headers["If-Match"] = `"${ifMatch}"`;
   let response;
   try {
     response = await fetch(path, {
       method, headers, cache: "no-store",
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: yaml ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
   } catch (err) {
     throw new ApiError(0, "network", `The server did not answer (${err}).`);

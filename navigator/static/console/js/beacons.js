@@ -7,10 +7,11 @@ import { $, show } from "./forms.js";
 const seen = (ts) => (ts === null ? "never" : new Date(ts * 1000).toISOString().slice(0, 16).replace("T", " "));
 
 export class BeaconTools {
-  constructor({ map, say, changed }) {
+  constructor({ map, say, changed, select }) {
     this.map = map;
     this.say = say;
     this.changed = changed;
+    this.select = select;
     this.rows = [];
     this.sort = { key: "silent_for_h", descending: true };
     $("plan-form").addEventListener("submit", (e) => { e.preventDefault(); this.plan(false); });
@@ -79,8 +80,8 @@ export class BeaconTools {
       const where = document.createElement("td");
       const b = document.createElement("button");
       b.type = "button";
-      b.textContent = `Show beacon ${r.id}`;
-      b.addEventListener("click", () => this.map.goTo(r.lat, r.lon, 19));
+      b.textContent = `Show and edit beacon ${r.id}`;
+      b.addEventListener("click", () => this.select("beacon", r.id, true));
       where.append(b);
       tr.append(where);
       return tr;

@@ -1,9 +1,30 @@
-// Editing one edge or node: presets over the API's attributes, every save sent with If-Match,
-// and a 412 turned into a conflict view (yours against the server's now) to resolve.
+// Editing one edge, node, beacon or landmark: presets over the API's attributes, positions typed
+// (never dragged), every save sent with If-Match, and a 412 turned into a conflict view (yours
+// against the server's now) to resolve.
 import { ApiError, request } from "./api.js";
 import { $, addBoolOptions, changedFields, fillForm, fillRows, show } from "./forms.js";
 
-const PATHS = { edge: "/v1/map/edges", node: "/v1/map/nodes" };
+const PATHS = { edge: "/v1/map/edges", node: "/v1/map/nodes", beacon: "/v1/map/beacons",
+  landmark: "/v1/map/landmarks" };
+const KINDS = Object.keys(PATHS);
+const FORMS = KINDS.map((kind) => `${kind}-form`);
+
+/** "Edge 12" / "Beacon 3": how messages name an object. */
+const named = (kind, id) => `${kind[0].toUpperCase()}${kind.slice(1)} ${id}`;
+
+/** The line above an object's form: what it is and the revision edited against. */
+function title(kind, row) {
+  switch (kind) {
+    case "edge": return `Edge ${row.id} (${row.highway}${row.name ? `, ${row.name}` : ""}), revision ${row.revision}`;
+    case "beacon": {
+      const ident = row.uuid ? `${row.uuid} ${row.major}/${row.minor}` : `${row.namespace} ${row.instance}`;
+      return `Beacon ${row.id} (${row.kind} ${ident}), revision ${row.revision}`;
+    }
+    case "landmark": return `Landmark ${row.id} (${row.name}, ${row.kind}), revision ${row.revision}`;
+    default: return `Node ${row.id}, revision ${row.revision}`;
+  }
+}
+
 /** What choosing a preset says about the edge itself. */
 const PRESET_TAGS = {
   crossing: { highway: "footway", footway: "crossing" },
@@ -27,15 +48,17 @@ export class Editor {
     this.pending = null;
     addBoolOptions($("edge-form"));
     $("preset").addEventListener("change", () => this.showPreset($("preset").value));
-    $("edge-form").addEventListener("submit", (e) => { e.preventDefault(); this.save(); });
-    $("node-form").addEventListener("submit", (e) => { e.preventDefault(); this.save(); });
-    $("node-here").addEventListener("click", () => {
-      const c = this.map.centre();
-      $("n-lat").value = c.lat.toFixed(7);
-      $("n-lon").value = c.lng.toFixed(7);
-    });
-    $("edge-delete").addEventListener("click", () => this.remove());
-    $("node-delete").addEventListener("click", () => this.remove());
+    for (const kind of KINDS) {
+      $(`${kind}-form`).addEventListener("submit", (e) => { e.preventDefault(); this.save(); });
+      $(`${kind}-delete`).addEventListener("click", () => this.remove());
+    }
+    for (const b of document.querySelectorAll("button[data-here]")) {
+      b.addEventListener("click", () => {
+        const c = this.map.centre();
+        $(`${b.dataset.here}-lat`).value = c.lat.toFixed(7);
+        $(`${b.dataset.here}-lon`).value = c.lng.toFixed(7);
+      });
+    }
     $("edge-split").addEventListener("click", () => this.split());
     $("conflict-reapply").addEventListener("click", () => this.reapply());
     $("conflict-reload").addEventListener("click", () => this.open(this.kind, this.row.id));
@@ -49,19 +72,15 @@ export class Editor {
     this.kind = kind;
     this.row = data;
     show($("edit-empty"), false);
-    show($("edge-form"), kind === "edge");
-    show($("node-form"), kind === "node");
+    for (const form of FORMS) show($(form), form === `${kind}-form`);
     show($("conflict"), false);
     $("edit-result").textContent = "";
     fillForm(this.form, data);
+    $(`${kind}-title`).textContent = title(kind, data);
     if (kind === "edge") {
-      $("edge-title").textContent =
-        `Edge ${data.id} (${data.highway}${data.name ? `, ${data.name}` : ""}), revision ${data.revision}`;
       $("preset").value = presetOf(data);
       this.showPreset($("preset").value);
       $("c-edge").value = String(data.id);
-    } else {
-      $("node-title").textContent = `Node ${data.id}, revision ${data.revision}`;
     }
     this.map.select(kind, id);
     return data;
@@ -111,8 +130,9 @@ export class Editor {
         { body, ifMatch: revision });
       this.row = data;
       fillForm(this.form, data);
+      $(`${this.kind}-title`).textContent = title(this.kind, data);
       show($("conflict"), false);
-      const what = `${this.kind === "edge" ? "Edge" : "Node"} ${data.id} saved (revision ${data.revision}).`;
+      const what = `${named(this.kind, data.id)} saved (revision ${data.revision}).`;
       $("edit-result").textContent = what;
       this.say(what);
       this.onSaved(this.kind, data);
@@ -126,7 +146,7 @@ export class Editor {
   /** Delete what is open, against the revision we showed (a 412 means it changed meanwhile). */
   async remove() {
     const { kind, row } = this;
-    const name = `${kind === "edge" ? "Edge" : "Node"} ${row.id}`;
+    const name = named(kind, row.id);
     try {
       await request("DELETE", `${PATHS[kind]}/${row.id}`, { ifMatch: row.revision });
     } catch (err) {
@@ -137,7 +157,7 @@ export class Editor {
       return;
     }
     this.row = null;
-    for (const id of ["edge-form", "node-form", "conflict"]) show($(id), false);
+    for (const id of [...FORMS, "conflict"]) show($(id), false);
     show($("edit-empty"), true);
     $("edit-result").textContent = `${name} deleted.`;
     this.say(`${name} deleted.`);

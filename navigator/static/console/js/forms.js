@@ -22,10 +22,16 @@ function parse(el) {
   }
 }
 
+/** Show a row's values; a stored value a select does not offer (an imported OSM tag) is added
+ * as an option of its own, so that saving another field does not silently erase it. */
 export function fillForm(root, row) {
   for (const el of root.querySelectorAll("[data-field]")) {
     const value = row[el.dataset.field];
-    el.value = value === null || value === undefined ? "" : String(value);
+    const text = value === null || value === undefined ? "" : String(value);
+    if (el.tagName === "SELECT" && ![...el.options].some((o) => o.value === text)) {
+      el.add(new Option(`${text} (as stored)`, text));
+    }
+    el.value = text;
   }
 }
 

@@ -7,6 +7,7 @@ import { $, parseLatLon, show } from "./forms.js";
 import { GeometryTools } from "./geometry.js";
 import { ConsoleMap } from "./map.js";
 import { MappingTools } from "./mapping.js";
+import { Suite } from "./suite.js";
 import { RouteCheck, Simulator } from "./walks.js";
 
 /** Which tool groups (data-role) a role may use, as the API's role grants say. */
@@ -42,19 +43,24 @@ class Console {
     for (const el of document.querySelectorAll("main [data-role]")) {
       if (!this.tools.includes(el.dataset.role)) el.remove();
     }
-    this.map = new ConsoleMap($("map"), (kind, id) => this.select(kind, id));
+    this.map = new ConsoleMap($("map"), (kind, id) => this.select(kind, id),
+      (ident) => this.selectBeacon(ident));
     const mapper = this.tools.includes("mapper");
     const changed = () => { this.map.load(); if (this.view === "route") this.route.plan(); };
     if (mapper) {
       this.editor = new Editor({ map: this.map, say, onSaved: changed });
       this.mapping = new MappingTools({ map: this.map, say, changed,
         select: (kind, id) => this.select(kind, id) });
-      this.beacons = new BeaconTools({ map: this.map, say, changed });
+      this.beacons = new BeaconTools({ map: this.map, say, changed,
+        select: (kind, id) => this.select(kind, id) });
       this.geometry = new GeometryTools({ say, changed,
         select: (kind, id) => this.select(kind, id) });
     }
     this.route = new RouteCheck({ map: this.map, say });
-    if (this.tools.includes("tester")) this.simulator = new Simulator({ map: this.map, say });
+    if (this.tools.includes("tester")) {
+      this.simulator = new Simulator({ map: this.map, say });
+      this.suite = new Suite({ say });
+    }
     for (const b of document.querySelectorAll("button[data-view]")) {
       b.addEventListener("click", () => this.open(b.dataset.view));
     }
@@ -107,8 +113,8 @@ class Console {
     try {
       const row = await this.editor.open(kind, id);
       if (zoom) {
-        const node = kind === "node" ? row : await get(`/v1/map/nodes/${row.u}`);
-        this.map.goTo(node.lat, node.lon, 19);
+        const at = kind === "edge" ? await get(`/v1/map/nodes/${row.u}`) : row;
+        this.map.goTo(at.lat, at.lon, 19);
       }
       say(`${kind} ${id} selected`);
     } catch (err) {
@@ -116,17 +122,35 @@ class Console {
     }
   }
 
+  /** A beacon chosen on the map, where the map knows it by its identity, not its stored id. */
+  async selectBeacon(ident) {
+    if (!this.editor) { say(`Beacon ${ident}`); return; }
+    try {
+      const [row] = await get(`/v1/map/beacons?ident=${encodeURIComponent(ident)}`);
+      if (row) await this.select("beacon", row.id);
+      else say(`Beacon ${ident} is no longer stored.`);
+    } catch (err) {
+      say(`Cannot open beacon ${ident}: ${err.message}`);
+    }
+  }
+
   listInView() {
-    const items = this.map.edges.slice(0, 200).map((e) => {
+    const entry = (text, onClick) => {
       const li = document.createElement("li");
       const b = document.createElement("button");
       b.type = "button";
-      b.textContent = `Edge ${e.id}: ${e.highway}${e.name ? ` ${e.name}` : ""}, ${e.look.replaceAll("_", " ")}${e.closed ? ", closed" : ""}`;
-      b.addEventListener("click", () => this.select("edge", e.id));
+      b.textContent = text;
+      b.addEventListener("click", onClick);
       li.append(b);
       return li;
-    });
-    $("in-view-list").replaceChildren(...items);
+    };
+    const edges = this.map.edges.slice(0, 200).map((e) => entry(
+      `Edge ${e.id}: ${e.highway}${e.name ? ` ${e.name}` : ""}, ${e.look.replaceAll("_", " ")}${e.closed ? ", closed" : ""}`,
+      () => this.select("edge", e.id)));
+    const points = this.map.points.slice(0, 100).map((p) => (p.layer === "landmark"
+      ? entry(`Landmark ${p.id}: ${p.name} (${p.kind})`, () => this.select("landmark", p.id))
+      : entry(`Beacon ${p.kind} ${p.ident}`, () => this.selectBeacon(p.ident))));
+    $("in-view-list").replaceChildren(...points, ...edges);
   }
 }
 

@@ -8,15 +8,20 @@ const NODE_ZOOM = 18;
 const BEACON_ZOOM = 17;
 
 export class ConsoleMap {
-  /** @param {(kind: string, id: number) => void} onSelect  a feature was chosen on the map */
-  constructor(element, onSelect) {
+  /**
+   * @param {(kind: string, id: number) => void} onSelect  a feature was chosen on the map
+   * @param {(ident: string) => void} onBeacon  a beacon was (the map knows it by its identity)
+   */
+  constructor(element, onSelect, onBeacon) {
     this.onSelect = onSelect;
+    this.onBeacon = onBeacon;
     this.map = L.map(element, { zoomSnap: 0.5, keyboard: true, attributionControl: true });
     this.map.attributionControl.setPrefix("Leaflet");
     this.graph = L.layerGroup().addTo(this.map);
     this.overlay = L.layerGroup().addTo(this.map);
     this.selected = null;
     this.edges = [];
+    this.points = [];
     this.onPick = null;
     this.map.on("moveend", () => this.scheduleLoad());
     this.map.on("click", (e) => {
@@ -59,6 +64,7 @@ export class ConsoleMap {
     }
     this.graph.clearLayers();
     this.edges = [];
+    this.points = [];
     for (const f of doc.features) {
       const p = f.properties;
       if (p.layer === "edge") {
@@ -79,12 +85,17 @@ export class ConsoleMap {
         dot.on("click", (e) => { L.DomEvent.stop(e); this.onSelect("node", p.id); });
         this.graph.addLayer(dot);
       } else if (p.layer === "beacon") {
+        this.points.push(p);
         const [lon, lat] = f.geometry.coordinates;
-        this.graph.addLayer(L.circleMarker([lat, lon], { radius: 3, className: "beacon" }));
+        const dot = L.circleMarker([lat, lon], { radius: 3, className: "beacon" });
+        dot.on("click", (e) => { L.DomEvent.stop(e); this.onBeacon(p.ident); });
+        this.graph.addLayer(dot);
       } else if (p.layer === "landmark") {
+        this.points.push(p);
         const [lon, lat] = f.geometry.coordinates;
-        this.graph.addLayer(L.circleMarker([lat, lon], { radius: 5, className: "landmark" })
-          .bindTooltip(p.name));
+        const dot = L.circleMarker([lat, lon], { radius: 5, className: "landmark" }).bindTooltip(p.name);
+        dot.on("click", (e) => { L.DomEvent.stop(e); this.onSelect("landmark", p.id); });
+        this.graph.addLayer(dot);
       }
     }
     for (const layer of this.graph.getLayers()) {

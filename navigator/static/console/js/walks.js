@@ -65,10 +65,15 @@ export class Simulator {
   request() {
     const num = (id) => Number.parseFloat($(id).value);
     const body = { from: parseLatLon($("s-from").value), to: parseLatLon($("s-to").value),
-      profile: $("s-profile").value, lang: $("s-lang").value, noise_db: num("s-noise"),
-      dropout: num("s-dropout"), dead: num("s-dead"), seed: Number.parseInt($("s-seed").value, 10) || 0,
+      profile: $("s-profile").value, lang: $("s-lang").value, radio: $("s-radio").value,
+      gnss: $("s-gnss").checked, noise_db: num("s-noise"), dropout: num("s-dropout"),
+      dead: num("s-dead"), seed: Number.parseInt($("s-seed").value, 10) || 0,
       plot: true, trace: true };
-    if ($("s-wrong").value !== "") body.wrong_turn_at_m = num("s-wrong");
+    // optional numbers are left out when empty (the API says what is wrong with the rest)
+    for (const [id, field] of [["s-wrong", "wrong_turn_at_m"], ["s-outage-from", "outage_from_m"],
+      ["s-outage-to", "outage_to_m"]]) {
+      if ($(id).value !== "") body[field] = num(id);
+    }
     return body;
   }
 
@@ -111,6 +116,7 @@ export class Simulator {
       ["p90 error (m)", metrics.p90_error_m], ["off-route events", metrics.off_route_events],
       ["position unavailable", metrics.location_unavailable_events],
       ["instructions", metrics.instructions.length],
+      ["radio world", metrics.world.radio], ["GNSS", metrics.world.gnss ? "yes" : "no"],
       ["on time (%)", metrics.guidance.on_time_pct]]);
     this.loadPlot();
     show($("replay"), true);
