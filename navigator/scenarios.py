@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from navigator.mapstate import MapState
 from navigator.tester import SimulationRequest, simulate
@@ -42,8 +42,12 @@ class Scenario(BaseModel):
 
 
 def load_scenarios(text: str) -> list[Scenario]:
-    """Parse a suite; the simulation options sit beside name/from/to/expect."""
-    raw = yaml.safe_load(text)
+    """Parse a suite; the simulation options sit beside name/from/to/expect. Raises
+    ``yaml.YAMLError``, or ``ValueError`` naming what is wrong on one line."""
+    try:
+        raw = yaml.safe_load(text)
+    except RecursionError:  # the YAML parser recurses per level: 64 KiB of "[" is too deep
+        raise ValueError("nested too deeply for a scenario file") from None
     if not isinstance(raw, list):
         raise ValueError("a scenario file is a YAML list of walks")
     known = {"name", "from", "to", "expect"}
@@ -52,7 +56,16 @@ def load_scenarios(text: str) -> list[Scenario]:
              for item in raw if isinstance(item, dict)]
     if len(items) != len(raw):
         raise ValueError("every scenario must be a mapping with name, from and to")
-    return TypeAdapter(list[Scenario]).validate_python(items)
+    try:
+        return TypeAdapter(list[Scenario]).validate_python(items)
+    except ValidationError as err:
+        raise ValueError(reasons(err)) from None
+
+
+def reasons(err: ValidationError) -> str:
+    """A validation error on one line: where, and what is wrong there."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'walk'}: {e['msg']}"
+                     for e in err.errors())
 
 
 def scenario_request(sc: Scenario) -> SimulationRequest:

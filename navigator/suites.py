@@ -12,7 +12,13 @@ from pydantic import BaseModel, ValidationError
 from navigator import api
 from navigator.keys import MAP
 from navigator.mapstate import MapState
-from navigator.scenarios import Scenario, load_scenarios, missed_expectations, scenario_request
+from navigator.scenarios import (
+    Scenario,
+    load_scenarios,
+    missed_expectations,
+    reasons,
+    scenario_request,
+)
 from navigator.tester import SIMULATIONS, TESTER, SimulationRequest, simulate
 from routing.paths import RoutingError
 
@@ -40,11 +46,6 @@ def _invalid(why: str) -> api.ApiError:
     return api.ApiError(422, "invalid_scenarios", why)
 
 
-def _reasons(err: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'walk'}: {e['msg']}"
-                     for e in err.errors())
-
-
 def parse_suite(raw: bytes) -> list[tuple[Scenario, SimulationRequest]]:
     """Every walk of a suite with the simulation it asks for, or 422 naming what is wrong (and
     which walk), before any walk runs."""
@@ -54,10 +55,6 @@ def parse_suite(raw: bytes) -> list[tuple[Scenario, SimulationRequest]]:
         raise _invalid("a scenario file is UTF-8 text") from None
     except yaml.YAMLError as err:
         raise _invalid(f"not YAML: {err}") from None
-    except RecursionError:  # the YAML parser recurses per level: 64 KiB of "[" is too deep
-        raise _invalid("nested too deeply for a scenario file") from None
-    except ValidationError as err:
-        raise _invalid(_reasons(err)) from None
     except ValueError as err:
         raise _invalid(str(err)) from None
     if not scenarios:
@@ -69,7 +66,7 @@ def parse_suite(raw: bytes) -> list[tuple[Scenario, SimulationRequest]]:
         try:
             out.append((sc, scenario_request(sc)))
         except ValidationError as err:
-            raise _invalid(f"walk {number} ({sc.name}): {_reasons(err)}") from None
+            raise _invalid(f"walk {number} ({sc.name}): {reasons(err)}") from None
     return out
 
 

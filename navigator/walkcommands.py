@@ -50,7 +50,7 @@ def run_scenarios(args: argparse.Namespace) -> int:
 
     try:
         scenarios = load_scenarios(Path(args.scenarios).read_text())
-    except (OSError, yaml.YAMLError) as err:
+    except (OSError, yaml.YAMLError, ValueError) as err:
         raise CliError(f"cannot read scenarios {args.scenarios}: {err}") from None
     mapstate = load_map(open_storage(args.db))
     failed = 0

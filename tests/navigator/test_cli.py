@@ -178,6 +178,19 @@ def test_scenario_suite_replays(capsys, city: str) -> None:
     assert "3 passed, 0 failed" in out
 
 
+@pytest.mark.parametrize(("text", "says"), [
+    ("[" * 30_000, "nested too deeply"),
+    ("- name: x\n", "from"),
+    ("just words", "YAML list"),
+])
+def test_a_broken_scenario_file_exits_2_with_one_line(capsys, sqlite_url: str, tmp_path: Path,
+                                                      text: str, says: str) -> None:
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(text)
+    code, _, err = run(capsys, "simulate", "--scenarios", str(suite), "--db", sqlite_url)
+    assert code == 2 and one_line_error(err) and says in err
+
+
 def test_serve_on_a_busy_port_exits_2(capsys, sqlite_url: str) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
