@@ -162,8 +162,9 @@ class Router:
         """Bounded bidirectional Dijkstra, widening the bound until the meeting cost is proven.
         ``directed``: costs differ by direction, so the search from the end runs on the reversed
         costs (else one scipy call serves both ends)."""
-        matrix = self._c.matrix(data)
-        back = self._c.matrix(self._c.reversed_costs(data)) if directed else None
+        csr = self._c.adjacency
+        matrix = csr.matrix(data)
+        back = csr.matrix(csr.reversed_costs(data)) if directed else None
         seeds = [i for i, _ in fwd] + [i for i, _ in bwd]
         for attempt in range(_ATTEMPTS):
             limit = np.inf if attempt == _ATTEMPTS - 1 else radius
@@ -196,7 +197,7 @@ class Router:
         node = int(np.argmin(through))
         best = (float(through[node]), node, node)
         rows = np.flatnonzero(np.isfinite(f))
-        pos, group, cols = self._c.row_entries(rows)
+        pos, group, cols = self._c.adjacency.row_entries(rows)
         if len(pos):
             row_of = rows[group]
             total = f[row_of] + data[pos] + b[cols]
@@ -210,7 +211,7 @@ class Router:
         if len(nodes) < 2:
             return []
         heads, tails = np.array(nodes[:-1]), np.array(nodes[1:])
-        pos, pair, cols = self._c.row_entries(heads)
+        pos, pair, cols = self._c.adjacency.row_entries(heads)
         costs = np.where(cols == tails[pair], data[pos], np.inf)
         order = np.lexsort((costs, pair))
         first = np.searchsorted(pair[order], np.arange(len(heads)))

@@ -102,9 +102,9 @@ class TurnGraph:
 
     def _build(self) -> None:
         c = self._c
-        pos, row, col, slot, opposite = c.entry_table()
+        pos, row, col, slot, opposite = c.adjacency.entry_table()
         self._pos, self._row, self._col, self._opposite = pos, row, col, opposite
-        self._states = c.entry_capacity
+        self._states = c.adjacency.capacity
         self._table = np.full(self._states + 2, -1, dtype=np.int64)
         self._table[pos] = np.arange(len(pos))
         self._src, self._dst = self._states, self._states + 1

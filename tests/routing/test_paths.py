@@ -231,3 +231,18 @@ def test_concurrent_reads_agree_with_sequential(graphs, routers):
     with ThreadPoolExecutor(max_workers=4) as pool:
         got = list(pool.map(lambda p: router.shortest_path(*p)[2], pairs))
     assert got == expected
+
+
+def test_more_new_edges_than_spare_slots_without_a_relayout():
+    """Edges that each fit their rows' spare entries, more of them than the slot arrays had
+    spare (the entry positions of the slots grown past that once ran off their array)."""
+    g = tiny_graph({i: (10.0 * i, 0.0) for i in range(200)}, [(0, 1, {})])
+    router = Router(g)
+    for k in range(1, 150):
+        edge = EdgeRecord(1000 + k, k, k + 1, 10.0)
+        put_edge(g, edge)
+        router.update_edge(edge)
+    nodes, edges, cost = router.shortest_path(0, 150, "shortest")
+    assert nodes == list(range(151))
+    assert edges == [1, *range(1001, 1150)]
+    assert cost == pytest.approx(1500.0, abs=0.1)
