@@ -24,6 +24,7 @@ from routing.profiles import Profile, edge_cost, edge_cost_factors
 
 SPARE_NODES = 64
 SHORTEST = "shortest"  # plain distance, no rules: explains blocked routes; a test baseline
+_ONE_WAY = ("yes", "-1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,7 @@ class CompiledGraph:
         self._grow_slots(len(edges) + SPARE_NODES)
         self._grid = EdgeGrid()
         self._old_boxes: dict[int, tuple[float, float, float, float]] = {}
+        self._one_way: set[int] = set()  # slots with a one-way rule for walkers
         self._set_slots_bulk(edges)
         self.adjacency = self._layout()
         #: Counts edits: derived forms (the turn-expanded arcs) rebuild when it moved on.
@@ -90,6 +92,7 @@ class CompiledGraph:
         self._free_slots = self._free_slots[: len(self._free_slots) - m]  # slots 0..m-1 taken
         self._slot_of = dict(zip((e.id for e in edges), range(m), strict=True))
         self._records[:m] = edges
+        self._one_way = {slot for slot, e in enumerate(edges) if e.oneway in _ONE_WAY}
         try:
             self._eu[:m] = [self._node_index[e.u] for e in edges]
             self._ev[:m] = [self._node_index[e.v] for e in edges]
@@ -193,6 +196,10 @@ class CompiledGraph:
         if edge.u not in self._node_index or edge.v not in self._node_index:
             raise ValueError(f"edge {edge.id} references a missing node ({edge.u} or {edge.v})")
         self._records[slot] = edge
+        if edge.oneway in _ONE_WAY:
+            self._one_way.add(slot)
+        else:
+            self._one_way.discard(slot)
         self._eu[slot], self._ev[slot] = self._node_index[edge.u], self._node_index[edge.v]
         for name, profile in self._profiles.items():
             self._cost[name][slot] = edge_cost(edge, profile)
@@ -242,6 +249,7 @@ class CompiledGraph:
         self.adjacency.drop(slot)
         self._grid.remove(slot, self._old_boxes.pop(slot))
         self._records[slot] = None
+        self._one_way.discard(slot)
         for arr in [*self._cost.values(), *self._cost_back.values()]:
             arr[slot] = np.inf
         self._free_slots.append(slot)
@@ -299,9 +307,9 @@ class CompiledGraph:
         return ids
 
     def edge_costs(self, name: str, closed_edges: Iterable[int]) -> np.ndarray:
-        """Per edge slot, its cost under ``name`` with closed edges at infinity (a copy): the
-        filter :meth:`nearest` takes."""
-        costs = self._cost[name].copy()
+        """Per edge slot, its cost under ``name`` the cheaper way, with closed edges at infinity
+        (a copy): the filter :meth:`nearest` takes (a one-way edge is usable one way)."""
+        costs = np.minimum(self._cost[name], self._cost_back[name])
         costs[[self._slot_of[e] for e in closed_edges if e in self._slot_of]] = np.inf
         return costs
 
@@ -342,6 +350,11 @@ class CompiledGraph:
     def slot_records(self) -> list[EdgeRecord | None]:
         """The edge in each slot (None for a free one); read it, never write it."""
         return self._records
+
+    @property
+    def has_one_way(self) -> bool:
+        """Whether any edge is one-way for walkers (so every profile's costs are directed)."""
+        return bool(self._one_way)
 
     def has_edge(self, edge_id: int) -> bool:
         return edge_id in self._slot_of
