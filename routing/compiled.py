@@ -57,6 +57,7 @@ class CompiledGraph:
         self._node_index: dict[int, int] = dict(
             zip(node_ids.tolist(), range(len(node_ids)), strict=True)
         )
+        self._rows_taken = len(node_ids)  # rows of removed nodes are retired, never reused
         self._node_ids = np.full(0, -1, dtype=np.int64)
         self._x = np.zeros(0)
         self._y = np.zeros(0)
@@ -150,7 +151,7 @@ class CompiledGraph:
         idx = self._node_index.get(node.id)
         is_new = idx is None
         if idx is None:
-            idx = len(self._node_index)
+            idx, self._rows_taken = self._rows_taken, self._rows_taken + 1
             if idx >= len(self._node_ids):
                 self._grow_nodes(len(self._node_ids) * 3 // 2 + SPARE_NODES)
             self._node_index[node.id] = idx

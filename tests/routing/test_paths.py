@@ -246,3 +246,23 @@ def test_more_new_edges_than_spare_slots_without_a_relayout():
     assert nodes == list(range(151))
     assert edges == [1, *range(1001, 1150)]
     assert cost == pytest.approx(1500.0, abs=0.1)
+
+
+def test_a_node_added_after_one_was_removed_takes_a_row_of_its_own():
+    """A removed node's row is retired: the next new node once took the row of the newest
+    live node, and routes then ran over the other node's edges."""
+    g = tiny_graph({4: (0, 80), 1: (0, 0), 2: (50, 0), 3: (100, 0)},  # 4 takes the first row
+                   [(1, 2, {}), (2, 3, {}), (1, 4, {})])
+    router = Router(g)
+    drop_edge(g, 3)
+    g.remove_node(4)
+    router.remove_node(4)
+    new = NodeRecord(5, *latlon(50, 60))
+    g.add_node(5, lat=new.lat, lon=new.lon, level=None)
+    router.add_node(new)
+    spur = EdgeRecord(9, 2, 5, 60.0)
+    put_edge(g, spur)
+    router.update_edge(spur)
+    assert router.shortest_path(1, 3, "shortest")[:2] == ([1, 2, 3], [1, 2])
+    assert router.shortest_path(1, 5, "shortest")[:2] == ([1, 2, 5], [1, 9])
+    assert router.shortest_path(3, 5)[:2] == ([3, 2, 5], [2, 9])
