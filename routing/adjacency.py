@@ -155,13 +155,32 @@ class Adjacency:
         pos = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))
         return pos, np.repeat(np.arange(len(rows)), counts), self._indices[pos]
 
-    def entry_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Every used entry as (position, row, column, slot, opposite entry's position), sorted
-        by row: the states of a search that knows where the walker came from."""
-        rows = np.repeat(np.arange(len(self._indptr) - 1), np.diff(self._indptr))
-        pos = np.flatnonzero(self._entry_slot >= 0)
-        return (pos, rows[pos], self._indices[pos].astype(np.int64), self._entry_slot[pos],
-                self._opposite(pos))
+    def entries(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The used entries of the given rows as (position, column, slot, opposite entry's
+        position), in the order of ``rows``: the states of a search that knows where the walker
+        came from."""
+        pos, _, cols = self.row_entries(rows)
+        return pos, cols.astype(np.int64), self._entry_slot[pos], self._opposite(pos)
+
+    def positions_in(self, rows: np.ndarray) -> np.ndarray:
+        """Every entry position of the given rows, spares included (a position stays in its row
+        until the matrix is laid out again)."""
+        starts = self._indptr[rows].astype(np.int64)
+        counts = self._indptr[rows + 1].astype(np.int64) - starts
+        return np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(
+            int(counts.sum()))
+
+    def row_of_positions(self) -> np.ndarray:
+        """The row of every entry position."""
+        return np.repeat(np.arange(len(self._indptr) - 1), np.diff(self._indptr))
+
+    @property
+    def rows(self) -> int:
+        return len(self._indptr) - 1
+
+    def degree(self, rows: np.ndarray) -> int:
+        """The most used entries any of the rows has."""
+        return int(self._fill[rows].max()) if len(rows) else 0
 
     @property
     def capacity(self) -> int:

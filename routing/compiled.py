@@ -80,8 +80,7 @@ class CompiledGraph:
         self._one_way: set[int] = set()  # slots with a one-way rule for walkers
         self._set_slots_bulk(edges)
         self.adjacency = self._layout()
-        #: Counts edits: derived forms (the turn-expanded arcs) rebuild when it moved on.
-        self.version = 0
+        self._touched: set[int] = set()
 
     def _set_slots_bulk(self, edges: list[EdgeRecord]) -> None:
         """What :meth:`_set_slot` does for each edge, with arrays: start-up of a 100k-node city
@@ -161,13 +160,13 @@ class CompiledGraph:
 
     def put_node(self, node: NodeRecord) -> None:
         """Add or move a node (edges keep their recorded lengths: re-put them if those change)."""
-        self.version += 1
         capacity = len(self._node_ids)
         self._set_node(node)
         if len(self._node_ids) != capacity:
             self.adjacency = self._layout()
             return
         idx = self._node_index[node.id]
+        self._touched.add(idx)
         for slot in self.adjacency.slots_at(idx):
             self._regrid(slot)
 
@@ -211,12 +210,12 @@ class CompiledGraph:
 
     def put_edge(self, edge: EdgeRecord) -> None:
         """Insert or replace an edge: same ends -> rewrite two cells per profile; else re-link."""
-        self.version += 1
         slot = self._slot_of.get(edge.id)
         old = self._records[slot] if slot is not None else None
         if slot is not None and old is not None and (old.u, old.v) == (edge.u, edge.v):
             self._grid.remove(slot, self._old_boxes.pop(slot))
             self._set_slot(slot, edge)
+            self._touched.update((int(self._eu[slot]), int(self._ev[slot])))
             self.adjacency.set_costs(slot, self._slot_costs(self._cost, slot),
                                      self._slot_costs(self._cost_back, slot))
             return
@@ -224,6 +223,7 @@ class CompiledGraph:
         slot = self._new_slot(edge.id)
         self._set_slot(slot, edge)
         u, v = int(self._eu[slot]), int(self._ev[slot])
+        self._touched.update((u, v))
         if not self.adjacency.has_room(u, v):
             self.adjacency = self._layout()
             return
@@ -242,11 +242,11 @@ class CompiledGraph:
 
     def remove_edge(self, edge_id: int) -> EdgeRecord | None:
         """Unlink an edge; its slot is recycled."""
-        self.version += 1
         slot = self._slot_of.pop(edge_id, None)
         if slot is None:
             return None
         old = self._records[slot]
+        self._touched.update((int(self._eu[slot]), int(self._ev[slot])))
         self.adjacency.drop(slot)
         self._grid.remove(slot, self._old_boxes.pop(slot))
         self._records[slot] = None
@@ -351,6 +351,13 @@ class CompiledGraph:
     def slot_records(self) -> list[EdgeRecord | None]:
         """The edge in each slot (None for a free one); read it, never write it."""
         return self._records
+
+    def take_touched(self) -> set[int]:
+        """The rows whose edges or position changed since the last call: derived forms (the
+        turn-expanded arcs) update around them; when :attr:`adjacency` is a new object (laid
+        out anew), everything changed."""
+        touched, self._touched = self._touched, set()
+        return touched
 
     @property
     def has_one_way(self) -> bool:
