@@ -114,6 +114,7 @@ class EdgeCreate(EdgeBase, ChosenId):
     crossing: Crossing | None = None
     kerb: Kerb | None = None
     incline: Literal["up", "down"] | None = None
+    oneway: Literal["yes", "-1", "no"] | None = None
     surface: Surface | None = None
     smoothness: Smoothness | None = None
 

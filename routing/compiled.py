@@ -1,10 +1,9 @@
 """The array form of the route graph that path search runs on, patchable in place.
 
-Every edge owns a *slot* (its row in the per-slot arrays) and two *entries* in a CSR adjacency
-(u -> v and v -> u). Each CSR row keeps a few spare entries (self-loops of infinite cost, which
-Dijkstra never relaxes), so a mapper edit rewrites a handful of array cells; only when a row runs
-out of spares is the CSR re-laid out — from these arrays, never from networkx. Parallel edges are
-separate entries; scipy's Dijkstra relaxes all of them and so takes the cheapest.
+Every edge owns a *slot* (its row in the per-slot arrays: ends, costs per profile both ways, the
+record) and two *entries* in the CSR :class:`~routing.adjacency.Adjacency` (u -> v and v -> u).
+A mapper edit rewrites a handful of array cells; when the adjacency runs out of spare entries it
+is laid out again from these arrays, never from networkx. Nodes have a position for snapping.
 """
 
 from __future__ import annotations
@@ -15,17 +14,17 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
-import scipy.sparse as sp
 
+from routing.adjacency import Adjacency
 from routing.edgegrid import EdgeGrid
 from routing.geo import LocalFrame
 from routing.graph import edge_records
 from routing.model import EdgeRecord, NodeRecord
 from routing.profiles import Profile, edge_cost, edge_cost_factors
 
-SPARE_PER_ROW = 2
 SPARE_NODES = 64
 SHORTEST = "shortest"  # plain distance, no rules: explains blocked routes; a test baseline
+_ONE_WAY = ("yes", "-1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +57,7 @@ class CompiledGraph:
         self._node_index: dict[int, int] = dict(
             zip(node_ids.tolist(), range(len(node_ids)), strict=True)
         )
+        self._rows_taken = len(node_ids)  # rows of removed nodes are retired, never reused
         self._node_ids = np.full(0, -1, dtype=np.int64)
         self._x = np.zeros(0)
         self._y = np.zeros(0)
@@ -77,10 +77,10 @@ class CompiledGraph:
         self._grow_slots(len(edges) + SPARE_NODES)
         self._grid = EdgeGrid()
         self._old_boxes: dict[int, tuple[float, float, float, float]] = {}
+        self._one_way: set[int] = set()  # slots with a one-way rule for walkers
         self._set_slots_bulk(edges)
-        self._layout()
-        #: Counts edits: derived forms (the turn-expanded arcs) rebuild when it moved on.
-        self.version = 0
+        self.adjacency = self._layout()
+        self._touched: set[int] = set()
 
     def _set_slots_bulk(self, edges: list[EdgeRecord]) -> None:
         """What :meth:`_set_slot` does for each edge, with arrays: start-up of a 100k-node city
@@ -92,6 +92,7 @@ class CompiledGraph:
         self._free_slots = self._free_slots[: len(self._free_slots) - m]  # slots 0..m-1 taken
         self._slot_of = dict(zip((e.id for e in edges), range(m), strict=True))
         self._records[:m] = edges
+        self._one_way = {slot for slot, e in enumerate(edges) if e.oneway in _ONE_WAY}
         try:
             self._eu[:m] = [self._node_index[e.u] for e in edges]
             self._ev[:m] = [self._node_index[e.v] for e in edges]
@@ -149,7 +150,7 @@ class CompiledGraph:
         idx = self._node_index.get(node.id)
         is_new = idx is None
         if idx is None:
-            idx = len(self._node_index)
+            idx, self._rows_taken = self._rows_taken, self._rows_taken + 1
             if idx >= len(self._node_ids):
                 self._grow_nodes(len(self._node_ids) * 3 // 2 + SPARE_NODES)
             self._node_index[node.id] = idx
@@ -159,14 +160,14 @@ class CompiledGraph:
 
     def put_node(self, node: NodeRecord) -> None:
         """Add or move a node (edges keep their recorded lengths: re-put them if those change)."""
-        self.version += 1
         capacity = len(self._node_ids)
         self._set_node(node)
         if len(self._node_ids) != capacity:
-            self._layout()
+            self.adjacency = self._layout()
             return
         idx = self._node_index[node.id]
-        for slot in self._slots_at(idx):
+        self._touched.add(idx)
+        for slot in self.adjacency.slots_at(idx):
             self._regrid(slot)
 
     def remove_node(self, node_id: int) -> None:
@@ -174,15 +175,11 @@ class CompiledGraph:
         idx = self._node_index.pop(node_id, None)
         if idx is None:
             return
-        for slot in self._slots_at(idx):
+        for slot in self.adjacency.slots_at(idx):
             record = self._records[slot]
             if record is not None:
                 self.remove_edge(record.id)
         self._node_ids[idx] = -1
-
-    def _slots_at(self, idx: int) -> list[int]:
-        lo = self._indptr[idx]
-        return sorted({int(s) for s in self._entry_slot[lo : lo + self._fill[idx]] if s >= 0})
 
     # ---- edges ---------------------------------------------------------------------------------
 
@@ -199,6 +196,10 @@ class CompiledGraph:
         if edge.u not in self._node_index or edge.v not in self._node_index:
             raise ValueError(f"edge {edge.id} references a missing node ({edge.u} or {edge.v})")
         self._records[slot] = edge
+        if edge.oneway in _ONE_WAY:
+            self._one_way.add(slot)
+        else:
+            self._one_way.discard(slot)
         self._eu[slot], self._ev[slot] = self._node_index[edge.u], self._node_index[edge.v]
         for name, profile in self._profiles.items():
             self._cost[name][slot] = edge_cost(edge, profile)
@@ -209,40 +210,47 @@ class CompiledGraph:
 
     def put_edge(self, edge: EdgeRecord) -> None:
         """Insert or replace an edge: same ends -> rewrite two cells per profile; else re-link."""
-        self.version += 1
         slot = self._slot_of.get(edge.id)
         old = self._records[slot] if slot is not None else None
         if slot is not None and old is not None and (old.u, old.v) == (edge.u, edge.v):
             self._grid.remove(slot, self._old_boxes.pop(slot))
             self._set_slot(slot, edge)
-            for name, data in self._data.items():
-                data[self._pos_fwd[slot]] = self._cost[name][slot]
-                data[self._pos_bwd[slot]] = self._cost_back[name][slot]
+            self._touched.update((int(self._eu[slot]), int(self._ev[slot])))
+            self.adjacency.set_costs(slot, self._slot_costs(self._cost, slot),
+                                     self._slot_costs(self._cost_back, slot))
             return
         self.remove_edge(edge.id)
         slot = self._new_slot(edge.id)
         self._set_slot(slot, edge)
-        u, v = self._eu[slot], self._ev[slot]
-        room = self._capacity(u) - self._fill[u] >= (2 if u == v else 1) and (
-            self._capacity(v) - self._fill[v] >= 1
-        )
-        if not room:
-            self._layout()
+        u, v = int(self._eu[slot]), int(self._ev[slot])
+        self._touched.update((u, v))
+        if not self.adjacency.has_room(u, v):
+            self.adjacency = self._layout()
             return
-        self._pos_fwd[slot] = self._append_entry(u, v, slot, self._cost)
-        self._pos_bwd[slot] = self._append_entry(v, u, slot, self._cost_back)
+        self.adjacency.append(slot, u, v, self._slot_costs(self._cost, slot),
+                              self._slot_costs(self._cost_back, slot))
+
+    @staticmethod
+    def _slot_costs(per_slot: dict[str, np.ndarray], slot: int) -> dict[str, float]:
+        return {name: float(arr[slot]) for name, arr in per_slot.items()}
+
+    def _layout(self) -> Adjacency:
+        """Lay the adjacency out afresh from the slot arrays."""
+        alive = np.fromiter(self._slot_of.values(), dtype=np.int64, count=len(self._slot_of))
+        return Adjacency(len(self._node_ids), self._eu, self._ev, alive, self._cost,
+                         self._cost_back)
 
     def remove_edge(self, edge_id: int) -> EdgeRecord | None:
         """Unlink an edge; its slot is recycled."""
-        self.version += 1
         slot = self._slot_of.pop(edge_id, None)
         if slot is None:
             return None
         old = self._records[slot]
-        self._drop_entry(int(self._pos_fwd[slot]))
-        self._drop_entry(int(self._pos_bwd[slot]))
+        self._touched.update((int(self._eu[slot]), int(self._ev[slot])))
+        self.adjacency.drop(slot)
         self._grid.remove(slot, self._old_boxes.pop(slot))
         self._records[slot] = None
+        self._one_way.discard(slot)
         for arr in [*self._cost.values(), *self._cost_back.values()]:
             arr[slot] = np.inf
         self._free_slots.append(slot)
@@ -287,22 +295,22 @@ class CompiledGraph:
 
     def cost_in(self, entry_costs: np.ndarray, edge_id: int, backwards: bool = False) -> float:
         """An edge's cost ``u -> v`` (``v -> u`` when ``backwards``) in an entry-cost array."""
-        pos = self._pos_bwd if backwards else self._pos_fwd
-        return float(entry_costs[pos[self._slot_of[edge_id]]])
+        forth, back = self.directed_entries(edge_id)
+        return float(entry_costs[back if backwards else forth])
 
     def edge_ids_at(self, entries: list[int]) -> list[int]:
         """The ids of the edges behind CSR entries, e.g. a path's."""
         ids = []
         for pos in entries:
-            edge = self._records[int(self._entry_slot[pos])]
+            edge = self._records[self.adjacency.slot_at(pos)]
             assert edge is not None
             ids.append(edge.id)
         return ids
 
     def edge_costs(self, name: str, closed_edges: Iterable[int]) -> np.ndarray:
-        """Per edge slot, its cost under ``name`` with closed edges at infinity (a copy): the
-        filter :meth:`nearest` takes."""
-        costs = self._cost[name].copy()
+        """Per edge slot, its cost under ``name`` the cheaper way, with closed edges at infinity
+        (a copy): the filter :meth:`nearest` takes (a one-way edge is usable one way)."""
+        costs = np.minimum(self._cost[name], self._cost_back[name])
         costs[[self._slot_of[e] for e in closed_edges if e in self._slot_of]] = np.inf
         return costs
 
@@ -333,119 +341,7 @@ class CompiledGraph:
         offset = float(t[best]) * edge.length_m
         return Snap(edge.id, offset, float(dist[best]), float(s_lat), float(s_lon))
 
-    # ---- CSR -----------------------------------------------------------------------------------
-
-    def _capacity(self, row: int) -> int:
-        return int(self._indptr[row + 1] - self._indptr[row])
-
-    def _append_entry(self, row: int, col: int, slot: int,
-                      per_slot: dict[str, np.ndarray]) -> int:
-        pos = int(self._indptr[row] + self._fill[row])
-        self._fill[row] += 1
-        self._indices[pos], self._entry_slot[pos] = col, slot
-        for name, arr in self._data.items():
-            arr[pos] = per_slot[name][slot]
-        return pos
-
-    def _drop_entry(self, pos: int) -> None:
-        """Move the row's last used entry into ``pos`` and turn the last one into a spare."""
-        row = int(np.searchsorted(self._indptr, pos, side="right") - 1)
-        last = int(self._indptr[row] + self._fill[row] - 1)
-        moved = int(self._entry_slot[last])
-        if last != pos:
-            self._indices[pos], self._entry_slot[pos] = self._indices[last], moved
-            for arr in self._data.values():
-                arr[pos] = arr[last]
-            if self._pos_fwd[moved] == last:
-                self._pos_fwd[moved] = pos
-            else:
-                self._pos_bwd[moved] = pos
-        self._indices[last], self._entry_slot[last] = row, -1
-        for arr in self._data.values():
-            arr[last] = np.inf
-        self._fill[row] -= 1
-
-    def _layout(self) -> None:
-        """(Re)build the CSR arrays from the slot arrays, with spare entries on every row."""
-        n = len(self._node_ids)
-        alive = np.array([s for s in self._slot_of.values()], dtype=np.int64)
-        rows = np.concatenate([self._eu[alive], self._ev[alive]]).astype(np.int64)
-        cols = np.concatenate([self._ev[alive], self._eu[alive]])
-        slots = np.concatenate([alive, alive])
-        order = np.argsort(rows, kind="stable")
-        counts = np.bincount(rows, minlength=n)
-        self._indptr = np.zeros(n + 1, dtype=np.int32)
-        np.cumsum(counts + SPARE_PER_ROW, out=self._indptr[1:])
-        rank = np.arange(len(order)) - (np.cumsum(counts) - counts)[rows[order]]
-        pos_sorted = self._indptr[rows[order]] + rank
-        self._indices = np.repeat(np.arange(n, dtype=np.int32), counts + SPARE_PER_ROW)
-        self._indices[pos_sorted] = cols[order]
-        self._entry_slot = np.full(len(self._indices), -1, dtype=np.int64)
-        self._entry_slot[pos_sorted] = slots[order]
-        self._fill = counts.astype(np.int32)
-        pos = np.empty(len(order), dtype=np.int64)
-        pos[order] = pos_sorted
-        self._pos_fwd = np.zeros(len(self._eu), dtype=np.int64)
-        self._pos_bwd = np.zeros(len(self._eu), dtype=np.int64)
-        self._pos_fwd[alive], self._pos_bwd[alive] = pos[: len(alive)], pos[len(alive) :]
-        self._data: dict[str, np.ndarray] = {}
-        for name in self._cost:
-            both_ways = np.concatenate([self._cost[name][alive], self._cost_back[name][alive]])
-            self._data[name] = np.full(len(self._indices), np.inf)
-            self._data[name][pos_sorted] = both_ways[order]
-
-    def matrix(self, data: np.ndarray) -> sp.csr_matrix:
-        """A CSR matrix view over ``data`` (shared arrays, no copy)."""
-        n = len(self._node_ids)
-        return sp.csr_matrix((data, self._indices, self._indptr), shape=(n, n), copy=False)
-
-    def reversed_costs(self, entry_costs: np.ndarray) -> np.ndarray:
-        """Each entry's edge walked the other way: the costs a search *towards* a point runs on
-        (the CSR is symmetric in its entries, so this is the transpose's data)."""
-        used = np.flatnonzero(self._entry_slot >= 0)
-        out = entry_costs.copy()
-        out[used] = entry_costs[self._opposite(used)]
-        return out
-
-    def _opposite(self, used: np.ndarray) -> np.ndarray:
-        """The entry walking the same edge the other way, for used entries."""
-        slots = self._entry_slot[used]
-        fwd = self._pos_fwd[slots]
-        return np.where(fwd == used, self._pos_bwd[slots], fwd)
-
-    def entry_costs(self, name: str, closed_edges: Iterable[int] = ()) -> np.ndarray:
-        """The profile's entry costs; a copy with closed edges at infinity when there are any."""
-        slots = [self._slot_of[e] for e in closed_edges if e in self._slot_of]
-        if not slots:
-            return self._data[name]
-        data = self._data[name].copy()
-        data[self._pos_fwd[slots]] = np.inf
-        data[self._pos_bwd[slots]] = np.inf
-        return data
-
-    def row_entries(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """All used entry positions of the given rows, the index (into ``rows``) of each, and
-        the row each leads to."""
-        counts = self._fill[rows].astype(np.int64)
-        starts = self._indptr[rows].astype(np.int64)
-        offsets = np.cumsum(counts) - counts
-        pos = np.repeat(starts - offsets, counts) + np.arange(int(counts.sum()))
-        return pos, np.repeat(np.arange(len(rows)), counts), self._indices[pos]
-
     # ---- the turn-expanded view ------------------------------------------------------------
-
-    def entry_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Every used CSR entry as (position, row, column, slot, opposite entry's position), and
-        the entry count (spares included) in :attr:`entry_capacity`: the states of a search
-        that knows where the walker came from."""
-        rows = np.repeat(np.arange(len(self._indptr) - 1), np.diff(self._indptr))
-        pos = np.flatnonzero(self._entry_slot >= 0)
-        return (pos, rows[pos], self._indices[pos].astype(np.int64), self._entry_slot[pos],
-                self._opposite(pos))
-
-    @property
-    def entry_capacity(self) -> int:
-        return len(self._indices)
 
     def xy(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Local metres east and north of the rows' nodes."""
@@ -456,10 +352,31 @@ class CompiledGraph:
         """The edge in each slot (None for a free one); read it, never write it."""
         return self._records
 
+    def take_touched(self) -> set[int]:
+        """The rows whose edges or position changed since the last call: derived forms (the
+        turn-expanded arcs) update around them; when :attr:`adjacency` is a new object (laid
+        out anew), everything changed."""
+        touched, self._touched = self._touched, set()
+        return touched
+
+    @property
+    def has_one_way(self) -> bool:
+        """Whether any edge is one-way for walkers (so every profile's costs are directed)."""
+        return bool(self._one_way)
+
     def has_edge(self, edge_id: int) -> bool:
         return edge_id in self._slot_of
 
     def directed_entries(self, edge_id: int) -> tuple[int, int]:
         """The CSR entries walking an edge u -> v and v -> u."""
-        slot = self._slot_of[edge_id]
-        return int(self._pos_fwd[slot]), int(self._pos_bwd[slot])
+        return self.adjacency.directed_entries(self._slot_of[edge_id])
+
+    def entry_costs(self, name: str, closed_edges: Iterable[int] = ()) -> np.ndarray:
+        """The profile's entry costs; a copy with closed edges at infinity when there are any."""
+        entries = [p for e in closed_edges if e in self._slot_of for p in self.directed_entries(e)]
+        data = self.adjacency.costs(name)
+        if not entries:
+            return data
+        data = data.copy()
+        data[entries] = np.inf
+        return data

@@ -31,7 +31,7 @@ class EdgeRecord(NamedTuple):
     """A straight walkable segment ``u -> v`` with its accessibility attributes.
 
     ``None`` always means "not mapped", which profiles cost as slightly worse than known-good.
-    Directional attributes (``incline``) are relative to ``u -> v``.
+    Directional attributes (``incline``, ``oneway``) are relative to ``u -> v``.
 
     A named tuple rather than a frozen dataclass: a city has hundreds of thousands, and a stored
     row becomes one without a per-field ``__setattr__`` (0.5 s of every 100k-node start-up).
@@ -61,6 +61,9 @@ class EdgeRecord(NamedTuple):
     level: str | None = None
     osm_way_id: int | None = None
     sidewalk: str | None = None  # on roads: both | left | right | separate | no
+    #: For walkers (see routing.tags.parse_foot_oneway): "yes" only u -> v, "-1" only v -> u,
+    #: "no" both ways (as None, "not mapped").
+    oneway: str | None = None
 
 
 class PlaceKind(enum.StrEnum):

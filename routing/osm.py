@@ -49,6 +49,7 @@ from routing.tags import (
     ROAD_HIGHWAYS,
     is_walkable,
     parse_bool,
+    parse_foot_oneway,
     parse_handrail,
     parse_int,
     parse_length_m,
@@ -264,6 +265,7 @@ def _way_attributes(way: _Way) -> dict[str, Any]:
         "level": t.get("level"),
         "osm_way_id": way.id,
         "sidewalk": parse_sidewalk(t) if highway in ROAD_HIGHWAYS else None,
+        "oneway": parse_foot_oneway(t),
     }
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import networkx as nx
 import numpy as np
@@ -24,6 +25,7 @@ from routing.geo import haversine_m
 from routing.maneuvers import build_maneuvers
 from routing.model import EdgeRecord, NodeRecord, PlaceRecord, Route
 from routing.profiles import DEFAULT_PROFILE, PROFILES, blocking_rule, get_profile
+from routing.tags import against_oneway
 from routing.turngraph import TurnGraph, has_decision_costs
 
 SNAP_MAX_DISTANCE_M = 50.0
@@ -146,10 +148,19 @@ class Router:
                                                            turned.entries)
             else:
                 data = c.entry_costs(profile, closed_edges)
-                found = self._search(data, [(s, 0.0)], [(t, 0.0)], radius, _directed(profile))
+                found = self._search(data, [(s, 0.0)], [(t, 0.0)], radius,
+                                     self._directed(profile))
             if found is None:
                 return None
             return c.node_ids_of(found.nodes), c.edge_ids_at(found.entries), found.cost
+
+    def _directed(self, profile: str) -> bool:
+        """Whether the profile's costs differ by direction: uphill and downhill, or one-way
+        paths (which ``SHORTEST``, plain distance, ignores)."""
+        p = PROFILES.get(profile)
+        if p is None:
+            return False
+        return p.uphill_per_pct > 0 or p.downhill_per_pct > 0 or self._c.has_one_way
 
     def _radius(self, profile: str, s: int, t: int) -> float:
         """First guess of the search radius: half the straight-line cost, plus some detour."""
@@ -162,8 +173,9 @@ class Router:
         """Bounded bidirectional Dijkstra, widening the bound until the meeting cost is proven.
         ``directed``: costs differ by direction, so the search from the end runs on the reversed
         costs (else one scipy call serves both ends)."""
-        matrix = self._c.matrix(data)
-        back = self._c.matrix(self._c.reversed_costs(data)) if directed else None
+        csr = self._c.adjacency
+        matrix = csr.matrix(data)
+        back = csr.matrix(csr.reversed_costs(data)) if directed else None
         seeds = [i for i, _ in fwd] + [i for i, _ in bwd]
         for attempt in range(_ATTEMPTS):
             limit = np.inf if attempt == _ATTEMPTS - 1 else radius
@@ -196,7 +208,7 @@ class Router:
         node = int(np.argmin(through))
         best = (float(through[node]), node, node)
         rows = np.flatnonzero(np.isfinite(f))
-        pos, group, cols = self._c.row_entries(rows)
+        pos, group, cols = self._c.adjacency.row_entries(rows)
         if len(pos):
             row_of = rows[group]
             total = f[row_of] + data[pos] + b[cols]
@@ -210,7 +222,7 @@ class Router:
         if len(nodes) < 2:
             return []
         heads, tails = np.array(nodes[:-1]), np.array(nodes[1:])
-        pos, pair, cols = self._c.row_entries(heads)
+        pos, pair, cols = self._c.adjacency.row_entries(heads)
         costs = np.where(cols == tails[pair], data[pos], np.inf)
         order = np.lexsort((costs, pair))
         first = np.searchsorted(pair[order], np.arange(len(heads)))
@@ -300,7 +312,7 @@ class Router:
             turned = self._turns.path(profile, start, end, radius, closed)
             found = None if turned is None else _Found(turned.cost, turned.nodes, turned.entries)
         else:
-            found = self._search(data, fwd, bwd, radius, _directed(profile))
+            found = self._search(data, fwd, bwd, radius, self._directed(profile))
         direct = self._same_edge_cost(start, end, data)
         if direct is not None and (found is None or direct <= found.cost):
             return start, end, _Found(direct, [], [])
@@ -324,13 +336,15 @@ class Router:
         return [(u, to_u * share), (v, to_v * (1 - share))]
 
     def _same_edge_cost(self, start: Snap, end: Snap, data: np.ndarray) -> float | None:
+        """The cost of walking straight along the edge both ends are on, if it may be walked."""
         if start.edge_id != end.edge_id:
             return None
         c = self._c
         backwards = end.offset_m < start.offset_m
         per_m = c.cost_in(data, start.edge_id, backwards) / max(c.edge(start.edge_id).length_m,
                                                                  1e-9)
-        return abs(end.offset_m - start.offset_m) * per_m
+        cost = abs(end.offset_m - start.offset_m) * per_m
+        return cost if math.isfinite(cost) else None
 
     def _rule_for(self, edge_id: int, profile: str, closed: frozenset[int]) -> str | None:
         """The hard rule (or closure) that makes this edge unusable, if any."""
@@ -352,19 +366,35 @@ class Router:
             if reason is not None:
                 return reason
             edges = [start.edge_id, *c.edge_ids_at(found.entries), end.edge_id]
-            rules = (self._rule_for(e, profile, closed) for e in edges)
+            rules: Iterable[str | None] = (self._rule_for(e, profile, closed) for e in edges)
+            if any(against_oneway(c.edge(e), back) for e, back in self._walked(start, end,
+                                                                                found)):
+                rules = chain(rules, [ONE_WAY_RULE])
             return next((r for r in rules if r), f"the route is blocked for {profile}")
         return "the two points are not connected by walkable paths"
+
+    def _walked(self, start: Snap, end: Snap, found: _Found) -> list[tuple[int, bool]]:
+        """The edges of a path between snapped points, each with whether it is walked v -> u
+        (the snapped edges only when walked in part: an end may sit on a node)."""
+        c = self._c
+        walked = [(e, pos == c.directed_entries(e)[1])
+                  for pos, e in zip(found.entries, c.edge_ids_at(found.entries), strict=True)]
+        if found.nodes:
+            for snap, node, leaving in ((start, found.nodes[0], True),
+                                        (end, found.nodes[-1], False)):
+                length = c.edge(snap.edge_id).length_m
+                if _AT_NODE_M < snap.offset_m < length - _AT_NODE_M:
+                    at_u = node == c.ends(snap.edge_id)[0]
+                    walked.append((snap.edge_id, at_u == leaving))
+        return walked
+
+
+#: Why a route that only a one-way path could make is refused.
+ONE_WAY_RULE = "a path on the way is one-way for walkers (oneway) and leads the other way"
 
 
 def _turns_matter(profile: str) -> bool:
     return profile in PROFILES and has_decision_costs(PROFILES[profile])
-
-
-def _directed(profile: str) -> bool:
-    """Whether the profile's costs differ by direction (uphill and downhill)."""
-    p = PROFILES.get(profile)
-    return p is not None and (p.uphill_per_pct > 0 or p.downhill_per_pct > 0)
 
 
 def _walk(pred: np.ndarray, node: int) -> list[int]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from routing.model import EdgeRecord
-from routing.tags import crossing_signal, incline_grade_pct, is_crossing, is_road
+from routing.tags import against_oneway, crossing_signal, incline_grade_pct, is_crossing, is_road
 
 ROUGH_SURFACES = frozenset(
     {
@@ -231,8 +231,9 @@ def blocking_rule(edge: EdgeRecord, profile: Profile) -> str | None:
 
 def edge_cost(edge: EdgeRecord, profile: Profile, backwards: bool = False) -> float:
     """Generalised cost in metre-equivalents of walking ``u -> v`` (``v -> u`` when
-    ``backwards``); math.inf when a hard rule forbids the edge."""
-    if blocking_rule(edge, profile) is not None:
+    ``backwards``); math.inf when a hard rule forbids the edge or its one-way rule for walkers
+    forbids that direction (for every profile: it is the world's rule, not the walker's)."""
+    if against_oneway(edge, backwards) or blocking_rule(edge, profile) is not None:
         return math.inf
     factor = _surface_factor(edge, profile) * _way_factor(edge, profile)
     factor *= _slope_factor(edge, profile, backwards)

@@ -37,6 +37,12 @@ _LENGTH_RE = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*(mm|cm|m|ft|'|\"|in)?\s*$")
 _UNIT_M = {None: 1.0, "m": 1.0, "cm": 0.01, "mm": 0.001, "ft": 0.3048, "'": 0.3048}
 _UNIT_M |= {'"': 0.0254, "in": 0.0254}
 _KERB_RANK = {"flush": 0, "no": 0, "lowered": 1, "rolled": 2, "raised": 3, "yes": 3}
+#: Ways made for walking, where a plain ``oneway`` binds the walker too. Not ``pedestrian``: a
+#: pedestrian street's ``oneway`` is for the vehicles let in (Herrenberg's Stuttgarter Straße,
+#: a shopping street, has ``oneway=yes`` with ``oneway:bicycle=no``).
+FOOT_ONEWAY_HIGHWAYS = frozenset({"footway", "path", "steps"})
+_ONEWAY = {"yes": "yes", "true": "yes", "1": "yes", "-1": "-1", "reverse": "-1", "no": "no",
+           "false": "no", "0": "no"}
 
 
 def is_walkable(tags: Mapping[str, str]) -> bool:
@@ -126,6 +132,33 @@ def parse_sidewalk(tags: Mapping[str, str]) -> str | None:
     if left == "yes" or right == "yes":
         return "both" if left == right else "left" if left == "yes" else "right"
     return left or right
+
+
+def parse_foot_oneway(tags: Mapping[str, str]) -> str | None:
+    """Whether a walker may use the way only in its drawing direction ("yes"), only against it
+    ("-1"), both ways ("no"), or it is not said (None).
+
+    OSM's rule, most specific first: ``oneway:foot`` wherever it is tagged; then
+    ``foot:backward=no`` / ``foot:forward=no``; then ``oneway`` on footway, path and steps
+    only. A ``oneway`` on a road binds vehicles, never the people on its sidewalks or crossing
+    it; on a cycleway it binds cyclists, on a pedestrian street the vehicles let in.
+    Time-dependent values (``reversible``, ``alternating``) say nothing for a route planned
+    now.
+    """
+    value = tags.get("oneway:foot")
+    if value is None and tags.get("foot:backward") == "no":
+        value = "yes"
+    if value is None and tags.get("foot:forward") == "no":
+        value = "-1"
+    if value is None and tags.get("highway") in FOOT_ONEWAY_HIGHWAYS:
+        value = tags.get("oneway")
+    return _ONEWAY.get(value.strip().lower()) if value else None
+
+
+def against_oneway(edge: EdgeRecord, backwards: bool) -> bool:
+    """Whether walking the edge ``u -> v`` (``v -> u`` when ``backwards``) goes against its
+    one-way rule for walkers."""
+    return edge.oneway == ("yes" if backwards else "-1")
 
 
 def worse_kerb(a: str | None, b: str | None) -> str | None:

@@ -68,6 +68,8 @@ class EdgeAttributes(SQLModel):
     width_m: float | None = Field(default=None, gt=0, le=100)
     lit: bool | None = None
     level: str | None = Field(default=None, max_length=20)
+    #: For walkers, relative to u -> v: "yes" only that way, "-1" only back, "no" both ways.
+    oneway: str | None = Field(default=None, max_length=3)
 
 
 class EdgeBase(EdgeAttributes):

@@ -186,6 +186,34 @@ async def test_closures_are_honoured_at_query_time(mapper) -> None:
     assert after["geometry"] != before["geometry"]
 
 
+async def test_a_one_way_edge_is_validated_and_routed_only_its_way(mapper) -> None:
+    """``oneway`` is relative to the edge's u -> v: exactly one of "yes" and "-1" keeps the
+    route that walks the edge, live, without a restart."""
+    client, h = mapper
+    body = {"from": HBF, "to": CENTRE}
+    before = await (await client.post("/v1/routes", json=body)).json()
+    edge = await edge_mid_route(client, h, before)
+    url = f"/v1/map/edges/{edge['id']}"
+    r = await client.patch(url, json={"oneway": "both"},
+                           headers={**h, "If-Match": str(edge["revision"])})
+    assert r.status == 422 and "oneway" in json.dumps(await r.json())
+    kept = []
+    for rule in ("yes", "-1"):
+        now = await (await client.get(url, headers=h)).json()
+        r = await client.patch(url, json={"oneway": rule},
+                               headers={**h, "If-Match": str(now["revision"])})
+        assert r.status == 200 and (await r.json())["oneway"] == rule
+        route = await (await client.post("/v1/routes", json=body)).json()
+        kept.append(route["geometry"] == before["geometry"])
+    assert sorted(kept) == [False, True]
+    now = await (await client.get(url, headers=h)).json()
+    r = await client.patch(url, json={"oneway": None}, headers={**h, "If-Match": str(
+        now["revision"])})
+    assert r.status == 200 and (await r.json())["oneway"] is None
+    assert (await (await client.post("/v1/routes", json=body)).json())["geometry"] == before[
+        "geometry"]
+
+
 async def test_split_keeps_the_route_and_the_tags_and_is_audited_step_by_step(mapper) -> None:
     client, h = mapper
     body = {"from": HBF, "to": CENTRE}

@@ -231,3 +231,38 @@ def test_concurrent_reads_agree_with_sequential(graphs, routers):
     with ThreadPoolExecutor(max_workers=4) as pool:
         got = list(pool.map(lambda p: router.shortest_path(*p)[2], pairs))
     assert got == expected
+
+
+def test_more_new_edges_than_spare_slots_without_a_relayout():
+    """Edges that each fit their rows' spare entries, more of them than the slot arrays had
+    spare (the entry positions of the slots grown past that once ran off their array)."""
+    g = tiny_graph({i: (10.0 * i, 0.0) for i in range(200)}, [(0, 1, {})])
+    router = Router(g)
+    for k in range(1, 150):
+        edge = EdgeRecord(1000 + k, k, k + 1, 10.0)
+        put_edge(g, edge)
+        router.update_edge(edge)
+    nodes, edges, cost = router.shortest_path(0, 150, "shortest")
+    assert nodes == list(range(151))
+    assert edges == [1, *range(1001, 1150)]
+    assert cost == pytest.approx(1500.0, abs=0.1)
+
+
+def test_a_node_added_after_one_was_removed_takes_a_row_of_its_own():
+    """A removed node's row is retired: the next new node once took the row of the newest
+    live node, and routes then ran over the other node's edges."""
+    g = tiny_graph({4: (0, 80), 1: (0, 0), 2: (50, 0), 3: (100, 0)},  # 4 takes the first row
+                   [(1, 2, {}), (2, 3, {}), (1, 4, {})])
+    router = Router(g)
+    drop_edge(g, 3)
+    g.remove_node(4)
+    router.remove_node(4)
+    new = NodeRecord(5, *latlon(50, 60))
+    g.add_node(5, lat=new.lat, lon=new.lon, level=None)
+    router.add_node(new)
+    spur = EdgeRecord(9, 2, 5, 60.0)
+    put_edge(g, spur)
+    router.update_edge(spur)
+    assert router.shortest_path(1, 3, "shortest")[:2] == ([1, 2, 3], [1, 2])
+    assert router.shortest_path(1, 5, "shortest")[:2] == ([1, 2, 5], [1, 9])
+    assert router.shortest_path(3, 5)[:2] == ([3, 2, 5], [2, 9])
