@@ -126,6 +126,7 @@ class StopOut(BaseModel):
     lat: float
     lon: float
     platform: str | None
+    code: str | None
     wheelchair_boarding: str
     place_id: int | None
     lines: list[str]
@@ -164,7 +165,7 @@ def stop_json(snapshot: TimetableSnapshot, stop: StopRow) -> dict[str, Any]:
     lines = sorted({line for s in snapshot.boarding_stops(stop)
                     for line in snapshot.lines.get(s.id, ())})
     return {"id": stop.gtfs_id, "name": stop.name, "lat": stop.lat, "lon": stop.lon,
-            "platform": stop.platform_code,
+            "platform": stop.platform_code, "code": stop.code,
             "wheelchair_boarding": _WHEELCHAIR.get(stop.wheelchair, "unknown"),
             "place_id": stop.place_id, "lines": lines}
 

@@ -18,6 +18,8 @@ class StopRow(NamedTuple):
     platform_code: str | None
     wheelchair: int
     place_id: int | None
+    #: GTFS ``stop_code``: the code riders see on the pole (None: the feed has none).
+    code: str | None = None
 
 
 class RouteRow(NamedTuple):
@@ -105,6 +107,9 @@ class FeedExtract:
     #: Precise, one line each: what the import accepted but a person should know.
     warnings: tuple[str, ...] = ()
     unmatched: tuple[UnmatchedStop, ...] = ()
+    #: How many stops each matching rule found (``routing.stopmatch``: ref, platform, name,
+    #: distance).
+    matched_by: tuple[tuple[str, int], ...] = ()
 
 
 class GtfsImportError(ValueError):

@@ -59,7 +59,8 @@ class TransitStore(Database):
                                 (TRANSIT_TRIPS, feed.trips), (TRANSIT_STOP_TIMES, feed.stop_times)):
                 _insert_rows(conn, table, rows, tick)
             summary = {"source": feed.source, "stops": len(feed.stops), "trips": len(feed.trips),
-                       "stop_times": len(feed.stop_times), "unmatched_stops": len(feed.unmatched)}
+                       "stop_times": len(feed.stop_times), "unmatched_stops": len(feed.unmatched),
+                       "matched_by": dict(feed.matched_by)}
             record_revision(conn, "transit", "import", actor, after=summary)
         log.info("timetable imported", extra={"event": "gtfs_import", **summary})
 
