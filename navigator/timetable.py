@@ -9,8 +9,9 @@ plain places of the map.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from navigator.departures import (
     Departure,
@@ -23,6 +24,9 @@ from navigator.departures import (
 from navigator.storage import FeedInfo, Storage
 from navigator.transitfeed import StopRow
 from routing.geo import haversine_m
+
+if TYPE_CHECKING:  # protobuf is loaded only where a real-time feed is configured
+    from navigator.realtime import ServiceAlert
 
 #: A bus up to this late is still looked for when the real-time feed says it has not left.
 MAX_LATE_S = 60 * 60
@@ -61,15 +65,19 @@ class Timetable:
         self.storage = storage
         self.snapshot = TimetableSnapshot()
         self.realtime: Mapping[str, TripRealtime] = {}
+        #: The feed's alerts about lines and trips, said with their departures.
+        self.alerts: tuple[ServiceAlert, ...] = ()
         #: How far before now to read the timetable: the latest delay the feed has, at most
         #: :data:`MAX_LATE_S` (a wider window costs every question).
         self.late_s = 0
 
-    def set_realtime(self, trips: Mapping[str, TripRealtime]) -> None:
-        """Take a real-time feed's trip updates (the poller's, every poll)."""
+    def set_realtime(self, trips: Mapping[str, TripRealtime],
+                     alerts: Sequence[ServiceAlert] = ()) -> None:
+        """Take a real-time feed's trip updates and alerts (the poller's, every poll)."""
         delays = [d for t in trips.values()
                   for d in (t.delay_s or 0, *(s.delay_s for s in t.stops))]
         self.late_s, self.realtime = min(MAX_LATE_S, max(delays, default=0)), trips
+        self.alerts = tuple(a for a in alerts if a.line_entities)
 
     def current(self) -> TimetableSnapshot:
         """The snapshot of the feed stored now (reloaded if another process imported one)."""

@@ -18,9 +18,11 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from navigator import api
+from navigator.alertclosures import AlertClosure, alert_closures
 from navigator.boarding import Boarding, BoardingError, choose_boarding, stops_named
 from navigator.departures import Departure, minutes_until
 from navigator.keys import MAP, SETTINGS, STORAGE
+from navigator.mapper import mark_applied
 from navigator.schemas import Lang, PointIn
 from navigator.speech import audio_url, voice_of
 from navigator.timetable import Timetable, TimetableSnapshot
@@ -85,30 +87,37 @@ async def _read_source(source: str) -> bytes:
 
 
 async def poll_realtime(app: web.Application, source: str, now_ts: float) -> None:
-    """Read the real-time feed once: trip updates change the departures said, closing alerts
-    close edges of the live map (:attr:`MapState.alert_closed`) until a poll no longer has them.
-    """
+    """Read the real-time feed once: trip updates and line alerts change the departures said;
+    closing alerts become stored closures (every process's live map gets them, a restart keeps
+    them), removed when a poll no longer has them or their period is over."""
     # protobuf is loaded only where a real-time feed is configured, not at every start
-    from navigator.realtime import alert_closed_edges, parse_realtime
+    from navigator.realtime import parse_realtime
 
     feed = await asyncio.to_thread(parse_realtime, await _read_source(source))
-    timetable, mapstate = app[TIMETABLE], app[MAP]
+    timetable, mapstate, storage = app[TIMETABLE], app[MAP], app[STORAGE]
 
-    def closures() -> frozenset[int]:  # a walk over the whole graph: not on the event loop
+    def wanted() -> list[AlertClosure]:  # a walk over the whole graph: not on the event loop
         snapshot = timetable.current()
-        if not feed.alerts:
-            return frozenset()
+        if not any(a.closed_stop_ids for a in feed.alerts):
+            return []
         with mapstate.lock:
             graph = mapstate.graph
             positions = {n: (d["lat"], d["lon"]) for n, d in graph.nodes(data=True)}
-            return alert_closed_edges(feed.alerts, snapshot.stops, snapshot.children,
-                                      list(edge_records(graph)), positions, now_ts)
+            return alert_closures(feed.alerts, snapshot.stops, snapshot.children,
+                                  list(edge_records(graph)), positions, now_ts)
 
-    closed = await asyncio.to_thread(closures)
-    timetable.set_realtime(feed.trips)
-    mapstate.alert_closed = closed
+    closures = await asyncio.to_thread(wanted)
+    synced = await asyncio.to_thread(storage.sync_alert_closures, closures, now_ts)
+    if synced is not None:
+        revisions, change = synced
+        await asyncio.to_thread(mapstate.apply, change, storage.load_beacons,
+                                storage.load_closures)
+        mark_applied(app, revisions)
+    timetable.set_realtime(feed.trips, feed.alerts)
     log.info("GTFS-Realtime read", extra={"event": "gtfs_rt", "trips": len(feed.trips),
-                                          "alerts": len(feed.alerts), "closed_edges": len(closed)})
+                                          "alerts": len(feed.alerts),
+                                          "alert_closures": len(closures),
+                                          "closures_changed": len(synced[0]) if synced else 0})
 
 
 class DeparturesQuery(BaseModel):
