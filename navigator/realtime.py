@@ -68,6 +68,19 @@ class ServiceAlert:
         """The entities naming a line or a trip (perhaps at one stop)."""
         return tuple(e for e in self.entities if e.route_id or e.trip_id)
 
+    def scope(self, route_id: str, trip_id: str, stop_id: str) -> str | None:
+        """"trip" when the alert names this trip, "line" when it names its line (anywhere, or
+        at this stop), else None: whether a departure is said with it."""
+        found = None
+        for e in self.line_entities:
+            if e.stop_id not in (None, stop_id) or e.route_id not in (None, route_id):
+                continue
+            if e.trip_id is None:
+                found = "line"
+            elif e.trip_id == trip_id:
+                return "trip"
+        return found
+
     def header(self, lang: str) -> str | None:
         """The header in ``lang`` ("de" also takes "de-DE"); None when the feed has none in it
         (an untagged text may be in any language, so it is not said as the walker's)."""

@@ -110,4 +110,4 @@ class Timetable:
         rows = self.storage.departure_rows([s.id for s in stops],
                                            windows(days, earliest, now_ts + horizon_s))
         return next_departures(rows, days, snapshot.calendar, now_ts, horizon_s=horizon_s,
-                               limit=limit, realtime=realtime)
+                               limit=limit, realtime=realtime, alerts=self.alerts)

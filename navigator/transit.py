@@ -30,6 +30,7 @@ from navigator.transitfeed import StopRow
 from routing.graph import edge_records
 from voice.transit import (
     NearbyStop,
+    SpokenAlert,
     SpokenDeparture,
     phrase_boarding,
     phrase_departures,
@@ -141,6 +142,13 @@ class StopOut(BaseModel):
     lines: list[str]
 
 
+class DepartureAlertOut(BaseModel):
+    id: str
+    effect: str
+    scope: str
+    header: str | None
+
+
 class DepartureOut(BaseModel):
     line: str
     headsign: str
@@ -155,6 +163,7 @@ class DepartureOut(BaseModel):
     wheelchair_accessible: str
     trip_id: str
     route_type: int
+    alerts: list[DepartureAlertOut]
 
 
 class DeparturesOut(BaseModel):
@@ -179,11 +188,13 @@ def stop_json(snapshot: TimetableSnapshot, stop: StopRow) -> dict[str, Any]:
             "place_id": stop.place_id, "lines": lines}
 
 
-def spoken(d: Departure, now_ts: float, timezone: str) -> SpokenDeparture:
+def spoken(d: Departure, now_ts: float, timezone: str, lang: str) -> SpokenDeparture:
     delay = None if d.realtime_ts is None else round((d.realtime_ts - d.scheduled_ts) / 60)
     clock = datetime.fromtimestamp(d.scheduled_ts, ZoneInfo(timezone))
+    alerts = tuple(SpokenAlert(a.alert.alert_id, a.alert.header(lang), a.scope == "trip")
+                   for a in d.alerts)
     return SpokenDeparture(d.line, d.headsign, d.platform, minutes_until(d.expected_ts, now_ts),
-                           delay, d.cancelled, f"{clock.hour}:{clock.minute:02d}")
+                           delay, d.cancelled, f"{clock.hour}:{clock.minute:02d}", alerts)
 
 
 def departures_body(timetable: Timetable, snapshot: TimetableSnapshot, stop: StopRow,
@@ -192,10 +203,11 @@ def departures_body(timetable: Timetable, snapshot: TimetableSnapshot, stop: Sto
     """The departures answer (HTTP and socket alike), without audio; blocking (storage)."""
     found = timetable.departures(snapshot, snapshot.boarding_stops(stop), now_ts,
                                  horizon_s=horizon_min * 60, limit=limit)
-    text = phrase_departures(stop.name, [spoken(d, now_ts, snapshot.timezone) for d in found],
+    text = phrase_departures(stop.name,
+                             [spoken(d, now_ts, snapshot.timezone, lang) for d in found],
                              horizon_min, lang)
     return {"stop": stop_json(snapshot, stop), "now_ts": now_ts, "timezone": snapshot.timezone,
-            "departures": [d.to_json(now_ts) for d in found], "text": text, "lang": lang}
+            "departures": [d.to_json(now_ts, lang) for d in found], "text": text, "lang": lang}
 
 
 def _with_audio(app: web.Application, out: dict[str, Any]) -> dict[str, Any]:

@@ -80,6 +80,8 @@ class DepartureRow(NamedTuple):
     stop_wheelchair: int
     #: The stop's place in its trip (GTFS stop_sequence), for real-time delays carried on.
     seq: int = 0
+    #: The line's GTFS route_id, for real-time alerts about the line.
+    route_gtfs_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,7 +125,8 @@ def _departures_query() -> sa.Select[Any]:
     return (
         sa.select(st.c.departure_s, t.c.service_id, t.c.gtfs_id, t.c.headsign, t.c.wheelchair,
                   sa.func.coalesce(sa.func.nullif(r.c.short_name, ""), r.c.long_name),
-                  r.c.route_type, s.c.gtfs_id, s.c.platform_code, s.c.wheelchair, st.c.seq)
+                  r.c.route_type, s.c.gtfs_id, s.c.platform_code, s.c.wheelchair, st.c.seq,
+                  r.c.gtfs_id)
         .select_from(st.join(t, t.c.id == st.c.trip_id).join(r, r.c.id == t.c.route_id)
                      .join(s, s.c.id == st.c.stop_id))
         .where(st.c.stop_id.in_(sa.bindparam("stops", expanding=True)), st.c.boards,

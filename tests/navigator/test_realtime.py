@@ -237,3 +237,63 @@ def test_alert_closures_sync_once_between_processes_and_leave_mappers_closures(
     assert [(c.edge_id, c.ends_ts) for c in first.load_closures()] == [(1, None)]
     first.close()
     second.close()
+
+
+def line_alert_bytes(*headers: tuple[str, str], trip: str | None = None) -> bytes:
+    msg = rt.FeedMessage()
+    msg.header.gtfs_realtime_version = "2.0"
+    msg.header.timestamp = int(NOW)
+    e = msg.entity.add(id="works-105")
+    e.alert.effect = rt.Alert.DETOUR
+    selector = e.alert.informed_entity.add(route_id="105")
+    if trip is not None:
+        selector.trip.trip_id = trip
+    for lang, text in headers:
+        e.alert.header_text.translation.add(text=text, language=lang)
+    e.alert.active_period.add(start=int(NOW) - 3600, end=int(NOW) + 2 * 3600)
+    return msg.SerializeToString()
+
+
+async def test_a_line_alert_is_said_with_the_lines_departures_in_the_walkers_language(
+    transit_client: TestClient, tmp_path: Path,  # noqa: F811 - the fixture
+) -> None:
+    path = tmp_path / "rt.pb"
+    path.write_bytes(line_alert_bytes(("de", "Umleitung wegen Bauarbeiten am Rathaus"),
+                                      ("en", "Diverted because of works at Rathaus")))
+    await poll_realtime(transit_client.app, str(path), NOW)
+
+    async def said(stop: str, lang: str, limit: int = 2) -> dict:
+        r = await transit_client.get(f"/v1/stops/{stop}/departures",
+                                     params={"at": str(NOW), "lang": lang, "limit": str(limit)})
+        assert r.status == 200, await r.text()
+        return await r.json()
+
+    body = await said(HBF_A, "en")
+    assert body["text"] == (
+        "Departures from Hauptbahnhof. Line 105 to Rathaus, platform A, in 17 minutes. Line 105: "
+        "Diverted because of works at Rathaus. Line 105 to Rathaus, platform A, in 37 minutes.")
+    assert body["departures"][0]["alerts"] == [{"id": "works-105", "effect": "detour",
+                                                "scope": "line",
+                                                "header": "Diverted because of works at Rathaus"}]
+    assert (await said(HBF_A, "de", 1))["text"] == (
+        "Abfahrten ab Hauptbahnhof. Linie 105 nach Rathaus, Steig A, in 17 Minuten. Linie 105: "
+        "Umleitung wegen Bauarbeiten am Rathaus.")
+    # line 101 leaves from pole C: not concerned
+    assert all(not d["alerts"] for d in (await said("osm1710115680", "en", 5))["departures"])
+    # no English header in the feed: the generic sentence
+    path.write_bytes(line_alert_bytes(("de", "Umleitung wegen Bauarbeiten am Rathaus")))
+    await poll_realtime(transit_client.app, str(path), NOW)
+    assert (await said(HBF_A, "en", 1))["text"] == (
+        "Departures from Hauptbahnhof. Line 105 to Rathaus, platform A, in 17 minutes. Line 105: "
+        "disruption, departures may differ from the timetable.")
+    # about one trip: said with that trip only, named by its time
+    path.write_bytes(line_alert_bytes(trip="105-0-weekday-084000"))
+    await poll_realtime(transit_client.app, str(path), NOW)
+    assert (await said(HBF_A, "de"))["text"] == (
+        "Abfahrten ab Hauptbahnhof. Linie 105 nach Rathaus, Steig A, in 17 Minuten. Linie 105 "
+        "nach Rathaus, Steig A, in 37 Minuten. Linie 105 nach Rathaus um 8:40 Uhr: Störung, "
+        "Abweichungen vom Fahrplan möglich.")
+    # gone from the feed: nothing more is said
+    path.write_bytes(feed_bytes())
+    await poll_realtime(transit_client.app, str(path), NOW)
+    assert "Linie 105:" not in (await said(HBF_A, "de"))["text"]
