@@ -184,8 +184,12 @@ def next_departures(
     updates = realtime or {}
     out: list[Departure] = []
     for rows, day in zip(rows_by_day, days, strict=True):
+        running: dict[int, bool] = {}  # a day's rows share a few services: ask once each
         for row in rows:
-            if not calendar.runs(row.service_id, day.day):
+            runs = running.get(row.service_id)
+            if runs is None:
+                runs = running[row.service_id] = calendar.runs(row.service_id, day.day)
+            if not runs:
                 continue
             scheduled = day.start_ts + row.departure_s
             update = updates.get(row.trip_gtfs_id)

@@ -1,15 +1,18 @@
 """The imported timetable as the service uses it: stops and the calendar in memory, departures
 read from storage per question, real-time changes beside them.
 
-Another process (``blindpilot import-gtfs``) may replace the feed while the server runs: every
-question first checks the feed's import time (one tiny query) and reloads the stops and the
-calendar when it changed. Without a feed everything here answers "no timetable", and stops stay
-plain places of the map.
+Another process (``blindpilot import-gtfs``) may replace the feed while the server runs: a
+question first checks the feed's import time (one tiny query, at most every
+:data:`FEED_CHECK_S`: it was a third of the work of a departures question) and reloads the
+stops and the calendar when it changed. Without a feed everything here answers "no timetable",
+and stops stay plain places of the map.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -30,6 +33,8 @@ if TYPE_CHECKING:  # protobuf is loaded only where a real-time feed is configure
 
 #: A bus up to this late is still looked for when the real-time feed says it has not left.
 MAX_LATE_S = 60 * 60
+#: How long a check that the stored feed is still the one in memory holds.
+FEED_CHECK_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +66,11 @@ class TimetableSnapshot:
 class Timetable:
     """The feed in storage, kept fresh; :attr:`realtime` is set by the GTFS-Realtime poller."""
 
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, clock: Callable[[], float] = time.monotonic) -> None:
         self.storage = storage
+        self._clock = clock  # seconds, for how long a feed check holds
         self.snapshot = TimetableSnapshot()
+        self._checked = -math.inf  # monotonic seconds of the last feed check
         self.realtime: Mapping[str, TripRealtime] = {}
         #: The feed's alerts about lines and trips, said with their departures.
         self.alerts: tuple[ServiceAlert, ...] = ()
@@ -80,7 +87,12 @@ class Timetable:
         self.alerts = tuple(a for a in alerts if a.line_entities)
 
     def current(self) -> TimetableSnapshot:
-        """The snapshot of the feed stored now (reloaded if another process imported one)."""
+        """The snapshot of the feed stored now (reloaded if another process imported one), as
+        of at most :data:`FEED_CHECK_S` ago."""
+        now = self._clock()
+        if now - self._checked < FEED_CHECK_S:
+            return self.snapshot
+        self._checked = now
         info = self.storage.feed_info()
         imported = info.imported_ts if info else None
         if imported != self.snapshot.imported_ts:

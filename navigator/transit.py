@@ -29,6 +29,7 @@ from navigator.timetable import Timetable, TimetableSnapshot
 from navigator.transitfeed import StopRow
 from routing.graph import edge_records
 from voice.transit import (
+    SPOKEN,
     NearbyStop,
     SpokenAlert,
     SpokenDeparture,
@@ -204,7 +205,7 @@ def departures_body(timetable: Timetable, snapshot: TimetableSnapshot, stop: Sto
     found = timetable.departures(snapshot, snapshot.boarding_stops(stop), now_ts,
                                  horizon_s=horizon_min * 60, limit=limit)
     text = phrase_departures(stop.name,
-                             [spoken(d, now_ts, snapshot.timezone, lang) for d in found],
+                             [spoken(d, now_ts, snapshot.timezone, lang) for d in found[:SPOKEN]],
                              horizon_min, lang)
     return {"stop": stop_json(snapshot, stop), "now_ts": now_ts, "timezone": snapshot.timezone,
             "departures": [d.to_json(now_ts, lang) for d in found], "text": text, "lang": lang}

@@ -217,3 +217,16 @@ def test_the_cli_imports_with_warnings_and_refuses_a_bad_feed_in_one_line(
     assert main(["import-gtfs", "--db", db, str(not_zip)]) == 2
     assert capsys.readouterr().err == ("blindpilot: error: feed.txt: not a zip file (a GTFS feed "
                                        "is a .zip of .txt files)\n")
+
+
+def test_a_running_server_takes_a_new_feed_within_the_check_interval(store: Storage) -> None:
+    from navigator import timetable as timetable_module
+
+    clock = [100.0]
+    timetable = timetable_module.Timetable(store, clock=lambda: clock[0])
+    assert "osm571524030" in timetable.current().stops  # the Kaiserslautern feed
+    import_gtfs_file(store, CAIRNS, now_ts=2.0, actor="test")  # another process imports
+    clock[0] += timetable_module.FEED_CHECK_S / 2
+    assert "osm571524030" in timetable.current().stops  # not asked again yet
+    clock[0] += timetable_module.FEED_CHECK_S
+    assert "750000" in timetable.current().stops
