@@ -14,13 +14,10 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from navigator.transitfeed import DepartureRow, ServiceDateRow, ServiceRow
-
-if TYPE_CHECKING:  # navigator.realtime imports this module (and protobuf)
-    from navigator.realtime import ServiceAlert
 
 Wheelchair = Literal["yes", "no", "unknown"]
 _WHEELCHAIR: dict[int, Wheelchair] = {1: "yes", 2: "no"}
@@ -108,11 +105,28 @@ class TripRealtime:
         return self.delay_s
 
 
+class LineAlert(Protocol):
+    """What departures need of a real-time alert (:class:`navigator.realtime.ServiceAlert`,
+    which imports this module)."""
+
+    @property
+    def alert_id(self) -> str: ...
+
+    @property
+    def effect(self) -> str: ...
+
+    def active(self, now_ts: float) -> bool: ...
+
+    def scope(self, route_id: str, trip_id: str, stop_id: str) -> str | None: ...
+
+    def header(self, lang: str) -> str | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class DepartureAlert:
     """A real-time alert about a departure's line or trip, said with it."""
 
-    alert: ServiceAlert
+    alert: LineAlert
     #: "line" (the whole line, or the line at this stop) or "trip" (this trip).
     scope: str
 
@@ -173,7 +187,7 @@ def next_departures(
     horizon_s: float,
     limit: int,
     realtime: Mapping[str, TripRealtime] | None = None,
-    alerts: Sequence[ServiceAlert] = (),
+    alerts: Sequence[LineAlert] = (),
 ) -> list[Departure]:
     """The next ``limit`` departures within ``horizon_s`` of ``now_ts``, soonest (as expected
     now) first. ``rows_by_day[i]`` are the stored rows of ``days[i]``'s window; rows of services
@@ -210,7 +224,7 @@ def next_departures(
     return out[:limit]
 
 
-def _alerts_about(alerts: Sequence[ServiceAlert], row: DepartureRow, leaves_ts: float
+def _alerts_about(alerts: Sequence[LineAlert], row: DepartureRow, leaves_ts: float
                   ) -> tuple[DepartureAlert, ...]:
     found = ((a, a.scope(row.route_gtfs_id, row.trip_gtfs_id, row.stop_gtfs_id)) for a in alerts)
     return tuple(DepartureAlert(a, scope) for a, scope in found
