@@ -3,9 +3,10 @@
 The feed is synthetic (made here, seeded): 16 lines of 20 stops each, both directions, a trip
 every 6 minutes from 05:00 to 24:00 and a few past midnight; stops shared between lines at the
 crossings, as in a real network. The departures figure is the work behind one
-``GET /v1/stops/{id}/departures`` (the feed check, the storage read, the calendar, the phrasing)
-without HTTP, for random stops at random times of day, with and without real-time updates for
-every trip (they widen the window read: a late bus scheduled before now is still looked for).
+``GET /v1/stops/{id}/departures`` (the feed check, at most once a second; the storage read, the
+calendar, the phrasing) without HTTP, for random stops at random times of day, with and without
+real-time updates for every trip (they widen the window read: a late bus scheduled before now
+is still looked for).
 Wall time and CPU time are both given: on a shared machine (load above the core count) the wall
 time's tail is mostly time spent waiting for a core, which the CPU time leaves out.
 """

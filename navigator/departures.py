@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from navigator.transitfeed import DepartureRow, ServiceDateRow, ServiceRow
@@ -105,6 +105,36 @@ class TripRealtime:
         return self.delay_s
 
 
+class LineAlert(Protocol):
+    """What departures need of a real-time alert (:class:`navigator.realtime.ServiceAlert`,
+    which imports this module)."""
+
+    @property
+    def alert_id(self) -> str: ...
+
+    @property
+    def effect(self) -> str: ...
+
+    def active(self, now_ts: float) -> bool: ...
+
+    def scope(self, route_id: str, trip_id: str, stop_id: str) -> str | None: ...
+
+    def header(self, lang: str) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DepartureAlert:
+    """A real-time alert about a departure's line or trip, said with it."""
+
+    alert: LineAlert
+    #: "line" (the whole line, or the line at this stop) or "trip" (this trip).
+    scope: str
+
+    def to_json(self, lang: str) -> dict[str, Any]:
+        return {"id": self.alert.alert_id, "effect": self.alert.effect, "scope": self.scope,
+                "header": self.alert.header(lang)}
+
+
 @dataclass(frozen=True, slots=True)
 class Departure:
     line: str
@@ -118,13 +148,16 @@ class Departure:
     wheelchair: Wheelchair
     trip_id: str
     route_type: int
+    route_id: str = ""
+    alerts: tuple[DepartureAlert, ...] = ()
 
     @property
     def expected_ts(self) -> float:
         return self.realtime_ts if self.realtime_ts is not None else self.scheduled_ts
 
-    def to_json(self, now_ts: float) -> dict[str, Any]:
-        """The API's departure: times as unix seconds and as whole minutes from ``now_ts``."""
+    def to_json(self, now_ts: float, lang: str = "de") -> dict[str, Any]:
+        """The API's departure: times as unix seconds and as whole minutes from ``now_ts``,
+        alerts' headers in ``lang`` (the API's default, German, unless told)."""
         delay_s = None if self.realtime_ts is None else self.realtime_ts - self.scheduled_ts
         return {
             "line": self.line, "headsign": self.headsign, "stop_id": self.stop_id,
@@ -136,6 +169,7 @@ class Departure:
             "delay_min": None if delay_s is None else round(delay_s / 60),
             "cancelled": self.cancelled, "wheelchair_accessible": self.wheelchair,
             "trip_id": self.trip_id, "route_type": self.route_type,
+            "alerts": [a.to_json(lang) for a in self.alerts],
         }
 
 
@@ -153,16 +187,23 @@ def next_departures(
     horizon_s: float,
     limit: int,
     realtime: Mapping[str, TripRealtime] | None = None,
+    alerts: Sequence[LineAlert] = (),
 ) -> list[Departure]:
     """The next ``limit`` departures within ``horizon_s`` of ``now_ts``, soonest (as expected
     now) first. ``rows_by_day[i]`` are the stored rows of ``days[i]``'s window; rows of services
     that do not run that day are dropped. A late bus scheduled before now that has not left yet
-    is kept; a cancelled trip is kept and marked, so it can be said that it will not come."""
+    is kept; a cancelled trip is kept and marked, so it can be said that it will not come. Each
+    carries the ``alerts`` about its line or trip in effect when it leaves; a ``no_service``
+    alert naming the trip cancels it, as a trip update would."""
     updates = realtime or {}
     out: list[Departure] = []
     for rows, day in zip(rows_by_day, days, strict=True):
+        running: dict[int, bool] = {}  # a day's rows share a few services: ask once each
         for row in rows:
-            if not calendar.runs(row.service_id, day.day):
+            runs = running.get(row.service_id)
+            if runs is None:
+                runs = running[row.service_id] = calendar.runs(row.service_id, day.day)
+            if not runs:
                 continue
             scheduled = day.start_ts + row.departure_s
             update = updates.get(row.trip_gtfs_id)
@@ -172,9 +213,19 @@ def next_departures(
                 continue
             if scheduled > now_ts + horizon_s:
                 continue
+            about = _alerts_about(alerts, row, expected if expected is not None else scheduled)
+            cancelled = bool(update and update.cancelled) or any(
+                a.scope == "trip" and a.alert.effect == "no_service" for a in about)
             out.append(Departure(
                 row.line, row.headsign, row.stop_gtfs_id, row.platform_code, scheduled, expected,
-                bool(update and update.cancelled), _WHEELCHAIR.get(row.trip_wheelchair, "unknown"),
-                row.trip_gtfs_id, row.route_type))
+                cancelled, _WHEELCHAIR.get(row.trip_wheelchair, "unknown"),
+                row.trip_gtfs_id, row.route_type, row.route_gtfs_id, about))
     out.sort(key=lambda d: (d.expected_ts, d.line, d.headsign))
     return out[:limit]
+
+
+def _alerts_about(alerts: Sequence[LineAlert], row: DepartureRow, leaves_ts: float
+                  ) -> tuple[DepartureAlert, ...]:
+    found = ((a, a.scope(row.route_gtfs_id, row.trip_gtfs_id, row.stop_gtfs_id)) for a in alerts)
+    return tuple(DepartureAlert(a, scope) for a, scope in found
+                 if scope is not None and a.active(leaves_ts))

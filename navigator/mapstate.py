@@ -71,9 +71,6 @@ class MapState:
             self.places: dict[int, PlaceRecord] = {p.id: p for p in snapshot.places}
             self.beacons = BeaconLayout.of(snapshot.beacons)
             self.closures: list[ClosureWindow] = list(snapshot.closures)
-            #: Edges closed by the GTFS-Realtime alerts in effect (navigator.transit), replaced
-            #: whole at every poll.
-            self.alert_closed: frozenset[int] = frozenset()
             self._snapshot_revisions = frozenset(snapshot.revision_ids)
             self.version += 1
             self.generation += 1
@@ -124,9 +121,9 @@ class MapState:
             self.version += 1
 
     def closed_edges(self, now_ts: float) -> frozenset[int]:
-        """Edges closed at this moment (closures are honoured at query time), with those a
-        real-time alert closes (:attr:`alert_closed`)."""
-        return frozenset(c.edge_id for c in self.closures if c.active(now_ts)) | self.alert_closed
+        """Edges closed at this moment (closures are honoured at query time; GTFS-Realtime
+        alerts' closures are stored closures too)."""
+        return frozenset(c.edge_id for c in self.closures if c.active(now_ts))
 
     def apply(
         self,

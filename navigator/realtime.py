@@ -1,57 +1,99 @@
-"""GTFS-Realtime: trip updates and service alerts as Blind Pilot uses them. Pure: bytes and the
-time in, values out (the polling is :func:`navigator.transit.realtime_ctx`).
+"""GTFS-Realtime: trip updates and service alerts as Blind Pilot uses them. Pure: bytes in,
+values out (the polling is :func:`navigator.transit.realtime_ctx`).
 
 - A trip update gives delays at stops, carried on to the following stops as GTFS-Realtime
   means them when the update names stops by ``stop_sequence``, and the trip's own ``delay``; a
   trip whose schedule relationship is ``CANCELED`` or ``DELETED`` is cancelled, and is then said
   as such instead of as a departure. (Updates naming stops by ``stop_id`` alone are not carried
   on: the first one stands for the trip.)
-- A service alert in effect now with effect ``NO_SERVICE`` (the stop is closed) or
-  ``ACCESSIBILITY_ISSUE`` (its elevator or ramp is out of order) on a stop closes the platform
-  and elevator edges of the map within :data:`ALERT_RADIUS_M` of that stop (a station: of its
-  platforms), so routes no longer lead the walker there.
+- A service alert is kept when it closes stops (effect ``NO_SERVICE``: the stop is closed, or
+  ``ACCESSIBILITY_ISSUE``: its elevator or ramp is out of order, on an informed entity naming a
+  stop and neither route nor trip; :mod:`navigator.alertclosures` turns it into closures) or when
+  it names a line or a trip (said with that line's or trip's departures,
+  :mod:`navigator.linealerts`). An alert about one line at one stop is the line's, not the
+  stop's: the stop stays open for the other lines.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from google.protobuf.message import DecodeError
 from google.transit import gtfs_realtime_pb2 as rt
 
 from navigator.departures import StopDelay, TripRealtime
-from navigator.transitfeed import StopRow
-from routing.geo import haversine_m
-from routing.model import EdgeRecord
 
-#: Edges of these kinds near a closed stop are closed with it.
-CLOSED_WITH_STOP = frozenset({"platform", "elevator"})
-ALERT_RADIUS_M = 30.0
-_CLOSING_EFFECTS = {rt.Alert.NO_SERVICE: "no_service",
-                    rt.Alert.ACCESSIBILITY_ISSUE: "accessibility_issue"}
+CLOSING_EFFECTS = frozenset({"no_service", "accessibility_issue"})
+_EFFECTS = {value: name.lower() for name, value in rt.Alert.Effect.items()}
 _CANCELLED = {rt.TripDescriptor.CANCELED, rt.TripDescriptor.DELETED}
 
 
 @dataclass(frozen=True, slots=True)
-class StopAlert:
-    """An alert that closes stops (``effect``: "no_service" or "accessibility_issue")."""
+class InformedEntity:
+    """What an alert is about: a line, a trip, a stop, or a line or trip at a stop."""
 
-    stop_ids: tuple[str, ...]
+    route_id: str | None = None
+    trip_id: str | None = None
+    stop_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceAlert:
+    #: The feed entity's id: the same alert keeps it from poll to poll.
+    alert_id: str
+    #: The GTFS-Realtime effect in lower case ("no_service", "detour", …).
     effect: str
+    entities: tuple[InformedEntity, ...]
     #: Periods in effect, (start, end) unix seconds with None for open ends; empty: always.
     periods: tuple[tuple[float | None, float | None], ...]
-    header: str
+    #: The header text per language as the feed gives it, ("de", "Aufzug defekt"); "" when the
+    #: feed names no language.
+    headers: tuple[tuple[str, str], ...] = ()
 
     def active(self, now_ts: float) -> bool:
         return not self.periods or any((s is None or s <= now_ts) and (e is None or now_ts < e)
                                        for s, e in self.periods)
 
+    @property
+    def closed_stop_ids(self) -> tuple[str, ...]:
+        """The stops this alert closes (none unless its effect closes)."""
+        if self.effect not in CLOSING_EFFECTS:
+            return ()
+        return tuple(e.stop_id for e in self.entities
+                     if e.stop_id and e.route_id is None and e.trip_id is None)
+
+    @property
+    def line_entities(self) -> tuple[InformedEntity, ...]:
+        """The entities naming a line or a trip (perhaps at one stop)."""
+        return tuple(e for e in self.entities if e.route_id or e.trip_id)
+
+    def scope(self, route_id: str, trip_id: str, stop_id: str) -> str | None:
+        """"trip" when the alert names this trip, "line" when it names its line (anywhere, or
+        at this stop), else None: whether a departure is said with it."""
+        found = None
+        for e in self.line_entities:
+            if e.stop_id not in (None, stop_id) or e.route_id not in (None, route_id):
+                continue
+            if e.trip_id is None:
+                found = "line"
+            elif e.trip_id == trip_id:
+                return "trip"
+        return found
+
+    def header(self, lang: str) -> str | None:
+        """The header in ``lang`` ("de" also takes "de-DE"); None when the feed has none in it
+        (an untagged text may be in any language, so it is not said as the walker's)."""
+        for tag, text in self.headers:
+            if text and tag and tag.casefold().split("-")[0] == lang.casefold():
+                return text
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class RealtimeFeed:
     trips: Mapping[str, TripRealtime]
-    alerts: tuple[StopAlert, ...]
+    alerts: tuple[ServiceAlert, ...]
     #: The feed's own timestamp (header.timestamp), unix seconds; 0 when it gives none.
     feed_ts: float
 
@@ -61,7 +103,7 @@ class RealtimeError(ValueError):
 
 
 def parse_realtime(data: bytes) -> RealtimeFeed:
-    """A ``FeedMessage`` (protobuf bytes) as trip changes and closing alerts."""
+    """A ``FeedMessage`` (protobuf bytes) as trip changes and the alerts Blind Pilot acts on."""
     message = rt.FeedMessage()
     try:
         message.ParseFromString(data)
@@ -70,14 +112,14 @@ def parse_realtime(data: bytes) -> RealtimeFeed:
     if not message.HasField("header"):
         raise RealtimeError("not a GTFS-Realtime feed: no header")
     trips: dict[str, TripRealtime] = {}
-    alerts: list[StopAlert] = []
+    alerts: list[ServiceAlert] = []
     for entity in message.entity:
         if entity.HasField("trip_update") and entity.trip_update.trip.trip_id:
             update = entity.trip_update
             trips[update.trip.trip_id] = _trip_realtime(update)
         if entity.HasField("alert"):
-            alert = _stop_alert(entity.alert)
-            if alert is not None:
+            alert = _service_alert(entity.id, entity.alert)
+            if alert.closed_stop_ids or alert.line_entities:
                 alerts.append(alert)
     return RealtimeFeed(trips, tuple(alerts), float(message.header.timestamp))
 
@@ -101,40 +143,11 @@ def _trip_realtime(update: rt.TripUpdate) -> TripRealtime:
     return TripRealtime(update.trip.schedule_relationship in _CANCELLED, delay, stops)
 
 
-def _stop_alert(alert: rt.Alert) -> StopAlert | None:
-    effect = _CLOSING_EFFECTS.get(alert.effect)
-    stops = tuple(e.stop_id for e in alert.informed_entity if e.stop_id)
-    if effect is None or not stops:
-        return None
+def _service_alert(alert_id: str, alert: rt.Alert) -> ServiceAlert:
+    entities = tuple(InformedEntity(e.route_id or None, e.trip.trip_id or None, e.stop_id or None)
+                     for e in alert.informed_entity)
     periods = tuple((float(p.start) if p.HasField("start") else None,
                      float(p.end) if p.HasField("end") else None) for p in alert.active_period)
-    header = next((t.text for t in alert.header_text.translation), "")
-    return StopAlert(stops, effect, periods, header)
-
-
-def alert_closed_edges(
-    alerts: Iterable[StopAlert], stops: Mapping[str, StopRow],
-    children: Mapping[int, Sequence[StopRow]], edges: Iterable[EdgeRecord],
-    node_position: Mapping[int, tuple[float, float]], now_ts: float,
-) -> frozenset[int]:
-    """Platform and elevator edges with an end within :data:`ALERT_RADIUS_M` of a stop closed
-    by an alert in effect at ``now_ts``."""
-    points: list[tuple[float, float]] = []
-    for alert in alerts:
-        if not alert.active(now_ts):
-            continue
-        for stop_id in alert.stop_ids:
-            stop = stops.get(stop_id)
-            if stop is not None:
-                points += [(s.lat, s.lon) for s in (stop, *children.get(stop.id, ()))]
-    if not points:
-        return frozenset()
-    closed = set()
-    for edge in edges:
-        if edge.highway not in CLOSED_WITH_STOP:
-            continue
-        ends = [node_position[n] for n in (edge.u, edge.v) if n in node_position]
-        if any(haversine_m(lat, lon, *end) <= ALERT_RADIUS_M for lat, lon in points
-               for end in ends):
-            closed.add(edge.id)
-    return frozenset(closed)
+    headers = tuple((t.language, t.text) for t in alert.header_text.translation)
+    return ServiceAlert(alert_id, _EFFECTS.get(alert.effect, "unknown_effect"), entities,
+                        periods, headers)

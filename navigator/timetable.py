@@ -1,16 +1,20 @@
 """The imported timetable as the service uses it: stops and the calendar in memory, departures
 read from storage per question, real-time changes beside them.
 
-Another process (``blindpilot import-gtfs``) may replace the feed while the server runs: every
-question first checks the feed's import time (one tiny query) and reloads the stops and the
-calendar when it changed. Without a feed everything here answers "no timetable", and stops stay
-plain places of the map.
+Another process (``blindpilot import-gtfs``) may replace the feed while the server runs: a
+question first checks the feed's import time (one tiny query, at most every
+:data:`FEED_CHECK_S`: it was a third of the work of a departures question) and reloads the
+stops and the calendar when it changed. Without a feed everything here answers "no timetable",
+and stops stay plain places of the map.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from navigator.departures import (
     Departure,
@@ -24,8 +28,13 @@ from navigator.storage import FeedInfo, Storage
 from navigator.transitfeed import StopRow
 from routing.geo import haversine_m
 
+if TYPE_CHECKING:  # protobuf is loaded only where a real-time feed is configured
+    from navigator.realtime import ServiceAlert
+
 #: A bus up to this late is still looked for when the real-time feed says it has not left.
 MAX_LATE_S = 60 * 60
+#: How long a check that the stored feed is still the one in memory holds.
+FEED_CHECK_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,22 +66,33 @@ class TimetableSnapshot:
 class Timetable:
     """The feed in storage, kept fresh; :attr:`realtime` is set by the GTFS-Realtime poller."""
 
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, clock: Callable[[], float] = time.monotonic) -> None:
         self.storage = storage
+        self._clock = clock  # seconds, for how long a feed check holds
         self.snapshot = TimetableSnapshot()
+        self._checked = -math.inf  # monotonic seconds of the last feed check
         self.realtime: Mapping[str, TripRealtime] = {}
+        #: The feed's alerts about lines and trips, said with their departures.
+        self.alerts: tuple[ServiceAlert, ...] = ()
         #: How far before now to read the timetable: the latest delay the feed has, at most
         #: :data:`MAX_LATE_S` (a wider window costs every question).
         self.late_s = 0
 
-    def set_realtime(self, trips: Mapping[str, TripRealtime]) -> None:
-        """Take a real-time feed's trip updates (the poller's, every poll)."""
+    def set_realtime(self, trips: Mapping[str, TripRealtime],
+                     alerts: Sequence[ServiceAlert] = ()) -> None:
+        """Take a real-time feed's trip updates and alerts (the poller's, every poll)."""
         delays = [d for t in trips.values()
                   for d in (t.delay_s or 0, *(s.delay_s for s in t.stops))]
         self.late_s, self.realtime = min(MAX_LATE_S, max(delays, default=0)), trips
+        self.alerts = tuple(a for a in alerts if a.line_entities)
 
     def current(self) -> TimetableSnapshot:
-        """The snapshot of the feed stored now (reloaded if another process imported one)."""
+        """The snapshot of the feed stored now (reloaded if another process imported one), as
+        of at most :data:`FEED_CHECK_S` ago."""
+        now = self._clock()
+        if now - self._checked < FEED_CHECK_S:
+            return self.snapshot
+        self._checked = now
         info = self.storage.feed_info()
         imported = info.imported_ts if info else None
         if imported != self.snapshot.imported_ts:
@@ -102,4 +122,4 @@ class Timetable:
         rows = self.storage.departure_rows([s.id for s in stops],
                                            windows(days, earliest, now_ts + horizon_s))
         return next_departures(rows, days, snapshot.calendar, now_ts, horizon_s=horizon_s,
-                               limit=limit, realtime=realtime)
+                               limit=limit, realtime=realtime, alerts=self.alerts)

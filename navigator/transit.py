@@ -18,16 +18,20 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from navigator import api
+from navigator.alertclosures import AlertClosure, alert_closures
 from navigator.boarding import Boarding, BoardingError, choose_boarding, stops_named
 from navigator.departures import Departure, minutes_until
 from navigator.keys import MAP, SETTINGS, STORAGE
+from navigator.mapedits import mark_applied
 from navigator.schemas import Lang, PointIn
 from navigator.speech import audio_url, voice_of
 from navigator.timetable import Timetable, TimetableSnapshot
 from navigator.transitfeed import StopRow
 from routing.graph import edge_records
 from voice.transit import (
+    SPOKEN,
     NearbyStop,
+    SpokenAlert,
     SpokenDeparture,
     phrase_boarding,
     phrase_departures,
@@ -85,30 +89,37 @@ async def _read_source(source: str) -> bytes:
 
 
 async def poll_realtime(app: web.Application, source: str, now_ts: float) -> None:
-    """Read the real-time feed once: trip updates change the departures said, closing alerts
-    close edges of the live map (:attr:`MapState.alert_closed`) until a poll no longer has them.
-    """
+    """Read the real-time feed once: trip updates and line alerts change the departures said;
+    closing alerts become stored closures (every process's live map gets them, a restart keeps
+    them), removed when a poll no longer has them or their period is over."""
     # protobuf is loaded only where a real-time feed is configured, not at every start
-    from navigator.realtime import alert_closed_edges, parse_realtime
+    from navigator.realtime import parse_realtime
 
     feed = await asyncio.to_thread(parse_realtime, await _read_source(source))
-    timetable, mapstate = app[TIMETABLE], app[MAP]
+    timetable, mapstate, storage = app[TIMETABLE], app[MAP], app[STORAGE]
 
-    def closures() -> frozenset[int]:  # a walk over the whole graph: not on the event loop
+    def wanted() -> list[AlertClosure]:  # a walk over the whole graph: not on the event loop
         snapshot = timetable.current()
-        if not feed.alerts:
-            return frozenset()
+        if not any(a.closed_stop_ids for a in feed.alerts):
+            return []
         with mapstate.lock:
             graph = mapstate.graph
             positions = {n: (d["lat"], d["lon"]) for n, d in graph.nodes(data=True)}
-            return alert_closed_edges(feed.alerts, snapshot.stops, snapshot.children,
-                                      list(edge_records(graph)), positions, now_ts)
+            return alert_closures(feed.alerts, snapshot.stops, snapshot.children,
+                                  list(edge_records(graph)), positions, now_ts)
 
-    closed = await asyncio.to_thread(closures)
-    timetable.set_realtime(feed.trips)
-    mapstate.alert_closed = closed
+    closures = await asyncio.to_thread(wanted)
+    synced = await asyncio.to_thread(storage.sync_alert_closures, closures, now_ts)
+    if synced is not None:
+        revisions, change = synced
+        await asyncio.to_thread(mapstate.apply, change, storage.load_beacons,
+                                storage.load_closures)
+        mark_applied(app, revisions)
+    timetable.set_realtime(feed.trips, feed.alerts)
     log.info("GTFS-Realtime read", extra={"event": "gtfs_rt", "trips": len(feed.trips),
-                                          "alerts": len(feed.alerts), "closed_edges": len(closed)})
+                                          "alerts": len(feed.alerts),
+                                          "alert_closures": len(closures),
+                                          "closures_changed": len(synced[0]) if synced else 0})
 
 
 class DeparturesQuery(BaseModel):
@@ -126,9 +137,17 @@ class StopOut(BaseModel):
     lat: float
     lon: float
     platform: str | None
+    code: str | None
     wheelchair_boarding: str
     place_id: int | None
     lines: list[str]
+
+
+class DepartureAlertOut(BaseModel):
+    id: str
+    effect: str
+    scope: str
+    header: str | None
 
 
 class DepartureOut(BaseModel):
@@ -145,6 +164,7 @@ class DepartureOut(BaseModel):
     wheelchair_accessible: str
     trip_id: str
     route_type: int
+    alerts: list[DepartureAlertOut]
 
 
 class DeparturesOut(BaseModel):
@@ -164,16 +184,18 @@ def stop_json(snapshot: TimetableSnapshot, stop: StopRow) -> dict[str, Any]:
     lines = sorted({line for s in snapshot.boarding_stops(stop)
                     for line in snapshot.lines.get(s.id, ())})
     return {"id": stop.gtfs_id, "name": stop.name, "lat": stop.lat, "lon": stop.lon,
-            "platform": stop.platform_code,
+            "platform": stop.platform_code, "code": stop.code,
             "wheelchair_boarding": _WHEELCHAIR.get(stop.wheelchair, "unknown"),
             "place_id": stop.place_id, "lines": lines}
 
 
-def spoken(d: Departure, now_ts: float, timezone: str) -> SpokenDeparture:
+def spoken(d: Departure, now_ts: float, timezone: str, lang: str) -> SpokenDeparture:
     delay = None if d.realtime_ts is None else round((d.realtime_ts - d.scheduled_ts) / 60)
     clock = datetime.fromtimestamp(d.scheduled_ts, ZoneInfo(timezone))
+    alerts = tuple(SpokenAlert(a.alert.alert_id, a.alert.header(lang), a.scope == "trip")
+                   for a in d.alerts)
     return SpokenDeparture(d.line, d.headsign, d.platform, minutes_until(d.expected_ts, now_ts),
-                           delay, d.cancelled, f"{clock.hour}:{clock.minute:02d}")
+                           delay, d.cancelled, f"{clock.hour}:{clock.minute:02d}", alerts)
 
 
 def departures_body(timetable: Timetable, snapshot: TimetableSnapshot, stop: StopRow,
@@ -182,10 +204,11 @@ def departures_body(timetable: Timetable, snapshot: TimetableSnapshot, stop: Sto
     """The departures answer (HTTP and socket alike), without audio; blocking (storage)."""
     found = timetable.departures(snapshot, snapshot.boarding_stops(stop), now_ts,
                                  horizon_s=horizon_min * 60, limit=limit)
-    text = phrase_departures(stop.name, [spoken(d, now_ts, snapshot.timezone) for d in found],
+    text = phrase_departures(stop.name,
+                             [spoken(d, now_ts, snapshot.timezone, lang) for d in found[:SPOKEN]],
                              horizon_min, lang)
     return {"stop": stop_json(snapshot, stop), "now_ts": now_ts, "timezone": snapshot.timezone,
-            "departures": [d.to_json(now_ts) for d in found], "text": text, "lang": lang}
+            "departures": [d.to_json(now_ts, lang) for d in found], "text": text, "lang": lang}
 
 
 def _with_audio(app: web.Application, out: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,8 @@ class StopRow(NamedTuple):
     platform_code: str | None
     wheelchair: int
     place_id: int | None
+    #: GTFS ``stop_code``: the code riders see on the pole (None: the feed has none).
+    code: str | None = None
 
 
 class RouteRow(NamedTuple):
@@ -78,6 +80,8 @@ class DepartureRow(NamedTuple):
     stop_wheelchair: int
     #: The stop's place in its trip (GTFS stop_sequence), for real-time delays carried on.
     seq: int = 0
+    #: The line's GTFS route_id, for real-time alerts about the line.
+    route_gtfs_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +109,9 @@ class FeedExtract:
     #: Precise, one line each: what the import accepted but a person should know.
     warnings: tuple[str, ...] = ()
     unmatched: tuple[UnmatchedStop, ...] = ()
+    #: How many stops each matching rule found (``routing.stopmatch``: ref, platform, name,
+    #: distance).
+    matched_by: tuple[tuple[str, int], ...] = ()
 
 
 class GtfsImportError(ValueError):

@@ -13,6 +13,7 @@ service day it started on) and are kept as seconds past 24 h; stops a trip passe
 from __future__ import annotations
 
 import zipfile
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,18 +71,20 @@ def read_gtfs(
     stop_times = _stop_times(name, feed["stop_times"], trip_ids, stop_ids, warnings)
     tick(len(stop_times))
     boarding = {st.stop_id for st in stop_times}
-    candidates = [StopToMatch(s.gtfs_id, s.name, s.lat, s.lon) for s in stops
-                  if s.location_type == 0 and s.id in boarding]
+    candidates = [StopToMatch(s.gtfs_id, s.name, s.lat, s.lon, s.code, s.platform_code)
+                  for s in stops if s.location_type == 0 and s.id in boarding]
     matched = match_stops(candidates, places)
-    stops = [s._replace(place_id=matched.get(s.gtfs_id)) for s in stops]
+    stops = [s._replace(place_id=m.place_id if (m := matched.get(s.gtfs_id)) else None)
+             for s in stops]
     # no map yet: nothing to match, and nothing to report
     unmatched = tuple(UnmatchedStop(c.key, c.name, c.lat, c.lon) for c in candidates
                       if c.key not in matched) if places else ()
     if unmatched:
         warnings.append(f"{len(unmatched)} of {len(candidates)} stops match no stop or platform "
                         f"of the map (first: {unmatched[0].gtfs_id} {unmatched[0].name!r})")
+    rules = Counter(m.by for m in matched.values())
     return FeedExtract(name, timezone, stops, routes, services, service_dates, trips, stop_times,
-                       tuple(warnings), unmatched)
+                       tuple(warnings), unmatched, tuple(sorted(rules.items())))
 
 
 def _read_tables(path: Path) -> dict[str, pd.DataFrame | None]:
@@ -176,7 +179,8 @@ def _stops(name: str, df: Any) -> tuple[list[StopRow], dict[str, int]]:
         rows.append(StopRow(
             ids[r["stop_id"]], r["stop_id"], _text(r.get("stop_name")) or r["stop_id"],
             float(lat), float(lon), location_type, ids[parent] if parent else None,
-            _text(r.get("platform_code")), _int(r.get("wheelchair_boarding"), 0), None))
+            _text(r.get("platform_code")), _int(r.get("wheelchair_boarding"), 0), None,
+            _text(r.get("stop_code"))))
     return rows, ids
 
 

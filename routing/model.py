@@ -88,6 +88,11 @@ class PlaceRecord:
     lon: float
     level: float | None = None
     osm_id: int | None = None
+    #: A stop's OSM ``ref`` (its code on the timetable, or the pole letter where the mappers put
+    #: that there) and ``local_ref`` (the pole or platform letter), which a timetable's stops
+    #: are matched by before their names; None for other places.
+    ref: str | None = None
+    local_ref: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

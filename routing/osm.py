@@ -61,6 +61,8 @@ from routing.tags import (
 )
 
 PROGRESS_EVERY = 10_000
+#: The longest stop ``ref`` / ``local_ref`` kept (the column's width).
+MAX_REF_CHARS = 40
 _NODE_KEYS = frozenset(
     {
         "highway",
@@ -220,7 +222,8 @@ def _check_counts(source: str, way_id: int, way_nodes: int, ways: int, nodes: in
 def _place(
     tags: Mapping[str, str], place_id: int, osm_id: int, points: list[tuple[float, float]]
 ) -> PlaceRecord | None:
-    """A named shop / amenity / stop / tourism / entrance, at the mean of its points."""
+    """A named shop / amenity / stop / tourism / entrance, at the mean of its points; a stop
+    keeps its ``ref`` and ``local_ref``."""
     name = tags.get("name")
     if not name:
         return None
@@ -232,7 +235,14 @@ def _place(
     lat = sum(p[0] for p in points) / len(points)
     lon = sum(p[1] for p in points) / len(points)
     level = parse_length_m(tags.get("level"))
-    return PlaceRecord(place_id, name, kind.value, lat, lon, level=level, osm_id=osm_id)
+    refs = (_ref(tags.get("ref")), _ref(tags.get("local_ref"))) if kind == PlaceKind.STOP else ()
+    return PlaceRecord(place_id, name, kind.value, lat, lon, level, osm_id, *refs)
+
+
+def _ref(value: str | None) -> str | None:
+    """A ref as stored: trimmed, at most :data:`MAX_REF_CHARS` (longer is no pole's code)."""
+    text = (value or "").strip()
+    return text[:MAX_REF_CHARS] if text else None
 
 
 def _way_attributes(way: _Way) -> dict[str, Any]:

@@ -35,7 +35,7 @@ SLOTS = frozenset(
     "along clock compass count dir direction distance first go heading items keep landmark lead "
     "length n name onto sentence side signal steps street street_acc street_dat target to_go"
     # transit (voice/transit.py)
-    " delay headsign line platform time when"
+    " delay headsign line platform subject text time when"
     .split()
 )
 

@@ -19,6 +19,19 @@ SPOKEN = 3
 
 
 @dataclass(frozen=True, slots=True)
+class SpokenAlert:
+    """A real-time alert about a departure's line or trip, said once after the first departure
+    it concerns."""
+
+    #: The alert's id: one alert about two departures of a line is said once.
+    key: str
+    #: The feed's header text in the walker's language; None: a generic sentence is said.
+    header: str | None
+    #: About this trip only (else the whole line).
+    trip: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class SpokenDeparture:
     line: str
     headsign: str
@@ -30,6 +43,7 @@ class SpokenDeparture:
     cancelled: bool
     #: Scheduled local clock time, "8:05", for a cancellation.
     clock: str
+    alerts: tuple[SpokenAlert, ...] = ()
 
 
 def _when(book: Phrasebook, minutes: int) -> str:
@@ -59,13 +73,41 @@ def phrase_departure(d: SpokenDeparture, lang: str) -> str:
                     when=_when(book, d.minutes), delay=_delay(book, d.delay_min))
 
 
+def phrase_alert(d: SpokenDeparture, alert: SpokenAlert, lang: str) -> str:
+    """"Line 105: HEADER." with the feed's header, else a generic sentence; a trip's alert
+    names the trip by its scheduled time."""
+    book = phrasebook(lang)
+    subject = (book.say("transit.alert.trip", line=d.line, headsign=d.headsign, time=d.clock)
+               if alert.trip else book.say("transit.alert.line", line=d.line))
+    header = " ".join((alert.header or "").split())
+    if not header:
+        return book.say("transit.alert.generic", subject=subject)
+    return book.say("transit.alert", subject=subject,
+                    text=header if header[-1] in ".!?" else f"{header}.")
+
+
+def _alerts_said(d: SpokenDeparture, said: set[str], lang: str) -> list[str]:
+    """The departure's alerts not yet said in this answer; a generic sentence about a trip
+    already said as cancelled would only repeat it."""
+    out = []
+    for a in d.alerts:
+        if a.key in said or (d.cancelled and a.trip and not a.header):
+            continue
+        said.add(a.key)
+        out.append(phrase_alert(d, a, lang))
+    return out
+
+
 def phrase_departures(stop_name: str | None, departures: Sequence[SpokenDeparture],
                       horizon_min: int, lang: str) -> str:
-    """The stop, then its next :data:`SPOKEN` departures, or that nothing leaves soon."""
+    """The stop, then its next :data:`SPOKEN` departures, each followed by the alerts about its
+    line or trip not yet said, or that nothing leaves soon."""
     book = phrasebook(lang)
     parts = [book.say("transit.from", name=stop_name)] if stop_name else []
+    said: set[str] = set()
     if departures:
-        parts += [phrase_departure(d, lang) for d in departures[:SPOKEN]]
+        for d in departures[:SPOKEN]:
+            parts += [phrase_departure(d, lang), *_alerts_said(d, said, lang)]
     else:
         parts.append(book.say("transit.none", n=horizon_min))
     return " ".join(parts)

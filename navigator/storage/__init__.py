@@ -8,6 +8,7 @@
 - :mod:`.entities`, :mod:`.edits`: mappers' audited edits (:class:`~.edits.MapEditor`)
 - :mod:`.sessions`: live-session descriptors and opted-in tracks; :mod:`.apikeys`: API keys, roles
 - :mod:`.transittables`, :mod:`.transit`: the imported GTFS timetable and its departures
+- :mod:`.alertclosures`: the closures GTFS-Realtime alerts made, kept in step with the feed
 - :mod:`.rows`, :mod:`.errors`: row lookups and the errors the modules share
 
 The names below are what the rest of the service imports from here.
@@ -15,6 +16,7 @@ The names below are what the rest of the service imports from here.
 
 from __future__ import annotations
 
+from navigator.storage.alertclosures import AlertClosures
 from navigator.storage.apikeys import ROLES, KeyRecord, KeyStore, Role
 from navigator.storage.audit import REVISION_WINDOW
 from navigator.storage.beaconhealth import BeaconHealth
@@ -92,6 +94,7 @@ __all__ = [
 ]
 
 
-class Storage(MapReads, MapWrites, BeaconHealth, MapSync, SessionStore, KeyStore, TransitStore):
+class Storage(MapReads, MapWrites, BeaconHealth, MapSync, SessionStore, KeyStore, TransitStore,
+              AlertClosures):
     """Synchronous gateway over one engine, every job's methods on one object; the aiohttp layer
     calls it through a thread."""

@@ -107,6 +107,10 @@ class Beacon(BeaconBase, table=True):
 class LandmarkBase(Placed):
     name: str = Field(min_length=1, max_length=200)
     kind: str = Field(default="other", max_length=40)
+    #: A stop's OSM ``ref`` and ``local_ref`` (pole or platform letter): a timetable's stops are
+    #: matched by them first (``routing.stopmatch``).
+    ref: str | None = Field(default=None, max_length=40)
+    local_ref: str | None = Field(default=None, max_length=40)
 
 
 class Landmark(LandmarkBase, table=True):

@@ -42,6 +42,8 @@ class TransitStop(SQLModel, table=True):
     wheelchair: int = 0
     #: The OSM stop or platform (a place of the map) this stop was matched to, if any.
     place_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    #: GTFS ``stop_code``, the code on the pole; matched to the map stop's OSM ``ref`` first.
+    code: str | None = Field(default=None, max_length=40)
 
 
 class TransitRoute(SQLModel, table=True):

@@ -99,3 +99,30 @@ def test_a_stop_delay_holds_for_the_following_stops_until_the_next_prediction() 
         60, 180, 180, 180, 30, 30]
     assert update.delay_at("S9", 12) == -60  # named by id: its own prediction
     assert TripRealtime().delay_at("S1", 1) is None
+
+
+def test_alerts_go_with_the_departures_of_their_line_or_trip_while_in_effect() -> None:
+    from navigator.realtime import InformedEntity, ServiceAlert
+
+    now = ts(2026, 12, 1, 8, 0)
+    days = service_days(now, "Europe/Berlin")
+    rows_by_day = [[], [
+        DepartureRow(8 * 3600 + 300, 1, "t5", "Rathaus", 1, "105", 3, "S1", "A", 0, 1, "R105"),
+        DepartureRow(8 * 3600 + 600, 1, "t10", "Rathaus", 1, "105", 3, "S1", "A", 0, 1, "R105"),
+        DepartureRow(8 * 3600 + 900, 1, "u15", "Stiftsplatz", 1, "101", 3, "S1", "A", 0, 1,
+                     "R101"),
+    ]]
+    line = ServiceAlert("works", "detour", (InformedEntity(route_id="R105"),),
+                        ((None, now + 480),))  # over before t10 leaves
+    trip = ServiceAlert("t10-off", "no_service", (InformedEntity(trip_id="t10"),), ())
+    elsewhere = ServiceAlert("s2", "detour", (InformedEntity("R101", None, "S2"),), ())
+    found = next_departures(rows_by_day, days, CAL, now, horizon_s=3600, limit=10,
+                            alerts=[line, trip, elsewhere])
+    assert [(d.trip_id, d.route_id, [(a.alert.alert_id, a.scope) for a in d.alerts],
+             d.cancelled) for d in found] == [
+        ("t5", "R105", [("works", "line")], False),
+        ("t10", "R105", [("t10-off", "trip")], True),  # no service on the trip: cancelled
+        ("u15", "R101", [], False),  # about line 101 at another stop only
+    ]
+    assert found[1].to_json(now, "en")["alerts"] == [
+        {"id": "t10-off", "effect": "no_service", "scope": "trip", "header": None}]

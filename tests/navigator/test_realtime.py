@@ -4,6 +4,8 @@ said, a stop closure alert closes the platform edges the router would use."""
 from __future__ import annotations
 
 import asyncio
+import gc
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,15 +14,18 @@ import pytest
 from aiohttp.test_utils import TestClient
 from google.transit import gtfs_realtime_pb2 as rt
 
-from navigator.keys import MAP
+from navigator.alertclosures import AlertClosure, alert_closures
+from navigator.keys import MAP, STORAGE
+from navigator.mapstate import load_map_state
 from navigator.realtime import (
+    InformedEntity,
     RealtimeError,
-    StopAlert,
-    alert_closed_edges,
+    ServiceAlert,
     parse_realtime,
 )
 from navigator.routeplan import plan_between
 from navigator.settings import Settings
+from navigator.storage import MapEditor, Storage
 from navigator.transit import TIMETABLE, poll_realtime
 from navigator.transitfeed import StopRow
 from routing.model import EdgeRecord
@@ -71,9 +76,10 @@ def test_trip_updates_and_closing_alerts_are_read() -> None:
     assert feed.trips["T1"].cancelled and feed.trips["T1"].delay_s is None
     assert feed.trips["T2"].delay_s == 120 and not feed.trips["T2"].cancelled
     assert feed.trips["T3"].delay_at("S9", 4) == -60 and feed.trips["T3"].delay_s == -60
-    assert feed.alerts == (StopAlert(("S1",), "no_service", ((100.0, 200.0),),
-                                     "Haltestelle gesperrt"),)
+    assert feed.alerts == (ServiceAlert("alert", "no_service", (InformedEntity(stop_id="S1"),),
+                                        ((100.0, 200.0),), (("de", "Haltestelle gesperrt"),)),)
     assert feed.alerts[0].active(150) and not feed.alerts[0].active(200)
+    assert feed.alerts[0].closed_stop_ids == ("S1",)
     assert feed.feed_ts == int(NOW)
     # an alert that closes nothing (a delay notice) is not kept
     assert parse_realtime(feed_bytes(closed_stops=("S1",),
@@ -95,10 +101,18 @@ def test_an_alert_closes_platform_and_elevator_edges_near_the_stop_only() -> Non
              EdgeRecord(11, 1, 2, 5.0, highway="footway"),
              EdgeRecord(12, 3, 4, 5.0, highway="platform"),
              EdgeRecord(13, 1, 3, 100.0, highway="elevator")]
-    alerts = [StopAlert(("S1",), "accessibility_issue", ((100.0, 200.0),), "")]
-    closed = alert_closed_edges(alerts, {"S1": stop}, {}, edges, positions, 150.0)
-    assert closed == frozenset({10, 13})
-    assert alert_closed_edges(alerts, {"S1": stop}, {}, edges, positions, 250.0) == frozenset()
+    alerts = [ServiceAlert("lift", "accessibility_issue", (InformedEntity(stop_id="S1"),),
+                           ((100.0, 200.0),), (("de", "Aufzug defekt"),))]
+    closures = alert_closures(alerts, {"S1": stop}, {}, edges, positions, 150.0)
+    reason = "GTFS-Realtime accessibility_issue: Aufzug defekt"
+    assert closures == [AlertClosure(10, 100.0, 200.0, reason, "gtfs-rt:lift"),
+                        AlertClosure(13, 100.0, 200.0, reason, "gtfs-rt:lift")]
+    # a period not yet begun is kept (it closes when it begins); one that is over is not
+    assert alert_closures(alerts, {"S1": stop}, {}, edges, positions, 50.0) == closures
+    assert alert_closures(alerts, {"S1": stop}, {}, edges, positions, 250.0) == []
+    # about one line at that stop: the stop stays open for the other lines
+    line_only = [ServiceAlert("l", "no_service", (InformedEntity("105", None, "S1"),), ())]
+    assert alert_closures(line_only, {"S1": stop}, {}, edges, positions, 150.0) == []
 
 
 async def test_a_cancelled_and_a_late_trip_change_what_is_said(
@@ -153,6 +167,33 @@ async def test_a_stop_closure_alert_closes_its_platform_for_the_router_until_it_
     assert mapstate.closed_edges(NOW) == frozenset()
 
 
+async def test_an_alert_closure_is_stored_survives_a_restart_and_goes_with_the_alert(
+    transit_client: TestClient, tmp_path: Path,  # noqa: F811 - the fixture
+) -> None:
+    app = transit_client.app
+    storage, start, end = app[STORAGE], int(NOW) - 60, int(NOW) + 3600
+    path = tmp_path / "rt.pb"
+    path.write_bytes(feed_bytes(closed_stops=(POST,), period=(start, end)))
+    await poll_realtime(app, str(path), NOW)
+    closed = app[MAP].closed_edges(NOW)
+    stored = [c for c in storage.load_closures() if c.edge_id in closed]
+    assert closed and {(c.starts_ts, c.ends_ts) for c in stored} == {(start, end)}
+    rows = MapEditor(storage).list_rows("closure", 100, 0)
+    assert {(r["created_by"], r["reason"]) for r in rows} == {
+        ("gtfs-rt:alert", "GTFS-Realtime no_service: Haltestelle gesperrt")}
+    assert {r["edge_id"] for r in rows} == closed
+    revisions = len(storage.recent_revision_ids(1000))
+    await poll_realtime(app, str(path), NOW + 30)  # the same feed again: nothing to write
+    assert len(storage.recent_revision_ids(1000)) == revisions
+    restarted, _ = load_map_state(storage)  # a restart, or another server process
+    gc.unfreeze()
+    assert restarted.closed_edges(NOW) == closed
+    assert restarted.closed_edges(end) == frozenset()  # the alert's period is its window
+    path.write_bytes(feed_bytes())
+    await poll_realtime(app, str(path), NOW + 60)
+    assert storage.load_closures() == [] and app[MAP].closed_edges(NOW) == frozenset()
+
+
 async def test_the_server_polls_the_configured_file(
     make_client, settings: Settings, tmp_path: Path,  # noqa: ANN001
 ) -> None:
@@ -170,3 +211,89 @@ async def test_the_server_polls_the_configured_file(
             break
         await asyncio.sleep(0.05)
     assert client.app[TIMETABLE].realtime["105-0-weekday-082000"].cancelled
+
+
+def test_alert_closures_sync_once_between_processes_and_leave_mappers_closures(
+    db_url: str,
+) -> None:
+    from tests.navigator.test_storage import small_extract
+
+    first, second = Storage(db_url), Storage(db_url)  # two server processes, one database
+    first.migrate()
+    first.replace_map(small_extract(), actor="t", source="test")
+    MapEditor(first).create("closure", {"edge_id": 1, "reason": "building site",
+                                        "starts_ts": 0.0}, "mapper")
+    wanted = [AlertClosure(2, None, 500.0, "GTFS-Realtime no_service", "gtfs-rt:a")]
+    with ThreadPoolExecutor(2) as pool:  # both poll the same feed at once
+        synced = list(pool.map(lambda s: s.sync_alert_closures(wanted, 100.0), (first, second)))
+    assert sum(s is not None for s in synced) == 1
+    assert sorted((c.edge_id, c.starts_ts, c.ends_ts) for c in first.load_closures()) == [
+        (1, 0.0, None), (2, 100.0, 500.0)]
+    assert second.sync_alert_closures(wanted, 200.0) is None  # unchanged: nothing written
+    moved = [AlertClosure(2, 300.0, 500.0, "GTFS-Realtime no_service", "gtfs-rt:a")]
+    revisions, change = second.sync_alert_closures(moved, 200.0) or ([], None)
+    assert len(revisions) == 2 and change is not None and change.closures_changed
+    assert second.sync_alert_closures([], 200.0) is not None
+    assert [(c.edge_id, c.ends_ts) for c in first.load_closures()] == [(1, None)]
+    first.close()
+    second.close()
+
+
+def line_alert_bytes(*headers: tuple[str, str], trip: str | None = None) -> bytes:
+    msg = rt.FeedMessage()
+    msg.header.gtfs_realtime_version = "2.0"
+    msg.header.timestamp = int(NOW)
+    e = msg.entity.add(id="works-105")
+    e.alert.effect = rt.Alert.DETOUR
+    selector = e.alert.informed_entity.add(route_id="105")
+    if trip is not None:
+        selector.trip.trip_id = trip
+    for lang, text in headers:
+        e.alert.header_text.translation.add(text=text, language=lang)
+    e.alert.active_period.add(start=int(NOW) - 3600, end=int(NOW) + 2 * 3600)
+    return msg.SerializeToString()
+
+
+async def test_a_line_alert_is_said_with_the_lines_departures_in_the_walkers_language(
+    transit_client: TestClient, tmp_path: Path,  # noqa: F811 - the fixture
+) -> None:
+    path = tmp_path / "rt.pb"
+    path.write_bytes(line_alert_bytes(("de", "Umleitung wegen Bauarbeiten am Rathaus"),
+                                      ("en", "Diverted because of works at Rathaus")))
+    await poll_realtime(transit_client.app, str(path), NOW)
+
+    async def said(stop: str, lang: str, limit: int = 2) -> dict:
+        r = await transit_client.get(f"/v1/stops/{stop}/departures",
+                                     params={"at": str(NOW), "lang": lang, "limit": str(limit)})
+        assert r.status == 200, await r.text()
+        return await r.json()
+
+    body = await said(HBF_A, "en")
+    assert body["text"] == (
+        "Departures from Hauptbahnhof. Line 105 to Rathaus, platform A, in 17 minutes. Line 105: "
+        "Diverted because of works at Rathaus. Line 105 to Rathaus, platform A, in 37 minutes.")
+    assert body["departures"][0]["alerts"] == [{"id": "works-105", "effect": "detour",
+                                                "scope": "line",
+                                                "header": "Diverted because of works at Rathaus"}]
+    assert (await said(HBF_A, "de", 1))["text"] == (
+        "Abfahrten ab Hauptbahnhof. Linie 105 nach Rathaus, Steig A, in 17 Minuten. Linie 105: "
+        "Umleitung wegen Bauarbeiten am Rathaus.")
+    # line 101 leaves from pole C: not concerned
+    assert all(not d["alerts"] for d in (await said("osm1710115680", "en", 5))["departures"])
+    # no English header in the feed: the generic sentence
+    path.write_bytes(line_alert_bytes(("de", "Umleitung wegen Bauarbeiten am Rathaus")))
+    await poll_realtime(transit_client.app, str(path), NOW)
+    assert (await said(HBF_A, "en", 1))["text"] == (
+        "Departures from Hauptbahnhof. Line 105 to Rathaus, platform A, in 17 minutes. Line 105: "
+        "disruption, departures may differ from the timetable.")
+    # about one trip: said with that trip only, named by its time
+    path.write_bytes(line_alert_bytes(trip="105-0-weekday-084000"))
+    await poll_realtime(transit_client.app, str(path), NOW)
+    assert (await said(HBF_A, "de"))["text"] == (
+        "Abfahrten ab Hauptbahnhof. Linie 105 nach Rathaus, Steig A, in 17 Minuten. Linie 105 "
+        "nach Rathaus, Steig A, in 37 Minuten. Linie 105 nach Rathaus um 8:40 Uhr: Störung, "
+        "Abweichungen vom Fahrplan möglich.")
+    # gone from the feed: nothing more is said
+    path.write_bytes(feed_bytes())
+    await poll_realtime(transit_client.app, str(path), NOW)
+    assert "Linie 105:" not in (await said(HBF_A, "de"))["text"]

@@ -50,7 +50,7 @@ async def test_departures_say_line_headsign_platform_and_minutes(
     assert r.status == 200, await r.text()
     body = await r.json()
     assert body["stop"] == {"id": HBF_A, "name": "Hauptbahnhof", "lat": 49.43666, "lon": 7.76797,
-                            "platform": "A", "wheelchair_boarding": "unknown",
+                            "platform": "A", "code": None, "wheelchair_boarding": "unknown",
                             "place_id": body["stop"]["place_id"], "lines": ["105"]}
     assert body["stop"]["place_id"] is not None
     first = body["departures"][0]

@@ -91,6 +91,35 @@ def test_the_illustrative_kaiserslautern_feed_matches_every_stop_to_its_osm_pole
     store.close()
 
 
+def test_the_kaiserslautern_poles_with_a_letter_are_matched_by_it_the_rest_by_name(
+    city_db_url: str,
+) -> None:
+    store = Storage(city_db_url)
+    places = {p.osm_id: p for p in store.load_places() if p.kind == "stop"}
+    assert (places[571524030].ref, places[1710115676].ref) == ("A", "E")  # stored with the map
+    feed = read_gtfs(KAISERSLAUTERN, list(places.values()))
+    lettered = [s.gtfs_id for s in feed.stops if s.platform_code]
+    assert lettered == ["osm571499626", "osm571524030", "osm571524033", "osm1710115676",
+                        "osm1710115680"]
+    assert feed.matched_by == (("name", 16), ("platform", 5))
+    store.close()
+
+
+def test_a_stop_code_is_stored_and_matches_the_pole_with_that_ref(
+    city_db_url: str, tmp_path: Path
+) -> None:
+    store = Storage(city_db_url)
+    # pole E of Hauptbahnhof (49.43659, 7.76729) as another survey puts it, 15 m north, under
+    # another name: only the code says which pole it is
+    stops = ("stop_id,stop_code,stop_name,stop_lat,stop_lon\n"
+             "S1,E,Kaiserslautern Hbf,49.43672,7.76729\nS2,,Zwei,49.45,7.77\n")
+    feed = import_gtfs_file(store, feed_zip(tmp_path, stops_txt=stops), now_ts=1.0, actor="t")
+    assert feed.matched_by == (("ref", 1),)
+    (s1,) = [s for s in store.load_transit_stops() if s.gtfs_id == "S1"]
+    assert (s1.code, s1.place_id) == ("E", 2 * 1710115676)
+    store.close()
+
+
 def test_cairns_on_the_kaiserslautern_map_reports_every_stop_unmatched(city_db_url: str) -> None:
     store = Storage(city_db_url)
     feed = read_gtfs(CAIRNS, store.load_places())
@@ -188,3 +217,16 @@ def test_the_cli_imports_with_warnings_and_refuses_a_bad_feed_in_one_line(
     assert main(["import-gtfs", "--db", db, str(not_zip)]) == 2
     assert capsys.readouterr().err == ("blindpilot: error: feed.txt: not a zip file (a GTFS feed "
                                        "is a .zip of .txt files)\n")
+
+
+def test_a_running_server_takes_a_new_feed_within_the_check_interval(store: Storage) -> None:
+    from navigator import timetable as timetable_module
+
+    clock = [100.0]
+    timetable = timetable_module.Timetable(store, clock=lambda: clock[0])
+    assert "osm571524030" in timetable.current().stops  # the Kaiserslautern feed
+    import_gtfs_file(store, CAIRNS, now_ts=2.0, actor="test")  # another process imports
+    clock[0] += timetable_module.FEED_CHECK_S / 2
+    assert "osm571524030" in timetable.current().stops  # not asked again yet
+    clock[0] += timetable_module.FEED_CHECK_S
+    assert "750000" in timetable.current().stops

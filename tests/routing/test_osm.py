@@ -27,7 +27,7 @@ TINY_OSM = """<?xml version='1.0' encoding='UTF-8'?>
   <node id="6" lat="52.4802" lon="13.4310"/>
   <node id="7" lat="52.4810" lon="13.4300"/>
   <node id="8" lat="52.4811" lon="13.4300">
-    <tag k="shop" v="bakery"/><tag k="name" v="Bäckerei Kühn"/>
+    <tag k="shop" v="bakery"/><tag k="name" v="Bäckerei Kühn"/><tag k="ref" v="B1"/>
   </node>
   <way id="10">
     <nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/>
@@ -111,6 +111,27 @@ def test_tiny_file_rules(tmp_path):
         True,
     )
     assert [(p.name, p.kind, p.id) for p in x.places] == [("Bäckerei Kühn", "shop", 16)]
+    assert x.places[0].ref is None  # a shop's ref is no stop code: not kept
+
+
+def test_stops_keep_their_ref_and_local_ref(tmp_path):
+    path = tmp_path / "stops.osm"
+    path.write_text("""<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6" generator="test">
+  <node id="1" lat="52.48" lon="13.43">
+    <tag k="highway" v="bus_stop"/><tag k="name" v="Teststraße"/><tag k="ref" v=" 4711 "/>
+    <tag k="local_ref" v="2"/>
+  </node>
+  <node id="2" lat="52.4801" lon="13.43"/>
+  <node id="3" lat="52.4801" lon="13.4301"/>
+  <way id="4">
+    <nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="1"/>
+    <tag k="public_transport" v="platform"/><tag k="name" v="Teststraße"/><tag k="ref" v=""/>
+  </way>
+  <way id="5"><nd ref="2"/><nd ref="3"/><tag k="highway" v="footway"/></way>
+</osm>""", encoding="utf-8")
+    places = read_osm(path).places
+    assert [(p.id, p.ref, p.local_ref) for p in places] == [(2, "4711", "2"), (9, None, None)]
 
 
 def test_compressed_files_and_progress(tmp_path):

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from voice.transit import SpokenDeparture, phrase_departures, phrase_no_timetable
+from voice.transit import (
+    SpokenAlert,
+    SpokenDeparture,
+    phrase_departures,
+    phrase_no_timetable,
+)
 
 LATE = SpokenDeparture("105", "Hauptbahnhof", None, 3, 2, False, "8:05")
 ON_TIME = SpokenDeparture("101", "Stiftsplatz", "A", 1, 0, False, "8:04")
@@ -70,3 +75,53 @@ def test_nearby_stops_are_named_with_distance_and_lines(lang: str, text: str) ->
     stops = [NearbyStop("Hauptbahnhof", "A", 30.2, ("105",)),
              NearbyStop("Post", None, 48.0, ("101", "105"))]
     assert phrase_nearby_stops(stops, lang) == text
+
+
+WORKS_DE = SpokenAlert("works", "Baustelle in der Marktstraße, Umleitung über die Fackelstraße")
+WORKS_EN = SpokenAlert("works", "Roadworks in Marktstraße, diverted via Fackelstraße.")
+UNTRANSLATED = SpokenAlert("works", None)
+TRIP = SpokenAlert("trip", None, trip=True)
+TRIP_WHY = SpokenAlert("trip", "Fahrzeugstörung", trip=True)
+
+
+def with_alerts(d: SpokenDeparture, *alerts: SpokenAlert) -> SpokenDeparture:
+    return SpokenDeparture(d.line, d.headsign, d.platform, d.minutes, d.delay_min, d.cancelled,
+                           d.clock, alerts)
+
+
+@pytest.mark.parametrize(("departures", "lang", "text"), [
+    ([with_alerts(LATE, WORKS_EN), ON_TIME], "en",
+     "Departures from Rathaus. Line 105 to Hauptbahnhof in 3 minutes, 2 minutes late. Line 105: "
+     "Roadworks in Marktstraße, diverted via Fackelstraße. Line 101 to Stiftsplatz, platform A, "
+     "in 1 minute, on time."),
+    ([with_alerts(LATE, WORKS_DE)], "de",
+     "Abfahrten ab Rathaus. Linie 105 nach Hauptbahnhof in 3 Minuten, 2 Minuten verspätet. "
+     "Linie 105: Baustelle in der Marktstraße, Umleitung über die Fackelstraße."),
+    # the feed has no header in the walker's language: a generic sentence
+    ([with_alerts(LATE, UNTRANSLATED)], "en",
+     "Departures from Rathaus. Line 105 to Hauptbahnhof in 3 minutes, 2 minutes late. Line 105: "
+     "disruption, departures may differ from the timetable."),
+    ([with_alerts(LATE, UNTRANSLATED)], "de",
+     "Abfahrten ab Rathaus. Linie 105 nach Hauptbahnhof in 3 Minuten, 2 Minuten verspätet. "
+     "Linie 105: Störung, Abweichungen vom Fahrplan möglich."),
+    # one alert about two departures of the line is said once, after the first
+    ([with_alerts(NOW, WORKS_EN), with_alerts(LATE, WORKS_EN)], "en",
+     "Departures from Rathaus. Line 105 to Rathaus now. Line 105: Roadworks in Marktstraße, "
+     "diverted via Fackelstraße. Line 105 to Hauptbahnhof in 3 minutes, 2 minutes late."),
+    ([with_alerts(LATE, TRIP)], "en",
+     "Departures from Rathaus. Line 105 to Hauptbahnhof in 3 minutes, 2 minutes late. Line 105 "
+     "to Hauptbahnhof at 8:05: disruption, departures may differ from the timetable."),
+    ([with_alerts(LATE, TRIP)], "de",
+     "Abfahrten ab Rathaus. Linie 105 nach Hauptbahnhof in 3 Minuten, 2 Minuten verspätet. "
+     "Linie 105 nach Hauptbahnhof um 8:05 Uhr: Störung, Abweichungen vom Fahrplan möglich."),
+    # a cancelled trip: its cancellation is said once; the header says why
+    ([with_alerts(CANCELLED, TRIP)], "en",
+     "Departures from Rathaus. Line 105 to Hauptbahnhof at 8:25 is cancelled."),
+    ([with_alerts(CANCELLED, TRIP_WHY)], "de",
+     "Abfahrten ab Rathaus. Linie 105 nach Hauptbahnhof um 8:25 Uhr fällt aus. Linie 105 nach "
+     "Hauptbahnhof um 8:25 Uhr: Fahrzeugstörung."),
+])
+def test_line_and_trip_alerts_are_said_with_their_departures(
+    departures: list[SpokenDeparture], lang: str, text: str,
+) -> None:
+    assert phrase_departures("Rathaus", departures, 60, lang) == text

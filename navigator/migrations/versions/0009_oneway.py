@@ -6,7 +6,7 @@
 before are NULL, as their map was imported without the rule.
 
 Revision ID: 0009_oneway
-Revises: 0006
+Revises: 0008
 Create Date: 2026-11-28
 """
 
@@ -15,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0009_oneway"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
