@@ -67,11 +67,12 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 def cmd_import_osm(args: argparse.Namespace) -> int:
-    from navigator.mapimport import import_osm_file
+    from navigator.mapimport import IMPORT_WAIT_S, import_osm_file
 
     path = _readable_file(args.file, "OSM")
     storage = _storage(args.db)
-    with _progress_bar(f"importing {path.name}", "obj") as bar:
+    with (storage.imports_locked(IMPORT_WAIT_S),
+          _progress_bar(f"importing {path.name}", "obj") as bar):
         extract = import_osm_file(storage, path, replace=args.replace, actor="cli",
                                   limits=Settings().import_limits, progress=bar.update)
     print(f"imported {len(extract.nodes)} nodes, {len(extract.edges)} edges, "

@@ -71,7 +71,7 @@ def _fork_worker(settings: Settings, sock: socket.socket, loaded: LoadedService,
     try:
         _die_with(parent)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
-        asyncio.run(serve_app(settings, loaded, sock=sock, announce=announce))
+        asyncio.run(serve_app(settings, loaded, sock=sock, announce=announce, worker=index))
         code = 0
     except BaseException:  # noqa: BLE001 - a worker reports its end and exits, whatever it was
         log.exception("worker failed", extra={"event": "worker_failed", "worker": index})

@@ -58,6 +58,8 @@ class Server:
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
     env: dict[str, str] = field(default_factory=dict)
+    #: ``serve --workers``; None: the command's default.
+    workers: int | None = None
 
     @property
     def base(self) -> str:
@@ -66,8 +68,9 @@ class Server:
     def start(self) -> None:
         self.port = _free_port()
         log = (self.workdir / f"serve-{self.port}.log").open("wb")
+        workers = [] if self.workers is None else ["--workers", str(self.workers)]
         self.proc = subprocess.Popen(
-            [str(BIN), "serve", "--port", str(self.port), "--db", self.db_url],
+            [str(BIN), "serve", "--port", str(self.port), "--db", self.db_url, *workers],
             cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
         log.close()
