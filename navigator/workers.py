@@ -44,6 +44,14 @@ MAX_BACKOFF_S = 30.0
 STOP_TIMEOUT_S = 30.0
 
 
+def default_workers() -> int:
+    """The cores this process may run on (all of the machine's where that cannot be asked)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def serve_workers(settings: Settings, workers: int) -> int:
     """Load once, fork ``workers`` workers on one listening socket, keep them running until
     SIGTERM/SIGINT; the exit code."""
