@@ -26,7 +26,7 @@ from navigator.keys import (
     STORAGE,
     WORKER,
 )
-from navigator.live import inbox_ctx
+from navigator.live import claims_ctx, inbox_ctx
 from navigator.livesessions import sessions_ctx
 from navigator.mapimport import ensure_default_city
 from navigator.mapstate import MapState, load_map_state
@@ -129,7 +129,7 @@ def create_app(settings: Settings, loaded: LoadedService | None = None, worker: 
     app[IMPORTS] = asyncio.Lock()
     app[ROUTE_TABLES] = route_tables()
     app.cleanup_ctx.extend([partial(_service_ctx, loaded=loaded), bluetooth_ctx, voice_ctx,
-                            sessions_ctx, inbox_ctx, simulations_ctx, transit_ctx])
+                            sessions_ctx, inbox_ctx, claims_ctx, simulations_ctx, transit_ctx])
     for table in app[ROUTE_TABLES]:
         table.add_to(app)
     return app

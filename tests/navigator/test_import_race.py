@@ -17,7 +17,6 @@ import shutil
 import sqlite3
 import subprocess
 import threading
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ import pytest
 from navigator.mapstate import MapState
 from navigator.storage import MapEditor, MapSnapshot, Storage, mapread
 from routing.model import EdgeRecord, MapExtract, NodeRecord
-from tests.navigator.test_crash_safety import BIN, END, START, Server
+from tests.navigator.test_crash_safety import BIN, END, START, Server, client_of_worker
 from tests.navigator.test_storage import small_extract
 
 
@@ -194,7 +193,7 @@ async def _import_twice(base: str, key: str, big: bytes, city: bytes,
     # a fresh connection per request: the kernel hands each to whichever worker accepts it
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True),
                                      timeout=aiohttp.ClientTimeout(total=300)) as http, \
-            _client_of_worker(base, 0) as first, _client_of_worker(base, workers - 1) as last:
+            client_of_worker(base, 0) as first, client_of_worker(base, workers - 1) as last:
 
         async def post(on: aiohttp.ClientSession, worker: int, body: bytes, delay_s: float
                        ) -> int:
@@ -234,21 +233,6 @@ async def _import_twice(base: str, key: str, big: bytes, city: bytes,
             async with http.post(f"{base}/v1/routes", json={"from": START, "to": END}) as r:
                 assert r.status == 200, await r.text()
     return seen
-
-
-@contextlib.asynccontextmanager
-async def _client_of_worker(base: str, worker: int) -> AsyncIterator[aiohttp.ClientSession]:
-    """A client whose one kept-alive connection the kernel gave to worker ``worker``."""
-    for _ in range(200):
-        http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1),
-                                     timeout=aiohttp.ClientTimeout(total=300))
-        try:
-            if (await _health(http, base))["worker"] == worker:
-                yield http
-                return
-        finally:
-            await http.close()
-    raise AssertionError(f"no connection reached worker {worker} in 200 tries")
 
 
 async def _health(http: aiohttp.ClientSession, base: str) -> dict[str, Any]:
