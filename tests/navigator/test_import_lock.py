@@ -16,6 +16,7 @@ from navigator.settings import Settings
 from navigator.storage import Storage, StorageError
 from tests.conftest import NEUKOELLN
 from tests.navigator.conftest import ClientFactory, auth, create_keys
+from tests.navigator.test_storage import store  # noqa: F401 - the fixture, on both databases
 
 HOLDER = """
 import sys
@@ -26,15 +27,9 @@ sys.stdin.read()
 """
 
 
-@pytest.fixture
-def store(db_url: str) -> Storage:
-    s = Storage(db_url)
-    s.migrate()
-    yield s
-    s.close()
-
-
-def test_an_import_in_another_process_holds_off_this_one_until_it_ends(store: Storage) -> None:
+def test_an_import_in_another_process_holds_off_this_one_until_it_ends(
+    store: Storage,  # noqa: F811 - the fixture
+) -> None:
     other = subprocess.Popen([sys.executable, "-c", HOLDER, store.url], text=True,
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
@@ -54,11 +49,11 @@ def test_an_import_in_another_process_holds_off_this_one_until_it_ends(store: St
 
 
 def test_an_in_memory_database_locks_within_its_process() -> None:
-    store = Storage("sqlite://")
-    held = store.try_lock_imports()
-    assert held is not None and store.try_lock_imports() is None
+    memory = Storage("sqlite://")
+    held = memory.try_lock_imports()
+    assert held is not None and memory.try_lock_imports() is None
     held.release()
-    again = store.try_lock_imports()
+    again = memory.try_lock_imports()
     assert again is not None
     again.release()
 
