@@ -65,7 +65,8 @@ def export_once(code: Path, query: str = "") -> dict[str, float]:
         key = _mapper_key(code, db_url)
         port = free_port()
         env = {**server_env(folder), "PYTHONPATH": str(code)}
-        serve = ["serve", "--db", db_url, "--port", str(port)]
+        # one worker: the /health probes must reach the one that exports
+        serve = ["serve", "--db", db_url, "--port", str(port), "--workers", "1"]
         # spawn runs in this checkout, whose navigator would come first on sys.path: put the
         # served checkout before it
         args = ["-c", f"import sys; sys.path.insert(0, {str(code)!r}); "

@@ -16,8 +16,17 @@ from aiohttp import web
 from navigator import api, mapsync
 from navigator.bluetooth import bluetooth_ctx
 from navigator.clients import FailedKeys
-from navigator.keys import IMPORTS, MAP, MAP_SYNC, PLOTS, ROUTE_TABLES, SETTINGS, STORAGE
-from navigator.live import inbox_ctx
+from navigator.keys import (
+    IMPORTS,
+    MAP,
+    MAP_SYNC,
+    PLOTS,
+    ROUTE_TABLES,
+    SETTINGS,
+    STORAGE,
+    WORKER,
+)
+from navigator.live import claims_ctx, inbox_ctx
 from navigator.livesessions import sessions_ctx
 from navigator.mapimport import ensure_default_city
 from navigator.mapstate import MapState, load_map_state
@@ -96,9 +105,11 @@ async def _role_of_key(app: web.Application, key: str) -> tuple[str, str] | None
     return await asyncio.to_thread(app[STORAGE].role_of_key, key)
 
 
-def create_app(settings: Settings, loaded: LoadedService | None = None) -> web.Application:
+def create_app(settings: Settings, loaded: LoadedService | None = None, worker: int = 0
+               ) -> web.Application:
     """Build the service; resources open on startup and close on cleanup, in order. ``loaded``:
-    storage and map already loaded (by :func:`load_service`, in a ``serve --workers`` parent)."""
+    storage and map already loaded (by :func:`load_service`, in a ``serve --workers`` parent);
+    ``worker``: this process's index among the workers."""
     bucket = api.TokenBucket(settings.public_rate_per_s, settings.public_burst)
     app = web.Application(
         middlewares=[
@@ -111,13 +122,14 @@ def create_app(settings: Settings, loaded: LoadedService | None = None) -> web.A
         client_max_size=api.MAX_BODY_BYTES,  # bodies are read by api.read_body, with limits
     )
     app[SETTINGS] = settings
+    app[WORKER] = worker
     app[api.BODY_TIMEOUT_S] = settings.body_timeout_s
     app[METRICS] = Metrics()
     app[PLOTS] = OrderedDict()
     app[IMPORTS] = asyncio.Lock()
     app[ROUTE_TABLES] = route_tables()
     app.cleanup_ctx.extend([partial(_service_ctx, loaded=loaded), bluetooth_ctx, voice_ctx,
-                            sessions_ctx, inbox_ctx, simulations_ctx, transit_ctx])
+                            sessions_ctx, inbox_ctx, claims_ctx, simulations_ctx, transit_ctx])
     for table in app[ROUTE_TABLES]:
         table.add_to(app)
     return app

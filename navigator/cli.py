@@ -38,11 +38,11 @@ log = logging.getLogger("blindpilot")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from navigator.workers import serve_workers
+    from navigator.workers import default_workers, serve_workers
 
     settings = Settings(database_url=args.db or default_database_url(), host=args.host,
                         port=args.port)
-    workers = 1 if args.workers is None else args.workers
+    workers = default_workers() if args.workers is None else args.workers
     if not 1 <= workers <= 256:
         raise CliError(f"--workers must be 1..256, got {workers}")
     if workers > 1 and settings.map_sync_s <= 0:
@@ -67,11 +67,12 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 def cmd_import_osm(args: argparse.Namespace) -> int:
-    from navigator.mapimport import import_osm_file
+    from navigator.mapimport import IMPORT_WAIT_S, import_osm_file
 
     path = _readable_file(args.file, "OSM")
     storage = _storage(args.db)
-    with _progress_bar(f"importing {path.name}", "obj") as bar:
+    with (storage.imports_locked(IMPORT_WAIT_S),
+          _progress_bar(f"importing {path.name}", "obj") as bar):
         extract = import_osm_file(storage, path, replace=args.replace, actor="cli",
                                   limits=Settings().import_limits, progress=bar.update)
     print(f"imported {len(extract.nodes)} nodes, {len(extract.edges)} edges, "
@@ -242,9 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8080)
     sp.add_argument("--workers", type=int, metavar="N",
-                    help="processes serving the port, sharing one loaded map (default 1: "
-                         "with more, a whole-map import on one worker can leave another "
-                         "serving an older map; see the README)")
+                    help="processes serving the port, sharing one loaded map "
+                         "(default: the number of cores)")
 
     sp = add("import-osm", cmd_import_osm,
              "import an OSM file (.osm, .osm.gz, .osm.bz2, .osm.pbf)", examples=[

@@ -58,7 +58,8 @@ class ImportFailed(Exception):
 
 
 async def run_import(job: ImportJob, timeout_s: float) -> dict[str, int]:
-    """Import in a child process: node, edge and place counts, or :class:`ImportFailed`."""
+    """Import in a child process: node, edge and place counts and the import's audit-log id
+    (``revision``), or :class:`ImportFailed`."""
     with tempfile.TemporaryFile() as err:
         proc = await asyncio.create_subprocess_exec(
             *child_command("from navigator.importjob import main; main()"),
@@ -123,7 +124,7 @@ def _import(job: ImportJob, storage: Storage) -> dict[str, Any]:
     try:
         extract = prepare_import(storage, path, replace=job.replace, limits=job.limits)
         print(COMMITTING, flush=True)
-        storage.replace_map(extract, actor=job.actor, source=path.name)
+        revision = storage.replace_map(extract, actor=job.actor, source=path.name)
     except LimitExceeded as err:
         status = 413 if err.limit == "max_decompressed_bytes" else 422
         return _error(status, "import_too_large", limit_message(err))
@@ -136,7 +137,7 @@ def _import(job: ImportJob, storage: Storage) -> dict[str, Any]:
     except StorageError as err:
         return _error(409, "map_exists", str(err))
     return {"nodes": len(extract.nodes), "edges": len(extract.edges),
-            "places": len(extract.places)}
+            "places": len(extract.places), "revision": revision}
 
 
 def _error(status: int, code: str, message: str) -> dict[str, Any]:

@@ -35,5 +35,7 @@ PLOTS = web.AppKey("plots", OrderedDict)
 IMPORTS = web.AppKey("imports", asyncio.Lock)
 #: Present when following other processes' map edits (``map_sync_s`` > 0).
 MAP_SYNC = web.AppKey("map_sync", MapSync)
+#: Which worker process this is: 0..N-1 under ``serve --workers N``, 0 for a lone process.
+WORKER = web.AppKey("worker", int)
 #: Every area's route table, for the generated OpenAPI document.
 ROUTE_TABLES = web.AppKey("route_tables", list[RouteTable])

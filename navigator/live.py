@@ -25,7 +25,7 @@ from navigator import api
 from navigator.backpressure import tell_unavailable
 from navigator.blocking import blocked_ahead
 from navigator.inbox import INBOX, INTERNAL_ERROR, Delivery, Inbox, Incoming, Replies, dumps
-from navigator.keys import MAP, SETTINGS
+from navigator.keys import MAP, SETTINGS, STORAGE
 from navigator.liveschemas import (
     ClientMessageIn,
     CommandMessage,
@@ -40,6 +40,7 @@ from navigator.livesessions import (
     SessionRegistry,
     end_session,
     live_session,
+    save_track_part,
 )
 from navigator.logs import short_id
 from navigator.mapstate import MapState
@@ -63,8 +64,14 @@ REPLACED = 4000
 async def session_ws(request: web.Request, query: SessionAccess) -> web.StreamResponse:
     app = request.app
     live = await live_session(app, request.match_info["id"], token_of(request.headers, query))
+    # claimed before the handshake: from its end on, the swap below runs without a pause
+    claim = await asyncio.to_thread(app[STORAGE].claim_session, live.id)
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=256 * 1024)
     await ws.prepare(request)
+    if claim is not None and live.claim is not None and claim < live.claim:
+        await _hand_over(app, live, ws)  # a newer connection here claimed it meanwhile
+        return ws
+    live.claim = claim
     previous, live.ws = live.ws, ws
     took_over = previous is not None and not previous.closed
     if previous is not None and took_over:
@@ -99,6 +106,46 @@ async def _hand_over(app: web.Application, live: LiveSession, previous: web.WebS
     except (ConnectionError, RuntimeError):  # it was already going away: nobody to tell
         pass
     await previous.close(code=REPLACED, message=b"replaced by a newer connection")
+
+
+async def claims_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Look every ``session_claim_check_s`` for walks a connection in another process took
+    over from this one."""
+
+    async def watch() -> None:
+        while True:
+            await asyncio.sleep(app[SETTINGS].session_claim_check_s)
+            try:
+                await release_taken_walks(app)
+            except Exception:  # noqa: BLE001 - e.g. the database is briefly away: next round
+                log.exception("claim check failed", extra={"event": "claim_check_failed"})
+
+    task = asyncio.create_task(watch())
+    yield
+    task.cancel()
+
+
+async def release_taken_walks(app: web.Application) -> int:
+    """Tell and disconnect every walker here whose walk a newer connection claimed in another
+    process (the walk goes on there; this process forgets it and keeps its part of an opted-in
+    track); how many. One query for all of this process's connected walks."""
+    registry = app[SESSIONS]
+    held = [s.id for s in registry.sessions.values() if s.ws is not None and s.claim is not None]
+    if not held:
+        return 0
+    claims = await asyncio.to_thread(app[STORAGE].session_claims, held)
+    taken = [live for live in map(registry.sessions.get, held)
+             if live is not None and live.ws is not None and live.claim is not None
+             and claims.get(live.id, 0) > live.claim]
+    for live in taken:
+        ws, live.ws = live.ws, None
+        registry.sessions.pop(live.id, None)
+        log.info("session taken over elsewhere",
+                 extra={"event": "session_taken_over", "session": short_id(live.id)})
+        assert ws is not None
+        await _hand_over(app, live, ws)
+        await save_track_part(app, live)
+    return len(taken)
 
 
 async def inbox_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -61,6 +61,9 @@ class LiveSession:
     late_since_t: float | None = None
     #: sha256 of the session's secret token (:mod:`navigator.sessiontokens`); "" matches none.
     token_hash: str = ""
+    #: The descriptor's claim (:meth:`~navigator.storage.SessionStore.claim_session`) of the
+    #: connection holding the walk here; a higher one in storage means another process took it.
+    claim: int | None = None
 
 
 class SessionRegistry:
@@ -166,6 +169,11 @@ async def end_session(app: web.Application, live: LiveSession, expired: bool = F
         idle_for = time.monotonic() - live.last_active_s
         untouched_since = time.time() - idle_for + app[SESSIONS].period_s + 1.0
     await asyncio.to_thread(app[STORAGE].delete_session, live.id, untouched_since)
+    await save_track_part(app, live)
+
+
+async def save_track_part(app: web.Application, live: LiveSession) -> None:
+    """Store what this process saw of an opted-in track (merged with other processes' parts)."""
     if live.track is not None:
         await asyncio.to_thread(app[STORAGE].save_track, live.id, live.started_ts,
                                 time.time(), live.track, live.token_hash)

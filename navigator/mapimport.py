@@ -64,6 +64,10 @@ def import_osm_file(
     return extract
 
 
+#: How long the CLI and a first start wait for another process's import to finish.
+IMPORT_WAIT_S = 600.0
+
+
 def limit_message(err: LimitExceeded) -> str:
     """The refusal with the setting that raises the limit, if it has one."""
     setting = IMPORT_LIMIT_SETTINGS.get(err.limit)
@@ -74,11 +78,19 @@ def ensure_default_city(
     storage: Storage, city_file: Path | None, spacing_m: float,
     progress: Callable[[int], None] | None = None,
 ) -> bool:
-    """On an empty database, import the embedded city and plan its beacons; True if it did."""
+    """On an empty database, import the embedded city and plan its beacons; True if it did.
+
+    Under the import lock, so that servers started together on one empty database load the city
+    once (the others find it there)."""
     if city_file is None or storage.count(Node) > 0:
         return False
-    log.info("loading the default city", extra={"event": "default_city", "file": str(city_file)})
-    extract = import_osm_file(storage, city_file, replace=False, actor="system", progress=progress)
-    graph = build_graph(extract.nodes, extract.edges)
-    storage.replace_beacons(plan_beacons(graph, spacing_m=spacing_m), actor="system")
+    with storage.imports_locked(IMPORT_WAIT_S):
+        if storage.count(Node) > 0:
+            return False
+        log.info("loading the default city",
+                 extra={"event": "default_city", "file": str(city_file)})
+        extract = import_osm_file(storage, city_file, replace=False, actor="system",
+                                  progress=progress)
+        graph = build_graph(extract.nodes, extract.edges)
+        storage.replace_beacons(plan_beacons(graph, spacing_m=spacing_m), actor="system")
     return True

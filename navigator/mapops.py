@@ -8,6 +8,8 @@ import asyncio
 import logging
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,7 +20,7 @@ from beacons.coverage import beacons_far_from_edges, uncovered_decision_points
 from beacons.planning import path_length_km, plan_layout
 from navigator import api
 from navigator.bbox import BBox, parse_bbox
-from navigator.importjob import ImportFailed, ImportJob, run_import
+from navigator.importjob import COMMIT_TIMEOUT_S, ImportFailed, ImportJob, run_import
 from navigator.keys import IMPORTS, MAP, SETTINGS, STORAGE
 from navigator.mapedits import commit_all, entity_id, if_match, mark_applied
 from navigator.mapexport import MapExport, geojson_chunks, take_export
@@ -26,7 +28,8 @@ from navigator.mapper import MAPPER, beacon_public
 from navigator.mapschemas import Strict
 from navigator.mapstate import MapState
 from navigator.schemas import placement_json
-from navigator.storage import MapEditor
+from navigator.storage import MapEditor, Storage
+from navigator.storage.importlock import RETRY_S
 from navigator.transit import unmatched_stops
 from routing import validation
 
@@ -84,7 +87,7 @@ _OSM_SUFFIX = {b"\x1f\x8b": ".osm.gz", b"BZ": ".osm.bz2", b"<?": ".osm", b"<o": 
     raw_body="application/octet-stream",
     response=ImportResult,
     summary="Import an OSM file (.osm, .gz, .bz2, .pbf) as the map",
-    errors=(409, 413, 422),
+    errors=(409, 413, 422, 503),
 )
 async def import_map(request: web.Request, query: ImportQuery) -> web.Response:
     app = request.app
@@ -93,25 +96,50 @@ async def import_map(request: web.Request, query: ImportQuery) -> web.Response:
     if not data:
         raise api.ApiError(422, "invalid_osm", "the request body must be an OSM file")
     suffix = _OSM_SUFFIX.get(data[:2], ".osm.pbf")
-    # one import at a time: two parsing at once double the memory, and each one's reload must
-    # see the other's commit in order (MapState.reload)
+    # one import at a time, here and in every other process on the database: two parsing at
+    # once double the memory, and they would commit in whichever order they finish parsing
     async with app[IMPORTS]:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"upload{suffix}"
-            path.write_bytes(data)
-            del data
-            job = ImportJob(storage.url, str(path), query.replace, request[api.CALLER].actor,
-                            settings.import_limits, settings.import_memory_mb)
-            try:
-                counts = await run_import(job, settings.import_timeout_s)
-            except ImportFailed as err:
-                if err.committing:  # cut off while committing: load whatever is stored now
-                    await asyncio.to_thread(mapstate.reload, storage.load_map)
-                raise api.ApiError(err.status, err.code, str(err)) from None
-        snapshot = await asyncio.to_thread(mapstate.reload, storage.load_map)
+        async with _imports_locked(storage, settings.import_timeout_s + COMMIT_TIMEOUT_S):
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / f"upload{suffix}"
+                path.write_bytes(data)
+                del data
+                counts = await _run_job(request, ImportJob(
+                    storage.url, str(path), query.replace, request[api.CALLER].actor,
+                    settings.import_limits, settings.import_memory_mb))
+        # map sync may have reloaded it already (then nothing is read again)
+        held = await asyncio.to_thread(mapstate.reload, storage.load_map, [counts.pop("revision")])
     # the reload holds these: no second one from sync
-    mark_applied(app, snapshot.revision_ids)
+    mark_applied(app, held)
     return api.json_response(counts)
+
+
+async def _run_job(request: web.Request, job: ImportJob) -> dict[str, int]:
+    """The import's counts, or its refusal as an API error."""
+    app = request.app
+    try:
+        return await run_import(job, app[SETTINGS].import_timeout_s)
+    except ImportFailed as err:
+        if err.committing:  # cut off while committing: load whatever is stored now
+            await asyncio.to_thread(app[MAP].reload, app[STORAGE].load_map)
+        raise api.ApiError(err.status, err.code, str(err)) from None
+
+
+@asynccontextmanager
+async def _imports_locked(storage: Storage, wait_s: float) -> AsyncIterator[None]:
+    """Hold the import lock of every process (:mod:`navigator.storage.importlock`), asking
+    again every :data:`RETRY_S` off the event loop; 503 when another import held it ``wait_s``
+    (longer than any import may take)."""
+    deadline = time.monotonic() + wait_s
+    while (held := await asyncio.to_thread(storage.try_lock_imports)) is None:
+        if time.monotonic() >= deadline:
+            raise api.ApiError(503, "import_busy", "another map import is still running",
+                               headers={"Retry-After": "10"})
+        await asyncio.sleep(RETRY_S)
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(held.release)
 
 
 def _take_export(mapstate: MapState, bbox: BBox | None) -> MapExport:

@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import networkx as nx
@@ -77,27 +77,33 @@ class MapState:
             self.edit_count = 0
             self._edits.clear()
 
-    def reload(self, load: Callable[[], MapSnapshot]) -> MapSnapshot:
-        """Read the database's current map and swap it in; the snapshot read (for its revision
-        ids).
+    def reload(self, load: Callable[[], MapSnapshot],
+               unless_holding: Collection[int] = ()) -> list[int]:
+        """Read the database's current map and swap it in; the audit-log ids the map now holds.
 
         Reading happens inside the editors' lock: two reloads (overlapping imports, an import
         racing map sync) then swap in their snapshots in the order they were read, so the live
         map always ends at the newest committed state, never at an older one swapped in last.
+        Nothing is read when the last snapshot already held every id of ``unless_holding`` (map
+        sync asking for a reload that this process's own import has just made).
         """
         with self._apply_lock:
+            if unless_holding and self._snapshot_revisions.issuperset(unless_holding):
+                return []
             snapshot = load()
             self.replace(snapshot)
-            return snapshot
+            return snapshot.revision_ids
 
     def counts(self) -> dict[str, int]:
-        """Sizes reported by /health."""
-        return {
-            "nodes": self.graph.number_of_nodes(),
-            "edges": edge_count(self.graph),
-            "places": len(self.places),
-            "beacons": len(self.beacons),
-        }
+        """Sizes reported by /health, of one map (unlocked, a reload swapping in the graph and
+        then the places was seen as the new city's nodes with the old grid's places)."""
+        with self.lock:
+            return {
+                "nodes": self.graph.number_of_nodes(),
+                "edges": edge_count(self.graph),
+                "places": len(self.places),
+                "beacons": len(self.beacons),
+            }
 
     def positioning_map(self) -> PositioningMap:
         """Edge geometry + beacon layout for positioning, shared by every session."""

@@ -42,8 +42,9 @@ class MapSync:
             return 0
         count, t0 = len(ids), time.perf_counter()
         if change is None:
-            ids += self._map.reload(self._storage.load_map).revision_ids
-            how = "reloaded"
+            held = self._map.reload(self._storage.load_map, unless_holding=ids)
+            ids += held
+            how = "reloaded" if held else "already held"
         else:
             try:
                 self._map.apply(change, self._storage.load_beacons, self._storage.load_closures)
@@ -52,7 +53,7 @@ class MapSync:
                 # start afresh rather than fail on the same revisions at every poll
                 log.warning("map sync could not apply a change; reloading the map",
                             extra={"event": "map_sync_reload", "error": str(err)})
-                ids += self._map.reload(self._storage.load_map).revision_ids
+                ids += self._map.reload(self._storage.load_map)
                 how = "reloaded"
         self._applied.update(ids)
         self._high = max(self._high, *ids)

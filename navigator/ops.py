@@ -10,10 +10,10 @@ from typing import Literal
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from navigator import api
-from navigator.keys import BLUETOOTH, MAP, ROUTE_TABLES, STORAGE
+from navigator.keys import BLUETOOTH, MAP, ROUTE_TABLES, STORAGE, WORKER
 from navigator.metrics import METRICS
 from navigator.openapi import build_openapi
 from navigator.speech import speech_engine_name
@@ -40,6 +40,8 @@ class Health(BaseModel):
     bluetooth: str
     graph: GraphCounts
     version: str
+    worker: int = Field(description="the worker process that answered: 0..N-1 under "
+                        "`serve --workers N` (each holds its own copy of the map)")
 
 
 @routes.route("GET", "/health", summary="Service health, speech engine, Bluetooth and map size",
@@ -54,6 +56,7 @@ async def health(request: web.Request) -> web.Response:
         bluetooth=app[BLUETOOTH],
         graph=GraphCounts(**app[MAP].counts()),
         version=VERSION,
+        worker=app[WORKER],
     )
     return api.json_response(body, status=200 if db_ok else 503)
 

@@ -47,10 +47,11 @@ def make_runner(app: web.Application, settings: Settings) -> web.AppRunner:
 
 
 async def serve_app(settings: Settings, loaded: LoadedService | None = None,
-                    sock: socket.socket | None = None, announce: bool = True) -> None:
-    """Serve until SIGINT/SIGTERM, on ``sock`` (a worker's inherited listening socket) or on the
-    settings' host and port; with ``announce``, print the URL once the port answers."""
-    app = create_app(settings, loaded)
+                    sock: socket.socket | None = None, announce: bool = True,
+                    worker: int = 0) -> None:
+    """Serve until SIGINT/SIGTERM, on ``sock`` (worker ``worker``'s inherited listening socket)
+    or on the settings' host and port; with ``announce``, print the URL once the port answers."""
+    app = create_app(settings, loaded, worker)
     runner = make_runner(app, settings)
     await runner.setup()
     site = (web.SockSite(runner, sock, backlog=BACKLOG) if sock is not None

@@ -93,6 +93,10 @@ class Settings:
         default_factory=lambda: parse_networks(os.environ.get("BLINDPILOT_TRUSTED_PROXIES", "")))
     #: Live sessions idle (no message) for this long are dropped with everything they knew.
     session_idle_s: float = field(default_factory=_env_float("BLINDPILOT_SESSION_IDLE_S", 900.0))
+    #: Seconds between looks at whether a connection in another process took one of this
+    #: process's walks over (that walker is then told and disconnected).
+    session_claim_check_s: float = field(
+        default_factory=_env_float("BLINDPILOT_SESSION_CLAIM_CHECK_S", 1.0))
     #: Messages per second one WebSocket client may send before being throttled.
     ws_messages_per_s: float = field(
         default_factory=_env_float("BLINDPILOT_WS_MESSAGES_PER_S", 20.0))

@@ -44,6 +44,14 @@ MAX_BACKOFF_S = 30.0
 STOP_TIMEOUT_S = 30.0
 
 
+def default_workers() -> int:
+    """The cores this process may run on (all of the machine's where that cannot be asked)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def serve_workers(settings: Settings, workers: int) -> int:
     """Load once, fork ``workers`` workers on one listening socket, keep them running until
     SIGTERM/SIGINT; the exit code."""
@@ -71,7 +79,7 @@ def _fork_worker(settings: Settings, sock: socket.socket, loaded: LoadedService,
     try:
         _die_with(parent)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
-        asyncio.run(serve_app(settings, loaded, sock=sock, announce=announce))
+        asyncio.run(serve_app(settings, loaded, sock=sock, announce=announce, worker=index))
         code = 0
     except BaseException:  # noqa: BLE001 - a worker reports its end and exits, whatever it was
         log.exception("worker failed", extra={"event": "worker_failed", "worker": index})

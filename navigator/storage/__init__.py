@@ -3,6 +3,7 @@
 - :mod:`.tables`: the SQLModel tables, and the Base models the mapper API's schemas derive from
 - :mod:`.engine`: URL, engine, migrations, and :class:`~.engine.Database`'s transactions
 - :mod:`.mapread`, :mod:`.mapwrite`: the live map's snapshot; imports and beacon plans
+- :mod:`.importlock`: one whole-map import at a time across every process
 - :mod:`.beaconhealth`: when beacons were heard, their battery, silent ones first
 - :mod:`.audit`: the map's audit log; :mod:`.changes`: what a live map applies (edits, sync)
 - :mod:`.entities`, :mod:`.edits`: mappers' audited edits (:class:`~.edits.MapEditor`)
@@ -32,6 +33,7 @@ from navigator.storage.errors import (
     StorageError,
     cannot_open_reason,
 )
+from navigator.storage.importlock import ImportLocks
 from navigator.storage.mapread import (
     EDGE_RECORD_FIELDS,
     ClosureWindow,
@@ -94,7 +96,7 @@ __all__ = [
 ]
 
 
-class Storage(MapReads, MapWrites, BeaconHealth, MapSync, SessionStore, KeyStore, TransitStore,
-              AlertClosures):
+class Storage(MapReads, MapWrites, ImportLocks, BeaconHealth, MapSync, SessionStore, KeyStore,
+              TransitStore, AlertClosures):
     """Synchronous gateway over one engine, every job's methods on one object; the aiohttp layer
     calls it through a thread."""

@@ -44,8 +44,11 @@ class MapSync(Database):
         one change that brings a live map to the database's *current* state of everything they
         touched, read in one go so it is consistent. Applying it twice is harmless. None instead
         of a change when one of them replaced the whole map (an import): reload it then.
+
+        One snapshot for both reads: an import committed between them would otherwise be
+        missed in the log and yet read as the current state of what the edits touched.
         """
-        with self.engine.connect() as conn:
+        with self.read_snapshot() as conn:
             refs = [r for r in revisions_after(conn, after_id, limit) if r.id not in skip]
             ids = [r.id for r in refs]
             if any(r.entity == "map" for r in refs):

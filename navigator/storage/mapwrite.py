@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 class MapWrites(Database):
     """Each replacement is one transaction and one audit-log entry: all of it or none of it."""
 
-    def replace_map(self, extract: MapExtract, *, actor: str | None, source: str) -> None:
-        """Replace nodes, edges and landmarks with an import, in one transaction.
+    def replace_map(self, extract: MapExtract, *, actor: str | None, source: str) -> int:
+        """Replace nodes, edges and landmarks with an import, in one transaction; the id of its
+        audit-log entry.
 
         Closures are dropped with the edges they named; beacons stay (they hang on real poles)
         and the audit log records the import.
@@ -46,8 +47,9 @@ class MapWrites(Database):
                 "edges": len(extract.edges),
                 "landmarks": len(extract.places),
             }
-            record_revision(conn, "map", "import", actor, after=summary)
+            revision = record_revision(conn, "map", "import", actor, after=summary)
         log.info("map imported", extra={"event": "map_import", **summary})
+        return revision
 
     def replace_beacons(self, placements: Sequence[BeaconPlacement], *, actor: str | None) -> int:
         """Store a planned layout in place of the current beacons, audited as one revision (its

@@ -36,6 +36,22 @@ class SessionStore(Database):
             ).first()
         return (row[0], row[1]) if row else None
 
+    def claim_session(self, session_id: str) -> int | None:
+        """A new connection holds the walk now: its claim, above every earlier one's (None when
+        the session is gone)."""
+        where = LIVE_SESSIONS.c.id == session_id
+        with self.write() as conn:
+            conn.execute(sa.update(LiveSessionRecord).where(where)
+                         .values(claim=LIVE_SESSIONS.c.claim + 1))
+            return conn.execute(sa.select(LIVE_SESSIONS.c.claim).where(where)).scalar()
+
+    def session_claims(self, session_ids: list[str]) -> dict[str, int]:
+        """The newest claim of each of these sessions still described."""
+        with self.engine.connect() as conn:
+            return {row.id: row.claim for row in conn.execute(
+                sa.select(LIVE_SESSIONS.c.id, LIVE_SESSIONS.c.claim)
+                .where(LIVE_SESSIONS.c.id.in_(session_ids)))}
+
     def touch_sessions(self, session_ids: list[str], now_ts: float) -> None:
         if session_ids:
             with self.write() as conn:

@@ -186,6 +186,8 @@ class LiveSessionRecord(SQLModel, table=True):
     request: str
     #: sha256 of the session's token, which resuming it asks for (None: cannot be resumed).
     token_hash: str | None = Field(default=None, max_length=64)
+    #: Raised by one for every connection that takes the walk: the newest holds it.
+    claim: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 def table_of(model: type[SQLModel]) -> sa.Table:

@@ -12,6 +12,7 @@ in flight at the kill is all there (row and revision) or not there at all; the m
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -22,7 +23,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,8 @@ class Server:
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
     env: dict[str, str] = field(default_factory=dict)
+    #: ``serve --workers``; None: the command's default.
+    workers: int | None = None
 
     @property
     def base(self) -> str:
@@ -66,8 +69,9 @@ class Server:
     def start(self) -> None:
         self.port = _free_port()
         log = (self.workdir / f"serve-{self.port}.log").open("wb")
+        workers = [] if self.workers is None else ["--workers", str(self.workers)]
         self.proc = subprocess.Popen(
-            [str(BIN), "serve", "--port", str(self.port), "--db", self.db_url],
+            [str(BIN), "serve", "--port", str(self.port), "--db", self.db_url, *workers],
             cwd=self.workdir, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
         log.close()
@@ -90,6 +94,23 @@ class Server:
     def log(self) -> str:
         text = "".join(p.read_text(errors="replace") for p in self.workdir.glob("serve-*.log"))
         return text[-4000:]
+
+
+@contextlib.asynccontextmanager
+async def client_of_worker(base: str, worker: int) -> AsyncIterator[aiohttp.ClientSession]:
+    """A client of ``serve --workers`` whose one kept-alive connection the kernel gave to worker
+    ``worker`` (its /health says so): what it sends next goes to that worker."""
+    for _ in range(200):
+        http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1),
+                                     timeout=aiohttp.ClientTimeout(total=300))
+        try:
+            async with http.get(f"{base}/health") as r:
+                if (await r.json())["worker"] == worker:
+                    yield http
+                    return
+        finally:
+            await http.close()
+    raise AssertionError(f"no connection reached worker {worker} in 200 tries")
 
 
 @pytest.fixture

@@ -59,7 +59,8 @@ def served(city_db_template: Path, tmp_path_factory: pytest.TempPathFactory
            "BLINDPILOT_AUDIO_DIR": str(tmp / "audio"),
            "BLINDPILOT_IMPORT_MAX_DECOMPRESSED_MB": "64"}
     env.pop("BLINDPILOT_DATABASE_URL", None)
-    srv = Server(f"sqlite:///{tmp / 'city.db'}", tmp, env=env)
+    # one worker: /health is probed and memory measured on the process that imports
+    srv = Server(f"sqlite:///{tmp / 'city.db'}", tmp, env=env, workers=1)
     key = create_key(srv)
     srv.start()
     try:
@@ -87,6 +88,13 @@ async def import_while_probing(base: str, key: str, body: bytes
 
 
 def rss_mb(pid: int) -> float:
+    """Resident memory of ``serve``: its supervisor and the worker it forked (serve forks its
+    workers even for one, and the worker is where an import would cost memory)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return sum(_own_rss_mb(p) for p in [pid, *map(int, children)])
+
+
+def _own_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024

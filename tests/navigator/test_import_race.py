@@ -10,13 +10,16 @@ their maps in whatever order they finished, the older one last.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import os
 import shutil
 import sqlite3
 import subprocess
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -24,7 +27,7 @@ import pytest
 from navigator.mapstate import MapState
 from navigator.storage import MapEditor, MapSnapshot, Storage, mapread
 from routing.model import EdgeRecord, MapExtract, NodeRecord
-from tests.navigator.test_crash_safety import BIN, END, START, Server
+from tests.navigator.test_crash_safety import BIN, END, START, Server, client_of_worker
 from tests.navigator.test_storage import small_extract
 
 
@@ -88,8 +91,8 @@ def test_a_reload_swaps_in_the_newest_state_and_skips_edits_it_already_holds(
     # an edit commits, then an import replaces the map before the edit reaches the live map
     editor_change = MapEditor(store).delete("edge", 1, None, "m")
     store.replace_map(grid_extract(5, first_id=500), actor="t", source="second")
-    snapshot = mapstate.reload(store.load_map)
-    assert snapshot.revision == max(snapshot.revision_ids)
+    held = mapstate.reload(store.load_map)
+    assert max(held) == store.load_map().revision
     mapstate.apply(editor_change, store.load_beacons, store.load_closures)
     assert mapstate.graph.number_of_nodes() == 25  # the edit's older state was not laid over it
     assert set(mapstate.graph.nodes) == {n.id for n in store.load_map().nodes}
@@ -119,17 +122,28 @@ def write_grid_osm(path: Path, side: int) -> None:
     path.write_bytes(gzip.compress("\n".join(lines).encode()))
 
 
+#: Longest a worker may take to serve the last import's map once both imports answered: a
+#: map-sync poll (0.5 s here) and a reload of the grid and then of the city, on a loaded machine.
+CONVERGE_S = 30.0
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("workers", [1, 2])
 def test_overlapping_imports_leave_the_served_map_equal_to_the_database(
-    city_db_template: Path, tmp_path: Path
+    city_db_template: Path, tmp_path: Path, workers: int
 ) -> None:
-    """The reported sequence against a served process: big import, then the city on top."""
+    """The reported sequence against a served process: big import, then the city on top. With
+    two workers each import may land on either: whatever each worker serves is a committed map
+    at every moment, and every worker ends at the one imported last."""
     db = tmp_path / "city.db"
     shutil.copy(city_db_template, db)
+    city_counts = _db_counts(db)
     env = {**os.environ, "BLINDPILOT_SPEECH": "0", "BLINDPILOT_BLUETOOTH_PROBE": "0",
-           "BLINDPILOT_AUDIO_DIR": str(tmp_path / "audio"), "BLINDPILOT_MAP_SYNC_S": "0.5"}
+           "BLINDPILOT_AUDIO_DIR": str(tmp_path / "audio"), "BLINDPILOT_MAP_SYNC_S": "0.5",
+           # the watcher's /health calls are anonymous: not to be rate-limited
+           "BLINDPILOT_PUBLIC_RATE_PER_S": "1000", "BLINDPILOT_PUBLIC_BURST": "1000"}
     env.pop("BLINDPILOT_DATABASE_URL", None)
-    srv = Server(f"sqlite:///{db}", tmp_path, env=env)
+    srv = Server(f"sqlite:///{db}", tmp_path, env=env, workers=workers)
     key = subprocess.run([str(BIN), "keys", "create", "--role", "mapper", "--db", srv.db_url],
                          capture_output=True, text=True, check=True, env=env
                          ).stdout.strip().splitlines()[-1]
@@ -139,31 +153,90 @@ def test_overlapping_imports_leave_the_served_map_equal_to_the_database(
         "kaiserslautern_cc_2013.osm.gz")
     srv.start()
     try:
-        health = asyncio.run(_import_twice(srv.base, key, big.read_bytes(), city.read_bytes()))
+        seen = asyncio.run(_import_twice(srv.base, key, big.read_bytes(), city.read_bytes(),
+                                         city_counts, workers))
     finally:
         srv.kill()
+    assert _db_counts(db) == city_counts  # the city, imported last, is what the database holds
+    committed = {city_counts, (GRID_SIDE**2, 0)}
+    torn = [s for s in seen.during if s[1:] not in committed]
+    assert not torn, f"served maps that were never committed: {torn[:5]}\n{srv.log()}"
+    assert {w for w, *_ in seen.during} == set(range(workers)), "a worker never answered"
+    assert seen.converged_s is not None, f"not every worker served the last import within " \
+        f"{CONVERGE_S} s: {seen.during[-8:]}\n{srv.log()}"
+    assert all(s[1:] == city_counts for s in seen.after), (seen.after, srv.log())
+
+
+def _db_counts(db: Path) -> tuple[int, int]:
     with sqlite3.connect(db) as conn:
-        db_nodes = conn.execute("SELECT count(*) FROM nodes").fetchone()[0]
-        db_places = conn.execute("SELECT count(*) FROM landmarks").fetchone()[0]
-    assert (health["nodes"], health["places"]) == (db_nodes, db_places), srv.log()
-    assert db_nodes < GRID_SIDE**2  # the city, imported last, is what the database holds
+        return (conn.execute("SELECT count(*) FROM nodes").fetchone()[0],
+                conn.execute("SELECT count(*) FROM landmarks").fetchone()[0])
 
 
-async def _import_twice(base: str, key: str, big: bytes, city: bytes) -> dict[str, int]:
+@dataclass
+class Seen:
+    """(worker, nodes, places) of every /health answer while importing and until every worker
+    served the last import; then of a last round; and how long after the imports it took."""
+
+    during: list[tuple[int, int, int]] = field(default_factory=list)
+    after: list[tuple[int, int, int]] = field(default_factory=list)
+    converged_s: float | None = None
+
+
+async def _import_twice(base: str, key: str, big: bytes, city: bytes,
+                        final: tuple[int, int], workers: int) -> Seen:
+    """The big import sent to the first worker, the city a second later to the last one (with
+    one worker, both to it); /health watched throughout and until every worker serves the city."""
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/octet-stream"}
     url = f"{base}/v1/map/import?replace=true"
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as http:
+    seen = Seen()
+    # a fresh connection per request: the kernel hands each to whichever worker accepts it
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True),
+                                     timeout=aiohttp.ClientTimeout(total=300)) as http, \
+            client_of_worker(base, 0) as first, client_of_worker(base, workers - 1) as last:
 
-        async def post(body: bytes, delay_s: float) -> int:
+        async def post(on: aiohttp.ClientSession, worker: int, body: bytes, delay_s: float
+                       ) -> int:
             await asyncio.sleep(delay_s)
-            async with http.post(url, data=body, headers=headers) as r:
-                return r.status
+            async with on.post(url, data=body, headers=headers) as r:
+                status = r.status
+            assert (await _health(on, base))["worker"] == worker  # it ran where it was sent
+            return status
 
-        statuses = await asyncio.gather(post(big, 0.0), post(city, 1.0))
+        async def health_round(into: list[tuple[int, int, int]]) -> None:
+            for body in await asyncio.gather(*(_health(http, base) for _ in range(4))):
+                into.append((body["worker"], body["graph"]["nodes"], body["graph"]["places"]))
+
+        async def watch() -> None:
+            while True:
+                await health_round(seen.during)
+                await asyncio.sleep(0.1)
+
+        watcher = asyncio.create_task(watch())
+        statuses = await asyncio.gather(post(first, 0, big, 0.0),
+                                        post(last, workers - 1, city, 1.0))
         assert statuses == [200, 200]
-        await asyncio.sleep(1.5)  # a poll of map sync, if one were still to come
-        async with http.get(f"{base}/health") as r:
-            health = (await r.json())["graph"]
-        async with http.post(f"{base}/v1/routes", json={"from": START, "to": END}) as r:
-            assert r.status == 200, await r.text()
-    return health
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        while loop.time() - t0 < CONVERGE_S:
+            latest = {w: (n, p) for w, n, p in seen.during[-4 * workers * 4:]}
+            if len(latest) == workers and set(latest.values()) == {final}:
+                seen.converged_s = loop.time() - t0
+                break
+            await asyncio.sleep(0.2)
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher  # raises what stopped it, if it was not the cancel
+        for _ in range(3):
+            await health_round(seen.after)
+        for _ in range(4):
+            async with http.post(f"{base}/v1/routes", json={"from": START, "to": END}) as r:
+                assert r.status == 200, await r.text()
+    return seen
+
+
+async def _health(http: aiohttp.ClientSession, base: str) -> dict[str, Any]:
+    async with http.get(f"{base}/health") as r:
+        body: dict[str, Any] = await r.json()
+        assert r.status == 200, body
+        return body

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 import time
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from beacons.model import BeaconId, BeaconPlacement
 from navigator.keys import MAP_SYNC, STORAGE
 from navigator.mapstate import MapState, load_map_state
 from navigator.mapsync import WINDOW, MapSync
-from navigator.storage import MapEditor, Storage
+from navigator.storage import MapEditor, MapSnapshot, Storage, changes
 from routing.compiled import SHORTEST
 from routing.graph import edge_by_id, edge_records
 from tests.navigator.conftest import auth, create_keys
@@ -106,3 +108,65 @@ async def test_own_edits_and_reloads_are_not_applied_twice(make_client, settings
     assert await asyncio.to_thread(sync.poll) == 0
     MapEditor(storage).create("landmark", {**landmark, "name": "Imbiss"}, "elsewhere")
     assert await asyncio.to_thread(sync.poll) == 1
+
+
+def test_an_import_between_the_log_and_the_rows_is_left_to_the_next_poll(
+    store: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import commits after the poll read the audit log but before it read what the edits
+    touched: the change is still read as of the log (the moved node, not the new import's
+    absence of it), and the next poll reloads the import."""
+    mapstate, sync = follower(store)
+    MapEditor(store).update("node", N2, {"lat": 49.4404}, None, "m")
+    read_log = changes.revisions_after
+
+    def log_then_import(conn, after_id, limit):  # type: ignore[no-untyped-def]
+        refs = read_log(conn, after_id, limit)
+        other = threading.Thread(target=store.replace_map, args=(small_extract(offset=10),),
+                                 kwargs={"actor": "t", "source": "other process"})
+        other.start()
+        other.join()
+        return refs
+
+    monkeypatch.setattr(changes, "revisions_after", log_then_import)
+    assert sync.poll() == 1
+    monkeypatch.undo()
+    assert set(mapstate.graph.nodes) == {N0, N1, N2}  # the database as it was at that poll
+    assert mapstate.graph.nodes[N2]["lat"] == 49.4404
+    assert sync.poll() == 1
+    assert set(mapstate.graph.nodes) == {N0 + 10, N1 + 10, N2 + 10}
+
+
+def test_a_failed_reload_keeps_the_whole_old_map_and_is_retried(
+    store: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mapstate, sync = follower(store)
+    store.replace_map(small_extract(offset=10), actor="cli", source="other process")
+    load = store.load_map
+
+    def gone(beacons: bool = True) -> MapSnapshot:
+        raise OperationalError("SELECT", {}, Exception("the database is away"))
+
+    monkeypatch.setattr(store, "load_map", gone)
+    with pytest.raises(OperationalError):
+        sync.poll()
+    assert set(mapstate.graph.nodes) == {N0, N1, N2}  # the old map, whole
+    monkeypatch.setattr(store, "load_map", load)
+    assert sync.poll() == 1
+    assert set(mapstate.graph.nodes) == {N0 + 10, N1 + 10, N2 + 10}
+    assert sync.poll() == 0
+
+
+def test_a_reload_already_made_is_not_made_again(
+    store: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """This process's import reloaded before its map sync saw the import (or the other way
+    round): the second asks for nothing from the database."""
+    mapstate, sync = follower(store)
+    revision = store.replace_map(small_extract(offset=10), actor="t", source="import here")
+    assert max(mapstate.reload(store.load_map, [revision])) == revision
+    reads: list[bool] = []
+    monkeypatch.setattr(store, "load_map", lambda beacons=True: reads.append(beacons))
+    assert sync.poll() == 1 and not reads
+    assert mapstate.reload(store.load_map, [revision]) == [] and not reads
+    assert set(mapstate.graph.nodes) == {N0 + 10, N1 + 10, N2 + 10}

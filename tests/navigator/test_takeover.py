@@ -1,0 +1,118 @@
+"""A walk taken over by a connection that reached another process (hardening issue #19, item 14).
+
+A second connection with the session's token takes the walk over: the first is told in words and
+closed with 4000. Within one process that is the socket it replaces (test_live). Behind a proxy or
+with ``serve --workers`` the second connection may reach another process, which resumes the walk
+from its descriptor; the first process then finds the descriptor claimed by a newer connection on
+its next claim check and tells its walker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from navigator.livesessions import SESSIONS
+from navigator.settings import Settings
+from tests.navigator.conftest import ClientFactory
+from tests.navigator.test_crash_safety import Server, client_of_worker
+from tests.navigator.test_live import (
+    END,
+    START,
+    open_session,
+    scan_json,
+    send_and_collect,
+    walk_a_few_steps,
+)
+
+#: Longest a walker may go on talking to a process that lost the walk (claim check: 1 s).
+TOLD_WITHIN_S = 2.5
+
+
+async def told_and_closed(ws: aiohttp.ClientWebSocketResponse, lang: str) -> float:
+    """Wait for the words and the 4000 close; seconds it took."""
+    t0 = time.monotonic()
+    told = await ws.receive_json(timeout=10)
+    assert told["type"] == "replaced" and told["lang"] == lang and told["text"], told
+    closed = await ws.receive(timeout=10)
+    assert closed.type == aiohttp.WSMsgType.CLOSE and closed.data == 4000, closed
+    return time.monotonic() - t0
+
+
+async def test_a_takeover_in_another_process_tells_the_first_walker_and_closes_it(
+    make_client: ClientFactory, settings: Settings
+) -> None:
+    fast = settings.with_(session_claim_check_s=0.1)
+    a, b = await make_client(fast), await make_client(fast)  # two processes on one database
+    walk, first, walker = await walk_a_few_steps(a, seed=1, steps=3, lang="de")
+    second = await b.ws_connect(walk.ws_url)  # resumed there from the descriptor
+    hello = await second.receive_json(timeout=10)
+    assert hello["type"] == "session" and hello["session_id"] == walk.id
+    assert await told_and_closed(first, "de") < TOLD_WITHIN_S
+    assert walk.id not in a.app[SESSIONS].sessions  # the walk goes on in b only
+    said = await send_and_collect(second, scan_json(walker.scan(3.0)))
+    assert said[-1]["type"] == "fix"
+    third = await a.ws_connect(walk.ws_url)  # and back again: now b's walker is told
+    assert (await third.receive_json(timeout=10))["type"] == "session"
+    assert await told_and_closed(second, "de") < TOLD_WITHIN_S
+    said = await send_and_collect(third, scan_json(walker.scan(4.0)))
+    assert said[-1]["type"] == "fix"
+    await asyncio.sleep(0.3)  # claim checks of both go by: nobody else is closed
+    assert not third.closed
+    await third.close()
+
+
+async def test_a_walk_nobody_took_is_left_alone_by_the_claim_check(
+    make_client: ClientFactory, settings: Settings
+) -> None:
+    a = await make_client(settings.with_(session_claim_check_s=0.05))
+    walk, ws = await open_session(a)
+    await asyncio.sleep(0.3)
+    assert not ws.closed and walk.id in a.app[SESSIONS].sessions
+    await ws.close()
+
+
+# --------------------------------------------------------------------------- two real workers
+
+
+@pytest.mark.slow
+def test_a_takeover_on_another_worker_of_serve_tells_the_first_walker(
+    city_db_template: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "city.db"
+    shutil.copy(city_db_template, db)
+    env = {**os.environ, "BLINDPILOT_SPEECH": "0", "BLINDPILOT_BLUETOOTH_PROBE": "0",
+           "BLINDPILOT_AUDIO_DIR": str(tmp_path / "audio")}
+    env.pop("BLINDPILOT_DATABASE_URL", None)
+    srv = Server(f"sqlite:///{db}", tmp_path, env=env, workers=2)
+    srv.start()
+    try:
+        took_s = asyncio.run(_take_over_across_workers(srv.base))
+    finally:
+        srv.kill()
+    assert took_s < TOLD_WITHIN_S, srv.log()
+
+
+async def _take_over_across_workers(base: str) -> float:
+    async with client_of_worker(base, 0) as zero, client_of_worker(base, 1) as one:
+        async with zero.post(f"{base}/v1/sessions", json={
+                "from": {"lat": START[0], "lon": START[1]}, "to": {"lat": END[0], "lon": END[1]},
+                "lang": "en"}) as r:
+            assert r.status == 201, await r.text()
+            created = await r.json()
+        ws_url = base + created["ws_url"]
+        first = await zero.ws_connect(ws_url)
+        assert (await first.receive_json(timeout=10))["type"] == "session"
+        second = await one.ws_connect(ws_url)
+        hello = await second.receive_json(timeout=30)
+        assert hello["type"] == "session" and hello["session_id"] == created["session_id"]
+        took_s = await told_and_closed(first, "en")
+        assert not second.closed
+        await second.close()
+        return took_s
