@@ -22,12 +22,8 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from navigator import cliparts
 from navigator.cliparts import CliError, parse_point
-from navigator.cliparts import examples as _examples
-from navigator.cliparts import load_map as _load_map
-from navigator.cliparts import open_storage as _storage
-from navigator.cliparts import progress_bar as _progress_bar
-from navigator.cliparts import readable_file as _readable_file
 from navigator.settings import Settings, default_database_url
 from navigator.walkcommands import cmd_simulate
 
@@ -49,7 +45,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CliError("workers follow each other's map edits through map sync: "
                        "BLINDPILOT_MAP_SYNC_S must be above 0 with --workers above 1")
     _check_port_free(args.host, args.port)
-    _storage(settings.database_url).close()  # fail fast (exit 2) on a bad URL
+    cliparts.open_storage(settings.database_url).close()  # fail fast (exit 2) on a bad URL
     return serve_workers(settings, workers)
 
 
@@ -69,10 +65,10 @@ def _check_port_free(host: str, port: int) -> None:
 def cmd_import_osm(args: argparse.Namespace) -> int:
     from navigator.mapimport import IMPORT_WAIT_S, import_osm_file
 
-    path = _readable_file(args.file, "OSM")
-    storage = _storage(args.db)
+    path = cliparts.readable_file(args.file, "OSM")
+    storage = cliparts.open_storage(args.db)
     with (storage.imports_locked(IMPORT_WAIT_S),
-          _progress_bar(f"importing {path.name}", "obj") as bar):
+          cliparts.progress_bar(f"importing {path.name}", "obj") as bar):
         extract = import_osm_file(storage, path, replace=args.replace, actor="cli",
                                   limits=Settings().import_limits, progress=bar.update)
     print(f"imported {len(extract.nodes)} nodes, {len(extract.edges)} edges, "
@@ -83,9 +79,9 @@ def cmd_import_osm(args: argparse.Namespace) -> int:
 def cmd_import_gtfs(args: argparse.Namespace) -> int:
     from navigator.transitimport import import_gtfs_file
 
-    path = _readable_file(args.file, "GTFS")
-    storage = _storage(args.db)
-    with _progress_bar(f"importing {path.name}", "row") as bar:
+    path = cliparts.readable_file(args.file, "GTFS")
+    storage = cliparts.open_storage(args.db)
+    with cliparts.progress_bar(f"importing {path.name}", "row") as bar:
         feed = import_gtfs_file(storage, path, now_ts=time.time(), actor="cli",
                                 progress=bar.update)
     for warning in feed.warnings:
@@ -99,8 +95,8 @@ def cmd_import_gtfs(args: argparse.Namespace) -> int:
 def cmd_route(args: argparse.Namespace) -> int:
     from navigator.routeplan import PointIn, RouteRequest, plan_route_body
 
-    storage = _storage(args.db)
-    mapstate = _load_map(storage)
+    storage = cliparts.open_storage(args.db)
+    mapstate = cliparts.load_map(storage)
     (flat, flon), (tlat, tlon) = parse_point(args.from_), parse_point(args.to)
     request = RouteRequest.model_validate({
         "from": PointIn(lat=flat, lon=flon), "to": PointIn(lat=tlat, lon=tlon),
@@ -124,8 +120,8 @@ def cmd_plan_beacons(args: argparse.Namespace) -> int:
 
     if not 1.0 <= args.spacing_m <= 200.0:
         raise CliError("--spacing-m must be between 1 and 200 metres")
-    storage = _storage(args.db)
-    mapstate = _load_map(storage)
+    storage = cliparts.open_storage(args.db)
+    mapstate = cliparts.load_map(storage)
     placements = plan_layout(mapstate.graph, args.mode, args.spacing_m,
                              list(mapstate.places.values()))
     if args.apply:
@@ -163,7 +159,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     if not 0 < args.seconds <= 300:
         raise CliError("--seconds must be in (0, 300]")
-    storage = _storage(args.db)
+    storage = cliparts.open_storage(args.db)
     known = {p.beacon.ident for p in storage.load_beacons()}
     try:
         heard = asyncio.run(scan_once(args.seconds))
@@ -230,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str, *,
             examples: Sequence[str], db: bool = True) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help_, description=help_, **_examples(*examples))
+        sp = sub.add_parser(name, help=help_, description=help_, **cliparts.examples(*examples))
         sp.set_defaults(func=fn)
         if db:
             sp.add_argument("--db", help="database URL (default: BLINDPILOT_DATABASE_URL or "
