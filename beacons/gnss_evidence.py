@@ -15,6 +15,7 @@ actually fall from where it knows the walker to be.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -89,3 +90,41 @@ def gnss_update(
     post[BIAS_Y] = bias[BIAS_Y] + gain * vy
     post[BIAS_VAR] = bias[BIAS_VAR] * (1.0 - gain)
     return log_ev, post, surprise
+
+
+@dataclass(frozen=True, slots=True)
+class LocalFix:
+    """A scan's GNSS fix in the map's metres, with the per-axis sigma to weigh it by."""
+
+    x: float
+    y: float
+    sigma_m: float
+    t_s: float
+
+
+class GnssTrack:
+    """What a walker's positioner remembers of the phone's fixes: the last one used (phones
+    repeat it, and the same fix is no new evidence) and how much worse than they claim the
+    fixes have fallen from where the cloud knew the walker to be (covariance matching)."""
+
+    __slots__ = ("last_t_s", "scale2")
+
+    def __init__(self) -> None:
+        self.last_t_s: float | None = None
+        self.scale2 = 1.0  # squared
+
+    def local(self, fix: GnssFix, xy: tuple[float, float], floor_m: float, inflation: float
+              ) -> LocalFix | None:
+        """A usable fix at local ``xy`` as evidence; None if it is the fix already used."""
+        if self.last_t_s is not None and fix.t_s <= self.last_t_s:
+            return None
+        sigma = gnss_sigma_m(fix, floor_m, inflation) * math.sqrt(self.scale2)
+        return LocalFix(float(xy[0]), float(xy[1]), sigma, fix.t_s)
+
+    def since_last(self, t_s: float) -> float:
+        return math.inf if self.last_t_s is None else t_s - self.last_t_s
+
+    def rescale(self, misfit: float, rate: float) -> None:
+        """Move the scale toward this fix's mean misfit (in units of the scaled variance)."""
+        seen = misfit * self.scale2
+        self.scale2 = max(1.0, self.scale2 + rate * (seen - self.scale2))

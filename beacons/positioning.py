@@ -36,7 +36,14 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from beacons.gnss_evidence import bias_prior, gnss_sigma_m, gnss_update, relax_bias, usable_gnss
+from beacons.gnss_evidence import (
+    GnssTrack,
+    LocalFix,
+    bias_prior,
+    gnss_update,
+    relax_bias,
+    usable_gnss,
+)
 from beacons.heard import HeardBeacons, ScanDigester
 from beacons.likelihood import (
     EXPONENT_RANGE,
@@ -68,27 +75,13 @@ from beacons.positioning_map import PIECE_M, PositioningMap
 from beacons.positioning_settings import PositioningSettings, PositioningStats, RadioEstimate
 
 __all__ = [
-    "PIECE_M",
-    "InvalidScan",
-    "Positioner",
-    "PositioningMap",
-    "PositioningSettings",
-    "PositioningStats",
-    "RadioEstimate",
-    "log_likelihood",
+    "PIECE_M", "InvalidScan", "Positioner", "PositioningMap",
+    "PositioningSettings", "PositioningStats", "RadioEstimate", "log_likelihood",
 ]
 
 
 class InvalidScan(ValueError):
     """The scan as a whole cannot be used (its time goes backwards)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Gnss:
-    x: float
-    y: float
-    sigma_m: float
-    t_s: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +136,7 @@ class Positioner:
                                       self._persistence)
         self._last_t: float | None = None
         self._last_evidence_t: float | None = None
-        self._last_gnss_t: float | None = None
-        self._gnss_scale2 = 1.0  # how much worse the fixes are than they claim, squared
+        self._gnss = GnssTrack()
         self._inconsistent_since: float | None = None
         self._next_check_t = -math.inf
         self._uncertain = True  # the last estimate was too spread to give
@@ -232,7 +224,7 @@ class Positioner:
                                            np.maximum(beacons.weight, 0.5))
                 self._weigh(beacons, gnss, scan.t_s)
         if gnss is not None:
-            self._last_gnss_t = gnss.t_s
+            self._gnss.last_t_s = gnss.t_s
         if self._last_evidence_t is None or scan.t_s - self._last_evidence_t > s.stale_after_s:
             return self._unavailable("stale", scan.t_s)
         if (
@@ -244,24 +236,20 @@ class Positioner:
 
     # --- evidence -----------------------------------------------------------------------------
 
-    def _gnss_evidence(self, scan: Scan) -> _Gnss | None:
-        """The scan's GNSS fix in local metres with the sigma to use; None if there is none,
-        it is unusable (counted), or it is the fix already used."""
-        fix = scan.gnss
+    def _gnss_evidence(self, scan: Scan) -> LocalFix | None:
+        """The scan's GNSS fix as evidence; None if there is none, it is unusable (counted), or
+        it is the fix already used."""
+        fix, s = scan.gnss, self.settings
         if fix is None:
             return None
-        s = self.settings
         if not usable_gnss(fix) or scan.t_s - fix.t_s > s.stale_after_s:
             self._counts["rejected_gnss"] += 1
             return None
-        if self._last_gnss_t is not None and fix.t_s <= self._last_gnss_t:
-            return None  # phones repeat their last fix: the same fix is no new evidence
-        x, y = self.map.frame.to_xy(fix.lat, fix.lon)
-        sigma = gnss_sigma_m(fix, s.gnss_floor_m, s.gnss_inflation) * math.sqrt(self._gnss_scale2)
-        return _Gnss(float(x), float(y), sigma, fix.t_s)
+        return self._gnss.local(fix, self.map.frame.to_xy(fix.lat, fix.lon), s.gnss_floor_m,
+                                s.gnss_inflation)
 
     def _evidence_at(
-        self, xy: np.ndarray, state: np.ndarray, beacons: HeardBeacons, gnss: _Gnss | None,
+        self, xy: np.ndarray, state: np.ndarray, beacons: HeardBeacons, gnss: LocalFix | None,
         body: BodyLoss,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
         """Log-evidence at points whose offset, exponent and bias beliefs are in ``state``'s
@@ -278,8 +266,8 @@ class Positioner:
             )
             count += float(beacons.weight.sum())
         if gnss is not None:
-            since = math.inf if self._last_gnss_t is None else gnss.t_s - self._last_gnss_t
-            relax_bias(state[BIAS], since, s.gnss_bias_s, s.gnss_bias_share * gnss.sigma_m**2)
+            relax_bias(state[BIAS], self._gnss.since_last(gnss.t_s), s.gnss_bias_s,
+                       s.gnss_bias_share * gnss.sigma_m**2)
             ll_g, state[BIAS], misfit = gnss_update(xy, (gnss.x, gnss.y), state[BIAS],
                                                     gnss.sigma_m, s.gnss_bias_share,
                                                     s.gnss_outlier_prob)
@@ -317,7 +305,7 @@ class Positioner:
         body += noise[1] * s.body_drift_db_per_s
         np.clip(body, 0.0, s.body_loss_max_db, out=body)
 
-    def _places(self, beacons: HeardBeacons, gnss: _Gnss | None, weight: np.ndarray
+    def _places(self, beacons: HeardBeacons, gnss: LocalFix | None, weight: np.ndarray
                 ) -> _Places | None:
         """Map points near the loudest beacon (with at least ``min_beacons_to_start``) or else
         near the GNSS fix, each with a few exponents, and this scan's evidence there."""
@@ -362,7 +350,7 @@ class Positioner:
         return self._new_particles(edge, along, st[OFFSET][:, pick], st[EXPONENT][pick],
                                    st[BIAS][:, pick])
 
-    def _weigh(self, beacons: HeardBeacons, gnss: _Gnss | None, t_s: float) -> None:
+    def _weigh(self, beacons: HeardBeacons, gnss: LocalFix | None, t_s: float) -> None:
         s, p = self.settings, self._p
         # until the first fix the particles' directions are mere guesses, and splitting the
         # young cloud by them slowed the first fix (4-5 scans instead of 2-5): no body loss yet
@@ -371,9 +359,8 @@ class Positioner:
         log_ev, inliers, misfit, count = self._evidence_at(p.xy(self.map), p.state, beacons,
                                                            gnss, body)
         if gnss is not None:  # covariance matching: fixes worse than they claim count less
-            seen = float(p.w @ np.minimum(misfit, s.gnss_scale_cap)) * self._gnss_scale2
-            self._gnss_scale2 = max(1.0, self._gnss_scale2 + s.gnss_scale_rate * (
-                seen - self._gnss_scale2))
+            self._gnss.rescale(float(p.w @ np.minimum(misfit, s.gnss_scale_cap)),
+                               s.gnss_scale_rate)
         if beacons.size >= s.min_beacons_to_start:
             if float(p.w @ inliers) >= 0.5:
                 self._inconsistent_since = None
@@ -391,7 +378,7 @@ class Positioner:
         if float(p.w @ p.w) * p.size > 2.0:  # fewer than half the particles carry the weight
             p.take(systematic_pick(p.w, self._rng))
 
-    def _relocalize(self, beacons: HeardBeacons, gnss: _Gnss | None, cloud_log_ev: float,
+    def _relocalize(self, beacons: HeardBeacons, gnss: LocalFix | None, cloud_log_ev: float,
                     t_s: float) -> bool:
         """Sensor resetting as a model comparison: is the walker where the cloud predicted, or
         (with prior ``lost_prior``) anywhere near the loudest beacon? Both marginal likelihoods
