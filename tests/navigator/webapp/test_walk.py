@@ -176,6 +176,26 @@ def test_the_phones_position_moved_along_the_route_guides_to_arrival(open_app: O
     assert first["gnss"]["accuracy_kind"] == "w3c95" and first["gnss"]["accuracy_m"] == 8.0
 
 
+def test_a_walk_on_the_phones_gnss_alone_arrives(open_app: OpenApp) -> None:
+    """The phone's GPS and no beacon at all (mode "gps", as on a street without beacons): every
+    scan carries GNSS and no readings, and the (mocked) position walked along the route guides
+    the walker to arrival in order."""
+    app = open_app(speed=20, position=HAUPTBAHNHOF)
+    app.page.get_by_label("Standort des Telefons (GPS)").check()
+    route = plan_by_keyboard(app, SHORT_DEST, demo_start=False)
+    start_by_keyboard(app)
+    for i, (lat, lon) in enumerate(walk_points(route, step_m=4.8)):  # walking pace, as above
+        app.page.context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 8.0})
+        app.page.wait_for_timeout(200)
+        if i % 4 == 0 and any(m["type"] == "arrived" for m in app.received):
+            break
+    app.wait_for_screen("arrived", timeout_s=20)
+    assert_told_in_order(app, route)
+    sent = [m for m in app.sent if m["type"] == "scan"]
+    assert sent and all(m["readings"] == [] for m in sent)
+    assert sum("gnss" in m for m in sent) >= 0.8 * len(sent)
+
+
 def walk_points(route: dict[str, Any], step_m: float) -> list[tuple[float, float]]:
     """The route's GeoJSON line as (lat, lon) points every ``step_m`` metres."""
     coords = [(lat, lon) for lon, lat in route["geometry"]["coordinates"]]
