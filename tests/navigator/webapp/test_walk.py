@@ -163,14 +163,7 @@ def test_the_phones_position_moved_along_the_route_guides_to_arrival(open_app: O
     route = plan_by_keyboard(app, SHORT_DEST, demo_start=False)
     assert app.page.locator("#pv-from").inner_text() == "Ihr Standort"
     start_by_keyboard(app)
-    # 4.8 m every 200 ms: at 20 simulated seconds a second that is walking pace (1.2 m/s) on
-    # the clock the scans carry, however busy the machine is (a position every 4 s)
-    for i, (lat, lon) in enumerate(walk_points(route, step_m=4.8)):
-        app.page.context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 8.0})
-        app.page.wait_for_timeout(200)
-        if i % 4 == 0 and any(m["type"] == "arrived" for m in app.received):
-            break
-    app.wait_for_screen("arrived", timeout_s=20)
+    walk_the_phone_along(app, route)
     assert_told_in_order(app, route)
     first = next(m for m in app.sent if m["type"] == "scan" and "gnss" in m)
     assert first["gnss"]["accuracy_kind"] == "w3c95" and first["gnss"]["accuracy_m"] == 8.0
@@ -184,16 +177,24 @@ def test_a_walk_on_the_phones_gnss_alone_arrives(open_app: OpenApp) -> None:
     app.page.get_by_label("Standort des Telefons (GPS)").check()
     route = plan_by_keyboard(app, SHORT_DEST, demo_start=False)
     start_by_keyboard(app)
-    for i, (lat, lon) in enumerate(walk_points(route, step_m=4.8)):  # walking pace, as above
+    walk_the_phone_along(app, route)
+    assert_told_in_order(app, route)
+    sent = [m for m in app.sent if m["type"] == "scan"]
+    assert sent and all(m["readings"] == [] for m in sent)
+    assert sum("gnss" in m for m in sent) >= 0.8 * len(sent)
+
+
+def walk_the_phone_along(app: AppPage, route: dict[str, Any]) -> None:
+    """Move the mocked Geolocation along the route until the walker is told they arrived.
+
+    4.8 m every 200 ms: at 20 simulated seconds a second that is walking pace (1.2 m/s) on the
+    clock the scans carry, however busy the machine is (a position every 4 s)."""
+    for i, (lat, lon) in enumerate(walk_points(route, step_m=4.8)):
         app.page.context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": 8.0})
         app.page.wait_for_timeout(200)
         if i % 4 == 0 and any(m["type"] == "arrived" for m in app.received):
             break
     app.wait_for_screen("arrived", timeout_s=20)
-    assert_told_in_order(app, route)
-    sent = [m for m in app.sent if m["type"] == "scan"]
-    assert sent and all(m["readings"] == [] for m in sent)
-    assert sum("gnss" in m for m in sent) >= 0.8 * len(sent)
 
 
 def walk_points(route: dict[str, Any], step_m: float) -> list[tuple[float, float]]:
