@@ -55,11 +55,17 @@ REALTIME_MAX_BYTES = 16 * 1024 * 1024
 
 async def transit_ctx(app: web.Application) -> AsyncIterator[None]:
     """The timetable over storage (empty until a feed is imported), and the GTFS-Realtime
-    poller when ``BLINDPILOT_GTFS_RT`` names a source."""
+    poller when ``BLINDPILOT_GTFS_RT`` names a source (without one, closures an earlier feed's
+    alerts left are removed)."""
     app[TIMETABLE] = Timetable(app[STORAGE])
     settings = app[SETTINGS]
-    task = (asyncio.create_task(_follow_realtime(app, settings.gtfs_rt, settings.gtfs_rt_s))
-            if settings.gtfs_rt else None)
+    task = None
+    if settings.gtfs_rt:
+        task = asyncio.create_task(_follow_realtime(app, settings.gtfs_rt, settings.gtfs_rt_s))
+    elif removed := await _sync_alert_closures(app, [], time.time()):
+        # a feed configured before left them; without one no poll would ever remove them
+        log.info("alert closures removed: no GTFS-Realtime feed is configured",
+                 extra={"event": "gtfs_rt_closures_removed", "changes": removed})
     yield
     if task is not None:
         task.cancel()
@@ -96,7 +102,7 @@ async def poll_realtime(app: web.Application, source: str, now_ts: float) -> Non
     from navigator.realtime import parse_realtime
 
     feed = await asyncio.to_thread(parse_realtime, await _read_source(source))
-    timetable, mapstate, storage = app[TIMETABLE], app[MAP], app[STORAGE]
+    timetable, mapstate = app[TIMETABLE], app[MAP]
 
     def wanted() -> list[AlertClosure]:  # a walk over the whole graph: not on the event loop
         snapshot = timetable.current()
@@ -109,17 +115,26 @@ async def poll_realtime(app: web.Application, source: str, now_ts: float) -> Non
                                   list(edge_records(graph)), positions, now_ts)
 
     closures = await asyncio.to_thread(wanted)
-    synced = await asyncio.to_thread(storage.sync_alert_closures, closures, now_ts)
-    if synced is not None:
-        revisions, change = synced
-        await asyncio.to_thread(mapstate.apply, change, storage.load_beacons,
-                                storage.load_closures)
-        mark_applied(app, revisions)
+    changed = await _sync_alert_closures(app, closures, now_ts)
     timetable.set_realtime(feed.trips, feed.alerts)
     log.info("GTFS-Realtime read", extra={"event": "gtfs_rt", "trips": len(feed.trips),
                                           "alerts": len(feed.alerts),
                                           "alert_closures": len(closures),
-                                          "closures_changed": len(synced[0]) if synced else 0})
+                                          "closures_changed": changed})
+
+
+async def _sync_alert_closures(app: web.Application, closures: list[AlertClosure],
+                               now_ts: float) -> int:
+    """Store ``closures`` as the alert closures in effect and bring the live map to them; how
+    many closures that created or deleted."""
+    storage, mapstate = app[STORAGE], app[MAP]
+    synced = await asyncio.to_thread(storage.sync_alert_closures, closures, now_ts)
+    if synced is None:
+        return 0
+    revisions, change = synced
+    await asyncio.to_thread(mapstate.apply, change, storage.load_beacons, storage.load_closures)
+    mark_applied(app, revisions)
+    return len(revisions)
 
 
 class DeparturesQuery(BaseModel):

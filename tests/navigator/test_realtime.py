@@ -297,3 +297,27 @@ async def test_a_line_alert_is_said_with_the_lines_departures_in_the_walkers_lan
     path.write_bytes(feed_bytes())
     await poll_realtime(transit_client.app, str(path), NOW)
     assert "Linie 105:" not in (await said(HBF_A, "de"))["text"]
+
+
+async def test_a_server_started_without_a_feed_removes_the_closures_an_earlier_feed_left(
+    make_client, settings: Settings, tmp_path: Path,  # noqa: ANN001
+) -> None:
+    """An operator who stops configuring BLINDPILOT_GTFS_RT must not be left with a platform
+    closed for ever: no poll would remove its alert's closure any more."""
+    from navigator.transitimport import import_gtfs_file
+
+    storage = Storage(settings.database_url)
+    import_gtfs_file(storage, FEED, now_ts=1.0, actor="test")
+    storage.close()
+    path = tmp_path / "rt.pb"
+    path.write_bytes(feed_bytes(closed_stops=(POST,), period=(int(NOW) - 60, int(NOW) + 3600)))
+    with_feed = await make_client(settings.with_(gtfs_rt=str(path), gtfs_rt_s=0.05))
+    for _ in range(100):
+        if with_feed.app[STORAGE].load_closures():
+            break
+        await asyncio.sleep(0.05)
+    assert with_feed.app[STORAGE].load_closures()
+    await with_feed.close()
+    without = await make_client(settings)
+    assert without.app[STORAGE].load_closures() == []
+    assert without.app[MAP].closed_edges(NOW) == frozenset()
