@@ -64,6 +64,7 @@ class EdgeRecord(NamedTuple):
     #: For walkers (see routing.tags.parse_foot_oneway): "yes" only u -> v, "-1" only v -> u,
     #: "no" both ways (as None, "not mapped").
     oneway: str | None = None
+    button_operated: bool | None = None  # a signalled crossing's push button asks for green
 
 
 class PlaceKind(enum.StrEnum):

@@ -71,6 +71,7 @@ _NODE_KEYS = frozenset(
         "crossing:signals",
         "traffic_signals:sound",
         "traffic_signals:vibration",
+        "button_operated",
         "tactile_paving",
         "kerb",
         "kerb:height",
@@ -263,6 +264,7 @@ def _way_attributes(way: _Way) -> dict[str, Any]:
         "crossing_island": parse_bool(t.get("crossing:island")),
         "traffic_signals_sound": parse_signal_aid(t.get("traffic_signals:sound")),
         "traffic_signals_vibration": parse_signal_aid(t.get("traffic_signals:vibration")),
+        "button_operated": parse_bool(t.get("button_operated")),
         "tactile_paving": parse_tactile_paving(t.get("tactile_paving")),
         "kerb": t.get("kerb"),
         "kerb_height_m": parse_length_m(t.get("kerb:height")),
@@ -371,6 +373,7 @@ def _fill_crossing(edge: dict[str, Any], tags: Mapping[str, str]) -> None:
         "crossing_island": parse_bool(tags.get("crossing:island")),
         "traffic_signals_sound": parse_signal_aid(tags.get("traffic_signals:sound")),
         "traffic_signals_vibration": parse_signal_aid(tags.get("traffic_signals:vibration")),
+        "button_operated": parse_bool(tags.get("button_operated")),
     }
     for key, value in filled.items():
         if edge[key] is None or (key == "crossing" and edge[key] == "yes"):

@@ -54,6 +54,7 @@ class EdgeAttributes(SQLModel):
     crossing_island: bool | None = None
     traffic_signals_sound: bool | None = None
     traffic_signals_vibration: bool | None = None
+    button_operated: bool | None = None
     tactile_paving: bool | None = None
     kerb: str | None = Field(default=None, max_length=20)
     kerb_height_m: float | None = Field(default=None, ge=0, le=1)

@@ -11,8 +11,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from beacons.layout import BeaconLayout
+from navigator.keys import MAP
 from navigator.mapexport import CHUNK_FEATURES
 from navigator.settings import Settings
+from routing.graph import edge_by_id
 from tests.conftest import NEUKOELLN
 from tests.navigator.conftest import auth, create_keys
 
@@ -59,6 +61,21 @@ async def test_patch_needs_the_current_revision(mapper) -> None:
                            headers={**h, "If-Match": str(edge["revision"])})
     assert r.status == 412
     assert (await r.json())["error"]["code"] == "stale_revision"
+
+
+async def test_a_crossings_push_button_is_stored_and_reaches_the_live_map(mapper) -> None:
+    client, h = mapper
+    edge = (await (await client.get("/v1/map/edges", params={"limit": 1}, headers=h)).json())[0]
+    url = f"/v1/map/edges/{edge['id']}"
+    r = await client.patch(url, json={"button_operated": "maybe"},
+                           headers={**h, "If-Match": str(edge["revision"])})
+    assert r.status == 422
+    r = await client.patch(url, json={"button_operated": True},
+                           headers={**h, "If-Match": str(edge["revision"])})
+    assert r.status == 200 and (await r.json())["button_operated"] is True
+    assert (await (await client.get(url, headers=h)).json())["button_operated"] is True
+    live = edge_by_id(client.app[MAP].graph, edge["id"])
+    assert live.button_operated is True
 
 
 async def test_concurrent_edits_exactly_one_wins_nothing_lost(mapper) -> None:

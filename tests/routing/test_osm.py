@@ -18,7 +18,7 @@ TINY_OSM = """<?xml version='1.0' encoding='UTF-8'?>
   <node id="3" lat="52.4802" lon="13.4300">
     <tag k="highway" v="crossing"/><tag k="crossing" v="traffic_signals"/>
     <tag k="traffic_signals:sound" v="yes"/><tag k="traffic_signals:vibration" v="no"/>
-    <tag k="crossing:island" v="no"/>
+    <tag k="crossing:island" v="no"/><tag k="button_operated" v="yes"/>
   </node>
   <node id="4" lat="52.4803" lon="13.4300">
     <tag k="kerb" v="raised"/><tag k="kerb:height" v="6 cm"/><tag k="tactile_paving" v="yes"/>
@@ -97,6 +97,7 @@ def test_tiny_file_rules(tmp_path):
     assert all(
         e.traffic_signals_vibration is False and e.crossing_island is False for e in crossing
     )
+    assert all(e.button_operated is True for e in crossing)  # from the crossing node
     assert all(e.name == "Teststraße" for e in crossing)
     last = crossing[-1]  # touches the kerb node
     assert last.kerb == "raised" and last.kerb_height_m == pytest.approx(0.06)

@@ -65,11 +65,12 @@ def test_tag_a_crossing_close_an_edge_and_revert(open_console: OpenConsole,
     page.select_option("#preset", "crossing")
     page.select_option("#f-crossing", "traffic_signals")
     page.select_option("#f-sound", "true")
+    page.select_option("#f-button", "true")
     page.click("#edge-save")
     page.wait_for_selector("#edit-result:has-text('saved')")
     edge = console_server.api("GET", f"/v1/map/edges/{edge_id}")
-    assert (edge["crossing"], edge["traffic_signals_sound"], edge["footway"]) == (
-        "traffic_signals", True, "crossing")
+    assert (edge["crossing"], edge["traffic_signals_sound"], edge["button_operated"],
+            edge["footway"]) == ("traffic_signals", True, True, "crossing")
     console.shot("console-mapper-edit")
     tagged = plan(console)
     # A crossing costs the cane profile what a crossing costs (routing/decisions.py), even one
