@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,28 @@ def test_failed_load_stops_the_helper_and_restores_the_collector(
     (helper,) = started
     assert helper._proc.poll() is not None  # noqa: SLF001 - no helper left behind
     assert not Path(helper._dir.name).exists()  # noqa: SLF001
+
+
+def test_health_sizes_never_wait_for_the_maps_lock(store: Storage) -> None:
+    """/health asks on the event loop: while another thread holds the map's lock (an export's
+    copy, a reload, the positioning index being built: up to seconds on a big city) it gets the
+    sizes last read at once, and the current ones when the lock is free again."""
+    mapstate, _ = load_map_state(store)
+    before = mapstate.counts()
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with mapstate.lock:
+            mapstate.beacons = mapstate.beacons.take(mapstate.beacons.lat > 1e9)  # none left
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(10)
+    t0 = time.perf_counter()
+    assert mapstate.counts() == before  # not the half-made change, and no wait
+    assert time.perf_counter() - t0 < 0.05
+    release.set()
+    holder.join(10)
+    assert mapstate.counts() == {**before, "beacons": 0}
