@@ -101,11 +101,16 @@ async def test_walk_arrives_and_announces_decision_points_6m_ahead(client: TestC
     assert r.arrived
     assert r.off_route_events == 0
     decisions = ("turn", "cross", "steps")
-    ahead = [i for i in r.instructions if i["phase"] == "ahead" and i["kind"] in decisions]
+    told = [i for i in r.instructions if i["phase"] == "ahead" and i["kind"] in decisions]
+    # a point less than 10 m after the previous one is said right after that one, relative to
+    # it ("After another 9 metres, ..."; navigator/decisionpoints.py): not 6 m ahead, by design
+    chained = [i for i in told if i["text"].startswith("After another")]
+    ahead = [i for i in told if i not in chained]
     assert len(ahead) >= 3
     in_window = [i for i in ahead if 5.0 <= i["distance_m"] <= 7.0]
     assert all(i["distance_m"] <= 7.0 for i in ahead)
     assert len(in_window) >= 0.75 * len(ahead), ahead
+    assert all(i["distance_m"] <= 10.0 for i in chained), chained
     for a, b in itertools.combinations(ahead, 2):  # the same words for two points can happen
         if (a["kind"], a["text"]) == (b["kind"], b["text"]):
             moved = haversine_m(a["true_lat"], a["true_lon"], b["true_lat"], b["true_lon"])
