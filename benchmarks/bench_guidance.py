@@ -198,6 +198,13 @@ class Row:
     ms: list[float]
 
 
+def _walk(seed: int, route: Route, radio: Literal["ideal", "harsh"] = "ideal",
+          gnss: bool = False) -> WalkOptions:
+    """The walker of route ``seed``; a walk not arrived after 1.5x its time plus 60 s ends."""
+    return WalkOptions(seed=seed, radio=radio, gnss=gnss, speed_mps=SPEED_MPS,
+                       max_duration_s=1.5 * route.length_m / SPEED_MPS + 60.0)
+
+
 def _walk_all(cities: list[City], seed_base: int = 0) -> list[Row]:
     """Every world x method over every route; route i walks with seed ``seed_base + i``."""
     rows = []
@@ -206,8 +213,7 @@ def _walk_all(cities: list[City], seed_base: int = 0) -> list[Row]:
             row = Row(world, method, [], [])
             for city in cities:
                 for seed, (start, end, route) in enumerate(city.routes, start=seed_base):
-                    walk = WalkOptions(seed=seed, radio=w.radio, gnss=w.gnss, speed_mps=SPEED_MPS,
-                                       max_duration_s=1.5 * route.length_m / SPEED_MPS + 60.0)
+                    walk = _walk(seed, route, w.radio, w.gnss)
                     ms: list[float] = []
                     result = run_simulation(
                         city.maps[w.layout], start, end, "blind_cane", "en", walk,
@@ -224,13 +230,12 @@ def _walk_all(cities: list[City], seed_base: int = 0) -> list[Row]:
 def _messages_per_km(cities: list[City]) -> dict[str, float]:
     """Spoken messages (every event with a text) per km of route, by the walker's verbosity:
     world (a), our positioner, every route of every city with the same seeds."""
-    out = {}
+    out: dict[str, float] = {}
     for verbosity in VERBOSITIES:
         said, km = 0, 0.0
         for city in cities:
             for seed, (start, end, route) in enumerate(city.routes):
-                walk = WalkOptions(seed=seed, speed_mps=SPEED_MPS,
-                                   max_duration_s=1.5 * route.length_m / SPEED_MPS + 60.0)
+                walk = _walk(seed, route)
                 result = run_simulation(city.maps["dense"], start, end, "blind_cane", "en", walk,
                                         opts=PhraseOptions(verbosity=verbosity))
                 said += sum("text" in e for e in result.events)
