@@ -173,6 +173,8 @@ def _cross(m: Maneuver, book: Phrasebook, opts: PhraseOptions) -> str:
     target = book.say("cross.street", **book.street_slots(street)) if street else None
     signal = _optional(book, f"signal.{a.get('signal')}")
     main = book.say("cross", street=target or book.say("cross.nostreet"), signal=signal)
+    if a.get("button") and a.get("signal") != "none":  # the light stays red until pressed
+        main = _sentences(main, book.say("cross.button"))
     if opts.verbosity == "brief":
         return main
     extras = [
