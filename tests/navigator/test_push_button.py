@@ -9,19 +9,15 @@ from __future__ import annotations
 import pytest
 from aiohttp.test_utils import TestClient
 
-from beacons.layout import BeaconLayout
-from beacons.planning import plan_beacons
 from navigator.keys import MAP
 from navigator.mapstate import MapState
 from navigator.routeplan import plan_between
 from navigator.settings import Settings
 from navigator.simulation import WalkOptions, run_simulation
-from navigator.storage import MapSnapshot
-from routing.graph import build_graph, edge_by_id
-from routing.osm import read_osm
+from routing.graph import edge_by_id
 from routing.tags import is_crossing
 from tests.conftest import NEUKOELLN
-from tests.navigator.conftest import auth, create_keys
+from tests.navigator.conftest import auth, create_keys, dense_map
 from voice.phrases import PhraseOptions
 
 #: 92 m: a landmark, the lights over Karl-Marx-Platz (no button), then a turn into
@@ -33,10 +29,7 @@ HBF, POSTBANK = {"lat": 49.43666, "lon": 7.76797}, {"lat": 49.4372, "lon": 7.767
 
 @pytest.fixture(scope="module")
 def neukoelln() -> MapState:
-    extract = read_osm(NEUKOELLN)
-    layout = plan_beacons(build_graph(extract.nodes, extract.edges), spacing_m=10.0)
-    return MapState(MapSnapshot(extract.nodes, extract.edges, extract.places,
-                                BeaconLayout.of(layout), []))
+    return dense_map(NEUKOELLN)
 
 
 @pytest.mark.parametrize(("verbosity", "lang"), [
