@@ -76,7 +76,8 @@ class Announcer:
             if i in p.announced and i in p.approached:
                 continue  # all said (with its place, or before the walker reached it)
             d = m.along_m - p.along_m
-            ahead = i not in p.announced and d <= s.announce_ahead_m + s.announce_tolerance_m
+            ahead = (i not in p.announced and d <= s.announce_ahead_m + s.announce_tolerance_m
+                     and self._said_ahead(m))
             approaching = i not in p.approached and d <= s.approached_m
             if after is not None:  # only the chained place's own announcement, and not queued
                 if not ahead or t_s < self._busy_until_s:
@@ -113,6 +114,12 @@ class Announcer:
         """Landmarks only orient: "decision_points" leaves them out (decision points, safety
         messages and arrival are said at every level)."""
         return not (self.opts.verbosity == "decision_points" and m.kind is ManeuverKind.LANDMARK)
+
+    def _said_ahead(self, m: Maneuver) -> bool:
+        """Whether ``m`` is announced ahead as well as at its point. A landmark is said once,
+        as the walker passes it ("Keep walking. X is on your right.": there it can be heard or
+        felt and confirms the way), except for "detailed", which also announces it ahead."""
+        return m.kind is not ManeuverKind.LANDMARK or self.opts.verbosity == "detailed"
 
     # ---- uncertainty
 
@@ -159,27 +166,44 @@ class Announcer:
         })]
 
     def _reassurance(self, nxt: Maneuver, d_next: float, t_s: float) -> list[Event]:
-        """Keep-going on long runs, but never where it would delay the next announcement, nor
-        while the walker has been told to slow down for an uncertain position ("keep walking"
-        would contradict it; the caller also keeps quiet while the next decision point's
-        distance is too uncertain to say)."""
+        """Keep-going on long runs (:meth:`_reassurance_every_m`), but never where it would
+        delay the next announcement, nor while the walker has been told to slow down for an
+        uncertain position ("keep walking" would contradict it; the caller also keeps quiet
+        while the next decision point's distance is too uncertain to say)."""
         s, p = self.settings, self.progress
-        if self.opts.verbosity == "decision_points" or self._uncertain_said:
+        every = self._reassurance_every_m()
+        if every is None or self._uncertain_said:
             return []
-        prev_along = max((m.along_m for m in self.route.maneuvers  # type: ignore[union-attr]
-                          if m.along_m <= p.along_m), default=0.0)
+        assert self.route is not None
+        prev_along = max((m.along_m for m in self.route.maneuvers if m.along_m <= p.along_m),
+                         default=0.0)
         if p.along_m - prev_along < s.reassurance_quiet_start_m:
             return []
-        every = (s.brief_reassurance_every_m if self.opts.verbosity == "brief"
-                 else s.reassurance_every_m)
         if p.along_m - max(p.last_reassurance_along_m, prev_along) < every:
             return []
-        text = self._text(nxt, "reassurance")
+        about = nxt
+        if self.opts.verbosity != "detailed":  # only on a long run, and "to go" to its end
+            about = self._next_decision(p.along_m)
+            if about.along_m - p.along_m < s.long_run_m:
+                return []
+        text = self._text(about, "reassurance")
         window_in_m = d_next - (s.announce_ahead_m + s.announce_tolerance_m)
         if window_in_m < self._speech_s(text) * s.walking_speed_mps or t_s < self._busy_until_s:
             return []
         p.last_reassurance_along_m = p.along_m
-        return self._speak(nxt, "reassurance", t_s, force=False)
+        return self._speak(about, "reassurance", t_s, force=False)
+
+    def _reassurance_every_m(self) -> float | None:
+        """How often a long run is reassured at this verbosity (None: never)."""
+        s = self.settings
+        return {"detailed": s.reassurance_every_m, "normal": s.normal_reassurance_every_m,
+                "brief": s.brief_reassurance_every_m}.get(self.opts.verbosity)
+
+    def _next_decision(self, along_m: float) -> Maneuver:
+        """The next decision point's lead maneuver after ``along_m``, or the arrival."""
+        assert self.route is not None and self._wording is not None
+        place = next((p for p in self._wording.places if p.along_m > along_m), None)
+        return self.route.maneuvers[-1 if place is None else place.lead]
 
     # ---- speech
 

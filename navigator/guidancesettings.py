@@ -15,11 +15,19 @@ class GuidanceSettings:
     announce_ahead_m: float = 6.0
     announce_tolerance_m: float = 1.0
     approached_m: float = 2.0
+    #: "detailed": "keep walking" every this many metres of a straight run (since the last
+    #: thing said on it), as long as it does not push the next announcement out of its window.
     reassurance_every_m: float = 10.0
-    #: ... and for a walker who chose "brief": its short "Keep walking." fitted into gaps the
-    #: longer sentence did not, so brief said more per km than normal (127 vs 114 in the ideal
-    #: world of benchmarks/bench_guidance.py).
-    brief_reassurance_every_m: float = 30.0
+    #: "normal" and "brief" reassure only on a long straight run: while the next decision point
+    #: (or the destination) is at least this far ahead. Nearer, its own announcement 6 m ahead
+    #: comes within about 25 s at a walking pace (1.3 m/s), and a reminder before it is only
+    #: noise: every 10 m was one message every 8 s (#15).
+    long_run_m: float = 40.0
+    #: ... and on such a run at most every this many metres (about 25 s at 1.2-1.3 m/s): the
+    #: walker never walks long in silence, and a landmark passed counts as said.
+    normal_reassurance_every_m: float = 30.0
+    #: ... and for a walker who chose "brief", half as often: brief says less, not only shorter.
+    brief_reassurance_every_m: float = 60.0
     reassurance_quiet_start_m: float = 7.0
     #: A cloud too spread for a fix for a scan or two (a partial re-localisation, a burst of
     #: shadowed readings) is not news: a walker told "wait where you are" and, a few seconds

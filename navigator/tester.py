@@ -50,12 +50,20 @@ class SimulationPool:
         return max(1, math.ceil(statistics.median(self._recent_s)))
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await self.start(fn, *args)
+
+    def start(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+        """Take a worker now (503 at once when none is free) and run ``fn`` on it: a caller
+        that streams what ``fn`` reports learns it is busy before it has answered anything."""
         if self.running >= self.workers:
             wait = self.retry_after_s()
             raise api.ApiError(503, "simulations_busy",
                                f"{self.workers} simulations are running; try again in {wait} s",
                                headers={"Retry-After": str(wait)})
         self.running += 1
+        return asyncio.ensure_future(self._on_worker(fn, *args))
+
+    async def _on_worker(self, fn: Callable[..., T], *args: Any) -> T:
         t0 = time.monotonic()
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)

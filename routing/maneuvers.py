@@ -265,6 +265,7 @@ def _crossing_attrs(graph: nx.MultiGraph, legs: list[EdgeRecord]) -> dict[str, A
         "island": _tri([e.crossing_island for e in legs]),
         "tactile_paving": _tri([e.tactile_paving for e in legs]),
         "kerb": kerb,
+        "button": _tri([e.button_operated for e in legs]),
     }
 
 

@@ -135,7 +135,8 @@ class Maneuver:
     - turn: ``direction`` ("left" | "right"), ``severity`` ("slight" | "normal" | "sharp" |
       "uturn"), ``clock`` (1..12), ``street`` (the street turned onto, or None)
     - cross: ``street``, ``signal`` ("acoustic" | "vibrating" | "acoustic_vibrating" | "visual" |
-      "none" | "unknown"), ``island``, ``tactile_paving``, ``kerb``, ``length_m``
+      "none" | "unknown"), ``island``, ``tactile_paving``, ``kerb``, ``length_m``, ``button``
+      (a push button asks for green; True | False | None)
     - steps: ``direction`` ("up" | "down" | "unknown"), ``count``, ``handrail``
     - landmark: ``name``, ``landmark_kind``, ``side`` ("left" | "right" | None)
     - arrive: ``name``, ``side`` ("left" | "right" | "ahead" | None)

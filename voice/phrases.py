@@ -29,8 +29,8 @@ from voice.phrasebook import Phrasebook, phrasebook
 QUADRANTS = ("ahead", "right", "behind", "left")
 _COMPASS_POINTS = tuple("north northeast east southeast south southwest west northwest".split())
 
-#: "decision_points" is worded as "normal"; the guidance says less with it (only decision
-#: points, safety messages and arrival: no landmarks, no reassurance).
+#: "decision_points" is worded as "normal"; how much each level says (landmarks, reassurance)
+#: is the guidance's rule (:mod:`navigator.announcements`).
 Verbosity = Literal["brief", "normal", "detailed", "decision_points"]
 Verb = Literal["walk", "move"]
 DistanceForm = Literal["distance", "in_distance"]  # on its own, or ahead ("In 10 metres")
@@ -173,6 +173,8 @@ def _cross(m: Maneuver, book: Phrasebook, opts: PhraseOptions) -> str:
     target = book.say("cross.street", **book.street_slots(street)) if street else None
     signal = _optional(book, f"signal.{a.get('signal')}")
     main = book.say("cross", street=target or book.say("cross.nostreet"), signal=signal)
+    if a.get("button") and a.get("signal") != "none":  # the light stays red until pressed
+        main = _sentences(main, book.say("cross.button"))
     if opts.verbosity == "brief":
         return main
     extras = [

@@ -14,12 +14,28 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from beacons.layout import BeaconLayout
+from beacons.planning import plan_beacons, plan_decision_beacons
 from navigator.app import create_app
 from navigator.mapimport import ensure_default_city
+from navigator.mapstate import MapState
 from navigator.settings import DEFAULT_CITY_FILE, Settings
-from navigator.storage import ROLES, Storage
+from navigator.storage import ROLES, MapSnapshot, Storage
+from routing.graph import build_graph
+from routing.osm import read_osm
 
 T = TypeVar("T")
+
+
+def dense_map(osm: Path, decision_points: bool = False) -> MapState:
+    """The live map of an OSM file with a beacon every 10 m of path (simulated walks), or with
+    beacons at decision points only (the street world's layout)."""
+    extract = read_osm(osm)
+    graph = build_graph(extract.nodes, extract.edges)
+    layout = (plan_decision_beacons(graph, extract.places) if decision_points
+              else plan_beacons(graph, spacing_m=10.0))
+    return MapState(MapSnapshot(extract.nodes, extract.edges, extract.places,
+                                BeaconLayout.of(layout), []))
 
 
 @pytest.fixture(scope="session")

@@ -212,8 +212,8 @@ def test_distances_are_hedged_when_the_error_is_a_sizeable_part_of_them() -> Non
 
 def test_reassurance_distances_are_hedged_too() -> None:
     s = session(route_through([(0, 0), (80, 0), (80, 40)], [TURN_LEFT]))
-    (keep,) = said(walk(s, [20.0], error_m=13.0, t0=10.0))  # 60 m to go, 13 m error
-    assert keep["text"] == "Keep walking along Marktstraße. About 60 metres to go."
+    (keep,) = said(walk(s, [30.0], error_m=13.0, t0=10.0))  # 50 m to go, 13 m error
+    assert keep["text"] == "Keep walking along Marktstraße. About 50 metres to go."
 
 
 def test_regained_near_a_decision_point_waits_for_a_certain_fix_and_says_why() -> None:

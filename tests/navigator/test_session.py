@@ -83,8 +83,9 @@ def test_first_instruction_orients_the_walker_then_turn_is_announced_once_6m_ahe
     assert len(approaching) == 1 and 60.0 - approaching[0][0] <= 2.0
 
 
-def test_reassurance_every_10m_on_long_runs_but_not_in_the_first_7m() -> None:
-    s = NavigationSession(l_route(east_m=80.0), no_replan, lang="de")
+def test_detailed_reassures_every_10m_on_long_runs_but_not_in_the_first_7m() -> None:
+    s = NavigationSession(l_route(east_m=80.0), no_replan, lang="de",
+                          opts=PhraseOptions(verbosity="detailed"))
     got = instructions(walk_east(s, 70.0))
     reassure = [x for x, d in got if d["phase"] == "reassurance"]
     assert reassure, "a long straight run must be reassured"
@@ -427,8 +428,8 @@ def heard(verbosity: str, route: Route, until_x: float = 59.0) -> list[dict]:
 
 
 def test_decision_points_only_leaves_out_landmarks_and_reassurance_but_no_decision() -> None:
-    route = with_landmark(l_route(east_m=80.0))
-    normal, decisions = heard("normal", route, 80.0), heard("decision_points", route, 80.0)
+    route = with_landmark(l_route(east_m=120.0))
+    normal, decisions = heard("normal", route, 120.0), heard("decision_points", route, 120.0)
     assert {d["kind"] for d in normal} >= {"landmark"}
     assert any(d["phase"] == "reassurance" for d in normal)
     assert [(d["kind"], d["phase"]) for d in decisions] == [

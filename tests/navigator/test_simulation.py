@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from beacons.layout import BeaconLayout
 from beacons.model import Fix, Scan, Unavailable
-from beacons.planning import plan_beacons, plan_decision_beacons
 from beacons.positioning import Positioner
 from navigator.mapstate import MapState
 from navigator.routeplan import plan_between
 from navigator.settings import DEFAULT_CITY_FILE
 from navigator.simulation import Locator, WalkOptions, run_simulation
-from navigator.storage import MapSnapshot
-from routing.graph import build_graph
-from routing.osm import read_osm
+from tests.navigator.conftest import dense_map
 from voice.phrases import PhraseOptions
 
 STATION = (49.43666, 7.76797)
@@ -22,10 +18,7 @@ STATION = (49.43666, 7.76797)
 
 @pytest.fixture(scope="module")
 def city() -> MapState:
-    extract = read_osm(DEFAULT_CITY_FILE)
-    layout = plan_beacons(build_graph(extract.nodes, extract.edges), spacing_m=10.0)
-    return MapState(MapSnapshot(extract.nodes, extract.edges, extract.places,
-                                BeaconLayout.of(layout), []))
+    return dense_map(DEFAULT_CITY_FILE)
 
 
 @pytest.fixture(scope="module")
@@ -139,10 +132,7 @@ def test_brief_says_less_than_normal_on_the_same_walk(city: MapState, short_walk
 @pytest.fixture(scope="module")
 def street_city() -> MapState:
     """The shipped city with beacons at decision points only (the street world's layout)."""
-    extract = read_osm(DEFAULT_CITY_FILE)
-    layout = plan_decision_beacons(build_graph(extract.nodes, extract.edges), extract.places)
-    return MapState(MapSnapshot(extract.nodes, extract.edges, extract.places,
-                                BeaconLayout.of(layout), []))
+    return dense_map(DEFAULT_CITY_FILE, decision_points=True)
 
 
 @pytest.mark.parametrize("seed", [2, 102])

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 from aiohttp.test_utils import TestClient
 
 from navigator.suites import MAX_WALKS
@@ -63,3 +65,39 @@ async def test_a_suite_that_cannot_run_is_422_naming_why(client: TestClient, api
         error = (await r.json())["error"]
         assert error["code"] in ("invalid_scenarios", "invalid_input"), data
         assert words in error["message"], (data, error)
+
+
+async def test_a_suite_asked_for_as_ndjson_reports_each_walk_as_it_ends(
+        make_client, settings, api_keys) -> None:
+    """Line by line: the walks' names, then one verdict per walk in order (the first read while
+    the suite still runs: another suite is refused busy then), then the same result the JSON
+    body gives."""
+    client = await make_client(settings.with_(simulation_workers=1))
+    h = {**auth(api_keys["tester"]), **YAML}
+    whole = await (await client.post("/v1/simulations/suite", data=SUITE, headers=h)).json()
+    r = await client.post("/v1/simulations/suite", data=SUITE,
+                          headers={**h, "Accept": "application/x-ndjson"})
+    assert r.status == 200 and r.headers["Content-Type"] == "application/x-ndjson"
+    lines, busy_meanwhile = [], []
+    while line := await r.content.readline():
+        lines.append(json.loads(line))
+        if lines[-1]["type"] == "walk" and lines[-1]["index"] == 1:  # the suite holds its slot
+            busy = await client.post("/v1/simulations/suite", data=SUITE, headers=h)
+            busy_meanwhile.append((busy.status, (await busy.json())["error"]["code"]))
+    start, *walks, done = lines
+    assert start == {"type": "start", "total": 3, "names": [
+        "station, a short walk", "expects a detour that never comes", "far from any path"]}
+    assert [(w["type"], w["index"], w["total"]) for w in walks] == [
+        ("walk", 1, 3), ("walk", 2, 3), ("walk", 3, 3)]
+    assert [w["passed"] for w in walks] == [True, False, False]
+    verdicts = [{k: v for k, v in w.items() if k not in ("type", "index", "total")}
+                for w in walks]
+    assert done == {"type": "done", **whole} and done["walks"] == verdicts
+    assert busy_meanwhile == [(503, "simulations_busy")]
+
+
+async def test_a_streamed_suite_is_refused_as_a_plain_error_before_any_line(
+        client: TestClient, api_keys) -> None:
+    r = await client.post("/v1/simulations/suite", data=b"[]", headers={
+        **auth(api_keys["tester"]), **YAML, "Accept": "application/x-ndjson"})
+    assert r.status == 422 and (await r.json())["error"]["code"] == "invalid_scenarios"

@@ -91,6 +91,7 @@ def test_crossing_steps_and_continue():
                     "tactile_paving": True,
                     "kerb": "lowered",
                     "name": "Ringstraße",
+                    "button_operated": True,
                 },
             ),
             (3, 4, {"name": "Hauptstraße"}),
@@ -109,6 +110,7 @@ def test_crossing_steps_and_continue():
         "tactile_paving": True,
         "kerb": "lowered",
         "length_m": 12.0,
+        "button": True,
     }
     # the steps are mapped 5 -> 4 going up, and walked 4 -> 5: down
     assert dict(steps.attributes) == {"direction": "down", "count": 20, "handrail": True}

@@ -114,6 +114,51 @@ def test_edit_move_and_delete_a_beacon_and_a_landmark(open_console: OpenConsole,
     assert console_server.status(f"/v1/map/beacons/{beacon['id']}") == 404
 
 
+def test_a_412_on_a_beacon_is_shown_as_a_conflict_and_resolved_by_reloading(
+        open_console: OpenConsole, console_server: ConsoleServer) -> None:
+    """The beacon's own conflict view (the landmark's is re-applied above): my move against the
+    revision I opened, while someone else recalibrated it; the server's version reloaded, then
+    my move saved on top of theirs."""
+    console = open_console()
+    page = console.page
+    console.signed_in(console_server.keys["mapper"])
+    beacon = console_server.api("GET", "/v1/map/beacons?limit=5")[-1]
+    page.select_option("#select-kind", "beacon")
+    page.fill("#select-id", str(beacon["id"]))
+    page.press("#select-id", "Enter")
+    page.wait_for_selector(f"#beacon-title:has-text('revision {beacon['revision']}')")
+    theirs = console_server.api("PATCH", f"/v1/map/beacons/{beacon['id']}",
+                                {"measured_power": -71, "level": 1},
+                                if_match=beacon["revision"])
+    lat = f"{beacon['lat'] + 0.00002:.7f}"
+    page.fill("#b-lat", lat)
+    page.focus("#beacon-save")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#conflict:not([hidden])")
+    assert console.active() == "conflict-title"
+    rows = {row.locator("th").text_content(): row.locator("td").all_text_contents()
+            for row in page.locator("#conflict-rows tr").all()}
+    assert rows["lat"] == [str(float(lat)), str(beacon["lat"])]
+    assert rows["measured_power"][0].endswith("(not changed by you)")
+    assert (rows["measured_power"][1], rows["level"][1]) == ("-71", "1")
+    assert console_server.api("GET", f"/v1/map/beacons/{beacon['id']}") == theirs, \
+        "nothing of mine was stored"
+    assert console.axe_violations() == []
+    console.shot("console-mapper-beacon-conflict")
+
+    page.click("#conflict-reload")
+    page.wait_for_selector(f"#beacon-title:has-text('revision {theirs['revision']}')")
+    assert not page.is_visible("#conflict")
+    assert (page.input_value("#b-power"), page.input_value("#b-level"),
+            page.input_value("#b-lat")) == ("-71", "1", str(beacon["lat"]))
+    page.fill("#b-lat", lat)
+    page.click("#beacon-save")
+    page.wait_for_selector(f"#edit-result:has-text('Beacon {beacon['id']} saved')")
+    stored = console_server.api("GET", f"/v1/map/beacons/{beacon['id']}")
+    assert (stored["lat"], stored["measured_power"], stored["level"]) == (float(lat), -71, 1)
+    assert stored["revision"] == theirs["revision"] + 1
+
+
 def test_a_stored_value_the_form_does_not_offer_survives_another_edit(
         open_console: OpenConsole, console_server: ConsoleServer) -> None:
     """Reported: an imported surface the select did not list showed as "unknown", so saving the

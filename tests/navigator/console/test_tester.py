@@ -99,6 +99,20 @@ SUITE = """\
 """
 
 
+#: Records, at every change of the suite's progress text, that text and each row's state, and
+#: everything said through the status region.
+WATCH_PROGRESS = """() => {
+  window.__suite = []; window.__said = [];
+  new MutationObserver(() => window.__suite.push([
+    document.getElementById("suite-progress-text").textContent,
+    [...document.querySelectorAll("#suite-rows tr")].map((tr) => tr.dataset.state).join(" ")]))
+    .observe(document.getElementById("suite-progress-text"), { childList: true });
+  new MutationObserver(() => window.__said.push(document.getElementById("status").textContent))
+    .observe(document.getElementById("status"), { childList: true, characterData: true,
+                                                  subtree: true });
+}"""
+
+
 def test_a_scenario_suite_runs_from_a_file_with_pass_or_fail_per_walk(
         open_console: OpenConsole, console_server: ConsoleServer, tmp_path: Path) -> None:
     console = open_console()
@@ -112,10 +126,25 @@ def test_a_scenario_suite_runs_from_a_file_with_pass_or_fail_per_walk(
     suite.write_text(SUITE)
     page.set_input_files("#suite-file", str(suite))
     page.wait_for_function("() => document.getElementById('suite-yaml').value.includes('detour')")
+    page.evaluate(WATCH_PROGRESS)
     page.focus("#suite-run")
-    page.keyboard.press("Enter")
+    with page.expect_request("**/v1/simulations/suite") as sent:
+        page.keyboard.press("Enter")
+    assert sent.value.headers["accept"] == "application/x-ndjson"
+    page.wait_for_selector("#suite-rows tr[data-state=running]")
+    console.shot("console-tester-suite-running")
     page.wait_for_selector("#suite-result:has-text('2 walks: 1 passed, 1 failed.')",
                            timeout=60_000)
+    # each walk's row filled in as it ended, the next one running meanwhile, and said
+    assert page.evaluate("window.__suite") == [
+        ["0 of 2 walks done", "running waiting"],
+        ["1 of 2 walks done", "done running"],
+        ["2 of 2 walks done", "done done"]]
+    said = page.evaluate("window.__said")
+    assert said.index("Walk 1 of 2, station, a short walk: passed.") < said.index(
+        "Walk 2 of 2, expects a detour that never comes: failed.") < said.index(
+        "2 walks: 1 passed, 1 failed.")
+    assert page.locator("#suite-progress").get_attribute("value") == "2"
     rows = page.locator("#suite-rows tr")
     assert [r.get_attribute("data-passed") for r in rows.all()] == ["true", "false"]
     assert rows.nth(0).locator("th").text_content() == "station, a short walk"

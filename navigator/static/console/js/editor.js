@@ -2,7 +2,9 @@
 // (never dragged), every save sent with If-Match, and a 412 turned into a conflict view (yours
 // against the server's now) to resolve.
 import { ApiError, request } from "./api.js";
-import { $, addBoolOptions, changedFields, fillForm, fillRows, show } from "./forms.js";
+import {
+  $, addBoolOptions, addPositionFields, changedFields, fillForm, fillRows, show,
+} from "./forms.js";
 
 const PATHS = { edge: "/v1/map/edges", node: "/v1/map/nodes", beacon: "/v1/map/beacons",
   landmark: "/v1/map/landmarks" };
@@ -47,6 +49,7 @@ export class Editor {
     this.row = null;
     this.pending = null;
     addBoolOptions($("edge-form"));
+    for (const kind of ["node", "beacon", "landmark"]) addPositionFields($(`${kind}-form`));
     $("preset").addEventListener("change", () => this.showPreset($("preset").value));
     for (const kind of KINDS) {
       $(`${kind}-form`).addEventListener("submit", (e) => { e.preventDefault(); this.save(); });

@@ -11,6 +11,34 @@ export function addBoolOptions(root) {
   }
 }
 
+/** A label and its number input for the API attribute ``field``. */
+function numberField(id, text, field) {
+  const label = document.createElement("label");
+  label.htmlFor = id;
+  label.textContent = text;
+  const input = document.createElement("input");
+  Object.assign(input, { id, inputMode: "decimal" });
+  Object.assign(input.dataset, { field, type: "number" });
+  return [label, input];
+}
+
+/** Fill every ``<div data-position="P" [data-level]>`` of ``root`` with the fields that move an
+ * object by typing (WCAG 2.5.7: no dragging needed), one markup for every edit form: latitude
+ * (``P-lat``), longitude (``P-lon``), a button for the map's centre (``data-here``) and, with
+ * ``data-level``, the floor level (``P-level``). */
+export function addPositionFields(root) {
+  for (const slot of root.querySelectorAll("[data-position]")) {
+    const p = slot.dataset.position;
+    const here = document.createElement("button");
+    Object.assign(here, { type: "button", textContent: "Use the map's centre" });
+    here.dataset.here = p;
+    const level = "level" in slot.dataset
+      ? numberField(`${p}-level`, "Floor level (empty: none)", "level") : [];
+    slot.replaceWith(...numberField(`${p}-lat`, "Latitude", "lat"),
+      ...numberField(`${p}-lon`, "Longitude", "lon"), here, ...level);
+  }
+}
+
 function parse(el) {
   const raw = el.value.trim();
   if (raw === "") return null;
