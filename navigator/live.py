@@ -188,7 +188,7 @@ def answer_messages(app: web.Application, batch: Sequence[Delivery],
     positions = dict(zip([i for i, _, _ in scans],
                          position_all([(positioner, scan) for _, positioner, scan in scans]),
                          strict=True))
-    now_ts = time.time()
+    now_ts = app[SETTINGS].clock()
     closed = app[MAP].closed_edges(now_ts) if scans else frozenset()
     out: list[Replies] = []
     for i, d in enumerate(batch):
@@ -236,7 +236,7 @@ def _on_command(app: web.Application, live: LiveSession,
         fix = live.nav.last_fix
         where = (fix.lat, fix.lon) if fix is not None and live.nav.location_available else None
         return [departures_message(app, msg.stop, where or _route_end(app[MAP], live),
-                                   live.nav.lang, time.time())]
+                                   live.nav.lang, app[SETTINGS].clock())]
     if msg.type == "stop":  # the inbox ends it everywhere before sending this
         app[SESSIONS].sessions.pop(live.id, None)
         return [{"type": "stopped", "session_id": live.id}]

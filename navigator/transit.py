@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -61,8 +60,9 @@ async def transit_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     task = None
     if settings.gtfs_rt:
-        task = asyncio.create_task(_follow_realtime(app, settings.gtfs_rt, settings.gtfs_rt_s))
-    elif removed := await _sync_alert_closures(app, [], time.time()):
+        task = asyncio.create_task(_follow_realtime(app, settings.gtfs_rt, settings.gtfs_rt_s,
+                                                    settings.clock))
+    elif removed := await _sync_alert_closures(app, [], settings.clock()):
         # a feed configured before left them; without one no poll would ever remove them
         log.info("alert closures removed: no GTFS-Realtime feed is configured",
                  extra={"event": "gtfs_rt_closures_removed", "changes": removed})
@@ -71,10 +71,11 @@ async def transit_ctx(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
 
 
-async def _follow_realtime(app: web.Application, source: str, interval_s: float) -> None:
+async def _follow_realtime(app: web.Application, source: str, interval_s: float,
+                           clock: Callable[[], float]) -> None:
     while True:
         try:
-            await poll_realtime(app, source, time.time())
+            await poll_realtime(app, source, clock())
         except Exception:  # noqa: BLE001 - a bad or absent feed: keep the last one, try again
             log.exception("GTFS-Realtime poll failed", extra={"event": "gtfs_rt_failed",
                                                               "source": source})
@@ -243,7 +244,7 @@ async def departures(request: web.Request, query: DeparturesQuery) -> web.Respon
     stop = snapshot.stops.get(request.match_info["id"])
     if stop is None:
         raise api.ApiError(404, "unknown_stop", "no stop with this GTFS stop_id in the timetable")
-    now_ts = query.at if query.at is not None else time.time()
+    now_ts = query.at if query.at is not None else request.app[SETTINGS].clock()
     body = await asyncio.to_thread(departures_body, timetable, snapshot, stop, now_ts,
                                    lang=query.lang, limit=query.limit, horizon_min=query.minutes)
     return api.json_response(_with_audio(request.app, body))
