@@ -22,6 +22,7 @@ from navigator.departures import (
     TripRealtime,
     next_departures,
     service_days,
+    stop_alerts_at,
     windows,
 )
 from navigator.storage import FeedInfo, Storage
@@ -47,6 +48,8 @@ class TimetableSnapshot:
     children: Mapping[int, tuple[StopRow, ...]] = field(default_factory=dict)
     lines: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     calendar: ServiceCalendar = field(default_factory=lambda: ServiceCalendar({}, {}))
+    #: The stops again by their stored id (a pole's ``parent_id`` names its station so).
+    by_id: Mapping[int, StopRow] = field(default_factory=dict)
 
     @property
     def loaded(self) -> bool:
@@ -55,6 +58,13 @@ class TimetableSnapshot:
     def boarding_stops(self, stop: StopRow) -> tuple[StopRow, ...]:
         """Where one boards at ``stop``: the stop itself, or a station's platforms and poles."""
         return self.children.get(stop.id, ()) if stop.location_type == 1 else (stop,)
+
+    def alert_stop_ids(self, stop: StopRow) -> frozenset[str]:
+        """The GTFS ids whose stop alerts concern someone at ``stop``: the stop, its platforms
+        (a station) and its station (a platform)."""
+        parent = self.by_id.get(stop.parent_id) if stop.parent_id is not None else None
+        return frozenset({stop.gtfs_id, *(s.gtfs_id for s in self.boarding_stops(stop)),
+                          *((parent.gtfs_id,) if parent is not None else ())})
 
     def stops_near(self, lat: float, lon: float, max_m: float) -> list[tuple[float, StopRow]]:
         """Boarding stops (poles, platforms) within ``max_m``, nearest first."""
@@ -74,6 +84,8 @@ class Timetable:
         self.realtime: Mapping[str, TripRealtime] = {}
         #: The feed's alerts about lines and trips, said with their departures.
         self.alerts: tuple[ServiceAlert, ...] = ()
+        #: The feed's alerts about stops, said with the stop's departures and on the way there.
+        self.stop_alerts: tuple[ServiceAlert, ...] = ()
         #: How far before now to read the timetable: the latest delay the feed has, at most
         #: :data:`MAX_LATE_S` (a wider window costs every question).
         self.late_s = 0
@@ -85,6 +97,7 @@ class Timetable:
                   for d in (t.delay_s or 0, *(s.delay_s for s in t.stops))]
         self.late_s, self.realtime = min(MAX_LATE_S, max(delays, default=0)), trips
         self.alerts = tuple(a for a in alerts if a.line_entities)
+        self.stop_alerts = tuple(a for a in alerts if a.stop_ids)
 
     def current(self) -> TimetableSnapshot:
         """The snapshot of the feed stored now (reloaded if another process imported one), as
@@ -110,7 +123,13 @@ class Timetable:
             info.imported_ts, info.timezone, {s.gtfs_id: s for s in stops},
             {k: tuple(v) for k, v in children.items()},
             {k: tuple(v) for k, v in self.storage.lines_at_stops().items()},
-            ServiceCalendar.from_rows(services, dates))
+            ServiceCalendar.from_rows(services, dates), {s.id: s for s in stops})
+
+    def alerts_at(self, snapshot: TimetableSnapshot, stop: StopRow, now_ts: float
+                  ) -> list[ServiceAlert]:
+        """The stop alerts in effect at ``now_ts`` about ``stop`` (its station or platforms
+        included), in the feed's order."""
+        return stop_alerts_at(self.stop_alerts, snapshot.alert_stop_ids(stop), now_ts)
 
     def departures(self, snapshot: TimetableSnapshot, stops: tuple[StopRow, ...], now_ts: float,
                    *, horizon_s: float, limit: int) -> list[Departure]:

@@ -32,10 +32,12 @@ from voice.transit import (
     NearbyStop,
     SpokenAlert,
     SpokenDeparture,
+    SpokenStopAlert,
     phrase_boarding,
     phrase_departures,
     phrase_nearby_stops,
     phrase_no_timetable,
+    phrase_stop_alert,
 )
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,8 @@ TIMETABLE = web.AppKey("timetable", Timetable)
 #: A walker this close to a stop (or a route ending this close to one) is "at" it.
 AT_STOP_M = 30.0
 DEFAULT_HORIZON_MIN = 60
+#: A trip's boarding stop's alerts are said when the walker is this far from it along the route.
+ALERT_AHEAD_M = 60.0
 #: "Where am I" / "around me" name this many stops within this distance, with their lines.
 NEARBY_STOPS = 2
 NEARBY_STOP_M = 150.0
@@ -183,10 +187,17 @@ class DepartureOut(BaseModel):
     alerts: list[DepartureAlertOut]
 
 
+class StopAlertOut(BaseModel):
+    id: str
+    effect: str
+    header: str | None
+
+
 class DeparturesOut(BaseModel):
     stop: StopOut
     now_ts: float
     timezone: str
+    stop_alerts: list[StopAlertOut]
     departures: list[DepartureOut]
     text: str
     lang: str
@@ -220,10 +231,14 @@ def departures_body(timetable: Timetable, snapshot: TimetableSnapshot, stop: Sto
     """The departures answer (HTTP and socket alike), without audio; blocking (storage)."""
     found = timetable.departures(snapshot, snapshot.boarding_stops(stop), now_ts,
                                  horizon_s=horizon_min * 60, limit=limit)
+    alerts = timetable.alerts_at(snapshot, stop, now_ts)
     text = phrase_departures(stop.name,
                              [spoken(d, now_ts, snapshot.timezone, lang) for d in found[:SPOKEN]],
-                             horizon_min, lang)
+                             horizon_min, lang,
+                             [SpokenStopAlert(a.effect, a.header(lang)) for a in alerts])
     return {"stop": stop_json(snapshot, stop), "now_ts": now_ts, "timezone": snapshot.timezone,
+            "stop_alerts": [{"id": a.alert_id, "effect": a.effect, "header": a.header(lang)}
+                            for a in alerts],
             "departures": [d.to_json(now_ts, lang) for d in found], "text": text, "lang": lang}
 
 
@@ -324,6 +339,26 @@ def boarding_sentence(boarding: Boarding, lang: str) -> str:
     """Said with the arrival at the boarding point."""
     stop = boarding.stop
     return phrase_boarding(stop.name, stop.platform_code, boarding.line, boarding.headsign, lang)
+
+
+def approach_message(app: web.Application, boarding: Boarding, ahead_m: float, said: set[str],
+                     lang: str, now_ts: float) -> dict[str, Any] | None:
+    """Within :data:`ALERT_AHEAD_M` of a trip's boarding stop: its alerts in effect not yet in
+    ``said`` (the walker's, updated) as one ``instruction``, or None. Blocking (a storage read
+    at most once a second)."""
+    if ahead_m > ALERT_AHEAD_M:
+        return None
+    timetable = app[TIMETABLE]
+    stop = boarding.stop
+    alerts = [a for a in timetable.alerts_at(timetable.current(), stop, now_ts)
+              if a.alert_id not in said]
+    if not alerts:
+        return None
+    said.update(a.alert_id for a in alerts)
+    text = " ".join(phrase_stop_alert(stop.name, SpokenStopAlert(a.effect, a.header(lang)), lang)
+                    for a in alerts)
+    return _with_audio(app, {"type": "instruction", "id": None, "kind": "stop_alert",
+                             "text": text, "lang": lang, "distance_m": round(ahead_m, 1)})
 
 
 def arrival_messages(app: web.Application, boarding: Boarding | None,
