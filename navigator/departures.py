@@ -231,7 +231,8 @@ def next_departures(
                 continue
             if scheduled > now_ts + horizon_s:
                 continue
-            about = _alerts_about(alerts, row, expected if expected is not None else scheduled)
+            about = (_alerts_about(alerts, row, expected if expected is not None else scheduled)
+                     if alerts else ())
             cancelled = bool(update and update.cancelled) or any(
                 a.scope == "trip" and a.alert.effect == "no_service" for a in about)
             out.append(Departure(

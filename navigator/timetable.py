@@ -1,11 +1,11 @@
-"""The imported timetable as the service uses it: stops and the calendar in memory, departures
-read from storage per question, real-time changes beside them.
+"""The imported timetable as the service uses it: stops, the calendar and (for any feed of city
+size) every departure in memory, real-time changes beside them.
 
 Another process (``blindpilot import-gtfs``) may replace the feed while the server runs: a
 question first checks the feed's import time (one tiny query, at most every
 :data:`FEED_CHECK_S`: it was a third of the work of a departures question) and reloads the
-stops and the calendar when it changed. Without a feed everything here answers "no timetable",
-and stops stay plain places of the map.
+stops, the calendar and the departures when it changed. Without a feed everything here answers
+"no timetable", and stops stay plain places of the map.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from navigator.departureindex import DepartureIndex
 from navigator.departures import (
     Departure,
     ServiceCalendar,
@@ -36,6 +37,10 @@ if TYPE_CHECKING:  # protobuf is loaded only where a real-time feed is configure
 MAX_LATE_S = 60 * 60
 #: How long a check that the stored feed is still the one in memory holds.
 FEED_CHECK_S = 1.0
+#: Feeds up to this many stop times hold their departures in memory (~14 bytes each; reading
+#: them about doubles a feed's load, ~3 s of CPU per million here); bigger ones are read from
+#: storage per question.
+INDEX_MAX_STOP_TIMES = 3_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,9 @@ class TimetableSnapshot:
     calendar: ServiceCalendar = field(default_factory=lambda: ServiceCalendar({}, {}))
     #: The stops again by their stored id (a pole's ``parent_id`` names its station so).
     by_id: Mapping[int, StopRow] = field(default_factory=dict)
+    #: Every departure in memory; None for a feed over :data:`INDEX_MAX_STOP_TIMES` (read from
+    #: storage per question instead).
+    index: DepartureIndex | None = None
 
     @property
     def loaded(self) -> bool:
@@ -99,6 +107,11 @@ class Timetable:
         self.alerts = tuple(a for a in alerts if a.line_entities)
         self.stop_alerts = tuple(a for a in alerts if a.stop_ids)
 
+    def fresh(self) -> TimetableSnapshot | None:
+        """The snapshot when its feed check still holds (no storage read), else None: then
+        :meth:`current`, off the event loop."""
+        return self.snapshot if self._clock() - self._checked < FEED_CHECK_S else None
+
     def current(self) -> TimetableSnapshot:
         """The snapshot of the feed stored now (reloaded if another process imported one), as
         of at most :data:`FEED_CHECK_S` ago."""
@@ -119,11 +132,14 @@ class Timetable:
             if s.parent_id is not None:
                 children.setdefault(s.parent_id, []).append(s)
         services, dates = self.storage.load_calendar()
+        index = (DepartureIndex.build(self.storage.boarding_times(),
+                                      {t.id: t for t in self.storage.trip_infos()})
+                 if info.stop_times <= INDEX_MAX_STOP_TIMES else None)
         return TimetableSnapshot(
             info.imported_ts, info.timezone, {s.gtfs_id: s for s in stops},
             {k: tuple(v) for k, v in children.items()},
             {k: tuple(v) for k, v in self.storage.lines_at_stops().items()},
-            ServiceCalendar.from_rows(services, dates), {s.id: s for s in stops})
+            ServiceCalendar.from_rows(services, dates), {s.id: s for s in stops}, index)
 
     def alerts_at(self, snapshot: TimetableSnapshot, stop: StopRow, now_ts: float
                   ) -> list[ServiceAlert]:
@@ -138,7 +154,8 @@ class Timetable:
             return []
         days = service_days(now_ts, snapshot.timezone)
         realtime, earliest = self.realtime, now_ts - self.late_s
-        rows = self.storage.departure_rows([s.id for s in stops],
-                                           windows(days, earliest, now_ts + horizon_s))
+        spans = windows(days, earliest, now_ts + horizon_s)
+        rows = (snapshot.index.rows(stops, spans) if snapshot.index is not None
+                else self.storage.departure_rows([s.id for s in stops], spans))
         return next_departures(rows, days, snapshot.calendar, now_ts, horizon_s=horizon_s,
                                limit=limit, realtime=realtime, alerts=self.alerts)
