@@ -21,6 +21,7 @@ from .test_transit_api import (  # noqa: F401 - the fixture
     POST,
     POST_AT_NOW,
     START,
+    TRIP_TO_POST,
     at,
     transit_client,
     walk_to,
@@ -133,10 +134,9 @@ async def test_the_boarding_stops_alert_is_said_once_within_reach_in_german(
 async def test_nearing_the_boarding_stop_of_a_trip_says_its_alert_once(
     alerted: TestClient,
 ) -> None:
-    walker, out = await walk_to(alerted, START,
-                                {"stop": "Post", "line": "105", "towards": "Rathaus"})
-    assert walker.result.arrived
+    walker, out = await walk_to(alerted, START, TRIP_TO_POST)
     messages = [m for scan in out for m in scan]
+    assert walker.result.arrived
     notices = [i for i, m in enumerate(messages) if m.get("kind") == "stop_alert"]
     assert len(notices) == 1
     notice = messages[notices[0]]

@@ -192,6 +192,8 @@ async def test_arriving_at_a_stop_says_its_departures_once_before_the_fix(
 
 
 START = (49.43666, 7.76797)
+#: A trip: to the Post pole where line 105 leaves towards Rathaus.
+TRIP_TO_POST = {"stop": "Post", "line": "105", "towards": "Rathaus"}
 POST_TOWARDS_HBF = "osm269385737"  # the other Post pole, across the street
 
 
@@ -247,8 +249,7 @@ async def test_a_trip_destination_without_a_timetable_is_refused(client: TestCli
 async def test_walking_a_trip_arrives_at_the_boarding_point_and_says_so(
     transit_client: TestClient,
 ) -> None:
-    walker, said = await walk_to(transit_client, START,
-                                 {"stop": "Post", "line": "105", "towards": "Rathaus"})
+    walker, said = await walk_to(transit_client, START, TRIP_TO_POST)
     assert walker.result.arrived
     arrived = [m for out in said for m in out if m["type"] == "arrived"]
     assert len(arrived) == 1
