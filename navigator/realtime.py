@@ -1,5 +1,5 @@
 """GTFS-Realtime: trip updates and service alerts as Blind Pilot uses them. Pure: bytes in,
-values out (the polling is :func:`navigator.transit.realtime_ctx`).
+values out (the polling is :func:`navigator.transit.poll_realtime`).
 
 - A trip update gives delays at stops, carried on to the following stops as GTFS-Realtime
   means them when the update names stops by ``stop_sequence``, and the trip's own ``delay``; a
