@@ -11,10 +11,10 @@ falls into the time asked for.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from navigator.transitfeed import DepartureRow, ServiceDateRow, ServiceRow
@@ -122,6 +122,24 @@ class LineAlert(Protocol):
     def header(self, lang: str) -> str | None: ...
 
 
+class StopAlert(Protocol):
+    """What a stop's departures need of a real-time alert about the stop."""
+
+    @property
+    def stop_ids(self) -> tuple[str, ...]: ...
+
+    def active(self, now_ts: float) -> bool: ...
+
+
+AnyStopAlert = TypeVar("AnyStopAlert", bound=StopAlert)
+
+
+def stop_alerts_at(alerts: Iterable[AnyStopAlert], stop_ids: Collection[str], now_ts: float
+                   ) -> list[AnyStopAlert]:
+    """The alerts in effect at ``now_ts`` that name one of ``stop_ids``, in the feed's order."""
+    return [a for a in alerts if a.active(now_ts) and any(s in stop_ids for s in a.stop_ids)]
+
+
 @dataclass(frozen=True, slots=True)
 class DepartureAlert:
     """A real-time alert about a departure's line or trip, said with it."""
@@ -213,7 +231,8 @@ def next_departures(
                 continue
             if scheduled > now_ts + horizon_s:
                 continue
-            about = _alerts_about(alerts, row, expected if expected is not None else scheduled)
+            about = (_alerts_about(alerts, row, expected if expected is not None else scheduled)
+                     if alerts else ())
             cancelled = bool(update and update.cancelled) or any(
                 a.scope == "trip" and a.alert.effect == "no_service" for a in about)
             out.append(Departure(

@@ -49,7 +49,12 @@ from navigator.pipeline import Position, position_all
 from navigator.session import Event
 from navigator.sessiontokens import SessionAccess, token_of
 from navigator.speech import audio_url, voice_of
-from navigator.transit import arrival_messages, departures_message, nearby_stops_sentence
+from navigator.transit import (
+    approach_message,
+    arrival_messages,
+    departures_message,
+    nearby_stops_sentence,
+)
 from voice.phrases import phrase_session_replaced
 
 log = logging.getLogger(__name__)
@@ -188,7 +193,7 @@ def answer_messages(app: web.Application, batch: Sequence[Delivery],
     positions = dict(zip([i for i, _, _ in scans],
                          position_all([(positioner, scan) for _, positioner, scan in scans]),
                          strict=True))
-    now_ts = time.time()
+    now_ts = app[SETTINGS].clock()
     closed = app[MAP].closed_edges(now_ts) if scans else frozenset()
     out: list[Replies] = []
     for i, d in enumerate(batch):
@@ -236,7 +241,7 @@ def _on_command(app: web.Application, live: LiveSession,
         fix = live.nav.last_fix
         where = (fix.lat, fix.lon) if fix is not None and live.nav.location_available else None
         return [departures_message(app, msg.stop, where or _route_end(app[MAP], live),
-                                   live.nav.lang, time.time())]
+                                   live.nav.lang, app[SETTINGS].clock())]
     if msg.type == "stop":  # the inbox ends it everywhere before sending this
         app[SESSIONS].sessions.pop(live.id, None)
         return [{"type": "stopped", "session_id": live.id}]
@@ -270,6 +275,10 @@ def _on_scan(app: web.Application, live: LiveSession, msg: Scan, pos: Position,
               else [])
     events += live.nav.on_position(pos, msg.heading_deg)
     out = [_event_json(app, e) for e in events]
+    if (ahead := _boarding_ahead_m(live)) is not None and live.boarding is not None and (
+            notice := approach_message(app, live.boarding, ahead, live.stop_alerts_said,
+                                       live.nav.lang, now_ts)):
+        out.insert(len(out) - 1 if out and out[-1]["type"] == "fix" else len(out), notice)
     arrived = next((i for i, m in enumerate(out) if m["type"] == "arrived"), None)
     if arrived is not None:  # at a stop: the boarding point said, and what leaves there, once
         out[arrived], board = arrival_messages(app, live.boarding, _route_end(app[MAP], live),
@@ -278,6 +287,15 @@ def _on_scan(app: web.Application, live: LiveSession, msg: Scan, pos: Position,
             last = len(out) - 1 if out and out[-1]["type"] == "fix" else len(out)
             out.insert(last, board)  # the fix status stays the scan's last answer
     return out
+
+
+def _boarding_ahead_m(live: LiveSession) -> float | None:
+    """How far a trip's walker still has to its boarding stop along the route; None before the
+    first fix on the route, after arrival and for a walk that is no trip."""
+    nav = live.nav
+    if live.boarding is None or nav.arrived or nav.line is None or nav.last_fix is None:
+        return None
+    return max(0.0, nav.line.length_m - nav.progress.along_m)
 
 
 def _route_end(mapstate: MapState, live: LiveSession) -> tuple[float, float] | None:

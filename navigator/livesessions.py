@@ -54,6 +54,8 @@ class LiveSession:
     map_version: int | None = None
     #: For a trip ("line L towards H at stop X"): the pole the route ends at, said on arrival.
     boarding: Boarding | None = None
+    #: The ids of the boarding stop's real-time alerts already said on the way there.
+    stop_alerts_said: set[str] = field(default_factory=set)
     #: What the way ahead was last checked against (map version, closed edges, route): the
     #: check runs again only when one of them changes, not at every fix.
     blocked_checked: tuple[int, frozenset[int], Route | None] | None = None

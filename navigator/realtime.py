@@ -1,17 +1,18 @@
 """GTFS-Realtime: trip updates and service alerts as Blind Pilot uses them. Pure: bytes in,
-values out (the polling is :func:`navigator.transit.realtime_ctx`).
+values out (the polling is :func:`navigator.transit.poll_realtime`).
 
 - A trip update gives delays at stops, carried on to the following stops as GTFS-Realtime
   means them when the update names stops by ``stop_sequence``, and the trip's own ``delay``; a
   trip whose schedule relationship is ``CANCELED`` or ``DELETED`` is cancelled, and is then said
   as such instead of as a departure. (Updates naming stops by ``stop_id`` alone are not carried
   on: the first one stands for the trip.)
-- A service alert is kept when it closes stops (effect ``NO_SERVICE``: the stop is closed, or
-  ``ACCESSIBILITY_ISSUE``: its elevator or ramp is out of order, on an informed entity naming a
-  stop and neither route nor trip; :mod:`navigator.alertclosures` turns it into closures) or when
-  it names a line or a trip (said with that line's or trip's departures,
-  :mod:`navigator.linealerts`). An alert about one line at one stop is the line's, not the
-  stop's: the stop stays open for the other lines.
+- A service alert is kept when it names a stop (an informed entity naming a stop and neither
+  route nor trip: said with that stop's departures and as the walker nears it as a trip's
+  boarding stop, whatever its effect) or a line or a trip (said with that line's or trip's
+  departures). A stop's alert with effect ``NO_SERVICE`` (the stop is closed) or
+  ``ACCESSIBILITY_ISSUE`` (its elevator or ramp is out of order) also closes it:
+  :mod:`navigator.alertclosures` turns it into closures. An alert about one line at one stop is
+  the line's, not the stop's: the stop stays open for the other lines.
 """
 
 from __future__ import annotations
@@ -56,12 +57,15 @@ class ServiceAlert:
                                        for s, e in self.periods)
 
     @property
-    def closed_stop_ids(self) -> tuple[str, ...]:
-        """The stops this alert closes (none unless its effect closes)."""
-        if self.effect not in CLOSING_EFFECTS:
-            return ()
+    def stop_ids(self) -> tuple[str, ...]:
+        """The stops this alert is about as stops (not one line or trip at them)."""
         return tuple(e.stop_id for e in self.entities
                      if e.stop_id and e.route_id is None and e.trip_id is None)
+
+    @property
+    def closed_stop_ids(self) -> tuple[str, ...]:
+        """The stops this alert closes (none unless its effect closes)."""
+        return self.stop_ids if self.effect in CLOSING_EFFECTS else ()
 
     @property
     def line_entities(self) -> tuple[InformedEntity, ...]:
@@ -119,7 +123,7 @@ def parse_realtime(data: bytes) -> RealtimeFeed:
             trips[update.trip.trip_id] = _trip_realtime(update)
         if entity.HasField("alert"):
             alert = _service_alert(entity.id, entity.alert)
-            if alert.closed_stop_ids or alert.line_entities:
+            if alert.stop_ids or alert.line_entities:
                 alerts.append(alert)
     return RealtimeFeed(trips, tuple(alerts), float(message.header.timestamp))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -127,6 +128,9 @@ class Settings:
     gtfs_rt_s: float = field(default_factory=_env_float("BLINDPILOT_GTFS_RT_S", 30.0))
     #: How long a scan may wait in a busy process and still be used (see navigator.backpressure).
     scan_budget: ScanBudget = field(default_factory=ScanBudget)
+    #: The wall clock (unix seconds) that is "now" for departures, alerts and closures in
+    #: effect: the real one in service; tests fix it, so "in 3 minutes" is exact.
+    clock: Callable[[], float] = time.time
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields changed (frozen dataclasses have no setters)."""

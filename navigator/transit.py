@@ -5,9 +5,9 @@ message of the live socket (asked for, and once on arrival at a stop). Thin: the
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,10 +33,12 @@ from voice.transit import (
     NearbyStop,
     SpokenAlert,
     SpokenDeparture,
+    SpokenStopAlert,
     phrase_boarding,
     phrase_departures,
     phrase_nearby_stops,
     phrase_no_timetable,
+    phrase_stop_alert,
 )
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,8 @@ TIMETABLE = web.AppKey("timetable", Timetable)
 #: A walker this close to a stop (or a route ending this close to one) is "at" it.
 AT_STOP_M = 30.0
 DEFAULT_HORIZON_MIN = 60
+#: A trip's boarding stop's alerts are said when the walker is this far from it along the route.
+ALERT_AHEAD_M = 60.0
 #: "Where am I" / "around me" name this many stops within this distance, with their lines.
 NEARBY_STOPS = 2
 NEARBY_STOP_M = 150.0
@@ -61,8 +65,9 @@ async def transit_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     task = None
     if settings.gtfs_rt:
-        task = asyncio.create_task(_follow_realtime(app, settings.gtfs_rt, settings.gtfs_rt_s))
-    elif removed := await _sync_alert_closures(app, [], time.time()):
+        task = asyncio.create_task(_follow_realtime(app, settings.gtfs_rt, settings.gtfs_rt_s,
+                                                    settings.clock))
+    elif removed := await _sync_alert_closures(app, [], settings.clock()):
         # a feed configured before left them; without one no poll would ever remove them
         log.info("alert closures removed: no GTFS-Realtime feed is configured",
                  extra={"event": "gtfs_rt_closures_removed", "changes": removed})
@@ -71,10 +76,11 @@ async def transit_ctx(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
 
 
-async def _follow_realtime(app: web.Application, source: str, interval_s: float) -> None:
+async def _follow_realtime(app: web.Application, source: str, interval_s: float,
+                           clock: Callable[[], float]) -> None:
     while True:
         try:
-            await poll_realtime(app, source, time.time())
+            await poll_realtime(app, source, clock())
         except Exception:  # noqa: BLE001 - a bad or absent feed: keep the last one, try again
             log.exception("GTFS-Realtime poll failed", extra={"event": "gtfs_rt_failed",
                                                               "source": source})
@@ -182,10 +188,17 @@ class DepartureOut(BaseModel):
     alerts: list[DepartureAlertOut]
 
 
+class StopAlertOut(BaseModel):
+    id: str
+    effect: str
+    header: str | None
+
+
 class DeparturesOut(BaseModel):
     stop: StopOut
     now_ts: float
     timezone: str
+    stop_alerts: list[StopAlertOut]
     departures: list[DepartureOut]
     text: str
     lang: str
@@ -216,13 +229,18 @@ def spoken(d: Departure, now_ts: float, timezone: str, lang: str) -> SpokenDepar
 def departures_body(timetable: Timetable, snapshot: TimetableSnapshot, stop: StopRow,
                     now_ts: float, *, lang: str, limit: int = 10,
                     horizon_min: int = DEFAULT_HORIZON_MIN) -> dict[str, Any]:
-    """The departures answer (HTTP and socket alike), without audio; blocking (storage)."""
+    """The departures answer (HTTP and socket alike), without audio; blocking (storage) unless
+    the snapshot holds the departures index."""
     found = timetable.departures(snapshot, snapshot.boarding_stops(stop), now_ts,
                                  horizon_s=horizon_min * 60, limit=limit)
+    alerts = timetable.alerts_at(snapshot, stop, now_ts)
     text = phrase_departures(stop.name,
                              [spoken(d, now_ts, snapshot.timezone, lang) for d in found[:SPOKEN]],
-                             horizon_min, lang)
+                             horizon_min, lang,
+                             [SpokenStopAlert(a.effect, a.header(lang)) for a in alerts])
     return {"stop": stop_json(snapshot, stop), "now_ts": now_ts, "timezone": snapshot.timezone,
+            "stop_alerts": [{"id": a.alert_id, "effect": a.effect, "header": a.header(lang)}
+                            for a in alerts],
             "departures": [d.to_json(now_ts, lang) for d in found], "text": text, "lang": lang}
 
 
@@ -236,16 +254,21 @@ def _with_audio(app: web.Application, out: dict[str, Any]) -> dict[str, Any]:
               query=DeparturesQuery, response=DeparturesOut, errors=(404,))
 async def departures(request: web.Request, query: DeparturesQuery) -> web.Response:
     timetable = request.app[TIMETABLE]
-    snapshot = await asyncio.to_thread(timetable.current)
+    # Each hop to a thread is a wake-up that waits for a core on a busy machine: none when the
+    # feed check holds and the departures are in memory (a fraction of a millisecond of CPU).
+    snapshot = timetable.fresh()
+    if snapshot is None:
+        snapshot = await asyncio.to_thread(timetable.current)
     if not snapshot.loaded:
         raise api.ApiError(404, "no_timetable", "no timetable is imported (an operator runs "
                                                 "`blindpilot import-gtfs FEED.zip`)")
     stop = snapshot.stops.get(request.match_info["id"])
     if stop is None:
         raise api.ApiError(404, "unknown_stop", "no stop with this GTFS stop_id in the timetable")
-    now_ts = query.at if query.at is not None else time.time()
-    body = await asyncio.to_thread(departures_body, timetable, snapshot, stop, now_ts,
-                                   lang=query.lang, limit=query.limit, horizon_min=query.minutes)
+    now_ts = query.at if query.at is not None else request.app[SETTINGS].clock()
+    answer = functools.partial(departures_body, timetable, snapshot, stop, now_ts,
+                               lang=query.lang, limit=query.limit, horizon_min=query.minutes)
+    body = answer() if snapshot.index is not None else await asyncio.to_thread(answer)
     return api.json_response(_with_audio(request.app, body))
 
 
@@ -323,6 +346,26 @@ def boarding_sentence(boarding: Boarding, lang: str) -> str:
     """Said with the arrival at the boarding point."""
     stop = boarding.stop
     return phrase_boarding(stop.name, stop.platform_code, boarding.line, boarding.headsign, lang)
+
+
+def approach_message(app: web.Application, boarding: Boarding, ahead_m: float, said: set[str],
+                     lang: str, now_ts: float) -> dict[str, Any] | None:
+    """Within :data:`ALERT_AHEAD_M` of a trip's boarding stop: its alerts in effect not yet in
+    ``said`` (the walker's, updated) as one ``instruction``, or None. Blocking (a storage read
+    at most once a second)."""
+    if ahead_m > ALERT_AHEAD_M:
+        return None
+    timetable = app[TIMETABLE]
+    stop = boarding.stop
+    alerts = [a for a in timetable.alerts_at(timetable.current(), stop, now_ts)
+              if a.alert_id not in said]
+    if not alerts:
+        return None
+    said.update(a.alert_id for a in alerts)
+    text = " ".join(phrase_stop_alert(stop.name, SpokenStopAlert(a.effect, a.header(lang)), lang)
+                    for a in alerts)
+    return _with_audio(app, {"type": "instruction", "id": None, "kind": "stop_alert",
+                             "text": text, "lang": lang, "distance_m": round(ahead_m, 1)})
 
 
 def arrival_messages(app: web.Application, boarding: Boarding | None,

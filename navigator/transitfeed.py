@@ -84,6 +84,19 @@ class DepartureRow(NamedTuple):
     route_gtfs_id: str = ""
 
 
+class TripInfo(NamedTuple):
+    """What a departure says about its trip and line: one per trip, shared by its stops."""
+
+    id: int
+    service_id: int
+    gtfs_id: str
+    headsign: str
+    wheelchair: int
+    line: str
+    route_type: int
+    route_gtfs_id: str
+
+
 @dataclass(frozen=True, slots=True)
 class UnmatchedStop:
     """A boarding stop of the feed with no OSM stop or platform of the map near it."""

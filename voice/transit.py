@@ -1,5 +1,6 @@
 """Departures as spoken sentences ("Line 105 to Hauptbahnhof in 3 minutes, 2 minutes late."),
-in every language with a phrasebook; the words are the ``transit.*`` phrases. Pure.
+and real-time alerts about a line, a trip or a stop, in every language with a phrasebook; the
+words are the ``transit.*`` phrases. Pure.
 
 Minutes count to the time the vehicle is *expected* (real time when there is any), as a stop's
 display shows them; the delay is said only when the real-time feed gives one. A cancelled trip is
@@ -29,6 +30,21 @@ class SpokenAlert:
     header: str | None
     #: About this trip only (else the whole line).
     trip: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SpokenStopAlert:
+    """A real-time alert about a stop itself (moved, elevator out of order, reduced service)."""
+
+    #: The GTFS-Realtime effect in lower case: picks the generic sentence without a header.
+    effect: str
+    #: The feed's header text in the walker's language; None: a generic sentence is said.
+    header: str | None
+
+
+#: Effects with a sentence of their own when the feed gives no header in the walker's language.
+_STOP_EFFECTS = frozenset({"no_service", "reduced_service", "significant_delays", "stop_moved",
+                           "accessibility_issue"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +98,22 @@ def phrase_alert(d: SpokenDeparture, alert: SpokenAlert, lang: str) -> str:
     header = " ".join((alert.header or "").split())
     if not header:
         return book.say("transit.alert.generic", subject=subject)
-    return book.say("transit.alert", subject=subject,
-                    text=header if header[-1] in ".!?" else f"{header}.")
+    return book.say("transit.alert", subject=subject, text=_sentence(header))
+
+
+def _sentence(text: str) -> str:
+    return text if text[-1] in ".!?" else f"{text}."
+
+
+def phrase_stop_alert(stop_name: str, alert: SpokenStopAlert, lang: str) -> str:
+    """"Stop Post: HEADER." with the feed's header, else a sentence for the alert's effect
+    ("Stop Post: an elevator or ramp is out of order.")."""
+    book = phrasebook(lang)
+    header = " ".join((alert.header or "").split())
+    if header:
+        return book.say("transit.stop_alert", name=stop_name, text=_sentence(header))
+    effect = alert.effect if alert.effect in _STOP_EFFECTS else "other"
+    return book.say(f"transit.stop_alert.{effect}", name=stop_name)
 
 
 def _alerts_said(d: SpokenDeparture, said: set[str], lang: str) -> list[str]:
@@ -99,11 +129,13 @@ def _alerts_said(d: SpokenDeparture, said: set[str], lang: str) -> list[str]:
 
 
 def phrase_departures(stop_name: str | None, departures: Sequence[SpokenDeparture],
-                      horizon_min: int, lang: str) -> str:
-    """The stop, then its next :data:`SPOKEN` departures, each followed by the alerts about its
-    line or trip not yet said, or that nothing leaves soon."""
+                      horizon_min: int, lang: str,
+                      stop_alerts: Sequence[SpokenStopAlert] = ()) -> str:
+    """The stop and the alerts about it, then its next :data:`SPOKEN` departures, each followed
+    by the alerts about its line or trip not yet said, or that nothing leaves soon."""
     book = phrasebook(lang)
     parts = [book.say("transit.from", name=stop_name)] if stop_name else []
+    parts += [phrase_stop_alert(stop_name or "", a, lang) for a in stop_alerts]
     said: set[str] = set()
     if departures:
         for d in departures[:SPOKEN]:

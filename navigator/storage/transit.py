@@ -28,6 +28,7 @@ from navigator.transitfeed import (
     ServiceDateRow,
     ServiceRow,
     StopRow,
+    TripInfo,
 )
 
 log = logging.getLogger(__name__)
@@ -99,12 +100,28 @@ class TransitStore(Database):
                 out.setdefault(stop_id, set()).add(short or long_)
         return {k: sorted(v) for k, v in out.items()}
 
+    def boarding_times(self) -> list[tuple[int, int, int, int]]:
+        """``(stop id, departure_s, trip id, seq)`` of every boardable stop time, by stop and
+        time (the order of the stop-and-departure index): the departures index's rows."""
+        st = TRANSIT_STOP_TIMES
+        query = (sa.select(st.c.stop_id, st.c.departure_s, st.c.trip_id, st.c.seq)
+                 .where(st.c.boards).order_by(st.c.stop_id, st.c.departure_s))
+        with self.engine.connect() as conn:
+            return [(a, b, c, d) for a, b, c, d in conn.execute(query)]
+
+    def trip_infos(self) -> list[TripInfo]:
+        """Every trip with what its departures say of it and of its line."""
+        t, r = TRANSIT_TRIPS, TRANSIT_ROUTES
+        query = sa.select(t.c.id, t.c.service_id, t.c.gtfs_id, t.c.headsign, t.c.wheelchair,
+                          _LINE, r.c.route_type, r.c.gtfs_id).select_from(
+            t.join(r, r.c.id == t.c.route_id))
+        with self.engine.connect() as conn:
+            return [TripInfo(*row) for row in conn.execute(query)]
+
     def lines_towards(self, stop_ids: Sequence[int]) -> list[tuple[int, str, str]]:
         """``(stop id, line, headsign)`` of every line and direction boarding at the stops."""
         st, t, r = TRANSIT_STOP_TIMES, TRANSIT_TRIPS, TRANSIT_ROUTES
-        query = (sa.select(st.c.stop_id,
-                           sa.func.coalesce(sa.func.nullif(r.c.short_name, ""), r.c.long_name),
-                           t.c.headsign).distinct()
+        query = (sa.select(st.c.stop_id, _LINE, t.c.headsign).distinct()
                  .select_from(st.join(t, t.c.id == st.c.trip_id).join(r, r.c.id == t.c.route_id))
                  .where(st.c.stop_id.in_(list(stop_ids)), st.c.boards))
         with self.engine.connect() as conn:
@@ -136,10 +153,8 @@ def _departures_query(windows: int, stops: int) -> sa.CompoundSelect:
     stop_ids: list[sa.BindParameter[Any]] = [sa.bindparam(f"s{j}") for j in range(stops)]
     return sa.union_all(*(
         sa.select(sa.literal(i).label("w"), st.c.departure_s, t.c.service_id, t.c.gtfs_id,
-                  t.c.headsign, t.c.wheelchair,
-                  sa.func.coalesce(sa.func.nullif(r.c.short_name, ""), r.c.long_name),
-                  r.c.route_type, s.c.gtfs_id, s.c.platform_code, s.c.wheelchair, st.c.seq,
-                  r.c.gtfs_id)
+                  t.c.headsign, t.c.wheelchair, _LINE, r.c.route_type, s.c.gtfs_id,
+                  s.c.platform_code, s.c.wheelchair, st.c.seq, r.c.gtfs_id)
         .select_from(st.join(t, t.c.id == st.c.trip_id).join(r, r.c.id == t.c.route_id)
                      .join(s, s.c.id == st.c.stop_id))
         .where(st.c.stop_id.in_(stop_ids), st.c.boards,
@@ -148,6 +163,9 @@ def _departures_query(windows: int, stops: int) -> sa.CompoundSelect:
     )).order_by(sa.literal_column("departure_s"))
 
 
+#: A line's name as said: its short name, else its long one.
+_LINE = sa.func.coalesce(sa.func.nullif(TRANSIT_ROUTES.c.short_name, ""),
+                         TRANSIT_ROUTES.c.long_name)
 _FEED_INFO = sa.select(TRANSIT_FEEDS.c.source, TRANSIT_FEEDS.c.timezone,
                        TRANSIT_FEEDS.c.imported_ts, TRANSIT_FEEDS.c.stop_times)
 

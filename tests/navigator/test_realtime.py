@@ -81,9 +81,15 @@ def test_trip_updates_and_closing_alerts_are_read() -> None:
     assert feed.alerts[0].active(150) and not feed.alerts[0].active(200)
     assert feed.alerts[0].closed_stop_ids == ("S1",)
     assert feed.feed_ts == int(NOW)
-    # an alert that closes nothing (a delay notice) is not kept
-    assert parse_realtime(feed_bytes(closed_stops=("S1",),
-                                     effect=rt.Alert.SIGNIFICANT_DELAYS)).alerts == ()
+    # a stop's alert that closes nothing (a delay notice) is kept to be said, closing nothing
+    notice = parse_realtime(feed_bytes(closed_stops=("S1",),
+                                       effect=rt.Alert.SIGNIFICANT_DELAYS)).alerts
+    assert [(a.stop_ids, a.closed_stop_ids) for a in notice] == [(("S1",), ())]
+    # one about nothing Blind Pilot can say (the agency as a whole) is not kept
+    msg = rt.FeedMessage()
+    msg.header.gtfs_realtime_version = "2.0"
+    msg.entity.add(id="agency").alert.informed_entity.add(agency_id="vrn")
+    assert parse_realtime(msg.SerializeToString()).alerts == ()
 
 
 def test_bytes_that_are_no_feed_are_refused() -> None:

@@ -7,8 +7,10 @@ import pytest
 from voice.transit import (
     SpokenAlert,
     SpokenDeparture,
+    SpokenStopAlert,
     phrase_departures,
     phrase_no_timetable,
+    phrase_stop_alert,
 )
 
 LATE = SpokenDeparture("105", "Hauptbahnhof", None, 3, 2, False, "8:05")
@@ -125,3 +127,35 @@ def test_line_and_trip_alerts_are_said_with_their_departures(
     departures: list[SpokenDeparture], lang: str, text: str,
 ) -> None:
     assert phrase_departures("Rathaus", departures, 60, lang) == text
+
+
+@pytest.mark.parametrize(("effect", "en", "de"), [
+    ("stop_moved", "Stop Post: the stop has moved, the stop pole may not be where it was.",
+     "Haltestelle Post: die Haltestelle ist verlegt, der Haltestellenmast steht womöglich nicht "
+     "mehr am alten Ort."),
+    ("accessibility_issue", "Stop Post: an elevator or ramp is out of order.",
+     "Haltestelle Post: ein Aufzug oder eine Rampe ist außer Betrieb."),
+    ("reduced_service", "Stop Post: reduced service.",
+     "Haltestelle Post: eingeschränkter Betrieb."),
+    ("significant_delays", "Stop Post: significant delays.",
+     "Haltestelle Post: erhebliche Verspätungen."),
+    ("no_service", "Stop Post: the stop is closed.",
+     "Haltestelle Post: die Haltestelle ist gesperrt."),
+    ("other_effect", "Stop Post: disruption, departures may differ from the timetable.",
+     "Haltestelle Post: Störung, Abweichungen vom Fahrplan möglich."),
+])
+def test_a_stop_alert_without_a_header_in_the_language_is_said_for_its_effect(
+    effect: str, en: str, de: str,
+) -> None:
+    assert phrase_stop_alert("Post", SpokenStopAlert(effect, None), "en") == en
+    assert phrase_stop_alert("Post", SpokenStopAlert(effect, "  "), "de") == de
+
+
+def test_a_stop_alert_is_said_in_its_own_words_first_after_the_stop() -> None:
+    alert = SpokenStopAlert("stop_moved", " Pole moved\n50 m north ")
+    assert phrase_stop_alert("Post", alert, "en") == "Stop Post: Pole moved 50 m north."
+    assert phrase_departures("Post", [NOW], 60, "de", [alert]) == (
+        "Abfahrten ab Post. Haltestelle Post: Pole moved 50 m north. Linie 105 nach Rathaus "
+        "jetzt.")
+    assert phrase_departures("Post", [], 60, "en", [SpokenStopAlert("detour", "Go round!")]) == (
+        "Departures from Post. Stop Post: Go round! No departures in the next 60 minutes.")
