@@ -296,14 +296,13 @@ class Positioner:
         change."""
         if dt <= 0:
             return
-        s, state = self.settings, self._p.state
-        state[OFFSET][VAR] += s.offset_drift_db2_per_s * dt
-        noise = self._rng.standard_normal((2, state.shape[1])) * math.sqrt(dt)
-        exponent, body = state[EXPONENT], state[BODY]
-        exponent += noise[0] * s.exponent_drift_per_s
-        np.clip(exponent, *EXPONENT_RANGE, out=exponent)
-        body += noise[1] * s.body_drift_db_per_s
-        np.clip(body, 0.0, s.body_loss_max_db, out=body)
+        from beacons import kernels  # numba starts on first use, not with the service
+
+        s, state, root = self.settings, self._p.state, math.sqrt(dt)
+        kernels.drift(state[OFFSET][VAR], state[EXPONENT], state[BODY],
+                      self._rng.standard_normal((2, state.shape[1])),
+                      s.offset_drift_db2_per_s * dt, s.exponent_drift_per_s * root,
+                      *EXPONENT_RANGE, s.body_drift_db_per_s * root, s.body_loss_max_db)
 
     def _places(self, beacons: HeardBeacons, gnss: LocalFix | None, weight: np.ndarray
                 ) -> _Places | None:
@@ -366,16 +365,14 @@ class Positioner:
                 self._inconsistent_since = None
             elif self._inconsistent_since is None:
                 self._inconsistent_since = t_s
-        log_ev += np.log(p.w)
-        top = float(log_ev.max())
-        w = np.exp(log_ev - top)
-        total = float(w.sum())
-        p.w = w / total
+        from beacons import kernels
+
+        cloud_log_ev, spread = kernels.reweigh(p.w, log_ev)
         if (t_s >= self._next_check_t or self._inconsistent_since is not None
                 or self._uncertain):
-            if self._relocalize(beacons, gnss, top + math.log(total), t_s):
+            if self._relocalize(beacons, gnss, cloud_log_ev, t_s):
                 return
-        if float(p.w @ p.w) * p.size > 2.0:  # fewer than half the particles carry the weight
+        if spread > 2.0:  # fewer than half the particles carry the weight
             p.take(systematic_pick(p.w, self._rng))
 
     def _relocalize(self, beacons: HeardBeacons, gnss: LocalFix | None, cloud_log_ev: float,
