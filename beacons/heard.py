@@ -117,11 +117,11 @@ class ScanDigester:
         excess = rssi - self._power[rows]
         weight = self._persistence.news(t - prev)
         if rows.size > most:
-            if near_xy is None:
-                top = np.argpartition(excess, rows.size - most)[rows.size - most:]
-            else:
-                d = self._beacon_xy[rows] - near_xy
-                top = np.argpartition(np.einsum("ij,ij->i", d, d), most)[:most]
+            from beacons import kernels  # numba starts on first use, not with the service
+
+            x, y = (0.0, 0.0) if near_xy is None else near_xy
+            top = kernels.strongest(rows, excess, self._beacon_xy, x, y, near_xy is not None,
+                                    most)
             rows, excess, weight = rows[top], excess[top], weight[top]
         return HeardBeacons(rows, excess, weight), rejected
 

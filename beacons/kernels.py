@@ -266,3 +266,46 @@ def systematic(w: np.ndarray, u: float, count: int) -> np.ndarray:
             cum += w[i]
         out[k] = i
     return out
+
+
+@numba.njit(**_JIT)
+def paired_power(last_rows: np.ndarray, last_resid: np.ndarray, rows: np.ndarray,
+                 resid: np.ndarray) -> tuple[float, float, int]:
+    """Residuals of the beacons in both scans (``last_rows`` sorted): the sum of their
+    products, half the sum of their squares, and how many pairs."""
+    cross = power = 0.0
+    pairs = 0
+    for k in range(rows.size):
+        at = min(np.searchsorted(last_rows, rows[k]), last_rows.size - 1)
+        if last_rows[at] == rows[k]:
+            a, b = resid[k], last_resid[at]
+            cross += a * b
+            power += 0.5 * (a * a + b * b)
+            pairs += 1
+    return cross, power, pairs
+
+
+@numba.njit(**_JIT)
+def misfit(x: float, y: float, beacon_xy: np.ndarray, excess_db: np.ndarray, offset_db: float,
+           exponent: float, min_d2: float, h2: float, db_per_ln_d2: float) -> np.ndarray:
+    """beacons.likelihood.misfit_db: each reading's miss of the law at one point."""
+    out = np.empty(excess_db.size)
+    for j in range(excess_db.size):
+        dx, dy = beacon_xy[j, 0] - x, beacon_xy[j, 1] - y
+        d2 = max(dx * dx + dy * dy, min_d2) + h2
+        out[j] = excess_db[j] - offset_db - exponent * db_per_ln_d2 * math.log(d2)
+    return out
+
+
+@numba.njit(**_JIT)
+def strongest(rows: np.ndarray, excess_db: np.ndarray, beacon_xy: np.ndarray, x: float,
+              y: float, nearest: bool, most: int) -> np.ndarray:
+    """Indexes of the ``most`` readings nearest to (x, y) (``nearest``) or else loudest."""
+    key = np.empty(rows.size)
+    for k in range(rows.size):
+        if nearest:
+            dx, dy = beacon_xy[rows[k], 0] - x, beacon_xy[rows[k], 1] - y
+            key[k] = dx * dx + dy * dy
+        else:
+            key[k] = -excess_db[k]
+    return np.sort(np.argsort(key, kind="mergesort")[:most])

@@ -145,8 +145,13 @@ class BodyLoss:
 def misfit_db(point_xy: tuple[float, float], beacon_xy: np.ndarray, excess_db: np.ndarray,
               offset_db: float, exponent: float, height_m: float = 0.0) -> np.ndarray:
     """Each reading's miss (dB) of the law at one point with one offset and exponent."""
-    d2 = np.maximum(((beacon_xy - point_xy) ** 2).sum(axis=1), MIN_DISTANCE_M**2 - height_m**2)
-    return excess_db - offset_db - exponent * _DB_PER_LN_D2 * np.log(d2 + height_m * height_m)
+    from beacons import kernels
+
+    return kernels.misfit(float(point_xy[0]), float(point_xy[1]),
+                          np.ascontiguousarray(beacon_xy, dtype=float),
+                          np.ascontiguousarray(excess_db, dtype=float), float(offset_db),
+                          float(exponent), MIN_DISTANCE_M**2 - height_m * height_m,
+                          height_m * height_m, _DB_PER_LN_D2)
 
 
 def _t_norm(sigma_db: float, dof: float) -> float:

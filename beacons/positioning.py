@@ -80,6 +80,10 @@ __all__ = [
 ]
 
 
+_ZERO, _ONE = np.zeros(1), np.ones(1)  # evidence without beacons (broadcast; read-only)
+_ZERO.flags.writeable = _ONE.flags.writeable = False
+
+
 class InvalidScan(ValueError):
     """The scan as a whole cannot be used (its time goes backwards)."""
 
@@ -256,7 +260,7 @@ class Positioner:
         rows (updated in place), the beacons' inlier share, the GNSS fix's misfit and how
         many independent observations the evidence amounts to."""
         s = self.settings
-        log_ev, inliers, misfit = np.zeros(xy.shape[0]), np.ones(xy.shape[0]), np.ones(1)
+        log_ev, inliers, misfit = _ZERO, _ONE, _ONE  # no beacons: nothing against any point
         count = 0.0
         if beacons.size:
             log_ev, state[OFFSET], inliers = beacon_update(
@@ -353,8 +357,9 @@ class Positioner:
         s, p = self.settings, self._p
         # until the first fix the particles' directions are mere guesses, and splitting the
         # young cloud by them slowed the first fix (4-5 scans instead of 2-5): no body loss yet
-        body = BodyLoss(self.map.unit_xy[p.edge] * p.state[DIR][:, None],
-                        0.0 if self._cold else p.state[BODY])
+        facing = self.map.unit_xy.T[:, p.edge]  # (2, particles): beacon_update's layout
+        facing *= p.state[DIR]
+        body = BodyLoss(facing.T, 0.0 if self._cold else p.state[BODY])
         log_ev, inliers, misfit, count = self._evidence_at(p.xy(self.map), p.state, beacons,
                                                            gnss, body)
         if gnss is not None:  # covariance matching: fixes worse than they claim count less
