@@ -309,3 +309,9 @@ def strongest(rows: np.ndarray, excess_db: np.ndarray, beacon_xy: np.ndarray, x:
         else:
             key[k] = -excess_db[k]
     return np.sort(np.argsort(key, kind="mergesort")[:most])
+
+
+def warm() -> None:
+    """Have numba ready (its start and this module's cached machine code): a second, several
+    on a busy machine, better spent before the first walker's scan than during it."""
+    systematic(np.ones(1), 0.5, 1)
