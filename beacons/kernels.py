@@ -17,10 +17,10 @@ import math
 import numba
 import numpy as np
 
-_JIT = {"nogil": True, "cache": True, "error_model": "numpy"}
+_jit = numba.njit(nogil=True, cache=True, error_model="numpy")
 
 
-@numba.njit(**_JIT)
+@_jit
 def body_loss_db(cos: float, loss_db: float, known: bool) -> float:
     """Expected loss (dB) for a beacon at ``cos`` of the angle from the walker's facing: the
     full loss straight behind, none ahead; facing unknown, half of it times ``|cos|``."""
@@ -29,7 +29,7 @@ def body_loss_db(cos: float, loss_db: float, known: bool) -> float:
     return 0.5 * loss_db * abs(cos)
 
 
-@numba.njit(**_JIT)
+@_jit
 def body_loss_grid(ahead: np.ndarray, d2: np.ndarray, loss_db: np.ndarray, known: bool
                    ) -> np.ndarray:
     """:func:`body_loss_db` over (beacons, points) arrays, ``loss_db`` one per point."""
@@ -40,7 +40,7 @@ def body_loss_grid(ahead: np.ndarray, d2: np.ndarray, loss_db: np.ndarray, known
     return out
 
 
-@numba.njit(**_JIT)
+@_jit
 def beacon_geometry(points_xy: np.ndarray, beacon_xy: np.ndarray, min_d2: float, h2: float,
                     facing_xy: np.ndarray, body_db: np.ndarray, body: int, d2: np.ndarray,
                     loss: np.ndarray) -> None:
@@ -61,7 +61,7 @@ def beacon_geometry(points_xy: np.ndarray, beacon_xy: np.ndarray, min_d2: float,
                 loss[j, i] = body_loss_db(ahead / math.sqrt(r2), body_db[i], body == 1)
 
 
-@numba.njit(**_JIT)
+@_jit
 def offset_fit(
     log_d2: np.ndarray, loss: np.ndarray, body: bool, excess_db: np.ndarray,
     offset_mean: np.ndarray, offset_var: np.ndarray, exponent: np.ndarray, weight: np.ndarray,
@@ -111,7 +111,7 @@ def offset_fit(
     return out
 
 
-@numba.njit(**_JIT)
+@_jit
 def walk(
     edge: np.ndarray, state: np.ndarray, normal: np.ndarray, uniform: np.ndarray, dt: float,
     turn_p: float, speed_sigma: float, max_speed: float, jitter: float, length: np.ndarray,
@@ -159,7 +159,7 @@ def walk(
     return xy
 
 
-@numba.njit(**_JIT)
+@_jit
 def drift(offset_var: np.ndarray, exponent: np.ndarray, body: np.ndarray, normal: np.ndarray,
           var_step: float, exponent_step: float, exponent_low: float, exponent_high: float,
           body_step: float, body_max: float) -> None:
@@ -172,7 +172,7 @@ def drift(offset_var: np.ndarray, exponent: np.ndarray, body: np.ndarray, normal
         body[i] = min(max(body[i] + normal[1, i] * body_step, 0.0), body_max)
 
 
-@numba.njit(**_JIT)
+@_jit
 def cloud_point(w: np.ndarray, edge: np.ndarray, xy: np.ndarray, local_m: float,
                 buckets: int, a_xy: np.ndarray, b_xy: np.ndarray
                 ) -> tuple[int, float, float, float, float, float]:
@@ -232,7 +232,7 @@ def cloud_point(w: np.ndarray, edge: np.ndarray, xy: np.ndarray, local_m: float,
     return best, t, fx, fy, math.sqrt(d2[order[k]]), within
 
 
-@numba.njit(**_JIT)
+@_jit
 def reweigh(w: np.ndarray, log_ev: np.ndarray) -> tuple[float, float]:
     """Multiply the normalised weights ``w`` by ``exp(log_ev)`` and normalise again, in place;
     returns the log of the scan's marginal likelihood under the cloud and ``n * sum(w^2)``
@@ -252,7 +252,7 @@ def reweigh(w: np.ndarray, log_ev: np.ndarray) -> tuple[float, float]:
     return top + math.log(total), square * w.size
 
 
-@numba.njit(**_JIT)
+@_jit
 def systematic(w: np.ndarray, u: float, count: int) -> np.ndarray:
     """beacons.particles.systematic_pick with its one uniform draw ``u``: index of the weight
     whose cumulative sum first reaches ``(u + k) * sum(w) / count``, for each k."""
@@ -268,7 +268,7 @@ def systematic(w: np.ndarray, u: float, count: int) -> np.ndarray:
     return out
 
 
-@numba.njit(**_JIT)
+@_jit
 def paired_power(last_rows: np.ndarray, last_resid: np.ndarray, rows: np.ndarray,
                  resid: np.ndarray) -> tuple[float, float, int]:
     """Residuals of the beacons in both scans (``last_rows`` sorted): the sum of their
@@ -285,7 +285,7 @@ def paired_power(last_rows: np.ndarray, last_resid: np.ndarray, rows: np.ndarray
     return cross, power, pairs
 
 
-@numba.njit(**_JIT)
+@_jit
 def misfit(x: float, y: float, beacon_xy: np.ndarray, excess_db: np.ndarray, offset_db: float,
            exponent: float, min_d2: float, h2: float, db_per_ln_d2: float) -> np.ndarray:
     """beacons.likelihood.misfit_db: each reading's miss of the law at one point."""
@@ -297,7 +297,7 @@ def misfit(x: float, y: float, beacon_xy: np.ndarray, excess_db: np.ndarray, off
     return out
 
 
-@numba.njit(**_JIT)
+@_jit
 def strongest(rows: np.ndarray, excess_db: np.ndarray, beacon_xy: np.ndarray, x: float,
               y: float, nearest: bool, most: int) -> np.ndarray:
     """Indexes of the ``most`` readings nearest to (x, y) (``nearest``) or else loudest."""

@@ -1,11 +1,12 @@
 """The positioner of this tree against another revision's, on the same walks, in one run.
 
-``python -m benchmarks.positioner_ab [--base main] [--seeds 3]`` exports ``--base`` with
-``git archive`` and runs the same measurement in both trees, one process each, taking turns:
-per radio world (a subset of bench_positioning's, from the ideal one to the harshest), the fixes'
-mean and p90 error, the share beyond the reported ``error_m``, the share > 10 m off and the
-share of scans with a fix, over the dense layouts' walks of ``--seeds`` walk seeds per extract;
-and the per-scan cost (bench_positioning's median of per-scan best of 3). A few minutes where
+``python -m benchmarks.positioner_ab [--base main]`` exports ``--base`` with ``git archive`` and
+runs the same measurement in both trees, one process each, one after the other: per radio world
+(a subset of bench_positioning's, from the ideal one to the harshest), bench_positioning's
+``world_walks`` figures on its quick walks (three per extract on the dense layouts): the fixes'
+mean and p90 error, the share beyond the reported ``error_m`` ("over"), the share > 10 m off
+("lost") and the share of scans with a fix; and the per-scan cost (its median of per-scan best
+of 3). A few minutes where
 ``--only positioning`` takes half an hour: for checking that a faster positioner lost nothing.
 """
 
@@ -19,8 +20,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 WORLD_ARGS = (  # (exponent, phone offset dB, shadowing dB, body loss dB)
     (2.0, 0.0, 0.0, 0.0),
@@ -30,52 +29,23 @@ WORLD_ARGS = (  # (exponent, phone offset dB, shadowing dB, body loss dB)
 )
 
 
-def measure(seeds: int) -> dict[str, dict[str, float]]:
+def measure() -> dict[str, dict[str, float]]:
     """This tree's figures (imported here: run in the tree to be measured)."""
-    from beacons.positioning import Positioner
-    from beacons.simulator import walk_along
-    from benchmarks.bench_positioning import (
-        REPORTED_EXTRACTS,
-        _dense,
-        _random_walks,
-        per_scan_cost_ms,
-    )
-    from benchmarks.worlds import RadioWorld, WorldSource
-    from routing.geo import haversine_m
+    from benchmarks.bench_positioning import per_scan_cost_ms, world_walks
+    from benchmarks.worlds import RadioWorld
 
     out: dict[str, dict[str, float]] = {}
-    dense = [_dense(name) for name in REPORTED_EXTRACTS]
     for exponent, offset, shadow, body in WORLD_ARGS:
         world = RadioWorld(exponent=exponent, offset_db=offset, shadow_db=shadow, body_db=body)
-        errors, radii, answers = [], [], 0
-        for graph, placements, shared in dense:
-            rng = np.random.default_rng(7)
-            for seed, path in enumerate(_random_walks(graph, seeds, rng)):
-                walk = walk_along([(graph.nodes[n]["lat"], graph.nodes[n]["lon"]) for n in path])
-                source = WorldSource(placements, walk, world, seed=seed)
-                positioner = Positioner(shared, seed=seed)
-                for scan in source.iter_scans():
-                    answers += 1
-                    fix = positioner.update(scan)
-                    if hasattr(fix, "error_m"):
-                        errors.append(haversine_m(fix.lat, fix.lon, *source.position_at(scan.t_s)))
-                        radii.append(fix.error_m)
-        err = np.array(errors)
-        out[world.name] = {
-            "mean_m": float(err.mean()), "p90_m": float(np.percentile(err, 90)),
-            "beyond_radius_pct": 100.0 * float(np.mean(err > np.array(radii))),
-            "over_10m_pct": 100.0 * float(np.mean(err > 10.0)),
-            "available_pct": 100.0 * len(errors) / answers,
-        }
+        out[world.name] = world_walks(world, quick=True)
     best, median = per_scan_cost_ms(quick=True)
     out["cost"] = {"best_of_3_median_ms": best, "plain_median_ms": median,
                    "load_1min": os.getloadavg()[0]}
     return out
 
 
-def _run_in(tree: Path, seeds: int) -> dict[str, dict[str, float]]:
-    code = ("import json; from benchmarks.positioner_ab import measure; "
-            f"print(json.dumps(measure({seeds})))")
+def _run_in(tree: Path) -> dict[str, dict[str, float]]:
+    code = "import json; from benchmarks.positioner_ab import measure; print(json.dumps(measure()))"
     env = {**os.environ, "PYTHONPATH": str(tree)}
     done = subprocess.run([sys.executable, "-c", code], cwd=tree, env=env, check=True,
                           capture_output=True, text=True)
@@ -85,7 +55,6 @@ def _run_in(tree: Path, seeds: int) -> dict[str, dict[str, float]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--base", default="main", help="git revision to compare against")
-    parser.add_argument("--seeds", type=int, default=3, help="walks per extract and world")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "base"
@@ -98,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         # the base tree may predate this script: give it this one (it only imports the
         # benchmarks' public helpers, unchanged)
         (base / "benchmarks" / "positioner_ab.py").write_text(Path(__file__).read_text())
-        results = {"base": _run_in(base, args.seeds), "this": _run_in(ROOT, args.seeds)}
+        results = {"base": _run_in(base), "this": _run_in(ROOT)}
     for world in results["this"]:
         print(world)
         for key in results["this"][world]:
