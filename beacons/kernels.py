@@ -233,23 +233,19 @@ def cloud_point(w: np.ndarray, edge: np.ndarray, xy: np.ndarray, local_m: float,
 
 
 @_jit
-def reweigh(w: np.ndarray, log_ev: np.ndarray) -> tuple[float, float]:
-    """Multiply the normalised weights ``w`` by ``exp(log_ev)`` and normalise again, in place;
-    returns the log of the scan's marginal likelihood under the cloud and ``n * sum(w^2)``
-    (above 2, fewer than half the particles carry the weight)."""
-    top = -np.inf
-    for i in range(w.size):
-        log_ev[i] += math.log(w[i])
-        top = max(top, log_ev[i])
+def normalise(log_w: np.ndarray, w: np.ndarray) -> float:
+    """Weights proportional to ``exp(log_w)``, summing to 1, into ``w``; returns
+    ``n * sum(w^2)`` (above 2, fewer than half the particles carry the weight)."""
+    top = log_w.max()
     total = 0.0
     for i in range(w.size):
-        w[i] = math.exp(log_ev[i] - top)
+        w[i] = math.exp(log_w[i] - top)
         total += w[i]
     square = 0.0
     for i in range(w.size):
         w[i] /= total
         square += w[i] * w[i]
-    return top + math.log(total), square * w.size
+    return square * w.size
 
 
 @_jit

@@ -41,6 +41,7 @@ from beacons.gnss_evidence import (
     LocalFix,
     bias_prior,
     gnss_update,
+    motion_log_evidence,
     relax_bias,
     usable_gnss,
 )
@@ -80,12 +81,25 @@ __all__ = [
 ]
 
 
-_ZERO, _ONE = np.zeros(1), np.ones(1)  # evidence without beacons (broadcast; read-only)
-_ZERO.flags.writeable = _ONE.flags.writeable = False
 
 
 class InvalidScan(ValueError):
     """The scan as a whole cannot be used (its time goes backwards)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _GnssPart:
+    """A GNSS fix's log-evidence at each point and its squared misfit there (in units of its
+    expected size)."""
+
+    log_ev: np.ndarray
+    misfit: np.ndarray
+
+
+def _log_sum(log_w: np.ndarray) -> float:
+    """log(sum(exp(log_w))) without overflow."""
+    top = float(log_w.max())
+    return top + math.log(float(np.exp(log_w - top).sum()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +156,8 @@ class Positioner:
         self._last_evidence_t: float | None = None
         self._gnss = GnssTrack()
         self._inconsistent_since: float | None = None
+        #: Since when most of the cloud finds the GNSS fixes far off (None: it does not).
+        self._gnss_contradicted_since: float | None = None
         self._next_check_t = -math.inf
         self._uncertain = True  # the last estimate was too spread to give
         self._uncertain_since: float | None = None  # when the estimates became too spread
@@ -250,25 +266,23 @@ class Positioner:
             self._counts["rejected_gnss"] += 1
             return None
         return self._gnss.local(fix, self.map.frame.to_xy(fix.lat, fix.lon), s.gnss_floor_m,
-                                s.gnss_inflation)
+                                s.gnss_inflation, s.gnss_min_course_speed_mps)
 
     def _evidence_at(
         self, xy: np.ndarray, state: np.ndarray, beacons: HeardBeacons, gnss: LocalFix | None,
         body: BodyLoss,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    ) -> tuple[np.ndarray, np.ndarray, _GnssPart | None]:
         """Log-evidence at points whose offset, exponent and bias beliefs are in ``state``'s
-        rows (updated in place), the beacons' inlier share, the GNSS fix's misfit and how
-        many independent observations the evidence amounts to."""
+        rows (updated in place), the beacons' inlier share, and the GNSS fix's part of the
+        evidence with its misfit."""
         s = self.settings
-        log_ev, inliers, misfit = _ZERO, _ONE, _ONE  # no beacons: nothing against any point
-        count = 0.0
+        log_ev, inliers, part = np.zeros(xy.shape[0]), np.ones(xy.shape[0]), None
         if beacons.size:
             log_ev, state[OFFSET], inliers = beacon_update(
                 xy, self.map.beacon_xy[beacons.rows], beacons.excess_db, state[OFFSET],
                 state[EXPONENT], s.model_sigma_db, s.tail_dof, beacons.weight, s.height_m,
                 body,
             )
-            count += float(beacons.weight.sum())
         if gnss is not None:
             relax_bias(state[BIAS], self._gnss.since_last(gnss.t_s), s.gnss_bias_s,
                        s.gnss_bias_share * gnss.sigma_m**2)
@@ -276,8 +290,8 @@ class Positioner:
                                                     gnss.sigma_m, s.gnss_bias_share,
                                                     s.gnss_outlier_prob)
             log_ev = log_ev + ll_g
-            count += 1.0
-        return log_ev, inliers, misfit, count
+            part = _GnssPart(ll_g, misfit)
+        return log_ev, inliers, part
 
     # --- particles ----------------------------------------------------------------------------
 
@@ -336,7 +350,7 @@ class Positioner:
         heard = HeardBeacons(beacons.rows, beacons.excess_db, weight)
         body = BodyLoss(np.tile(self.map.unit_xy[edge], (g, 1)), 0.5 * s.body_loss_max_db,
                         known=False)  # which way the walker faces is not known here
-        log_ev, _, _, _ = self._evidence_at(np.tile(xy, (g, 1)), state, heard, gnss, body)
+        log_ev, _, _ = self._evidence_at(np.tile(xy, (g, 1)), state, heard, gnss, body)
         return _Places(np.tile(edge, g), np.tile(along, g), state,
                        log_ev + np.repeat(log_prior, edge.size), edge.size)
 
@@ -360,25 +374,57 @@ class Positioner:
         facing = self.map.unit_xy.T[:, p.edge]  # (2, particles): beacon_update's layout
         facing *= p.state[DIR]
         body = BodyLoss(facing.T, 0.0 if self._cold else p.state[BODY])
-        log_ev, inliers, misfit, count = self._evidence_at(p.xy(self.map), p.state, beacons,
-                                                           gnss, body)
-        if gnss is not None:  # covariance matching: fixes worse than they claim count less
-            self._gnss.rescale(float(p.w @ np.minimum(misfit, s.gnss_scale_cap)),
+        log_ev, inliers, fix_part = self._evidence_at(p.xy(self.map), p.state, beacons, gnss,
+                                                      body)
+        log_prior = np.log(p.w)
+        if fix_part is not None:  # covariance matching: fixes worse than they claim count less
+            self._gnss.rescale(float(p.w @ np.minimum(fix_part.misfit, s.gnss_scale_cap)),
                                s.gnss_scale_rate)
+            if float(p.w @ (fix_part.misfit > s.gnss_contradiction)) < 0.5:
+                self._gnss_contradicted_since = None
+            elif self._gnss_contradicted_since is None:
+                self._gnss_contradicted_since = t_s
         if beacons.size >= s.min_beacons_to_start:
             if float(p.w @ inliers) >= 0.5:
                 self._inconsistent_since = None
             elif self._inconsistent_since is None:
                 self._inconsistent_since = t_s
-        from beacons import kernels
-
-        cloud_log_ev, spread = kernels.reweigh(p.w, log_ev)
         if (t_s >= self._next_check_t or self._inconsistent_since is not None
                 or self._uncertain):
-            if self._relocalize(beacons, gnss, cloud_log_ev, t_s):
+            if fix_part is not None and self._gnss_jump(t_s):
+                # judged by the beacons alone (without any: no search)
+                moved = beacons.size > 0 and self._relocalize(
+                    beacons, None, _log_sum(log_ev - fix_part.log_ev + log_prior), t_s)
+            else:
+                moved = self._relocalize(beacons, gnss, _log_sum(log_ev + log_prior), t_s)
+            if moved:
                 return
-        if spread > 2.0:  # fewer than half the particles carry the weight
+        log_ev += log_prior
+        if gnss is not None:
+            moving = motion_log_evidence(gnss, p.state[SPEED], body.facing_xy,
+                                         s.gnss_speed_sigma_mps, s.gnss_course_sigma_deg,
+                                         s.gnss_course_outlier_prob)
+            if moving is not None:
+                log_ev += moving
+        from beacons import kernels  # numba starts on first use, not with the service
+
+        if kernels.normalise(log_ev, p.w) > 2.0:  # fewer than half the particles carry it
             p.take(systematic_pick(p.w, self._rng))
+
+    def _gnss_jump(self, t_s: float) -> bool:
+        """Whether the GNSS fixes have contradicted a cloud with a fix for less than
+        ``gnss_jump_s``: then a multipath jump is likelier than a lost cloud.
+
+        Why: the search for "somewhere else" is weighed with this scan's evidence, and where a
+        fix 20-50 m off is part of it, any place near that fix out-scores a cloud the fix does
+        not fit (the fix's outlier share is spread over a hundred metres, the search over
+        thirty): the whole cloud jumped with the fix, 35 m off the route, confidently, and the
+        walker heard a spurious "you have left the route" (seen in the street world). A jump
+        ends within seconds; a lost cloud stays contradicted, and the beacons still judge it.
+        """
+        since = self._gnss_contradicted_since
+        return (not self._uncertain and since is not None
+                and t_s - since < self.settings.gnss_jump_s)
 
     def _relocalize(self, beacons: HeardBeacons, gnss: LocalFix | None, cloud_log_ev: float,
                     t_s: float) -> bool:

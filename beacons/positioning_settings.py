@@ -57,6 +57,18 @@ class PositioningSettings:
     gnss_outlier_prob: float = 0.1  # multipath jumps
     gnss_scale_rate: float = 0.05  # per fix: how fast the fixes' observed misfit rescales them
     gnss_scale_cap: float = 9.0  # one fix's misfit counts at most this much (a jump is no scale)
+    #: The phone's Doppler speed and course (assumed spreads, wider than a phone's best): see
+    #: gnss_evidence.motion_log_evidence. Below the minimum speed a course is not used.
+    gnss_speed_sigma_mps: float = 0.4
+    gnss_course_sigma_deg: float = 30.0
+    gnss_course_outlier_prob: float = 0.2
+    gnss_min_course_speed_mps: float = 0.6
+    #: A fix this far off (its squared misfit in units of its expected size; 4.5 is 3 sigma)
+    #: contradicts a particle; the cloud is contradicted when most of it is.
+    gnss_contradiction: float = 4.5
+    #: How long GNSS alone may contradict a cloud with a fix before the cloud is searched for
+    #: elsewhere: multipath jumps last seconds (see Positioner._gnss_jump).
+    gnss_jump_s: float = 10.0
     check_every_s: float = 5.0  # how often a confident cloud is checked against the map
     lost_prior: float = 0.05  # the chance, at a check, that the cloud is somewhere wrong
 

@@ -21,6 +21,15 @@ class GuidanceSettings:
     #: world of benchmarks/bench_guidance.py).
     brief_reassurance_every_m: float = 30.0
     reassurance_quiet_start_m: float = 7.0
+    #: A cloud too spread for a fix for a scan or two (a partial re-localisation, a burst of
+    #: shadowed readings) is not news: a walker told "wait where you are" and, a few seconds
+    #: later, "location found again" heard two sentences for nothing, and the second one took
+    #: the slot of the next turn's announcement (seen in the street world of
+    #: benchmarks/bench_guidance.py). "Location unavailable" for reason ``uncertain`` is said once
+    #: the position has been unavailable this long; instructions are held meanwhile as for any
+    #: loss. Other reasons already come late by their own rules (stale beacons after seconds of
+    #: silence, contradictions after seconds, late scans after 3 s) and are said at once.
+    uncertain_grace_s: float = 2.0
     off_route_m: float = 6.0
     backwards_m: float = 5.0
     backwards_angle_deg: float = 120.0

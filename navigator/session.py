@@ -61,6 +61,9 @@ class NavigationSession(Announcer):
         self._instruction_seq = 0
         self._busy_until_s = -math.inf
         self._off_since_s: float | None = None
+        #: When the position became unavailable for a reason with a grace period (None: it is
+        #: not, or the loss is being said).
+        self._unavailable_since_s: float | None = None
         self._last_off_route_s = -math.inf
         #: The orientation still to give ("orientation" at a (resumed) start, "regained" after an
         #: outage), kept while the fix is too uncertain for it.
@@ -102,6 +105,7 @@ class NavigationSession(Announcer):
             return self._reroute((pos.lat, pos.lon), pos.t_s, initial=True)
         regained = not self.location_available
         self.location_available = True
+        self._unavailable_since_s = None
         assert self.line is not None
         along, off_m, line_bearing = self.line.project(pos.lat, pos.lon,
                                                        self.progress.along_m)
@@ -112,7 +116,7 @@ class NavigationSession(Announcer):
         status.data.update(along_m=round(along, 1), off_route_m=round(off_m, 1),
                            certain=certain, error_limit_m=None if limit is None else
                            round(limit, 2))
-        if self._is_off_route(along, off_m, line_bearing, heading_deg, pos.t_s):
+        if self._is_off_route(along, off_m - pos.error_m, line_bearing, heading_deg, pos.t_s):
             return self._off_route(pos)
         self.progress.along_m = along
         self.progress.max_along_m = max(self.progress.max_along_m, along)
@@ -211,6 +215,12 @@ class NavigationSession(Announcer):
 
     def _is_off_route(self, along: float, off_m: float, line_bearing: float,
                       heading_deg: float | None, t_s: float) -> bool:
+        """``off_m``: how far off the route the walker is at least, 9 times in 10 (the fix's
+        distance less its 90 % radius). A fix on a way a few metres beside the route (a
+        sidewalk mapped beside the street's line, the street's other side) is not a walker who
+        left it unless the fix is sure: a spurious "you have left the route" sends a blind
+        walker onto a new route from where they are not (seen in the street world, where sparse
+        beacons leave radii of several metres)."""
         s = self.settings
         backwards = self.progress.max_along_m - along > s.backwards_m and (
             heading_deg is None
@@ -235,6 +245,11 @@ class NavigationSession(Announcer):
     def _on_unavailable(self, pos: Unavailable) -> list[Event]:
         if not self.location_available:
             return []
+        if pos.reason == "uncertain":
+            if self._unavailable_since_s is None:
+                self._unavailable_since_s = pos.t_s
+            if pos.t_s - self._unavailable_since_s < self.settings.uncertain_grace_s:
+                return []  # a blip: held silently (no fix, so no instruction either)
         self.location_available = False
         self._off_since_s = None
         self._uncertain_said = False  # once the position is back, uncertainty is news again

@@ -7,7 +7,15 @@ import math
 import numpy as np
 import pytest
 
-from beacons.gnss_evidence import bias_prior, gnss_update, relax_bias, usable_gnss
+from beacons.gnss_evidence import (
+    GnssTrack,
+    LocalFix,
+    bias_prior,
+    gnss_update,
+    motion_log_evidence,
+    relax_bias,
+    usable_gnss,
+)
 from beacons.model import AccuracyKind, GnssFix
 
 
@@ -63,3 +71,38 @@ def test_the_bias_is_learnt_and_forgotten() -> None:
     assert 2.0 < bias[0, 0] < 6.0 and bias[2, 0] < 16.0  # part of the offset is bias
     relax_bias(bias, 600.0, 30.0, 16.0)  # ten minutes later it is anyone's guess again
     assert abs(bias[0, 0]) < 1e-6 and bias[2, 0] == pytest.approx(16.0)
+
+
+NORTH, SOUTH, EAST = (0.0, 1.0), (0.0, -1.0), (1.0, 0.0)
+
+
+def test_doppler_speed_and_course_favour_particles_walking_like_the_phone() -> None:
+    """Walking north at 1.2 m/s: a particle doing so beats one standing still and one walking
+    south or east; a course the other way costs a bounded amount (a turn inside the second, a
+    bad satellite), never everything."""
+    fix = LocalFix(0.0, 0.0, 5.0, 0.0, speed_mps=1.2, course_deg=0.0)
+    speed = np.array([1.2, 0.0, 1.2, 1.2])
+    heading = np.array([NORTH, NORTH, SOUTH, EAST])
+    ev = motion_log_evidence(fix, speed, heading, 0.4, 30.0, 0.2)
+    assert ev is not None
+    assert ev[0] > ev[1] + 2.0 and ev[0] > ev[2] + 2.0 and ev[0] > ev[3] + 2.0
+    assert ev[0] - ev[2] < 5.0
+
+
+def test_a_fix_without_speed_says_nothing_of_motion_and_a_slow_one_no_course() -> None:
+    still = LocalFix(0.0, 0.0, 5.0, 0.0)
+    assert motion_log_evidence(still, np.ones(2), np.array([NORTH, SOUTH]), 0.4, 30.0, 0.2) \
+        is None
+    slow = GnssTrack().local(GnssFix(52.4, 13.4, 8.0, 1.0, heading_deg=90.0, speed_mps=0.3),
+                             (0.0, 0.0), 4.0, 1.5, min_course_speed_mps=0.6)
+    assert slow is not None and slow.speed_mps == 0.3 and slow.course_deg is None
+    ev = motion_log_evidence(slow, np.full(2, 0.3), np.array([NORTH, SOUTH]), 0.4, 30.0, 0.2)
+    assert ev is not None and ev[0] == ev[1]
+
+
+@pytest.mark.parametrize("speed", [math.nan, -1.0, 40.0])
+def test_an_impossible_speed_is_not_used(speed: float) -> None:
+    local = GnssTrack().local(GnssFix(52.4, 13.4, 8.0, 1.0, heading_deg=90.0, speed_mps=speed),
+                              (0.0, 0.0), 4.0, 1.5, min_course_speed_mps=0.6)
+    assert local is not None and local.speed_mps is None and local.course_deg is None
+

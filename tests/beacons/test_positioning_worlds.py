@@ -169,3 +169,47 @@ def test_an_outlier_across_the_street_does_not_move_the_fix(city_beacons, sparse
         r = positioner.update(Scan(scan.readings, scan.t_s, gnss=jumped))
         if isinstance(r, Fix):
             assert haversine_m(r.lat, r.lon, *here) < 6.0
+
+
+def _moved(fix: GnssFix, north_m: float, east_m: float) -> GnssFix:
+    """The same fix, ``north_m`` / ``east_m`` away (a multipath jump)."""
+    return GnssFix(fix.lat + north_m / 111_195.0,
+                   fix.lon + east_m / (111_195.0 * np.cos(np.radians(fix.lat))),
+                   fix.accuracy_m, fix.t_s, fix.accuracy_kind, fix.heading_deg, fix.speed_mps)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_multipath_jump_does_not_carry_the_cloud(sparse_map, walks, seed) -> None:
+    """Eight seconds of fixes 45 m off on a sparse layout: the periodic search for a lost walker
+    is judged by the beacons alone while the jump lasts (with the jumped fix, a place near it
+    out-scored the cloud and the whole cloud jumped, 35 m off and sure of it)."""
+    gnss = GnssWorld(bias_m=2.0, noise_m=1.0, jump_per_s=0.0, reported_ratio=1.0)
+    source = WorldSource(sparse_map.layout, walks[1], RadioWorld(exponent=2.7, shadow_db=5.0),
+                         seed=seed, gnss=gnss)
+    positioner = Positioner(sparse_map, seed=seed)
+    scans = list(source.iter_scans())
+    for scan in scans[:40]:
+        positioner.update(scan)
+    for scan in scans[40:60]:
+        assert scan.gnss is not None
+        jumped = scan.gnss if scan.t_s >= scans[48].t_s else _moved(scan.gnss, 32.0, 32.0)
+        r = positioner.update(Scan(scan.readings, scan.t_s, gnss=jumped))
+        if isinstance(r, Fix):
+            assert haversine_m(r.lat, r.lon, *source.position_at(scan.t_s)) < 10.0
+
+
+def test_gnss_that_keeps_contradicting_a_wrong_start_moves_the_cloud(sparse_map, walks) -> None:
+    """A cloud seeded 60 m from the walker (a wrong hint) and GNSS alone saying otherwise: not a
+    jump once it has lasted gnss_jump_s, so the cloud is searched for near the fixes."""
+    gnss = GnssWorld(bias_m=2.0, noise_m=1.0, jump_per_s=0.0, reported_ratio=1.0)
+    walk = walks[0]
+    source = WorldSource(sparse_map.layout, walk, RadioWorld(exponent=2.7), seed=3, gnss=gnss)
+    positioner = Positioner(sparse_map, seed=3)
+    start = source.position_at(0.0)
+    positioner.hint(start[0] + 60.0 / 111_195.0, start[1], radius_m=5.0)
+    errors = []
+    for scan in list(source.iter_scans())[:60]:
+        r = positioner.update(Scan((), scan.t_s, gnss=scan.gnss))  # GNSS only
+        errors.append(haversine_m(r.lat, r.lon, *source.position_at(scan.t_s))
+                      if isinstance(r, Fix) else None)
+    assert all(e is not None and e < 15.0 for e in errors[-20:])

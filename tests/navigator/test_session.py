@@ -136,6 +136,21 @@ def test_off_route_after_5s_then_replans_and_sends_rerouted() -> None:
     assert len(calls) == 1
 
 
+@pytest.mark.parametrize(("error_m", "said"), [(1.0, True), (4.0, False)])
+def test_off_route_only_when_the_fix_is_sure_the_walker_is_off(error_m: float,
+                                                               said: bool) -> None:
+    """9 m beside the route for 10 s: a sidewalk mapped beside the street's line, or the way
+    the walker truly left. With a 90 % radius of 1 m the walker is surely more than 6 m off; with
+    4 m they may be 5 m off, on the route's edge: no "you have left the route" for a maybe."""
+    s = NavigationSession(l_route(), lambda _s: l_route(), lang="en")
+    walk_east(s, 20.0)
+    events = []
+    for k in range(10):
+        lat, lon = ll(20.0 + 1.2 * k, -9.0)
+        events += s.on_position(Fix(lat, lon, None, 10, 0.0, error_m, 0.9, 100.0 + k))
+    assert any(e.type == "off_route" for e in events) is said
+
+
 def test_off_route_messages_are_rate_limited_to_one_per_10s() -> None:
     s = NavigationSession(l_route(), lambda _s: l_route(), lang="en")
     walk_east(s, 10.0)
@@ -179,13 +194,37 @@ def test_a_position_back_while_the_loss_is_still_being_said_is_announced_as_rega
     is back, in front of the turn (it was once replaced by a bare "turn left in ...")."""
     s = NavigationSession(l_route(), no_replan, lang="en")
     walk_east(s, 40.0)
-    s.on_position(Unavailable("uncertain", 100.0))
+    for t in (98.0, 99.0, 100.0):  # longer than a blip (GuidanceSettings.uncertain_grace_s)
+        s.on_position(Unavailable("uncertain", t))
     heard = []
     for k, x in enumerate((52.0, 53.0, 54.5, 56.0, 57.5)):
         heard += [e for e in s.on_position(fix(x, 0.0, 101.0 + k)) if e.type == "instruction"]
     assert heard and heard[0].data["phase"] == "regained"
     assert heard[0].data["kind"] == "turn"
     assert heard[0].data["text"].startswith("Location found again.")
+
+
+def test_a_blip_of_uncertainty_is_not_said_and_the_turn_comes_on_time() -> None:
+    """One scan too spread for a fix between good ones: the walker is not told to wait (and then
+    that the position is back); nothing is said from the missing fix, and the turn ahead is
+    announced in its window as if there had been no blip."""
+    s = NavigationSession(l_route(), no_replan, lang="en")
+    walk_east(s, 40.0)
+    blip = s.on_position(Unavailable("uncertain", 100.0))
+    assert [e.type for e in blip] == ["fix"] and blip[0].data["available"] is False
+    heard = []
+    for k, x in enumerate((52.0, 53.0, 54.5, 56.0, 57.5)):
+        heard += [e for e in s.on_position(fix(x, 0.0, 101.0 + k)) if e.type == "instruction"]
+    assert [(e.data["kind"], e.data["phase"]) for e in heard][:1] == [("turn", "ahead")]
+    assert not heard[0].data["text"].startswith("Location found again.")
+
+
+def test_uncertainty_lasting_past_the_grace_is_said_once() -> None:
+    s = NavigationSession(l_route(), no_replan, lang="en")
+    walk_east(s, 30.0)
+    said = [e.type for t in (100.0, 101.0, 102.0, 103.0, 104.0)
+            for e in s.on_position(Unavailable("uncertain", t)) if e.type != "fix"]
+    assert said == ["location_unavailable"]
 
 
 def test_repeat_returns_the_last_instruction() -> None:
