@@ -11,7 +11,7 @@ SOAK_S ?= 600
 # a worker holds #14's goal of 2,000).
 SOAK_SESSIONS ?= 400
 
-.PHONY: run test bench soak lint system-deps test-deps bytecode clean
+.PHONY: run test bench soak lint system-deps test-deps bytecode kernels clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,22 +43,28 @@ system-deps test-deps:
 bytecode: $(STAMP)
 	@$(PY) -m compileall -q navigator routing beacons voice benchmarks >/dev/null
 
-run: $(STAMP) system-deps bytecode
+# The positioner's compiled loops (numba, beacons/kernels.py) into their on-disk cache before
+# anything times a walker's scans: about a minute the first time on a busy 2-core machine, then a
+# few seconds (scripts/compile_kernels.py).
+kernels: $(STAMP)
+	@$(PY) scripts/compile_kernels.py
+
+run: $(STAMP) system-deps bytecode kernels
 	$(VENV)/bin/blindpilot serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP) test-deps
+test: $(STAMP) test-deps kernels
 	$(VENV)/bin/ruff check
 	$(VENV)/bin/mypy navigator routing beacons voice
 	@scripts/pg.sh start
 	@BLINDPILOT_TEST_PG_URL="$$(cat .pg/url 2>/dev/null)" $(PY) -m pytest -q -p no:cacheprovider; \
 	  rc=$$?; scripts/pg.sh stop; exit $$rc
 
-bench: $(STAMP) system-deps bytecode
+bench: $(STAMP) system-deps bytecode kernels
 	$(PY) -m benchmarks.run
 
 # Live-guidance soak: SOAK_SESSIONS walkers (1 scan/s each) for SOAK_S seconds against an own
 # one-worker server; reports its memory growth and dropped sessions against the goals.
-soak: $(STAMP) bytecode
+soak: $(STAMP) bytecode kernels
 	$(PY) -m benchmarks.loadgen --soak $(SOAK_S) --sessions $(SOAK_SESSIONS)
 
 lint: $(STAMP)

@@ -10,13 +10,14 @@ and readings older than the same beacon's previous one.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
 
 import numpy as np
 
 from beacons.layout import BeaconLayout
-from beacons.model import BeaconId, Scan
+from beacons.model import BeaconId, BeaconKind, Reading, Scan
 from beacons.persistence import Persistence
 
 RSSI_MIN_DBM, RSSI_MAX_DBM = -127.0, 20.0
@@ -62,10 +63,18 @@ class ScanDigester:
                  persistence: Persistence) -> None:
         self._layout, self._power, self._beacon_xy = layout, power_dbm, beacon_xy
         self._persistence = persistence
-        self._row_of: dict[BeaconId, int] = {}
+        #: layout row (-1: not in it) by beacon ident, with the kind it is for: an ident is a
+        #: str, hashed in C once per string, while a BeaconId's hash and equality are Python
+        #: calls (two per reading per scan)
+        self._row_of: dict[str, tuple[BeaconKind, int]] = {}
         self._heard_at: dict[int, float] = {}
-        #: the last scan's readings whose beacon the layout knows (in order; any RSSI)
-        self.matched: tuple[BeaconId, ...] = ()
+        self._last: tuple[Sequence[Reading], list[int]] = ((), [])
+
+    @property
+    def matched(self) -> tuple[BeaconId, ...]:
+        """The last scan's readings whose beacon the layout knows (in order; any RSSI)."""
+        readings, rows = self._last
+        return tuple(r.beacon for r, row in zip(readings, rows, strict=True) if row >= 0)
 
     def digest(self, scan: Scan, most: int, near_xy: tuple[float, float] | None = None
                ) -> tuple[HeardBeacons, Rejected]:
@@ -83,12 +92,11 @@ class ScanDigester:
         fix the loudest are the only guide to where the walker is."""
         readings = scan.readings
         n = len(readings)
-        self.matched = ()
+        self._last = ((), [])
         if not n:
             return NOTHING_HEARD, _NONE_REJECTED
-        beacons = [r.beacon for r in readings]
-        row_list = self._rows_of(beacons)
-        self.matched = tuple(b for b, row in zip(beacons, row_list, strict=True) if row >= 0)
+        row_list = self._rows_of(readings)
+        self._last = (readings, row_list)
         rssi = np.fromiter((r.rssi_dbm for r in readings), float, n)
         t = np.fromiter((r.t_s for r in readings), float, n)
         prev = np.fromiter(map(self._heard_at.get, row_list, repeat(-math.inf)), float, n)
@@ -109,25 +117,28 @@ class ScanDigester:
         excess = rssi - self._power[rows]
         weight = self._persistence.news(t - prev)
         if rows.size > most:
-            if near_xy is None:
-                top = np.argpartition(excess, rows.size - most)[rows.size - most:]
-            else:
-                d = self._beacon_xy[rows] - near_xy
-                top = np.argpartition(np.einsum("ij,ij->i", d, d), most)[:most]
+            from beacons import kernels  # numba starts on first use, not with the service
+
+            x, y = (0.0, 0.0) if near_xy is None else near_xy
+            top = kernels.strongest(rows, excess, self._beacon_xy, x, y, near_xy is not None,
+                                    most)
             rows, excess, weight = rows[top], excess[top], weight[top]
         return HeardBeacons(rows, excess, weight), rejected
 
-    def _rows_of(self, beacons: list[BeaconId]) -> list[int]:
-        """Layout row per beacon, -1 when it is not in the layout."""
-        cache = self._row_of
-        rows = list(map(cache.get, beacons, repeat(-2)))
-        if -2 in rows:
+    def _rows_of(self, readings: Sequence[Reading]) -> list[int]:
+        """Layout row per reading's beacon, -1 when it is not in the layout."""
+        cache, rows = self._row_of, []
+        for r in readings:
+            hit = cache.get(r.beacon.ident)
+            rows.append(hit[1] if hit is not None and hit[0] is r.beacon.kind else -2)
+        if -2 in rows:  # beacons this walker has not heard before: one search for all
             if len(cache) > _CACHE_MAX:
                 cache.clear()
-            missing = list({b for b, r in zip(beacons, rows, strict=True) if r == -2})
-            found = self._layout.rows_of(missing)
-            cache.update((b, -1 if r is None else r) for b, r in zip(missing, found, strict=True))
-            rows = list(map(cache.__getitem__, beacons))
+            new = [r.beacon for r, row in zip(readings, rows, strict=True) if row == -2]
+            found = iter([-1 if row is None else row for row in self._layout.rows_of(new)])
+            rows = [next(found) if row == -2 else row for row in rows]
+            cache.update((r.beacon.ident, (r.beacon.kind, row))
+                         for r, row in zip(readings, rows, strict=True))
         return rows
 
     def _remember(self, rows: np.ndarray, t: np.ndarray, now: float) -> None:

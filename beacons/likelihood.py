@@ -34,7 +34,6 @@ MEAN, VAR = 0, 1
 OUTLIER_Z = 5.0
 #: Exponents a street can physically have.
 EXPONENT_RANGE = (1.2, 5.0)
-_F32 = np.float32
 _DB_PER_LN_D2 = -5.0 / math.log(10.0)  # -10 log10 d = this * ln(d^2)
 
 
@@ -66,58 +65,47 @@ def beacon_update(
     the last being the tempered share of readings within 3 sigma of
     the readings' common level (do they agree on one offset here?).
 
-    Arrays are (beacons, points) float32: this runs on every scan of every walker, and readings
-    are whole dB anyway.
+    Three compiled passes over the points (beacons.kernels) around numpy's vectorised float32
+    ``log``: this runs on every scan of every walker, and readings are whole dB anyway.
     """
-    w = np.broadcast_to(np.asarray(weight, dtype=_F32), excess_db.shape)
-    pts = points_xy.T.astype(_F32)
-    b = beacon_xy.astype(_F32)
-    x = b[:, 0, None] - pts[0]
-    dy = b[:, 1, None] - pts[1]
-    ahead = None if body is None else body.ahead(x, dy)
-    x *= x
-    dy *= dy
-    x += dy
-    np.maximum(x, _F32(MIN_DISTANCE_M**2 - height_m * height_m), out=x)
-    if height_m:
-        x += _F32(height_m * height_m)
-    loss = None if body is None or ahead is None else body.loss_db_at(ahead, x)
-    np.log(x, out=x)
-    x *= _F32(_DB_PER_LN_D2)  # -10 log10 d
-    e = x * np.asarray(exponent, dtype=_F32)
-    np.subtract(excess_db.astype(_F32)[:, None], e, out=e)
-    if loss is not None:
-        e += loss  # a reading that much low is what the model expects there
-    e -= offset[MEAN].astype(_F32)  # the residuals at the prior offset
-    var = sigma_db * sigma_db
-    total = max(float(w.sum()), 1e-12)
-    share = w / _F32(total)
-    # which readings are outliers is judged around the readings' own common level, not the
-    # prior offset: far from every beacon all readings miss the prior together, and were they
-    # all down-weighted the offset could not move and pay for it
-    z2 = e - share @ e
-    z2 *= z2
-    z2 *= _F32(1.0 / var)
-    a = z2 + _F32(dof)
-    np.divide((w * _F32((dof + 1.0) / var))[:, None], a, out=a)  # robust, tempered precision
-    inliers = share @ (z2 < 9.0)
-    s0 = a.sum(axis=0)
-    a *= e
-    t0 = a.sum(axis=0)
-    gain = 1.0 / (1.0 / offset[VAR] + s0)  # posterior variance
-    shift = gain * t0
-    # Laplace: the Student-t fit at the posterior offset, the prior's pull, the volume term
-    e -= shift.astype(_F32)
-    e *= e
-    e *= _F32(1.0 / (dof * var))
-    np.minimum(e, _F32(OUTLIER_Z**2 / dof), out=e)  # beyond that, wrong is wrong
-    fit = w @ np.log1p(e, out=e)
-    log_ev = (
-        total * _t_norm(sigma_db, dof)
-        - 0.5 * (dof + 1.0) * fit
-        - 0.5 * (shift * shift / offset[VAR] + np.log(offset[VAR] / gain))
+    from beacons import kernels  # numba starts on first use, not with the service
+
+    n, b = points_xy.shape[0], beacon_xy.shape[0]
+    if body is None or body.off:
+        facing, body_db, kind = _NO_FACING, _NO_LOSS, 0
+    else:
+        facing = np.ascontiguousarray(body.facing_xy.T, dtype=float)
+        body_db = _per_point(body.loss_db, n)
+        kind = 1 if body.known else 2
+    d2, loss = np.empty((b, n), dtype=np.float32), np.empty((b, n) if kind else (1, 1))
+    kernels.beacon_geometry(np.ascontiguousarray(points_xy.T, dtype=float),
+                            np.ascontiguousarray(beacon_xy, dtype=float),
+                            MIN_DISTANCE_M**2 - height_m * height_m, height_m * height_m,
+                            facing, body_db, kind, d2, loss)
+    np.log(d2, out=d2)
+    w = _per_point(weight, b)
+    post, inliers = np.empty((2, n)), np.empty(n)
+    log_ev = kernels.offset_fit(
+        d2, loss, kind > 0, np.ascontiguousarray(excess_db, dtype=float),
+        _per_point(offset[MEAN], n), _per_point(offset[VAR], n), _per_point(exponent, n), w,
+        sigma_db, dof, _DB_PER_LN_D2, OUTLIER_Z**2 / dof, _t_norm(sigma_db, dof), post,
+        inliers, d2,  # the misfits overwrite the logs they were computed from
     )
-    return log_ev, np.stack((offset[MEAN] + shift, gain)), inliers
+    np.log(d2, out=d2)  # log1p of the misfits (float32 log1p is not vectorised, log is)
+    log_ev -= (0.5 * (dof + 1.0)) * (w.astype(np.float32) @ d2)
+    return log_ev, post, inliers
+
+
+def _per_point(values: np.ndarray | float, n: int) -> np.ndarray:
+    """``values`` (one, or one per point) as ``n`` contiguous floats."""
+    if isinstance(values, np.ndarray) and values.shape == (n,):
+        return np.ascontiguousarray(values, dtype=float)  # no copy when it already is
+    values = np.asarray(values, dtype=float)
+    return np.full(n, values.flat[0]) if values.size == 1 else np.ascontiguousarray(
+        np.broadcast_to(values, (n,)))
+
+
+_NO_FACING, _NO_LOSS = np.zeros((2, 1)), np.zeros(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,33 +123,35 @@ class BodyLoss:
     loss_db: np.ndarray | float
     known: bool = True
 
-    def ahead(self, dx: np.ndarray, dy: np.ndarray) -> np.ndarray | None:
-        """Metres each beacon lies ahead of each point (beacons x points)."""
-        if np.isscalar(self.loss_db) and not self.loss_db:
-            return None
-        f = self.facing_xy.T.astype(_F32)
-        along = dx * f[0]
-        along += dy * f[1]
-        return along
+    @property
+    def off(self) -> bool:
+        """No loss expected anywhere (one loss of 0 for all)."""
+        return bool(np.isscalar(self.loss_db) and not self.loss_db)
+
+    def ahead(self, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+        """Metres each beacon lies ahead of each point, from the beacons' offsets (beacons x
+        points)."""
+        return dx * self.facing_xy[:, 0] + dy * self.facing_xy[:, 1]
 
     def loss_db_at(self, ahead: np.ndarray, d2: np.ndarray) -> np.ndarray:
-        """Expected loss (dB) from how far ahead and the squared distance."""
-        cos = ahead / np.sqrt(d2)
-        loss = np.asarray(self.loss_db, dtype=_F32)
-        if self.known:
-            np.minimum(cos, 0.0, out=cos)
-            cos *= -loss
-        else:
-            np.abs(cos, out=cos)
-            cos *= _F32(0.5) * loss
-        return cos
+        """Expected loss (dB) from how far ahead and the squared distance (beacons x points)."""
+        from beacons import kernels
+
+        ahead = np.ascontiguousarray(ahead, dtype=float)
+        return kernels.body_loss_grid(ahead, np.ascontiguousarray(d2, dtype=float),
+                                      _per_point(self.loss_db, ahead.shape[1]), self.known)
 
 
 def misfit_db(point_xy: tuple[float, float], beacon_xy: np.ndarray, excess_db: np.ndarray,
               offset_db: float, exponent: float, height_m: float = 0.0) -> np.ndarray:
     """Each reading's miss (dB) of the law at one point with one offset and exponent."""
-    d2 = np.maximum(((beacon_xy - point_xy) ** 2).sum(axis=1), MIN_DISTANCE_M**2 - height_m**2)
-    return excess_db - offset_db - exponent * _DB_PER_LN_D2 * np.log(d2 + height_m * height_m)
+    from beacons import kernels
+
+    return kernels.misfit(float(point_xy[0]), float(point_xy[1]),
+                          np.ascontiguousarray(beacon_xy, dtype=float),
+                          np.ascontiguousarray(excess_db, dtype=float), float(offset_db),
+                          float(exponent), MIN_DISTANCE_M**2 - height_m * height_m,
+                          height_m * height_m, _DB_PER_LN_D2)
 
 
 def _t_norm(sigma_db: float, dof: float) -> float:

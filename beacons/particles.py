@@ -48,9 +48,9 @@ class Particles:
             self._xy = pmap.point_xy(self.edge, self.state[ALONG])
         return self._xy
 
-    def moved(self) -> None:
-        """Forget the positions computed before the particles moved."""
-        self._xy = None
+    def set_xy(self, xy: np.ndarray) -> None:
+        """The particles moved to these local (x, y)."""
+        self._xy = xy
 
     def take(self, pick: np.ndarray) -> None:
         """Keep the particles ``pick`` (with repeats), equally weighted."""
@@ -83,53 +83,22 @@ class Motion:
 
 def move(p: Particles, pmap: PositioningMap, dt: float, motion: Motion,
          rng: np.random.Generator) -> None:
-    """Walk every particle along its edge for ``dt`` seconds, turning at nodes."""
+    """Walk every particle along its edge for ``dt`` seconds, turning at nodes.
+
+    Each particle's pace wanders, it may turn round (an odd number of turns of a Poisson
+    process over ``dt``: at most one half, as ``rate * dt`` alone would turn the whole cloud
+    round after a 20 s gap), and past an edge's end it continues onto a random other edge at
+    that node (back the same way only at a dead end). One compiled pass (beacons.kernels)."""
     if dt <= 0 or not p.size:
         return
-    root, s = math.sqrt(dt), p.state
-    noise = rng.standard_normal((2, p.size))
-    # facing back after dt: an odd number of turns of a Poisson process (at most one half;
-    # rate * dt alone would turn the whole cloud round after a 20 s gap)
-    back = rng.random(p.size) < 0.5 * -math.expm1(-2.0 * motion.turn_back_per_s * dt)
-    s[DIR, back] *= -1.0
-    speed = s[SPEED]
-    speed += noise[0] * (motion.speed_sigma_mps * root)
-    np.clip(speed, 0.0, motion.max_speed_mps, out=speed)
-    along = s[ALONG]
-    along += noise[1] * (motion.jitter_m * root) + s[DIR] * speed * dt
-    length = pmap.length[p.edge]
-    for _ in range(8):  # pass through at most a few nodes per step
-        over = np.flatnonzero((along < 0.0) | (along > length))
-        if not over.size:
-            break
-        length[over] = _turn_at_node(p, pmap, over, rng)
-    np.clip(along, 0.0, length, out=along)
-    p.moved()
+    from beacons import kernels  # numba starts on first use, not with the service
 
-
-def _turn_at_node(p: Particles, pmap: PositioningMap, over: np.ndarray,
-                  rng: np.random.Generator) -> np.ndarray:
-    """Particles past an edge end continue onto a random other edge at that node (back the
-    same way only at a dead end); returns the new edges' lengths."""
-    s = p.state
-    edge, off = p.edge[over], s[ALONG, over]
-    length = pmap.length[edge]
-    at_v = off > length
-    end = at_v.astype(np.intp)
-    node = pmap.edge_ends[end, edge]
-    slot = pmap.end_slot[end, edge]
-    start = pmap.incident_ptr[node]
-    others = pmap.incident_ptr[node + 1] - start - 1
-    k = (rng.random(over.size) * others).astype(np.intp)
-    k += (k >= slot) & (others > 0)
-    new = pmap.incident[start + k]
-    left = np.where(at_v, off - length, -off)
-    from_u = pmap.edge_u[new] == node
-    new_length = pmap.length[new]
-    p.edge[over] = new
-    s[ALONG, over] = np.where(from_u, left, new_length - left)
-    s[DIR, over] = np.where(from_u, 1.0, -1.0)
-    return new_length
+    p.set_xy(kernels.walk(
+        p.edge, p.state, rng.standard_normal((2, p.size)), rng.random((2, p.size)), dt,
+        0.5 * -math.expm1(-2.0 * motion.turn_back_per_s * dt), motion.speed_sigma_mps,
+        motion.max_speed_mps, motion.jitter_m, pmap.length, pmap.edge_ends, pmap.end_slot,
+        pmap.incident_ptr, pmap.incident, pmap.a_xy, pmap.unit_xy,
+    ))
 
 
 def systematic_pick(w: np.ndarray, rng: np.random.Generator, count: int | None = None
@@ -139,9 +108,9 @@ def systematic_pick(w: np.ndarray, rng: np.random.Generator, count: int | None =
     n = w.size if count is None else count
     if n <= 0:
         return np.zeros(0, dtype=np.intp)
-    cum = np.cumsum(w)
-    positions = (rng.random() + np.arange(n)) * (cum[-1] / n)
-    return np.minimum(np.searchsorted(cum, positions), w.size - 1)
+    from beacons import kernels
+
+    return kernels.systematic(w, rng.random(), n)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,31 +134,12 @@ def summarise(p: Particles, pmap: PositioningMap, local_m: float) -> CloudSummar
     and the cloud's spread around that point.
 
     The busiest edge alone decides on a street; on a fine graph (a plaza or a hall as a lattice
-    of short edges) the weight is spread over many edges and the local mean is steadier.
+    of short edges) the weight is spread over many edges and the local mean is steadier. The
+    busiest edge is found by bucketing edges (``edge & (_BUCKETS - 1)``): the busiest bucket's
+    heaviest particle names it. One compiled pass (beacons.kernels).
     """
-    w, edge, xy = p.w, p.edge, p.xy(pmap)
-    bucket = edge & (_BUCKETS - 1)  # edges by bucket; the busiest bucket's heaviest particle
-    mass = np.bincount(bucket, weights=w, minlength=_BUCKETS)  # names the busiest edge
-    on = edge == edge[np.where(bucket == mass.argmax(), w, -1.0).argmax()]
-    w_on = w * on
-    anchor = (w_on @ xy) / w_on.sum()
-    diff = xy - anchor
-    near = np.einsum("ij,ij->i", diff, diff) <= local_m * local_m
-    near |= on
-    w_near = w * near
-    centre = (w_near @ xy) / w_near.sum()
-    diff = xy - centre
-    best = int(edge[np.where(near, np.einsum("ij,ij->i", diff, diff), np.inf).argmin()])
-    # one point, in plain floats: numpy scalars cost a microsecond an operation
-    (ax, ay), (bx, by) = pmap.a_xy[best].tolist(), pmap.b_xy[best].tolist()
-    cx, cy = centre.tolist()
-    ux, uy = bx - ax, by - ay
-    t = min(1.0, max(0.0, ((cx - ax) * ux + (cy - ay) * uy) / max(ux * ux + uy * uy, 1e-12)))
-    fx, fy = ax + t * ux, ay + t * uy
-    diff = xy - (fx, fy)
-    d2 = np.einsum("ij,ij->i", diff, diff)
-    order = d2.argsort()
-    cum = np.cumsum(w[order])
-    r90 = math.sqrt(float(d2[order[min(int(cum.searchsorted(0.9 * cum[-1])), d2.size - 1)]]))
-    return CloudSummary(best, t * float(pmap.length[best]), fx, fy, r90,
-                        float(w @ (d2 <= 9.0)))
+    from beacons import kernels
+
+    best, t, x, y, r90, within = kernels.cloud_point(p.w, p.edge, p.xy(pmap), local_m,
+                                                     _BUCKETS, pmap.a_xy, pmap.b_xy)
+    return CloudSummary(int(best), t * float(pmap.length[best]), x, y, r90, within)

@@ -74,14 +74,13 @@ class Persistence:
         resid = np.clip(resid_db, -_CLIP_DB, _CLIP_DB)
         last = self._rows
         if last.size and t_s - self._t_s <= 2.0 * self._lag_s:
-            # the last scan's rows are kept sorted: one search pairs the beacons heard in both
-            at = np.minimum(np.searchsorted(last, rows), last.size - 1)
-            both = last[at] == rows
-            a, b = resid[both], self._resid[at[both]]
-            power = 0.5 * float(a @ a + b @ b)
-            if a.size >= MIN_PAIRS and power > 0.0:
+            from beacons import kernels  # numba starts on first use, not with the service
+
+            # the last scan's rows are kept sorted: a search pairs the beacons heard in both
+            cross, power, pairs = kernels.paired_power(last, self._resid, rows, resid)
+            if pairs >= MIN_PAIRS and power > 0.0:
                 r = self._rate
-                self._rho += r * (float(a @ b) / power - self._rho)
+                self._rho += r * (cross / power - self._rho)
                 if t_s > self._t_s:
                     self._lag_s += r * (t_s - self._t_s - self._lag_s)
         order = rows.argsort()

@@ -81,6 +81,8 @@ __all__ = [
 ]
 
 
+
+
 class InvalidScan(ValueError):
     """The scan as a whole cannot be used (its time goes backwards)."""
 
@@ -312,14 +314,13 @@ class Positioner:
         change."""
         if dt <= 0:
             return
-        s, state = self.settings, self._p.state
-        state[OFFSET][VAR] += s.offset_drift_db2_per_s * dt
-        noise = self._rng.standard_normal((2, state.shape[1])) * math.sqrt(dt)
-        exponent, body = state[EXPONENT], state[BODY]
-        exponent += noise[0] * s.exponent_drift_per_s
-        np.clip(exponent, *EXPONENT_RANGE, out=exponent)
-        body += noise[1] * s.body_drift_db_per_s
-        np.clip(body, 0.0, s.body_loss_max_db, out=body)
+        from beacons import kernels  # numba starts on first use, not with the service
+
+        s, state, root = self.settings, self._p.state, math.sqrt(dt)
+        kernels.drift(state[OFFSET][VAR], state[EXPONENT], state[BODY],
+                      self._rng.standard_normal((2, state.shape[1])),
+                      s.offset_drift_db2_per_s * dt, s.exponent_drift_per_s * root,
+                      *EXPONENT_RANGE, s.body_drift_db_per_s * root, s.body_loss_max_db)
 
     def _places(self, beacons: HeardBeacons, gnss: LocalFix | None, weight: np.ndarray
                 ) -> _Places | None:
@@ -370,8 +371,9 @@ class Positioner:
         s, p = self.settings, self._p
         # until the first fix the particles' directions are mere guesses, and splitting the
         # young cloud by them slowed the first fix (4-5 scans instead of 2-5): no body loss yet
-        body = BodyLoss(self.map.unit_xy[p.edge] * p.state[DIR][:, None],
-                        0.0 if self._cold else p.state[BODY])
+        facing = self.map.unit_xy.T[:, p.edge]  # (2, particles): beacon_update's layout
+        facing *= p.state[DIR]
+        body = BodyLoss(facing.T, 0.0 if self._cold else p.state[BODY])
         log_ev, inliers, fix_part = self._evidence_at(p.xy(self.map), p.state, beacons, gnss,
                                                       body)
         log_prior = np.log(p.w)
@@ -404,9 +406,9 @@ class Positioner:
                                          s.gnss_course_outlier_prob)
             if moving is not None:
                 log_ev += moving
-        w = np.exp(log_ev - float(log_ev.max()))
-        p.w = w / float(w.sum())
-        if float(p.w @ p.w) * p.size > 2.0:  # fewer than half the particles carry the weight
+        from beacons import kernels  # numba starts on first use, not with the service
+
+        if kernels.normalise(log_ev, p.w) > 2.0:  # fewer than half the particles carry it
             p.take(systematic_pick(p.w, self._rng))
 
     def _gnss_jump(self, t_s: float) -> bool:

@@ -7,6 +7,8 @@ exactly what a walker gets. (The guidance rules themselves are :mod:`navigator.s
 
 from __future__ import annotations
 
+import sys
+import threading
 from collections.abc import Sequence
 
 from beacons.model import Fix, Scan, Unavailable
@@ -67,3 +69,17 @@ def position_all(pairs: Sequence[tuple[Positioner, Scan]]) -> list[Position]:
         except InvalidScan as err:
             out.append(err)
     return out
+
+
+def warm_positioner() -> None:
+    """Start the positioner's compiled loops (beacons.kernels) in a thread of their own, once
+    per process, so the first walker's scan does not wait seconds for numba."""
+    if "beacons.kernels" in sys.modules:
+        return
+
+    def warm() -> None:
+        from beacons.kernels import warm
+
+        warm()
+
+    threading.Thread(target=warm, name="warm-positioner", daemon=True).start()

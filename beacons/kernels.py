@@ -1,0 +1,313 @@
+"""The particle filter's inner loops, compiled (numba): one pass over the particles per stage.
+
+Why compiled: a walker's scan touches ~300 particles and ~8-16 beacons, arrays so small that
+numpy spent its time in the ~200 calls per scan, not in the arithmetic (1.2 ms a scan, the
+positioner alone held a worker to one core's worth of walkers). Each stage here is one call.
+
+The mathematics is the one documented where each is used (beacons.likelihood, beacons.particles);
+random numbers are drawn by the caller's numpy Generator and passed in, so a walker's seed still
+decides everything. Importing this module starts numba (about a second, more on a busy machine),
+so callers import it when a walker is first positioned, not when the service starts.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+_jit = numba.njit(nogil=True, cache=True, error_model="numpy")
+
+
+@_jit
+def body_loss_db(cos: float, loss_db: float, known: bool) -> float:
+    """Expected loss (dB) for a beacon at ``cos`` of the angle from the walker's facing: the
+    full loss straight behind, none ahead; facing unknown, half of it times ``|cos|``."""
+    if known:
+        return loss_db * max(-cos, 0.0)
+    return 0.5 * loss_db * abs(cos)
+
+
+@_jit
+def body_loss_grid(ahead: np.ndarray, d2: np.ndarray, loss_db: np.ndarray, known: bool
+                   ) -> np.ndarray:
+    """:func:`body_loss_db` over (beacons, points) arrays, ``loss_db`` one per point."""
+    out = np.empty(ahead.shape)
+    for j in range(ahead.shape[0]):
+        for i in range(ahead.shape[1]):
+            out[j, i] = body_loss_db(ahead[j, i] / math.sqrt(d2[j, i]), loss_db[i], known)
+    return out
+
+
+@_jit
+def beacon_geometry(points_xy: np.ndarray, beacon_xy: np.ndarray, min_d2: float, h2: float,
+                    facing_xy: np.ndarray, body_db: np.ndarray, body: int, d2: np.ndarray,
+                    loss: np.ndarray) -> None:
+    """Squared distances (floored, plus the mount height's square) of every (beacon, point)
+    into ``d2`` and, when ``body`` is 1 (facing known) or 2 (only the street's line), the
+    expected body loss into ``loss``. The logarithms are taken by numpy's vectorised float32
+    ``log`` between the two passes (scalar ``log`` here cost five times as much); points are
+    the inner loop, so it vectorises too. ``points_xy`` and ``facing_xy`` are (2, points)."""
+    px, py = points_xy[0], points_xy[1]
+    for j in range(beacon_xy.shape[0]):
+        bx, by = beacon_xy[j, 0], beacon_xy[j, 1]
+        for i in range(px.size):
+            dx, dy = bx - px[i], by - py[i]
+            r2 = max(dx * dx + dy * dy, min_d2) + h2
+            d2[j, i] = r2
+            if body:
+                ahead = dx * facing_xy[0, i] + dy * facing_xy[1, i]
+                loss[j, i] = body_loss_db(ahead / math.sqrt(r2), body_db[i], body == 1)
+
+
+@_jit
+def offset_fit(
+    log_d2: np.ndarray, loss: np.ndarray, body: bool, excess_db: np.ndarray,
+    offset_mean: np.ndarray, offset_var: np.ndarray, exponent: np.ndarray, weight: np.ndarray,
+    sigma_db: float, dof: float, db_per_ln_d2: float, outlier_cap: float, t_norm: float,
+    post: np.ndarray, inliers: np.ndarray, misfit: np.ndarray,
+) -> np.ndarray:
+    """The robust offset fit of beacons.likelihood.beacon_update at every point, from the
+    readings' log squared distances (beacons, points): the offset posterior into ``post``, the
+    inlier share into ``inliers``, ``1 +`` each reading's capped misfit at the posterior into
+    ``misfit`` (its log, weighted, is the fit term; it may be ``log_d2`` itself); returns the
+    log-evidence without the fit term. Points are the inner loop, so it vectorises."""
+    b, n = log_d2.shape
+    var = sigma_db * sigma_db
+    total = max(weight.sum(), 1e-12)
+    e = np.empty((b, n))
+    level = np.zeros(n)
+    for j in range(b):
+        for i in range(n):
+            r = excess_db[j] - db_per_ln_d2 * log_d2[j, i] * exponent[i] - offset_mean[i]
+            if body:
+                r += loss[j, i]
+            e[j, i] = r
+            level[i] += weight[j] * r
+    s0, t0 = np.zeros(n), np.zeros(n)
+    inliers[:] = 0.0
+    for j in range(b):
+        prec, share = weight[j] * ((dof + 1.0) / var), weight[j] / total
+        for i in range(n):
+            z = e[j, i] - level[i] / total
+            z2 = z * z / var
+            a = prec / (z2 + dof)
+            s0[i] += a
+            t0[i] += a * e[j, i]
+            inliers[i] += share if z2 < 9.0 else 0.0
+    out = np.empty(n)
+    for i in range(n):
+        prior = offset_var[i]
+        gain = 1.0 / (1.0 / prior + s0[i])
+        shift = gain * t0[i]
+        out[i] = total * t_norm - 0.5 * (shift * shift / prior + math.log(prior / gain))
+        post[0, i] = offset_mean[i] + shift
+        post[1, i] = gain
+    for j in range(b):
+        for i in range(n):
+            r = e[j, i] - post[0, i] + offset_mean[i]
+            misfit[j, i] = 1.0 + min(r * r / (dof * var), outlier_cap)
+    return out
+
+
+@_jit
+def walk(
+    edge: np.ndarray, state: np.ndarray, normal: np.ndarray, uniform: np.ndarray, dt: float,
+    turn_p: float, speed_sigma: float, max_speed: float, jitter: float, length: np.ndarray,
+    edge_ends: np.ndarray, end_slot: np.ndarray, incident_ptr: np.ndarray,
+    incident: np.ndarray, a_xy: np.ndarray, unit_xy: np.ndarray,
+) -> np.ndarray:
+    """beacons.particles.move in place (rows 0-2 of ``state``: along, direction, speed);
+    returns the particles' new (x, y). ``normal`` and ``uniform`` are (2, particles) draws.
+
+    A particle passing several nodes in one step reuses its uniform's unused part (``u * k``
+    minus its whole part is again uniform and independent of the choice made)."""
+    root = math.sqrt(dt)
+    xy = np.empty((edge.size, 2))
+    for i in range(edge.size):
+        if uniform[0, i] < turn_p:
+            state[1, i] = -state[1, i]
+        speed = min(max(state[2, i] + normal[0, i] * speed_sigma * root, 0.0), max_speed)
+        state[2, i] = speed
+        e = edge[i]
+        along = state[0, i] + normal[1, i] * jitter * root + state[1, i] * speed * dt
+        u = uniform[1, i]
+        for _ in range(8):  # pass through at most a few nodes per step
+            if 0.0 <= along <= length[e]:
+                break
+            at_v = along > length[e]
+            end = 1 if at_v else 0
+            node = edge_ends[end, e]
+            start = incident_ptr[node]
+            others = incident_ptr[node + 1] - start - 1
+            k = int(u * others)
+            if others > 0:
+                u = u * others - k
+                if k >= end_slot[end, e]:
+                    k += 1
+            left = along - length[e] if at_v else -along
+            e = incident[start + k]
+            from_u = edge_ends[0, e] == node
+            along = left if from_u else length[e] - left
+            state[1, i] = 1.0 if from_u else -1.0
+        along = min(max(along, 0.0), length[e])
+        edge[i] = e
+        state[0, i] = along
+        xy[i, 0] = a_xy[e, 0] + along * unit_xy[e, 0]
+        xy[i, 1] = a_xy[e, 1] + along * unit_xy[e, 1]
+    return xy
+
+
+@_jit
+def drift(offset_var: np.ndarray, exponent: np.ndarray, body: np.ndarray, normal: np.ndarray,
+          var_step: float, exponent_step: float, exponent_low: float, exponent_high: float,
+          body_step: float, body_max: float) -> None:
+    """The radio beliefs forget, in place: the offset's variance grows by ``var_step``, the
+    exponent and body loss walk randomly within their bounds."""
+    for i in range(exponent.size):
+        offset_var[i] += var_step
+        exponent[i] = min(max(exponent[i] + normal[0, i] * exponent_step, exponent_low),
+                          exponent_high)
+        body[i] = min(max(body[i] + normal[1, i] * body_step, 0.0), body_max)
+
+
+@_jit
+def cloud_point(w: np.ndarray, edge: np.ndarray, xy: np.ndarray, local_m: float,
+                buckets: int, a_xy: np.ndarray, b_xy: np.ndarray
+                ) -> tuple[int, float, float, float, float, float]:
+    """beacons.particles.summarise: (edge, fraction along it, x, y, 90 % radius, weight within
+    3 m) of the cloud."""
+    n = w.size
+    mass = np.zeros(buckets)
+    for i in range(n):
+        mass[edge[i] & (buckets - 1)] += w[i]
+    top = np.argmax(mass)
+    heaviest, best_w = 0, -1.0
+    for i in range(n):
+        if (edge[i] & (buckets - 1)) == top and w[i] > best_w:
+            heaviest, best_w = i, w[i]
+    busy = edge[heaviest]
+    sw = sx = sy = 0.0
+    for i in range(n):
+        if edge[i] == busy:
+            sw += w[i]
+            sx += w[i] * xy[i, 0]
+            sy += w[i] * xy[i, 1]
+    ax, ay = sx / sw, sy / sw
+    near = np.empty(n, dtype=np.bool_)
+    sw = sx = sy = 0.0
+    for i in range(n):
+        dx, dy = xy[i, 0] - ax, xy[i, 1] - ay
+        near[i] = edge[i] == busy or dx * dx + dy * dy <= local_m * local_m
+        if near[i]:
+            sw += w[i]
+            sx += w[i] * xy[i, 0]
+            sy += w[i] * xy[i, 1]
+    cx, cy = sx / sw, sy / sw
+    best, best_d2 = busy, np.inf
+    for i in range(n):
+        if near[i]:
+            dx, dy = xy[i, 0] - cx, xy[i, 1] - cy
+            if dx * dx + dy * dy < best_d2:
+                best, best_d2 = edge[i], dx * dx + dy * dy
+    x0, y0 = a_xy[best, 0], a_xy[best, 1]
+    ux, uy = b_xy[best, 0] - x0, b_xy[best, 1] - y0
+    t = min(1.0, max(0.0, ((cx - x0) * ux + (cy - y0) * uy) / max(ux * ux + uy * uy, 1e-12)))
+    fx, fy = x0 + t * ux, y0 + t * uy
+    d2 = np.empty(n)
+    within = 0.0
+    for i in range(n):
+        dx, dy = xy[i, 0] - fx, xy[i, 1] - fy
+        d2[i] = dx * dx + dy * dy
+        if d2[i] <= 9.0:
+            within += w[i]
+    order = np.argsort(d2)
+    goal, cum, k = 0.9 * w.sum(), 0.0, n - 1
+    for r in range(n):
+        cum += w[order[r]]
+        if cum >= goal:
+            k = r
+            break
+    return best, t, fx, fy, math.sqrt(d2[order[k]]), within
+
+
+@_jit
+def normalise(log_w: np.ndarray, w: np.ndarray) -> float:
+    """Weights proportional to ``exp(log_w)``, summing to 1, into ``w``; returns
+    ``n * sum(w^2)`` (above 2, fewer than half the particles carry the weight)."""
+    top = log_w.max()
+    total = 0.0
+    for i in range(w.size):
+        w[i] = math.exp(log_w[i] - top)
+        total += w[i]
+    square = 0.0
+    for i in range(w.size):
+        w[i] /= total
+        square += w[i] * w[i]
+    return square * w.size
+
+
+@_jit
+def systematic(w: np.ndarray, u: float, count: int) -> np.ndarray:
+    """beacons.particles.systematic_pick with its one uniform draw ``u``: index of the weight
+    whose cumulative sum first reaches ``(u + k) * sum(w) / count``, for each k."""
+    total = w.sum()
+    out = np.empty(count, dtype=np.intp)
+    i, cum = 0, w[0]
+    for k in range(count):
+        position = (u + k) * (total / count)
+        while cum < position and i < w.size - 1:
+            i += 1
+            cum += w[i]
+        out[k] = i
+    return out
+
+
+@_jit
+def paired_power(last_rows: np.ndarray, last_resid: np.ndarray, rows: np.ndarray,
+                 resid: np.ndarray) -> tuple[float, float, int]:
+    """Residuals of the beacons in both scans (``last_rows`` sorted): the sum of their
+    products, half the sum of their squares, and how many pairs."""
+    cross = power = 0.0
+    pairs = 0
+    for k in range(rows.size):
+        at = min(np.searchsorted(last_rows, rows[k]), last_rows.size - 1)
+        if last_rows[at] == rows[k]:
+            a, b = resid[k], last_resid[at]
+            cross += a * b
+            power += 0.5 * (a * a + b * b)
+            pairs += 1
+    return cross, power, pairs
+
+
+@_jit
+def misfit(x: float, y: float, beacon_xy: np.ndarray, excess_db: np.ndarray, offset_db: float,
+           exponent: float, min_d2: float, h2: float, db_per_ln_d2: float) -> np.ndarray:
+    """beacons.likelihood.misfit_db: each reading's miss of the law at one point."""
+    out = np.empty(excess_db.size)
+    for j in range(excess_db.size):
+        dx, dy = beacon_xy[j, 0] - x, beacon_xy[j, 1] - y
+        d2 = max(dx * dx + dy * dy, min_d2) + h2
+        out[j] = excess_db[j] - offset_db - exponent * db_per_ln_d2 * math.log(d2)
+    return out
+
+
+@_jit
+def strongest(rows: np.ndarray, excess_db: np.ndarray, beacon_xy: np.ndarray, x: float,
+              y: float, nearest: bool, most: int) -> np.ndarray:
+    """Indexes of the ``most`` readings nearest to (x, y) (``nearest``) or else loudest."""
+    key = np.empty(rows.size)
+    for k in range(rows.size):
+        if nearest:
+            dx, dy = beacon_xy[rows[k], 0] - x, beacon_xy[rows[k], 1] - y
+            key[k] = dx * dx + dy * dy
+        else:
+            key[k] = -excess_db[k]
+    return np.sort(np.argsort(key, kind="mergesort")[:most])
+
+
+def warm() -> None:
+    """Have numba ready (its start and this module's cached machine code): a second, several
+    on a busy machine, better spent before the first walker's scan than during it."""
+    systematic(np.ones(1), 0.5, 1)
