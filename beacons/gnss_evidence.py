@@ -93,6 +93,15 @@ def gnss_update(
 
 
 @dataclass(frozen=True, slots=True)
+class GnssPart:
+    """A fix's log-evidence at each point and its squared misfit there (in units of its
+    expected size): what the positioner weighs by, and judges a jump by."""
+
+    log_ev: np.ndarray
+    misfit: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
 class LocalFix:
     """A scan's GNSS fix in the map's metres, with the per-axis sigma to weigh it by, and the
     phone's ground speed and course when it reported them (None: not reported, or unusable)."""

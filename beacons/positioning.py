@@ -31,12 +31,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
 
 from beacons.gnss_evidence import (
+    GnssPart,
     GnssTrack,
     LocalFix,
     bias_prior,
@@ -74,6 +74,7 @@ from beacons.particles import (
 from beacons.persistence import Persistence
 from beacons.positioning_map import PIECE_M, PositioningMap
 from beacons.positioning_settings import PositioningSettings, PositioningStats, RadioEstimate
+from beacons.relocalization import Places, candidates, log_sum, lost_share
 
 __all__ = [
     "PIECE_M", "InvalidScan", "Positioner", "PositioningMap",
@@ -85,32 +86,6 @@ __all__ = [
 
 class InvalidScan(ValueError):
     """The scan as a whole cannot be used (its time goes backwards)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _GnssPart:
-    """A GNSS fix's log-evidence at each point and its squared misfit there (in units of its
-    expected size)."""
-
-    log_ev: np.ndarray
-    misfit: np.ndarray
-
-
-def _log_sum(log_w: np.ndarray) -> float:
-    """log(sum(exp(log_w))) without overflow."""
-    top = float(log_w.max())
-    return top + math.log(float(np.exp(log_w - top).sum()))
-
-
-@dataclass(frozen=True, slots=True)
-class _Places:
-    """Candidate map points (each with a few exponents) and a scan's evidence there."""
-
-    edge: np.ndarray
-    along: np.ndarray
-    state: np.ndarray
-    log_ev: np.ndarray
-    points: int  # distinct map points (the candidates are points x exponents)
 
 
 class Positioner:
@@ -271,7 +246,7 @@ class Positioner:
     def _evidence_at(
         self, xy: np.ndarray, state: np.ndarray, beacons: HeardBeacons, gnss: LocalFix | None,
         body: BodyLoss,
-    ) -> tuple[np.ndarray, np.ndarray, _GnssPart | None]:
+    ) -> tuple[np.ndarray, np.ndarray, GnssPart | None]:
         """Log-evidence at points whose offset, exponent and bias beliefs are in ``state``'s
         rows (updated in place), the beacons' inlier share, and the GNSS fix's part of the
         evidence with its misfit."""
@@ -290,7 +265,7 @@ class Positioner:
                                                     gnss.sigma_m, s.gnss_bias_share,
                                                     s.gnss_outlier_prob)
             log_ev = log_ev + ll_g
-            part = _GnssPart(ll_g, misfit)
+            part = GnssPart(ll_g, misfit)
         return log_ev, inliers, part
 
     # --- particles ----------------------------------------------------------------------------
@@ -323,38 +298,19 @@ class Positioner:
                       *EXPONENT_RANGE, s.body_drift_db_per_s * root, s.body_loss_max_db)
 
     def _places(self, beacons: HeardBeacons, gnss: LocalFix | None, weight: np.ndarray
-                ) -> _Places | None:
-        """Map points near the loudest beacon (with at least ``min_beacons_to_start``) or else
-        near the GNSS fix, each with a few exponents, and this scan's evidence there."""
-        s = self.settings
-        if beacons.size >= s.min_beacons_to_start:
-            x, y = self.map.beacon_xy[beacons.rows[int(np.argmax(beacons.excess_db))]]
-            radius = s.search_radius_m
-        elif gnss is not None:
-            x, y = gnss.x, gnss.y
-            radius = max(s.search_radius_m, 3.0 * gnss.sigma_m)
-        else:
+                ) -> Places | None:
+        """The candidates of :func:`beacons.relocalization.candidates` with this scan's
+        evidence there."""
+        c = candidates(self.map, beacons, gnss, self.settings)
+        if c is None:
             return None
-        edge, along, xy = self.map.samples_near(float(x), float(y), radius)
-        if not edge.size:
-            return None
-        # the priors, not what the cloud learnt: a lost cloud learns whatever offset makes its
-        # wrong place fit
-        offset = offset_prior(s.offset_sigma_db)
-        exponents, log_prior = exponent_grid(s.path_loss.exponent, s.exponent_sigma)
-        g = exponents.size
-        state = np.empty((ROWS, edge.size * g))
-        state[OFFSET] = offset
-        state[EXPONENT] = np.repeat(exponents, edge.size)
-        state[BIAS] = bias_prior()
         heard = HeardBeacons(beacons.rows, beacons.excess_db, weight)
-        body = BodyLoss(np.tile(self.map.unit_xy[edge], (g, 1)), 0.5 * s.body_loss_max_db,
+        body = BodyLoss(self.map.unit_xy[c.edge], 0.5 * self.settings.body_loss_max_db,
                         known=False)  # which way the walker faces is not known here
-        log_ev, _, _ = self._evidence_at(np.tile(xy, (g, 1)), state, heard, gnss, body)
-        return _Places(np.tile(edge, g), np.tile(along, g), state,
-                       log_ev + np.repeat(log_prior, edge.size), edge.size)
+        log_ev, _, _ = self._evidence_at(c.xy, c.state, heard, gnss, body)
+        return Places(c.edge, c.along, c.state, log_ev + c.log_prior, c.points)
 
-    def _draw(self, places: _Places, count: int) -> Particles:
+    def _draw(self, places: Places, count: int) -> Particles:
         """``count`` particles at ``places`` in proportion to their evidence, jittered along
         their edge by +-half a sample step so they cover it evenly."""
         w = np.exp(places.log_ev - places.log_ev.max())
@@ -394,9 +350,9 @@ class Positioner:
             if fix_part is not None and self._gnss_jump(t_s):
                 # judged by the beacons alone (without any: no search)
                 moved = beacons.size > 0 and self._relocalize(
-                    beacons, None, _log_sum(log_ev - fix_part.log_ev + log_prior), t_s)
+                    beacons, None, log_sum(log_ev - fix_part.log_ev + log_prior), t_s)
             else:
-                moved = self._relocalize(beacons, gnss, _log_sum(log_ev + log_prior), t_s)
+                moved = self._relocalize(beacons, gnss, log_sum(log_ev + log_prior), t_s)
             if moved:
                 return
         log_ev += log_prior
@@ -440,16 +396,9 @@ class Positioner:
         places = self._places(beacons, gnss, beacons.weight)
         if places is None:
             return False
-        top = float(places.log_ev.max())
-        map_log_ev = top + math.log(float(np.exp(places.log_ev - top).sum()) / places.points)
-        odds = (1.0 - s.lost_prior) / s.lost_prior * math.exp(min(cloud_log_ev - map_log_ev,
-                                                                   700.0))
-        # a cloud too spread for a fix this long is lost too, however well it explains the
-        # readings: it learnt an offset and exponent that fit its wrong place (seen: 80 m off,
-        # out-scoring the map next to the walker for minutes)
         lost_for = max(0.0 if since is None else t_s - since
                        for since in (self._inconsistent_since, self._uncertain_since))
-        share = 1.0 if lost_for >= s.relocalize_after_s else 1.0 / (1.0 + odds)
+        share = lost_share(cloud_log_ev, places, s.lost_prior, lost_for, s.relocalize_after_s)
         if share < 0.1:  # at least nine to one for the cloud: leave it alone
             return False
         fresh = round(share * s.particles)

@@ -1,0 +1,91 @@
+"""Where else the walker could be: the candidate places a lost cloud is re-seeded from, and the
+model comparison that says how much of the cloud to move there (sensor resetting).
+
+Is the walker where the cloud predicted, or (with prior ``lost_prior``) anywhere near the
+loudest beacon, or the GNSS fix when too few beacons are heard? Both marginal likelihoods of
+the scan are at hand, so the posterior share of "somewhere else" is exact. Pure: arrays in,
+arrays and numbers out.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from beacons.gnss_evidence import LocalFix, bias_prior
+from beacons.heard import HeardBeacons
+from beacons.likelihood import exponent_grid, offset_prior
+from beacons.particles import BIAS, EXPONENT, OFFSET, ROWS
+from beacons.positioning_map import PositioningMap
+from beacons.positioning_settings import PositioningSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Places:
+    """Candidate map points (each with a few exponents) and a scan's evidence there."""
+
+    edge: np.ndarray
+    along: np.ndarray
+    state: np.ndarray
+    log_ev: np.ndarray
+    points: int  # distinct map points (the candidates are points x exponents)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Map points to search, repeated once per exponent of the prior's grid, with the radio
+    beliefs of a walker nobody knows anything about (the priors, not what the cloud learnt: a
+    lost cloud learns whatever offset makes its wrong place fit)."""
+
+    edge: np.ndarray
+    along: np.ndarray
+    xy: np.ndarray
+    state: np.ndarray
+    log_prior: np.ndarray  # of each candidate's exponent
+    points: int
+
+
+def log_sum(log_w: np.ndarray) -> float:
+    """log(sum(exp(log_w))) without overflow."""
+    top = float(log_w.max())
+    return top + math.log(float(np.exp(log_w - top).sum()))
+
+
+def candidates(pmap: PositioningMap, beacons: HeardBeacons, gnss: LocalFix | None,
+               s: PositioningSettings) -> Candidates | None:
+    """Map points near the loudest beacon (with at least ``min_beacons_to_start``) or else near
+    the GNSS fix; None when neither gives a centre or no path is near it."""
+    if beacons.size >= s.min_beacons_to_start:
+        x, y = pmap.beacon_xy[beacons.rows[int(np.argmax(beacons.excess_db))]]
+        radius = s.search_radius_m
+    elif gnss is not None:
+        x, y = gnss.x, gnss.y
+        radius = max(s.search_radius_m, 3.0 * gnss.sigma_m)
+    else:
+        return None
+    edge, along, xy = pmap.samples_near(float(x), float(y), radius)
+    if not edge.size:
+        return None
+    exponents, log_prior = exponent_grid(s.path_loss.exponent, s.exponent_sigma)
+    g = exponents.size
+    state = np.empty((ROWS, edge.size * g))
+    state[OFFSET] = offset_prior(s.offset_sigma_db)
+    state[EXPONENT] = np.repeat(exponents, edge.size)
+    state[BIAS] = bias_prior()
+    return Candidates(np.tile(edge, g), np.tile(along, g), np.tile(xy, (g, 1)), state,
+                      np.repeat(log_prior, edge.size), edge.size)
+
+
+def lost_share(cloud_log_ev: float, places: Places, lost_prior: float, lost_for_s: float,
+               relocalize_after_s: float) -> float:
+    """The posterior share of "the walker is somewhere else": all of it once the cloud has been
+    contradicted, or too spread for a fix, for ``relocalize_after_s`` (a cloud that long lost
+    learnt an offset and exponent that fit its wrong place; seen: 80 m off, out-scoring the map
+    next to the walker for minutes)."""
+    if lost_for_s >= relocalize_after_s:
+        return 1.0
+    map_log_ev = log_sum(places.log_ev) - math.log(places.points)
+    odds = (1.0 - lost_prior) / lost_prior * math.exp(min(cloud_log_ev - map_log_ev, 700.0))
+    return 1.0 / (1.0 + odds)
