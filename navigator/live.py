@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from beacons.model import Fix, Scan, Unavailable
 from beacons.positioning import InvalidScan
@@ -64,10 +64,18 @@ REPLACED = 4000
 async def session_ws(request: web.Request, query: SessionAccess) -> web.StreamResponse:
     app = request.app
     live = await live_session(app, request.match_info["id"], token_of(request.headers, query))
-    # claimed before the handshake: from its end on, the swap below runs without a pause
-    claim = await asyncio.to_thread(app[STORAGE].claim_session, live.id)
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=256 * 1024)
     await ws.prepare(request)
+    # claimed only once the handshake is done: a failed one (no upgrade, a version the server
+    # does not speak, a client gone mid-way) took the walk from its walker at the next claim
+    # check although nothing took it over
+    try:
+        claim = await asyncio.to_thread(app[STORAGE].claim_session, live.id)
+    except Exception:  # the socket is open: an error response can no longer be sent
+        log.exception("session claim failed", extra={"event": "session_claim_failed",
+                                                     "session": short_id(live.id)})
+        await ws.close(code=WSCloseCode.INTERNAL_ERROR, message=b"internal error; logged")
+        return ws
     if claim is not None and live.claim is not None and claim < live.claim:
         await _hand_over(app, live, ws)  # a newer connection here claimed it meanwhile
         return ws

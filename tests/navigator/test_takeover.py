@@ -18,8 +18,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from navigator.keys import MAP, STORAGE
 from navigator.livesessions import SESSIONS
+from navigator.routeplan import plan_between
 from navigator.settings import Settings
+from navigator.simulation import SimulatedWalker, WalkOptions
 from tests.navigator.conftest import ClientFactory
 from tests.navigator.test_crash_safety import Server, client_of_worker
 from tests.navigator.test_live import (
@@ -73,6 +76,59 @@ async def test_a_walk_nobody_took_is_left_alone_by_the_claim_check(
 ) -> None:
     a = await make_client(settings.with_(session_claim_check_s=0.05))
     walk, ws = await open_session(a)
+    await asyncio.sleep(0.3)
+    assert not ws.closed and walk.id in a.app[SESSIONS].sessions
+    await ws.close()
+
+
+#: A request to the socket's URL with the right token whose WebSocket handshake fails: no
+#: upgrade at all (a plain GET), and an upgrade in a WebSocket version the server does not speak.
+FAILED_HANDSHAKES = [
+    {},
+    {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "99",
+     "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="},
+]
+
+
+@pytest.mark.parametrize("elsewhere", [False, True], ids=["same_process", "other_process"])
+@pytest.mark.parametrize("headers", FAILED_HANDSHAKES, ids=["no_upgrade", "bad_version"])
+async def test_a_failed_handshake_takes_no_claim_and_leaves_the_walker_alone(
+    make_client: ClientFactory, settings: Settings, headers: dict[str, str], elsewhere: bool
+) -> None:
+    """Issue 19: a connection claimed the walk before its handshake, so a handshake that then
+    failed still counted as a takeover, and the claim check cut the walker off (in another
+    process within a check; in its own, too: its claim was no longer the newest)."""
+    fast = settings.with_(session_claim_check_s=0.05)
+    a = await make_client(fast)
+    b = await make_client(fast) if elsewhere else a
+    walk, ws = await open_session(a)
+    r = await b.get(walk.ws_url, headers=headers)
+    assert r.status == 400, await r.text()
+    await asyncio.sleep(0.3)  # claim checks of both go by
+    assert not ws.closed and walk.id in a.app[SESSIONS].sessions
+    assert a.app[STORAGE].session_claims([walk.id]) == {walk.id: 1}
+    said = await send_and_collect(ws, scan_json(SimulatedWalker(
+        a.app[MAP], plan_between(a.app[MAP], START, END, "blind_cane"),
+        WalkOptions(seed=1)).scan(0.0)))
+    assert said[-1]["type"] == "fix"
+    await ws.close()
+
+
+async def test_a_claim_that_fails_closes_the_new_socket_and_leaves_the_walker_alone(
+    make_client: ClientFactory, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim is taken after the handshake now, so its failure (the database away) can no
+    longer be a JSON error: the new socket is closed with 1011, the walker's goes on."""
+    a = await make_client(settings.with_(session_claim_check_s=0.05))
+    walk, ws = await open_session(a)
+
+    def database_away(session_id: str) -> int | None:
+        raise OSError("database away")
+
+    monkeypatch.setattr(a.app[STORAGE], "claim_session", database_away)
+    second = await a.ws_connect(walk.ws_url)
+    closed = await second.receive(timeout=10)
+    assert closed.type == aiohttp.WSMsgType.CLOSE and closed.data == 1011, closed
     await asyncio.sleep(0.3)
     assert not ws.closed and walk.id in a.app[SESSIONS].sessions
     await ws.close()
