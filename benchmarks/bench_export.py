@@ -176,7 +176,9 @@ def export_once(code: Path, query: str = "") -> dict[str, float]:
     base_ms = statistics.median(idle)
     return {"export_s": seconds, "mb": got["bytes"] / 1e6, "mem_peak_mb": (peak[0] - mem0) / 1024,
             "loop_block_ms": max(probes) - base_ms, "probes": len(probes),
+            "probe_p50_ms": statistics.median(probes),
             "control_block_ms": max(control) - base_ms, "control_probes": len(control),
+            "control_p50_ms": statistics.median(control),
             "load_1min": os.getloadavg()[0], "streamed": float(got["chunked"])}
 
 
