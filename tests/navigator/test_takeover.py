@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import aiohttp
 import pytest
 
 from navigator.keys import MAP, STORAGE
+from navigator.live import release_taken_walks
 from navigator.livesessions import SESSIONS
 from navigator.routeplan import plan_between
 from navigator.settings import Settings
@@ -28,6 +30,7 @@ from tests.navigator.test_crash_safety import Server, client_of_worker
 from tests.navigator.test_live import (
     END,
     START,
+    create_session,
     open_session,
     scan_json,
     send_and_collect,
@@ -172,3 +175,58 @@ async def _take_over_across_workers(base: str) -> float:
         assert not second.closed
         await second.close()
         return took_s
+
+
+async def test_a_replaced_socket_is_closed_with_the_close_handshake(
+    make_client: ClientFactory, settings: Settings
+) -> None:
+    """The replaced socket's connection stays up until the client answers the 4000 close frame
+    (RFC 6455's close handshake). aiohttp closing it from the new connection's task dropped
+    the TCP connection right after the frame: a browser busy at that moment saw the drop first,
+    reported 1006 and reconnected to fight over the walk (the flaky browser test)."""
+    a = await make_client(settings)
+    walk = await create_session(a)
+    first = await a.ws_connect(walk.ws_url, autoclose=False)
+    assert (await first.receive_json(timeout=10))["type"] == "session"
+    second = await a.ws_connect(walk.ws_url)
+    assert (await first.receive_json(timeout=10))["type"] == "replaced"
+    closing = await first.receive(timeout=10)
+    assert closing.type == aiohttp.WSMsgType.CLOSE and closing.data == 4000
+    await asyncio.sleep(0.3)
+    connection = first._response.connection  # noqa: SLF001 - the TCP connection under it
+    assert connection is not None and connection.transport is not None, "dropped unanswered"
+    await first.close()  # the answer: now the server ends the connection
+    assert (await second.receive_json(timeout=10))["type"] == "session"
+    await second.close()
+
+
+async def test_the_claim_check_leaves_a_walk_to_the_connection_claiming_it_here(
+    make_client: ClientFactory, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A claim check that read the claim of a connection here before that connection swapped
+    sockets took the walk as taken elsewhere: it dropped the session from this process (whose
+    walk then went on unlisted: never touched, expired by others) and the new connection was
+    told it took over nothing."""
+    a = await make_client(settings)
+    walk, first = await open_session(a)
+    storage, written = a.app[STORAGE], threading.Event()
+    go_on = threading.Event()
+    claim = storage.claim_session
+
+    def slow_claim(session_id: str) -> int | None:
+        mine = claim(session_id)
+        written.set()
+        go_on.wait(10)
+        return mine
+
+    monkeypatch.setattr(storage, "claim_session", slow_claim)
+    connecting = asyncio.ensure_future(a.ws_connect(walk.ws_url))
+    await asyncio.to_thread(written.wait, 10)  # claimed in storage, not yet swapped in
+    assert await release_taken_walks(a.app) == 0
+    go_on.set()
+    second = await connecting
+    hello = await second.receive_json(timeout=10)
+    assert hello["type"] == "session" and hello["took_over"] is True
+    assert (await first.receive_json(timeout=10))["type"] == "replaced"
+    assert walk.id in a.app[SESSIONS].sessions
+    await second.close()
