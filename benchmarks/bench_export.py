@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import BenchResult
-from benchmarks.loadgen import ROOT, free_port, server_env, spawn, wait_ready
+from benchmarks.loadgen import ROOT, free_port, process_tree, server_env, spawn, wait_ready
 from benchmarks.synthetic_city import SIDE, city_db
 
 
@@ -81,28 +81,10 @@ print(json.dumps({"bytes": size, "chunked": chunked}))
 """
 
 
-def _tree(pid: int) -> list[int]:
-    """``pid`` and every process descended from it (scanned from /proc)."""
-    parents: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                stat = Path(entry.path, "stat").read_text()
-            except OSError:  # ended meanwhile
-                continue
-            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    tree, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        tree.append(p)
-        todo.extend(child for child, parent in parents.items() if parent == p)
-    return tree
-
-
 def pss_kib(pid: int) -> int:
     """Proportional set size of ``pid`` and its descendants (Linux)."""
     total = 0
-    for p in _tree(pid):
+    for p in process_tree(pid):
         try:
             rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
         except OSError:
