@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import gc
 import os
 import signal
 import sys
@@ -111,6 +112,9 @@ def _export_in_child(mapstate: MapState, bbox: BBox | None, write_fd: int,
         signal.set_wakeup_fd(-1)
         os.closerange(3, write_fd)
         os.closerange(write_fd + 1, os.sysconf("SC_OPEN_MAX"))
+        # no collections: they would run finalizers of the server's objects (connections) here
+        # and copy pages they only read; what the export makes is freed by reference counts
+        gc.disable()
         export = take_export(mapstate.graph, mapstate.places.values(), mapstate.beacons, bbox)
         for chunk in geojson_chunks(export):
             _write_all(write_fd, chunk)
