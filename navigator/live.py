@@ -17,7 +17,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from beacons.model import Fix, Scan, Unavailable
 from beacons.positioning import InvalidScan
@@ -69,18 +69,35 @@ REPLACED = 4000
 async def session_ws(request: web.Request, query: SessionAccess) -> web.StreamResponse:
     app = request.app
     live = await live_session(app, request.match_info["id"], token_of(request.headers, query))
-    # claimed before the handshake: from its end on, the swap below runs without a pause
-    claim = await asyncio.to_thread(app[STORAGE].claim_session, live.id)
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=256 * 1024)
     await ws.prepare(request)
+    # the connection holding the walk when this one came: taken over, even if it leaves while
+    # the claim below is written
+    holder = live.ws if live.ws is not None and not live.ws.closed else None
+    # claimed only once the handshake is done: a failed one (no upgrade, a version the server
+    # does not speak, a client gone mid-way) took the walk from its walker at the next claim
+    # check although nothing took it over
+    live.claiming += 1  # the claim check leaves the walk alone meanwhile: the swap decides
+    try:
+        claim = await asyncio.to_thread(app[STORAGE].claim_session, live.id)
+    except Exception:  # the socket is open: an error response can no longer be sent
+        log.exception("session claim failed", extra={"event": "session_claim_failed",
+                                                     "session": short_id(live.id)})
+        await ws.close(code=WSCloseCode.INTERNAL_ERROR, message=b"internal error; logged")
+        return ws
+    finally:
+        live.claiming -= 1
     if claim is not None and live.claim is not None and claim < live.claim:
-        await _hand_over(app, live, ws)  # a newer connection here claimed it meanwhile
+        await _hand_over(app, live, ws, None)  # a newer connection here claimed it meanwhile
         return ws
     live.claim = claim
-    previous, live.ws = live.ws, ws
-    took_over = previous is not None and not previous.closed
-    if previous is not None and took_over:
-        await _hand_over(request.app, live, previous)
+    previous, previous_reader = live.ws, live.reader
+    live.ws, live.reader = ws, asyncio.current_task()
+    replacing = previous is not None and not previous.closed
+    if replacing:
+        assert previous is not None
+        await _hand_over(request.app, live, previous, previous_reader)
+    took_over = replacing or holder is not None
     resumed = live.nav.last_fix is not None or live.nav.last_instruction is not None
     await ws.send_frame(dumps({
         "type": "session", "session_id": live.id, "resumed": resumed, "took_over": took_over,
@@ -94,23 +111,48 @@ async def session_ws(request: web.Request, query: SessionAccess) -> web.StreamRe
             elif msg.type == WSMsgType.BINARY:
                 inbox.put(live, ws, _error("invalid_message", "send JSON text messages"),
                           loop.time())
+    except asyncio.CancelledError as stopped:
+        if stopped.args != (HANDED_OVER,):
+            raise
+        this = asyncio.current_task()
+        assert this is not None
+        this.uncancel()  # handled: the close below must not be cut short
+        await _close_replaced(ws)
     finally:
         if live.ws is ws:
-            live.ws = None
+            live.ws = live.reader = None
     return ws
 
 
-async def _hand_over(app: web.Application, live: LiveSession, previous: web.WebSocketResponse
-                     ) -> None:
+#: What :func:`_hand_over` cancels the task reading a replaced socket with.
+HANDED_OVER = "handed over to a newer connection"
+
+
+async def _hand_over(app: web.Application, live: LiveSession, previous: web.WebSocketResponse,
+                     reader: asyncio.Task[Any] | None) -> None:
     """A newer connection with the token resumes the walk: the older one is told in words
-    (the walker hears it: if it was not them, someone else holds the walk) and closed."""
+    (the walker hears it: if it was not them, someone else holds the walk) and closed.
+
+    Closed by ``reader``, the task reading it (when there is one), not here: aiohttp closes a
+    socket from another task than its reader's by dropping the TCP connection right after its
+    close frame, without the client's answer; a browser busy at that moment saw the drop
+    before the frame, reported 1006 instead of 4000, and reconnected to take the walk back.
+    """
     text = phrase_session_replaced(live.nav.lang)
     try:
         await previous.send_json(_with_audio(app, {"type": "replaced", "text": text,
                                                    "lang": live.nav.lang}))
     except (ConnectionError, RuntimeError):  # it was already going away: nobody to tell
         pass
-    await previous.close(code=REPLACED, message=b"replaced by a newer connection")
+    if reader is not None and not reader.done():
+        reader.cancel(HANDED_OVER)
+    else:
+        await _close_replaced(previous)
+
+
+async def _close_replaced(ws: web.WebSocketResponse) -> None:
+    """Close with 4000 and wait for the client's close frame (up to aiohttp's close timeout)."""
+    await ws.close(code=REPLACED, message=b"replaced by a newer connection")
 
 
 async def claims_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -139,16 +181,18 @@ async def release_taken_walks(app: web.Application) -> int:
     if not held:
         return 0
     claims = await asyncio.to_thread(app[STORAGE].session_claims, held)
+    # a connection here claiming the walk meanwhile may hold the newest claim: its swap decides
     taken = [live for live in map(registry.sessions.get, held)
              if live is not None and live.ws is not None and live.claim is not None
-             and claims.get(live.id, 0) > live.claim]
+             and not live.claiming and claims.get(live.id, 0) > live.claim]
     for live in taken:
-        ws, live.ws = live.ws, None
+        ws, reader = live.ws, live.reader
+        live.ws = live.reader = None
         registry.sessions.pop(live.id, None)
         log.info("session taken over elsewhere",
                  extra={"event": "session_taken_over", "session": short_id(live.id)})
         assert ws is not None
-        await _hand_over(app, live, ws)
+        await _hand_over(app, live, ws, reader)
         await save_track_part(app, live)
     return len(taken)
 

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -66,6 +67,10 @@ class LiveSession:
     #: The descriptor's claim (:meth:`~navigator.storage.SessionStore.claim_session`) of the
     #: connection holding the walk here; a higher one in storage means another process took it.
     claim: int | None = None
+    #: Connections here whose claim is being written (theirs may be the higher one in storage).
+    claiming: int = 0
+    #: The task reading :attr:`ws` (its handler): a socket taken over is closed by it.
+    reader: asyncio.Task[Any] | None = None
 
 
 class SessionRegistry:

@@ -19,14 +19,13 @@ from pydantic import BaseModel, Field
 from beacons.coverage import beacons_far_from_edges, uncovered_decision_points
 from beacons.planning import path_length_km, plan_layout
 from navigator import api
-from navigator.bbox import BBox, parse_bbox
+from navigator.bbox import parse_bbox
+from navigator.exportchild import ExportFailed, ExportUnavailable, export_bytes
 from navigator.importjob import COMMIT_TIMEOUT_S, ImportFailed, ImportJob, run_import
 from navigator.keys import IMPORTS, MAP, SETTINGS, STORAGE
 from navigator.mapedits import commit_all, entity_id, if_match, mark_applied
-from navigator.mapexport import MapExport, geojson_chunks, take_export
 from navigator.mapper import MAPPER, beacon_public
 from navigator.mapschemas import Strict
-from navigator.mapstate import MapState
 from navigator.schemas import placement_json
 from navigator.storage import MapEditor, Storage
 from navigator.storage.importlock import RETRY_S
@@ -142,11 +141,6 @@ async def _imports_locked(storage: Storage, wait_s: float) -> AsyncIterator[None
         await asyncio.to_thread(held.release)
 
 
-def _take_export(mapstate: MapState, bbox: BBox | None) -> MapExport:
-    with mapstate.lock:
-        return take_export(mapstate.graph, mapstate.places.values(), mapstate.beacons, bbox)
-
-
 class ExportQuery(BaseModel):
     bbox: str | None = Field(default=None, description="minlon,minlat,maxlon,maxlat (WGS84): "
                              "only what lies in this box, and the edges with an end in it")
@@ -157,7 +151,7 @@ class ExportQuery(BaseModel):
     "/v1/map/export.geojson",
     role=MAPPER,
     query=ExportQuery,
-    errors=(422,),
+    errors=(422, 503),
     summary="The map as GeoJSON (nodes, edges with attributes, landmarks, beacons), streamed; "
             "all of it or one bbox",
 )
@@ -166,23 +160,26 @@ async def export_map(request: web.Request, query: ExportQuery) -> web.StreamResp
         bbox = parse_bbox(query.bbox) if query.bbox is not None else None
     except ValueError as err:
         raise api.ApiError(422, "invalid_input", f"bbox: {err}") from None
-    # a copy of positions and record references, taken on a worker thread so only map readers
-    # and editors wait for the lock meanwhile (~0.1 s on a 100k-node city), never the loop
-    export = await asyncio.to_thread(_take_export, request.app[MAP], bbox)
     response = web.StreamResponse(headers={"Content-Type": "application/geo+json"})
     response.enable_chunked_encoding()
-    await response.prepare(request)
-    chunks = geojson_chunks(export)
     try:
-        # each chunk is made on a worker thread, so requests on the loop wait for the GIL's
-        # switch interval (5 ms) at most, not for a chunk; and written before the next is made,
-        # waiting while the client is behind: memory stays bounded
-        while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
-            await response.write(chunk)
-        await response.write_eof()
+        # made by a child process (its own core and GIL) and written as it comes: while the
+        # client is behind, the child waits too, so memory stays bounded here and there
+        async with export_bytes(request.app[MAP], bbox) as chunks:
+            await response.prepare(request)
+            async for chunk in chunks:
+                await response.write(chunk)
+            await response.write_eof()
+    except ExportUnavailable as err:
+        raise api.ApiError(503, "export_unavailable", str(err),
+                           headers={"Retry-After": "10"}) from err
     except ConnectionResetError:  # the client left mid-way: nothing more to send, no bug
         log.info("export abandoned by the client", extra={"event": "client_disconnected",
                                                           "path": request.path})
+    except ExportFailed as err:
+        log.error("export failed", extra={"event": "export_failed", "error": str(err)})
+        if request.transport is not None:  # cut off, not ended: the client sees it failed
+            request.transport.close()
     return response
 
 

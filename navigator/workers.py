@@ -21,7 +21,6 @@ if the supervisor itself is killed, the kernel kills the workers too.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import logging
 import os
 import signal
@@ -32,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from navigator.app import LoadedService, load_service
+from navigator.children import die_with_parent
 from navigator.server import BACKLOG, serve_app
 from navigator.settings import Settings
 
@@ -77,7 +77,7 @@ def _fork_worker(settings: Settings, sock: socket.socket, loaded: LoadedService,
         return pid
     code = 1
     try:
-        _die_with(parent)
+        die_with_parent(parent)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
         asyncio.run(serve_app(settings, loaded, sock=sock, announce=announce, worker=index))
         code = 0
@@ -87,17 +87,6 @@ def _fork_worker(settings: Settings, sock: socket.socket, loaded: LoadedService,
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
-
-
-def _die_with(parent: int) -> None:
-    """Ask the kernel to kill this worker when the supervisor dies, even by SIGKILL (Linux)."""
-    pr_set_pdeathsig = 1
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the supervisor's SIGTERM still stops it
-        pass
-    if os.getppid() != parent:  # it died before we asked
-        os._exit(1)
 
 
 @dataclass

@@ -23,6 +23,7 @@ export class LiveConnection {
     this.on = on;
     this.ws = null;
     this.closing = false;
+    this.replaced = false;
     this.attempt = 0;
     this.timer = null;
   }
@@ -42,12 +43,15 @@ export class LiveConnection {
       } catch {
         return;
       }
+      // taken over: final however the close that follows arrives (a connection dropped
+      // right after it reads as 1006, which alone would mean "reconnect")
+      if (message.type === "replaced") this.replaced = true;
       this.on.message(message);
     };
     ws.onclose = (event) => {
       if (this.ws !== ws || this.closing) return;
       this.ws = null;
-      if (FINAL_CODES.has(event.code)) {
+      if (FINAL_CODES.has(event.code) || this.replaced) {
         this.on.state("gone");
       } else {
         this.retry();
