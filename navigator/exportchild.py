@@ -30,6 +30,10 @@ from navigator.mapstate import MapState
 PIPE_BYTES = 1 << 20
 #: Bytes the loop reads from the pipe at a time (the reader pauses the child beyond twice this).
 READ_BYTES = 1 << 16
+#: Exports one process makes at once: each child's copied pages cost ~200 MB on a 100k-node
+#: city, so a mapper's tool (or a stuck client) asking again and again must not multiply them.
+MAX_AT_ONCE = 2
+_running = 0  # children of this process exporting now
 
 
 class ExportUnavailable(Exception):
@@ -49,6 +53,20 @@ async def export_bytes(mapstate: MapState, bbox: BBox | None
     always reaped. The iterator raises :class:`ExportFailed` after the child's last bytes if
     the child did not finish; :class:`ExportUnavailable` before that if it could not start.
     """
+    global _running
+    if _running >= MAX_AT_ONCE:
+        raise ExportUnavailable(f"{_running} exports are being made by this process already")
+    _running += 1
+    try:
+        async with _export_bytes(mapstate, bbox) as chunks:
+            yield chunks
+    finally:
+        _running -= 1
+
+
+@contextlib.asynccontextmanager
+async def _export_bytes(mapstate: MapState, bbox: BBox | None
+                        ) -> AsyncIterator[AsyncIterator[bytes]]:
     loop = asyncio.get_running_loop()
     try:
         read_fd, write_fd = os.pipe()

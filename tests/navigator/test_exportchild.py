@@ -107,3 +107,15 @@ async def test_no_process_for_the_export_is_503(mapper, monkeypatch) -> None:
     r = await client.get(EXPORT, headers=h)
     assert r.status == 503 and r.headers["Retry-After"]
     assert (await r.json())["error"]["code"] == "export_unavailable"
+
+
+async def test_no_more_than_two_exports_at_once_per_process(mapper, monkeypatch) -> None:
+    """Each export is a child with its own copied pages: a third at once is 503, said why."""
+    client, h = mapper
+    monkeypatch.setattr(exportchild, "_running", exportchild.MAX_AT_ONCE)
+    r = await client.get(EXPORT, headers=h)
+    assert r.status == 503 and r.headers["Retry-After"]
+    body = await r.json()
+    assert body["error"]["code"] == "export_unavailable"
+    assert "already" in body["error"]["message"]
+
