@@ -39,9 +39,11 @@ system-deps test-deps:
 	fi
 
 # Our modules compiled ahead (the editable install does not, and with PYTHONDONTWRITEBYTECODE set,
-# as in some containers, every start would compile them again: ~50 ms of each start-up).
+# as in some containers, every start would compile them again: ~50 ms of each start-up), and the
+# route search's numba kernel (5-40 s to compile; cached beside it, so only the first time).
 bytecode: $(STAMP)
 	@$(PY) -m compileall -q navigator routing beacons voice benchmarks >/dev/null
+	@$(PY) -m routing.bidijkstra
 
 run: $(STAMP) system-deps bytecode
 	$(VENV)/bin/blindpilot serve --host $(HOST) --port $(PORT)
