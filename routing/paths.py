@@ -141,14 +141,13 @@ class Router:
         with self._lock:
             c = self._c
             s, t = c.index_of(source), c.index_of(target)
-            radius = self._radius(profile, s, t)
             if decisions and _turns_matter(profile):
-                turned = self._turns.path(profile, s, t, radius, closed_edges)
+                turned = self._turns.path(profile, s, t, closed_edges)
                 found = None if turned is None else _Found(turned.cost, turned.nodes,
                                                            turned.entries)
             else:
                 data = c.entry_costs(profile, closed_edges)
-                found = self._search(data, [(s, 0.0)], [(t, 0.0)], radius,
+                found = self._search(data, [(s, 0.0)], [(t, 0.0)], self._radius(profile, s, t),
                                      self._directed(profile))
             if found is None:
                 return None
@@ -307,11 +306,11 @@ class Router:
         start, end = ends
         data = c.entry_costs(profile, closed)
         fwd, bwd = self._seeds(start, data), self._seeds(end, data, arriving=False)
-        radius = self._radius(profile, fwd[0][0], bwd[0][0])
         if decisions and _turns_matter(profile):
-            turned = self._turns.path(profile, start, end, radius, closed)
+            turned = self._turns.path(profile, start, end, closed)
             found = None if turned is None else _Found(turned.cost, turned.nodes, turned.entries)
         else:
+            radius = self._radius(profile, fwd[0][0], bwd[0][0])
             found = self._search(data, fwd, bwd, radius, self._directed(profile))
         direct = self._same_edge_cost(start, end, data)
         if direct is not None and (found is None or direct <= found.cost):

@@ -5,8 +5,8 @@ A *state* is an entry position of the compiled adjacency (walking an edge from i
 its column's); spare positions are states without arcs. An arc ``p -> q`` joins a state to one
 that leaves the node ``p`` arrives at on another edge; it costs the transition there (turn,
 crossing, street change, leaving tactile paving) plus walking ``q``. The arcs are held twice, as
-CSR matrices over the states plus two virtual rows (the query's source and sink): forward (a
-row's arcs lead on from its state) and reverse (a row's arcs lead into its state).
+CSR arrays over the states: forward (a row's arcs lead on from its state) and reverse (a row's
+arcs lead into its state).
 
 Every arc through a node depends only on the entries at that node and at the nodes next to it,
 so an edit rewrites the rows of the states around the nodes it touched (a few dozen rows, spliced
@@ -17,6 +17,7 @@ adjacency is laid out anew, positions change meaning and everything is rebuilt.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +29,6 @@ from routing.profiles import DecisionCosts, Profile
 from routing.simplicity import CROSSING_TYPES, crossing_type
 from routing.tags import is_crossing
 
-FLOOR = 1e-9  # scipy drops explicit zeros from a CSR: free transitions cost a nanometre
 #: Rows of a matrix to replace, the row of each new cell, the new cells' indices and their
 #: weights per profile (in the order of ``TurnArcs.weights``).
 _Rows = tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]
@@ -88,16 +88,23 @@ class TurnArcs:
             self._per_slot = np.concatenate([self._per_slot, np.zeros((grow, 4), np.int64)])
             self._seen.extend([None] * grow)
         records, seen = self._c.slot_records, self._seen
-        changed = [s for s in set(slots.tolist()) if records[s] is not seen[s]]
+        used = np.flatnonzero(np.bincount(slots)).tolist()  # np.unique: 1.3 s here, numpy 2.4
+        changed = [s for s in used if records[s] is not seen[s]]
         if changed:
-            self._per_slot[changed] = [self._edge_traits(records[s]) for s in changed]
+            # traits depend on the attributes alone (the fields after id, u, v and length): a
+            # city's edges share a few thousand combinations, each read once
+            combos: dict[tuple[Any, ...], int] = {}
+            combo = np.fromiter((combos.setdefault(records[s][4:], len(combos))  # type: ignore[index]
+                                 for s in changed), np.int64, len(changed))
+            table = np.array([self._edge_traits(EdgeRecord(0, 0, 0, 0.0, *attributes))
+                              for attributes in combos], np.int64).reshape(-1, 4)
+            self._per_slot[changed] = table[combo]
             for s in changed:
                 seen[s] = records[s]
         return self._per_slot[slots]
 
-    def _edge_traits(self, edge: EdgeRecord | None) -> tuple[int, int, int, int]:
+    def _edge_traits(self, edge: EdgeRecord) -> tuple[int, int, int, int]:
         """(crossing, crossing kind, tactile, name id) of an edge: what transitions look at."""
-        assert edge is not None
         crossing = is_crossing(edge)
         kind = CROSSING_TYPES.index(crossing_type(edge)) if crossing else 0
         name = self._names.setdefault(edge.name, len(self._names)) if edge.name else -1
@@ -139,8 +146,7 @@ class TurnArcs:
         trans += np.where(self._tactile[src] & ~self._tactile[dst], d.leave_tactile_m, 0.0)
         named = (name_a >= 0) & (name_b >= 0) & (name_a != name_b)
         trans += np.where(named & ~crossing_a & ~crossing_b, d.street_change_m, 0.0)
-        walk = self._c.entry_costs(name)[dst]
-        return np.maximum(trans + walk, FLOOR)
+        return trans + self._c.entry_costs(name)[dst]
 
     # ---- building ------------------------------------------------------------------------------
 
@@ -151,7 +157,6 @@ class TurnArcs:
         self._c.take_touched()
         n = a.capacity
         self.states = n
-        self.src, self.dst = n, n + 1
         self.row = a.row_of_positions().astype(np.int64)
         self.col = np.full(n, -1, dtype=np.int64)
         self.slot = np.full(n, -1, dtype=np.int64)
@@ -162,23 +167,18 @@ class TurnArcs:
         every_row = np.arange(a.rows)
         self._refresh(every_row)
         everything = np.arange(n)
-        self.degree = a.degree(every_row)
-        self.spare = 2 * self.degree + 2  # the virtual rows' room: seeds and goals of one query
         f_src, f_dst = self._out_arcs(everything)
         t_dst, t_src = self._in_arcs(everything)
-        self.f_ptr = _pointers(f_src, n, self.src, self.spare)
-        self.t_ptr = _pointers(t_dst, n, self.dst, self.spare)
-        self.f_idx = np.concatenate([f_dst, np.full(self.spare, self.src)]).astype(np.int32)
-        self.t_idx = np.concatenate([t_src, np.full(self.spare, self.dst)]).astype(np.int32)
+        self.f_ptr, self.t_ptr = _pointers(f_src, n), _pointers(t_dst, n)
+        self.f_idx, self.t_idx = f_dst.astype(np.int32), t_src.astype(np.int32)
         self.weights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def _weights_of(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        n, spare = self.states, np.full(self.spare, np.inf)
-        f_src = np.repeat(np.arange(n), np.diff(self.f_ptr[: n + 1]))
-        t_dst = np.repeat(np.arange(n), np.diff(self.t_ptr[: n + 1]))
-        f_cells, t_cells = int(self.f_ptr[n]), int(self.t_ptr[n])
-        return (np.concatenate([self._arc_weights(name, f_src, self.f_idx[:f_cells]), spare]),
-                np.concatenate([self._arc_weights(name, self.t_idx[:t_cells], t_dst), spare]))
+        n = self.states
+        f_src = np.repeat(np.arange(n), np.diff(self.f_ptr))
+        t_dst = np.repeat(np.arange(n), np.diff(self.t_ptr))
+        return (self._arc_weights(name, f_src, self.f_idx),
+                self._arc_weights(name, self.t_idx, t_dst))
 
     def _update(self, touched: np.ndarray) -> None:
         """Rewrite the rows of every state whose arcs pass through a touched node or one next
@@ -186,8 +186,6 @@ class TurnArcs:
         another one of its row, whose arcs run through the node it leads to)."""
         a = self._adjacency
         assert a is not None
-        if a.degree(touched) > self.degree:
-            self._grow_virtual_rows(a.degree(touched))
         at_touched = a.positions_in(touched)
         old_cols = self.col[at_touched]
         near = np.unique(np.concatenate([touched, old_cols[old_cols >= 0],
@@ -220,21 +218,10 @@ class TurnArcs:
                                                      strict=True)}
 
 
-    def _grow_virtual_rows(self, degree: int) -> None:
-        """Room in the virtual rows for the seeds and goals of a query at a node this busy."""
-        self.degree, self.spare = degree, 2 * degree + 2
-        idle = [np.full(self.spare, np.inf)] * len(self.weights)
-        src, dst = np.full(self.spare, self.src), np.full(self.spare, self.dst)
-        self._replace_rows((src[:1], src, src, idle), (dst[:1], dst, dst, idle))
-
-
-def _pointers(rows: np.ndarray, states: int, virtual: int, spare: int) -> np.ndarray:
-    """CSR row pointers over the states and the two virtual rows, ``virtual`` holding
-    ``spare`` cells (after every state's)."""
-    counts = np.bincount(rows, minlength=states + 2)
-    counts[virtual] = spare
-    ptr = np.zeros(states + 3, dtype=np.int32)
-    np.cumsum(counts, out=ptr[1:])
+def _pointers(rows: np.ndarray, states: int) -> np.ndarray:
+    """CSR row pointers of cells grouped by their (sorted) ``rows``."""
+    ptr = np.zeros(states + 1, dtype=np.int32)
+    np.cumsum(np.bincount(rows, minlength=states), out=ptr[1:])
     return ptr
 
 

@@ -3,15 +3,13 @@ arcs :mod:`routing.turnarcs` keeps in step with a :class:`~routing.compiled.Comp
 
 A *state* is an entry position of the compiled adjacency (walking an edge from its row's node to
 its column's); its forward distance is the cost of having walked it. Closures block states for
-one query: their arcs are set to infinity and restored, under the router's lock.
+one query (:mod:`routing.bidijkstra` never enters them).
 
-Queries are bidirectional and bounded like the node search in :mod:`routing.paths`: scipy's
-Dijkstra from a virtual source row (arcs to the start states, weighted by what reaching them
-costs) on the arcs and from a virtual sink row on the reversed arcs, both up to a radius ``r``;
-the best meeting over an arc costs ``mu``, proven optimal when ``mu <= 2 r``. A heapq search in
-Python was tried first: even with exact node distances as its A* heuristic it expands ~12,000
-states for a 2 km query on the 100k grid (~80 ms), since a grid has many equally short paths
-that differ only in their turns.
+Queries run a bidirectional Dijkstra compiled by numba (:mod:`routing.bidijkstra`) from the start
+states (weighted by what reaching them costs) on the arcs and from the goal states on the
+reversed arcs. It visits only what it reaches: scipy's Dijkstra, used before, set up arrays over
+all 601,796 states of the 100k grid on every call (~15 ms, whatever its ``limit``), and a heapq
+search in Python, tried first, took ~80 ms to expand the ~12,000 states of a 2 km query there.
 """
 
 from __future__ import annotations
@@ -19,20 +17,17 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
 
 from routing.compiled import CompiledGraph, Snap
 from routing.profiles import DecisionCosts, Profile
-from routing.turnarcs import FLOOR, TurnArcs
+from routing.turnarcs import TurnArcs
 
-_ATTEMPTS = 4
-#: Decision points add about a third to a route's edge costs (grid and both cities): the first
-#: radius grows by that, and by half each time a search did not even meet.
-_DECISION_SHARE = 1.35
-_GROW_UNMET = 1.5
+if TYPE_CHECKING:
+    from routing import bidijkstra
+
 _AT_NODE_M = 0.05
 
 
@@ -59,13 +54,14 @@ class TurnGraph:
         self._c = compiled
         self._profiles = profiles
         self._arcs = TurnArcs(compiled, profiles)
+        self._workspace: bidijkstra.Workspace | None = None
 
     # ---- queries -------------------------------------------------------------------------------
 
-    def path(self, name: str, start: Snap | int, end: Snap | int, radius: float,
+    def path(self, name: str, start: Snap | int, end: Snap | int,
              closed_edges: Collection[int] = ()) -> TurnPath | None:
         """Cheapest path under the profile's edge and decision costs from ``start`` to ``end``
-        (a snapped point or a node row), or None; ``radius`` is the first search bound."""
+        (a snapped point or a node row), or None."""
         fwd_w, bwd_w = self._arcs.ensure(name)
         start, end = self._on_node(start), self._on_node(end)
         if isinstance(start, int) and start == end:
@@ -79,7 +75,7 @@ class TurnGraph:
         for edge_id in closed_edges:
             if self._c.has_edge(edge_id):
                 blocked += self._c.directed_entries(edge_id)
-        return self._search(fwd_w, bwd_w, seeds, goals, radius * _DECISION_SHARE, blocked)
+        return self._search(fwd_w, bwd_w, seeds, goals, blocked)
 
     def _on_node(self, point: Snap | int) -> Snap | int:
         """A snapped point within a few centimetres of a node is that node's row."""
@@ -131,73 +127,20 @@ class TurnGraph:
         return [(u_to_v, forth * share), (v_to_u, back * (1 - share))]
 
     def _search(self, fwd_w: np.ndarray, bwd_w: np.ndarray, seeds: dict[int, tuple[float, bool]],
-                goals: dict[int, float], radius: float, blocked: list[int]) -> TurnPath | None:
-        """Bounded bidirectional Dijkstra from the virtual rows, widening until proven."""
-        a = self._arcs
-        src_lo, dst_lo = int(a.f_ptr[a.src]), int(a.t_ptr[a.dst])
-        f_cells = np.concatenate([np.arange(a.f_ptr[p], a.f_ptr[p + 1]) for p in blocked]
-                                 + [np.arange(src_lo, src_lo + len(seeds))]).astype(np.int64)
-        t_cells = np.concatenate([np.arange(a.t_ptr[p], a.t_ptr[p + 1]) for p in blocked]
-                                 + [np.arange(dst_lo, dst_lo + len(goals))]).astype(np.int64)
-        saved = fwd_w[f_cells].copy(), bwd_w[t_cells].copy()
-        try:
-            fwd_w[f_cells[: len(f_cells) - len(seeds)]] = np.inf
-            bwd_w[t_cells[: len(t_cells) - len(goals)]] = np.inf
-            a.f_idx[src_lo : src_lo + len(seeds)] = list(seeds)
-            fwd_w[src_lo : src_lo + len(seeds)] = [max(c, FLOOR) for c, _ in seeds.values()]
-            a.t_idx[dst_lo : dst_lo + len(goals)] = list(goals)
-            bwd_w[dst_lo : dst_lo + len(goals)] = [max(c, FLOOR) for c in goals.values()]
-            return self._widen(fwd_w, bwd_w, seeds, goals, radius, blocked)
-        finally:
-            fwd_w[f_cells], bwd_w[t_cells] = saved
-            a.f_idx[src_lo : src_lo + len(seeds)] = a.src
-            a.t_idx[dst_lo : dst_lo + len(goals)] = a.dst
+                goals: dict[int, float], blocked: list[int]) -> TurnPath | None:
+        """Bidirectional Dijkstra from the seeds and the goals (see :mod:`routing.bidijkstra`)."""
+        from routing import bidijkstra  # numba takes ~1 s to import: the first query pays it
 
-    def _widen(self, fwd_w: np.ndarray, bwd_w: np.ndarray, seeds: dict[int, tuple[float, bool]],
-               goals: dict[int, float], radius: float, blocked: list[int]) -> TurnPath | None:
         a = self._arcs
-        n = a.states + 2
-        fwd = sp.csr_matrix((fwd_w, a.f_idx, a.f_ptr), shape=(n, n), copy=False)
-        bwd = sp.csr_matrix((bwd_w, a.t_idx, a.t_ptr), shape=(n, n), copy=False)
-        for attempt in range(_ATTEMPTS):
-            limit = np.inf if attempt == _ATTEMPTS - 1 else radius
-            f, f_pred = dijkstra(fwd, indices=a.src, limit=limit, return_predecessors=True)
-            b, b_pred = dijkstra(bwd, indices=a.dst, limit=limit, return_predecessors=True)
-            f[blocked], b[blocked] = np.inf, np.inf
-            mu, p, q = self._meet(fwd_w, f, b, goals)
-            if math.isfinite(mu) and (mu <= 2 * radius or limit == np.inf):
-                head = [] if p == a.src else _walk(f_pred, p, a.src)[::-1]
-                tail = [] if q == a.dst else _walk(b_pred, q, a.dst)[int(p == q) :]
-                return self._unwind(mu, head + tail, seeds)
-            if limit == np.inf:
-                return None
-            radius = mu / 2 if math.isfinite(mu) else radius * _GROW_UNMET
-        return None
-
-    def _meet(self, fwd_w: np.ndarray, f: np.ndarray, b: np.ndarray,
-              goals: dict[int, float]) -> tuple[float, int, int]:
-        """Cheapest join: at a state both searches reached, or over one arc p -> q (arcs from
-        the virtual source and into the virtual sink included)."""
-        a = self._arcs
-        through = f + b
-        k = int(np.argmin(through))
-        best = (float(through[k]), k, k)
-        last = np.array(list(goals), dtype=np.int64)
-        total = f[last] + np.array(list(goals.values()))
-        j = int(np.argmin(total))
-        if total[j] < best[0]:
-            best = (float(total[j]), int(last[j]), a.dst)
-        rows = np.flatnonzero(np.isfinite(f))
-        counts = a.f_ptr[rows + 1] - a.f_ptr[rows]
-        cells = np.repeat(a.f_ptr[rows] - (np.cumsum(counts) - counts), counts) + np.arange(
-            int(counts.sum()))
-        if len(cells):
-            heads = np.repeat(rows, counts)
-            total = f[heads] + fwd_w[cells] + b[a.f_idx[cells]]
-            j = int(np.argmin(total))
-            if total[j] < best[0]:
-                best = (float(total[j]), int(heads[j]), int(a.f_idx[cells[j]]))
-        return best
+        if self._workspace is None or self._workspace.states != a.states:
+            self._workspace = bidijkstra.Workspace.sized(a.states)
+        cost, states = bidijkstra.search(
+            self._workspace, (a.f_ptr, a.f_idx, fwd_w), (a.t_ptr, a.t_idx, bwd_w),
+            np.fromiter(seeds, np.int64, len(seeds)),
+            np.fromiter((c for c, _ in seeds.values()), float, len(seeds)),
+            np.fromiter(goals, np.int64, len(goals)),
+            np.fromiter(goals.values(), float, len(goals)), np.array(blocked, np.int64))
+        return self._unwind(cost, states, seeds) if states else None
 
     def _unwind(self, cost: float, states: list[int],
                 seeds: dict[int, tuple[float, bool]]) -> TurnPath:
@@ -207,10 +150,3 @@ class TurnGraph:
         nodes = [int(head)] + [int(a.col[s]) for s in inner]
         return TurnPath(cost, nodes, inner)
 
-
-def _walk(pred: np.ndarray, state: int, root: int) -> list[int]:
-    """Follow a predecessor row from ``state`` back to (not including) the virtual ``root``."""
-    out = [state]
-    while pred[out[-1]] >= 0 and pred[out[-1]] != root:
-        out.append(int(pred[out[-1]]))
-    return out

@@ -8,12 +8,12 @@ import networkx as nx
 import pytest
 
 from routing.compiled import SHORTEST
-from routing.decisions import simplest_path_nx, turn_expanded
+from routing.decisions import simplest_path_nx, transition_cost_m, turn_expanded
 from routing.graph import build_graph, edge_records
 from routing.model import EdgeRecord, NodeRecord
 from routing.osm import read_osm
 from routing.paths import ONE_WAY_RULE, NoAccessibleRoute, Router
-from routing.profiles import PROFILES, edge_cost
+from routing.profiles import PROFILES, Profile, edge_cost
 from routing.tags import parse_foot_oneway
 
 # 1 -> 2 is 100 m north by a one-way footway (way 30), or 236 m round by 3 and 4 (way 31); a
@@ -192,3 +192,51 @@ def test_routers_equal_the_references_on_random_pairs_with_one_way_paths(graphs)
                 continue
             assert edges_only is not None and edges_only[2] == pytest.approx(expected, rel=1e-6)
     assert refused < 30  # the pairs test routes, not only refusals
+
+
+def _reference_price(expanded: nx.DiGraph, graph: nx.MultiGraph, walk: tuple[list[int], list[int],
+                     float], p: Profile) -> float:
+    """What the reference model pays for this very walk: its first edge from the start, then
+    each arc of the turn-expanded graph (KeyError when a step is not allowed there, e.g. the
+    wrong way along a one-way path)."""
+    nodes, edges, _ = walk
+    first = graph.edges[nodes[0], nodes[1], edges[0]]["edge"]
+    total = edge_cost(first, p, backwards=first.u != nodes[0]) + transition_cost_m(
+        None, first, 0.0, p.decisions)
+    for i in range(1, len(edges)):
+        came, goes = (nodes[i - 1], nodes[i], edges[i - 1]), (nodes[i], nodes[i + 1], edges[i])
+        total += expanded[came][goes]["weight"]
+    return total
+
+
+@pytest.mark.parametrize("name", ["blind_cane", "wheelchair"])
+def test_live_routes_with_one_way_paths_and_closures_equal_the_reference(graphs, name):
+    """The compiled search against the reference with one-way paths and closures together; each
+    route is a walk the reference allows and prices at the cost the router reports."""
+    city = _with_one_ways(graphs["kaiserslautern"], seed=21, share=0.15)
+    router, p = Router(city), PROFILES[name]
+    expanded = turn_expanded(city, p)
+    rng = random.Random(17)
+    ids = sorted(max(nx.connected_components(city), key=len))
+    checked = 0
+    for _ in range(10):
+        a, b = rng.sample(ids, 2)
+        open_ = router.shortest_path(a, b, name)
+        if open_ is None or len(open_[1]) < 3:
+            continue
+        closed = frozenset(rng.sample(open_[1], 2))
+        without = build_graph([NodeRecord(n, d["lat"], d["lon"]) for n, d in city.nodes(data=True)],
+                              [e for e in edge_records(city) if e.id not in closed])
+        ref = simplest_path_nx(without, a, b, p)
+        mine = router.shortest_path(a, b, name, closed_edges=closed)
+        assert (ref is None) == (mine is None), (a, b, closed)
+        for walk in (open_, mine):
+            if walk is not None:
+                assert (walk[0][0], walk[0][-1]) == (a, b)
+                assert _reference_price(expanded, city, walk, p) == pytest.approx(walk[2],
+                                                                                  rel=1e-4)
+        if ref is not None and mine is not None:
+            assert not closed & set(mine[1])
+            assert mine[2] == pytest.approx(ref[2], rel=1e-4), (a, b, closed)
+            checked += 1
+    assert checked >= 5

@@ -88,7 +88,7 @@ def _random_edit(rng: random.Random, graph: nx.MultiGraph, router: Router, next_
 
 
 def _assert_same_arcs(live: TurnArcs, compiled: CompiledGraph) -> None:
-    """Every state's arcs and weights equal (the virtual rows may keep more spare cells)."""
+    """Every state's arcs and weights equal."""
     fresh = TurnArcs(compiled, PROFILES)
     for name in PROFILES:
         got, want = live.ensure(name), fresh.ensure(name)
