@@ -39,17 +39,17 @@ system-deps test-deps:
 	fi
 
 # Our modules compiled ahead (the editable install does not, and with PYTHONDONTWRITEBYTECODE set,
-# as in some containers, every start would compile them again: ~50 ms of each start-up), and the
-# route search's numba kernel (5-40 s to compile; cached beside it, so only the first time).
+# as in some containers, every start would compile them again: ~50 ms of each start-up).
 bytecode: $(STAMP)
 	@$(PY) -m compileall -q navigator routing beacons voice benchmarks >/dev/null
-	@$(PY) -m routing.bidijkstra
 
-# The positioner's compiled loops (numba, beacons/kernels.py) into their on-disk cache before
-# anything times a walker's scans: about a minute the first time on a busy 2-core machine, then a
-# few seconds (scripts/compile_kernels.py).
+# numba's machine code into its on-disk cache before anything times a walker's scan or a route:
+# the positioner's loops (beacons/kernels.py, scripts/compile_kernels.py: about a minute the
+# first time on a busy 2-core machine) and the route search (routing/bidijkstra.py: 5-40 s);
+# a few seconds each once cached.
 kernels: $(STAMP)
 	@$(PY) scripts/compile_kernels.py
+	@$(PY) -m routing.bidijkstra
 
 run: $(STAMP) system-deps bytecode kernels
 	$(VENV)/bin/blindpilot serve --host $(HOST) --port $(PORT)
@@ -57,7 +57,6 @@ run: $(STAMP) system-deps bytecode kernels
 test: $(STAMP) test-deps kernels
 	$(VENV)/bin/ruff check
 	$(VENV)/bin/mypy navigator routing beacons voice
-	@$(PY) -m routing.bidijkstra  # the search kernel compiled once, not inside a timed test
 	@scripts/pg.sh start
 	@BLINDPILOT_TEST_PG_URL="$$(cat .pg/url 2>/dev/null)" $(PY) -m pytest -q -p no:cacheprovider; \
 	  rc=$$?; scripts/pg.sh stop; exit $$rc
