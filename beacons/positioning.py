@@ -82,8 +82,6 @@ __all__ = [
 ]
 
 
-
-
 class InvalidScan(ValueError):
     """The scan as a whole cannot be used (its time goes backwards)."""
 
@@ -308,18 +306,19 @@ class Positioner:
         body = BodyLoss(self.map.unit_xy[c.edge], 0.5 * self.settings.body_loss_max_db,
                         known=False)  # which way the walker faces is not known here
         log_ev, _, _ = self._evidence_at(c.xy, c.state, heard, gnss, body)
-        return Places(c.edge, c.along, c.state, log_ev + c.log_prior, c.points)
+        return Places(c, log_ev + c.log_prior)
 
     def _draw(self, places: Places, count: int) -> Particles:
         """``count`` particles at ``places`` in proportion to their evidence, jittered along
         their edge by +-half a sample step so they cover it evenly."""
         w = np.exp(places.log_ev - places.log_ev.max())
         pick = systematic_pick(w, self._rng, count)
-        edge = places.edge[pick]
+        at = places.at
+        edge = at.edge[pick]
         step = (self.map.length / self.map.sample_count)[edge]
-        along = np.clip(places.along[pick] + self._rng.uniform(-0.5, 0.5, count) * step, 0.0,
+        along = np.clip(at.along[pick] + self._rng.uniform(-0.5, 0.5, count) * step, 0.0,
                         self.map.length[edge])
-        st = places.state
+        st = at.state
         return self._new_particles(edge, along, st[OFFSET][:, pick], st[EXPONENT][pick],
                                    st[BIAS][:, pick])
 

@@ -23,17 +23,6 @@ from beacons.positioning_settings import PositioningSettings
 
 
 @dataclass(frozen=True, slots=True)
-class Places:
-    """Candidate map points (each with a few exponents) and a scan's evidence there."""
-
-    edge: np.ndarray
-    along: np.ndarray
-    state: np.ndarray
-    log_ev: np.ndarray
-    points: int  # distinct map points (the candidates are points x exponents)
-
-
-@dataclass(frozen=True, slots=True)
 class Candidates:
     """Map points to search, repeated once per exponent of the prior's grid, with the radio
     beliefs of a walker nobody knows anything about (the priors, not what the cloud learnt: a
@@ -44,7 +33,15 @@ class Candidates:
     xy: np.ndarray
     state: np.ndarray
     log_prior: np.ndarray  # of each candidate's exponent
-    points: int
+    points: int  # distinct map points (the candidates are points x exponents)
+
+
+@dataclass(frozen=True, slots=True)
+class Places:
+    """Candidates with a scan's evidence at each (their exponent's prior included)."""
+
+    at: Candidates
+    log_ev: np.ndarray
 
 
 def log_sum(log_w: np.ndarray) -> float:
@@ -86,6 +83,6 @@ def lost_share(cloud_log_ev: float, places: Places, lost_prior: float, lost_for_
     next to the walker for minutes)."""
     if lost_for_s >= relocalize_after_s:
         return 1.0
-    map_log_ev = log_sum(places.log_ev) - math.log(places.points)
+    map_log_ev = log_sum(places.log_ev) - math.log(places.at.points)
     odds = (1.0 - lost_prior) / lost_prior * math.exp(min(cloud_log_ev - map_log_ev, 700.0))
     return 1.0 / (1.0 + odds)
