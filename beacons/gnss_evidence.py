@@ -15,7 +15,7 @@ actually fall from where it knows the walker to be.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -161,11 +161,13 @@ class GnssTrack:
     repeat it, and the same fix is no new evidence) and how much worse than they claim the
     fixes have fallen from where the cloud knew the walker to be (covariance matching)."""
 
-    __slots__ = ("last_t_s", "scale2")
+    __slots__ = ("last_t_s", "scale2", "far_since")
 
     def __init__(self) -> None:
         self.last_t_s: float | None = None
         self.scale2 = 1.0  # squared
+        #: since when most of the cloud has been far from the fixes, learnt biases or not
+        self.far_since: float | None = None
 
     def local(self, fix: GnssFix, xy: tuple[float, float], floor_m: float, inflation: float,
               min_course_speed_mps: float) -> LocalFix | None:
@@ -183,3 +185,41 @@ class GnssTrack:
         """Move the scale toward this fix's mean misfit (in units of the scaled variance)."""
         seen = misfit * self.scale2
         self.scale2 = max(1.0, self.scale2 + rate * (seen - self.scale2))
+
+    def bias_outlived(self, far_share: float, t_s: float, jump_s: float) -> bool:
+        """Whether the biases the particles learnt should be forgotten: the fixes have fallen
+        far from most of the cloud (``far_share`` of its weight, measured without any bias) for
+        longer than a multipath jump lasts.
+
+        Why: a particle's bias belief takes up whatever distance lies between it and the fixes
+        (that is how the bias learnt near beacons is carried between them), so a cloud that
+        drifts away from the walker drags its bias along and the fixes stop arguing: seen in
+        the street world, a cloud held 12 m behind the walker by shadowed beacons, with a 2 m
+        radius, for a minute, while the phone's fixes were 5-8 m from the truth. A bias of more
+        than three sigma that lasts is likelier a cloud gone wrong than satellites that wrong.
+        Forgotten, the next fixes weigh the particles again as fresh ones would; so is how
+        much worse than claimed the fixes seemed, measured from that cloud.
+        """
+        if far_share < 0.5:
+            self.far_since = None
+            return False
+        if self.far_since is None:
+            self.far_since = t_s
+        if t_s - self.far_since < jump_s:
+            return False
+        self.far_since = t_s
+        self.scale2 = 1.0  # the misfits it learnt were measured from the same cloud
+        return True
+
+    def refit(self, fix: LocalFix, points_xy: np.ndarray, weight: np.ndarray,
+              contradiction: float, jump_s: float) -> LocalFix | None:
+        """:meth:`bias_outlived` for a cloud at ``points_xy`` with ``weight``, "far" meaning a
+        squared misfit over ``contradiction`` by the sigma the phone claims (not the one the
+        misfits rescaled). Returns the fix as the phone claims it when the biases are to be
+        forgotten, else None."""
+        claimed2 = fix.sigma_m**2 / self.scale2
+        d2 = (points_xy[:, 0] - fix.x) ** 2 + (points_xy[:, 1] - fix.y) ** 2
+        far = float(weight @ (d2 > 2.0 * contradiction * claimed2))
+        if not self.bias_outlived(far, fix.t_s, jump_s):
+            return None
+        return replace(fix, sigma_m=math.sqrt(claimed2))

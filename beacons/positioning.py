@@ -329,8 +329,14 @@ class Positioner:
         facing = self.map.unit_xy.T[:, p.edge]  # (2, particles): beacon_update's layout
         facing *= p.state[DIR]
         body = BodyLoss(facing.T, 0.0 if self._cold else p.state[BODY])
-        log_ev, inliers, fix_part = self._evidence_at(p.xy(self.map), p.state, beacons, gnss,
-                                                      body)
+        xy = p.xy(self.map)
+        # fixes far from the cloud for longer than a jump: forget the biases that hid it and
+        fresh = gnss and self._gnss.refit(gnss, xy, p.w, s.gnss_contradiction, s.gnss_jump_s)
+        if outlived := fresh is not None:  # check the cloud at once (GnssTrack.refit)
+            p.state[BIAS] = bias_prior(count=p.state.shape[1])
+            self._counts["gnss_bias_reset"] += 1
+            gnss = fresh
+        log_ev, inliers, fix_part = self._evidence_at(xy, p.state, beacons, gnss, body)
         log_prior = np.log(p.w)
         if fix_part is not None:  # covariance matching: fixes worse than they claim count less
             self._gnss.rescale(float(p.w @ np.minimum(fix_part.misfit, s.gnss_scale_cap)),
@@ -345,8 +351,8 @@ class Positioner:
             elif self._inconsistent_since is None:
                 self._inconsistent_since = t_s
         if (t_s >= self._next_check_t or self._inconsistent_since is not None
-                or self._uncertain):
-            if fix_part is not None and self._gnss_jump(t_s):
+                or self._uncertain or outlived):
+            if fix_part is not None and not outlived and self._gnss_jump(t_s):
                 # judged by the beacons alone (without any: no search)
                 moved = beacons.size > 0 and self._relocalize(
                     beacons, None, log_sum(log_ev - fix_part.log_ev + log_prior), t_s)
@@ -370,13 +376,9 @@ class Positioner:
         """Whether the GNSS fixes have contradicted a cloud with a fix for less than
         ``gnss_jump_s``: then a multipath jump is likelier than a lost cloud.
 
-        Why: the search for "somewhere else" is weighed with this scan's evidence, and where a
-        fix 20-50 m off is part of it, any place near that fix out-scores a cloud the fix does
-        not fit (the fix's outlier share is spread over a hundred metres, the search over
-        thirty): the whole cloud jumped with the fix, 35 m off the route, confidently, and the
-        walker heard a spurious "you have left the route" (seen in the street world). A jump
-        ends within seconds; a lost cloud stays contradicted, and the beacons still judge it.
-        """
+        Why: with a fix 20-50 m off in the search's evidence, any place near it out-scores a
+        cloud it does not fit; the whole cloud jumped, 35 m off the route, confidently (street
+        world). A jump ends within seconds; a lost cloud stays contradicted."""
         since = self._gnss_contradicted_since
         return (not self._uncertain and since is not None
                 and t_s - since < self.settings.gnss_jump_s)
@@ -389,14 +391,18 @@ class Positioner:
         share of the particles (when it is at least a tenth) is drawn from the map's evidence.
         A cloud in the right place wins by concentrating there; one seeded wrong or left
         behind loses within a scan or two. After ``relocalize_after_s`` of contradicting
-        readings, or of a cloud too spread for a fix, all particles move."""
+        readings, or of a cloud too spread for a fix that the GNSS fixes do not agree with, all
+        particles move (one the fixes agree with is wide, not lost: over a road and its
+        sidewalk mapped 6 m apart, moving it all on one scan's evidence put it on the wrong
+        one, 10 m ahead and sure of it)."""
         s = self.settings
         self._next_check_t = t_s + s.check_every_s
         places = self._places(beacons, gnss, beacons.weight)
         if places is None:
             return False
-        lost_for = max(0.0 if since is None else t_s - since
-                       for since in (self._inconsistent_since, self._uncertain_since))
+        agreed = gnss is not None and self._gnss_contradicted_since is None
+        lost_for = max(0.0 if since is None else t_s - since for since in
+                       (self._inconsistent_since, None if agreed else self._uncertain_since))
         share = lost_share(cloud_log_ev, places, s.lost_prior, lost_for, s.relocalize_after_s)
         if share < 0.1:  # at least nine to one for the cloud: leave it alone
             return False

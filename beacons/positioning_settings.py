@@ -84,7 +84,8 @@ class PositioningStats:
     backwards) and single readings older than the same beacon's previous one;
     ``rejected_gnss`` GNSS fixes that were not finite, off the globe, with an accuracy <= 0,
     or too old; ``relocalized`` the times the cloud, wholly or in part, was moved to where the
-    evidence pointed."""
+    evidence pointed; ``gnss_bias_reset`` the times the GNSS biases the particles had learnt
+    were forgotten because the fixes stayed far from the cloud."""
 
     scans: int = 0
     fixes: int = 0
@@ -94,6 +95,7 @@ class PositioningStats:
     rejected_time: int = 0
     rejected_gnss: int = 0
     relocalized: int = 0
+    gnss_bias_reset: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,3 +106,16 @@ def test_an_impossible_speed_is_not_used(speed: float) -> None:
                               (0.0, 0.0), 4.0, 1.5, min_course_speed_mps=0.6)
     assert local is not None and local.speed_mps is None and local.course_deg is None
 
+
+
+def test_a_bias_is_forgotten_only_when_the_fixes_stay_far_longer_than_a_jump() -> None:
+    track = GnssTrack()
+    track.scale2 = 4.0
+    assert not track.bias_outlived(0.9, 100.0, jump_s=10.0)  # far: the clock starts
+    assert not track.bias_outlived(0.9, 105.0, jump_s=10.0)  # a jump lasts seconds
+    assert not track.bias_outlived(0.2, 107.0, jump_s=10.0)  # near again: it was a jump
+    assert not track.bias_outlived(0.9, 108.0, jump_s=10.0)
+    assert not track.bias_outlived(0.9, 117.0, jump_s=10.0)
+    assert track.bias_outlived(0.9, 118.0, jump_s=10.0)  # far for 10 s: forget
+    assert track.scale2 == 1.0  # and how much worse than claimed the fixes seemed
+    assert not track.bias_outlived(0.9, 119.0, jump_s=10.0)  # not again at once

@@ -213,3 +213,40 @@ def test_gnss_that_keeps_contradicting_a_wrong_start_moves_the_cloud(sparse_map,
         errors.append(haversine_m(r.lat, r.lon, *source.position_at(scan.t_s))
                       if isinstance(r, Fix) else None)
     assert all(e is not None and e < 15.0 for e in errors[-20:])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_cloud_left_behind_is_not_held_there_by_the_bias_it_learnt(sparse_map, walks,
+                                                                       seed) -> None:
+    """Between beacons, on GNSS alone: a cloud put 20 s of walking behind the walker (as
+    shadowed beacons once held one, 12 m behind with a 2 m radius, for a minute) takes the
+    distance to the fixes for their bias, and they stop arguing. Fixes that stay that far for
+    longer than a jump make it forget the bias, and within half a minute every answer is a
+    right fix (within 10 m) or none."""
+    gnss = GnssWorld(bias_m=2.0, noise_m=1.0, jump_per_s=0.0, reported_ratio=1.0)
+    source = WorldSource(sparse_map.layout, walks[0], RadioWorld(exponent=2.7), seed=seed,
+                         gnss=gnss)
+    positioner = Positioner(sparse_map, seed=seed)
+    scans = [Scan((), s.t_s, gnss=s.gnss) for s in source.iter_scans()]
+    for scan in scans[:20]:
+        positioner.update(scan)
+    positioner.hint(*source.position_at(scans[20].t_s - 20.0), radius_m=2.0)
+    answers = [positioner.update(scan) for scan in scans[20:70]]
+    assert positioner.stats.gnss_bias_reset >= 1
+    late = answers[30:]
+    fixes = [r for r in late if isinstance(r, Fix)]
+    assert len(fixes) >= 0.8 * len(late)
+    for r in fixes:
+        assert haversine_m(r.lat, r.lon, *source.position_at(r.t_s)) < 10.0
+
+
+def test_a_wide_cloud_the_fixes_agree_with_is_not_moved_wholesale(city_map) -> None:
+    """A cloud too wide for a fix is not a lost one while the satellites agree with it (a road
+    and its sidewalk mapped 6 m apart: moving all of it on one scan's evidence once put it on
+    the wrong one, 10 m ahead and sure of it). It stays, and says it does not know."""
+    positioner = Positioner(city_map)
+    lat, lon = city_map.frame.to_latlon(0.0, 0.0)
+    answers = [positioner.update(Scan((), float(t), gnss=GnssFix(
+        lat, lon, 60.0, float(t), AccuracyKind.W3C95))) for t in range(20)]
+    assert all(isinstance(a, Unavailable) and a.reason == "uncertain" for a in answers)
+    assert positioner.stats.relocalized == 0
