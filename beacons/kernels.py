@@ -30,17 +30,6 @@ def body_loss_db(cos: float, loss_db: float, known: bool) -> float:
 
 
 @_jit
-def body_loss_grid(ahead: np.ndarray, d2: np.ndarray, loss_db: np.ndarray, known: bool
-                   ) -> np.ndarray:
-    """:func:`body_loss_db` over (beacons, points) arrays, ``loss_db`` one per point."""
-    out = np.empty(ahead.shape)
-    for j in range(ahead.shape[0]):
-        for i in range(ahead.shape[1]):
-            out[j, i] = body_loss_db(ahead[j, i] / math.sqrt(d2[j, i]), loss_db[i], known)
-    return out
-
-
-@_jit
 def beacon_geometry(points_xy: np.ndarray, beacon_xy: np.ndarray, min_d2: float, h2: float,
                     facing_xy: np.ndarray, body_db: np.ndarray, body: int, d2: np.ndarray,
                     loss: np.ndarray) -> None:

@@ -128,19 +128,6 @@ class BodyLoss:
         """No loss expected anywhere (one loss of 0 for all)."""
         return bool(np.isscalar(self.loss_db) and not self.loss_db)
 
-    def ahead(self, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
-        """Metres each beacon lies ahead of each point, from the beacons' offsets (beacons x
-        points)."""
-        return dx * self.facing_xy[:, 0] + dy * self.facing_xy[:, 1]
-
-    def loss_db_at(self, ahead: np.ndarray, d2: np.ndarray) -> np.ndarray:
-        """Expected loss (dB) from how far ahead and the squared distance (beacons x points)."""
-        from beacons import kernels
-
-        ahead = np.ascontiguousarray(ahead, dtype=float)
-        return kernels.body_loss_grid(ahead, np.ascontiguousarray(d2, dtype=float),
-                                      _per_point(self.loss_db, ahead.shape[1]), self.known)
-
 
 def misfit_db(point_xy: tuple[float, float], beacon_xy: np.ndarray, excess_db: np.ndarray,
               offset_db: float, exponent: float, height_m: float = 0.0) -> np.ndarray:
