@@ -355,14 +355,15 @@ async def run_plan(
     plan's most sessions; above that, those walkers scanning faster.
 
     A step after one the server did not hold starts from fresh sessions (all stop, the server
-    settles, the step's walkers start anew): the walkers of an overloaded step carry its debt
-    into the next (their scans answered "late" were never positioned, so their clouds spread
-    and are searched for again on every scan, and fixes off the route re-plan it). Seen on
-    main (2026-11-28): on a quiet machine the ramp's steps after the overloaded 1,000-session
-    step missed p99 <= 50 ms by far (414-633 ms at 531-750 scans/s) where the plain 500-session
-    step had 18.7 ms; at load 7-9, the ramp's 100-session step right after the 1,000 one cost
-    the server 2.05 ms of CPU per scan against 0.71 ms at the plain 400-session step of the same
-    run. The ramp is for the load a server holds, not for how it recovers from more."""
+    settles, the step's walkers start anew): the walkers of an overloaded step would carry its
+    debt into the next (their scans answered "late" were never positioned, so their clouds spread
+    and are searched for again on every scan, and fixes off the route re-plan it; and sessions
+    still stopping) unless they start anew. Seen on main (2026-11-28, a quiet machine): the
+    ramp's steps after the overloaded 1,000-session step missed p99 <= 50 ms by far (414-633 ms
+    at 531-750 scans/s) where the plain 500-session step had 18.7 ms. Fresh sessions remove the
+    carry-over by construction; that it was the cause is not yet confirmed (a busy machine,
+    load 7-9, left the server a fifth of a core, and every step failed). The ramp is for the
+    load a server holds, not for how it recovers from more."""
     gen = LoadGenerator(base_url, walks)
     results = []
     try:
