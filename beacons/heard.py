@@ -23,6 +23,7 @@ from beacons.persistence import Persistence
 RSSI_MIN_DBM, RSSI_MAX_DBM = -127.0, 20.0
 _CACHE_MAX = 4096  # ids remembered per walker: a spoofer inventing ids must not grow it forever
 _FORGET_S = 60.0
+_UNSEEN = (None, -2)  # an ident not in a walker's cache: no kind is ``None``
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,30 +96,23 @@ class ScanDigester:
         self._last = ((), [])
         if not n:
             return NOTHING_HEARD, _NONE_REJECTED
+        import beacons.kernels as kernels  # numba starts on first use, not with the service
+
         row_list = self._rows_of(readings)
         self._last = (readings, row_list)
-        rssi = np.fromiter((r.rssi_dbm for r in readings), float, n)
-        t = np.fromiter((r.t_s for r in readings), float, n)
-        prev = np.fromiter(map(self._heard_at.get, row_list, repeat(-math.inf)), float, n)
-        rows = np.array(row_list, dtype=np.int64)
-        ok = (rssi >= RSSI_MIN_DBM) & (rssi <= RSSI_MAX_DBM)  # NaN fails both
-        use = ok & (rows >= 0) & (t >= prev)
-        rejected = _NONE_REJECTED
-        if not use.all():
-            known = ok & (rows >= 0)
-            rejected = Rejected(n - int(ok.sum()), int(ok.sum() - known.sum()),
-                                int(known.sum() - use.sum()))
-            rows, rssi, t, prev = rows[use], rssi[use], t[use], prev[use]
-            if not rows.size:
-                return NOTHING_HEARD, rejected
-        if len(set(rows.tolist())) < rows.size:
-            rows, rssi, t, prev = _one_per_beacon(rows, rssi, t, prev)
+        rows, excess, t, gap, bad_rssi, unknown, stale = kernels.usable_readings(
+            np.array(row_list, dtype=np.int64),
+            np.fromiter([r.rssi_dbm for r in readings], float, n),
+            np.fromiter([r.t_s for r in readings], float, n),
+            np.fromiter(map(self._heard_at.get, row_list, repeat(-math.inf)), float, n),
+            self._power, RSSI_MIN_DBM, RSSI_MAX_DBM)
+        rejected = (Rejected(bad_rssi, unknown, stale) if bad_rssi or unknown or stale
+                    else _NONE_REJECTED)
+        if not rows.size:
+            return NOTHING_HEARD, rejected
         self._remember(rows, t, scan.t_s)
-        excess = rssi - self._power[rows]
-        weight = self._persistence.news(t - prev)
+        weight = self._persistence.news(gap)
         if rows.size > most:
-            from beacons import kernels  # numba starts on first use, not with the service
-
             x, y = (0.0, 0.0) if near_xy is None else near_xy
             top = kernels.strongest(rows, excess, self._beacon_xy, x, y, near_xy is not None,
                                     most)
@@ -127,10 +121,11 @@ class ScanDigester:
 
     def _rows_of(self, readings: Sequence[Reading]) -> list[int]:
         """Layout row per reading's beacon, -1 when it is not in the layout."""
-        cache, rows = self._row_of, []
-        for r in readings:
-            hit = cache.get(r.beacon.ident)
-            rows.append(hit[1] if hit is not None and hit[0] is r.beacon.kind else -2)
+        cache = self._row_of
+        beacons = [r.beacon for r in readings]
+        hits = [cache.get(b.ident, _UNSEEN) for b in beacons]
+        rows = [row if kind is b.kind else -2 for (kind, row), b in
+                zip(hits, beacons, strict=True)]
         if -2 in rows:  # beacons this walker has not heard before: one search for all
             if len(cache) > _CACHE_MAX:
                 cache.clear()
@@ -147,12 +142,3 @@ class ScanDigester:
         if len(heard) > _CACHE_MAX:
             self._heard_at = {b: u for b, u in heard.items() if now - u < _FORGET_S}
 
-
-def _one_per_beacon(rows: np.ndarray, rssi: np.ndarray, t: np.ndarray, prev: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A burst counts once: one mean reading per beacon, at its latest time."""
-    uniq, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
-    mean = np.bincount(inverse, rssi) / np.bincount(inverse)
-    last = np.full(uniq.size, -math.inf)
-    np.maximum.at(last, inverse, t)
-    return uniq, mean, last, prev[first]

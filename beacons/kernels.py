@@ -30,17 +30,6 @@ def body_loss_db(cos: float, loss_db: float, known: bool) -> float:
 
 
 @_jit
-def body_loss_grid(ahead: np.ndarray, d2: np.ndarray, loss_db: np.ndarray, known: bool
-                   ) -> np.ndarray:
-    """:func:`body_loss_db` over (beacons, points) arrays, ``loss_db`` one per point."""
-    out = np.empty(ahead.shape)
-    for j in range(ahead.shape[0]):
-        for i in range(ahead.shape[1]):
-            out[j, i] = body_loss_db(ahead[j, i] / math.sqrt(d2[j, i]), loss_db[i], known)
-    return out
-
-
-@_jit
 def beacon_geometry(points_xy: np.ndarray, beacon_xy: np.ndarray, min_d2: float, h2: float,
                     facing_xy: np.ndarray, body_db: np.ndarray, body: int, d2: np.ndarray,
                     loss: np.ndarray) -> None:
@@ -48,16 +37,16 @@ def beacon_geometry(points_xy: np.ndarray, beacon_xy: np.ndarray, min_d2: float,
     into ``d2`` and, when ``body`` is 1 (facing known) or 2 (only the street's line), the
     expected body loss into ``loss``. The logarithms are taken by numpy's vectorised float32
     ``log`` between the two passes (scalar ``log`` here cost five times as much); points are
-    the inner loop, so it vectorises too. ``points_xy`` and ``facing_xy`` are (2, points)."""
-    px, py = points_xy[0], points_xy[1]
+    the inner loop, so it vectorises. ``points_xy`` and ``facing_xy`` are (points, 2), as the
+    particles' walk and the map's unit vectors give them: no transposed copies per scan."""
     for j in range(beacon_xy.shape[0]):
         bx, by = beacon_xy[j, 0], beacon_xy[j, 1]
-        for i in range(px.size):
-            dx, dy = bx - px[i], by - py[i]
+        for i in range(points_xy.shape[0]):
+            dx, dy = bx - points_xy[i, 0], by - points_xy[i, 1]
             r2 = max(dx * dx + dy * dy, min_d2) + h2
             d2[j, i] = r2
             if body:
-                ahead = dx * facing_xy[0, i] + dy * facing_xy[1, i]
+                ahead = dx * facing_xy[i, 0] + dy * facing_xy[i, 1]
                 loss[j, i] = body_loss_db(ahead / math.sqrt(r2), body_db[i], body == 1)
 
 
@@ -291,6 +280,56 @@ def misfit(x: float, y: float, beacon_xy: np.ndarray, excess_db: np.ndarray, off
         d2 = max(dx * dx + dy * dy, min_d2) + h2
         out[j] = excess_db[j] - offset_db - exponent * db_per_ln_d2 * math.log(d2)
     return out
+
+
+@_jit
+def usable_readings(rows: np.ndarray, rssi: np.ndarray, t: np.ndarray, prev: np.ndarray,
+                    power: np.ndarray, rssi_low: float, rssi_high: float
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int, int]:
+    """beacons.heard.ScanDigester.digest's checks in one pass: readings whose RSSI is within
+    [``rssi_low``, ``rssi_high``] (NaN is not), whose beacon has a layout row (``rows`` >= 0)
+    and which are not older than the beacon's previous reading (``prev``); a burst of one
+    beacon averaged into one reading at its latest time (then the beacons come sorted by row,
+    else in the scan's order). Returns (rows, excess over the 1 m power, times, seconds since
+    each beacon was last heard, readings rejected for RSSI, for an unknown beacon, for time)."""
+    n = rows.size
+    keep = np.empty(n, dtype=np.intp)
+    used = bad_rssi = unknown = stale = 0
+    for k in range(n):
+        if not rssi_low <= rssi[k] <= rssi_high:
+            bad_rssi += 1
+        elif rows[k] < 0:
+            unknown += 1
+        elif not t[k] >= prev[k]:
+            stale += 1
+        else:
+            keep[used] = k
+            used += 1
+    keep = keep[:used]
+    order = keep[np.argsort(rows[keep], kind="mergesort")]  # a burst stays in its order
+    repeats = 0
+    for k in range(1, used):
+        repeats += rows[order[k]] == rows[order[k - 1]]
+    if not repeats:
+        order = keep
+    m = used - repeats
+    out_rows = np.empty(m, dtype=np.int64)
+    total, count = np.zeros(m), np.zeros(m)
+    last, gap = np.empty(m), np.empty(m)
+    at = -1
+    for k in range(used):
+        i = order[k]
+        if at < 0 or not repeats or rows[i] != out_rows[at]:
+            at += 1
+            out_rows[at], last[at], gap[at] = rows[i], t[i], prev[i]
+        total[at] += rssi[i]
+        count[at] += 1.0
+        last[at] = max(last[at], t[i])
+    excess = np.empty(m)
+    for k in range(m):
+        excess[k] = total[k] / count[k] - power[out_rows[k]]
+        gap[k] = last[k] - gap[k]
+    return out_rows, excess, last, gap, bad_rssi, unknown, stale
 
 
 @_jit

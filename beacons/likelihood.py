@@ -68,17 +68,17 @@ def beacon_update(
     Three compiled passes over the points (beacons.kernels) around numpy's vectorised float32
     ``log``: this runs on every scan of every walker, and readings are whole dB anyway.
     """
-    from beacons import kernels  # numba starts on first use, not with the service
+    import beacons.kernels as kernels  # numba starts on first use, not with the service
 
     n, b = points_xy.shape[0], beacon_xy.shape[0]
     if body is None or body.off:
         facing, body_db, kind = _NO_FACING, _NO_LOSS, 0
     else:
-        facing = np.ascontiguousarray(body.facing_xy.T, dtype=float)
+        facing = np.ascontiguousarray(body.facing_xy, dtype=float)
         body_db = _per_point(body.loss_db, n)
         kind = 1 if body.known else 2
     d2, loss = np.empty((b, n), dtype=np.float32), np.empty((b, n) if kind else (1, 1))
-    kernels.beacon_geometry(np.ascontiguousarray(points_xy.T, dtype=float),
+    kernels.beacon_geometry(np.ascontiguousarray(points_xy, dtype=float),
                             np.ascontiguousarray(beacon_xy, dtype=float),
                             MIN_DISTANCE_M**2 - height_m * height_m, height_m * height_m,
                             facing, body_db, kind, d2, loss)
@@ -105,7 +105,7 @@ def _per_point(values: np.ndarray | float, n: int) -> np.ndarray:
         np.broadcast_to(values, (n,)))
 
 
-_NO_FACING, _NO_LOSS = np.zeros((2, 1)), np.zeros(1)
+_NO_FACING, _NO_LOSS = np.zeros((1, 2)), np.zeros(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,24 +128,11 @@ class BodyLoss:
         """No loss expected anywhere (one loss of 0 for all)."""
         return bool(np.isscalar(self.loss_db) and not self.loss_db)
 
-    def ahead(self, dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
-        """Metres each beacon lies ahead of each point, from the beacons' offsets (beacons x
-        points)."""
-        return dx * self.facing_xy[:, 0] + dy * self.facing_xy[:, 1]
-
-    def loss_db_at(self, ahead: np.ndarray, d2: np.ndarray) -> np.ndarray:
-        """Expected loss (dB) from how far ahead and the squared distance (beacons x points)."""
-        from beacons import kernels
-
-        ahead = np.ascontiguousarray(ahead, dtype=float)
-        return kernels.body_loss_grid(ahead, np.ascontiguousarray(d2, dtype=float),
-                                      _per_point(self.loss_db, ahead.shape[1]), self.known)
-
 
 def misfit_db(point_xy: tuple[float, float], beacon_xy: np.ndarray, excess_db: np.ndarray,
               offset_db: float, exponent: float, height_m: float = 0.0) -> np.ndarray:
     """Each reading's miss (dB) of the law at one point with one offset and exponent."""
-    from beacons import kernels
+    import beacons.kernels as kernels
 
     return kernels.misfit(float(point_xy[0]), float(point_xy[1]),
                           np.ascontiguousarray(beacon_xy, dtype=float),

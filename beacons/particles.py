@@ -91,7 +91,7 @@ def move(p: Particles, pmap: PositioningMap, dt: float, motion: Motion,
     that node (back the same way only at a dead end). One compiled pass (beacons.kernels)."""
     if dt <= 0 or not p.size:
         return
-    from beacons import kernels  # numba starts on first use, not with the service
+    import beacons.kernels as kernels  # numba starts on first use, not with the service
 
     p.set_xy(kernels.walk(
         p.edge, p.state, rng.standard_normal((2, p.size)), rng.random((2, p.size)), dt,
@@ -108,7 +108,7 @@ def systematic_pick(w: np.ndarray, rng: np.random.Generator, count: int | None =
     n = w.size if count is None else count
     if n <= 0:
         return np.zeros(0, dtype=np.intp)
-    from beacons import kernels
+    import beacons.kernels as kernels
 
     return kernels.systematic(w, rng.random(), n)
 
@@ -138,7 +138,7 @@ def summarise(p: Particles, pmap: PositioningMap, local_m: float) -> CloudSummar
     busiest edge is found by bucketing edges (``edge & (_BUCKETS - 1)``): the busiest bucket's
     heaviest particle names it. One compiled pass (beacons.kernels).
     """
-    from beacons import kernels
+    import beacons.kernels as kernels
 
     best, t, x, y, r90, within = kernels.cloud_point(p.w, p.edge, p.xy(pmap), local_m,
                                                      _BUCKETS, pmap.a_xy, pmap.b_xy)

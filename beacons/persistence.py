@@ -74,7 +74,7 @@ class Persistence:
         resid = np.clip(resid_db, -_CLIP_DB, _CLIP_DB)
         last = self._rows
         if last.size and t_s - self._t_s <= 2.0 * self._lag_s:
-            from beacons import kernels  # numba starts on first use, not with the service
+            import beacons.kernels as kernels  # numba starts on first use, not with the service
 
             # the last scan's rows are kept sorted: a search pairs the beacons heard in both
             cross, power, pairs = kernels.paired_power(last, self._resid, rows, resid)

@@ -249,13 +249,15 @@ class Positioner:
         rows (updated in place), the beacons' inlier share, and the GNSS fix's part of the
         evidence with its misfit."""
         s = self.settings
-        log_ev, inliers, part = np.zeros(xy.shape[0]), np.ones(xy.shape[0]), None
+        part = None
         if beacons.size:
             log_ev, state[OFFSET], inliers = beacon_update(
                 xy, self.map.beacon_xy[beacons.rows], beacons.excess_db, state[OFFSET],
                 state[EXPONENT], s.model_sigma_db, s.tail_dof, beacons.weight, s.height_m,
                 body,
             )
+        else:
+            log_ev, inliers = np.zeros(xy.shape[0]), np.ones(xy.shape[0])
         if gnss is not None:
             relax_bias(state[BIAS], self._gnss.since_last(gnss.t_s), s.gnss_bias_s,
                        s.gnss_bias_share * gnss.sigma_m**2)
@@ -287,7 +289,7 @@ class Positioner:
         change."""
         if dt <= 0:
             return
-        from beacons import kernels  # numba starts on first use, not with the service
+        import beacons.kernels as kernels  # numba starts on first use, not with the service
 
         s, state, root = self.settings, self._p.state, math.sqrt(dt)
         kernels.drift(state[OFFSET][VAR], state[EXPONENT], state[BODY],
@@ -326,9 +328,9 @@ class Positioner:
         s, p = self.settings, self._p
         # until the first fix the particles' directions are mere guesses, and splitting the
         # young cloud by them slowed the first fix (4-5 scans instead of 2-5): no body loss yet
-        facing = self.map.unit_xy.T[:, p.edge]  # (2, particles): beacon_update's layout
-        facing *= p.state[DIR]
-        body = BodyLoss(facing.T, 0.0 if self._cold else p.state[BODY])
+        facing = self.map.unit_xy[p.edge]  # (particles, 2): rows gathered, not columns
+        facing *= p.state[DIR][:, None]
+        body = BodyLoss(facing, 0.0 if self._cold else p.state[BODY])
         xy = p.xy(self.map)
         # fixes far from the cloud for longer than a jump: forget the biases that hid it and
         fresh = gnss and self._gnss.refit(gnss, xy, p.w, s.gnss_contradiction, s.gnss_jump_s)
@@ -367,7 +369,7 @@ class Positioner:
                                          s.gnss_course_outlier_prob)
             if moving is not None:
                 log_ev += moving
-        from beacons import kernels  # numba starts on first use, not with the service
+        import beacons.kernels as kernels  # numba starts on first use, not with the service
 
         if kernels.normalise(log_ev, p.w) > 2.0:  # fewer than half the particles carry it
             p.take(systematic_pick(p.w, self._rng))

@@ -129,6 +129,37 @@ def per_scan_cost_ms(quick: bool, replays: int = 3) -> tuple[float, float]:
     return float(np.median(np.min(runs, axis=0))), float(np.median(runs))
 
 
+def per_round_cost_ms(walkers: int) -> tuple[float, float]:
+    """Per-scan cost of a busy worker's rounds: ``walkers`` walkers' scans positioned in one
+    :func:`navigator.pipeline.position_all` call per round, and the same walkers (same seeds)
+    each scan in a call of its own, taking turns round by round; each the CPU time (this
+    thread's: what the worker pays, steadier than the clock on a shared machine) over all
+    scans, on the first reported extract's dense layout (walker k replays one of four walks
+    with seed k). A mean, not a median: a worker pays for every scan, the re-localisation
+    every 5 s and the first scans' search included. Batching a round must make the first
+    figure smaller than the second."""
+    from navigator.pipeline import position_all
+
+    graph, placements, shared = _dense(REPORTED_EXTRACTS[0])
+    walks = [walk_along([(graph.nodes[n]["lat"], graph.nodes[n]["lon"]) for n in path])
+             for path in _random_walks(graph, 4, np.random.default_rng(7))]
+    streams = [list(SimulatedSource(placements, walks[k % len(walks)], seed=k).iter_scans())
+               for k in range(walkers)]
+    together = [Positioner(shared, seed=k) for k in range(walkers)]
+    alone = [Positioner(shared, seed=k) for k in range(walkers)]
+    rounds = min(len(scans) for scans in streams)
+    round_s = one_s = 0.0
+    for i in range(rounds):
+        scans = [stream[i] for stream in streams]
+        t0 = time.thread_time()
+        position_all(list(zip(together, scans, strict=True)))
+        t1 = time.thread_time()
+        for positioner, scan in zip(alone, scans, strict=True):
+            position_all([(positioner, scan)])
+        round_s, one_s = round_s + t1 - t0, one_s + time.thread_time() - t1
+    return round_s * 1000.0 / (rounds * walkers), one_s * 1000.0 / (rounds * walkers)
+
+
 def _dense(name: str) -> tuple[nx.MultiGraph, list[BeaconPlacement], PositioningMap]:
     extract = read_osm(DATA / "osm" / name)
     graph = build_graph(extract.nodes, extract.edges)
@@ -193,6 +224,7 @@ def _sim_results(quick: bool) -> list[BenchResult]:
     availability = len(ours) / (len(ours) + unavailable)
     hard, hard_near, _, _ = simulated_walks(quick, power_spread_db=3.0)
     best_ms, median_ms = per_scan_cost_ms(quick)
+    round_ms = {n: per_round_cost_ms(n) for n in ((10,) if quick else (10, 100))}
     return [
         BenchResult(
             "sim walks 10 m beacons, 4 dB: mean error",
@@ -229,6 +261,10 @@ def _sim_results(quick: bool) -> list[BenchResult]:
         ),
         BenchResult("positioner update, plain median (machine load included)", median_ms,
                     "ms/scan"),
+        *(BenchResult(f"positioner update, mean CPU per scan, rounds of {n} walkers in one "
+                      "position_all call", together, "ms/scan", "each scan in a call of its own",
+                      alone, ratio_lower_better(together, alone))
+          for n, (together, alone) in round_ms.items()),
     ]
 
 

@@ -60,17 +60,26 @@ def test_exponent_grid_stands_for_its_prior() -> None:
 
 def test_body_loss_is_expected_only_behind_the_walker() -> None:
     """Walking east at the origin: a beacon 10 m behind (west) expects the full loss, one 10 m
-    ahead none, one beside none; facing unknown, half the loss either way along the street."""
+    ahead none, one beside none; facing unknown, half the loss either way along the street.
+
+    Seen through the evidence itself: each beacon read exactly at the law, alone, with an offset
+    prior so wide that the offset learnt is the reading's miss; a loss expected there makes the
+    same reading say the phone reads that much high."""
     beacons = np.array([[-10.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
     here = np.array([[0.0, 0.0]])
-    body = BodyLoss(np.array([[1.0, 0.0]]), 8.0)
-    ahead = body.ahead(beacons[:, :1] - here[:, 0], beacons[:, 1:] - here[:, 1])
-    assert ahead is not None
-    loss = body.loss_db_at(ahead, np.full((3, 1), 100.0, dtype=np.float32))[:, 0]
-    assert np.allclose(loss, [8.0, 0.0, 0.0])
-    either = BodyLoss(np.array([[1.0, 0.0]]), 8.0, known=False)
-    assert np.allclose(either.loss_db_at(ahead, np.full((3, 1), 100.0, dtype=np.float32))[:, 0],
-                       [4.0, 4.0, 0.0])
+    law = expected_rssi_dbm(np.full(1, 10.0), 0.0, 2.0)  # excess over the 1 m power
+
+    def learnt(body: BodyLoss | None) -> np.ndarray:
+        return np.array([
+            beacon_update(here, beacons[j:j + 1], law, offset_prior(1000.0), 2.0, 4.0, 4.0,
+                          body=body)[1][MEAN, 0]
+            for j in range(len(beacons))])
+
+    plain = learnt(None)
+    known = learnt(BodyLoss(np.array([[1.0, 0.0]]), 8.0)) - plain
+    assert np.allclose(known, [8.0, 0.0, 0.0], atol=0.01)
+    either = learnt(BodyLoss(np.array([[1.0, 0.0]]), 8.0, known=False)) - plain
+    assert np.allclose(either, [4.0, 4.0, 0.0], atol=0.01)
 
 
 def test_a_beacon_behind_reading_low_fits_the_walker_facing_away() -> None:
