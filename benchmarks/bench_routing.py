@@ -128,7 +128,9 @@ def _compare(label: str, graph: nx.MultiGraph, pairs, goal: bool) -> list[BenchR
 
     def live_query() -> None:
         router.shortest_path(*next(live_q), DEFAULT_PROFILE)
-        settled.append(router._turns._workspace.settled)  # what the kernel's time grows with
+        workspace = router._turns._workspace
+        assert workspace is not None
+        settled.append(workspace.settled)  # what the kernel's time grows with
 
     live_ms = median_ms(live_query, len(pairs))
     states = statistics.median(settled)
