@@ -124,7 +124,16 @@ def _compare(label: str, graph: nx.MultiGraph, pairs, goal: bool) -> list[BenchR
     ours, live_q, theirs, ref_q = (iter(pairs * 2) for _ in range(4))
     ms = median_ms(lambda: router.shortest_path(*next(ours), DEFAULT_PROFILE, decisions=False),
                    len(pairs))
-    live_ms = median_ms(lambda: router.shortest_path(*next(live_q), DEFAULT_PROFILE), len(pairs))
+    settled: list[int] = []
+
+    def live_query() -> None:
+        router.shortest_path(*next(live_q), DEFAULT_PROFILE)
+        workspace = router._turns._workspace
+        assert workspace is not None
+        settled.append(workspace.settled)  # what the kernel's time grows with
+
+    live_ms = median_ms(live_query, len(pairs))
+    states = statistics.median(settled)
     base = median_ms(lambda: nx.shortest_path(graph, *next(theirs), weight="cost"), len(pairs))
     ref_ms = median_ms(lambda: simplest_path_nx(graph, *next(ref_q), profile, expanded),
                        len(pairs))
@@ -149,6 +158,9 @@ def _compare(label: str, graph: nx.MultiGraph, pairs, goal: bool) -> list[BenchR
                "costs only)", base),
         versus("median live query, with decision costs", live_ms, "networkx turn-expanded "
                "(same costs)", ref_ms),
+        BenchResult(f"routing {label} live query: states settled (median)", states, "states"),
+        BenchResult(f"routing {label} live query: time per settled state", live_ms * 1e6 / states,
+                    "ns"),
         BenchResult(f"routing {label} route() with snapping + maneuvers", full_ms, "ms"),
         BenchResult(f"routing {label} compile", compile_s * 1000, "ms"),
         BenchResult(f"routing {label} turn-expanded arrays (first query)", turns_s * 1000, "ms"),
