@@ -126,7 +126,9 @@ async def _export_bytes(database_url: str, bbox: BBox | None) -> AsyncIterator[E
 async def _spawn_export(database_url: str, bbox: BBox | None,
                         write_fd: int) -> asyncio.subprocess.Process:
     """Start the exporting interpreter, writing to ``write_fd``; the URL goes on its stdin
-    (``ps`` shows argv), which it closes at once (one line: fits the pipe, never blocks)."""
+    (``ps`` shows argv), which it closes at once (one line: fits the pipe, never blocks).
+    Started from the loop's own thread, never a pool's: the child's parent-death signal fires
+    when the thread that started it ends."""
     box = "" if bbox is None else f"{bbox.min_lon},{bbox.min_lat},{bbox.max_lon},{bbox.max_lat}"
     proc = await asyncio.create_subprocess_exec(
         *child_command(_CHILD_CODE, str(os.getpid()), box), stdin=asyncio.subprocess.PIPE,
@@ -146,7 +148,7 @@ async def _snapshot_taken(reader: asyncio.StreamReader,
     except TimeoutError:
         reason = f"no snapshot after {START_TIMEOUT_S:.0f} s"
     except (ValueError, KeyError, TypeError):  # nothing, or not its line: it failed first
-        reason = f"status {await proc.wait()}"
+        reason = f"status {await proc.wait()}" if reader.at_eof() else "no revision line"
     raise ExportUnavailable(f"the export process ended before it began ({reason})")
 
 

@@ -39,10 +39,7 @@ class ExportRows:
 
     def nodes(self) -> Iterator[tuple[int, float, float, float | None]]:
         """(id, lat, lon, level) of every node (in the box)."""
-        query = sa.select(NODES.c.id, NODES.c.lat, NODES.c.lon, NODES.c.level)
-        if self.bbox is not None:
-            query = query.where(_inside(NODES, self.bbox))
-        return self._rows(query.order_by(NODES.c.id))
+        return self._points(NODES, "id", "lat", "lon", "level")
 
     def edges(self) -> Iterator[tuple[EdgeRecord, float, float, float, float]]:
         """Each edge (with an end in the box) and its ends' lat, lon: (edge, alat, alon, blat,
@@ -59,19 +56,18 @@ class ExportRows:
 
     def places(self) -> Iterator[tuple[int, str, str, float, float]]:
         """(id, name, kind, lat, lon) of every landmark (in the box)."""
-        query = sa.select(LANDMARKS.c.id, LANDMARKS.c.name, LANDMARKS.c.kind, LANDMARKS.c.lat,
-                          LANDMARKS.c.lon)
-        if self.bbox is not None:
-            query = query.where(_inside(LANDMARKS, self.bbox))
-        return self._rows(query.order_by(LANDMARKS.c.id))
+        return self._points(LANDMARKS, "id", "name", "kind", "lat", "lon")
 
     def beacons(self) -> Iterator[tuple[str, str, float, float, float]]:
         """(kind, ident, lat, lon, measured power) of every beacon (in the box)."""
-        query = sa.select(BEACONS.c.kind, BEACONS.c.ident, BEACONS.c.lat, BEACONS.c.lon,
-                          BEACONS.c.measured_power)
+        return self._points(BEACONS, "kind", "ident", "lat", "lon", "measured_power")
+
+    def _points(self, table: sa.Table, *columns: str) -> Iterator[Any]:
+        """Rows of a table of placed things (in the box), in id order."""
+        query = sa.select(*(table.c[name] for name in columns))
         if self.bbox is not None:
-            query = query.where(_inside(BEACONS, self.bbox))
-        return self._rows(query.order_by(BEACONS.c.id))
+            query = query.where(_inside(table, self.bbox))
+        return self._rows(query.order_by(table.c.id))
 
     def _rows(self, query: sa.Select[Any]) -> Iterator[Any]:
         result = self.conn.execution_options(stream_results=True, yield_per=BATCH_ROWS
