@@ -1,5 +1,5 @@
 """Helper ``python`` processes that run code of this source tree (start-up, map imports), and
-what a forked child (a worker, an export) asks of the kernel.
+what a child (a forked worker, an export) asks of the kernel.
 
 A plain ``python -c`` child, not multiprocessing: spawn would re-run the caller's main module,
 which for a script without a ``__main__`` guard means a second server.

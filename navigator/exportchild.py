@@ -1,12 +1,15 @@
-"""A map export made by a child process forked from the server, read back through a pipe.
+"""A map export made by a fresh child process that reads the database, relayed through a pipe.
 
-Encoding a 100k-node city's export is ~13 s of CPU (860k features, 298 MB). Made on a worker
-thread of the serving process, a few hundred features at a time, it still held the event loop
-back: every time the loop gave up the GIL for a system call (a socket read, the thread pool's
-wake-up, SQLite) it waited up to a switch interval (5 ms) to get it back from the busy thread
-(the GIL "convoy"), so one ``/health`` took up to 190-199 ms during an export. A forked child
-holds the map as it was at the fork (taken under the map's lock: edits after it do not show),
-copy-on-write, and encodes it on its own GIL and core; the loop only relays its bytes.
+Encoding a 100k-node city's export takes seconds of CPU (860k features, ~300 MB). On a thread of
+the server it held the event loop back through the GIL (up to ~200 ms per ``/health``); in a
+child forked from the server it still did, once: ``os.fork()`` of a ~720 MB process copies its
+page tables with the GIL held, 40-70 ms of a blocked loop on a quiet machine and several times
+that on a busy one. So the child is a new interpreter (spawned with ``vfork``: a few
+milliseconds whatever the server's size) that reads the map from one database snapshot
+(:mod:`navigator.storage.mapstream`; the live map always equals a committed state) and writes
+the GeoJSON to a pipe; the loop only relays its bytes. Its first line names the snapshot's
+audit-log revision, so the server answers only once the snapshot is taken (and 503 if it
+could not be).
 """
 
 from __future__ import annotations
@@ -14,60 +17,69 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
-import gc
+import json
 import os
-import signal
 import sys
-import traceback
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
-from navigator.bbox import BBox
-from navigator.children import die_with_parent
-from navigator.mapexport import geojson_chunks, take_export
-from navigator.mapstate import MapState
+from navigator.bbox import BBox, parse_bbox
+from navigator.children import child_command, child_env, die_with_parent
 
 #: The pipe's capacity asked for (Linux): fewer wake-ups of the loop per megabyte relayed.
 PIPE_BYTES = 1 << 20
 #: Bytes the loop reads from the pipe at a time (the reader pauses the child beyond twice this).
 READ_BYTES = 1 << 16
-#: Exports one process makes at once: each child's copied pages cost ~200 MB on a 100k-node
-#: city, so a mapper's tool (or a stuck client) asking again and again must not multiply them.
+#: Exports one process makes at once: each is a process with its own core's worth of work,
+#: so a mapper's tool (or a stuck client) asking again and again must not multiply them.
 MAX_AT_ONCE = 2
+#: Seconds a child may take to start and take its snapshot (SQLite waits up to 10 s for a
+#: writer's lock) before the export is given up as unavailable.
+START_TIMEOUT_S = 60.0
+#: The child's niceness: encoding yields the CPU to the server's loop on a busy machine.
+NICENESS = 10
 _running = 0  # children of this process exporting now
+_CHILD_CODE = "from navigator.exportchild import write_export; write_export()"
 
 
 class ExportUnavailable(Exception):
-    """No child could be made (no pipe or process left): try again later."""
+    """No child could be made, or it ended before taking its snapshot: try again later."""
 
 
 class ExportFailed(Exception):
     """The child ended without writing the whole document (its exit code or signal)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Export:
+    """A started export: the snapshot's revision and the document's bytes as they come."""
+
+    revision: int
+    chunks: AsyncIterator[bytes]
+
+
 @contextlib.asynccontextmanager
-async def export_bytes(mapstate: MapState, bbox: BBox | None
-                       ) -> AsyncIterator[AsyncIterator[bytes]]:
-    """The GeoJSON export of ``bbox`` (None: everything) as the child writes it.
+async def export_bytes(database_url: str, bbox: BBox | None) -> AsyncIterator[Export]:
+    """The GeoJSON export of ``bbox`` (None: everything), its snapshot already taken.
 
     On leaving (the client gone, the server stopping) an unfinished child is killed; it is
-    always reaped. The iterator raises :class:`ExportFailed` after the child's last bytes if
-    the child did not finish; :class:`ExportUnavailable` before that if it could not start.
+    always reaped. Raises :class:`ExportUnavailable` if the child could not start or take its
+    snapshot; the chunks raise :class:`ExportFailed` after the child's last bytes if it did not
+    finish.
     """
     global _running
     if _running >= MAX_AT_ONCE:
         raise ExportUnavailable(f"{_running} exports are being made by this process already")
     _running += 1
     try:
-        async with _export_bytes(mapstate, bbox) as chunks:
-            yield chunks
+        async with _export_bytes(database_url, bbox) as export:
+            yield export
     finally:
         _running -= 1
 
 
 @contextlib.asynccontextmanager
-async def _export_bytes(mapstate: MapState, bbox: BBox | None
-                        ) -> AsyncIterator[AsyncIterator[bytes]]:
-    loop = asyncio.get_running_loop()
+async def _export_bytes(database_url: str, bbox: BBox | None) -> AsyncIterator[Export]:
     try:
         read_fd, write_fd = os.pipe()
     except OSError as err:
@@ -75,7 +87,7 @@ async def _export_bytes(mapstate: MapState, bbox: BBox | None
     try:
         with contextlib.suppress(OSError):  # not Linux, or above the user's pipe limit
             fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-        pid = await asyncio.to_thread(_fork_export, mapstate, bbox, write_fd)
+        proc = await _spawn_export(database_url, bbox, write_fd)
     except BaseException as err:
         os.close(read_fd)
         if isinstance(err, OSError):
@@ -83,75 +95,87 @@ async def _export_bytes(mapstate: MapState, bbox: BBox | None
         raise
     finally:
         os.close(write_fd)
-    reader = asyncio.StreamReader(limit=READ_BYTES)
-    pipe = os.fdopen(read_fd, "rb", buffering=0)
-    transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader),
-                                                pipe)
-    exited: list[int] = []
-
-    async def chunks() -> AsyncIterator[bytes]:
-        while data := await reader.read(READ_BYTES):
-            yield data
-        exited.append(await asyncio.to_thread(_reap, pid))
-        if exited[0] != 0:
-            raise ExportFailed(f"export process ended with status {exited[0]}")
-
+    finished = False
     try:
-        yield chunks()
+        reader = asyncio.StreamReader(limit=READ_BYTES)
+        pipe = os.fdopen(read_fd, "rb", buffering=0)
+        transport, _ = await asyncio.get_running_loop().connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), pipe)
+        try:
+            revision = await _snapshot_taken(reader, proc)
+
+            async def chunks() -> AsyncIterator[bytes]:
+                nonlocal finished
+                while data := await reader.read(READ_BYTES):
+                    yield data
+                finished = True
+                if (code := await proc.wait()) != 0:
+                    raise ExportFailed(f"export process ended with status {code}")
+
+            yield Export(revision, chunks())
+        finally:
+            transport.close()
     finally:
-        transport.close()
-        if not exited:
+        if not finished and proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            # the thread reaps it even if this await is cancelled (the server stopping)
-            await asyncio.to_thread(_reap, pid)
+                proc.kill()
+        # reaped even if this await is cancelled (the server stopping): shielded
+        await asyncio.shield(proc.wait())
 
 
-def _fork_export(mapstate: MapState, bbox: BBox | None, write_fd: int) -> int:
-    """Fork the exporting child while holding the map's lock (a few milliseconds); its pid."""
-    parent = os.getpid()
-    with mapstate.lock:
-        pid = os.fork()
-        if pid == 0:
-            _export_in_child(mapstate, bbox, write_fd, parent)
-    return pid
+async def _spawn_export(database_url: str, bbox: BBox | None,
+                        write_fd: int) -> asyncio.subprocess.Process:
+    """Start the exporting interpreter, writing to ``write_fd``; the URL goes on its stdin
+    (``ps`` shows argv), which it closes at once (one line: fits the pipe, never blocks).
+    Started from the loop's own thread, never a pool's: the child's parent-death signal fires
+    when the thread that started it ends."""
+    box = "" if bbox is None else f"{bbox.min_lon},{bbox.min_lat},{bbox.max_lon},{bbox.max_lat}"
+    proc = await asyncio.create_subprocess_exec(
+        *child_command(_CHILD_CODE, str(os.getpid()), box), stdin=asyncio.subprocess.PIPE,
+        stdout=write_fd, env=child_env())
+    assert proc.stdin is not None
+    proc.stdin.write((database_url + "\n").encode())
+    proc.stdin.close()
+    return proc
 
 
-def _export_in_child(mapstate: MapState, bbox: BBox | None, write_fd: int,
-                     parent: int) -> None:
-    """In the child: write the export to ``write_fd`` and exit, 0 only when all of it went."""
-    code = 1
+async def _snapshot_taken(reader: asyncio.StreamReader,
+                          proc: asyncio.subprocess.Process) -> int:
+    """The revision the child's first line names, once it has taken its snapshot."""
     try:
-        die_with_parent(parent)
-        # the server's handlers (stop the loop) and sockets are not the child's: a SIGTERM
-        # ends it, and a connection the server closes is not kept open by a copy here
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, signal.SIG_DFL)
-        signal.set_wakeup_fd(-1)
-        os.closerange(3, write_fd)
-        os.closerange(write_fd + 1, os.sysconf("SC_OPEN_MAX"))
-        # no collections: they would run finalizers of the server's objects (connections) here
-        # and copy pages they only read; what the export makes is freed by reference counts
-        gc.disable()
-        export = take_export(mapstate.graph, mapstate.places.values(), mapstate.beacons, bbox)
-        for chunk in geojson_chunks(export):
-            _write_all(write_fd, chunk)
-        code = 0
+        line = await asyncio.wait_for(reader.readline(), START_TIMEOUT_S)
+        return int(json.loads(line)["revision"])
+    except TimeoutError:
+        reason = f"no snapshot after {START_TIMEOUT_S:.0f} s"
+    except (ValueError, KeyError, TypeError):  # nothing, or not its line: it failed first
+        reason = f"status {await proc.wait()}" if reader.at_eof() else "no revision line"
+    raise ExportUnavailable(f"the export process ended before it began ({reason})")
+
+
+def write_export() -> None:
+    """Entry of the export process: argv ``parent_pid bbox`` (bbox empty: everything), the
+    database URL on stdin, the revision line and then the GeoJSON on stdout. Exit status 0 only
+    when all of it went."""
+    die_with_parent(int(sys.argv[1]))
+    with contextlib.suppress(OSError):
+        os.nice(NICENESS)
+    from navigator.mapexport import export_features, geojson_chunks
+    from navigator.storage.mapstream import MapStreams
+
+    bbox = parse_bbox(sys.argv[2]) if sys.argv[2] else None
+    streams = MapStreams(sys.stdin.readline().strip())
+    try:
+        with streams.export_rows(bbox) as rows:
+            _write_all(json.dumps({"revision": rows.revision}).encode() + b"\n")
+            for chunk in geojson_chunks(export_features(rows)):
+                _write_all(chunk)
     except BrokenPipeError:  # the server stopped reading: nobody to tell
-        pass
-    except BaseException:  # noqa: BLE001 - the child must never return into the server's code
-        traceback.print_exc(file=sys.stderr)
+        os._exit(1)
     finally:
-        os._exit(code)
+        streams.close()
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
-
-
-def _reap(pid: int) -> int:
-    """Wait for the child; its exit code (minus the signal that killed it)."""
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
+        view = view[os.write(sys.stdout.fileno(), view):]

@@ -163,11 +163,12 @@ async def export_map(request: web.Request, query: ExportQuery) -> web.StreamResp
     response = web.StreamResponse(headers={"Content-Type": "application/geo+json"})
     response.enable_chunked_encoding()
     try:
-        # made by a child process (its own core and GIL) and written as it comes: while the
-        # client is behind, the child waits too, so memory stays bounded here and there
-        async with export_bytes(request.app[MAP], bbox) as chunks:
+        # made by a child process (its own core and GIL) from one database snapshot and written
+        # as it comes: while the client is behind, the child waits too, so memory stays bounded
+        async with export_bytes(request.app[STORAGE].url, bbox) as export:
+            response.headers["X-Map-Revision"] = str(export.revision)
             await response.prepare(request)
-            async for chunk in chunks:
+            async for chunk in export.chunks:
                 await response.write(chunk)
             await response.write_eof()
     except ExportUnavailable as err:

@@ -99,7 +99,7 @@ class MapState:
         """Sizes reported by /health, of one map: read under the lock (unlocked, a reload
         swapping in the graph and then the places was seen as the new city's nodes with the old
         grid's places). While another thread holds the lock, the sizes last read: /health runs
-        on the event loop, and an export's copy or a reload holds the lock 0.1-0.2 s on a
+        on the event loop, and a reload holds the lock 0.1-0.2 s on a
         100k-node city (the export benchmark's loop block was 199 ms, all of it this wait)."""
         if not self.lock.acquire(blocking=False):
             return dict(self._last_counts)

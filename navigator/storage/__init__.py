@@ -3,6 +3,8 @@
 - :mod:`.tables`: the SQLModel tables, and the Base models the mapper API's schemas derive from
 - :mod:`.engine`: URL, engine, migrations, and :class:`~.engine.Database`'s transactions
 - :mod:`.mapread`, :mod:`.mapwrite`: the live map's snapshot; imports and beacon plans
+- :mod:`.mapstream`: the map a row at a time from one snapshot, for the export process (its own
+  :class:`~.mapstream.MapStreams`, not part of :class:`Storage`)
 - :mod:`.importlock`: one whole-map import at a time across every process
 - :mod:`.beaconhealth`: when beacons were heard, their battery, silent ones first
 - :mod:`.audit`: the map's audit log; :mod:`.changes`: what a live map applies (edits, sync)

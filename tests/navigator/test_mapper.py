@@ -10,7 +10,6 @@ from collections import Counter
 import pytest
 from aiohttp.test_utils import TestClient
 
-from beacons.layout import BeaconLayout
 from navigator.keys import MAP
 from navigator.mapexport import CHUNK_FEATURES
 from navigator.settings import Settings
@@ -360,20 +359,22 @@ async def test_export_is_streamed_in_bounded_chunks_and_others_are_served_meanwh
 
 
 def test_export_chunks_are_bounded_and_join_into_one_document() -> None:
-    from navigator.mapexport import geojson_chunks, take_export
-    from routing.graph import build_graph
-    from routing.model import EdgeRecord, NodeRecord
+    from navigator.mapexport import geojson_chunks
 
-    nodes = [NodeRecord(i, 49.44 + i * 1e-5, 7.77, None) for i in range(1001)]
-    edges = [EdgeRecord(i, i, i + 1, 1.1, name="Straße") for i in range(1000)]
-    export = take_export(build_graph(nodes, edges), [], BeaconLayout.of([]))
-    chunks = list(geojson_chunks(export, per_chunk=100))
+    def line(i: int) -> dict[str, object]:
+        return {"type": "Feature", "properties": {"layer": "edge", "id": i, "name": "Straße"},
+                "geometry": {"type": "LineString", "coordinates": [[7.77, 49.44 + i * 1e-5],
+                                                                   [7.77, 49.44 + i * 2e-5]]}}
+
+    points = [{"type": "Feature", "properties": {"layer": "node", "id": i, "level": None},
+               "geometry": {"type": "Point", "coordinates": [7.77, 49.44 + i * 1e-5]}}
+              for i in range(1001)]
+    chunks = list(geojson_chunks(points + [line(i) for i in range(1000)], per_chunk=100))
     assert len(chunks) == 2 + 2001 // 100 + 1
     assert max(len(c) for c in chunks) < 100 * 1000
     doc = json.loads(b"".join(chunks))
     assert len(doc["features"]) == 2001 and doc["features"][-1]["properties"]["name"] == "Straße"
-    assert json.loads(b"".join(geojson_chunks(take_export(build_graph([], []), [],
-                                                          BeaconLayout.of([])))))["features"] == []
+    assert json.loads(b"".join(geojson_chunks([])))["features"] == []
 
 
 async def test_export_of_a_bbox_holds_what_lies_in_it(mapper) -> None:
