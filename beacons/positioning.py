@@ -82,6 +82,11 @@ __all__ = [
 ]
 
 
+def _since(since: float | None, holding: bool, t_s: float) -> float | None:
+    """When a condition holding at ``t_s`` began (``since``, or now); None once it fails."""
+    return (t_s if since is None else since) if holding else None
+
+
 class InvalidScan(ValueError):
     """The scan as a whole cannot be used (its time goes backwards)."""
 
@@ -332,9 +337,11 @@ class Positioner:
         facing *= p.state[DIR][:, None]
         body = BodyLoss(facing, 0.0 if self._cold else p.state[BODY])
         xy = p.xy(self.map)
-        # fixes far from the cloud for longer than a jump: forget the biases that hid it and
-        fresh = gnss and self._gnss.refit(gnss, xy, p.w, s.gnss_contradiction, s.gnss_jump_s)
-        if outlived := fresh is not None:  # check the cloud at once (GnssTrack.refit)
+        # fixes far from the cloud for longer than a jump: forget the biases that hid it, and
+        # check the cloud against the map at once (GnssTrack.refit)
+        fresh = None if gnss is None else self._gnss.refit(gnss, xy, p.w, s.gnss_contradiction,
+                                                           s.gnss_jump_s)
+        if outlived := fresh is not None:
             p.state[BIAS] = bias_prior(count=p.state.shape[1])
             self._counts["gnss_bias_reset"] += 1
             gnss = fresh
@@ -343,15 +350,12 @@ class Positioner:
         if fix_part is not None:  # covariance matching: fixes worse than they claim count less
             self._gnss.rescale(float(p.w @ np.minimum(fix_part.misfit, s.gnss_scale_cap)),
                                s.gnss_scale_rate)
-            if float(p.w @ (fix_part.misfit > s.gnss_contradiction)) < 0.5:
-                self._gnss_contradicted_since = None
-            elif self._gnss_contradicted_since is None:
-                self._gnss_contradicted_since = t_s
+            self._gnss_contradicted_since = _since(
+                self._gnss_contradicted_since,
+                float(p.w @ (fix_part.misfit > s.gnss_contradiction)) >= 0.5, t_s)
         if beacons.size >= s.min_beacons_to_start:
-            if float(p.w @ inliers) >= 0.5:
-                self._inconsistent_since = None
-            elif self._inconsistent_since is None:
-                self._inconsistent_since = t_s
+            self._inconsistent_since = _since(self._inconsistent_since,
+                                              float(p.w @ inliers) < 0.5, t_s)
         if (t_s >= self._next_check_t or self._inconsistent_since is not None
                 or self._uncertain or outlived):
             if fix_part is not None and not outlived and self._gnss_jump(t_s):
