@@ -72,7 +72,11 @@ HYPOTHESIS = settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
 
 SCHEMA = schemathesis.openapi.from_dict(build_openapi(route_tables(), VERSION))
 #: The WebSocket route answers 404 for unknown ids without an upgrade; fuzzing it adds nothing.
-FUZZED = SCHEMA.exclude(path="/v1/map/import").exclude(path_regex=r"/ws$")
+#: Revoking a key is left out: the fuzzed id can be that of this file's own admin key (ids are
+#: small integers), and every case after it then met 401 (seen: 15 failures in one run);
+#: revocation is tested in test_auth.py and test_cli.py.
+FUZZED = (SCHEMA.exclude(path="/v1/map/import").exclude(path_regex=r"/ws$")
+          .exclude(method="DELETE", path="/v1/keys/{id}"))
 IMPORT = SCHEMA.include(path="/v1/map/import")
 #: get/patch/delete of one map object: random ids only ever reach the 404 branch, so these are
 #: fuzzed a second time against rows that exist, with their current revision as If-Match.
