@@ -9,11 +9,12 @@ passed in.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from beacons.model import Fix
-from navigator.certainty import error_limit_m, too_uncertain
+from navigator.certainty import announce_within_m, error_limit_m, too_uncertain
 from navigator.decisionpoints import Place
 from navigator.guidancesettings import GuidanceSettings
 from navigator.wording import RouteWording, speech_s
@@ -42,6 +43,9 @@ class Progress:
     #: ``id()`` of the maneuvers whose action the walker has heard (the route holds them while
     #: this progress lives): an "approaching" without it says the action too.
     told: set[int] = field(default_factory=set)
+    #: Maneuvers whose instruction was held for an uncertain fix: it is owed, and follows as
+    #: soon as a fix allows within the widest window it could have been due in.
+    held: set[int] = field(default_factory=set)
 
 
 class Announcer:
@@ -76,7 +80,7 @@ class Announcer:
             if i in p.announced and i in p.approached:
                 continue  # all said (with its place, or before the walker reached it)
             d = m.along_m - p.along_m
-            ahead = (i not in p.announced and d <= s.announce_ahead_m + s.announce_tolerance_m
+            ahead = (i not in p.announced and d <= self._announce_within_m(i)
                      and self._said_ahead(m))
             approaching = i not in p.approached and d <= s.approached_m
             if after is not None:  # only the chained place's own announcement, and not queued
@@ -141,6 +145,13 @@ class Announcer:
         assert self.route is not None and self._wording is not None
         return self._wording.place(self.route.maneuvers[i])
 
+    def _announce_within_m(self, i: int | None) -> float:
+        """How far ahead maneuver ``i`` (None: any) falls due from the current fix."""
+        if i is not None and i in self.progress.held:
+            return announce_within_m(math.inf, self.settings)
+        return announce_within_m(None if self.last_fix is None else self.last_fix.error_m,
+                                 self.settings)
+
     def _too_uncertain(self, i: int, distance_m: float) -> bool:
         fix = self.last_fix
         return fix is not None and too_uncertain(self._place(i), fix.error_m, distance_m,
@@ -149,6 +160,7 @@ class Announcer:
     def _uncertain(self, i: int, t_s: float) -> list[Event]:
         """Hold maneuver ``i``'s instruction and say so once. A safety message: never held back
         by speech, it is said at once (apps speak it assertively)."""
+        self._mark(i, self.progress.held)
         if self._uncertain_said:
             return []
         assert self.route is not None and self.last_fix is not None
@@ -187,7 +199,7 @@ class Announcer:
             if about.along_m - p.along_m < s.long_run_m:
                 return []
         text = self._text(about, "reassurance")
-        window_in_m = d_next - (s.announce_ahead_m + s.announce_tolerance_m)
+        window_in_m = d_next - self._announce_within_m(None)
         if window_in_m < self._speech_s(text) * s.walking_speed_mps or t_s < self._busy_until_s:
             return []
         p.last_reassurance_along_m = p.along_m

@@ -14,6 +14,16 @@ class GuidanceSettings:
 
     announce_ahead_m: float = 6.0
     announce_tolerance_m: float = 1.0
+    #: An uncertain fix brings an announcement forward by this share of its 90 % radius beyond
+    #: ``announce_lead_from_m``, at most ``announce_lead_max_m``
+    #: (:func:`navigator.certainty.announce_within_m`). From 2 m, like hedging: a fix finer than
+    #: that is announced exactly as Wayfindr says. At most 1.5 m: said at most 8.5 m ahead of
+    #: the fix, so a walker truly there hears it inside the 3-10 m the benchmark scores as on
+    #: time. In the street world (decision-point beacons + GNSS, 36 walks) late announcements
+    #: fell from 9 to 3, on time rose from 88.6 to 90.7 %; the ideal world is unchanged.
+    announce_lead_share: float = 0.5
+    announce_lead_from_m: float = 2.0
+    announce_lead_max_m: float = 1.5
     approached_m: float = 2.0
     #: "detailed": "keep walking" every this many metres of a straight run (since the last
     #: thing said on it), as long as it does not push the next announcement out of its window.

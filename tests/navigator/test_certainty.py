@@ -9,7 +9,7 @@ import math
 import pytest
 
 from beacons.model import Fix, Unavailable
-from navigator.certainty import error_limit_m, too_uncertain
+from navigator.certainty import announce_within_m, error_limit_m, too_uncertain
 from navigator.decisionpoints import decision_places
 from navigator.session import Event, GuidanceSettings, NavigationSession
 from routing.geo import LocalFrame
@@ -189,10 +189,10 @@ def test_a_turn_a_few_metres_after_another_is_chained_to_it_and_never_held() -> 
     events += walk_north(s, [0.5, 1.5, 2.5], error_m=5.0, t0=60.0)
     turns = [(d["phase"], d["text"]) for d in said(events)
              if d["kind"] == "turn" and d["phase"] != "reassurance"]
-    assert turns == [
-        ("ahead", "In about 5 metres, turn left onto Fackelstraße."),
+    assert turns == [  # a 5 m fix: each said 1.5 m early (8.4 and 7.5 m), hedged to 5 m
+        ("ahead", "In about 10 metres, turn left onto Fackelstraße."),
         ("approaching", "You are approaching the turn onto Fackelstraße."),
-        ("ahead", "In about 5 metres, turn right onto Mühlweg."),
+        ("ahead", "In about 10 metres, turn right onto Mühlweg."),
     ]
     assert said(events, "position_uncertain") == []
 
@@ -261,6 +261,27 @@ def test_safety_messages_are_never_held_back() -> None:
     walk(s, [20.0, 40.0, 60.0], error_m=1.0, t0=10.0)
     events = walk(s, [60.0], error_m=9.0, t0=20.0, y=39.0)
     assert [e.type for e in events] == ["arrived", "fix"]
+
+
+def test_an_uncertain_fix_is_announced_earlier_by_a_share_of_its_error() -> None:
+    """A walker truly nearer than a fix says would hear the turn at the corner, too late; one
+    truly farther hears it a step early and still in time: so doubt brings it forward."""
+    s = GuidanceSettings()
+    assert announce_within_m(None, s) == announce_within_m(2.0, s) == 7.0  # Wayfindr's 6 +- 1
+    assert announce_within_m(4.0, s) == 8.0
+    assert announce_within_m(12.0, s) == 8.5  # at most 1.5 m earlier
+
+
+def test_the_turn_comes_a_metre_earlier_from_a_4_m_fix_than_from_a_1_m_fix() -> None:
+    fine, rough = session(lone_turn()), session(lone_turn())
+    for s in (fine, rough):
+        walk(s, [20.0, 40.0], error_m=1.0, t0=1.0)
+    assert [d for d in said(walk(fine, [52.5], 1.0, t0=3.0)) if d["kind"] == "turn"] == []
+    (turn,) = [d for d in said(walk(rough, [52.5], 4.0, t0=3.0)) if d["kind"] == "turn"]
+    assert (turn["phase"], turn["distance_m"]) == ("ahead", 7.5)
+    assert turn["text"] == "In about 10 metres, turn left onto Fackelstraße."  # hedged: to 5 m
+    (turn,) = [d for d in said(walk(fine, [54.0], 1.0, t0=4.0)) if d["kind"] == "turn"]
+    assert turn["text"] == "In 6 metres, turn left onto Fackelstraße."
 
 
 def test_with_small_errors_nothing_changes() -> None:

@@ -108,7 +108,9 @@ async def test_walk_arrives_and_announces_decision_points_6m_ahead(client: TestC
     ahead = [i for i in told if i not in chained]
     assert len(ahead) >= 3
     in_window = [i for i in ahead if 5.0 <= i["distance_m"] <= 7.0]
-    assert all(i["distance_m"] <= 7.0 for i in ahead)
+    # 6 +- 1 m from the fix; from a fix with more than 2 m of doubt up to 1.5 m earlier
+    # (navigator.certainty.announce_within_m)
+    assert all(i["distance_m"] <= 8.5 for i in ahead), ahead
     assert len(in_window) >= 0.75 * len(ahead), ahead
     assert all(i["distance_m"] <= 10.0 for i in chained), chained
     for a, b in itertools.combinations(ahead, 2):  # the same words for two points can happen
