@@ -3,9 +3,11 @@ and without them, and a table that a cheaper arc makes stale is never used."""
 
 from __future__ import annotations
 
+import math
 import random
 
 import networkx as nx
+import numpy as np
 import pytest
 
 from benchmarks.bench_routing import jittered_grid
@@ -14,7 +16,9 @@ from routing.graph import build_graph, edge_by_id, edge_records, put_edge
 from routing.model import EdgeRecord, NodeRecord
 from routing.paths import NoAccessibleRoute, Router
 from routing.profiles import PROFILES
+from routing.turnarcs import TurnArcs
 from routing.turngraph import TurnGraph
+from tests.routing.test_turnarcs import _random_edit
 
 
 def _copy(graph: nx.MultiGraph) -> nx.MultiGraph:
@@ -150,3 +154,34 @@ def test_an_edit_that_raises_costs_keeps_the_table_and_routes_stay_exact():
         assert router._turns.landmark_table("blind_cane") is table  # still valid, still used
         assert mine is not None and ref is not None
         assert mine[2] == pytest.approx(ref[2], rel=1e-4) and mine[2] >= found[2], (s, t)
+
+
+def _arc_weights(arcs: TurnArcs, name: str) -> dict[tuple[int, int], float]:
+    fwd, _ = arcs.ensure(name)
+    src = np.repeat(np.arange(arcs.states), np.diff(arcs.f_ptr))
+    return dict(zip(zip(src.tolist(), arcs.f_idx.tolist(), strict=True), fwd.tolist(),
+                    strict=True))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_every_edit_that_makes_an_arc_cheaper_or_adds_one_is_counted(graphs, seed):
+    """What keeps a table honest: an arc cheaper than before, or new, always moves the count
+    (an arc that only got dearer may or may not)."""
+    graph = _copy(graphs["kaiserslautern"])
+    router = Router(graph)
+    arcs = router._turns._arcs
+    rng = random.Random(seed)
+    next_id = [10**9]
+    hub = max(graph.nodes, key=graph.degree)
+    names = ("blind_cane", "wheelchair")
+    cheaper_seen = 0
+    for _ in range(40):
+        before = {name: _arc_weights(arcs, name) for name in names}
+        cuts = dict(arcs.cuts)
+        _random_edit(rng, graph, router, next_id, hub)
+        for name in names:
+            after = _arc_weights(arcs, name)
+            if any(w < before[name].get(arc, math.inf) for arc, w in after.items()):
+                cheaper_seen += 1
+                assert arcs.cuts[name] != cuts[name], name
+    assert cheaper_seen > 10
