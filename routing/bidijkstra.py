@@ -121,8 +121,9 @@ class Bounds:
 
 _NO_BOUNDS = Bounds(np.zeros((0, 0), np.float32), np.zeros((0, 0)), np.zeros(0),
                     np.zeros((0, 0)), np.zeros(0))
-#: Potentials are shrunk by this much: float32 arc weights are up to 6e-8 below the float64
-#: edge costs the landmark distances add up, and a shrunk bound stays consistent with them.
+#: Potentials are shrunk by a millionth: float32 arc weights and table entries are rounded, and
+#: a shrunk bound leaves room for that in all but the rarest arcs (which the search survives:
+#: a state is settled again).
 _SHRINK = 1.0 - 1e-6
 #: The bound of a state that cannot reach the goal (or be reached from the start): any finite
 #: value the same at all such states keeps the potentials consistent.
