@@ -48,6 +48,9 @@ class TurnArcs:
         self._adjacency: Adjacency | None = None
         self._per_slot = np.zeros((0, 4), dtype=np.int64)  # see _slot_traits
         self._seen: list[EdgeRecord | None] = []
+        #: Per profile, how many edits made an arc cheaper or added one (or laid the states
+        #: out anew): lower bounds measured at another count may be too high now.
+        self.cuts = dict.fromkeys(profiles, 0)
 
     def ensure(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """A profile's forward and reverse arc weights, after catching up with the edits."""
@@ -174,6 +177,8 @@ class TurnArcs:
         self.f_ptr, self.t_ptr = _pointers(f_src, n), _pointers(t_dst, n)
         self.f_idx, self.t_idx = f_dst.astype(np.int32), t_src.astype(np.int32)
         self.weights: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for name in self.cuts:
+            self.cuts[name] += 1
 
     def _weights_of(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         n = self.states
@@ -199,10 +204,28 @@ class TurnArcs:
         forward = np.unique(np.concatenate([around, before[before >= 0], after[after >= 0]]))
         f_src, f_dst = self._out_arcs(forward)
         t_dst, t_src = self._in_arcs(around)
-        self._replace_rows((forward, f_src, f_dst, [self._arc_weights(k, f_src, f_dst)
-                                                    for k in self.weights]),
+        f_weights = [self._arc_weights(k, f_src, f_dst) for k in self.weights]
+        self._count_cuts(forward, f_src, f_dst, f_weights)
+        self._replace_rows((forward, f_src, f_dst, f_weights),
                            (around, t_dst, t_src, [self._arc_weights(k, t_src, t_dst)
                                                    for k in self.weights]))
+
+    def _count_cuts(self, rows: np.ndarray, src: np.ndarray, dst: np.ndarray,
+                    weights: list[np.ndarray]) -> None:
+        """Count a cut for each profile under which an arc of the new forward ``rows`` (from
+        ``src`` to ``dst``, ``weights`` per profile) is new or cheaper than before."""
+        lo, hi = self.f_ptr[rows].astype(np.int64), self.f_ptr[rows + 1].astype(np.int64)
+        counts = hi - lo
+        cells = np.repeat(lo - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+        old_keys = np.repeat(rows, counts) * self.states + self.f_idx[cells]
+        order = np.argsort(old_keys)
+        keys = src * self.states + dst
+        at = np.minimum(np.searchsorted(old_keys, keys, sorter=order), max(len(order) - 1, 0))
+        known = old_keys[order[at]] == keys if len(order) else np.zeros(len(keys), bool)
+        for name, new in zip(self.weights, weights, strict=True):
+            old = self.weights[name][0][cells][order[at]] if len(order) else new
+            if not (known & (new.astype(np.float32) >= old)).all():
+                self.cuts[name] += 1
 
     def _replace_rows(self, forward: _Rows, reverse: _Rows) -> None:
         """Put new cells in place of whole rows of the forward and the reverse matrix."""

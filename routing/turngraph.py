@@ -15,6 +15,7 @@ search in Python, tried first, took ~80 ms to expand the ~12,000 states of a 2 k
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Collection
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from routing.turnarcs import TurnArcs
 
 if TYPE_CHECKING:
     from routing import bidijkstra
+    from routing.landmarks import LandmarkTable
 
 _AT_NODE_M = 0.05
 
@@ -48,13 +50,23 @@ class TurnPath:
 
 
 class TurnGraph:
-    """Path search on the turn-expanded arcs of one compiled graph, with weights per profile."""
+    """Path search on the turn-expanded arcs of one compiled graph, with weights per profile.
 
-    def __init__(self, compiled: CompiledGraph, profiles: dict[str, Profile]) -> None:
+    A profile's first query starts building its landmark table (:mod:`routing.landmarks`) in a
+    background thread; queries search without it until it is there, and again from the moment
+    an edit lowers a cost under the profile until a table measured after that edit is there.
+    ``landmarks=0`` never builds one.
+    """
+
+    def __init__(self, compiled: CompiledGraph, profiles: dict[str, Profile],
+                 landmarks: int | None = None) -> None:
         self._c = compiled
         self._profiles = profiles
         self._arcs = TurnArcs(compiled, profiles)
         self._workspace: bidijkstra.Workspace | None = None
+        self._landmarks = landmarks
+        self._tables: dict[str, LandmarkTable] = {}
+        self._builds: dict[str, threading.Thread] = {}
 
     # ---- queries -------------------------------------------------------------------------------
 
@@ -75,7 +87,57 @@ class TurnGraph:
         for edge_id in closed_edges:
             if self._c.has_edge(edge_id):
                 blocked += self._c.directed_entries(edge_id)
-        return self._search(fwd_w, bwd_w, seeds, goals, blocked)
+        bounds = self._bounds(name, seeds, goals)
+        return self._search(fwd_w, bwd_w, seeds, goals, blocked, bounds)
+
+    # ---- landmarks -----------------------------------------------------------------------------
+
+    def landmark_table(self, name: str, wait: bool = False) -> LandmarkTable | None:
+        """The profile's landmark table if it is valid for the arcs as they are now; else start
+        measuring one (unless that is under way) and return None, or the new one with
+        ``wait``. Call it with edits held off, like :meth:`path`."""
+        self._arcs.ensure(name)
+        table = self._tables.get(name)
+        if table is not None and table.cuts == self._arcs.cuts[name]:
+            return table
+        if self._landmarks == 0:
+            return None
+        build = self._builds.get(name)
+        if build is None or (not build.is_alive() and self._tables.get(name) is table):
+            build = self._start_build(name)
+        if not wait:
+            return None
+        build.join()
+        return self._tables.get(name)
+
+    def _start_build(self, name: str) -> threading.Thread:
+        """Measure the table in a thread (the kernels release the GIL) on the arcs as they are
+        now: edits replace those arrays rather than write into them, so they may go on."""
+        from routing.landmarks import LANDMARKS, build_table
+
+        a = self._arcs
+        fwd_w, bwd_w = a.weights[name]
+        fwd, bwd = (a.f_ptr, a.f_idx, fwd_w), (a.t_ptr, a.t_idx, bwd_w)
+        count, cuts = self._landmarks or LANDMARKS, a.cuts[name]
+
+        def run() -> None:
+            self._tables[name] = build_table(fwd, bwd, count, cuts)
+
+        build = threading.Thread(target=run, name=f"landmarks-{name}", daemon=True)
+        self._builds[name] = build
+        build.start()
+        return build
+
+    def _bounds(self, name: str, seeds: dict[int, tuple[float, bool]],
+                goals: dict[int, float]) -> bidijkstra.Bounds | None:
+        """The landmark bounds of a query, when the profile's table is valid."""
+        table = self.landmark_table(name)
+        if table is None:
+            return None
+        return table.bounds(np.fromiter(seeds, np.int64, len(seeds)),
+                            np.fromiter((c for c, _ in seeds.values()), float, len(seeds)),
+                            np.fromiter(goals, np.int64, len(goals)),
+                            np.fromiter(goals.values(), float, len(goals)))
 
     def _on_node(self, point: Snap | int) -> Snap | int:
         """A snapped point within a few centimetres of a node is that node's row."""
@@ -127,8 +189,10 @@ class TurnGraph:
         return [(u_to_v, forth * share), (v_to_u, back * (1 - share))]
 
     def _search(self, fwd_w: np.ndarray, bwd_w: np.ndarray, seeds: dict[int, tuple[float, bool]],
-                goals: dict[int, float], blocked: list[int]) -> TurnPath | None:
-        """Bidirectional Dijkstra from the seeds and the goals (see :mod:`routing.bidijkstra`)."""
+                goals: dict[int, float], blocked: list[int],
+                bounds: bidijkstra.Bounds | None) -> TurnPath | None:
+        """Bidirectional Dijkstra from the seeds and the goals (see :mod:`routing.bidijkstra`),
+        steered by landmark ``bounds`` when there are any."""
         from routing import bidijkstra  # numba takes ~1 s to import: the first query pays it
 
         a = self._arcs
@@ -139,7 +203,7 @@ class TurnGraph:
             np.fromiter(seeds, np.int64, len(seeds)),
             np.fromiter((c for c, _ in seeds.values()), float, len(seeds)),
             np.fromiter(goals, np.int64, len(goals)),
-            np.fromiter(goals.values(), float, len(goals)), np.array(blocked, np.int64))
+            np.fromiter(goals.values(), float, len(goals)), np.array(blocked, np.int64), bounds)
         return self._unwind(cost, states, seeds) if states else None
 
     def _unwind(self, cost: float, states: list[int],
