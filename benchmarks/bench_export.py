@@ -18,7 +18,10 @@ that too.
 
 The database is a private copy of the cached city (serving migrates it). ``--code DIR`` serves
 another checkout (e.g. ``git archive main``) for the figures before a change:
-``python -m benchmarks.bench_export --code /tmp/main-src``.
+``python -m benchmarks.bench_export --code /tmp/main-src``. Its export children run its own code
+only if its ``child_command`` passes ``-P`` (since 2026-11-28); before that they imported the
+working directory's (this checkout's) navigator, so measure an older checkout from inside it:
+``cd /tmp/main-src && python -m benchmarks.bench_export``.
 """
 
 from __future__ import annotations

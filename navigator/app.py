@@ -16,6 +16,7 @@ from aiohttp import web
 from navigator import api, mapsync
 from navigator.bluetooth import bluetooth_ctx
 from navigator.clients import FailedKeys
+from navigator.collector import warm_then_freeze
 from navigator.keys import (
     IMPORTS,
     MAP,
@@ -78,7 +79,8 @@ async def _service_ctx(app: web.Application, loaded: LoadedService | None
         loaded = await asyncio.to_thread(load_service, app[SETTINGS])
     app[STORAGE], app[MAP] = loaded.storage, loaded.mapstate
     # the RSSI filters' library, imported after start so it does not delay it
-    warm = asyncio.create_task(asyncio.to_thread(importlib.import_module, "filterpy.kalman"))
+    warm = asyncio.create_task(asyncio.to_thread(
+        warm_then_freeze, partial(importlib.import_module, "filterpy.kalman")))
     interval = app[SETTINGS].map_sync_s
     sync = None
     if interval > 0:

@@ -17,8 +17,12 @@ SOURCE_ROOT = Path(__file__).resolve().parents[1]
 
 
 def child_command(code: str, *args: str) -> list[str]:
-    """The argv of a child interpreter running ``code`` (``args`` become its ``sys.argv[1:]``)."""
-    return [sys.executable, "-c", code, *args]
+    """The argv of a child interpreter running ``code`` (``args`` become its ``sys.argv[1:]``).
+
+    ``-P``: ``python -c`` would put the working directory first on the import path, so a server
+    started inside another checkout ran that checkout's code in its children (benchmarks
+    serving ``--code`` did: their export children ran the benchmark's own tree)."""
+    return [sys.executable, "-P", "-c", code, *args]
 
 
 def child_env() -> dict[str, str]:

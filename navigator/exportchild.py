@@ -36,7 +36,9 @@ MAX_AT_ONCE = 2
 #: Seconds a child may take to start and take its snapshot (SQLite waits up to 10 s for a
 #: writer's lock) before the export is given up as unavailable.
 START_TIMEOUT_S = 60.0
-#: The child's niceness: encoding yields the CPU to the server's loop on a busy machine.
+#: The child's niceness (passed to it by the server): encoding yields the CPU to the server's
+#: loop on a busy machine; the export then takes longer (at load ~15, 2-3x: 16-25 s to the
+#: snapshot of the 60-block city instead of 8 s).
 NICENESS = 10
 _running = 0  # children of this process exporting now
 _CHILD_CODE = "from navigator.exportchild import write_export; write_export()"
@@ -131,7 +133,8 @@ async def _spawn_export(database_url: str, bbox: BBox | None,
     when the thread that started it ends."""
     box = "" if bbox is None else f"{bbox.min_lon},{bbox.min_lat},{bbox.max_lon},{bbox.max_lat}"
     proc = await asyncio.create_subprocess_exec(
-        *child_command(_CHILD_CODE, str(os.getpid()), box), stdin=asyncio.subprocess.PIPE,
+        *child_command(_CHILD_CODE, str(os.getpid()), box, str(NICENESS)),
+        stdin=asyncio.subprocess.PIPE,
         stdout=write_fd, env=child_env())
     assert proc.stdin is not None
     proc.stdin.write((database_url + "\n").encode())
@@ -153,12 +156,12 @@ async def _snapshot_taken(reader: asyncio.StreamReader,
 
 
 def write_export() -> None:
-    """Entry of the export process: argv ``parent_pid bbox`` (bbox empty: everything), the
+    """Entry of the export process: argv ``parent_pid bbox niceness`` (bbox empty: everything), the
     database URL on stdin, the revision line and then the GeoJSON on stdout. Exit status 0 only
     when all of it went."""
     die_with_parent(int(sys.argv[1]))
     with contextlib.suppress(OSError):
-        os.nice(NICENESS)
+        os.nice(int(sys.argv[3]))
     from navigator.mapexport import export_features, geojson_chunks
     from navigator.storage.mapstream import MapStreams
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from beacons.model import Fix, Scan, Unavailable
 from beacons.positioning import InvalidScan, Positioner
+from navigator.collector import warm_then_freeze
 from navigator.guidancesettings import GuidanceSettings
 from navigator.mapstate import MapState
 from navigator.routeplan import plan_between
@@ -73,7 +74,8 @@ def position_all(pairs: Sequence[tuple[Positioner, Scan]]) -> list[Position]:
 
 def warm_positioner() -> None:
     """Start the positioner's compiled loops (beacons.kernels) in a thread of their own, once
-    per process, so the first walker's scan does not wait seconds for numba."""
+    per process, so the first walker's scan does not wait seconds for numba; what they made
+    is then frozen out of collections (:mod:`navigator.collector`)."""
     if "beacons.kernels" in sys.modules:
         return
 
@@ -82,4 +84,5 @@ def warm_positioner() -> None:
 
         warm()
 
-    threading.Thread(target=warm, name="warm-positioner", daemon=True).start()
+    threading.Thread(target=warm_then_freeze, args=(warm,), name="warm-positioner",
+                     daemon=True).start()

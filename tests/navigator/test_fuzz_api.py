@@ -3,7 +3,9 @@
 The app runs in-process on a real loopback port (its own event loop in a thread), so the
 rate limiter can be opened up through Settings and a 500's traceback lands in this test's log.
 Every operation is fuzzed twice: anonymously (staff routes must answer 401, public ones must
-validate) and with an admin key (so mapper/tester/admin routes are exercised for real).
+validate) and with an admin key (so mapper/tester/admin routes are exercised for real). Key
+revocation is fuzzed against a server of its own, with a fresh admin key per case: a fuzzed id
+may name any key, and revoking the shared admin key made every later case of this file a 401.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from navigator.app import create_app
 from navigator.openapi import build_openapi
 from navigator.ops import VERSION
 from navigator.routes import route_tables
+from navigator.storage import Storage
 from tests.navigator.conftest import LiveServer, copy_city, create_keys, make_settings
 
 #: Examples per operation and caller; the whole file stays well under 90 s on two busy cores.
@@ -72,11 +75,11 @@ HYPOTHESIS = settings(max_examples=MAX_EXAMPLES, deadline=None, database=None,
 
 SCHEMA = schemathesis.openapi.from_dict(build_openapi(route_tables(), VERSION))
 #: The WebSocket route answers 404 for unknown ids without an upgrade; fuzzing it adds nothing.
-#: Revoking a key is left out: the fuzzed id can be that of this file's own admin key (ids are
-#: small integers), and every case after it then met 401 (seen: 15 failures in one run);
-#: revocation is tested in test_auth.py and test_cli.py.
+#: Revoking a key is fuzzed on its own server (REVOKE): the fuzzed id can be that of this file's
+#: shared admin key (ids are small integers), and every case after it then met 401.
 FUZZED = (SCHEMA.exclude(path="/v1/map/import").exclude(path_regex=r"/ws$")
           .exclude(method="DELETE", path="/v1/keys/{id}"))
+REVOKE = SCHEMA.include(method="DELETE", path="/v1/keys/{id}")
 IMPORT = SCHEMA.include(path="/v1/map/import")
 #: get/patch/delete of one map object: random ids only ever reach the 404 branch, so these are
 #: fuzzed a second time against rows that exist, with their current revision as If-Match.
@@ -95,13 +98,28 @@ def live(city_db_template: Path, tmp_path_factory: pytest.TempPathFactory
 
 
 @pytest.fixture(scope="module")
+def keys_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Storage]]:
+    """(base URL, its storage) of a server for key revocation alone, on an empty map: no key
+    another case relies on lives in its database, whichever id a case revokes."""
+    tmp = tmp_path_factory.mktemp("fuzz-keys")
+    url = f"sqlite:///{tmp / 'keys.db'}"
+    storage = Storage(url)
+    try:
+        storage.migrate()
+        with LiveServer(create_app(make_settings(url, tmp, default_city=None))) as server:
+            yield server.base_url, storage
+    finally:
+        storage.close()
+
+
+@pytest.fixture(scope="module")
 def http() -> Iterator[requests.Session]:
     with requests.Session() as session:
         yield session
 
 
 def _check(case: Any, live: tuple[str, dict[str, str]], http: requests.Session,
-           role: str | None) -> None:
+           role: str | None) -> requests.Response:
     base_url, keys = live
     headers = {"Authorization": f"Bearer {keys[role]}"} if role else {}
     response = case.call(base_url=base_url, session=http, headers=headers, timeout=60)
@@ -109,6 +127,7 @@ def _check(case: Any, live: tuple[str, dict[str, str]], http: requests.Session,
     if role is None and case.operation.definition.raw.get("security"):
         # 404 only when a generated path parameter made the URL match no route at all.
         assert response.status_code in (401, 404), (response.status_code, response.text)
+    return response
 
 
 @FUZZED.parametrize()
@@ -123,6 +142,40 @@ def test_anonymous(case: Any, live: tuple[str, dict[str, str]], http: requests.S
 def test_admin(case: Any, live: tuple[str, dict[str, str]], http: requests.Session) -> None:
     """An admin key reaches every handler; fuzzed input must never become a 5xx."""
     _check(case, live, http, "admin")
+
+
+@REVOKE.parametrize()
+@HYPOTHESIS
+def test_revoke_anonymous(case: Any, keys_live: tuple[str, Storage],
+                          http: requests.Session) -> None:
+    """Revoking a key without one is 401 whatever the id."""
+    _check(case, (keys_live[0], {}), http, None)
+
+
+@REVOKE.parametrize()
+@HYPOTHESIS
+def test_revoke_admin(case: Any, keys_live: tuple[str, Storage],
+                      http: requests.Session) -> None:
+    """Each case revokes with an admin key made for it alone (the fuzzed id may be its own)."""
+    base_url, storage = keys_live
+    _check(case, (base_url, {"admin": storage.create_api_key("admin")}), http, "admin")
+
+
+@REVOKE.parametrize()
+@HYPOTHESIS
+def test_revoke_existing_key(case: Any, keys_live: tuple[str, Storage],
+                             http: requests.Session) -> None:
+    """The same, aimed at a key that exists (made for the case): revocation itself is fuzzed,
+    not only its 404, and a 204 leaves that key refused."""
+    base_url, storage = keys_live
+    caller, victim = storage.create_api_key("admin"), storage.create_api_key("mapper")
+    case.path_parameters = {"id": str(next(key.id for key in storage.list_api_keys()
+                                           if key.prefix == victim[:10]))}
+    response = _check(case, (base_url, {"admin": caller}), http, "admin")
+    if response.status_code == 204:
+        refused = http.get(f"{base_url}/v1/keys", headers={"Authorization": f"Bearer {victim}"},
+                           timeout=30)
+        assert refused.status_code == 401, refused.text
 
 
 def _aim_at_existing_row(case: Any, live: tuple[str, dict[str, str]],
