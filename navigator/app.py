@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import time
 from collections import OrderedDict
@@ -77,8 +76,6 @@ async def _service_ctx(app: web.Application, loaded: LoadedService | None
     if loaded is None:
         loaded = await asyncio.to_thread(load_service, app[SETTINGS])
     app[STORAGE], app[MAP] = loaded.storage, loaded.mapstate
-    # the RSSI filters' library, imported after start so it does not delay it
-    warm = asyncio.create_task(asyncio.to_thread(importlib.import_module, "filterpy.kalman"))
     interval = app[SETTINGS].map_sync_s
     sync = None
     if interval > 0:
@@ -87,7 +84,6 @@ async def _service_ctx(app: web.Application, loaded: LoadedService | None
     yield
     if sync is not None:
         sync.cancel()
-    await warm
     loaded.storage.close()
 
 
