@@ -45,7 +45,7 @@ def test_a_long_walk_does_not_grow_what_the_positioner_remembers() -> None:
     """A 40-minute walk past a new beacon every 0.7 s (3,400 in all) leaves the digester holding
     what the last minute needs, not every beacon the walk heard: its memory after 2,100 more
     scans is what it was after 300. (Remembering up to 4,096 beacons, it grew 925 KiB over
-    those scans; the live sessions of a soak held that much more each as their walks went on.)"""
+    those scans.)"""
     layout, xy = _street(3_500)
     digester = ScanDigester(layout, layout.power, xy, Persistence(0.9))
     for t in range(300):  # numba's first calls and the walk's first minute
