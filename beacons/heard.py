@@ -21,7 +21,12 @@ from beacons.model import BeaconId, BeaconKind, Reading, Scan
 from beacons.persistence import Persistence
 
 RSSI_MIN_DBM, RSSI_MAX_DBM = -127.0, 20.0
-_CACHE_MAX = 4096  # ids remembered per walker: a spoofer inventing ids must not grow it forever
+#: Beacons a walker's positioner remembers (layout rows by id; when each was last heard) before it
+#: forgets the ones not heard for ``_FORGET_S``: a walk hears new beacons all along its way, so
+#: the memory is bounded by recency, not by the walk's length (or a spoofer inventing ids). At
+#: 4,096 a walker's two dicts grew 161 KiB over 5 minutes of a walk past a new beacon every
+#: 0.7 s (tests/beacons/test_heard.py).
+_CACHE_MAX = 256
 _FORGET_S = 60.0
 _UNSEEN = (None, -2)  # an ident not in a walker's cache: no kind is ``None``
 
@@ -69,6 +74,9 @@ class ScanDigester:
         #: calls (two per reading per scan)
         self._row_of: dict[str, tuple[BeaconKind, int]] = {}
         self._heard_at: dict[int, float] = {}
+        #: The size at which :attr:`_heard_at` is pruned next (twice what stayed, at least
+        #: ``_CACHE_MAX``: where more than that is heard within ``_FORGET_S``, not every scan)
+        self._heard_cap = _CACHE_MAX
         self._last: tuple[Sequence[Reading], list[int]] = ((), [])
 
     @property
@@ -139,6 +147,7 @@ class ScanDigester:
     def _remember(self, rows: np.ndarray, t: np.ndarray, now: float) -> None:
         heard = self._heard_at
         heard.update(zip(rows.tolist(), t.tolist(), strict=True))
-        if len(heard) > _CACHE_MAX:
+        if len(heard) > self._heard_cap:
             self._heard_at = {b: u for b, u in heard.items() if now - u < _FORGET_S}
+            self._heard_cap = max(_CACHE_MAX, 2 * len(self._heard_at))
 

@@ -132,7 +132,7 @@ def export_once(code: Path, query: str = "") -> dict[str, float]:
         base = f"http://127.0.0.1:{port}"
         with spawn(args, folder / "serve.log", env) as proc:
             wait_ready(f"{base}/health", proc, timeout_s=180)
-            time.sleep(2)  # the worker's warm-up import (filterpy) ends
+            time.sleep(2)  # the worker's warm-up (numba, the positioner's kernels) ends
             idle = [_probe_ms(f"{base}/health", key) for _ in range(20)]
             mem0 = pss_kib(proc.pid)
             peak = [mem0]

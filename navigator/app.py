@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import time
 from collections import OrderedDict
@@ -16,7 +15,6 @@ from aiohttp import web
 from navigator import api, mapsync
 from navigator.bluetooth import bluetooth_ctx
 from navigator.clients import FailedKeys
-from navigator.collector import warm_then_freeze
 from navigator.keys import (
     IMPORTS,
     MAP,
@@ -78,9 +76,6 @@ async def _service_ctx(app: web.Application, loaded: LoadedService | None
     if loaded is None:
         loaded = await asyncio.to_thread(load_service, app[SETTINGS])
     app[STORAGE], app[MAP] = loaded.storage, loaded.mapstate
-    # the RSSI filters' library, imported after start so it does not delay it
-    warm = asyncio.create_task(asyncio.to_thread(
-        warm_then_freeze, partial(importlib.import_module, "filterpy.kalman")))
     interval = app[SETTINGS].map_sync_s
     sync = None
     if interval > 0:
@@ -89,7 +84,6 @@ async def _service_ctx(app: web.Application, loaded: LoadedService | None
     yield
     if sync is not None:
         sync.cancel()
-    await warm
     loaded.storage.close()
 
 

@@ -45,7 +45,7 @@ from navigator.livesessions import (
 from navigator.logs import short_id
 from navigator.mapstate import MapState
 from navigator.orientation import around_me, where_am_i
-from navigator.pipeline import Position, position_all, warm_positioner
+from navigator.pipeline import Position, position_all
 from navigator.session import Event
 from navigator.sessiontokens import SessionAccess, token_of
 from navigator.speech import audio_url, voice_of
@@ -204,7 +204,6 @@ async def inbox_ctx(app: web.Application) -> AsyncIterator[None]:
                   lambda delivery: answer_late(app, delivery.live, delivery.message),
                   lambda live: end_session(app, live))
     app[INBOX] = inbox
-    warm_positioner()
     task = asyncio.create_task(inbox.run())
     yield
     task.cancel()

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from navigator.app import LoadedService, create_app
 from navigator.keys import MAP
+from navigator.pipeline import warm_positioner
 from navigator.settings import Settings
 
 #: Connections waiting to be accepted (a city's phones reconnecting after a restart come at once).
@@ -57,6 +58,10 @@ async def serve_app(settings: Settings, loaded: LoadedService | None = None,
     site = (web.SockSite(runner, sock, backlog=BACKLOG) if sock is not None
             else web.TCPSite(runner, settings.host, settings.port, backlog=BACKLOG))
     await site.start()
+    # numba's start and the positioner's cached machine code, in a thread: once the port
+    # answers (started with the app, its import took the GIL from the worker's start and
+    # delayed its first /health), yet before the first walker's scan would wait for it
+    warm_positioner()
     if announce:
         host = f"[{settings.host}]" if ":" in settings.host else settings.host
         base = f"http://{host}:{settings.port}"

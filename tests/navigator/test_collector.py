@@ -1,5 +1,5 @@
 """Start-up warm-ups leave what they made out of later collections (the first full collection
-after start scanned filterpy's and the kernels' ~47k objects: 45-110 ms of a held loop)."""
+after start scanned the warm-ups' ~47k objects: 45-110 ms of a held loop)."""
 
 from __future__ import annotations
 

@@ -32,8 +32,6 @@ async def test_scans_that_waited_too_long_in_a_busy_server_guide_nobody(client: 
     position (a process far behind): it is still folded into the position, but answered only
     with a ``late`` fix status and guides nobody; late for 3 s of the phone's clock, the walker
     is told once that the position is unavailable; the next timely scan guides again."""
-    import filterpy.kalman  # noqa: F401 - loaded now, not inside the first timed scan
-
     from navigator.livesessions import SESSIONS
 
     walk, ws, walker = await walk_a_few_steps(client, seed=1, steps=6)
