@@ -18,6 +18,7 @@ evidence, and counting it as such makes the cloud collapse onto a shadowed readi
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -126,7 +127,7 @@ class BodyLoss:
     @property
     def off(self) -> bool:
         """No loss expected anywhere (one loss of 0 for all)."""
-        return bool(np.isscalar(self.loss_db) and not self.loss_db)
+        return not isinstance(self.loss_db, np.ndarray) and not self.loss_db
 
 
 def misfit_db(point_xy: tuple[float, float], beacon_xy: np.ndarray, excess_db: np.ndarray,
@@ -141,8 +142,10 @@ def misfit_db(point_xy: tuple[float, float], beacon_xy: np.ndarray, excess_db: n
                           height_m * height_m, _DB_PER_LN_D2)
 
 
+@functools.lru_cache(maxsize=64)
 def _t_norm(sigma_db: float, dof: float) -> float:
-    """Log normaliser of a Student-t density with scale ``sigma_db``."""
+    """Log normaliser of a Student-t density with scale ``sigma_db`` (the settings' one pair,
+    asked on every scan)."""
     return (
         math.lgamma((dof + 1.0) / 2.0)
         - math.lgamma(dof / 2.0)

@@ -53,8 +53,11 @@ class Particles:
         self._xy = xy
 
     def take(self, pick: np.ndarray) -> None:
-        """Keep the particles ``pick`` (with repeats), equally weighted."""
-        self.edge, self.state = self.edge[pick], self.state[:, pick]
+        """Keep the particles ``pick`` (with repeats), equally weighted. The state stays
+        row-major (``take``, not ``[:, pick]``, whose copy is column-major): every stage reads
+        it a row at a time, and strided rows cost the compiled loops their vectorising and the
+        evidence a copy of each row per scan."""
+        self.edge, self.state = self.edge[pick], self.state.take(pick, axis=1)
         if self._xy is not None:
             self._xy = self._xy[pick]
         self.w = np.full(self.edge.size, 1.0 / max(self.edge.size, 1))
