@@ -140,6 +140,8 @@ def test_a_scenario_suite_runs_from_a_file_with_pass_or_fail_per_walk(
         ["0 of 2 walks done", "running waiting"],
         ["1 of 2 walks done", "done running"],
         ["2 of 2 walks done", "done done"]]
+    # messages take turns in the status region (each stays a moment): the summary comes last
+    page.wait_for_function("() => window.__said.includes('2 walks: 1 passed, 1 failed.')")
     said = page.evaluate("window.__said")
     assert said.index("Walk 1 of 2, station, a short walk: passed.") < said.index(
         "Walk 2 of 2, expects a detour that never comes: failed.") < said.index(

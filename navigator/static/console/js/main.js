@@ -13,10 +13,20 @@ import { RouteCheck, Simulator } from "./walks.js";
 /** Which tool groups (data-role) a role may use, as the API's role grants say. */
 const TOOLS = { mapper: ["mapper"], tester: ["tester"], admin: ["mapper", "tester"] };
 
+// Messages take turns in the status region, each left there a moment before the next: two said
+// in one breath (a suite's last verdict and its summary) were otherwise one change of the region,
+// and a screen reader (and the test watching it) heard only the second.
+const SAY_DWELL_MS = 250;
+let saying = Promise.resolve();
 const say = (text) => {
-  const status = $("status");
-  status.textContent = "";
-  setTimeout(() => { status.textContent = text; }, 50);
+  saying = saying.then(() => new Promise((said) => {
+    const status = $("status");
+    status.textContent = "";
+    setTimeout(() => {
+      status.textContent = text;
+      setTimeout(said, SAY_DWELL_MS);
+    }, 50);
+  }));
 };
 
 function signedOut(message = "") {
