@@ -51,13 +51,11 @@ def too_uncertain(place: Place | None, error_m: float, distance_m: float, s: Gui
 def announce_within_m(error_m: float | None, s: GuidanceSettings) -> float:
     """How far ahead of the fix a decision point's instruction falls due: the Wayfindr window's
     far end, moved out by a share of the fix's error beyond ``announce_lead_from_m`` (``None``:
-    no fix yet). The costs are not
-    even: a walker truly nearer than the fix says hears the instruction at the corner, too late
-    to act; one truly farther hears it a few steps early and still in time."""
-    if error_m is None:
-        return s.announce_ahead_m + s.announce_tolerance_m
-    lead = min(s.announce_lead_max_m,
-               s.announce_lead_share * max(0.0, error_m - s.announce_lead_from_m))
+    no fix yet). The costs are not even: a walker truly nearer than the fix says hears the
+    instruction at the corner, too late to act; one truly farther hears it a few steps early and
+    still in time."""
+    doubt = 0.0 if error_m is None else max(0.0, error_m - s.announce_lead_from_m)
+    lead = min(s.announce_lead_max_m, s.announce_lead_share * doubt)
     return s.announce_ahead_m + s.announce_tolerance_m + lead
 
 
