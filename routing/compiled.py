@@ -1,7 +1,8 @@
 """The array form of the route graph that path search runs on, patchable in place.
 
 Every edge owns a *slot* (its row in the per-slot arrays: ends, costs per profile both ways, the
-record) and two *entries* in the CSR :class:`~routing.adjacency.Adjacency` (u -> v and v -> u).
+traits turns look at, the record) and two *entries* in the CSR
+:class:`~routing.adjacency.Adjacency` (u -> v and v -> u).
 A mapper edit rewrites a handful of array cells; when the adjacency runs out of spare entries it
 is laid out again from these arrays, never from networkx. Nodes have a position for snapping.
 """
@@ -16,11 +17,13 @@ import networkx as nx
 import numpy as np
 
 from routing.adjacency import Adjacency
+from routing.edgeclasses import edge_classes
 from routing.edgegrid import EdgeGrid
 from routing.geo import LocalFrame
 from routing.graph import edge_records
 from routing.model import EdgeRecord, NodeRecord
 from routing.profiles import Profile, edge_cost, edge_cost_factors
+from routing.turntraits import NO_TRAITS, edge_traits, traits_of
 
 SPARE_NODES = 64
 SHORTEST = "shortest"  # plain distance, no rules: explains blocked routes; a test baseline
@@ -74,6 +77,8 @@ class CompiledGraph:
         names = [*self._profiles, SHORTEST]
         self._cost: dict[str, np.ndarray] = {name: np.zeros(0) for name in names}  # u -> v
         self._cost_back: dict[str, np.ndarray] = {name: np.zeros(0) for name in names}  # v -> u
+        self._traits = np.zeros((0, 4), dtype=np.int64)  # see routing.turntraits
+        self._names: dict[str, int] = {}  # street name -> the id in the traits
         self._grow_slots(len(edges) + SPARE_NODES)
         self._grid = EdgeGrid()
         self._old_boxes: dict[int, tuple[float, float, float, float]] = {}
@@ -103,8 +108,10 @@ class CompiledGraph:
                 f"edge {bad.id} references a missing node ({bad.u} or {bad.v})"
             ) from None
         lengths = np.fromiter((e.length_m for e in edges), float, m)
+        classes = edge_classes(edges)
+        self._traits[:m] = traits_of(classes, self._names)
         for per_slot, backwards in ((self._cost, False), (self._cost_back, True)):
-            for name, factors in edge_cost_factors(edges, self._profiles, backwards).items():
+            for name, factors in edge_cost_factors(classes, self._profiles, backwards).items():
                 per_slot[name][:m] = np.where(np.isinf(factors), np.inf, lengths * factors)
             per_slot[SHORTEST][:m] = lengths
         u, v = self._eu[:m], self._ev[:m]
@@ -132,6 +139,7 @@ class CompiledGraph:
         self._records.extend([None] * extra)
         self._eu = np.concatenate([self._eu, np.zeros(extra, dtype=np.int32)])
         self._ev = np.concatenate([self._ev, np.zeros(extra, dtype=np.int32)])
+        self._traits = np.concatenate([self._traits, np.tile(NO_TRAITS, (extra, 1))])
         for per_slot in (self._cost, self._cost_back):
             for name, arr in per_slot.items():
                 per_slot[name] = np.concatenate([arr, np.full(extra, np.inf)])
@@ -201,6 +209,7 @@ class CompiledGraph:
         else:
             self._one_way.discard(slot)
         self._eu[slot], self._ev[slot] = self._node_index[edge.u], self._node_index[edge.v]
+        self._traits[slot] = edge_traits(edge, self._names)
         for name, profile in self._profiles.items():
             self._cost[name][slot] = edge_cost(edge, profile)
             self._cost_back[name][slot] = edge_cost(edge, profile, backwards=True)
@@ -251,6 +260,7 @@ class CompiledGraph:
         self._grid.remove(slot, self._old_boxes.pop(slot))
         self._records[slot] = None
         self._one_way.discard(slot)
+        self._traits[slot] = NO_TRAITS
         for arr in [*self._cost.values(), *self._cost_back.values()]:
             arr[slot] = np.inf
         self._free_slots.append(slot)
@@ -347,10 +357,10 @@ class CompiledGraph:
         """Local metres east and north of the rows' nodes."""
         return self._x[rows], self._y[rows]
 
-    @property
-    def slot_records(self) -> list[EdgeRecord | None]:
-        """The edge in each slot (None for a free one); read it, never write it."""
-        return self._records
+    def slot_traits(self, slots: np.ndarray) -> np.ndarray:
+        """The traits (:mod:`routing.turntraits`) of the edges in these slots, one row each:
+        numpy only, so a forked worker reading them keeps sharing the edge records' pages."""
+        return self._traits[slots]
 
     def take_touched(self) -> set[int]:
         """The rows whose edges or position changed since the last call: derived forms (the

@@ -17,18 +17,28 @@ from routing.model import EdgeRecord, NodeRecord
 
 def build_graph(nodes: Iterable[NodeRecord], edges: Iterable[EdgeRecord]) -> nx.MultiGraph:
     """Build the graph; edges whose end nodes are unknown, or two edges with one id, are data
-    errors and raise ValueError."""
+    errors and raise ValueError.
+
+    The adjacency is written into networkx's own dicts (what ``add_node``/``add_edge`` build,
+    one shared key dict per node pair, as ``tests/routing/test_graph.py`` checks) rather than
+    through 300k networkx calls: a third of a 100k-node city's graph time.
+    """
     graph = nx.MultiGraph(edges={})
+    node_data, adj = graph._node, graph._adj
     for n in nodes:
-        graph.add_node(n.id, lat=n.lat, lon=n.lon, level=n.level)
+        node_data[n.id] = {"lat": n.lat, "lon": n.lon, "level": n.level}
+        adj.setdefault(n.id, {})
     index: dict[int, EdgeRecord] = graph.graph["edges"]
-    add = graph.add_edge  # put_edge without its per-edge checks: start-up adds 200k at once
     for e in edges:
-        if e.u not in graph or e.v not in graph:
+        at_u, at_v = adj.get(e.u), adj.get(e.v)
+        if at_u is None or at_v is None:
             raise ValueError(f"edge {e.id} references a missing node ({e.u} or {e.v})")
         if index.setdefault(e.id, e) is not e:
             raise ValueError(f"two edges share the id {e.id}")
-        add(e.u, e.v, key=e.id, edge=e, length_m=e.length_m)
+        keys = at_u.get(e.v)
+        if keys is None:
+            keys = at_u[e.v] = at_v[e.u] = {}
+        keys[e.id] = {"edge": e, "length_m": e.length_m}
     return graph
 
 

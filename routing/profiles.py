@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from routing.edgeclasses import EdgeClasses
 from routing.model import EdgeRecord
 from routing.tags import against_oneway, crossing_signal, incline_grade_pct, is_crossing, is_road
 
@@ -327,21 +328,22 @@ _COSTED_FIELDS = operator.attrgetter(
 
 
 def edge_cost_factors(
-    edges: list[EdgeRecord], profiles: Mapping[str, Profile], backwards: bool = False
+    classes: EdgeClasses, profiles: Mapping[str, Profile], backwards: bool = False
 ) -> dict[str, np.ndarray]:
     """Per profile, each edge's cost per metre (inf when forbidden), evaluated once per distinct
-    set of attributes: a city has thousands of edges for every such set.
+    set of costed attributes: a city has thousands of edges for every such set.
 
     ``length * factor`` equals :func:`edge_cost` exactly, since that is how it is computed.
     """
-    keys = [_COSTED_FIELDS(e) for e in edges]
     distinct: dict[tuple[object, ...], int] = {}
-    index = np.fromiter((distinct.setdefault(k, len(distinct)) for k in keys), np.int64, len(keys))
+    costed = np.fromiter((distinct.setdefault(_COSTED_FIELDS(e), len(distinct))
+                          for e in classes.unit), np.int64, len(classes.unit))
     first: dict[int, EdgeRecord] = {}
-    for k, e in zip(index.tolist(), edges, strict=True):
+    for k, e in zip(costed.tolist(), classes.unit, strict=True):
         first.setdefault(k, e)
-    unit = [first[k]._replace(length_m=1.0) for k in range(len(distinct))]
+    index = costed[classes.index]
     return {
-        name: np.array([edge_cost(e, p, backwards) for e in unit], dtype=float)[index]
+        name: np.array([edge_cost(first[k], p, backwards) for k in range(len(distinct))],
+                       dtype=float)[index]
         for name, p in profiles.items()
     }

@@ -19,17 +19,15 @@ adjacency is laid out anew, positions change meaning and everything is rebuilt.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import numpy as np
 
 from routing.adjacency import Adjacency
 from routing.compiled import CompiledGraph
 from routing.decisions import crossing_costs_m, turn_costs_m
-from routing.model import EdgeRecord
 from routing.profiles import DecisionCosts, Profile
-from routing.simplicity import CROSSING_TYPES, crossing_type
-from routing.tags import is_crossing
+from routing.simplicity import CROSSING_TYPES
+from routing.turntraits import CROSSING, KIND, NAME, TACTILE
 
 #: Rows of a matrix to replace, the row of each new cell, the new cells' indices and their
 #: weights per profile (in the order of ``TurnArcs.weights``).
@@ -44,10 +42,7 @@ class TurnArcs:
     def __init__(self, compiled: CompiledGraph, profiles: Mapping[str, Profile]) -> None:
         self._c = compiled
         self._profiles = profiles
-        self._names: dict[str, int] = {}
         self._adjacency: Adjacency | None = None
-        self._per_slot = np.zeros((0, 4), dtype=np.int64)  # see _slot_traits
-        self._seen: list[EdgeRecord | None] = []
         #: Per profile, how many edits made an arc cheaper or added one (or laid the states
         #: out anew): lower bounds measured at another count may be too high now.
         self.cuts = dict.fromkeys(profiles, 0)
@@ -80,40 +75,9 @@ class TurnArcs:
         x0, y0 = self._c.xy(self.row[pos])
         x1, y1 = self._c.xy(col)
         self._bearing[pos] = np.degrees(np.arctan2(x1 - x0, y1 - y0))
-        traits = self._slot_traits(slot)
-        self._crossing[pos], self._kind[pos] = traits[:, 0] > 0, traits[:, 1]
-        self._tactile[pos], self._name[pos] = traits[:, 2] > 0, traits[:, 3]
-
-    def _slot_traits(self, slots: np.ndarray) -> np.ndarray:
-        """(crossing, crossing kind, tactile, name id) of each slot's edge, read again only for
-        slots whose record changed."""
-        size = int(slots.max()) + 1 if len(slots) else 0
-        if len(self._per_slot) < size:
-            grow = size - len(self._per_slot)
-            self._per_slot = np.concatenate([self._per_slot, np.zeros((grow, 4), np.int64)])
-            self._seen.extend([None] * grow)
-        records, seen = self._c.slot_records, self._seen
-        used = np.flatnonzero(np.bincount(slots)).tolist()  # np.unique: 1.3 s here, numpy 2.4
-        changed = [s for s in used if records[s] is not seen[s]]
-        if changed:
-            # traits depend on the attributes alone (the fields after id, u, v and length): a
-            # city's edges share a few thousand combinations, each read once
-            combos: dict[tuple[Any, ...], int] = {}
-            combo = np.fromiter((combos.setdefault(records[s][4:], len(combos))  # type: ignore[index]
-                                 for s in changed), np.int64, len(changed))
-            table = np.array([self._edge_traits(EdgeRecord(0, 0, 0, 0.0, *attributes))
-                              for attributes in combos], np.int64).reshape(-1, 4)
-            self._per_slot[changed] = table[combo]
-            for s in changed:
-                seen[s] = records[s]
-        return self._per_slot[slots]
-
-    def _edge_traits(self, edge: EdgeRecord) -> tuple[int, int, int, int]:
-        """(crossing, crossing kind, tactile, name id) of an edge: what transitions look at."""
-        crossing = is_crossing(edge)
-        kind = CROSSING_TYPES.index(crossing_type(edge)) if crossing else 0
-        name = self._names.setdefault(edge.name, len(self._names)) if edge.name else -1
-        return int(crossing), kind, int(bool(edge.tactile_paving)), name
+        traits = self._c.slot_traits(slot)
+        self._crossing[pos], self._kind[pos] = traits[:, CROSSING] > 0, traits[:, KIND]
+        self._tactile[pos], self._name[pos] = traits[:, TACTILE] > 0, traits[:, NAME]
 
     def start_costs(self, d: DecisionCosts, states: np.ndarray) -> np.ndarray:
         """Per state, the fixed cost of starting to cross on it (0 off crossings)."""

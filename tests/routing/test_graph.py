@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import networkx as nx
 import pytest
 
 from routing.graph import (
@@ -52,3 +53,22 @@ def test_bad_edges_are_refused():
         build_graph(NODES, [EdgeRecord(1, 1, 2, 1.0), EdgeRecord(1, 2, 3, 1.0)])
     with pytest.raises(ValueError, match="missing node"):
         put_edge(two_parts(), EdgeRecord(9, 1, 99, 1.0))
+
+
+def test_built_graph_is_what_networkx_itself_builds():
+    """build_graph writes networkx's dicts directly: the same nodes, edges, data and one key
+    dict shared by both ends of a node pair (a self-loop included), so every networkx call and
+    later edit behaves as on a graph built edge by edge."""
+    edges = [EdgeRecord(1, 1, 2, 11.0), EdgeRecord(2, 2, 3, 11.0), EdgeRecord(3, 1, 2, 15.0),
+             EdgeRecord(4, 4, 5, 11.0), EdgeRecord(5, 3, 3, 2.0, name="Ring")]
+    g = build_graph(NODES, edges)
+    want = nx.MultiGraph(edges={})
+    for n in NODES:
+        want.add_node(n.id, lat=n.lat, lon=n.lon, level=n.level)
+    for e in edges:
+        want.add_edge(e.u, e.v, key=e.id, edge=e, length_m=e.length_m)
+    assert dict(g.nodes(data=True)) == dict(want.nodes(data=True))
+    assert sorted(g.edges(keys=True, data=True)) == sorted(want.edges(keys=True, data=True))
+    assert g._adj[1][2] is g._adj[2][1] and g.degree(3) == want.degree(3) == 3
+    g.remove_edge(2, 1, key=3)  # an edit through networkx sees one edge gone from both ends
+    assert set(g[1][2]) == set(g[2][1]) == {1} and g.number_of_edges() == 4
