@@ -218,7 +218,12 @@ def _first_route(port: int, log_path: Path) -> float:
     """Seconds for the route request of the server's printed curl example (must answer 200)."""
     import urllib.request
 
-    line = next(x for x in log_path.read_text().splitlines() if x.startswith("curl "))
+    deadline = time.monotonic() + 30.0
+    while True:  # printed just after the port opens: a loaded machine may answer /health first
+        line = next((x for x in log_path.read_text().splitlines() if x.startswith("curl ")), "")
+        if line or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
     body = line.split("-d '", 1)[1].rstrip("'").encode()
     req = urllib.request.Request(
         f"http://127.0.0.1:{port}/v1/routes", body, {"Content-Type": "application/json"}

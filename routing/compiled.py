@@ -78,10 +78,12 @@ class CompiledGraph:
         self._cost: dict[str, np.ndarray] = {name: np.zeros(0) for name in names}  # u -> v
         self._cost_back: dict[str, np.ndarray] = {name: np.zeros(0) for name in names}  # v -> u
         self._traits = np.zeros((0, 4), dtype=np.int64)  # see routing.turntraits
+        #: Per slot, the (x0, y0, x1, y1) its edge is filed under in the grid (its ends as they
+        #: were then: a moved node's edges are taken out of the cells they were in).
+        self._boxes = np.zeros((0, 4))
         self._names: dict[str, int] = {}  # street name -> the id in the traits
         self._grow_slots(len(edges) + SPARE_NODES)
         self._grid = EdgeGrid()
-        self._old_boxes: dict[int, tuple[float, float, float, float]] = {}
         self._one_way: set[int] = set()  # slots with a one-way rule for walkers
         self._set_slots_bulk(edges)
         self.adjacency = self._layout()
@@ -93,7 +95,6 @@ class CompiledGraph:
         m = len(edges)
         if not m:
             return
-        slots = np.arange(m)
         self._free_slots = self._free_slots[: len(self._free_slots) - m]  # slots 0..m-1 taken
         self._slot_of = dict(zip((e.id for e in edges), range(m), strict=True))
         self._records[:m] = edges
@@ -116,14 +117,8 @@ class CompiledGraph:
             per_slot[SHORTEST][:m] = lengths
         u, v = self._eu[:m], self._ev[:m]
         x0, y0, x1, y1 = self._x[u], self._y[u], self._x[v], self._y[v]
-        self._old_boxes = dict(
-            zip(
-                slots.tolist(),
-                zip(x0.tolist(), y0.tolist(), x1.tolist(), y1.tolist(), strict=True),
-                strict=True,
-            )
-        )
-        self._grid.add_many(slots, x0, y0, x1, y1)
+        self._boxes[:m] = np.column_stack([x0, y0, x1, y1])
+        self._grid.add_many(np.arange(m), x0, y0, x1, y1)
 
     # ---- sizes ---------------------------------------------------------------------------------
 
@@ -140,6 +135,7 @@ class CompiledGraph:
         self._eu = np.concatenate([self._eu, np.zeros(extra, dtype=np.int32)])
         self._ev = np.concatenate([self._ev, np.zeros(extra, dtype=np.int32)])
         self._traits = np.concatenate([self._traits, np.tile(NO_TRAITS, (extra, 1))])
+        self._boxes = np.concatenate([self._boxes, np.zeros((extra, 4))])
         for per_slot in (self._cost, self._cost_back):
             for name, arr in per_slot.items():
                 per_slot[name] = np.concatenate([arr, np.full(extra, np.inf)])
@@ -191,14 +187,19 @@ class CompiledGraph:
 
     # ---- edges ---------------------------------------------------------------------------------
 
-    def _box(self, slot: int) -> tuple[float, float, float, float]:
+    def _file(self, slot: int) -> None:
+        """Put a slot's edge in the grid where its ends are now."""
         u, v = self._eu[slot], self._ev[slot]
-        return self._x[u], self._y[u], self._x[v], self._y[v]
+        self._boxes[slot] = self._x[u], self._y[u], self._x[v], self._y[v]
+        self._grid.add(slot, self._filed(slot))
+
+    def _filed(self, slot: int) -> tuple[float, float, float, float]:
+        x0, y0, x1, y1 = self._boxes[slot].tolist()
+        return x0, y0, x1, y1
 
     def _regrid(self, slot: int) -> None:
-        self._grid.remove(slot, self._old_boxes.pop(slot))
-        self._old_boxes[slot] = self._box(slot)
-        self._grid.add(slot, self._old_boxes[slot])
+        self._grid.remove(slot, self._filed(slot))
+        self._file(slot)
 
     def _set_slot(self, slot: int, edge: EdgeRecord) -> None:
         if edge.u not in self._node_index or edge.v not in self._node_index:
@@ -214,15 +215,14 @@ class CompiledGraph:
             self._cost[name][slot] = edge_cost(edge, profile)
             self._cost_back[name][slot] = edge_cost(edge, profile, backwards=True)
         self._cost[SHORTEST][slot] = self._cost_back[SHORTEST][slot] = edge.length_m
-        self._old_boxes[slot] = self._box(slot)
-        self._grid.add(slot, self._old_boxes[slot])
+        self._file(slot)
 
     def put_edge(self, edge: EdgeRecord) -> None:
         """Insert or replace an edge: same ends -> rewrite two cells per profile; else re-link."""
         slot = self._slot_of.get(edge.id)
         old = self._records[slot] if slot is not None else None
         if slot is not None and old is not None and (old.u, old.v) == (edge.u, edge.v):
-            self._grid.remove(slot, self._old_boxes.pop(slot))
+            self._grid.remove(slot, self._filed(slot))
             self._set_slot(slot, edge)
             self._touched.update((int(self._eu[slot]), int(self._ev[slot])))
             self.adjacency.set_costs(slot, self._slot_costs(self._cost, slot),
@@ -257,7 +257,7 @@ class CompiledGraph:
         old = self._records[slot]
         self._touched.update((int(self._eu[slot]), int(self._ev[slot])))
         self.adjacency.drop(slot)
-        self._grid.remove(slot, self._old_boxes.pop(slot))
+        self._grid.remove(slot, self._filed(slot))
         self._records[slot] = None
         self._one_way.discard(slot)
         self._traits[slot] = NO_TRAITS

@@ -54,3 +54,32 @@ def test_cost_factors_by_class_equal_each_edges_cost(graphs):
             want = [edge_cost(e, profile, backwards) for e in edges]
             got = [e.length_m * f for e, f in zip(edges, factors[name], strict=True)]
             assert got == want, name
+
+
+class _Untouchable(list):
+    """Edge records a forked worker must not read (each read writes a shared page)."""
+
+    def __getitem__(self, key):
+        raise AssertionError("the turn arcs read an edge record")
+
+    def __iter__(self):
+        raise AssertionError("the turn arcs read the edge records")
+
+
+def test_turn_arcs_are_built_from_arrays_alone(graphs):
+    """What keeps a worker's first route from making the shared map's pages its own: the arcs
+    of every profile, and their update after an edit, read no edge record."""
+    graph = _copy(graphs["kaiserslautern"])
+    router = Router(graph)
+    edge = next(iter(edge_records(graph)))._replace(tactile_paving=True, name="Neue Straße")
+    records = router._c._records
+    router._c._records = _Untouchable(records)
+    arcs = router._turns._arcs
+    for name in PROFILES:
+        arcs.ensure(name)
+    router._c._records = records
+    router.update_edge(edge)  # an edit reads records (in the process that applies it)
+    router._c._records = _Untouchable(records)
+    for name in PROFILES:
+        arcs.ensure(name)
+    router._c._records = records
