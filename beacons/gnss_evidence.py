@@ -211,15 +211,20 @@ class GnssTrack:
         self.scale2 = 1.0  # the misfits it learnt were measured from the same cloud
         return True
 
-    def refit(self, fix: LocalFix, points_xy: np.ndarray, weight: np.ndarray,
-              contradiction: float, jump_s: float) -> LocalFix | None:
-        """:meth:`bias_outlived` for a cloud at ``points_xy`` with ``weight``, "far" meaning a
-        squared misfit over ``contradiction`` by the sigma the phone claims (not the one the
-        misfits rescaled). Returns the fix as the phone claims it when the biases are to be
-        forgotten, else None."""
+    def refit(self, fix: LocalFix, points_xy: np.ndarray, bias: np.ndarray, weight: np.ndarray,
+              contradiction: float, jump_s: float, bias_share: float) -> LocalFix | None:
+        """:meth:`bias_outlived` for a cloud at ``points_xy`` with bias beliefs ``bias`` and
+        ``weight``, "far" meaning a squared misfit over ``contradiction`` by the sigma the phone
+        claims (not the one the misfits rescaled), measured either from the fix itself or from
+        the bias a point has learnt against the bias's own stationary spread (the learnt bias
+        is the fixes' misfit with their white noise averaged out: a fix that happens to fall
+        near the cloud does not restart the clock). Returns the fix as the phone claims it when
+        the biases are to be forgotten, else None."""
         claimed2 = fix.sigma_m**2 / self.scale2
         d2 = (points_xy[:, 0] - fix.x) ** 2 + (points_xy[:, 1] - fix.y) ** 2
-        far = float(weight @ (d2 > 2.0 * contradiction * claimed2))
+        b2 = bias[BIAS_X] ** 2 + bias[BIAS_Y] ** 2
+        limit2 = 2.0 * contradiction * claimed2
+        far = float(weight @ ((d2 > limit2) | (b2 > bias_share * limit2)))
         if not self.bias_outlived(far, fix.t_s, jump_s):
             return None
         return replace(fix, sigma_m=math.sqrt(claimed2))

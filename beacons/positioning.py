@@ -339,8 +339,9 @@ class Positioner:
         xy = p.xy(self.map)
         # fixes far from the cloud for longer than a jump: forget the biases that hid it, and
         # check the cloud against the map at once (GnssTrack.refit)
-        fresh = None if gnss is None else self._gnss.refit(gnss, xy, p.w, s.gnss_contradiction,
-                                                           s.gnss_jump_s)
+        fresh = None if gnss is None else self._gnss.refit(gnss, xy, p.state[BIAS], p.w,
+                                                           s.gnss_contradiction, s.gnss_jump_s,
+                                                           s.gnss_bias_share)
         if outlived := fresh is not None:
             p.state[BIAS] = bias_prior(count=p.state.shape[1])
             self._counts["gnss_bias_reset"] += 1

@@ -32,6 +32,10 @@ ARRIVED_WITHIN_M = 5.0
 #: once a second, so corners are cut by a chord).
 PASSES_WITHIN_M = 2.0
 _TIMED_PHASES = ("ahead", "approaching")
+#: After an outage (or at a resumed start) the walker is told the next point's action from where
+#: the fix is ("In about 10 metres, turn right"): a point for which nothing else came was
+#: announced then, not missed.
+_ORIENTING_PHASES = ("regained", "orientation")
 _SAME_POINT_M = 0.5
 
 
@@ -116,13 +120,10 @@ def score_walk(route: Route, truth: Sequence[tuple[float, float, float]],
         return (float(np.interp(ts, t, [p[1] for p in truth])),
                 float(np.interp(ts, t, [p[2] for p in truth])))
 
-    announced: dict[tuple[float, float], float] = {}  # point -> t of its first timed instruction
-    for e in events:
-        data = e.get("instruction", e) if e["type"] == "rerouted" else e
-        if e["type"] in ("instruction", "rerouted") and data.get("phase") in _TIMED_PHASES:
-            at = frame.to_xy(data["at"]["lat"], data["at"]["lon"])
-            key = next((k for k in announced if math.dist(k, at) <= _SAME_POINT_M), at)
-            announced.setdefault(key, e["t"])
+    announced = _first_said(events, frame, _TIMED_PHASES)
+    for key, t_said in _first_said(events, frame, _ORIENTING_PHASES).items():
+        if not any(math.dist(k, key) <= _SAME_POINT_M for k in announced):
+            announced[key] = t_said
     points = []
     for m in route.maneuvers:
         if m.kind not in DECISION_KINDS:
@@ -192,3 +193,16 @@ def summarize(walks: Sequence[WalkScore]) -> dict[str, Any]:
 
 def _pct(part: int, whole: int) -> float | None:
     return None if whole == 0 else round(100.0 * part / whole, 2)
+
+
+def _first_said(events: Sequence[Mapping[str, Any]], frame: LocalFrame, phases: tuple[str, ...]
+                ) -> dict[tuple[float, float], float]:
+    """Point (local x, y) -> t of the first instruction about it in one of ``phases``."""
+    said: dict[tuple[float, float], float] = {}
+    for e in events:
+        data = e.get("instruction", e) if e["type"] == "rerouted" else e
+        if e["type"] in ("instruction", "rerouted") and data.get("phase") in phases:
+            at = frame.to_xy(data["at"]["lat"], data["at"]["lon"])
+            key = next((k for k in said if math.dist(k, at) <= _SAME_POINT_M), at)
+            said.setdefault(key, e["t"])
+    return said

@@ -107,3 +107,19 @@ def test_empty_walks() -> None:
         score_walk(_route(), [], [])
     totals = summarize([WalkScore((), 0, 0, (), 0, 0, False, None)])
     assert totals["mean_error_m"] is None and totals["on_time_pct"] is None
+
+
+def test_a_point_told_only_when_the_position_came_back_was_announced_then() -> None:
+    """After an outage the walker hears the next point's action from where the fix is ("Location
+    found again. In about 10 metres, turn right"): a point for which nothing else came was
+    announced at that moment, not missed; one that also had its own timed instruction is judged
+    by that."""
+    events = [_said(12.0, 20, "regained"),  # 8 m before the turn, and nothing else for it
+              _said(30.0, 50, "regained", kind="cross"), _said(44.0, 50, kind="cross"),
+              _said(79.5, 80, "orientation", kind="steps")]  # 0.5 m before: late
+    score = score_walk(_route(), _truth(), events)
+    verdicts = {p.kind: (p.verdict, p.announced_before_m) for p in score.points[1:]}
+    assert verdicts["turn"] == ("on_time", pytest.approx(8.0))
+    assert verdicts["cross"] == ("on_time", pytest.approx(6.0))
+    assert verdicts["steps"] == ("late", pytest.approx(0.5))
+    assert verdicts["continue"] == ("missed", None)
