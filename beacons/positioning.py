@@ -58,13 +58,11 @@ from beacons.likelihood import (
 )
 from beacons.model import BeaconId, BeaconPlacement, Fix, Scan, Unavailable
 from beacons.particles import (
-    ALONG,
     BIAS,
     BODY,
     DIR,
     EXPONENT,
     OFFSET,
-    ROWS,
     SPEED,
     Particles,
     move,
@@ -75,6 +73,7 @@ from beacons.persistence import Persistence
 from beacons.positioning_map import PIECE_M, PositioningMap
 from beacons.positioning_settings import PositioningSettings, PositioningStats, RadioEstimate
 from beacons.relocalization import Places, candidates, log_sum, lost_share
+from beacons.seeding import draw, new_particles
 
 __all__ = [
     "PIECE_M", "InvalidScan", "Positioner", "PositioningMap",
@@ -174,9 +173,9 @@ class Positioner:
         s = self.settings
         pick = self._rng.integers(0, edge.size, s.particles)
         exponents, _ = exponent_grid(s.path_loss.exponent, s.exponent_sigma, s.particles)
-        self._p = self._new_particles(edge[pick], offset[pick],
-                                      offset_prior(s.offset_sigma_db), self._rng.permutation(
-                                          exponents), bias_prior())
+        self._p = new_particles(edge[pick], offset[pick], offset_prior(s.offset_sigma_db),
+                                self._rng.permutation(exponents), bias_prior(),
+                                s.body_loss_max_db, self._rng)
         self._inconsistent_since = None
 
     def update(self, scan: Scan) -> Fix | Unavailable:
@@ -206,7 +205,7 @@ class Positioner:
             places = self._places(beacons, gnss, np.ones(beacons.size))
             if places is None:
                 return self._unavailable("no_walkable_edge_near_beacons", scan.t_s)
-            self._p = self._draw(places, s.particles)
+            self._p = draw(places, s.particles, self.map, s.body_loss_max_db, self._rng)
             self._inconsistent_since = None
         else:
             move(self._p, self.map, dt, self._motion, self._rng)
@@ -275,20 +274,6 @@ class Positioner:
 
     # --- particles ----------------------------------------------------------------------------
 
-    def _new_particles(self, edge: np.ndarray, along: np.ndarray, offset: np.ndarray,
-                       exponent: np.ndarray, bias: np.ndarray) -> Particles:
-        """Particles at the given points, walking either way at a random pace."""
-        n = edge.size
-        state = np.empty((ROWS, n))
-        state[ALONG] = along
-        state[DIR] = self._rng.choice([-1.0, 1.0], size=n)
-        state[SPEED] = self._rng.uniform(0.0, 1.5, n)
-        state[OFFSET] = offset
-        state[EXPONENT] = exponent
-        state[BIAS] = bias
-        state[BODY] = self._rng.uniform(0.0, self.settings.body_loss_max_db, n)
-        return Particles(edge, state)
-
     def _drift(self, dt: float) -> None:
         """The radio belief slowly forgets: phones move between hand and pocket, streets
         change."""
@@ -314,20 +299,6 @@ class Positioner:
                         known=False)  # which way the walker faces is not known here
         log_ev, _, _ = self._evidence_at(c.xy, c.state, heard, gnss, body)
         return Places(c, log_ev + c.log_prior)
-
-    def _draw(self, places: Places, count: int) -> Particles:
-        """``count`` particles at ``places`` in proportion to their evidence, jittered along
-        their edge by +-half a sample step so they cover it evenly."""
-        w = np.exp(places.log_ev - places.log_ev.max())
-        pick = systematic_pick(w, self._rng, count)
-        at = places.at
-        edge = at.edge[pick]
-        step = (self.map.length / self.map.sample_count)[edge]
-        along = np.clip(at.along[pick] + self._rng.uniform(-0.5, 0.5, count) * step, 0.0,
-                        self.map.length[edge])
-        st = at.state
-        return self._new_particles(edge, along, st[OFFSET][:, pick], st[EXPONENT][pick],
-                                   st[BIAS][:, pick])
 
     def _weigh(self, beacons: HeardBeacons, gnss: LocalFix | None, t_s: float) -> None:
         s, p = self.settings, self._p
@@ -414,7 +385,7 @@ class Positioner:
             return False
         fresh = round(share * s.particles)
         self._p.take(systematic_pick(self._p.w, self._rng, s.particles - fresh))
-        self._p.extend(self._draw(places, fresh))
+        self._p.extend(draw(places, fresh, self.map, s.body_loss_max_db, self._rng))
         self._inconsistent_since = None
         if share == 1.0 and self._uncertain_since is not None:
             self._uncertain_since = t_s  # a fresh cloud gets its own time to narrow
