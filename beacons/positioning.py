@@ -48,7 +48,6 @@ from beacons.gnss_evidence import (
 from beacons.heard import HeardBeacons, ScanDigester
 from beacons.likelihood import (
     EXPONENT_RANGE,
-    VAR,
     BodyLoss,
     beacon_update,
     exponent_grid,
@@ -64,6 +63,7 @@ from beacons.particles import (
     EXPONENT,
     OFFSET,
     SPEED,
+    Drift,
     Particles,
     move,
     summarise,
@@ -106,7 +106,10 @@ class Positioner:
     ) -> None:
         self.map = graph if isinstance(graph, PositioningMap) else PositioningMap(graph, placements)
         self.settings = settings or PositioningSettings()
-        self._motion = self.settings.motion
+        s = self.settings
+        self._motion = s.motion
+        self._drift = Drift(s.offset_drift_db2_per_s, s.exponent_drift_per_s, EXPONENT_RANGE,
+                            s.body_drift_db_per_s, s.body_loss_max_db)
         model = self.settings.path_loss
         # the layout's powers, overridden by the beacons this model was calibrated for; shared,
         # not copied, when there are none (a city's layout has 500k: 4 MB per walker)
@@ -208,8 +211,7 @@ class Positioner:
             self._p = draw(places, s.particles, self.map, s.body_loss_max_db, self._rng)
             self._inconsistent_since = None
         else:
-            move(self._p, self.map, dt, self._motion, self._rng)
-            self._drift(dt)
+            move(self._p, self.map, dt, self._motion, self._drift, self._rng)
             if beacons.size or gnss is not None:
                 if self._uncertain and beacons.size:
                     # no fix at the last scan (the start, or lost): the cloud is far from
@@ -273,19 +275,6 @@ class Positioner:
         return log_ev, inliers, part
 
     # --- particles ----------------------------------------------------------------------------
-
-    def _drift(self, dt: float) -> None:
-        """The radio belief slowly forgets: phones move between hand and pocket, streets
-        change."""
-        if dt <= 0:
-            return
-        import beacons.kernels as kernels  # numba starts on first use, not with the service
-
-        s, state, root = self.settings, self._p.state, math.sqrt(dt)
-        kernels.drift(state[OFFSET][VAR], state[EXPONENT], state[BODY],
-                      self._rng.standard_normal((2, state.shape[1])),
-                      s.offset_drift_db2_per_s * dt, s.exponent_drift_per_s * root,
-                      *EXPONENT_RANGE, s.body_drift_db_per_s * root, s.body_loss_max_db)
 
     def _places(self, beacons: HeardBeacons, gnss: LocalFix | None, weight: np.ndarray
                 ) -> Places | None:
