@@ -31,14 +31,17 @@ def body_loss_db(cos: float, loss_db: float, known: bool) -> float:
 
 @_jit
 def beacon_geometry(points_xy: np.ndarray, beacon_xy: np.ndarray, min_d2: float, h2: float,
-                    facing_xy: np.ndarray, body_db: np.ndarray, body: int, d2: np.ndarray,
-                    loss: np.ndarray) -> None:
+                    facing_xy: np.ndarray, facing_row: np.ndarray, facing_sign: np.ndarray,
+                    body_db: np.ndarray, body: int, d2: np.ndarray, loss: np.ndarray) -> None:
     """Squared distances (floored, plus the mount height's square) of every (beacon, point)
     into ``d2`` and, when ``body`` is 1 (facing known) or 2 (only the street's line), the
     expected body loss into ``loss``. The logarithms are taken by numpy's vectorised float32
     ``log`` between the two passes (scalar ``log`` here cost five times as much); points are
     the inner loop, so it vectorises. ``points_xy`` and ``facing_xy`` are (points, 2), as the
-    particles' walk and the map's unit vectors give them: no transposed copies per scan."""
+    particles' walk and the map's unit vectors give them: no transposed copies per scan;
+    with ``facing_row`` (not empty), point ``i`` faces row ``facing_row[i]`` of ``facing_xy``
+    times ``facing_sign[i]`` (a particle's edge and direction: no gathered copy per scan)."""
+    rows = facing_row.size > 0
     for j in range(beacon_xy.shape[0]):
         bx, by = beacon_xy[j, 0], beacon_xy[j, 1]
         for i in range(points_xy.shape[0]):
@@ -46,7 +49,11 @@ def beacon_geometry(points_xy: np.ndarray, beacon_xy: np.ndarray, min_d2: float,
             r2 = max(dx * dx + dy * dy, min_d2) + h2
             d2[j, i] = r2
             if body:
-                ahead = dx * facing_xy[i, 0] + dy * facing_xy[i, 1]
+                if rows:
+                    k, sign = facing_row[i], facing_sign[i]
+                    ahead = dx * (facing_xy[k, 0] * sign) + dy * (facing_xy[k, 1] * sign)
+                else:
+                    ahead = dx * facing_xy[i, 0] + dy * facing_xy[i, 1]
                 loss[j, i] = body_loss_db(ahead / math.sqrt(r2), body_db[i], body == 1)
 
 

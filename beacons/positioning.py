@@ -293,9 +293,8 @@ class Positioner:
         s, p = self.settings, self._p
         # until the first fix the particles' directions are mere guesses, and splitting the
         # young cloud by them slowed the first fix (4-5 scans instead of 2-5): no body loss yet
-        facing = self.map.unit_xy[p.edge]  # (particles, 2): rows gathered, not columns
-        facing *= p.state[DIR][:, None]
-        body = BodyLoss(facing, 0.0 if self._cold else p.state[BODY])
+        body = BodyLoss(self.map.unit_xy, 0.0 if self._cold else p.state[BODY],
+                        row=p.edge, sign=p.state[DIR])
         xy = p.xy(self.map)
         # fixes far from the cloud for longer than a jump: forget the biases that hid it, and
         # check the cloud against the map at once (GnssTrack.refit)
@@ -328,7 +327,7 @@ class Positioner:
                 return
         log_ev += log_prior
         if gnss is not None:
-            moving = motion_log_evidence(gnss, p.state[SPEED], body.facing_xy,
+            moving = motion_log_evidence(gnss, p.state[SPEED], body.facing(),
                                          s.gnss_speed_sigma_mps, s.gnss_course_sigma_deg,
                                          s.gnss_course_outlier_prob)
             if moving is not None:
