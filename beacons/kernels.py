@@ -196,7 +196,13 @@ def cloud_point(w: np.ndarray, edge: np.ndarray, xy: np.ndarray, local_m: float,
     mass = np.zeros(buckets)
     for i in range(n):
         mass[edge[i] & (buckets - 1)] += w[i]
-    top = np.argmax(mass)
+    # np.argmax(mass), looking only at the buckets particles are in (the first of the
+    # heaviest; bucket 0 when all are empty)
+    top, most = 0, mass[0]
+    for i in range(n):
+        b = edge[i] & (buckets - 1)
+        if mass[b] > most or (mass[b] == most and b < top):
+            top, most = b, mass[b]
     heaviest, best_w = 0, -1.0
     for i in range(n):
         if (edge[i] & (buckets - 1)) == top and w[i] > best_w:
