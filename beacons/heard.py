@@ -108,18 +108,18 @@ class ScanDigester:
 
         row_list = self._rows_of(readings)
         self._last = (readings, row_list)
-        rows, excess, t, gap, bad_rssi, unknown, stale = kernels.usable_readings(
+        persistence = self._persistence
+        rows, excess, t, weight, bad_rssi, unknown, stale = kernels.usable_readings(
             np.array(row_list, dtype=np.int64),
             np.fromiter([r.rssi_dbm for r in readings], float, n),
             np.fromiter([r.t_s for r in readings], float, n),
             np.fromiter(map(self._heard_at.get, row_list, repeat(-math.inf)), float, n),
-            self._power, RSSI_MIN_DBM, RSSI_MAX_DBM)
+            self._power, RSSI_MIN_DBM, RSSI_MAX_DBM, persistence.rho, persistence.lag_s)
         rejected = (Rejected(bad_rssi, unknown, stale) if bad_rssi or unknown or stale
                     else _NONE_REJECTED)
         if not rows.size:
             return NOTHING_HEARD, rejected
         self._remember(rows, t, scan.t_s)
-        weight = self._persistence.news(gap)
         if rows.size > most:
             x, y = (0.0, 0.0) if near_xy is None else near_xy
             top = kernels.strongest(rows, excess, self._beacon_xy, x, y, near_xy is not None,

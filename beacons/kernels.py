@@ -31,14 +31,17 @@ def body_loss_db(cos: float, loss_db: float, known: bool) -> float:
 
 @_jit
 def beacon_geometry(points_xy: np.ndarray, beacon_xy: np.ndarray, min_d2: float, h2: float,
-                    facing_xy: np.ndarray, body_db: np.ndarray, body: int, d2: np.ndarray,
-                    loss: np.ndarray) -> None:
+                    facing_xy: np.ndarray, facing_row: np.ndarray, facing_sign: np.ndarray,
+                    body_db: np.ndarray, body: int, d2: np.ndarray, loss: np.ndarray) -> None:
     """Squared distances (floored, plus the mount height's square) of every (beacon, point)
     into ``d2`` and, when ``body`` is 1 (facing known) or 2 (only the street's line), the
     expected body loss into ``loss``. The logarithms are taken by numpy's vectorised float32
     ``log`` between the two passes (scalar ``log`` here cost five times as much); points are
     the inner loop, so it vectorises. ``points_xy`` and ``facing_xy`` are (points, 2), as the
-    particles' walk and the map's unit vectors give them: no transposed copies per scan."""
+    particles' walk and the map's unit vectors give them: no transposed copies per scan;
+    with ``facing_row`` (not empty), point ``i`` faces row ``facing_row[i]`` of ``facing_xy``
+    times ``facing_sign[i]`` (a particle's edge and direction: no gathered copy per scan)."""
+    rows = facing_row.size > 0
     for j in range(beacon_xy.shape[0]):
         bx, by = beacon_xy[j, 0], beacon_xy[j, 1]
         for i in range(points_xy.shape[0]):
@@ -46,7 +49,11 @@ def beacon_geometry(points_xy: np.ndarray, beacon_xy: np.ndarray, min_d2: float,
             r2 = max(dx * dx + dy * dy, min_d2) + h2
             d2[j, i] = r2
             if body:
-                ahead = dx * facing_xy[i, 0] + dy * facing_xy[i, 1]
+                if rows:
+                    k, sign = facing_row[i], facing_sign[i]
+                    ahead = dx * (facing_xy[k, 0] * sign) + dy * (facing_xy[k, 1] * sign)
+                else:
+                    ahead = dx * facing_xy[i, 0] + dy * facing_xy[i, 1]
                 loss[j, i] = body_loss_db(ahead / math.sqrt(r2), body_db[i], body == 1)
 
 
@@ -101,6 +108,19 @@ def offset_fit(
 
 
 @_jit
+def drift(offset_var: np.ndarray, exponent: np.ndarray, body: np.ndarray, normal: np.ndarray,
+          var_step: float, exponent_step: float, exponent_low: float, exponent_high: float,
+          body_step: float, body_max: float) -> None:
+    """The radio beliefs forget, in place: the offset's variance grows by ``var_step``, the
+    exponent and body loss walk randomly within their bounds."""
+    for i in range(exponent.size):
+        offset_var[i] += var_step
+        exponent[i] = min(max(exponent[i] + normal[0, i] * exponent_step, exponent_low),
+                          exponent_high)
+        body[i] = min(max(body[i] + normal[1, i] * body_step, 0.0), body_max)
+
+
+@_jit
 def walk(
     edge: np.ndarray, state: np.ndarray, normal: np.ndarray, uniform: np.ndarray, dt: float,
     turn_p: float, speed_sigma: float, max_speed: float, jitter: float, length: np.ndarray,
@@ -149,16 +169,21 @@ def walk(
 
 
 @_jit
-def drift(offset_var: np.ndarray, exponent: np.ndarray, body: np.ndarray, normal: np.ndarray,
-          var_step: float, exponent_step: float, exponent_low: float, exponent_high: float,
-          body_step: float, body_max: float) -> None:
-    """The radio beliefs forget, in place: the offset's variance grows by ``var_step``, the
-    exponent and body loss walk randomly within their bounds."""
-    for i in range(exponent.size):
-        offset_var[i] += var_step
-        exponent[i] = min(max(exponent[i] + normal[0, i] * exponent_step, exponent_low),
-                          exponent_high)
-        body[i] = min(max(body[i] + normal[1, i] * body_step, 0.0), body_max)
+def step(
+    edge: np.ndarray, state: np.ndarray, normal: np.ndarray, uniform: np.ndarray, dt: float,
+    turn_p: float, speed_sigma: float, max_speed: float, jitter: float, length: np.ndarray,
+    edge_ends: np.ndarray, end_slot: np.ndarray, incident_ptr: np.ndarray,
+    incident: np.ndarray, a_xy: np.ndarray, unit_xy: np.ndarray, rows: np.ndarray,
+    drift_normal: np.ndarray, var_step: float, exponent_step: float, exponent_low: float,
+    exponent_high: float, body_step: float, body_max: float,
+) -> np.ndarray:
+    """One call for the particles' time step: :func:`walk`, then :func:`drift` of the rows
+    ``rows`` (offset variance, exponent, body loss) of ``state``; returns the new (x, y)."""
+    xy = walk(edge, state, normal, uniform, dt, turn_p, speed_sigma, max_speed, jitter, length,
+              edge_ends, end_slot, incident_ptr, incident, a_xy, unit_xy)
+    drift(state[rows[0]], state[rows[1]], state[rows[2]], drift_normal, var_step,
+          exponent_step, exponent_low, exponent_high, body_step, body_max)
+    return xy
 
 
 @_jit
@@ -171,7 +196,13 @@ def cloud_point(w: np.ndarray, edge: np.ndarray, xy: np.ndarray, local_m: float,
     mass = np.zeros(buckets)
     for i in range(n):
         mass[edge[i] & (buckets - 1)] += w[i]
-    top = np.argmax(mass)
+    # np.argmax(mass), looking only at the buckets particles are in (the first of the
+    # heaviest; bucket 0 when all are empty)
+    top, most = 0, mass[0]
+    for i in range(n):
+        b = edge[i] & (buckets - 1)
+        if mass[b] > most or (mass[b] == most and b < top):
+            top, most = b, mass[b]
     heaviest, best_w = 0, -1.0
     for i in range(n):
         if (edge[i] & (buckets - 1)) == top and w[i] > best_w:
@@ -255,19 +286,26 @@ def systematic(w: np.ndarray, u: float, count: int) -> np.ndarray:
 
 @_jit
 def paired_power(last_rows: np.ndarray, last_resid: np.ndarray, rows: np.ndarray,
-                 resid: np.ndarray) -> tuple[float, float, int]:
-    """Residuals of the beacons in both scans (``last_rows`` sorted): the sum of their
-    products, half the sum of their squares, and how many pairs."""
+                 resid_db: np.ndarray, clip_db: float, pair: bool
+                 ) -> tuple[float, float, int, np.ndarray, np.ndarray]:
+    """beacons.persistence.Persistence.observe in one pass: the residuals clipped to
+    +-``clip_db``; when ``pair``, those of the beacons in both scans (``last_rows`` sorted)
+    paired: the sum of their products, half the sum of their squares, and how many pairs;
+    and this scan's rows and clipped residuals sorted by row, for the next scan."""
+    resid = np.empty(resid_db.size)
+    for k in range(resid.size):
+        resid[k] = min(max(resid_db[k], -clip_db), clip_db)
     cross = power = 0.0
     pairs = 0
-    for k in range(rows.size):
+    for k in range(rows.size if pair else 0):
         at = min(np.searchsorted(last_rows, rows[k]), last_rows.size - 1)
         if last_rows[at] == rows[k]:
             a, b = resid[k], last_resid[at]
             cross += a * b
             power += 0.5 * (a * a + b * b)
             pairs += 1
-    return cross, power, pairs
+    order = np.argsort(rows)
+    return cross, power, pairs, rows[order], resid[order]
 
 
 @_jit
@@ -283,15 +321,35 @@ def misfit(x: float, y: float, beacon_xy: np.ndarray, excess_db: np.ndarray, off
 
 
 @_jit
+def news_share(rho: float, gap_s: float, lag_s: float) -> float:
+    """beacons.persistence.Persistence.news of one reading: errors of lag correlation ``rho``
+    (at ``lag_s``) carry ``(1 - r) / (1 + r)`` of independent ones' information, ``r`` the
+    correlation over the ``gap_s`` since the beacon was last heard."""
+    r = rho ** (max(gap_s, 0.0) / lag_s)
+    return (1.0 - r) / (1.0 + r)
+
+
+@_jit
+def news(rho: float, gap_s: np.ndarray, lag_s: float) -> np.ndarray:
+    """:func:`news_share` of each of ``gap_s``."""
+    out = np.empty(gap_s.size)
+    for k in range(gap_s.size):
+        out[k] = news_share(rho, gap_s[k], lag_s)
+    return out
+
+
+@_jit
 def usable_readings(rows: np.ndarray, rssi: np.ndarray, t: np.ndarray, prev: np.ndarray,
-                    power: np.ndarray, rssi_low: float, rssi_high: float
+                    power: np.ndarray, rssi_low: float, rssi_high: float, rho: float,
+                    lag_s: float
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int, int]:
     """beacons.heard.ScanDigester.digest's checks in one pass: readings whose RSSI is within
     [``rssi_low``, ``rssi_high``] (NaN is not), whose beacon has a layout row (``rows`` >= 0)
     and which are not older than the beacon's previous reading (``prev``); a burst of one
     beacon averaged into one reading at its latest time (then the beacons come sorted by row,
-    else in the scan's order). Returns (rows, excess over the 1 m power, times, seconds since
-    each beacon was last heard, readings rejected for RSSI, for an unknown beacon, for time)."""
+    else in the scan's order). Returns (rows, excess over the 1 m power, times, the share of
+    each that is news (:func:`news_share` of the seconds since its beacon was last heard),
+    readings rejected for RSSI, for an unknown beacon, for time)."""
     n = rows.size
     keep = np.empty(n, dtype=np.intp)
     used = bad_rssi = unknown = stale = 0
@@ -328,7 +386,7 @@ def usable_readings(rows: np.ndarray, rssi: np.ndarray, t: np.ndarray, prev: np.
     excess = np.empty(m)
     for k in range(m):
         excess[k] = total[k] / count[k] - power[out_rows[k]]
-        gap[k] = last[k] - gap[k]
+        gap[k] = news_share(rho, last[k] - gap[k], lag_s)
     return out_rows, excess, last, gap, bad_rssi, unknown, stale
 
 

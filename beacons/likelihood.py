@@ -72,17 +72,20 @@ def beacon_update(
     import beacons.kernels as kernels  # numba starts on first use, not with the service
 
     n, b = points_xy.shape[0], beacon_xy.shape[0]
+    row, sign = _NO_ROW, _NO_LOSS
     if body is None or body.off:
         facing, body_db, kind = _NO_FACING, _NO_LOSS, 0
     else:
         facing = np.ascontiguousarray(body.facing_xy, dtype=float)
+        if body.row is not None and body.sign is not None:
+            row, sign = body.row, body.sign
         body_db = _per_point(body.loss_db, n)
         kind = 1 if body.known else 2
     d2, loss = np.empty((b, n), dtype=np.float32), np.empty((b, n) if kind else (1, 1))
     kernels.beacon_geometry(np.ascontiguousarray(points_xy, dtype=float),
                             np.ascontiguousarray(beacon_xy, dtype=float),
                             MIN_DISTANCE_M**2 - height_m * height_m, height_m * height_m,
-                            facing, body_db, kind, d2, loss)
+                            facing, row, sign, body_db, kind, d2, loss)
     np.log(d2, out=d2)
     w = _per_point(weight, b)
     post, inliers = np.empty((2, n)), np.empty(n)
@@ -106,7 +109,7 @@ def _per_point(values: np.ndarray | float, n: int) -> np.ndarray:
         np.broadcast_to(values, (n,)))
 
 
-_NO_FACING, _NO_LOSS = np.zeros((1, 2)), np.zeros(1)
+_NO_FACING, _NO_LOSS, _NO_ROW = np.zeros((1, 2)), np.zeros(1), np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,12 +120,22 @@ class BodyLoss:
     ``facing_xy`` is each point's walking direction (unit, (points, 2)) and ``loss_db`` its
     loss, one for all or one per point; where only the line of the street is known (``known``
     False: either way along it), half the loss times ``|cos|`` is expected, the mean of the two
-    directions.
+    directions. With ``row`` and ``sign``, point ``i`` faces ``sign[i]`` times row ``row[i]``
+    of ``facing_xy`` (a particle's edge's unit vector and its direction along it: the map's
+    array is read where it lies, not gathered per scan).
     """
 
     facing_xy: np.ndarray
     loss_db: np.ndarray | float
     known: bool = True
+    row: np.ndarray | None = None
+    sign: np.ndarray | None = None
+
+    def facing(self) -> np.ndarray:
+        """Each point's facing (unit, (points, 2))."""
+        if self.row is None or self.sign is None:
+            return self.facing_xy
+        return self.facing_xy[self.row] * self.sign[:, None]
 
     @property
     def off(self) -> bool:
@@ -154,14 +167,19 @@ def _t_norm(sigma_db: float, dof: float) -> float:
     )
 
 
+@functools.lru_cache(maxsize=64)
 def exponent_grid(center: float, sigma: float, count: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """Exponents standing for a Gaussian prior cut to the physical range (equal-probability
     strata) and their log-weights, for places whose exponent is not known yet. Cut, not
     clipped: a clipped prior piles a fifth of its weight on the bound, and at n = 1 a signal
-    hardly falls with distance, so every place fits and the walker is found nowhere."""
+    hardly falls with distance, so every place fits and the walker is found nowhere.
+    Read-only arrays, made once per prior (every re-localisation asks for the settings' one)."""
     low, high = (ndtr((bound - center) / sigma) for bound in EXPONENT_RANGE)
     values = center + sigma * ndtri(low + (high - low) * (np.arange(count) + 0.5) / count)
-    return values, np.full(count, -math.log(count))
+    log_w = np.full(count, -math.log(count))
+    values.setflags(write=False)
+    log_w.setflags(write=False)
+    return values, log_w
 
 
 def log_likelihood(

@@ -84,9 +84,27 @@ class Motion:
     turn_back_per_s: float = 0.01
 
 
-def move(p: Particles, pmap: PositioningMap, dt: float, motion: Motion,
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """How fast the radio beliefs forget (phones move between hand and pocket, streets change):
+    the offset's variance grows by ``offset_db2_per_s`` a second, the exponent and body loss
+    walk randomly (per square root of a second) within their bounds."""
+
+    offset_db2_per_s: float
+    exponent_per_s: float
+    exponent_range: tuple[float, float]
+    body_db_per_s: float
+    body_max_db: float
+
+
+#: The rows :class:`Drift` changes: the offset's variance, the exponent, the body loss.
+_DRIFTING = np.array([OFFSET.start + 1, EXPONENT, BODY], dtype=np.int64)
+
+
+def move(p: Particles, pmap: PositioningMap, dt: float, motion: Motion, drift: Drift,
          rng: np.random.Generator) -> None:
-    """Walk every particle along its edge for ``dt`` seconds, turning at nodes.
+    """Walk every particle along its edge for ``dt`` seconds, turning at nodes, and let its
+    radio beliefs drift.
 
     Each particle's pace wanders, it may turn round (an odd number of turns of a Poisson
     process over ``dt``: at most one half, as ``rate * dt`` alone would turn the whole cloud
@@ -96,11 +114,16 @@ def move(p: Particles, pmap: PositioningMap, dt: float, motion: Motion,
         return
     import beacons.kernels as kernels  # numba starts on first use, not with the service
 
-    p.set_xy(kernels.walk(
-        p.edge, p.state, rng.standard_normal((2, p.size)), rng.random((2, p.size)), dt,
+    root = math.sqrt(dt)
+    normal, uniform = rng.standard_normal((2, p.size)), rng.random((2, p.size))
+    p.set_xy(kernels.step(
+        p.edge, p.state, normal, uniform, dt,
         0.5 * -math.expm1(-2.0 * motion.turn_back_per_s * dt), motion.speed_sigma_mps,
         motion.max_speed_mps, motion.jitter_m, pmap.length, pmap.edge_ends, pmap.end_slot,
-        pmap.incident_ptr, pmap.incident, pmap.a_xy, pmap.unit_xy,
+        pmap.incident_ptr, pmap.incident, pmap.a_xy, pmap.unit_xy, _DRIFTING,
+        rng.standard_normal((2, p.size)), drift.offset_db2_per_s * dt,
+        drift.exponent_per_s * root, *drift.exponent_range, drift.body_db_per_s * root,
+        drift.body_max_db,
     ))
 
 

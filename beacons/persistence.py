@@ -40,7 +40,8 @@ UNDERSTATED_BY = 2.0
 class Persistence:
     """Running estimate of the misfit's lag correlation (at ``lag_s``, about a scan apart), at
     most ``ceiling_rho`` and starting there; each scan with pairs moves it by ``rate`` of the
-    way."""
+    way. The share of a reading that is news follows from it (beacons.kernels.news_share,
+    applied where the scan's readings are digested)."""
 
     __slots__ = ("_rho", "_ceiling", "_lag_s", "_rows", "_resid", "_t_s", "_rate")
 
@@ -62,26 +63,19 @@ class Persistence:
     def lag_s(self) -> float:
         return self._lag_s
 
-    def news(self, gap_s: np.ndarray) -> np.ndarray:
-        """Share of a reading that is news when its beacon was last heard ``gap_s`` ago (1 for
-        a beacon not heard before)."""
-        rho = self.rho ** (np.maximum(gap_s, 0.0) / self._lag_s)
-        return (1.0 - rho) / (1.0 + rho)
-
     def observe(self, rows: np.ndarray, resid_db: np.ndarray, t_s: float) -> None:
         """Residuals (dB) of the beacons ``rows`` at this scan's fix: pair them with the last
         scan's and update the estimate."""
-        resid = np.clip(resid_db, -_CLIP_DB, _CLIP_DB)
-        last = self._rows
-        if last.size and t_s - self._t_s <= 2.0 * self._lag_s:
-            import beacons.kernels as kernels  # numba starts on first use, not with the service
+        import beacons.kernels as kernels  # numba starts on first use, not with the service
 
-            # the last scan's rows are kept sorted: a search pairs the beacons heard in both
-            cross, power, pairs = kernels.paired_power(last, self._resid, rows, resid)
-            if pairs >= MIN_PAIRS and power > 0.0:
-                r = self._rate
-                self._rho += r * (cross / power - self._rho)
-                if t_s > self._t_s:
-                    self._lag_s += r * (t_s - self._t_s - self._lag_s)
-        order = rows.argsort()
-        self._rows, self._resid, self._t_s = rows[order], resid[order], t_s
+        # the last scan's rows are kept sorted: a search pairs the beacons heard in both
+        pair = self._rows.size > 0 and t_s - self._t_s <= 2.0 * self._lag_s
+        cross, power, pairs, self._rows, resid = kernels.paired_power(
+            self._rows, self._resid, rows, np.ascontiguousarray(resid_db, dtype=float),
+            _CLIP_DB, pair)
+        if pairs >= MIN_PAIRS and power > 0.0:
+            r = self._rate
+            self._rho += r * (cross / power - self._rho)
+            if t_s > self._t_s:
+                self._lag_s += r * (t_s - self._t_s - self._lag_s)
+        self._resid, self._t_s = resid, t_s

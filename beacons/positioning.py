@@ -48,7 +48,6 @@ from beacons.gnss_evidence import (
 from beacons.heard import HeardBeacons, ScanDigester
 from beacons.likelihood import (
     EXPONENT_RANGE,
-    VAR,
     BodyLoss,
     beacon_update,
     exponent_grid,
@@ -58,14 +57,13 @@ from beacons.likelihood import (
 )
 from beacons.model import BeaconId, BeaconPlacement, Fix, Scan, Unavailable
 from beacons.particles import (
-    ALONG,
     BIAS,
     BODY,
     DIR,
     EXPONENT,
     OFFSET,
-    ROWS,
     SPEED,
+    Drift,
     Particles,
     move,
     summarise,
@@ -75,6 +73,7 @@ from beacons.persistence import Persistence
 from beacons.positioning_map import PIECE_M, PositioningMap
 from beacons.positioning_settings import PositioningSettings, PositioningStats, RadioEstimate
 from beacons.relocalization import Places, candidates, log_sum, lost_share
+from beacons.seeding import draw, new_particles
 
 __all__ = [
     "PIECE_M", "InvalidScan", "Positioner", "PositioningMap",
@@ -107,7 +106,10 @@ class Positioner:
     ) -> None:
         self.map = graph if isinstance(graph, PositioningMap) else PositioningMap(graph, placements)
         self.settings = settings or PositioningSettings()
-        self._motion = self.settings.motion
+        s = self.settings
+        self._motion = s.motion
+        self._drift = Drift(s.offset_drift_db2_per_s, s.exponent_drift_per_s, EXPONENT_RANGE,
+                            s.body_drift_db_per_s, s.body_loss_max_db)
         model = self.settings.path_loss
         # the layout's powers, overridden by the beacons this model was calibrated for; shared,
         # not copied, when there are none (a city's layout has 500k: 4 MB per walker)
@@ -174,9 +176,9 @@ class Positioner:
         s = self.settings
         pick = self._rng.integers(0, edge.size, s.particles)
         exponents, _ = exponent_grid(s.path_loss.exponent, s.exponent_sigma, s.particles)
-        self._p = self._new_particles(edge[pick], offset[pick],
-                                      offset_prior(s.offset_sigma_db), self._rng.permutation(
-                                          exponents), bias_prior())
+        self._p = new_particles(edge[pick], offset[pick], offset_prior(s.offset_sigma_db),
+                                self._rng.permutation(exponents), bias_prior(),
+                                s.body_loss_max_db, self._rng)
         self._inconsistent_since = None
 
     def update(self, scan: Scan) -> Fix | Unavailable:
@@ -206,11 +208,10 @@ class Positioner:
             places = self._places(beacons, gnss, np.ones(beacons.size))
             if places is None:
                 return self._unavailable("no_walkable_edge_near_beacons", scan.t_s)
-            self._p = self._draw(places, s.particles)
+            self._p = draw(places, s.particles, self.map, s.body_loss_max_db, self._rng)
             self._inconsistent_since = None
         else:
-            move(self._p, self.map, dt, self._motion, self._rng)
-            self._drift(dt)
+            move(self._p, self.map, dt, self._motion, self._drift, self._rng)
             if beacons.size or gnss is not None:
                 if self._uncertain and beacons.size:
                     # no fix at the last scan (the start, or lost): the cloud is far from
@@ -275,33 +276,6 @@ class Positioner:
 
     # --- particles ----------------------------------------------------------------------------
 
-    def _new_particles(self, edge: np.ndarray, along: np.ndarray, offset: np.ndarray,
-                       exponent: np.ndarray, bias: np.ndarray) -> Particles:
-        """Particles at the given points, walking either way at a random pace."""
-        n = edge.size
-        state = np.empty((ROWS, n))
-        state[ALONG] = along
-        state[DIR] = self._rng.choice([-1.0, 1.0], size=n)
-        state[SPEED] = self._rng.uniform(0.0, 1.5, n)
-        state[OFFSET] = offset
-        state[EXPONENT] = exponent
-        state[BIAS] = bias
-        state[BODY] = self._rng.uniform(0.0, self.settings.body_loss_max_db, n)
-        return Particles(edge, state)
-
-    def _drift(self, dt: float) -> None:
-        """The radio belief slowly forgets: phones move between hand and pocket, streets
-        change."""
-        if dt <= 0:
-            return
-        import beacons.kernels as kernels  # numba starts on first use, not with the service
-
-        s, state, root = self.settings, self._p.state, math.sqrt(dt)
-        kernels.drift(state[OFFSET][VAR], state[EXPONENT], state[BODY],
-                      self._rng.standard_normal((2, state.shape[1])),
-                      s.offset_drift_db2_per_s * dt, s.exponent_drift_per_s * root,
-                      *EXPONENT_RANGE, s.body_drift_db_per_s * root, s.body_loss_max_db)
-
     def _places(self, beacons: HeardBeacons, gnss: LocalFix | None, weight: np.ndarray
                 ) -> Places | None:
         """The candidates of :func:`beacons.relocalization.candidates` with this scan's
@@ -315,27 +289,12 @@ class Positioner:
         log_ev, _, _ = self._evidence_at(c.xy, c.state, heard, gnss, body)
         return Places(c, log_ev + c.log_prior)
 
-    def _draw(self, places: Places, count: int) -> Particles:
-        """``count`` particles at ``places`` in proportion to their evidence, jittered along
-        their edge by +-half a sample step so they cover it evenly."""
-        w = np.exp(places.log_ev - places.log_ev.max())
-        pick = systematic_pick(w, self._rng, count)
-        at = places.at
-        edge = at.edge[pick]
-        step = (self.map.length / self.map.sample_count)[edge]
-        along = np.clip(at.along[pick] + self._rng.uniform(-0.5, 0.5, count) * step, 0.0,
-                        self.map.length[edge])
-        st = at.state
-        return self._new_particles(edge, along, st[OFFSET][:, pick], st[EXPONENT][pick],
-                                   st[BIAS][:, pick])
-
     def _weigh(self, beacons: HeardBeacons, gnss: LocalFix | None, t_s: float) -> None:
         s, p = self.settings, self._p
         # until the first fix the particles' directions are mere guesses, and splitting the
         # young cloud by them slowed the first fix (4-5 scans instead of 2-5): no body loss yet
-        facing = self.map.unit_xy[p.edge]  # (particles, 2): rows gathered, not columns
-        facing *= p.state[DIR][:, None]
-        body = BodyLoss(facing, 0.0 if self._cold else p.state[BODY])
+        body = BodyLoss(self.map.unit_xy, 0.0 if self._cold else p.state[BODY],
+                        row=p.edge, sign=p.state[DIR])
         xy = p.xy(self.map)
         # fixes far from the cloud for longer than a jump: forget the biases that hid it, and
         # check the cloud against the map at once (GnssTrack.refit)
@@ -369,7 +328,7 @@ class Positioner:
                 return
         log_ev += log_prior
         if gnss is not None:
-            moving = motion_log_evidence(gnss, p.state[SPEED], body.facing_xy,
+            moving = motion_log_evidence(gnss, p.state[SPEED], body.facing(),
                                          s.gnss_speed_sigma_mps, s.gnss_course_sigma_deg,
                                          s.gnss_course_outlier_prob)
             if moving is not None:
@@ -415,7 +374,7 @@ class Positioner:
             return False
         fresh = round(share * s.particles)
         self._p.take(systematic_pick(self._p.w, self._rng, s.particles - fresh))
-        self._p.extend(self._draw(places, fresh))
+        self._p.extend(draw(places, fresh, self.map, s.body_loss_max_db, self._rng))
         self._inconsistent_since = None
         if share == 1.0 and self._uncertain_since is not None:
             self._uncertain_since = t_s  # a fresh cloud gets its own time to narrow

@@ -19,6 +19,9 @@ from routing.graph import edge_count, edge_records
 
 #: Edges are indexed as pieces at most this long; a query around a point widens by half of it.
 PIECE_M = 20.0
+#: Beacons whose neighbourhood (:meth:`PositioningMap.samples_near_beacon`) a map remembers:
+#: ~13 KB each at a 30 m radius on a dense grid, so at most a few MB per map.
+_NEAR_BEACONS_KEPT = 256
 
 
 class PositioningMap:
@@ -77,6 +80,7 @@ class PositioningMap:
         self.layout = BeaconLayout.of(placements)
         self.beacon_power = self.layout.power
         self.beacon_xy = np.column_stack(self.frame.to_xy(self.layout.lat, self.layout.lon))
+        self._near_beacon: dict[tuple[int, float], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def point_xy(self, edge: np.ndarray, offset: np.ndarray) -> np.ndarray:
         """Local (x, y) of points given as edge index + metres from the edge's u end."""
@@ -94,6 +98,24 @@ class PositioningMap:
         xy = self.point_xy(edge, offset)
         keep = np.hypot(xy[:, 0] - x, xy[:, 1] - y) <= radius_m
         return edge[keep], offset[keep], xy[keep]
+
+    def samples_near_beacon(
+        self, row: int, radius_m: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`samples_near` the beacon of layout row ``row``, read-only and shared by every
+        walker: a lost walker is searched for near its loudest beacon, every scan until it has
+        a fix and every few seconds after, and walkers crowd near the same beacons."""
+        key = (row, radius_m)
+        found = self._near_beacon.get(key)
+        if found is None:
+            x, y = self.beacon_xy[row]
+            found = self.samples_near(float(x), float(y), radius_m)
+            for a in found:
+                a.setflags(write=False)
+            if len(self._near_beacon) >= _NEAR_BEACONS_KEPT:
+                self._near_beacon.clear()  # the crowd moved on (a dict set is safe across threads)
+            self._near_beacon[key] = found
+        return found
 
     def nearest_on_edges(
         self, xy: np.ndarray, settled_within_m: float = 0.0

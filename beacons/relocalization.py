@@ -55,14 +55,13 @@ def candidates(pmap: PositioningMap, beacons: HeardBeacons, gnss: LocalFix | Non
     """Map points near the loudest beacon (with at least ``min_beacons_to_start``) or else near
     the GNSS fix; None when neither gives a centre or no path is near it."""
     if beacons.size >= s.min_beacons_to_start:
-        x, y = pmap.beacon_xy[beacons.rows[int(np.argmax(beacons.excess_db))]]
-        radius = s.search_radius_m
+        loudest = int(beacons.rows[int(np.argmax(beacons.excess_db))])
+        edge, along, xy = pmap.samples_near_beacon(loudest, s.search_radius_m)
     elif gnss is not None:
-        x, y = gnss.x, gnss.y
-        radius = max(s.search_radius_m, 3.0 * gnss.sigma_m)
+        edge, along, xy = pmap.samples_near(gnss.x, gnss.y,
+                                            max(s.search_radius_m, 3.0 * gnss.sigma_m))
     else:
         return None
-    edge, along, xy = pmap.samples_near(float(x), float(y), radius)
     if not edge.size:
         return None
     exponents, log_prior = exponent_grid(s.path_loss.exponent, s.exponent_sigma)

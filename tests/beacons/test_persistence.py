@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from beacons.kernels import news
 from beacons.particles import systematic_pick
 from beacons.persistence import Persistence
 
@@ -17,9 +18,9 @@ def _feed(persistence: Persistence, misfit, scans: int) -> None:
 def test_white_misfit_makes_a_repeat_reading_mostly_news() -> None:
     rng = np.random.default_rng(1)
     p = Persistence(0.6)
-    assert np.isclose(p.news(np.array([1.0]))[0], 0.25)  # the ceiling before any data
+    assert np.isclose(news(p.rho, np.array([1.0]), p.lag_s)[0], 0.25)  # the ceiling before any data
     _feed(p, lambda t: rng.normal(0.0, 3.0, 8), 60)
-    assert p.rho < 0.3 and p.news(np.array([1.0]))[0] > 0.5
+    assert p.rho < 0.3 and news(p.rho, np.array([1.0]), p.lag_s)[0] > 0.5
 
 
 def test_persistent_misfit_keeps_the_ceiling() -> None:
@@ -31,8 +32,9 @@ def test_persistent_misfit_keeps_the_ceiling() -> None:
 
 
 def test_a_beacon_not_heard_for_long_is_news_and_one_just_heard_is_not() -> None:
-    news = Persistence(0.6).news(np.array([0.0, 1.0, 3.0, np.inf]))
-    assert news[0] == 0.0 and np.all(np.diff(news) > 0) and news[-1] == 1.0
+    p = Persistence(0.6)
+    share = news(p.rho, np.array([0.0, 1.0, 3.0, np.inf]), p.lag_s)
+    assert share[0] == 0.0 and np.all(np.diff(share) > 0) and share[-1] == 1.0
 
 
 def test_scans_far_apart_are_not_paired() -> None:

@@ -1,0 +1,58 @@
+"""Where a walker's particles are put: fresh particles at given points, and a cloud drawn from
+candidate places in proportion to their evidence (a start, a hint, a re-localisation).
+
+Pure: the caller's numpy Generator decides every draw, so a walker's seed still decides
+everything.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from beacons.particles import (
+    ALONG,
+    BIAS,
+    BODY,
+    DIR,
+    EXPONENT,
+    OFFSET,
+    ROWS,
+    SPEED,
+    Particles,
+    systematic_pick,
+)
+from beacons.positioning_map import PositioningMap
+from beacons.relocalization import Places
+
+
+def new_particles(edge: np.ndarray, along: np.ndarray, offset: np.ndarray,
+                  exponent: np.ndarray, bias: np.ndarray, body_loss_max_db: float,
+                  rng: np.random.Generator) -> Particles:
+    """Particles at the given points, walking either way at a random pace, their body loss
+    anywhere up to ``body_loss_max_db``."""
+    n = edge.size
+    state = np.empty((ROWS, n))
+    state[ALONG] = along
+    state[DIR] = rng.choice([-1.0, 1.0], size=n)
+    state[SPEED] = rng.uniform(0.0, 1.5, n)
+    state[OFFSET] = offset
+    state[EXPONENT] = exponent
+    state[BIAS] = bias
+    state[BODY] = rng.uniform(0.0, body_loss_max_db, n)
+    return Particles(edge, state)
+
+
+def draw(places: Places, count: int, pmap: PositioningMap, body_loss_max_db: float,
+         rng: np.random.Generator) -> Particles:
+    """``count`` particles at ``places`` in proportion to their evidence, jittered along their
+    edge by +-half a sample step so they cover it evenly."""
+    w = np.exp(places.log_ev - places.log_ev.max())
+    pick = systematic_pick(w, rng, count)
+    at = places.at
+    edge = at.edge[pick]
+    step = (pmap.length / pmap.sample_count)[edge]
+    along = np.clip(at.along[pick] + rng.uniform(-0.5, 0.5, count) * step, 0.0,
+                    pmap.length[edge])
+    st = at.state
+    return new_particles(edge, along, st[OFFSET][:, pick], st[EXPONENT][pick],
+                         st[BIAS][:, pick], body_loss_max_db, rng)
