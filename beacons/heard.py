@@ -25,8 +25,10 @@ RSSI_MIN_DBM, RSSI_MAX_DBM = -127.0, 20.0
 #: forgets the ones not heard for ``_FORGET_S``: a walk hears new beacons all along its way, so
 #: the memory is bounded by recency, not by the walk's length (or a spoofer inventing ids). At
 #: 4,096 a walker's two dicts grew 161 KiB over 5 minutes of a walk past a new beacon every
-#: 0.7 s (tests/beacons/test_heard.py).
-_CACHE_MAX = 256
+#: 0.7 s; at 256 they still filled for most of a walk (a typical walk hears 170 beacons, 28 in a
+#: minute), 40-50 KiB a walker, part of ``make soak``'s growth with 400 walkers. At 64 they are
+#: full after about a minute (tests/beacons/test_heard.py).
+_CACHE_MAX = 64
 _FORGET_S = 60.0
 _UNSEEN = (None, -2)  # an ident not in a walker's cache: no kind is ``None``
 

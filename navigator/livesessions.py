@@ -23,6 +23,7 @@ from beacons.model import BeaconId
 from beacons.positioning import Positioner
 from navigator import api
 from navigator.boarding import Boarding
+from navigator.heap import release_free_heap_every
 from navigator.keys import MAP, SETTINGS, STORAGE
 from navigator.liveschemas import BeaconIds, SessionCreate
 from navigator.logs import short_id
@@ -188,7 +189,8 @@ async def save_track_part(app: web.Application, live: LiveSession) -> None:
 
 
 async def sessions_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Own the registry, expire idle sessions and flush beacon sightings in the background."""
+    """Own the registry; in the background expire idle sessions, flush beacon sightings and give
+    the C allocator's free pages back to the system."""
     registry = SessionRegistry(app[SETTINGS].session_idle_s)
     app[SESSIONS] = registry
 
@@ -208,9 +210,10 @@ async def sessions_ctx(app: web.Application) -> AsyncIterator[None]:
                 log.exception("session housekeeping failed",
                               extra={"event": "housekeeping_failed"})
 
-    task = asyncio.create_task(housekeeping())
+    task, trim = asyncio.create_task(housekeeping()), asyncio.create_task(release_free_heap_every())
     yield
     task.cancel()
+    trim.cancel()
     await flush_heard(app)
 
 
