@@ -13,6 +13,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from beacons.model import Scan
+from navigator.certainty import announce_within_m
+from navigator.guidancesettings import GuidanceSettings
 from navigator.keys import MAP, SETTINGS
 from navigator.routeplan import plan_between
 from navigator.simulation import SimulatedWalker, WalkOptions
@@ -107,11 +109,18 @@ async def test_walk_arrives_and_announces_decision_points_6m_ahead(client: TestC
     chained = [i for i in told if i["text"].startswith("After another")]
     ahead = [i for i in told if i not in chained]
     assert len(ahead) >= 3
-    in_window = [i for i in ahead if 5.0 <= i["distance_m"] <= 7.0]
     # 6 +- 1 m from the fix; from a fix with more than 2 m of doubt up to 1.5 m earlier
-    # (navigator.certainty.announce_within_m)
+    # (navigator.certainty.announce_within_m): the window's far end is the one the fix of the
+    # moment allowed, give or take the 0.05 m of the event's rounding (positioning is random per
+    # session, and a 7 m end for every fix failed 3 sessions in 14 with the announcements where
+    # the rule puts them)
+    error_at = {e["t"]: e["error_m"] for e in r.events if e["type"] == "fix" and e["available"]}
+    settings = GuidanceSettings()
+    in_window = [i for i in ahead if 4.95 <= i["distance_m"] <= announce_within_m(
+        error_at.get(i["t"]), settings) + 0.05]
     assert all(i["distance_m"] <= 8.5 for i in ahead), ahead
-    assert len(in_window) >= 0.75 * len(ahead), ahead
+    assert len(in_window) >= 0.75 * len(ahead), [(i["distance_m"], error_at.get(i["t"]))
+                                                 for i in ahead]
     assert all(i["distance_m"] <= 10.0 for i in chained), chained
     for a, b in itertools.combinations(ahead, 2):  # the same words for two points can happen
         if (a["kind"], a["text"]) == (b["kind"], b["text"]):
