@@ -15,6 +15,7 @@ from aiohttp import web
 from navigator import api, mapsync
 from navigator.bluetooth import bluetooth_ctx
 from navigator.clients import FailedKeys
+from navigator.handover import claims_ctx
 from navigator.keys import (
     IMPORTS,
     MAP,
@@ -25,7 +26,7 @@ from navigator.keys import (
     STORAGE,
     WORKER,
 )
-from navigator.live import claims_ctx, inbox_ctx
+from navigator.live import inbox_ctx
 from navigator.livesessions import sessions_ctx
 from navigator.mapimport import ensure_default_city
 from navigator.mapstate import MapState, load_map_state

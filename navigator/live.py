@@ -6,7 +6,8 @@ Scan JSON -> :class:`Scan` -> the positioner -> the :class:`NavigationSession` -
 and never guiding anyone with a scan that waited too long (:mod:`navigator.backpressure`). The
 rules are elsewhere and pure: guidance in :mod:`navigator.session`, blocked routes in
 :mod:`navigator.blocking`, where-am-I / around-me in :mod:`navigator.orientation`; the sessions
-themselves live in :mod:`navigator.livesessions`.
+themselves live in :mod:`navigator.livesessions`, and which connection holds a walk is
+:mod:`navigator.handover`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from beacons.positioning import InvalidScan
 from navigator import api
 from navigator.backpressure import tell_unavailable
 from navigator.blocking import blocked_ahead
+from navigator.handover import HANDED_OVER, close_replaced, hand_over
 from navigator.inbox import INBOX, INTERNAL_ERROR, Delivery, Inbox, Incoming, Replies, dumps
 from navigator.keys import MAP, SETTINGS, STORAGE
 from navigator.liveschemas import (
@@ -40,7 +42,6 @@ from navigator.livesessions import (
     SessionRegistry,
     end_session,
     live_session,
-    save_track_part,
 )
 from navigator.logs import short_id
 from navigator.mapstate import MapState
@@ -48,19 +49,16 @@ from navigator.orientation import around_me, where_am_i
 from navigator.pipeline import Position, position_all
 from navigator.session import Event
 from navigator.sessiontokens import SessionAccess, token_of
-from navigator.speech import audio_url, voice_of
+from navigator.speech import with_audio
 from navigator.transit import (
     approach_message,
     arrival_messages,
     departures_message,
     nearby_stops_sentence,
 )
-from voice.phrases import phrase_session_replaced
 
 log = logging.getLogger(__name__)
 routes = api.RouteTable("pedestrian")
-#: Close code of a connection another one with the session's token took the walk over from.
-REPLACED = 4000
 
 
 @routes.route("GET", "/v1/sessions/{id}/ws", summary="The live guidance WebSocket (ws_url, "
@@ -88,7 +86,7 @@ async def session_ws(request: web.Request, query: SessionAccess) -> web.StreamRe
     finally:
         live.claiming -= 1
     if claim is not None and live.claim is not None and claim < live.claim:
-        await _hand_over(app, live, ws, None)  # a newer connection here claimed it meanwhile
+        await hand_over(app, live, ws, None)  # a newer connection here claimed it meanwhile
         return ws
     live.claim = claim
     previous, previous_reader = live.ws, live.reader
@@ -96,7 +94,7 @@ async def session_ws(request: web.Request, query: SessionAccess) -> web.StreamRe
     replacing = previous is not None and not previous.closed
     if replacing:
         assert previous is not None
-        await _hand_over(request.app, live, previous, previous_reader)
+        await hand_over(request.app, live, previous, previous_reader)
     took_over = replacing or holder is not None
     resumed = live.nav.last_fix is not None or live.nav.last_instruction is not None
     await ws.send_frame(dumps({
@@ -117,84 +115,11 @@ async def session_ws(request: web.Request, query: SessionAccess) -> web.StreamRe
         this = asyncio.current_task()
         assert this is not None
         this.uncancel()  # handled: the close below must not be cut short
-        await _close_replaced(ws)
+        await close_replaced(ws)
     finally:
         if live.ws is ws:
             live.ws = live.reader = None
     return ws
-
-
-#: What :func:`_hand_over` cancels the task reading a replaced socket with.
-HANDED_OVER = "handed over to a newer connection"
-
-
-async def _hand_over(app: web.Application, live: LiveSession, previous: web.WebSocketResponse,
-                     reader: asyncio.Task[Any] | None) -> None:
-    """A newer connection with the token resumes the walk: the older one is told in words
-    (the walker hears it: if it was not them, someone else holds the walk) and closed.
-
-    Closed by ``reader``, the task reading it (when there is one), not here: aiohttp closes a
-    socket from another task than its reader's by dropping the TCP connection right after its
-    close frame, without the client's answer; a browser busy at that moment saw the drop
-    before the frame, reported 1006 instead of 4000, and reconnected to take the walk back.
-    """
-    text = phrase_session_replaced(live.nav.lang)
-    try:
-        await previous.send_json(_with_audio(app, {"type": "replaced", "text": text,
-                                                   "lang": live.nav.lang}))
-    except (ConnectionError, RuntimeError):  # it was already going away: nobody to tell
-        pass
-    if reader is not None and not reader.done():
-        reader.cancel(HANDED_OVER)
-    else:
-        await _close_replaced(previous)
-
-
-async def _close_replaced(ws: web.WebSocketResponse) -> None:
-    """Close with 4000 and wait for the client's close frame (up to aiohttp's close timeout)."""
-    await ws.close(code=REPLACED, message=b"replaced by a newer connection")
-
-
-async def claims_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Look every ``session_claim_check_s`` for walks a connection in another process took
-    over from this one."""
-
-    async def watch() -> None:
-        while True:
-            await asyncio.sleep(app[SETTINGS].session_claim_check_s)
-            try:
-                await release_taken_walks(app)
-            except Exception:  # noqa: BLE001 - e.g. the database is briefly away: next round
-                log.exception("claim check failed", extra={"event": "claim_check_failed"})
-
-    task = asyncio.create_task(watch())
-    yield
-    task.cancel()
-
-
-async def release_taken_walks(app: web.Application) -> int:
-    """Tell and disconnect every walker here whose walk a newer connection claimed in another
-    process (the walk goes on there; this process forgets it and keeps its part of an opted-in
-    track); how many. One query for all of this process's connected walks."""
-    registry = app[SESSIONS]
-    held = [s.id for s in registry.sessions.values() if s.ws is not None and s.claim is not None]
-    if not held:
-        return 0
-    claims = await asyncio.to_thread(app[STORAGE].session_claims, held)
-    # a connection here claiming the walk meanwhile may hold the newest claim: its swap decides
-    taken = [live for live in map(registry.sessions.get, held)
-             if live is not None and live.ws is not None and live.claim is not None
-             and not live.claiming and claims.get(live.id, 0) > live.claim]
-    for live in taken:
-        ws, reader = live.ws, live.reader
-        live.ws = live.reader = None
-        registry.sessions.pop(live.id, None)
-        log.info("session taken over elsewhere",
-                 extra={"event": "session_taken_over", "session": short_id(live.id)})
-        assert ws is not None
-        await _hand_over(app, live, ws, reader)
-        await save_track_part(app, live)
-    return len(taken)
 
 
 async def inbox_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -300,7 +225,7 @@ def _on_command(app: web.Application, live: LiveSession,
     if fix is not None and live.nav.location_available:  # and the stops near, with their lines
         text = " ".join(filter(None, (text, nearby_stops_sentence(app, fix.lat, fix.lon,
                                                                     live.nav.lang))))
-    return [_with_audio(app, {"type": "instruction", "id": None, "kind": msg.type,
+    return [with_audio(app, {"type": "instruction", "id": None, "kind": msg.type,
                               "text": text, "lang": live.nav.lang, "distance_m": None})]
 
 
@@ -373,17 +298,11 @@ def _replan_if_blocked(mapstate: MapState, live: LiveSession, pos: Fix, now_ts: 
 def _event_json(app: web.Application, event: Event) -> dict[str, Any]:
     out = {"type": event.type, **event.data}
     if event.type == "instruction":
-        out = _with_audio(app, out)
+        out = with_audio(app, out)
     elif event.type == "rerouted":
-        out["instruction"] = _with_audio(app, {"type": "instruction", **out["instruction"]})
+        out["instruction"] = with_audio(app, {"type": "instruction", **out["instruction"]})
     elif "text" in out:
-        out = _with_audio(app, out)
-    return out
-
-
-def _with_audio(app: web.Application, out: dict[str, Any]) -> dict[str, Any]:
-    voice = voice_of(app)
-    out["audio_url"] = audio_url(voice, out["text"], out["lang"]) if voice else None
+        out = with_audio(app, out)
     return out
 
 

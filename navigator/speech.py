@@ -45,6 +45,13 @@ def audio_url(voice: VoiceService, text: str, lang: str) -> str | None:
         return None
 
 
+def with_audio(app: web.Application, out: dict[str, Any]) -> dict[str, Any]:
+    """A message with a ``text`` in ``lang``, with the ``audio_url`` of that sentence (None when
+    the service speaks no audio)."""
+    voice = voice_of(app)
+    return {**out, "audio_url": audio_url(voice, out["text"], out["lang"]) if voice else None}
+
+
 def prewarm(app: web.Application, texts: list[tuple[str, str]]) -> None:
     """Synthesise a planned route's sentences in the background, first one first."""
     voice = voice_of(app)

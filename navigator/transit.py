@@ -24,7 +24,7 @@ from navigator.departures import Departure, minutes_until
 from navigator.keys import MAP, SETTINGS, STORAGE
 from navigator.mapedits import mark_applied
 from navigator.schemas import Lang, PointIn
-from navigator.speech import audio_url, voice_of
+from navigator.speech import with_audio
 from navigator.timetable import Timetable, TimetableSnapshot
 from navigator.transitfeed import StopRow
 from routing.graph import edge_records
@@ -244,11 +244,6 @@ def departures_body(timetable: Timetable, snapshot: TimetableSnapshot, stop: Sto
             "departures": [d.to_json(now_ts, lang) for d in found], "text": text, "lang": lang}
 
 
-def _with_audio(app: web.Application, out: dict[str, Any]) -> dict[str, Any]:
-    voice = voice_of(app)
-    return {**out, "audio_url": audio_url(voice, out["text"], out["lang"]) if voice else None}
-
-
 @routes.route("GET", "/v1/stops/{id}/departures",
               summary="Next departures at a stop (GTFS stop_id), scheduled and real time",
               query=DeparturesQuery, response=DeparturesOut, errors=(404,))
@@ -269,7 +264,7 @@ async def departures(request: web.Request, query: DeparturesQuery) -> web.Respon
     answer = functools.partial(departures_body, timetable, snapshot, stop, now_ts,
                                lang=query.lang, limit=query.limit, horizon_min=query.minutes)
     body = answer() if snapshot.index is not None else await asyncio.to_thread(answer)
-    return api.json_response(_with_audio(request.app, body))
+    return api.json_response(with_audio(request.app, body))
 
 
 # --------------------------------------------------------------------------- live socket
@@ -290,9 +285,9 @@ def departures_message(app: web.Application, stop_id: str | None, where: tuple[f
     stop = (snapshot.stops.get(stop_id) if stop_id is not None
             else stop_at(snapshot, *where) if where is not None else None)
     if stop is None:
-        return _with_audio(app, {"type": "departures", "stop": None, "departures": [],
+        return with_audio(app, {"type": "departures", "stop": None, "departures": [],
                                  "text": phrase_no_timetable(lang), "lang": lang})
-    return _with_audio(app, {"type": "departures",
+    return with_audio(app, {"type": "departures",
                              **departures_body(timetable, snapshot, stop, now_ts, lang=lang,
                                                limit=5)})
 
@@ -364,7 +359,7 @@ def approach_message(app: web.Application, boarding: Boarding, ahead_m: float, s
     said.update(a.alert_id for a in alerts)
     text = " ".join(phrase_stop_alert(stop.name, SpokenStopAlert(a.effect, a.header(lang)), lang)
                     for a in alerts)
-    return _with_audio(app, {"type": "instruction", "id": None, "kind": "stop_alert",
+    return with_audio(app, {"type": "instruction", "id": None, "kind": "stop_alert",
                              "text": text, "lang": lang, "distance_m": round(ahead_m, 1)})
 
 
@@ -375,7 +370,7 @@ def arrival_messages(app: web.Application, boarding: Boarding | None,
     say after it, or None when the walk did not end at a stop. Blocking (storage)."""
     if boarding is not None:
         text = f"{arrived['text']} {boarding_sentence(boarding, lang)}"
-        arrived = _with_audio(app, {**arrived, "text": text})
+        arrived = with_audio(app, {**arrived, "text": text})
         board = departures_message(app, boarding.stop.gtfs_id, None, lang, now_ts)
     elif end is not None:
         board = departures_message(app, None, end, lang, now_ts)

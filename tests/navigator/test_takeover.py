@@ -19,8 +19,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from navigator.handover import release_taken_walks
 from navigator.keys import MAP, STORAGE
-from navigator.live import release_taken_walks
 from navigator.livesessions import SESSIONS
 from navigator.routeplan import plan_between
 from navigator.settings import Settings
