@@ -11,8 +11,9 @@ Both in fresh processes (imports are part of a restart):
   the process that loaded it, copy-on-write) and the whole tree's proportional share (PSS);
   against two separate ``serve`` processes each loading the map (what loading once and forking
   saves), started together;
-- the phases of :func:`navigator.mapstate.load_map_state`, as serve runs it (the beacon layout
-  is read by a helper process meanwhile), after the imports serve needs.
+- the phases of :func:`navigator.mapstate.load_map_state`, as serve runs it (the map's rows
+  read by a helper process started before the imports, the beacon layout by another one
+  meanwhile), after the imports serve needs.
 
 The database file (112 MB) is in the page cache, as after any recent use; reading it from a cold
 disk adds that read to the first start.
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -45,16 +47,19 @@ from benchmarks.loadgen import (
     wait_ready,
 )
 from benchmarks.synthetic_city import SIDE, city_db
+from navigator.children import ReadHelper
 
 GOAL_S = 3.0
 STARTS = 3  # end-to-end starts, the median reported
 QUICK_SIDE = 60  # 14,400 nodes: a smoke run of the same code
 
 
-def measure_phases(db_url: str, imports_s: float, imports_cpu_s: float) -> dict[str, float]:
+def measure_phases(db_url: str, imports_s: float, imports_cpu_s: float,
+                   early: ReadHelper | None) -> dict[str, float]:
     """Seconds per start-up phase, in a fresh process that has imported what ``serve`` imports
-    (``imports_s``, ``imports_cpu_s`` of CPU), loading the map exactly as ``serve`` does
-    (:func:`navigator.mapstate.load_map_state`); also the ORM-object baseline."""
+    (``imports_s``, ``imports_cpu_s`` of CPU) with ``early`` reading the map meanwhile, loading
+    the map exactly as ``serve`` does (:func:`navigator.mapstate.load_map_state`); also the
+    ORM-object baseline."""
     from navigator.mapstate import load_map_state
     from navigator.storage import Storage
 
@@ -62,7 +67,8 @@ def measure_phases(db_url: str, imports_s: float, imports_cpu_s: float) -> dict[
     storage = Storage(db_url)
     try:
         t, cpu = time.perf_counter(), time.process_time()
-        mapstate, phases = load_map_state(storage)
+        mapstate, phases = load_map_state(storage, early=early)
+        out["helpers_cpu_s"] = _waited_children_cpu_s()
         out["load_s"] = time.perf_counter() - t
         out["load_cpu_s"] = time.process_time() - cpu  # this process's (not the helper's)
         out.update(phases)
@@ -116,13 +122,21 @@ def _naive_load(storage: object) -> tuple[float, float]:
     return graph_rows_s, time.perf_counter() - t
 
 
+def _waited_children_cpu_s() -> float:
+    """CPU seconds of this process's finished (waited-for) children: the helper processes."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _phases_in_fresh_process(db_url: str) -> dict[str, float]:
-    code = (
-        "import time; t0, c0 = time.perf_counter(), time.process_time(); "
+    code = (  # as serve: the map's helper first, then the imports
+        "import sys, time; t0, c0 = time.perf_counter(), time.process_time(); "
+        "from navigator.children import ReadHelper; "
+        "early = ReadHelper.start('map', 'write_map_rows', sys.argv[1]); "
         "import navigator.cli, navigator.server; "
         "imports_s, imports_cpu_s = time.perf_counter() - t0, time.process_time() - c0; "
-        "import json, sys; from benchmarks.bench_startup import measure_phases; "
-        "print(json.dumps(measure_phases(sys.argv[1], imports_s, imports_cpu_s)))"
+        "import json; from benchmarks.bench_startup import measure_phases; "
+        "print(json.dumps(measure_phases(sys.argv[1], imports_s, imports_cpu_s, early)))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, db_url],
@@ -155,12 +169,14 @@ def _tree_memory(pid: int) -> dict[str, float]:
 
 class Start(NamedTuple):
     """One ``serve`` start: seconds to /health 200 and to the first route's answer, the CPU
-    seconds on the way to ready, and the memory once ready (MiB)."""
+    seconds on the way to ready (and those of its reading helpers, on other cores), and the
+    memory once ready (MiB)."""
 
     health_s: float
     first_route_s: float
     cpu_s: float
     memory: dict[str, float]
+    helpers_cpu_s: float
 
 
 def _serve_to_ready(db_url: str, workers: int) -> Start:
@@ -174,10 +190,11 @@ def _serve_to_ready(db_url: str, workers: int) -> Start:
         with spawn(serve_args(db_url, port, workers), log_path, server_env(Path(tmp))) as proc:
             wait_ready(f"http://127.0.0.1:{port}/health", proc, timeout_s=600.0, poll_s=0.01)
             health_s = time.monotonic() - t0
-            cpu_s = _critical_cpu_s(proc.pid)
+            cpu_s, helpers_cpu_s = _critical_cpu_s(proc.pid), _waited_cpu_s(proc.pid)
             route = _first_route(port, log_path)
             _wait_for_workers(proc.pid, workers)
-            return Start(health_s, route + health_s, cpu_s, _tree_memory(proc.pid))
+            return Start(health_s, route + health_s, cpu_s, _tree_memory(proc.pid),
+                         helpers_cpu_s)
 
 
 def _critical_cpu_s(pid: int) -> float:
@@ -186,6 +203,15 @@ def _critical_cpu_s(pid: int) -> float:
     time also waits for a core; this does not, so it shows what the start itself costs."""
     return process_cpu_s(pid) + max((process_cpu_s(p) for p in process_tree(pid)[1:]),
                                     default=0.0)
+
+
+def _waited_cpu_s(pid: int) -> float:
+    """CPU seconds of the finished children ``pid`` has waited for: its reading helpers."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
 
 
 def _wait_for_workers(pid: int, workers: int, timeout_s: float = 60.0) -> None:
@@ -248,14 +274,15 @@ def run(quick: bool) -> list[BenchResult]:
             runs[workers].append(_serve_to_ready(db_url, workers))
     median = {w: sorted(r, key=lambda x: x.health_s)[len(r) // 2] for w, r in runs.items()}
     cpu = {w: sorted(x.cpu_s for x in r)[len(r) // 2] for w, r in runs.items()}
-    e2e, first_route, _, mem_one = median[1]
-    e2e_two, _, _, mem_two = median[2]
+    e2e, first_route, mem_one = median[1].health_s, median[1].first_route_s, median[1].memory
+    e2e_two, mem_two = median[2].health_s, median[2].memory
     separate_s, separate_mem = _separate_processes(db_url, 2)
     p = _phases_in_fresh_process(db_url)
     for workers, r in runs.items():
         print(f"  serve --workers {workers} -> /health 200 (each start): "
               f"{', '.join(f'{x.health_s:.2f}' for x in r)} s; CPU on the way: "
-              f"{', '.join(f'{x.cpu_s:.2f}' for x in r)} s", file=sys.stderr)
+              f"{', '.join(f'{x.cpu_s:.2f}' for x in r)} s; its helpers' CPU: "
+              f"{', '.join(f'{x.helpers_cpu_s:.2f}' for x in r)} s", file=sys.stderr)
     print(f"  phases: {p}\n  median start's first route answered at {first_route:.2f} s; "
           f"2 separate processes ready after {separate_s:.2f} s; load average before "
           f"{load:.1f}, after {os.getloadavg()[0]:.1f}", file=sys.stderr)
@@ -303,8 +330,9 @@ def run(quick: bool) -> list[BenchResult]:
                     "its CPU s", p["imports_cpu_s"]),
         BenchResult("startup phase: load_map_state, all phases below", p["load_s"], "s",
                     "its CPU s (the beacon helper's not included)", p["load_cpu_s"]),
-        BenchResult("startup phase: read nodes, edges, places (beacons: helper)", p["read_s"],
-                    "s"),
+        BenchResult("startup phase: the map's rows from the helper started before the imports "
+                    "(wait + unpack; beacons: another helper)", p["read_s"], "s",
+                    "both helpers' CPU s (on other cores)", p["helpers_cpu_s"]),
         BenchResult("startup phase: graph + compiled router", p["graph_router_s"], "s"),
         *helper,
         BenchResult("startup phase: positioning map", p["positioning_s"], "s"),

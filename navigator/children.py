@@ -87,8 +87,9 @@ class ReadHelper:
     def result(self) -> object | None:
         """What the helper read (waiting for it); None, with a warning, if it failed."""
         if self._proc.wait() == 0:
-            try:
-                return pickle.loads(self._out.read_bytes())
+            try:  # from the file: no copy of tens of megabytes in memory meanwhile
+                with self._out.open("rb") as answer:
+                    return pickle.load(answer)
             except (OSError, pickle.UnpicklingError, EOFError) as err:
                 self._err.write(repr(err).encode())
         self._err.seek(0)

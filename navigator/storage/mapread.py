@@ -126,24 +126,32 @@ def _write_read(path: str, read: Callable[[MapReads], object]) -> None:
         pickle.dump(found, out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-#: A snapshot's records as plain tuples: pickling 200k named tuples costs 1.4-1.9 s (each is
-#: reduced through its class), plain tuples 0.7-0.9 s, and remaking the records 0.1-0.3 s.
-MapRows = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[PlaceRecord],
-                list[ClosureWindow], list[int]]
+#: A snapshot's records as columns (a list per field): pickling 200k named tuples costs
+#: 1.4-1.9 s (each is reduced through its class), columns 0.9-1.0 s and remaking the records
+#: 0.2-0.3 s. Not plain tuples per row (as fast): freed after the records are made, they left
+#: holes among them that the graph's dicts then filled, spread over more pages, and a forked
+#: worker touching those dicts made ~50 MiB more of the map's pages its own.
+MapRows = tuple[list[list[Any]], list[list[Any]], list[PlaceRecord], list[ClosureWindow],
+                list[int]]
 
 
 def map_rows(snapshot: MapSnapshot) -> MapRows:
     """What :func:`snapshot_of_rows` makes the snapshot (without beacons) again from."""
-    return ([tuple(n) for n in snapshot.nodes], [tuple(e) for e in snapshot.edges],
+    return (_columns(snapshot.nodes, len(NodeRecord._fields)),
+            _columns(snapshot.edges, len(EDGE_RECORD_FIELDS)),
             snapshot.places, snapshot.closures, snapshot.revision_ids)
+
+
+def _columns(rows: list[Any], width: int) -> list[list[Any]]:
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
 
 
 def snapshot_of_rows(rows: MapRows, beacons: BeaconLayout) -> MapSnapshot:
     """The snapshot :func:`map_rows` was made from, with the beacon layout ``beacons``."""
     nodes, edges, places, closures, revision_ids = rows
-    return MapSnapshot(nodes=list(map(NodeRecord._make, nodes)),
-                       edges=list(map(EdgeRecord._make, edges)), places=places,
-                       beacons=beacons, closures=closures,
+    return MapSnapshot(nodes=list(map(NodeRecord._make, zip(*nodes, strict=True))),
+                       edges=list(map(EdgeRecord._make, zip(*edges, strict=True))),
+                       places=places, beacons=beacons, closures=closures,
                        revision=max(revision_ids, default=0), revision_ids=revision_ids)
 
 
