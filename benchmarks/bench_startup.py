@@ -11,9 +11,9 @@ Both in fresh processes (imports are part of a restart):
   the process that loaded it, copy-on-write) and the whole tree's proportional share (PSS);
   against two separate ``serve`` processes each loading the map (what loading once and forking
   saves), started together;
-- the phases of :func:`navigator.mapstate.load_map_state`, as serve runs it (the map's rows
-  read by a helper process started before the imports, the beacon layout by another one
-  meanwhile), after the imports serve needs.
+- the phases of :func:`navigator.mapstate.load_map_state`, as serve runs it (the map and then
+  the beacon layout read by a helper process started before the imports), after the imports
+  serve needs.
 
 The database file (112 MB) is in the page cache, as after any recent use; reading it from a cold
 disk adds that read to the first start.
@@ -131,8 +131,7 @@ def _waited_children_cpu_s() -> float:
 def _phases_in_fresh_process(db_url: str) -> dict[str, float]:
     code = (  # as serve: the map's helper first, then the imports
         "import sys, time; t0, c0 = time.perf_counter(), time.process_time(); "
-        "from navigator.children import ReadHelper; "
-        "early = ReadHelper.start('map', 'write_map_rows', sys.argv[1]); "
+        "from navigator.children import start_map_read; early = start_map_read(sys.argv[1]); "
         "import navigator.cli, navigator.server; "
         "imports_s, imports_cpu_s = time.perf_counter() - t0, time.process_time() - c0; "
         "import json; from benchmarks.bench_startup import measure_phases; "
@@ -330,9 +329,9 @@ def run(quick: bool) -> list[BenchResult]:
                     "its CPU s", p["imports_cpu_s"]),
         BenchResult("startup phase: load_map_state, all phases below", p["load_s"], "s",
                     "its CPU s (the beacon helper's not included)", p["load_cpu_s"]),
-        BenchResult("startup phase: the map's rows from the helper started before the imports "
-                    "(wait + unpack; beacons: another helper)", p["read_s"], "s",
-                    "both helpers' CPU s (on other cores)", p["helpers_cpu_s"]),
+        BenchResult("startup phase: the map from the helper started before the imports "
+                    "(wait + unpack)", p["read_s"], "s",
+                    "the helper's CPU s (on another core)", p["helpers_cpu_s"]),
         BenchResult("startup phase: graph + compiled router", p["graph_router_s"], "s"),
         *helper,
         BenchResult("startup phase: positioning map", p["positioning_s"], "s"),

@@ -34,7 +34,7 @@ log = logging.getLogger("blindpilot")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from navigator.children import ReadHelper
+    from navigator.children import start_map_read
 
     settings = Settings(database_url=args.db or default_database_url(), host=args.host,
                         port=args.port)
@@ -46,7 +46,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                        "BLINDPILOT_MAP_SYNC_S must be above 0 with --workers above 1")
     _check_port_free(args.host, args.port)
     # the map is read on another core while this process imports the server (seconds)
-    early = ReadHelper.start("map", "write_map_rows", settings.database_url)
+    early = start_map_read(settings.database_url)
     try:
         from navigator.storage import Storage
 

@@ -204,11 +204,11 @@ def load_map_state(
 ) -> tuple[MapState, dict[str, float]]:
     """Read the map and build everything a route query or a live session needs; seconds per phase.
 
-    ``early``: a helper running :func:`navigator.storage.write_map_rows` on this database
-    (``serve`` starts it before its imports, so reading and importing run on two cores), whose
-    map is taken instead of reading it here (read here if it failed). Its caller must not pass
-    one that read before a change no audit-log entry records (a schema migration, the default
-    city's import); later edits are in the audit log, which map sync follows.
+    ``early``: a helper of :func:`navigator.children.start_map_read` on this database, whose
+    map and beacon layout are taken instead of reading them here (read here if it failed). Its
+    caller must not pass one that read before a change no audit-log entry records (a schema
+    migration, the default city's import); later edits are in the audit log, which map sync
+    follows. Without one, a big layout is read by a helper meanwhile.
 
     Loading makes millions of long-lived objects and no garbage cycles, so the collector is paused
     meanwhile (its passes re-scanned the growing map: ~40 % of load time on a 100k-node city) and
@@ -221,18 +221,20 @@ def load_map_state(
     helper: ReadHelper | None = None
     try:
         t = time.perf_counter()
-        if storage.count(Beacon) >= beacons_in_helper:
-            helper = ReadHelper.start("beacon", "write_beacon_layout", storage.url)
-        snapshot, early_used = _read_map(storage, early, beacons=helper is None)
+        if early is None and storage.count(Beacon) >= beacons_in_helper:
+            helper = ReadHelper.start("beacon", "write_beacon_layout", storage.url,
+                                      ("beacons",))
+        beacons_from = early or helper
+        snapshot, early_used = _read_map(storage, early, beacons=beacons_from is None)
         phases["read_s"] = time.perf_counter() - t
         phases["read_in_helper"] = float(early_used)
         t = time.perf_counter()
         mapstate = MapState(snapshot)
         del snapshot
         phases["graph_router_s"] = time.perf_counter() - t
-        if helper is not None:
+        if beacons_from is not None:
             t = time.perf_counter()
-            layout = helper.result()
+            layout = beacons_from.result("beacons")
             mapstate.set_beacons(layout if isinstance(layout, BeaconLayout)
                                  else storage.load_beacons())
             phases["beacons_wait_s"] = time.perf_counter() - t
@@ -252,10 +254,9 @@ def load_map_state(
 
 def _read_map(storage: Storage, early: ReadHelper | None, beacons: bool
               ) -> tuple[MapSnapshot, bool]:
-    """The map from ``early`` if it read it, else from ``storage`` (with the beacon layout
-    unless ``beacons`` is false); and whether it came from ``early``."""
-    rows = early.result() if early is not None else None
-    if isinstance(rows, tuple):  # what write_map_rows pickles (None: the helper failed)
-        layout = storage.load_beacons() if beacons else BeaconLayout.of([])
-        return snapshot_of_rows(cast(MapRows, rows), layout), True
+    """The map (without beacons) from ``early`` if it read it, else from ``storage`` (with the
+    beacon layout unless ``beacons`` is false); and whether it came from ``early``."""
+    rows = early.result("map") if early is not None else None
+    if isinstance(rows, tuple):  # what map_rows made (None: the helper failed)
+        return snapshot_of_rows(cast(MapRows, rows), BeaconLayout.of([])), True
     return storage.load_map(beacons=beacons), False

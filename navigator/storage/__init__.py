@@ -44,7 +44,7 @@ from navigator.storage.mapread import (
     MapSnapshot,
     snapshot_of_rows,
     write_beacon_layout,
-    write_map_rows,
+    write_map_and_beacons,
 )
 from navigator.storage.mapwrite import MapWrites
 from navigator.storage.sessions import SessionStore
@@ -100,7 +100,7 @@ __all__ = [
     "make_engine",
     "snapshot_of_rows",
     "write_beacon_layout",
-    "write_map_rows",
+    "write_map_and_beacons",
 ]
 
 

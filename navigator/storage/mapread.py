@@ -11,6 +11,7 @@ import pickle
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -104,26 +105,29 @@ class MapReads(Database):
 def write_beacon_layout(path: str) -> None:
     """Entry of the start-up helper process that reads the beacon layout (see
     :func:`navigator.mapstate.load_map_state`)."""
-    _write_read(path, MapReads.load_beacons)
+    _write_parts([(path, MapReads.load_beacons)])
 
 
-def write_map_rows(path: str) -> None:
-    """Entry of ``serve``'s first helper process: the map without beacons, as
-    :func:`map_rows`, read while ``serve`` imports (:class:`navigator.children.ReadHelper`)."""
-    _write_read(path, lambda reads: map_rows(reads.load_map(beacons=False)))
+def write_map_and_beacons(map_path: str, beacons_path: str) -> None:
+    """Entry of ``serve``'s helper process, started before its imports: the map without
+    beacons, as :func:`map_rows`, then the beacon layout."""
+    _write_parts([(map_path, lambda reads: map_rows(reads.load_map(beacons=False))),
+                  (beacons_path, MapReads.load_beacons)])
 
 
-def _write_read(path: str, read: Callable[[MapReads], object]) -> None:
+def _write_parts(parts: list[tuple[str, Callable[[MapReads], object]]]) -> None:
     """A start-up helper's work: the database URL comes on stdin (not argv, which ``ps``
-    shows), what ``read`` returns goes pickled to ``path``."""
+    shows); what each read returns goes pickled to its path, and then the path's stem to
+    stdout (:class:`navigator.children.ReadHelper` waits for it)."""
     gc.disable()  # a short-lived process making a million objects and no garbage
     reads = MapReads(sys.stdin.readline().strip())
     try:
-        found = read(reads)
+        for path, read in parts:
+            with open(path, "wb") as out:
+                pickle.dump(read(reads), out, protocol=pickle.HIGHEST_PROTOCOL)
+            print(Path(path).stem, flush=True)
     finally:
         reads.close()
-    with open(path, "wb") as out:
-        pickle.dump(found, out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 #: A snapshot's records as columns (a list per field): pickling 200k named tuples costs

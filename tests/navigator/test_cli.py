@@ -208,8 +208,8 @@ def test_serve_on_a_database_it_cannot_open_exits_2_and_stops_its_map_reader(
     started: list[children.ReadHelper] = []
 
     class Recorded(children.ReadHelper):
-        def __init__(self, what: str, entry: str, url: str) -> None:
-            super().__init__(what, entry, url)
+        def __init__(self, what: str, entry: str, url: str, parts: tuple[str, ...]) -> None:
+            super().__init__(what, entry, url, parts)
             started.append(self)
 
     monkeypatch.setattr(children, "ReadHelper", Recorded)

@@ -8,6 +8,7 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from beacons.model import BeaconId, BeaconPlacement
 from navigator import mapstate as mapstate_mod
 from navigator.app import load_service
-from navigator.children import ReadHelper
+from navigator.children import ReadHelper, start_map_read
 from navigator.mapstate import MapState, load_map_state
 from navigator.settings import Settings
 from navigator.storage import Storage, snapshot_of_rows
@@ -82,8 +83,8 @@ def test_failed_load_stops_the_helper_and_restores_the_collector(
     started: list[ReadHelper] = []
 
     class Recorded(ReadHelper):
-        def __init__(self, what: str, entry: str, url: str) -> None:
-            super().__init__(what, entry, url)
+        def __init__(self, what: str, entry: str, url: str, parts: Sequence[str]) -> None:
+            super().__init__(what, entry, url, parts)
             started.append(self)
 
     def broken(beacons: bool = True) -> None:
@@ -127,7 +128,7 @@ def test_health_sizes_never_wait_for_the_maps_lock(store: Storage) -> None:
 
 def _early(store: Storage) -> ReadHelper:
     """What ``serve`` starts before its imports."""
-    helper = ReadHelper.start("map", "write_map_rows", store.url)
+    helper = start_map_read(store.url)
     assert helper is not None
     return helper
 
