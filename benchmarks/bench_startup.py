@@ -189,7 +189,7 @@ def _serve_to_ready(db_url: str, workers: int) -> Start:
         with spawn(serve_args(db_url, port, workers), log_path, server_env(Path(tmp))) as proc:
             wait_ready(f"http://127.0.0.1:{port}/health", proc, timeout_s=600.0, poll_s=0.01)
             health_s = time.monotonic() - t0
-            cpu_s, helpers_cpu_s = _critical_cpu_s(proc.pid), _waited_cpu_s(proc.pid)
+            cpu_s, helpers_cpu_s = _critical_cpu_s(proc.pid), process_cpu_s(proc.pid, True)
             route = _first_route(port, log_path)
             _wait_for_workers(proc.pid, workers)
             return Start(health_s, route + health_s, cpu_s, _tree_memory(proc.pid),
@@ -202,15 +202,6 @@ def _critical_cpu_s(pid: int) -> float:
     time also waits for a core; this does not, so it shows what the start itself costs."""
     return process_cpu_s(pid) + max((process_cpu_s(p) for p in process_tree(pid)[1:]),
                                     default=0.0)
-
-
-def _waited_cpu_s(pid: int) -> float:
-    """CPU seconds of the finished children ``pid`` has waited for: its reading helpers."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
 
 
 def _wait_for_workers(pid: int, workers: int, timeout_s: float = 60.0) -> None:

@@ -497,13 +497,15 @@ def process_tree(pid: int) -> list[int]:
     return out
 
 
-def process_cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) used so far by one process; 0 once it has exited."""
+def process_cpu_s(pid: int, waited_children: bool = False) -> float:
+    """CPU seconds (user + system) used so far by one process (``waited_children``: by its
+    children that have ended and been waited for); 0 once it has exited."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    first = 13 if waited_children else 11  # cutime, cstime or utime, stime
+    return (int(fields[first]) + int(fields[first + 1])) / os.sysconf("SC_CLK_TCK")
 
 
 def process_tree_cpu_s(pid: int) -> float:
