@@ -11,9 +11,8 @@ Both in fresh processes (imports are part of a restart):
   the process that loaded it, copy-on-write) and the whole tree's proportional share (PSS);
   against two separate ``serve`` processes each loading the map (what loading once and forking
   saves), started together;
-- the phases of :func:`navigator.mapstate.load_map_state`, as serve runs it (the map and then
-  the beacon layout read by a helper process started before the imports), after the imports
-  serve needs.
+- the phases of :func:`navigator.mapstate.load_map_state`, as serve runs it (the beacon layout
+  is read by a helper process meanwhile), after the imports serve needs.
 
 The database file (112 MB) is in the page cache, as after any recent use; reading it from a cold
 disk adds that read to the first start.
@@ -47,19 +46,16 @@ from benchmarks.loadgen import (
     wait_ready,
 )
 from benchmarks.synthetic_city import SIDE, city_db
-from navigator.children import ReadHelper
 
 GOAL_S = 3.0
 STARTS = 3  # end-to-end starts, the median reported
 QUICK_SIDE = 60  # 14,400 nodes: a smoke run of the same code
 
 
-def measure_phases(db_url: str, imports_s: float, imports_cpu_s: float,
-                   early: ReadHelper | None) -> dict[str, float]:
+def measure_phases(db_url: str, imports_s: float, imports_cpu_s: float) -> dict[str, float]:
     """Seconds per start-up phase, in a fresh process that has imported what ``serve`` imports
-    (``imports_s``, ``imports_cpu_s`` of CPU) with ``early`` reading the map meanwhile, loading
-    the map exactly as ``serve`` does (:func:`navigator.mapstate.load_map_state`); also the
-    ORM-object baseline."""
+    (``imports_s``, ``imports_cpu_s`` of CPU), loading the map exactly as ``serve`` does
+    (:func:`navigator.mapstate.load_map_state`); also the ORM-object baseline."""
     from navigator.mapstate import load_map_state
     from navigator.storage import Storage
 
@@ -67,8 +63,8 @@ def measure_phases(db_url: str, imports_s: float, imports_cpu_s: float,
     storage = Storage(db_url)
     try:
         t, cpu = time.perf_counter(), time.process_time()
-        mapstate, phases = load_map_state(storage, early=early)
-        out["helpers_cpu_s"] = _waited_children_cpu_s()
+        mapstate, phases = load_map_state(storage)
+        out["helper_cpu_s"] = _waited_children_cpu_s()
         out["load_s"] = time.perf_counter() - t
         out["load_cpu_s"] = time.process_time() - cpu  # this process's (not the helper's)
         out.update(phases)
@@ -123,19 +119,18 @@ def _naive_load(storage: object) -> tuple[float, float]:
 
 
 def _waited_children_cpu_s() -> float:
-    """CPU seconds of this process's finished (waited-for) children: the helper processes."""
+    """CPU seconds of this process's finished (waited-for) children: the beacon helper."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
 def _phases_in_fresh_process(db_url: str) -> dict[str, float]:
-    code = (  # as serve: the map's helper first, then the imports
-        "import sys, time; t0, c0 = time.perf_counter(), time.process_time(); "
-        "from navigator.children import start_map_read; early = start_map_read(sys.argv[1]); "
+    code = (
+        "import time; t0, c0 = time.perf_counter(), time.process_time(); "
         "import navigator.cli, navigator.server; "
         "imports_s, imports_cpu_s = time.perf_counter() - t0, time.process_time() - c0; "
-        "import json; from benchmarks.bench_startup import measure_phases; "
-        "print(json.dumps(measure_phases(sys.argv[1], imports_s, imports_cpu_s, early)))"
+        "import json, sys; from benchmarks.bench_startup import measure_phases; "
+        "print(json.dumps(measure_phases(sys.argv[1], imports_s, imports_cpu_s)))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code, db_url],
@@ -168,14 +163,14 @@ def _tree_memory(pid: int) -> dict[str, float]:
 
 class Start(NamedTuple):
     """One ``serve`` start: seconds to /health 200 and to the first route's answer, the CPU
-    seconds on the way to ready (and those of its reading helpers, on other cores), and the
+    seconds on the way to ready (and those of its beacon helper, on another core), and the
     memory once ready (MiB)."""
 
     health_s: float
     first_route_s: float
     cpu_s: float
     memory: dict[str, float]
-    helpers_cpu_s: float
+    helper_cpu_s: float
 
 
 def _serve_to_ready(db_url: str, workers: int) -> Start:
@@ -189,11 +184,11 @@ def _serve_to_ready(db_url: str, workers: int) -> Start:
         with spawn(serve_args(db_url, port, workers), log_path, server_env(Path(tmp))) as proc:
             wait_ready(f"http://127.0.0.1:{port}/health", proc, timeout_s=600.0, poll_s=0.01)
             health_s = time.monotonic() - t0
-            cpu_s, helpers_cpu_s = _critical_cpu_s(proc.pid), process_cpu_s(proc.pid, True)
+            cpu_s, helper_cpu_s = _critical_cpu_s(proc.pid), process_cpu_s(proc.pid, True)
             route = _first_route(port, log_path)
             _wait_for_workers(proc.pid, workers)
             return Start(health_s, route + health_s, cpu_s, _tree_memory(proc.pid),
-                         helpers_cpu_s)
+                         helper_cpu_s)
 
 
 def _critical_cpu_s(pid: int) -> float:
@@ -271,8 +266,8 @@ def run(quick: bool) -> list[BenchResult]:
     for workers, r in runs.items():
         print(f"  serve --workers {workers} -> /health 200 (each start): "
               f"{', '.join(f'{x.health_s:.2f}' for x in r)} s; CPU on the way: "
-              f"{', '.join(f'{x.cpu_s:.2f}' for x in r)} s; its helpers' CPU: "
-              f"{', '.join(f'{x.helpers_cpu_s:.2f}' for x in r)} s", file=sys.stderr)
+              f"{', '.join(f'{x.cpu_s:.2f}' for x in r)} s; its beacon helper's CPU: "
+              f"{', '.join(f'{x.helper_cpu_s:.2f}' for x in r)} s", file=sys.stderr)
     print(f"  phases: {p}\n  median start's first route answered at {first_route:.2f} s; "
           f"2 separate processes ready after {separate_s:.2f} s; load average before "
           f"{load:.1f}, after {os.getloadavg()[0]:.1f}", file=sys.stderr)
@@ -320,9 +315,8 @@ def run(quick: bool) -> list[BenchResult]:
                     "its CPU s", p["imports_cpu_s"]),
         BenchResult("startup phase: load_map_state, all phases below", p["load_s"], "s",
                     "its CPU s (the beacon helper's not included)", p["load_cpu_s"]),
-        BenchResult("startup phase: the map from the helper started before the imports "
-                    "(wait + unpack)", p["read_s"], "s",
-                    "the helper's CPU s (on another core)", p["helpers_cpu_s"]),
+        BenchResult("startup phase: read nodes, edges, places (beacons: helper)", p["read_s"],
+                    "s", "the beacon helper's CPU s (another core)", p["helper_cpu_s"]),
         BenchResult("startup phase: graph + compiled router", p["graph_router_s"], "s"),
         *helper,
         BenchResult("startup phase: positioning map", p["positioning_s"], "s"),

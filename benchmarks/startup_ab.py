@@ -5,7 +5,7 @@
 ``--workers 2`` in this tree and in the other, one after the other, so both see the same
 minutes of a shared machine. Per start, as bench_startup measures it: seconds to the first
 ``/health`` 200, the CPU seconds on the way (loading process + busiest worker) and those of its
-reading helpers (other cores), the first route's answer, and one worker's own pages after that
+beacon helper (another core), the first route's answer, and one worker's own pages after that
 route; then the medians and ranges.
 """
 
@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FIGURES = ("health_s", "cpu_s", "helpers_cpu_s", "first_route_s", "worker_own_mib")
+FIGURES = ("health_s", "cpu_s", "helper_cpu_s", "first_route_s", "worker_own_mib")
 
 
 def measure(workers: int) -> dict[str, float]:
@@ -30,8 +30,8 @@ def measure(workers: int) -> dict[str, float]:
 
     start = _serve_to_ready(city_db(SIDE)[0], workers)
     return {"health_s": start.health_s, "cpu_s": start.cpu_s,
-            # the reading helpers' CPU, on other cores (a tree that predates the figure: 0)
-            "helpers_cpu_s": getattr(start, "helpers_cpu_s", 0.0),
+            # the beacon helper's CPU, another core (a tree that predates the figure: 0)
+            "helper_cpu_s": getattr(start, "helper_cpu_s", 0.0),
             "first_route_s": start.first_route_s,
             "worker_own_mib": start.memory["worker_private"], "load_1min": os.getloadavg()[0]}
 

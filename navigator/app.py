@@ -14,7 +14,6 @@ from aiohttp import web
 
 from navigator import api, mapsync
 from navigator.bluetooth import bluetooth_ctx
-from navigator.children import ReadHelper
 from navigator.clients import FailedKeys
 from navigator.handover import claims_ctx
 from navigator.keys import (
@@ -45,36 +44,30 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class LoadedService:
     """What a process holds before it can serve: the storage (migrated, the default city in it)
-    and the live map, with the audit-log revisions read with the map (for map sync)."""
+    and the live map, with the audit-log revisions read just before the map (for map sync)."""
 
     storage: Storage
     mapstate: MapState
     revisions: list[int]
 
 
-def load_service(settings: Settings, early: ReadHelper | None = None) -> LoadedService:
+def load_service(settings: Settings) -> LoadedService:
     """Open the storage and load the map (seconds on a big city). ``serve --workers`` runs this
-    once and forks the workers after it, so they share the map's memory. ``early``: the map
-    read by a helper since before the imports (see :func:`navigator.mapstate.load_map_state`),
-    taken unless this call migrated the schema or imported the default city."""
+    once and forks the workers after it, so they share the map's memory."""
     storage = Storage(settings.database_url)
     try:
-        if storage.migrate() or ensure_default_city(storage, settings.default_city,
-                                                     settings.default_beacon_spacing_m):
-            if early is not None:
-                early.close()  # it may have read the database as it was before
-            early = None
+        storage.migrate()
+        ensure_default_city(storage, settings.default_city, settings.default_beacon_spacing_m)
         t0 = time.perf_counter()
-        mapstate, phases = load_map_state(storage, early=early)
+        revisions = storage.recent_revision_ids(mapsync.WINDOW)
+        mapstate, phases = load_map_state(storage)
     except BaseException:
-        if early is not None:
-            early.close()
         storage.close()
         raise
     log.info("map loaded", extra={"event": "map_loaded", **mapstate.counts(),
                                   **{k: round(v, 3) for k, v in phases.items()},
                                   "seconds": round(time.perf_counter() - t0, 3)})
-    return LoadedService(storage, mapstate, mapstate.snapshot_revisions)
+    return LoadedService(storage, mapstate, revisions)
 
 
 async def _service_ctx(app: web.Application, loaded: LoadedService | None

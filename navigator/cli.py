@@ -34,36 +34,19 @@ log = logging.getLogger("blindpilot")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from navigator.children import start_map_read
+    from navigator.workers import default_workers, serve_workers
 
     settings = Settings(database_url=args.db or default_database_url(), host=args.host,
                         port=args.port)
-    workers = cliparts.default_workers() if args.workers is None else args.workers
+    workers = default_workers() if args.workers is None else args.workers
     if not 1 <= workers <= 256:
         raise CliError(f"--workers must be 1..256, got {workers}")
     if workers > 1 and settings.map_sync_s <= 0:
         raise CliError("workers follow each other's map edits through map sync: "
                        "BLINDPILOT_MAP_SYNC_S must be above 0 with --workers above 1")
     _check_port_free(args.host, args.port)
-    # the map is read on another core while this process imports the server (seconds)
-    early = start_map_read(settings.database_url)
-    try:
-        from navigator.storage import Storage
-
-        storage = Storage(settings.database_url)
-        try:
-            migrated = storage.migrate()  # fail fast (exit 2) on a bad URL
-        finally:
-            storage.close()
-        if migrated and early is not None:
-            early.close()  # it may have read the schema as it was before
-            early = None
-        from navigator.workers import serve_workers
-
-        return serve_workers(settings, workers, early)
-    finally:
-        if early is not None:
-            early.close()
+    cliparts.open_storage(settings.database_url).close()  # fail fast (exit 2) on a bad URL
+    return serve_workers(settings, workers)
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -21,15 +21,6 @@ def examples(*lines: str) -> dict[str, Any]:
             "formatter_class": argparse.RawDescriptionHelpFormatter}
 
 
-def default_workers() -> int:
-    """``serve``'s workers unless told: the cores this process may run on (all of the
-    machine's where that cannot be asked)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 def open_storage(db: str | None) -> Any:
     """The database of ``--db`` (or the default one), migrated to the current schema."""
     from navigator.storage import Storage

@@ -8,26 +8,27 @@ from __future__ import annotations
 
 import gc
 import logging
+import pickle
+import subprocess
+import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Collection, Sequence
-from typing import cast
+from pathlib import Path
 
 import networkx as nx
 
 from beacons.layout import BeaconLayout
 from beacons.model import BeaconPlacement
 from beacons.positioning import PositioningMap
-from navigator.children import ReadHelper
+from navigator.children import child_command, child_env
 from navigator.storage import (
     Beacon,
     ClosureWindow,
     MapChange,
-    MapRows,
     MapSnapshot,
     Storage,
-    snapshot_of_rows,
 )
 from routing.graph import build_graph, drop_edge, edge_count, put_edge
 from routing.model import PlaceRecord
@@ -93,12 +94,6 @@ class MapState:
             snapshot = load()
             self.replace(snapshot)
             return snapshot.revision_ids
-
-    @property
-    def snapshot_revisions(self) -> list[int]:
-        """The audit-log ids the last whole snapshot included, read in its transaction: map
-        sync takes them as applied."""
-        return sorted(self._snapshot_revisions)
 
     def counts(self) -> dict[str, int]:
         """Sizes reported by /health, of one map: read under the lock (unlocked, a reload
@@ -199,16 +194,9 @@ BEACONS_IN_HELPER = 100_000
 
 
 def load_map_state(
-    storage: Storage, beacons_in_helper: int = BEACONS_IN_HELPER,
-    early: ReadHelper | None = None,
+    storage: Storage, beacons_in_helper: int = BEACONS_IN_HELPER
 ) -> tuple[MapState, dict[str, float]]:
     """Read the map and build everything a route query or a live session needs; seconds per phase.
-
-    ``early``: a helper of :func:`navigator.children.start_map_read` on this database, whose
-    map and beacon layout are taken instead of reading them here (read here if it failed). Its
-    caller must not pass one that read before a change no audit-log entry records (a schema
-    migration, the default city's import); later edits are in the audit log, which map sync
-    follows. Without one, a big layout is read by a helper meanwhile.
 
     Loading makes millions of long-lived objects and no garbage cycles, so the collector is paused
     meanwhile (its passes re-scanned the growing map: ~40 % of load time on a 100k-node city) and
@@ -218,45 +206,83 @@ def load_map_state(
     phases: dict[str, float] = {}
     was_enabled = gc.isenabled()
     gc.disable()
-    helper: ReadHelper | None = None
+    helper: _BeaconHelper | None = None
     try:
         t = time.perf_counter()
-        if early is None and storage.count(Beacon) >= beacons_in_helper:
-            helper = ReadHelper.start("beacon", "write_beacon_layout", storage.url,
-                                      ("beacons",))
-        beacons_from = early or helper
-        snapshot, early_used = _read_map(storage, early, beacons=beacons_from is None)
+        if storage.count(Beacon) >= beacons_in_helper:
+            helper = _BeaconHelper.start(storage.url)
+        snapshot = storage.load_map(beacons=helper is None)
         phases["read_s"] = time.perf_counter() - t
-        phases["read_in_helper"] = float(early_used)
         t = time.perf_counter()
         mapstate = MapState(snapshot)
         del snapshot
         phases["graph_router_s"] = time.perf_counter() - t
-        if beacons_from is not None:
+        if helper is not None:
             t = time.perf_counter()
-            layout = beacons_from.result("beacons")
-            mapstate.set_beacons(layout if isinstance(layout, BeaconLayout)
-                                 else storage.load_beacons())
+            mapstate.set_beacons(helper.result(storage))
             phases["beacons_wait_s"] = time.perf_counter() - t
         t = time.perf_counter()
         if edge_count(mapstate.graph):
             mapstate.positioning_map()
         phases["positioning_s"] = time.perf_counter() - t
     finally:
-        for started in (helper, early):
-            if started is not None:
-                started.close()
+        if helper is not None:
+            helper.close()
         gc.freeze()
         if was_enabled:
             gc.enable()
     return mapstate, phases
 
 
-def _read_map(storage: Storage, early: ReadHelper | None, beacons: bool
-              ) -> tuple[MapSnapshot, bool]:
-    """The map (without beacons) from ``early`` if it read it, else from ``storage`` (with the
-    beacon layout unless ``beacons`` is false); and whether it came from ``early``."""
-    rows = early.result("map") if early is not None else None
-    if isinstance(rows, tuple):  # what map_rows made (None: the helper failed)
-        return snapshot_of_rows(cast(MapRows, rows), BeaconLayout.of([])), True
-    return storage.load_map(beacons=beacons), False
+class _BeaconHelper:
+    """Reads the beacon layout in a child interpreter (:mod:`navigator.children`): its own core
+    and its own GIL. The layout comes back through a file, not a pipe: draining tens of
+    megabytes from a pipe needs a thread that the busy main thread starves of the GIL, which
+    stalls the child.
+    """
+
+    @classmethod
+    def start(cls, url: str) -> _BeaconHelper | None:
+        """A running helper; None (beacons are then read in-process) if none can be started."""
+        try:
+            return cls(url)
+        except (OSError, ValueError) as err:  # no interpreter to run, no temporary folder
+            log.warning("beacon helper process not started; reading beacons here",
+                        extra={"event": "beacon_helper_failed", "error": str(err)})
+            return None
+
+    def __init__(self, url: str) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="blindpilot-start-")
+        self._out = Path(self._dir.name) / "beacons.pickle"
+        self._err = open(Path(self._dir.name) / "stderr", "w+b")  # noqa: SIM115 - closed in result
+        self._proc = subprocess.Popen(
+            child_command("import sys; from navigator.storage import write_beacon_layout; "
+                          "write_beacon_layout(sys.argv[1])", str(self._out)),
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._err, env=child_env(),
+        )
+        assert self._proc.stdin is not None
+        try:
+            self._proc.stdin.write((url + "\n").encode())  # one line: fits the pipe, never blocks
+            self._proc.stdin.close()
+        except BrokenPipeError:
+            pass  # the child died at once: result() reports it as a failed helper and reads here
+
+    def result(self, storage: Storage) -> BeaconLayout:
+        """The helper's layout; read here instead if the helper failed."""
+        if self._proc.wait() == 0:
+            layout = pickle.loads(self._out.read_bytes())
+            if isinstance(layout, BeaconLayout):
+                return layout
+        self._err.seek(0)
+        log.warning("beacon helper process failed; reading beacons here",
+                    extra={"event": "beacon_helper_failed", "exit_code": self._proc.returncode,
+                           "stderr": self._err.read().decode(errors="replace")[-2000:]})
+        return storage.load_beacons()
+
+    def close(self) -> None:
+        """Stop the helper if loading failed before its answer was needed; remove its files."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self._err.close()
+        self._dir.cleanup()

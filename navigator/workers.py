@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from navigator.app import LoadedService, load_service
-from navigator.children import ReadHelper, die_with_parent
+from navigator.children import die_with_parent
 from navigator.server import BACKLOG, serve_app
 from navigator.settings import Settings
 
@@ -44,11 +44,18 @@ MAX_BACKOFF_S = 30.0
 STOP_TIMEOUT_S = 30.0
 
 
-def serve_workers(settings: Settings, workers: int, early: ReadHelper | None = None) -> int:
-    """Load once (``early``: the map read by a helper meanwhile, see
-    :func:`navigator.app.load_service`), fork ``workers`` workers on one listening socket, keep
-    them running until SIGTERM/SIGINT; the exit code."""
-    loaded = load_service(settings, early)
+def default_workers() -> int:
+    """The cores this process may run on (all of the machine's where that cannot be asked)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def serve_workers(settings: Settings, workers: int) -> int:
+    """Load once, fork ``workers`` workers on one listening socket, keep them running until
+    SIGTERM/SIGINT; the exit code."""
+    loaded = load_service(settings)
     loaded.storage.engine.dispose()  # each worker opens its own connections
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     sock = socket.create_server((settings.host, settings.port), family=family, backlog=BACKLOG)

@@ -40,11 +40,8 @@ from navigator.storage.mapread import (
     EDGE_RECORD_FIELDS,
     ClosureWindow,
     MapReads,
-    MapRows,
     MapSnapshot,
-    snapshot_of_rows,
     write_beacon_layout,
-    write_map_and_beacons,
 )
 from navigator.storage.mapwrite import MapWrites
 from navigator.storage.sessions import SessionStore
@@ -82,7 +79,6 @@ __all__ = [
     "MapChange",
     "MapEditor",
     "MapRevision",
-    "MapRows",
     "MapSnapshot",
     "Node",
     "NotFound",
@@ -98,9 +94,7 @@ __all__ = [
     "UnixTime",
     "cannot_open_reason",
     "make_engine",
-    "snapshot_of_rows",
     "write_beacon_layout",
-    "write_map_and_beacons",
 ]
 
 

@@ -113,19 +113,17 @@ class Database:
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             yield conn
 
-    def migrate(self) -> bool:
-        """Bring the schema to the newest alembic revision (creates it on an empty database);
-        whether anything was to do.
+    def migrate(self) -> None:
+        """Bring the schema to the newest alembic revision (creates it on an empty database).
 
         A database already at :data:`SCHEMA_HEAD` is left alone without loading alembic and its
         scripts (a tenth of a second of every start).
         """
         if self.schema_version() == SCHEMA_HEAD:
-            return False
+            return
         from alembic import command
 
         command.upgrade(alembic_config(self.url), "head")
-        return True
 
     def schema_version(self) -> str | None:
         """The alembic revision this database is at; None before the first migration."""

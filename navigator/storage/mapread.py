@@ -9,9 +9,7 @@ import dataclasses
 import gc
 import pickle
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -103,60 +101,17 @@ class MapReads(Database):
 
 
 def write_beacon_layout(path: str) -> None:
-    """Entry of the start-up helper process that reads the beacon layout (see
-    :func:`navigator.mapstate.load_map_state`)."""
-    _write_parts([(path, MapReads.load_beacons)])
-
-
-def write_map_and_beacons(map_path: str, beacons_path: str) -> None:
-    """Entry of ``serve``'s helper process, started before its imports: the map without
-    beacons, as :func:`map_rows`, then the beacon layout."""
-    _write_parts([(map_path, lambda reads: map_rows(reads.load_map(beacons=False))),
-                  (beacons_path, MapReads.load_beacons)])
-
-
-def _write_parts(parts: list[tuple[str, Callable[[MapReads], object]]]) -> None:
-    """A start-up helper's work: the database URL comes on stdin (not argv, which ``ps``
-    shows); what each read returns goes pickled to its path, and then the path's stem to
-    stdout (:class:`navigator.children.ReadHelper` waits for it)."""
-    gc.disable()  # a short-lived process making a million objects and no garbage
+    """Entry of the start-up helper process (see :func:`navigator.mapstate.load_map_state`):
+    the database URL comes on stdin (not argv, which ``ps`` shows), the pickled layout goes to
+    ``path``."""
+    gc.disable()  # a short-lived process making half a million objects and no garbage
     reads = MapReads(sys.stdin.readline().strip())
     try:
-        for path, read in parts:
-            with open(path, "wb") as out:
-                pickle.dump(read(reads), out, protocol=pickle.HIGHEST_PROTOCOL)
-            print(Path(path).stem, flush=True)
+        layout = reads.load_beacons()
     finally:
         reads.close()
-
-
-#: A snapshot's records as columns (a list per field): pickling 200k named tuples costs
-#: 1.4-1.9 s (each is reduced through its class), columns 0.9-1.0 s and remaking the records
-#: 0.2-0.3 s. Not plain tuples per row (as fast): freed after the records are made, they left
-#: holes among them that the graph's dicts then filled, spread over more pages, and a forked
-#: worker touching those dicts made ~50 MiB more of the map's pages its own.
-MapRows = tuple[list[list[Any]], list[list[Any]], list[PlaceRecord], list[ClosureWindow],
-                list[int]]
-
-
-def map_rows(snapshot: MapSnapshot) -> MapRows:
-    """What :func:`snapshot_of_rows` makes the snapshot (without beacons) again from."""
-    return (_columns(snapshot.nodes, len(NodeRecord._fields)),
-            _columns(snapshot.edges, len(EDGE_RECORD_FIELDS)),
-            snapshot.places, snapshot.closures, snapshot.revision_ids)
-
-
-def _columns(rows: list[Any], width: int) -> list[list[Any]]:
-    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
-
-
-def snapshot_of_rows(rows: MapRows, beacons: BeaconLayout) -> MapSnapshot:
-    """The snapshot :func:`map_rows` was made from, with the beacon layout ``beacons``."""
-    nodes, edges, places, closures, revision_ids = rows
-    return MapSnapshot(nodes=list(map(NodeRecord._make, zip(*nodes, strict=True))),
-                       edges=list(map(EdgeRecord._make, zip(*edges, strict=True))),
-                       places=places, beacons=beacons, closures=closures,
-                       revision=max(revision_ids, default=0), revision_ids=revision_ids)
+    with open(path, "wb") as out:
+        pickle.dump(layout, out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def node_record(row: dict[str, Any]) -> NodeRecord:

@@ -200,29 +200,6 @@ def test_serve_on_a_busy_port_exits_2(capsys, sqlite_url: str) -> None:
     assert code == 2 and one_line_error(err) and "in use" in err
 
 
-def test_serve_on_a_database_it_cannot_open_exits_2_and_stops_its_map_reader(
-    capsys, tmp_path: Path, monkeypatch
-) -> None:
-    from navigator import children
-
-    started: list[children.ReadHelper] = []
-
-    class Recorded(children.ReadHelper):
-        def __init__(self, what: str, entry: str, url: str, parts: tuple[str, ...]) -> None:
-            super().__init__(what, entry, url, parts)
-            started.append(self)
-
-    monkeypatch.setattr(children, "ReadHelper", Recorded)
-    url = f"sqlite:///{tmp_path / 'no' / 'such' / 'folder' / 'x.db'}"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    code, _, err = run(capsys, "serve", "--port", str(port), "--db", url)
-    assert code == 2 and one_line_error(err) and "cannot open the database" in err
-    (helper,) = started
-    assert helper._proc.poll() is not None and not Path(helper._dir.name).exists()
-
-
 def test_serve_refuses_a_worker_count_it_cannot_run(capsys, sqlite_url: str, monkeypatch
                                                     ) -> None:
     code, _, err = run(capsys, "serve", "--workers", "0", "--db", sqlite_url)

@@ -1,5 +1,4 @@
-"""Start-up loading (load_map_state): the helper processes reading the beacon layout and (in
-``serve``, from before its imports) the map, their fallbacks, the collector."""
+"""Start-up loading (load_map_state): the beacon helper process, its fallback, the collector."""
 
 from __future__ import annotations
 
@@ -8,20 +7,14 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from beacons.model import BeaconId, BeaconPlacement
 from navigator import mapstate as mapstate_mod
-from navigator.app import load_service
-from navigator.children import ReadHelper, start_map_read
-from navigator.mapstate import MapState, load_map_state
-from navigator.settings import Settings
-from navigator.storage import Storage, snapshot_of_rows
-from navigator.storage.mapread import map_rows
-from routing.graph import edge_records
+from navigator.mapstate import load_map_state
+from navigator.storage import Storage
 from tests.navigator.test_storage import small_extract
 
 UUID = "f7826da6-4fa2-4e98-8024-bc5b71e0893e"
@@ -80,17 +73,17 @@ def test_helper_that_cannot_start_means_reading_here(
 def test_failed_load_stops_the_helper_and_restores_the_collector(
     store: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started: list[ReadHelper] = []
+    started: list[mapstate_mod._BeaconHelper] = []
 
-    class Recorded(ReadHelper):
-        def __init__(self, what: str, entry: str, url: str, parts: Sequence[str]) -> None:
-            super().__init__(what, entry, url, parts)
+    class Recorded(mapstate_mod._BeaconHelper):
+        def __init__(self, url: str) -> None:
+            super().__init__(url)
             started.append(self)
 
     def broken(beacons: bool = True) -> None:
         raise RuntimeError("disk gone")
 
-    monkeypatch.setattr(mapstate_mod, "ReadHelper", Recorded)
+    monkeypatch.setattr(mapstate_mod, "_BeaconHelper", Recorded)
     monkeypatch.setattr(store, "load_map", broken)
     with pytest.raises(RuntimeError, match="disk gone"):
         load_map_state(store, beacons_in_helper=0)
@@ -124,114 +117,3 @@ def test_health_sizes_never_wait_for_the_maps_lock(store: Storage) -> None:
     release.set()
     holder.join(10)
     assert mapstate.counts() == {**before, "beacons": 0}
-
-
-def _early(store: Storage) -> ReadHelper:
-    """What ``serve`` starts before its imports."""
-    helper = start_map_read(store.url)
-    assert helper is not None
-    return helper
-
-
-def _same_map(a: MapState, b: MapState) -> None:
-    assert list(edge_records(a.graph)) == list(edge_records(b.graph))
-    assert dict(a.graph.nodes(data=True)) == dict(b.graph.nodes(data=True))
-    assert a.places == b.places and a.closures == b.closures
-    assert list(a.beacons) == list(b.beacons)
-    assert a.snapshot_revisions == b.snapshot_revisions
-    assert a.counts() == b.counts()
-
-
-def test_rows_make_the_snapshot_again(store: Storage) -> None:
-    snapshot = store.load_map()
-    again = snapshot_of_rows(map_rows(snapshot), snapshot.beacons)
-    assert again.nodes == snapshot.nodes and again.edges == snapshot.edges
-    assert all(type(e) is type(snapshot.edges[0]) for e in again.edges)  # records, not tuples
-    assert (again.places, again.closures) == (snapshot.places, snapshot.closures)
-    assert (again.revision, again.revision_ids) == (snapshot.revision, snapshot.revision_ids)
-
-
-@pytest.mark.parametrize("beacons_in_helper", [0, 10**9])
-def test_a_map_read_early_is_the_map_read_here(store: Storage, beacons_in_helper: int) -> None:
-    here, _ = load_map_state(store, beacons_in_helper=beacons_in_helper)
-    early, phases = load_map_state(store, beacons_in_helper=beacons_in_helper,
-                                   early=_early(store))
-    assert phases["read_in_helper"] == 1.0
-    _same_map(early, here)
-    assert early.snapshot_revisions == sorted(store.recent_revision_ids(200)) != []
-
-
-def test_routes_and_positioning_from_an_early_read_are_those_of_a_read_here(
-    city_db_url: str
-) -> None:
-    store = Storage(city_db_url)
-    try:
-        here, _ = load_map_state(store)
-        early, phases = load_map_state(store, early=_early(store))
-    finally:
-        store.close()
-    assert phases["read_in_helper"] == 1.0
-    _same_map(early, here)
-    a, b = (49.4447, 7.7690), (49.4432, 7.7717)
-    for profile in ("blind_cane", "wheelchair"):
-        ours, theirs = early.router.route(a, b, profile), here.router.route(a, b, profile)
-        assert ours.edges == theirs.edges and ours.cost == theirs.cost
-    pa, pb = early.positioning_map(), here.positioning_map()
-    assert (pa.edge_ids == pb.edge_ids).all() and (pa.node_xy == pb.node_xy).all()
-
-
-def test_a_failed_early_read_means_reading_here(
-    store: Storage, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    monkeypatch.setattr(sys, "executable", "/bin/false")
-    early = _early(store)
-    with caplog.at_level(logging.WARNING):
-        mapstate, phases = load_map_state(store, beacons_in_helper=10**9, early=early)
-    assert phases["read_in_helper"] == 0.0
-    assert mapstate.counts()["edges"] == len(store.load_map().edges)
-    assert any(r.getMessage().startswith("map helper process failed") for r in caplog.records)
-    assert not Path(early._dir.name).exists()  # noqa: SLF001 - its files are gone
-
-
-def _loaded_from_helper(caplog: pytest.LogCaptureFixture) -> float:
-    (loaded,) = [r for r in caplog.records if getattr(r, "event", "") == "map_loaded"]
-    return float(loaded.read_in_helper)  # type: ignore[attr-defined]
-
-
-def test_load_service_takes_the_early_read(sqlite_url: str, caplog: pytest.LogCaptureFixture
-                                           ) -> None:
-    store = Storage(sqlite_url)
-    store.migrate()
-    store.replace_map(small_extract(), actor="t", source="test")
-    early = _early(store)
-    with caplog.at_level(logging.INFO, logger="navigator.app"):
-        loaded = load_service(Settings(database_url=sqlite_url, default_city=None), early)
-    try:
-        assert _loaded_from_helper(caplog) == 1.0
-        assert loaded.revisions == sorted(store.recent_revision_ids(200))  # map sync starts here
-    finally:
-        loaded.storage.close()
-        store.close()
-
-
-def test_an_early_read_from_before_a_migration_or_the_default_city_is_not_taken(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    """The helper may have read the database before the schema was brought up to date or the
-    default city imported: no audit-log entry says so, so map sync would never catch up."""
-    store = Storage(sqlite_url)
-    store.migrate()
-    early = _early(store)  # an empty database: the default city comes after it
-    with caplog.at_level(logging.INFO, logger="navigator.app"):
-        loaded = load_service(Settings(database_url=sqlite_url), early)
-    assert _loaded_from_helper(caplog) == 0.0 and loaded.mapstate.counts()["nodes"] > 0
-    assert not Path(early._dir.name).exists()  # noqa: SLF001 - stopped, its files gone
-    loaded.storage.close()
-    caplog.clear()
-    monkeypatch.setattr(Storage, "migrate", lambda self: True)
-    early = _early(store)
-    with caplog.at_level(logging.INFO, logger="navigator.app"):
-        loaded = load_service(Settings(database_url=sqlite_url), early)
-    assert _loaded_from_helper(caplog) == 0.0
-    loaded.storage.close()
-    store.close()
