@@ -58,27 +58,46 @@ def beacon_geometry(points_xy: np.ndarray, beacon_xy: np.ndarray, min_d2: float,
 
 
 @_jit
+def heard_mean_shift(z: float) -> float:
+    """How far above its law a reading heard only above a floor ``z`` sigma above the law's
+    mean lies on average, in sigma (the inverse Mills ratio: ~0 far below the floor, ~z past
+    it)."""
+    if z < -8.0:
+        return 0.0
+    if z > 8.0:
+        return z + 1.0 / z - 2.0 / (z * z * z)
+    return math.exp(-0.5 * z * z) / (1.2533141373155003 * math.erfc(z / math.sqrt(2.0)))
+
+
+@_jit
 def offset_fit(
     log_d2: np.ndarray, loss: np.ndarray, body: bool, excess_db: np.ndarray,
-    offset_mean: np.ndarray, offset_var: np.ndarray, exponent: np.ndarray, weight: np.ndarray,
-    sigma_db: float, dof: float, db_per_ln_d2: float, outlier_cap: float, t_norm: float,
-    post: np.ndarray, inliers: np.ndarray, misfit: np.ndarray,
+    floor_excess_db: np.ndarray, floor_sigma_db: float, offset_mean: np.ndarray,
+    offset_var: np.ndarray, exponent: np.ndarray, weight: np.ndarray, sigma_db: float,
+    dof: float, db_per_ln_d2: float, outlier_cap: float, t_norm: float, post: np.ndarray,
+    inliers: np.ndarray, misfit: np.ndarray,
 ) -> np.ndarray:
     """The robust offset fit of beacons.likelihood.beacon_update at every point, from the
     readings' log squared distances (beacons, points): the offset posterior into ``post``, the
     inlier share into ``inliers``, ``1 +`` each reading's capped misfit at the posterior into
     ``misfit`` (its log, weighted, is the fit term; it may be ``log_d2`` itself); returns the
-    log-evidence without the fit term. Points are the inner loop, so it vectorises."""
+    log-evidence without the fit term. Points are the inner loop, so it vectorises. With
+    ``floor_excess_db`` (one per reading, or empty) each reading is compared with what the law
+    gives *given that it was heard* above the phone's floor."""
     b, n = log_d2.shape
     var = sigma_db * sigma_db
     total = max(weight.sum(), 1e-12)
     e = np.empty((b, n))
     level = np.zeros(n)
+    floored = floor_excess_db.size == b
     for j in range(b):
         for i in range(n):
             r = excess_db[j] - db_per_ln_d2 * log_d2[j, i] * exponent[i] - offset_mean[i]
             if body:
                 r += loss[j, i]
+            if floored:
+                r -= floor_sigma_db * heard_mean_shift(
+                    (floor_excess_db[j] - excess_db[j] + r) / floor_sigma_db)
             e[j, i] = r
             level[i] += weight[j] * r
     s0, t0 = np.zeros(n), np.zeros(n)
