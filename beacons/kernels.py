@@ -57,16 +57,31 @@ def beacon_geometry(points_xy: np.ndarray, beacon_xy: np.ndarray, min_d2: float,
                 loss[j, i] = body_loss_db(ahead / math.sqrt(r2), body_db[i], body == 1)
 
 
+def _mills_table(low: float, high: float, steps: int) -> np.ndarray:
+    """The inverse Mills ratio at ``steps + 1`` points from ``low`` to ``high`` (float64)."""
+    z = np.linspace(low, high, steps + 1)
+    tail = 0.5 * np.array([math.erfc(v / math.sqrt(2.0)) for v in z])
+    return np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi) / tail
+
+
+#: :func:`heard_mean_shift` is read from this table (an erfc per reading and point cost 60 us a
+#: scan, a fifth of the update; interpolated, the error is below 1e-4 sigma).
+_MILLS_LOW, _MILLS_HIGH, _MILLS_PER_SIGMA = -5.0, 8.0, 64
+_MILLS = _mills_table(_MILLS_LOW, _MILLS_HIGH, int((_MILLS_HIGH - _MILLS_LOW) * _MILLS_PER_SIGMA))
+
+
 @_jit
 def heard_mean_shift(z: float) -> float:
     """How far above its law a reading heard only above a floor ``z`` sigma above the law's
     mean lies on average, in sigma (the inverse Mills ratio: ~0 far below the floor, ~z past
     it)."""
-    if z < -8.0:
+    if z <= _MILLS_LOW:
         return 0.0
-    if z > 8.0:
+    if z >= _MILLS_HIGH:
         return z + 1.0 / z - 2.0 / (z * z * z)
-    return math.exp(-0.5 * z * z) / (1.2533141373155003 * math.erfc(z / math.sqrt(2.0)))
+    at = (z - _MILLS_LOW) * _MILLS_PER_SIGMA
+    k = int(at)
+    return _MILLS[k] + (at - k) * (_MILLS[k + 1] - _MILLS[k])
 
 
 @_jit
