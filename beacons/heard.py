@@ -31,6 +31,14 @@ RSSI_MIN_DBM, RSSI_MAX_DBM = -127.0, 20.0
 _CACHE_MAX = 64
 _FORGET_S = 60.0
 _UNSEEN = (None, -2)  # an ident not in a walker's cache: no kind is ``None``
+#: A phone's floor is the quietest reading it has reported, and at most this (the UCI iPhone 6S
+#: reported nothing below -88 dBm; newer phones hear to about -100) ...
+FLOOR_PRIOR_DBM = -88.0
+#: ... once it has reported this many: the first scans near a few beacons say nothing of it
+#: (judged from them, readings 5 dB above the floor were taken for censored ones and the
+#: first fixes of a clean channel fell outside their radius).
+FLOOR_AFTER_READINGS = 50
+_NO_FLOOR = np.zeros(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +48,9 @@ class HeardBeacons:
     rows: np.ndarray  # layout rows
     excess_db: np.ndarray  # RSSI minus the beacon's 1 m power
     weight: np.ndarray  # how much of each reading is news (see ScanDigester)
+    #: the phone's floor minus the beacon's 1 m power: a reading is only heard above it (see
+    #: beacons.likelihood.beacon_update); empty while the floor is not known
+    floor_excess_db: np.ndarray
 
     @property
     def size(self) -> int:
@@ -55,7 +66,7 @@ class Rejected:
     time: int = 0
 
 
-NOTHING_HEARD = HeardBeacons(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
+NOTHING_HEARD = HeardBeacons(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
 _NONE_REJECTED = Rejected()
 
 
@@ -80,6 +91,8 @@ class ScanDigester:
         #: ``_CACHE_MAX``: where more than that is heard within ``_FORGET_S``, not every scan)
         self._heard_cap = _CACHE_MAX
         self._last: tuple[Sequence[Reading], list[int]] = ((), [])
+        self._floor_dbm = FLOOR_PRIOR_DBM
+        self._readings = 0  # reported so far, up to FLOOR_AFTER_READINGS
 
     @property
     def matched(self) -> tuple[BeaconId, ...]:
@@ -122,12 +135,17 @@ class ScanDigester:
         if not rows.size:
             return NOTHING_HEARD, rejected
         self._remember(rows, t, scan.t_s)
+        power = self._power[rows]
+        self._floor_dbm = min(self._floor_dbm, float((excess + power).min()))
+        self._readings = min(self._readings + n, FLOOR_AFTER_READINGS)
         if rows.size > most:
             x, y = (0.0, 0.0) if near_xy is None else near_xy
             top = kernels.strongest(rows, excess, self._beacon_xy, x, y, near_xy is not None,
                                     most)
-            rows, excess, weight = rows[top], excess[top], weight[top]
-        return HeardBeacons(rows, excess, weight), rejected
+            rows, excess, weight, power = rows[top], excess[top], weight[top], power[top]
+        floor = (self._floor_dbm - power if self._readings >= FLOOR_AFTER_READINGS
+                 else _NO_FLOOR)
+        return HeardBeacons(rows, excess, weight, floor), rejected
 
     def _rows_of(self, readings: Sequence[Reading]) -> list[int]:
         """Layout row per reading's beacon, -1 when it is not in the layout."""

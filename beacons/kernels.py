@@ -57,28 +57,62 @@ def beacon_geometry(points_xy: np.ndarray, beacon_xy: np.ndarray, min_d2: float,
                 loss[j, i] = body_loss_db(ahead / math.sqrt(r2), body_db[i], body == 1)
 
 
+def _mills_table(low: float, high: float, steps: int) -> np.ndarray:
+    """The inverse Mills ratio at ``steps + 1`` points from ``low`` to ``high`` (float64)."""
+    z = np.linspace(low, high, steps + 1)
+    tail = 0.5 * np.array([math.erfc(v / math.sqrt(2.0)) for v in z])
+    return np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi) / tail
+
+
+#: :func:`heard_mean_shift` is read from this table (an erfc per reading and point cost 60 us a
+#: scan, a fifth of the update; interpolated, the error is below 1e-4 sigma).
+_MILLS_LOW, _MILLS_HIGH, _MILLS_PER_SIGMA = -5.0, 8.0, 64
+_MILLS = _mills_table(_MILLS_LOW, _MILLS_HIGH, int((_MILLS_HIGH - _MILLS_LOW) * _MILLS_PER_SIGMA))
+
+
+@_jit
+def heard_mean_shift(z: float) -> float:
+    """How far above its law a reading heard only above a floor ``z`` sigma above the law's
+    mean lies on average, in sigma (the inverse Mills ratio: ~0 far below the floor, ~z past
+    it)."""
+    if z <= _MILLS_LOW:
+        return 0.0
+    if z >= _MILLS_HIGH:
+        return z + 1.0 / z - 2.0 / (z * z * z)
+    at = (z - _MILLS_LOW) * _MILLS_PER_SIGMA
+    k = int(at)
+    return _MILLS[k] + (at - k) * (_MILLS[k + 1] - _MILLS[k])
+
+
 @_jit
 def offset_fit(
     log_d2: np.ndarray, loss: np.ndarray, body: bool, excess_db: np.ndarray,
-    offset_mean: np.ndarray, offset_var: np.ndarray, exponent: np.ndarray, weight: np.ndarray,
-    sigma_db: float, dof: float, db_per_ln_d2: float, outlier_cap: float, t_norm: float,
-    post: np.ndarray, inliers: np.ndarray, misfit: np.ndarray,
+    floor_excess_db: np.ndarray, floor_sigma_db: float, offset_mean: np.ndarray,
+    offset_var: np.ndarray, exponent: np.ndarray, weight: np.ndarray, sigma_db: float,
+    dof: float, db_per_ln_d2: float, outlier_cap: float, t_norm: float, post: np.ndarray,
+    inliers: np.ndarray, misfit: np.ndarray,
 ) -> np.ndarray:
     """The robust offset fit of beacons.likelihood.beacon_update at every point, from the
     readings' log squared distances (beacons, points): the offset posterior into ``post``, the
     inlier share into ``inliers``, ``1 +`` each reading's capped misfit at the posterior into
     ``misfit`` (its log, weighted, is the fit term; it may be ``log_d2`` itself); returns the
-    log-evidence without the fit term. Points are the inner loop, so it vectorises."""
+    log-evidence without the fit term. Points are the inner loop, so it vectorises. With
+    ``floor_excess_db`` (one per reading, or empty) each reading is compared with what the law
+    gives *given that it was heard* above the phone's floor."""
     b, n = log_d2.shape
     var = sigma_db * sigma_db
     total = max(weight.sum(), 1e-12)
     e = np.empty((b, n))
     level = np.zeros(n)
+    floored = floor_excess_db.size == b
     for j in range(b):
         for i in range(n):
             r = excess_db[j] - db_per_ln_d2 * log_d2[j, i] * exponent[i] - offset_mean[i]
             if body:
                 r += loss[j, i]
+            if floored:
+                r -= floor_sigma_db * heard_mean_shift(
+                    (floor_excess_db[j] - excess_db[j] + r) / floor_sigma_db)
             e[j, i] = r
             level[i] += weight[j] * r
     s0, t0 = np.zeros(n), np.zeros(n)

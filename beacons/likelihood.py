@@ -56,12 +56,21 @@ def beacon_update(
     weight: np.ndarray | float = 1.0,
     height_m: float = 0.0,
     body: BodyLoss | None = None,
+    floor_excess_db: np.ndarray | None = None,
+    floor_sigma_db: float = 8.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Evidence of one scan's readings at each point and the updated offset belief there.
 
     ``points_xy`` is (points, 2); ``excess_db`` each beacon's RSSI minus its 1 m power;
     ``offset`` the (2, points) or (2, 1) belief; ``exponent`` per point or shared; ``weight``
     tempers each reading; ``body`` expects beacons behind each point's walker to read low.
+    ``floor_excess_db`` (the phone's quietest reading minus each beacon's 1 m power) compares
+    each reading with the law's mean *given that the phone heard it*: a phone reports a far
+    beacon only when shadowing and fading made it loud, so heard far readings lie above the
+    law, and fitted as they are they teach the cloud an exponent far too low (seen: 1.3 for a
+    true 3.0 on a decision-point layout, the cloud 10-14 m behind the walker, sure of it).
+    ``floor_sigma_db`` is a reading's whole spread around the law, shadowing and fading
+    together (wider than ``sigma_db``, whose heavy tails take the rest).
     Returns ``(log_evidence (points,), offset posterior (2, points), inlier share (points,))``,
     the last being the tempered share of readings within 3 sigma of
     the readings' common level (do they agree on one offset here?).
@@ -89,8 +98,10 @@ def beacon_update(
     np.log(d2, out=d2)
     w = _per_point(weight, b)
     post, inliers = np.empty((2, n)), np.empty(n)
+    floor = _NO_FLOOR if floor_excess_db is None else np.ascontiguousarray(floor_excess_db,
+                                                                            dtype=float)
     log_ev = kernels.offset_fit(
-        d2, loss, kind > 0, np.ascontiguousarray(excess_db, dtype=float),
+        d2, loss, kind > 0, np.ascontiguousarray(excess_db, dtype=float), floor, floor_sigma_db,
         _per_point(offset[MEAN], n), _per_point(offset[VAR], n), _per_point(exponent, n), w,
         sigma_db, dof, _DB_PER_LN_D2, OUTLIER_Z**2 / dof, _t_norm(sigma_db, dof), post,
         inliers, d2,  # the misfits overwrite the logs they were computed from
@@ -110,6 +121,7 @@ def _per_point(values: np.ndarray | float, n: int) -> np.ndarray:
 
 
 _NO_FACING, _NO_LOSS, _NO_ROW = np.zeros((1, 2)), np.zeros(1), np.zeros(0, dtype=np.int64)
+_NO_FLOOR = np.zeros(0)
 
 
 @dataclass(frozen=True, slots=True)

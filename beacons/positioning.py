@@ -20,15 +20,17 @@ Why it does not get lost quietly or get fooled:
   far beacon cannot teleport the fix;
 - every ``check_every_s`` (every scan while it is uncertain or the readings contradict it) the
   cloud's evidence is compared with the map's near the loudest beacon, and particles move there
-  in the posterior share of "lost" (all, after ``relocalize_after_s`` of contradiction or of
-  no fix): a cloud seeded wrong or left behind does not stay confidently wrong. This needs at least
-  ``min_beacons_to_start`` beacons or a GNSS fix, so one loud stranger moves nothing;
+  in the posterior share of "lost" (all, after ``relocalize_after_s`` of contradiction or
+  ``relocalize_spread_after_s`` of no fix): a cloud seeded wrong or left behind does not stay
+  confidently wrong. This needs at least ``min_beacons_to_start`` beacons or a GNSS fix, so
+  one loud stranger moves nothing;
 - it answers :class:`Unavailable` when readings are too few, too stale, contradictory, or when
   the 90 % radius exceeds ``max_error_m``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 
@@ -72,7 +74,7 @@ from beacons.particles import (
 from beacons.persistence import Persistence
 from beacons.positioning_map import PIECE_M, PositioningMap
 from beacons.positioning_settings import PositioningSettings, PositioningStats, RadioEstimate
-from beacons.relocalization import Places, candidates, log_sum, lost_share
+from beacons.relocalization import Places, candidates, given_up, log_sum, lost_share
 from beacons.seeding import draw, new_particles
 
 __all__ = [
@@ -219,8 +221,8 @@ class Positioner:
                     # max_error_m (in full, the harshest world's first fixes came out
                     # confidently wrong, 17 m off; at the persistence ceiling's quarter, a cloud
                     # lost in a clean world spread at walking pace faster than they pulled it in)
-                    beacons = HeardBeacons(beacons.rows, beacons.excess_db,
-                                           np.maximum(beacons.weight, 0.5))
+                    beacons = dataclasses.replace(beacons,
+                                                  weight=np.maximum(beacons.weight, 0.5))
                 self._weigh(beacons, gnss, scan.t_s)
         if gnss is not None:
             self._gnss.last_t_s = gnss.t_s
@@ -260,7 +262,7 @@ class Positioner:
             log_ev, state[OFFSET], inliers = beacon_update(
                 xy, self.map.beacon_xy[beacons.rows], beacons.excess_db, state[OFFSET],
                 state[EXPONENT], s.model_sigma_db, s.tail_dof, beacons.weight, s.height_m,
-                body,
+                body, beacons.floor_excess_db, s.floor_sigma_db,
             )
         else:
             log_ev, inliers = np.zeros(xy.shape[0]), np.ones(xy.shape[0])
@@ -283,7 +285,7 @@ class Positioner:
         c = candidates(self.map, beacons, gnss, self.settings)
         if c is None:
             return None
-        heard = HeardBeacons(beacons.rows, beacons.excess_db, weight)
+        heard = dataclasses.replace(beacons, weight=weight)
         body = BodyLoss(self.map.unit_xy[c.edge], 0.5 * self.settings.body_loss_max_db,
                         known=False)  # which way the walker faces is not known here
         log_ev, _, _ = self._evidence_at(c.xy, c.state, heard, gnss, body)
@@ -356,20 +358,19 @@ class Positioner:
         of this scan are at hand, so the posterior share of "somewhere else" is exact, and that
         share of the particles (when it is at least a tenth) is drawn from the map's evidence.
         A cloud in the right place wins by concentrating there; one seeded wrong or left
-        behind loses within a scan or two. After ``relocalize_after_s`` of contradicting
-        readings, or of a cloud too spread for a fix that the GNSS fixes do not agree with, all
-        particles move (one the fixes agree with is wide, not lost: over a road and its
-        sidewalk mapped 6 m apart, moving it all on one scan's evidence put it on the wrong
-        one, 10 m ahead and sure of it)."""
+        behind loses within a scan or two. Once the cloud is given up on
+        (:func:`beacons.relocalization.given_up`: contradicted for long, or too spread for a
+        fix for longer with no GNSS fixes agreeing), all particles move (one the fixes agree
+        with is wide, not lost: over a road and its sidewalk mapped 6 m apart, moving it all on
+        one scan's evidence put it on the wrong one, 10 m ahead and sure of it)."""
         s = self.settings
         self._next_check_t = t_s + s.check_every_s
         places = self._places(beacons, gnss, beacons.weight)
         if places is None:
             return False
         agreed = gnss is not None and self._gnss_contradicted_since is None
-        lost_for = max(0.0 if since is None else t_s - since for since in
-                       (self._inconsistent_since, None if agreed else self._uncertain_since))
-        share = lost_share(cloud_log_ev, places, s.lost_prior, lost_for, s.relocalize_after_s)
+        share = lost_share(cloud_log_ev, places, s.lost_prior, given_up(
+            t_s, self._inconsistent_since, None if agreed else self._uncertain_since, s))
         if share < 0.1:  # at least nine to one for the cloud: leave it alone
             return False
         fresh = round(share * s.particles)

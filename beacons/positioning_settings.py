@@ -17,6 +17,10 @@ class PositioningSettings:
     path_loss: PathLossModel = field(default_factory=PathLossModel)  # prior exponent, powers
     model_sigma_db: float = 5.0  # a reading's spread around the fitted model
     tail_dof: float = 4.0  # Student-t degrees of freedom: a few readings miss by 10-20 dB
+    #: A reading's whole spread around the law, for what a phone's floor hides (see
+    #: likelihood.beacon_update): shadowing 6.7 dB and fading 4.0 dB fitted on the Kolakowski
+    #: flat (beacons.radiofit) make 7.8.
+    floor_sigma_db: float = 8.0
     offset_sigma_db: float = 6.0  # prior spread of the phone's offset
     exponent_sigma: float = 0.8  # prior spread of the exponent around path_loss.exponent
     offset_drift_db2_per_s: float = 0.05  # the phone moves from hand to pocket
@@ -48,7 +52,8 @@ class PositioningSettings:
     min_error_m: float = 1.0  # the map and the walker's own width
     local_m: float = 3.0  # the fix is the mean of the particles this close to the busiest edge
     inconsistent_after_s: float = 2.0
-    relocalize_after_s: float = 5.0
+    relocalize_after_s: float = 5.0  # of readings contradicting the cloud: it is lost
+    relocalize_spread_after_s: float = 15.0  # too spread for a fix (see relocalization.given_up)
     search_radius_m: float = 30.0  # where to seed particles around the loudest beacon
     gnss_floor_m: float = 4.0  # per-axis sigma never trusted below this
     gnss_inflation: float = 1.5  # platforms' accuracy is often optimistic

@@ -74,13 +74,25 @@ def candidates(pmap: PositioningMap, beacons: HeardBeacons, gnss: LocalFix | Non
                       np.repeat(log_prior, edge.size), edge.size)
 
 
-def lost_share(cloud_log_ev: float, places: Places, lost_prior: float, lost_for_s: float,
-               relocalize_after_s: float) -> float:
-    """The posterior share of "the walker is somewhere else": all of it once the cloud has been
-    contradicted, or too spread for a fix, for ``relocalize_after_s`` (a cloud that long lost
-    learnt an offset and exponent that fit its wrong place; seen: 80 m off, out-scoring the map
-    next to the walker for minutes)."""
-    if lost_for_s >= relocalize_after_s:
+def given_up(t_s: float, contradicted_since: float | None, spread_since: float | None,
+             s: PositioningSettings) -> bool:
+    """Whether all of a cloud is to move: readings have contradicted it for
+    ``relocalize_after_s`` (a cloud that long lost learnt an offset and exponent that fit its
+    wrong place; seen: 80 m off, out-scoring the map next to the walker for minutes), or it
+    has been too spread for a fix (and no GNSS fixes agree with it) for
+    ``relocalize_spread_after_s``. A spread cloud is not a contradicted one: re-seeded after
+    5 s, the fresh particles walk either way at any pace and spread again before the readings
+    narrow them; in the harsh world (exponent 3.2, a beacon heard only within ~7 m) that kept a
+    walker without a fix for 20 s before a turn, re-seeded nine times over."""
+    return ((contradicted_since is not None and t_s - contradicted_since >= s.relocalize_after_s)
+            or (spread_since is not None
+                and t_s - spread_since >= s.relocalize_spread_after_s))
+
+
+def lost_share(cloud_log_ev: float, places: Places, lost_prior: float, gave_up: bool) -> float:
+    """The posterior share of "the walker is somewhere else": all of it once the cloud has
+    been given up on (:func:`given_up`)."""
+    if gave_up:
         return 1.0
     map_log_ev = log_sum(places.log_ev) - math.log(places.at.points)
     odds = (1.0 - lost_prior) / lost_prior * math.exp(min(cloud_log_ev - map_log_ev, 700.0))

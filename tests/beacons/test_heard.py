@@ -84,3 +84,21 @@ def test_what_a_walker_remembers_is_full_after_the_first_minute() -> None:
         tracemalloc.stop()
     grown = most - after_a_minute
     assert grown < 16 * 1024, f"{grown / 1024:.0f} KiB more than after the first minute"
+
+
+def test_the_phone_floor_is_its_quietest_reading_once_it_has_reported_enough() -> None:
+    """Readings are compared with what the law gives *given that they were heard* only once the
+    phone has reported 50 readings (the first scans near a few beacons say nothing of its
+    floor); the floor is then its quietest reading, and never above -88 dBm."""
+    layout, xy = _street(40)
+    digester = ScanDigester(layout, layout.power, xy, Persistence(0.6))
+    first, _ = digester.digest(_scan(0.0), most=12)  # 7 readings, -60..-66 dBm
+    assert first.floor_excess_db.size == 0
+    for t in range(1, 8):
+        heard, _ = digester.digest(_scan(float(t)), most=12)
+    assert heard.floor_excess_db.size == heard.size
+    assert np.allclose(heard.floor_excess_db, -88.0 - (-59.0))  # all heard above -88: the cap
+    quiet = Scan((Reading(BeaconId.ibeacon(UUID, 1, 12), -95.0, None, 8.0),), 8.0)
+    digester.digest(quiet, most=12)
+    heard, _ = digester.digest(_scan(9.0), most=12)
+    assert np.allclose(heard.floor_excess_db, -95.0 - (-59.0))

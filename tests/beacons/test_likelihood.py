@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import truncnorm
 
+from beacons.kernels import heard_mean_shift
 from beacons.likelihood import (
     EXPONENT_RANGE,
     MEAN,
@@ -92,3 +94,38 @@ def test_a_beacon_behind_reading_low_fits_the_walker_facing_away() -> None:
     log_ev, _, _ = beacon_update(here, beacons, excess, offset_prior(6.0), 2.0, 5.0, 4.0,
                                  body=BodyLoss(facing, 8.0))
     assert log_ev[0] > log_ev[1]
+
+
+def test_a_heard_reading_lies_above_the_law_by_the_truncated_mean() -> None:
+    """The shift a floor puts on the readings that are heard, in sigma, is the mean of a normal
+    cut at the floor: nothing far below it, about the floor's own height past it."""
+    for z in (-9.0, -3.0, -1.0, 0.0, 1.5, 4.0, 7.9, 8.1, 12.0):
+        expected = truncnorm.mean(z, np.inf)
+        assert abs(heard_mean_shift(z) - expected) < 1e-3 * max(1.0, expected), z
+
+
+def test_readings_a_floor_censored_do_not_teach_a_low_exponent() -> None:
+    """A phone that hears nothing below -92 dBm in a street with exponent 3 and 8 dB of
+    shadowing and fading, its offset 0: the far beacons it does hear came out loud, so fitted
+    as they are the readings favour an exponent of 1.5-1.6 and an offset 9 dB low (the street
+    world's cloud believed 1.3 and -13.8 dB for a true 3.0 and -3.5); taken as heard above
+    the floor, 3 and 0 again (medians of five draws)."""
+    exponents = np.arange(1.5, 4.51, 0.1)
+    points = np.zeros((exponents.size, 2))
+    beacons = np.column_stack([np.linspace(2.0, 60.0, 400), np.full(400, 2.0)])
+    d = np.hypot(beacons[:, 0], beacons[:, 1])
+    plain, floored = [], []
+    for seed in range(5):
+        rssi = expected_rssi_dbm(d, -59.0, 3.0) + np.random.default_rng(seed).normal(0.0, 8.0,
+                                                                                      d.size)
+        heard = rssi >= -92.0
+        for fits, floor in ((plain, None), (floored, np.full(int(heard.sum()), -92.0 + 59.0))):
+            log_ev, post, _ = beacon_update(points, beacons[heard], rssi[heard] + 59.0,
+                                            offset_prior(6.0), exponents, 5.0, 4.0, 1.0,
+                                            floor_excess_db=floor, floor_sigma_db=8.0)
+            best = int(np.argmax(log_ev))
+            fits.append((exponents[best], post[MEAN, best]))
+    (n_plain, offset_plain), (n_floored, offset_floored) = (np.median(plain, axis=0),
+                                                            np.median(floored, axis=0))
+    assert n_plain < 1.8 and offset_plain < -7.0
+    assert abs(n_floored - 3.0) <= 0.3 and abs(offset_floored) < 2.0

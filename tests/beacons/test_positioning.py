@@ -11,6 +11,7 @@ import pytest
 
 from beacons.model import BeaconId, Fix, Reading, Scan, Unavailable
 from beacons.positioning import InvalidScan, Positioner, PositioningSettings
+from beacons.relocalization import given_up
 from beacons.simulator import SimulatedSource, walk_along
 from routing.geo import haversine_m
 
@@ -204,3 +205,17 @@ def test_a_walker_seeded_at_the_start_keeps_a_fix_from_the_first_scan(
         errors = _errors(results)
         beyond.append(sum(e > r.error_m for e, (_, r, _) in zip(errors, results, strict=True)))
     assert max(beyond) <= 2 and sum(beyond) <= 0.03 * 40 * 15, beyond
+
+
+def test_a_spread_cloud_gets_longer_to_narrow_than_a_contradicted_one() -> None:
+    """All of a cloud moves after 5 s of readings contradicting it, but only after 15 s of being
+    too spread for a fix: re-seeded sooner, the fresh particles walk either way at any pace and
+    spread again before the readings can narrow them (harsh world, a beacon heard only within
+    ~7 m: no fix for 20 s before a turn, re-seeded nine times over)."""
+    s = PositioningSettings()
+    assert not given_up(10.0, None, None, s)
+    assert not given_up(14.9, 10.0, None, s)
+    assert given_up(15.0, 10.0, None, s)
+    assert not given_up(24.9, None, 10.0, s)
+    assert given_up(25.0, None, 10.0, s)
+    assert given_up(15.0, 10.0, 14.0, s)  # contradicted long enough, whatever the spread
