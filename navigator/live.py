@@ -239,7 +239,7 @@ def _on_scan(app: web.Application, live: LiveSession, msg: Scan, pos: Position,
     if live.track is not None and isinstance(pos, Fix):
         live.track.append([pos.t_s, pos.lat, pos.lon, round(pos.error_m, 2)])
     if matched := live.positioner.matched_beacons:
-        app[SESSIONS].sightings.append((now_ts, matched))
+        app[SESSIONS].note_heard(now_ts, matched)
     events = (_replan_if_blocked(app[MAP], live, pos, now_ts, closed) if isinstance(pos, Fix)
               else [])
     events += live.nav.on_position(pos, msg.heading_deg)
