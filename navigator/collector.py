@@ -13,13 +13,13 @@ collection when the tracked objects made minus those freed (of any age) pass 700
 walker's objects of one scan are freed at its next one, the youngest generation fills with
 every walker's last second (10,000-17,000 objects at 500 walkers: 3-6 ms a collection, twice a
 second), and what lives a second is moved on to the oldest generation, whose full collections
-(every object of every session, ~200 a walker: 70-110 ms of CPU at 300 walkers) come the sooner
+(every object of every session, ~200 a walker: 63-84 ms of CPU at 300 walkers) come the sooner
 the more it gets. So nothing per scan is kept longer than its answer needs: the sightings are
 kept by beacon (:mod:`navigator.livesessions`), the socket's reader drops the message it put in
 the inbox, a positioner keeps its last scan's beacons but not the readings. And a serving worker
 makes full collections rarer (:func:`collect_fully_less_often`): with CPython's defaults one
 came every 20-60 s at 500 walkers and was the longest block of the loop in every run watched
-(110-190 ms of CPU at load 3-5), while it found next to no garbage (0-70 objects: cycles die
+(107-168 ms of CPU at load 3-5), while it found next to no garbage (0-365 objects: cycles die
 young, in the younger generations).
 """
 
