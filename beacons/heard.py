@@ -90,15 +90,18 @@ class ScanDigester:
         #: The size at which :attr:`_heard_at` is pruned next (twice what stayed, at least
         #: ``_CACHE_MAX``: where more than that is heard within ``_FORGET_S``, not every scan)
         self._heard_cap = _CACHE_MAX
-        self._last: tuple[Sequence[Reading], list[int]] = ((), [])
+        #: The last scan's beacons (not its readings: a walker's last scan kept for the second
+        #: until the next one outlives the collector's young generations, see
+        #: navigator/collector.py) and their layout rows.
+        self._last: tuple[Sequence[BeaconId], list[int]] = ((), [])
         self._floor_dbm = FLOOR_PRIOR_DBM
         self._readings = 0  # reported so far, up to FLOOR_AFTER_READINGS
 
     @property
     def matched(self) -> tuple[BeaconId, ...]:
         """The last scan's readings whose beacon the layout knows (in order; any RSSI)."""
-        readings, rows = self._last
-        return tuple(r.beacon for r, row in zip(readings, rows, strict=True) if row >= 0)
+        beacons, rows = self._last
+        return tuple(b for b, row in zip(beacons, rows, strict=True) if row >= 0)
 
     def digest(self, scan: Scan, most: int, near_xy: tuple[float, float] | None = None
                ) -> tuple[HeardBeacons, Rejected]:
@@ -122,7 +125,7 @@ class ScanDigester:
         import beacons.kernels as kernels  # numba starts on first use, not with the service
 
         row_list = self._rows_of(readings)
-        self._last = (readings, row_list)
+        self._last = ([r.beacon for r in readings], row_list)
         persistence = self._persistence
         rows, excess, t, weight, bad_rssi, unknown, stale = kernels.usable_readings(
             np.array(row_list, dtype=np.int64),

@@ -97,21 +97,47 @@ class Inbox:
             for w in round_.late:
                 await self._send(w.item.ws, self._answer_late(w.item))
             if round_.answer:
-                t0 = time.perf_counter()
-                try:
-                    replies = self._answer([w.item for w in round_.answer],
-                                           self._freshness(round_.answer, loop))
-                except Exception:  # noqa: BLE001 - a bug must not silence every walker
-                    log.exception("live round failed", extra={"event": "live_round_failed"})
-                    replies = [[INTERNAL_ERROR]] * len(round_.answer)
-                per = (time.perf_counter() - t0) / len(round_.answer)
-                self.cost_s = per if self.cost_s == 0 else 0.8 * self.cost_s + 0.2 * per
-                for w, out in zip(round_.answer, replies, strict=True):
-                    if _is_stop(w.item.message):
-                        self._spawn(self._stop(w.item, out))
-                    else:
-                        await self._send(w.item.ws, out)
+                await self._answer_in_slices(round_.answer, loop)
             await asyncio.sleep(0)
+
+    async def _answer_in_slices(self, answer: list[Waiting[Delivery]],
+                                loop: asyncio.AbstractEventLoop) -> None:
+        """Answer a round slice by slice until it is done or has held the loop for
+        ``budget.round_s``; what is left waits, first in line, for the next round.
+
+        The round's size is only an estimate (:attr:`cost_s`, a moving average): a walker's
+        first scans and re-localisations cost several times the mean, and before the first
+        answer there is no estimate at all (a worker that starts with 1,000 walkers waiting
+        answered them all in one round, seconds without reading a socket). So the first slice
+        is what the estimate says fits (one message without one) and the clock, not the
+        estimate, ends the round.
+        """
+        start = time.perf_counter()
+        deadline = start + self.budget.round_s
+        done = 0
+        while done < len(answer):
+            left_s = deadline - time.perf_counter()
+            size = 1 if self.cost_s <= 0 else max(1, int(left_s / self.cost_s))
+            piece = answer[done:done + size]
+            t0 = time.perf_counter()
+            try:
+                replies = self._answer([w.item for w in piece], self._freshness(piece, loop))
+            except Exception:  # noqa: BLE001 - a bug must not silence every walker
+                log.exception("live round failed", extra={"event": "live_round_failed"})
+                replies = [[INTERNAL_ERROR]] * len(piece)
+            for w, out in zip(piece, replies, strict=True):
+                if _is_stop(w.item.message):
+                    self._spawn(self._stop(w.item, out))
+                else:
+                    await self._send(w.item.ws, out)
+            # what one answer holds the loop for: positioning, guidance and writing it
+            per = (time.perf_counter() - t0) / len(piece)
+            self.cost_s = per if self.cost_s == 0 else 0.8 * self.cost_s + 0.2 * per
+            done += len(piece)
+            if time.perf_counter() >= deadline:
+                break
+        if done < len(answer):
+            self._waiting = answer[done:] + self._waiting
 
     def _freshness(self, answer: list[Waiting[Delivery]], loop: asyncio.AbstractEventLoop
                    ) -> Callable[[int], bool]:

@@ -104,11 +104,16 @@ async def session_ws(request: web.Request, query: SessionAccess) -> web.StreamRe
     try:
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
-                message = read_message(registry, live, msg.data, time.monotonic())
-                inbox.put(live, ws, message, loop.time())
+                inbox.put(live, ws, read_message(registry, live, msg.data, time.monotonic()),
+                          loop.time())
             elif msg.type == WSMsgType.BINARY:
                 inbox.put(live, ws, _error("invalid_message", "send JSON text messages"),
                           loop.time())
+            # not kept while waiting for the walker's next message, a second away: a scan and
+            # its readings living that long outlast the collector's young generations, which
+            # then hold every walker's last scan (~12,000 objects at 500 walkers) and scan them
+            # at each collection (navigator/collector.py)
+            del msg
     except asyncio.CancelledError as stopped:
         if stopped.args != (HANDED_OVER,):
             raise
@@ -239,7 +244,7 @@ def _on_scan(app: web.Application, live: LiveSession, msg: Scan, pos: Position,
     if live.track is not None and isinstance(pos, Fix):
         live.track.append([pos.t_s, pos.lat, pos.lon, round(pos.error_m, 2)])
     if matched := live.positioner.matched_beacons:
-        app[SESSIONS].sightings.append((now_ts, matched))
+        app[SESSIONS].note_heard(now_ts, matched)
     events = (_replan_if_blocked(app[MAP], live, pos, now_ts, closed) if isinstance(pos, Fix)
               else [])
     events += live.nav.on_position(pos, msg.heading_deg)

@@ -9,6 +9,7 @@ import socket
 from aiohttp import web
 
 from navigator.app import LoadedService, create_app
+from navigator.collector import collect_fully_less_often
 from navigator.keys import MAP
 from navigator.pipeline import warm_positioner
 from navigator.settings import Settings
@@ -52,6 +53,7 @@ async def serve_app(settings: Settings, loaded: LoadedService | None = None,
                     worker: int = 0) -> None:
     """Serve until SIGINT/SIGTERM, on ``sock`` (worker ``worker``'s inherited listening socket)
     or on the settings' host and port; with ``announce``, print the URL once the port answers."""
+    collect_fully_less_often()
     app = create_app(settings, loaded, worker)
     runner = make_runner(app, settings)
     await runner.setup()

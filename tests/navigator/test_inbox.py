@@ -168,3 +168,47 @@ async def test_a_reader_that_is_behind_holds_up_nobody_and_keeps_its_order() -> 
     assert [f["for"] for f in slow.frames] == ["scan", "repeat"], "in their order"
     task.cancel()
     await inbox.close()
+
+
+class PerMessage(Recorder):
+    """Answers cost ``work_s`` per message, as positioning does."""
+
+    def answer(self, batch: Sequence[Delivery], fresh: Callable[[int], bool]
+               ) -> list[list[dict[str, Any]]]:
+        time.sleep(self.work_s * len(batch))
+        return super().answer([], fresh) + [
+            [{"type": "fix", "available": True, "for": _kind(d.message)}] for d in batch]
+
+
+async def test_a_round_of_a_thousand_queued_scans_never_holds_the_loop_long() -> None:
+    """1,000 walkers' scans waiting when the worker starts (no cost estimate yet) at 1 ms each:
+    the rounds are cut by the clock, so the sockets are read every round (20 ms) and not once
+    a second."""
+    recorder, budget = PerMessage(work_s=0.001), ScanBudget()
+    inbox = Inbox(budget, recorder.answer, recorder.answer_late, recorder.end)
+    loop = asyncio.get_running_loop()
+    sockets = [FakeWs() for _ in range(1000)]
+    for i, ws in enumerate(sockets):
+        inbox.put(FakeLive(f"w{i}"), ws, scan(1.0), loop.time())  # type: ignore[arg-type]
+    gaps: list[float] = []
+
+    async def heartbeat() -> None:
+        last = time.perf_counter()
+        while True:
+            await asyncio.sleep(0)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    beat = asyncio.create_task(heartbeat())
+    task = asyncio.create_task(inbox.run())
+    for _ in range(500):
+        await asyncio.sleep(0.01)
+        if not inbox.waiting:
+            break
+    task.cancel()
+    beat.cancel()
+    await inbox.close()
+    assert all(len(ws.frames) == 1 for ws in sockets), "every scan answered once"
+    # one round: 20 ms and the message that crossed it (each ~1 ms plus time.sleep's overshoot)
+    assert max(gaps) < budget.round_s + 0.03, f"the loop was held {max(gaps) * 1000:.0f} ms"
