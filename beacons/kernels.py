@@ -242,14 +242,55 @@ def cloud_point(w: np.ndarray, edge: np.ndarray, xy: np.ndarray, local_m: float,
         d2[i] = dx * dx + dy * dy
         if d2[i] <= 9.0:
             within += w[i]
-    order = np.argsort(d2)
-    goal, cum, k = 0.9 * w.sum(), 0.0, n - 1
-    for r in range(n):
-        cum += w[order[r]]
-        if cum >= goal:
-            k = r
-            break
-    return best, t, fx, fy, math.sqrt(d2[order[k]]), within
+    return best, t, fx, fy, math.sqrt(weighted_quantile(d2, w, 0.9 * w.sum())), within
+
+
+@_jit
+def weighted_quantile(values: np.ndarray, w: np.ndarray, goal: float) -> float:
+    """The smallest of ``values`` whose weight together with that of every smaller one reaches
+    ``goal`` (the largest if none does), by selection rather than a sort: each pass splits the
+    values still in question at the middle of three and keeps the side the answer lies on,
+    O(n) on average where the cloud's summary spent most of its time sorting 300 distances.
+    Equal weights (every resampled cloud) are summed one by one as a sort's running sum would,
+    so 270 of 300 particles reach 90 % exactly where they did, not a rounding either side."""
+    n = values.size
+    if n and (w == w[0]).all():
+        k, cum = n - 1, 0.0
+        for r in range(n):
+            cum += w[0]
+            if cum >= goal:
+                k = r
+                break
+        return np.partition(values, k)[k]
+    lo, hi = 0, n
+    order = np.arange(n)
+    while hi - lo > 1:
+        a, b, c = values[order[lo]], values[order[(lo + hi) // 2]], values[order[hi - 1]]
+        pivot = max(min(a, b), min(max(a, b), c))
+        below = lo  # order[lo:below] < pivot, order[below:i] == pivot, order[above:hi] > pivot
+        i, above = lo, hi
+        w_below = w_equal = 0.0
+        while i < above:
+            v = values[order[i]]
+            if v < pivot:
+                order[below], order[i] = order[i], order[below]
+                w_below += w[order[below]]
+                below += 1
+                i += 1
+            elif v > pivot:
+                above -= 1
+                order[above], order[i] = order[i], order[above]
+            else:
+                w_equal += w[order[i]]
+                i += 1
+        if w_below >= goal:
+            hi = below
+        elif w_below + w_equal >= goal or above == hi:
+            return pivot
+        else:
+            goal -= w_below + w_equal
+            lo = above
+    return values[order[lo]]
 
 
 @_jit
