@@ -380,18 +380,26 @@ def news(rho: float, gap_s: np.ndarray, lag_s: float) -> np.ndarray:
 
 
 @_jit
-def usable_readings(rows: np.ndarray, rssi: np.ndarray, t: np.ndarray, prev: np.ndarray,
-                    power: np.ndarray, rssi_low: float, rssi_high: float, rho: float,
-                    lag_s: float
+def usable_readings(rows: np.ndarray, rssi: np.ndarray, t: np.ndarray, heard_rows: np.ndarray,
+                    heard_t: np.ndarray, heard: int, power: np.ndarray, rssi_low: float,
+                    rssi_high: float, rho: float, lag_s: float
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int, int]:
     """beacons.heard.ScanDigester.digest's checks in one pass: readings whose RSSI is within
     [``rssi_low``, ``rssi_high``] (NaN is not), whose beacon has a layout row (``rows`` >= 0)
-    and which are not older than the beacon's previous reading (``prev``); a burst of one
-    beacon averaged into one reading at its latest time (then the beacons come sorted by row,
-    else in the scan's order). Returns (rows, excess over the 1 m power, times, the share of
-    each that is news (:func:`news_share` of the seconds since its beacon was last heard),
-    readings rejected for RSSI, for an unknown beacon, for time)."""
+    and which are not older than the beacon's previous reading (its time in ``heard_t`` where
+    the first ``heard`` of ``heard_rows`` name it); a burst of one beacon averaged into one
+    reading at its latest time (then the beacons come sorted by row, else in the scan's order).
+    Returns (rows, excess over the 1 m power, times, the share of each that is news
+    (:func:`news_share` of the seconds since its beacon was last heard), readings rejected for
+    RSSI, for an unknown beacon, for time)."""
     n = rows.size
+    prev = np.empty(n)
+    for k in range(n):
+        prev[k] = -np.inf
+        for j in range(heard):
+            if heard_rows[j] == rows[k]:
+                prev[k] = heard_t[j]
+                break
     keep = np.empty(n, dtype=np.intp)
     used = bad_rssi = unknown = stale = 0
     for k in range(n):
@@ -429,6 +437,29 @@ def usable_readings(rows: np.ndarray, rssi: np.ndarray, t: np.ndarray, prev: np.
         excess[k] = total[k] / count[k] - power[out_rows[k]]
         gap[k] = news_share(rho, last[k] - gap[k], lag_s)
     return out_rows, excess, last, gap, bad_rssi, unknown, stale
+
+
+@_jit
+def remember(heard_rows: np.ndarray, heard_t: np.ndarray, heard: int, rows: np.ndarray,
+             t: np.ndarray, most: int, now: float, forget_s: float) -> tuple[int, bool]:
+    """beacons.heard.HeardTimes.remember: each of ``rows`` (distinct) last heard at ``t``, among
+    the first ``heard`` entries (room for all of ``rows`` more is the caller's); past ``most``
+    entries, only those heard within ``forget_s`` of ``now`` stay, in their order. Returns the
+    number of entries and whether that pruned them."""
+    for k in range(rows.size):
+        j = 0
+        while j < heard and heard_rows[j] != rows[k]:
+            j += 1
+        heard_rows[j], heard_t[j] = rows[k], t[k]
+        heard += j == heard
+    if heard > most:
+        kept = 0
+        for j in range(heard):
+            if now - heard_t[j] < forget_s:
+                heard_rows[kept], heard_t[kept] = heard_rows[j], heard_t[j]
+                kept += 1
+        return kept, True
+    return heard, False
 
 
 @_jit
