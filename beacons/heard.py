@@ -115,7 +115,7 @@ class ScanDigester:
         self._last = ((), [])
         if not n:
             return NOTHING_HEARD, _NONE_REJECTED
-        import beacons.kernels as kernels  # numba starts on first use, not with the service
+        import beacons.readingkernels as kernels  # numba starts on first use
 
         row_list = self._rows_of(readings)
         self._last = (readings, row_list)
@@ -175,12 +175,12 @@ class HeardTimes:
         self._most = _CACHE_MAX
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, int]:
-        """The rows, their times and how many of them are in use (for beacons.kernels)."""
+        """The rows, their times and how many of them are in use (for beacons.readingkernels)."""
         return self._rows, self._t, self._count
 
     def remember(self, rows: np.ndarray, t: np.ndarray, now: float) -> None:
         """The beacons ``rows`` (distinct) were heard at ``t``; ``now`` is the scan's time."""
-        import beacons.kernels as kernels  # numba starts on first use, not with the service
+        import beacons.readingkernels as kernels  # numba starts on first use
 
         if self._count + rows.size > self._rows.size:  # more at once than the room kept
             size = 2 * (self._count + rows.size)
