@@ -31,8 +31,8 @@ _FORGET_S = 60.0
 #: Beacon idents a map's walkers share the layout rows of (:data:`IdentRows`) before the memo is
 #: started afresh: every walker on a map finds the same row for an ident, so one memo serves all
 #: of them. One a walker, with the times kept in a dict, filled for a walker's first two minutes
-#: (8-13 KiB on a street like the soak's; 10.5 KiB on tests/beacons/test_heard.py's grid walk,
-#: 0.3 KiB with the shared memo and :class:`HeardTimes`): with 400 walkers, 3-5 MiB of
+#: (8-13 KiB on a street like the soak's; 8.4 KiB on tests/beacons/test_heard.py's street walk,
+#: 0.5 KiB with the shared memo and :class:`HeardTimes`): with 400 walkers, 3-5 MiB of
 #: ``make soak``'s growth (#14).
 _IDENTS_KEPT = 4096
 _UNSEEN = (None, -2)  # an ident not in the memo: no kind is ``None``
