@@ -9,10 +9,8 @@ and readings older than the same beacon's previous one.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import repeat
 
 import numpy as np
 
@@ -30,7 +28,14 @@ RSSI_MIN_DBM, RSSI_MAX_DBM = -127.0, 20.0
 #: full after about a minute (tests/beacons/test_heard.py).
 _CACHE_MAX = 64
 _FORGET_S = 60.0
-_UNSEEN = (None, -2)  # an ident not in a walker's cache: no kind is ``None``
+#: Beacon idents a map's walkers share the layout rows of (:data:`IdentRows`) before the memo is
+#: started afresh: every walker on a map finds the same row for an ident, so one memo serves all
+#: of them. One a walker, with the times kept in a dict, filled for a walker's first two minutes
+#: (8-13 KiB on a street like the soak's; 8.4 KiB on tests/beacons/test_heard.py's street walk,
+#: 0.5 KiB with the shared memo and :class:`HeardTimes`): with 400 walkers, 3-5 MiB of
+#: ``make soak``'s growth (#14).
+_IDENTS_KEPT = 4096
+_UNSEEN = (None, -2)  # an ident not in the memo: no kind is ``None``
 #: A phone's floor is the quietest reading it has reported, and at most this (the UCI iPhone 6S
 #: reported nothing below -88 dBm; newer phones hear to about -100) ...
 FLOOR_PRIOR_DBM = -88.0
@@ -39,6 +44,14 @@ FLOOR_PRIOR_DBM = -88.0
 #: first fixes of a clean channel fell outside their radius).
 FLOOR_AFTER_READINGS = 50
 _NO_FLOOR = np.zeros(0)
+#: Readings one scan may add to a walker's :class:`HeardTimes` beyond its bound before pruning
+_ROOM = 32
+
+#: Layout row (-1: not in it) by beacon ident, with the kind it is for: an ident is a str,
+#: hashed in C once per string, while a BeaconId's hash and equality are Python calls (two per
+#: reading per scan). One per map (:attr:`beacons.positioning_map.PositioningMap.ident_rows`),
+#: shared by its walkers; a dict's get and update are atomic, so walkers in threads share it.
+IdentRows = dict[str, tuple[BeaconKind, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,17 +92,13 @@ class ScanDigester:
     """
 
     def __init__(self, layout: BeaconLayout, power_dbm: np.ndarray, beacon_xy: np.ndarray,
-                 persistence: Persistence) -> None:
+                 persistence: Persistence, ident_rows: IdentRows | None = None) -> None:
         self._layout, self._power, self._beacon_xy = layout, power_dbm, beacon_xy
         self._persistence = persistence
-        #: layout row (-1: not in it) by beacon ident, with the kind it is for: an ident is a
-        #: str, hashed in C once per string, while a BeaconId's hash and equality are Python
-        #: calls (two per reading per scan)
-        self._row_of: dict[str, tuple[BeaconKind, int]] = {}
-        self._heard_at: dict[int, float] = {}
-        #: The size at which :attr:`_heard_at` is pruned next (twice what stayed, at least
-        #: ``_CACHE_MAX``: where more than that is heard within ``_FORGET_S``, not every scan)
-        self._heard_cap = _CACHE_MAX
+        #: the map's memo when given (bounded at _IDENTS_KEPT), else one of this walker's own
+        self._row_of: IdentRows = {} if ident_rows is None else ident_rows
+        self._idents_kept = _CACHE_MAX if ident_rows is None else _IDENTS_KEPT
+        self._heard = HeardTimes()
         #: The last scan's beacons (not its readings: a walker's last scan kept for the second
         #: until the next one outlives the collector's young generations, see
         #: navigator/collector.py) and their layout rows.
@@ -122,7 +131,7 @@ class ScanDigester:
         self._last = ((), [])
         if not n:
             return NOTHING_HEARD, _NONE_REJECTED
-        import beacons.kernels as kernels  # numba starts on first use, not with the service
+        import beacons.readingkernels as kernels  # numba starts on first use
 
         row_list = self._rows_of(readings)
         self._last = ([r.beacon for r in readings], row_list)
@@ -131,13 +140,13 @@ class ScanDigester:
             np.array(row_list, dtype=np.int64),
             np.fromiter([r.rssi_dbm for r in readings], float, n),
             np.fromiter([r.t_s for r in readings], float, n),
-            np.fromiter(map(self._heard_at.get, row_list, repeat(-math.inf)), float, n),
-            self._power, RSSI_MIN_DBM, RSSI_MAX_DBM, persistence.rho, persistence.lag_s)
+            *self._heard.arrays(), self._power, RSSI_MIN_DBM, RSSI_MAX_DBM, persistence.rho,
+            persistence.lag_s)
         rejected = (Rejected(bad_rssi, unknown, stale) if bad_rssi or unknown or stale
                     else _NONE_REJECTED)
         if not rows.size:
             return NOTHING_HEARD, rejected
-        self._remember(rows, t, scan.t_s)
+        self._heard.remember(rows, t, scan.t_s)
         power = self._power[rows]
         self._floor_dbm = min(self._floor_dbm, float((excess + power).min()))
         self._readings = min(self._readings + n, FLOOR_AFTER_READINGS)
@@ -158,7 +167,7 @@ class ScanDigester:
         rows = [row if kind is b.kind else -2 for (kind, row), b in
                 zip(hits, beacons, strict=True)]
         if -2 in rows:  # beacons this walker has not heard before: one search for all
-            if len(cache) > _CACHE_MAX:
+            if len(cache) > self._idents_kept:
                 cache.clear()
             new = [r.beacon for r, row in zip(readings, rows, strict=True) if row == -2]
             found = iter([-1 if row is None else row for row in self._layout.rows_of(new)])
@@ -167,10 +176,39 @@ class ScanDigester:
                          for r, row in zip(readings, rows, strict=True))
         return rows
 
-    def _remember(self, rows: np.ndarray, t: np.ndarray, now: float) -> None:
-        heard = self._heard_at
-        heard.update(zip(rows.tolist(), t.tolist(), strict=True))
-        if len(heard) > self._heard_cap:
-            self._heard_at = {b: u for b, u in heard.items() if now - u < _FORGET_S}
-            self._heard_cap = max(_CACHE_MAX, 2 * len(self._heard_at))
+
+class HeardTimes:
+    """When each beacon (layout row) a walker heard lately was last heard: two arrays with room
+    for what the last minute needs, made with the walker, rather than a dict of a boxed int
+    and float per beacon filling over the walk's first minutes (with 400 walkers, part of
+    ``make soak``'s growth; #14). Pruned like the dict it replaces: past :attr:`_most` entries,
+    only the beacons heard within ``_FORGET_S`` stay, and the next pruning waits for twice as
+    many (at least ``_CACHE_MAX``), so a crowd of beacons costs a pass now and then, not one
+    every scan."""
+
+    __slots__ = ("_rows", "_t", "_count", "_most")
+
+    def __init__(self) -> None:
+        # room for a bound doubled once (a crowd of beacons: a street grid's corners)
+        self._rows = np.zeros(2 * _CACHE_MAX + _ROOM, dtype=np.int64)
+        self._t = np.zeros(2 * _CACHE_MAX + _ROOM)
+        self._count = 0
+        self._most = _CACHE_MAX
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, int]:
+        """The rows, their times and how many of them are in use (for beacons.readingkernels)."""
+        return self._rows, self._t, self._count
+
+    def remember(self, rows: np.ndarray, t: np.ndarray, now: float) -> None:
+        """The beacons ``rows`` (distinct) were heard at ``t``; ``now`` is the scan's time."""
+        import beacons.readingkernels as kernels  # numba starts on first use
+
+        if self._count + rows.size > self._rows.size:  # more at once than the room kept
+            size = 2 * (self._count + rows.size)
+            self._rows = np.resize(self._rows, size)
+            self._t = np.resize(self._t, size)
+        self._count, pruned = kernels.remember(self._rows, self._t, self._count, rows, t,
+                                               self._most, now, _FORGET_S)
+        if pruned:
+            self._most = max(_CACHE_MAX, 2 * self._count)
 

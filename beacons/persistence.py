@@ -40,7 +40,7 @@ UNDERSTATED_BY = 2.0
 class Persistence:
     """Running estimate of the misfit's lag correlation (at ``lag_s``, about a scan apart), at
     most ``ceiling_rho`` and starting there; each scan with pairs moves it by ``rate`` of the
-    way. The share of a reading that is news follows from it (beacons.kernels.news_share,
+    way. The share of a reading that is news follows from it (beacons.readingkernels.news_share,
     applied where the scan's readings are digested)."""
 
     __slots__ = ("_rho", "_ceiling", "_lag_s", "_rows", "_resid", "_t_s", "_rate")

@@ -133,7 +133,7 @@ class Positioner:
         self._p = Particles.empty()
         self._persistence = Persistence(s.misfit_persistence)
         self._digester = ScanDigester(self.map.layout, self._power, self.map.beacon_xy,
-                                      self._persistence)
+                                      self._persistence, self.map.ident_rows)
         self._last_t: float | None = None
         self._last_evidence_t: float | None = None
         self._gnss = GnssTrack()

@@ -12,6 +12,7 @@ import networkx as nx
 import numpy as np
 from scipy.spatial import cKDTree
 
+from beacons.heard import IdentRows
 from beacons.layout import BeaconLayout
 from beacons.model import BeaconPlacement
 from routing.geo import LocalFrame
@@ -81,6 +82,8 @@ class PositioningMap:
         self.beacon_power = self.layout.power
         self.beacon_xy = np.column_stack(self.frame.to_xy(self.layout.lat, self.layout.lon))
         self._near_beacon: dict[tuple[int, float], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        #: Every walker's memo of layout rows by beacon ident (beacons.heard.ScanDigester)
+        self.ident_rows: IdentRows = {}
 
     def point_xy(self, edge: np.ndarray, offset: np.ndarray) -> np.ndarray:
         """Local (x, y) of points given as edge index + metres from the edge's u end."""

@@ -7,10 +7,17 @@ import tracemalloc
 
 import numpy as np
 
-from beacons.heard import ScanDigester
+from beacons.heard import _CACHE_MAX, _FORGET_S, HeardTimes, ScanDigester
 from beacons.layout import BeaconLayout
 from beacons.model import BeaconId, BeaconKind, Reading, Scan
 from beacons.persistence import Persistence
+from beacons.planning import plan_beacons
+from beacons.positioning import Positioner
+from beacons.positioning_map import PositioningMap
+from beacons.simulator import SimulatedSource, walk_along
+from routing.geo import LocalFrame
+from routing.graph import build_graph
+from routing.model import EdgeRecord, NodeRecord
 
 SPACING_M = 1.0
 HEARD_WITHIN_M = 6.0
@@ -102,3 +109,67 @@ def test_the_phone_floor_is_its_quietest_reading_once_it_has_reported_enough() -
     digester.digest(quiet, most=12)
     heard, _ = digester.digest(_scan(9.0), most=12)
     assert np.allclose(heard.floor_excess_db, -95.0 - (-59.0))
+
+
+def _street_walk() -> tuple[PositioningMap, list[Scan]]:
+    """A kilometre of street (40 blocks of 25 m) with a beacon every 10 m, and the 12-13
+    minutes of walking it end to end."""
+    frame = LocalFrame(49.44, 7.77)
+    nodes = [NodeRecord(k, *frame.to_latlon(25.0 * k, 0.0)) for k in range(41)]
+    graph = build_graph(nodes, [EdgeRecord(k + 1, k, k + 1, 25.0) for k in range(40)])
+    placements = plan_beacons(graph, spacing_m=10.0)
+    walk = walk_along([frame.to_latlon(0.0, 0.0), frame.to_latlon(1000.0, 0.0)])
+    return PositioningMap(graph, placements), list(SimulatedSource(placements, walk,
+                                                                   seed=0).iter_scans())
+
+
+def test_a_walkers_positioner_holds_after_its_first_seconds_what_it_holds_later() -> None:
+    """What a walker's positioner keeps between scans is made with it, not filled over its walk:
+    on a street other walkers have already walked, a new walker's positioner holds within 3 KiB
+    after 5 s of what it holds at any time over the next ten minutes. In ``make soak`` the
+    baseline is taken seconds after the last of 400 walkers started, so every KiB a walker's
+    state fills over its first minutes is 400 of the growth measured (#14). Each walker's own
+    memo of layout rows by beacon id and its dict of when each beacon was last heard (a boxed
+    int and float each) filled for the first two minutes: 8.4 KiB more here (0.5 KiB now). The
+    rows by id are the same for every walker of a map, so the map keeps one memo for all of
+    them; the times are two arrays made with the walker."""
+    pmap, scans = _street_walk()
+    assert len(scans) > 600
+    first = Positioner(pmap, seed=1)  # the walkers before: the map's shared memos are warm
+    for scan in scans:
+        first.update(scan)
+    tracemalloc.start()
+    try:
+        start = _held_bytes()
+        walker = Positioner(pmap, seed=2)
+        for scan in scans[:5]:
+            walker.update(scan)
+        after_5_s, most = _held_bytes(), 0
+        for k in range(5, len(scans)):  # (a slice of them would count as held)
+            walker.update(scans[k])
+            if k % 15 == 0:
+                most = max(most, _held_bytes())
+    finally:
+        tracemalloc.stop()
+    grown = most - after_5_s
+    assert grown < 3 * 1024, (f"{grown / 1024:.1f} KiB more than after 5 s "
+                              f"({(after_5_s - start) / 1024:.1f} KiB then)")
+
+
+def test_heard_times_forget_as_a_dict_pruned_by_recency_would() -> None:
+    """:class:`HeardTimes` answers what the dict it replaced answered: each beacon's last time,
+    pruned past the bound to the last ``_FORGET_S`` seconds' beacons, the bound then twice what
+    stayed (here 200 scans of 1-40 distinct beacons out of 300, crowds that double the bound)."""
+    rng = np.random.default_rng(4)
+    heard, model, bound = HeardTimes(), {}, _CACHE_MAX
+    for t in range(200):
+        rows = rng.choice(300, size=int(rng.integers(1, 41)), replace=False).astype(np.int64)
+        times = t - rng.random(rows.size)
+        known, when, count = heard.arrays()
+        lookup = dict(zip(known[:count].tolist(), when[:count].tolist(), strict=True))
+        assert lookup == model
+        heard.remember(rows, times, float(t))
+        model.update(zip(rows.tolist(), times.tolist(), strict=True))
+        if len(model) > bound:
+            model = {b: u for b, u in model.items() if t - u < _FORGET_S}
+            bound = max(_CACHE_MAX, 2 * len(model))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from beacons.kernels import news
 from beacons.particles import systematic_pick
 from beacons.persistence import Persistence
+from beacons.readingkernels import news
 
 
 def _feed(persistence: Persistence, misfit, scans: int) -> None:
