@@ -369,8 +369,9 @@ class Positioner:
         if places is None:
             return False
         agreed = gnss is not None and self._gnss_contradicted_since is None
-        share = lost_share(cloud_log_ev, places, s.lost_prior, given_up(
-            t_s, self._inconsistent_since, None if agreed else self._uncertain_since, s))
+        lost = given_up(t_s, self._inconsistent_since,
+                        None if agreed else self._uncertain_since, s)
+        share = 1.0 if lost else lost_share(cloud_log_ev, places, s.lost_prior)
         if share < 0.1:  # at least nine to one for the cloud: leave it alone
             return False
         fresh = round(share * s.particles)

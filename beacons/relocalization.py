@@ -89,11 +89,9 @@ def given_up(t_s: float, contradicted_since: float | None, spread_since: float |
                 and t_s - spread_since >= s.relocalize_spread_after_s))
 
 
-def lost_share(cloud_log_ev: float, places: Places, lost_prior: float, gave_up: bool) -> float:
-    """The posterior share of "the walker is somewhere else": all of it once the cloud has
-    been given up on (:func:`given_up`)."""
-    if gave_up:
-        return 1.0
+def lost_share(cloud_log_ev: float, places: Places, lost_prior: float) -> float:
+    """The posterior share of "the walker is somewhere else" (unless the cloud is
+    :func:`given_up` on: then all of it)."""
     map_log_ev = log_sum(places.log_ev) - math.log(places.at.points)
     odds = (1.0 - lost_prior) / lost_prior * math.exp(min(cloud_log_ev - map_log_ev, 700.0))
     return 1.0 / (1.0 + odds)
