@@ -373,3 +373,46 @@ def _talk(runs: list[dict[str, float]]) -> list[BenchResult]:
                   "/km", "between decision_points and detailed" if v == "normal" else None,
                   between if v == "normal" else None)
             for v in VERBOSITIES]
+
+
+def _focus(worlds: Sequence[str], bases: Sequence[int], cities: Sequence[str]) -> None:
+    """Our positioner only, chosen worlds and seed bases, every walk's late and missed points
+    listed: the quick loop for tuning the positioner or the guidance (deterministic per seed)."""
+    chosen = [_city(name, path, 3) for name, path in CITIES if name in cities]
+    for world in worlds:
+        w = WORLDS[world]
+        scores: list[WalkScore] = []
+        for base in bases:
+            for city in chosen:
+                for seed, (start, end, route) in enumerate(city.routes, start=base):
+                    result = run_simulation(city.maps[w.layout], start, end, "blind_cane", "en",
+                                            _walk(seed, route, w.radio, w.gnss))
+                    truth = list(zip(result.truth_t, *zip(*result.truth, strict=True),
+                                     strict=True))
+                    score = score_walk(result.route, truth, result.events)
+                    scores.append(score)
+                    for p in score.points:
+                        if p.verdict in ("late", "missed", "not_reached"):
+                            b = p.announced_before_m
+                            said = "never" if b is None else f"{b:.1f} m before"
+                            print(f"  {world} {city.name} seed {seed}: {p.kind} at "
+                                  f"{p.along_m:.0f} m {p.verdict} (announced {said})")
+                    if not score.arrived:
+                        print(f"  {world} {city.name} seed {seed}: not arrived")
+        s = summarize(scores)
+        print(f"{world}: {len(scores)} walks, " + ", ".join(
+            f"{k} {s[k]}" for k in ("on_time_pct", "late", "missed", "not_reached",
+                                    "off_route_events", "confident_wrong_pct", "arrived_pct",
+                                    "mean_error_m", "p90_error_m")), flush=True)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description=_focus.__doc__)
+    parser.add_argument("--worlds", nargs="+", default=list(WORLDS), choices=list(WORLDS))
+    parser.add_argument("--bases", nargs="+", type=int, default=list(GUIDANCE_SEED_BASES))
+    parser.add_argument("--cities", nargs="+", default=[name for name, _ in CITIES],
+                        choices=[name for name, _ in CITIES])
+    args = parser.parse_args()
+    _focus(args.worlds, args.bases, args.cities)
