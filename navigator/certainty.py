@@ -10,8 +10,11 @@ between decision points the walker also passes side streets, driveways and cross
 route goes straight over, and a fix that far off may put them at one of those. The farther the
 walker has come the less of the previous point is in doubt, so an instruction held at 6 m is
 given late but safe (at 3 m, say) rather than never. A place chained to the previous one
-(:mod:`navigator.decisionpoints`) is told relative to it and is never held. A spoken distance
-is hedged ("in about 20 metres") when the error is a sizeable part of it. Pure, no state.
+(:mod:`navigator.decisionpoints`) is told relative to it and is never held, and the chain is one
+unit: its first place is held only while the doubt reaches the place before it or the place
+after the chain, since the places inside it are told in one breath and met in order. A spoken
+distance is hedged ("in about 20 metres") when the error is a sizeable part of it. Pure, no
+state.
 """
 
 from __future__ import annotations

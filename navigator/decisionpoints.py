@@ -22,7 +22,11 @@ from routing.model import DECISION_KINDS, Route
 class Place:
     """Decision maneuvers at one point of the route, ``members[0]`` leading (route order).
 
-    ``gap_before_m`` / ``gap_after_m``: along the route to the previous / next place (inf: none).
+    ``gap_before_m``: along the route to the previous place (inf: none).
+    ``gap_after_m``: along the route to the next place not chained to this one, directly or
+    through the places chained after it (inf: none). A chain is told in one breath, in order, so
+    the walker tells its places apart by that order and the cane: the place after the chain is
+    the one an instruction for it could be acted on at.
     ``chained``: closer than :attr:`GuidanceSettings.chain_m` to the previous place.
     """
 
@@ -51,11 +55,15 @@ def decision_places(route: Route, s: GuidanceSettings) -> tuple[Place, ...]:
                 continue
         groups.append([i])
     along = [route.maneuvers[g[0]].along_m for g in groups]
+    before = [along[k] - along[k - 1] if k else math.inf for k in range(len(along))]
+    chained = [gap < s.chain_m for gap in before]
     places = []
     for k, members in enumerate(groups):
-        before = along[k] - along[k - 1] if k else math.inf
-        after = along[k + 1] - along[k] if k + 1 < len(along) else math.inf
-        places.append(Place(tuple(members), along[k], before, after, before < s.chain_m))
+        end = k + 1
+        while end < len(along) and chained[end]:
+            end += 1
+        after = along[end] - along[k] if end < len(along) else math.inf
+        places.append(Place(tuple(members), along[k], before[k], after, chained[k]))
     return tuple(places)
 
 

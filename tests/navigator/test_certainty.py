@@ -197,6 +197,38 @@ def test_a_turn_a_few_metres_after_another_is_chained_to_it_and_never_held() -> 
     assert said(events, "position_uncertain") == []
 
 
+def jog_then_turn() -> Route:
+    """The jog, then 40 m east and left again: the jog's two corners 8 m apart (chained), the
+    next decision point 40 m after the second."""
+    return route_through([(0, 0), (60, 0), (60, 8), (100, 8), (100, 40)],
+                         [TURN_LEFT, TURN_RIGHT, TURN_LEFT])
+
+
+def test_a_chain_is_one_unit_its_first_place_held_only_for_the_place_after_it() -> None:
+    """Told in one breath and met in order, the chain's corners need no fix that tells them
+    apart: the first one's doubt may reach the second, never the place after the chain."""
+    s = GuidanceSettings()
+    first, second, third = decision_places(jog_then_turn(), s)
+    assert second.chained and not third.chained
+    assert first.gap_after_m == pytest.approx(48.0)  # to the third corner, past the chained one
+    assert second.gap_after_m == pytest.approx(40.0)
+    assert error_limit_m(first, -1.5, s) == pytest.approx(s.decision_error_max_m)
+    assert error_limit_m(third, 6.0, s) == pytest.approx(s.decision_error_max_m)  # 40 - 6 m
+
+
+def test_a_7_m_fix_just_past_a_chains_first_corner_gives_both_corners_not_uncertain() -> None:
+    """A fix that jumps 1.5 m past the first corner with a 7 m radius: the walker may be at
+    either corner of the chain, and hears both, in order, instead of "position uncertain" (which
+    would hold the second corner behind its speech until the walker is there)."""
+    s = session(jog_then_turn())
+    events = walk(s, [k * 1.2 for k in range(1, 46)], error_m=1.0, t0=1.0)  # to x = 54
+    events += walk_north(s, [1.5], error_m=7.0, t0=50.0)
+    assert said(events, "position_uncertain") == []
+    last = said(events)[-2:]
+    assert [(d["kind"], d["phase"]) for d in last] == [("turn", "approaching"), ("turn", "ahead")]
+    assert "Mühlweg" in last[1]["text"]
+
+
 def test_distances_are_hedged_when_the_error_is_a_sizeable_part_of_them() -> None:
     en, de = session(lone_turn(), "en"), session(lone_turn(), "de")
     for s, text in ((en, "In about 5 metres, turn left onto Fackelstraße."),
