@@ -3,6 +3,7 @@ the real OSM poles; and everything as before without a timetable."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -265,7 +266,13 @@ async def test_walking_a_trip_arrives_at_the_boarding_point_and_says_so(
 @pytest.mark.parametrize("kind", ["where_am_i", "around_me"])
 async def test_where_am_i_and_around_me_name_the_nearest_stops_with_their_lines(
     transit_client: TestClient, client_without_timetable: TestClient, kind: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # one session id for both, so both positioners draw the same particles (their seed is the
+    # id's start): with random ids the two fixes after four scans differed now and then, and a
+    # place at the edge of "around me" was named by one and not the other
+    same = uuid.UUID(int=0x5EED)
+    monkeypatch.setattr(uuid, "uuid4", lambda: same)
     texts = []
     for c in (transit_client, client_without_timetable):
         _, ws, _ = await walk_a_few_steps(c, seed=2, steps=4)
