@@ -61,6 +61,7 @@ class Announcer:
     _instruction_seq: int
     _busy_until_s: float
     _pending: tuple[Maneuver, str] | None
+    _reorient: str | None
     _wording: RouteWording | None
     _uncertain_said: bool
 
@@ -272,6 +273,8 @@ class Announcer:
         d = m.along_m - self.progress.along_m
         if d < -self.settings.approached_m and m.kind is not ManeuverKind.DEPART:
             self._pending = None
+            if phase == "regained":  # told to wait, the walker is still owed "found again":
+                self._reorient = phase  # with the next maneuver instead
             return []  # walked past it while the previous sentence played (where to set off
             # is said wherever the walker is: it comes first, and after a loss at the start)
         assert self.route is not None

@@ -205,6 +205,24 @@ def test_a_position_back_while_the_loss_is_still_being_said_is_announced_as_rega
     assert heard[0].data["text"].startswith("Location found again.")
 
 
+def test_found_again_is_said_even_when_its_turn_was_walked_past_while_the_loss_was_said() -> None:
+    """The fix is back 4 m before the turn while "location unavailable" still plays, and the
+    next fix is past the turn: the turn's instruction is dropped (too late to act on), but the
+    walker told to wait still hears that the position is back, with the next maneuver (it once
+    heard nothing until a "keep walking" 10 s later: tests/navigator/test_live.py's dead
+    stretch, one session seed in 40)."""
+    s = NavigationSession(staircase(), no_replan, lang="en")
+    walk_east(s, 40.0)
+    s.on_position(Unavailable("stale", 98.0))  # said at once, and it takes ~3 s to say
+    heard = [e for e in s.on_position(fix(56.0, 0.0, 99.0)) if e.type == "instruction"]
+    heard += [e for e in s.on_position(fix(60.0, 4.0, 100.0)) if e.type == "instruction"]
+    for k, y in enumerate((5.0, 6.0, 7.0)):
+        heard += [e for e in s.on_position(fix(60.0, y, 101.0 + k)) if e.type == "instruction"]
+    assert heard and heard[0].data["phase"] == "regained"
+    assert heard[0].data["text"].startswith("Location found again.")
+    assert "Mühlweg" in heard[0].data["text"]  # the turn after the one walked past
+
+
 def test_a_blip_of_uncertainty_is_not_said_and_the_turn_comes_on_time() -> None:
     """One scan too spread for a fix between good ones: the walker is not told to wait (and then
     that the position is back); nothing is said from the missing fix, and the turn ahead is
