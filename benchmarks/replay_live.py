@@ -1,0 +1,133 @@
+"""A worker's CPU per live scan, by stage, without sockets: precomputed walks replayed through
+the live path in one process.
+
+    python -m benchmarks.replay_live --db sqlite:////tmp/ws.db --sessions 500 --rounds 30 \
+        [--profile out.pstats]
+
+Sessions are opened as the WebSocket's POST opens them (:func:`navigator.livesessions.
+open_session`); then each round every session's next scan message goes through what the worker
+does with it: decode (:func:`navigator.live.read_message`), answer (position and guide,
+:func:`navigator.live.answer_messages`, in rounds of at most ``--round`` walkers as the inbox
+cuts them), write (:func:`navigator.inbox.dumps`). The CPU seconds of each stage per scan are
+printed as one JSON line, the answer split into positioning (:func:`navigator.pipeline.
+position_all`) and the rest (guidance, events); what a socket costs (reading frames, aiohttp) is
+not in it, the bare echo of :mod:`benchmarks.loadgen` measures that. ``--skip 0.3`` leaves out
+that share of each walker's scans (drawn with a fixed seed), as an overloaded worker answers
+them ``late`` without positioning them: what that costs the scans that are positioned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import os
+import random
+import sys
+import time
+from typing import Any
+
+from aiohttp import web
+
+from benchmarks.loadgen import precompute_walks
+from navigator import live as live_module
+from navigator.app import create_app
+from navigator.inbox import Delivery, dumps
+from navigator.live import answer_messages, read_message
+from navigator.liveschemas import SessionCreate
+from navigator.livesessions import SESSIONS, LiveSession, open_session
+from navigator.settings import Settings
+
+
+async def _replay(args: argparse.Namespace) -> dict[str, Any]:
+    app = create_app(Settings(database_url=args.db, speech=False, bluetooth_probe=False,
+                              ws_messages_per_s=1000.0))
+    runner = web.AppRunner(app)
+    position_all = live_module.position_all
+    await runner.setup()  # the first start imports the default city into ``--db``
+    try:
+        walks = precompute_walks(args.db, args.walks, 300.0)
+        lives: list[tuple[LiveSession, tuple[str, ...]]] = []
+        for i in range(args.sessions):
+            walk = walks[i % len(walks)]
+            body = SessionCreate.model_validate({
+                "from": {"lat": walk.start[0], "lon": walk.start[1]},
+                "to": {"lat": walk.end[0], "lon": walk.end[1]}, "lang": "en"})
+            live, _, _ = await open_session(app, body, walk.start)
+            lives.append((live, walk.messages))
+        registry = app[SESSIONS]
+        positioning = [0.0]
+
+        def timed_position_all(pairs: Any) -> Any:
+            t = time.process_time()
+            try:
+                return position_all(pairs)
+            finally:
+                positioning[0] += time.process_time() - t
+
+        live_module.position_all = timed_position_all  # type: ignore[assignment]
+        skip = random.Random(3)
+        ws: Any = None  # answers are written to bytes, not sent
+        stages = {"decode": 0.0, "position": 0.0, "guide": 0.0, "write": 0.0}
+        scans = 0
+        profiler = cProfile.Profile() if args.profile else None
+        for r in range(args.rounds):
+            batch = []
+            positioned = positioning[0]
+            t0 = time.process_time()
+            for live, messages in lives:
+                raw = messages[r % len(messages)] if r < len(messages) else None
+                if raw is not None and skip.random() >= args.skip:
+                    batch.append(Delivery(live, ws, read_message(registry, live, raw,
+                                                                 time.monotonic())))
+            t1 = time.process_time()
+            if profiler:
+                profiler.enable()
+            replies = []
+            for k in range(0, len(batch), args.round):
+                replies += answer_messages(app, batch[k:k + args.round], lambda i: True)
+            if profiler:
+                profiler.disable()
+            t2 = time.process_time()
+            frames = [dumps(out) for reply in replies for out in reply]
+            t3 = time.process_time()
+            if r >= args.warm:  # the first scans seed the clouds: not the steady state
+                stages["decode"] += t1 - t0
+                stages["position"] += positioning[0] - positioned
+                stages["guide"] += t2 - t1 - (positioning[0] - positioned)
+                stages["write"] += t3 - t2
+                scans += len(batch)
+            del frames
+        if profiler:
+            profiler.dump_stats(args.profile)
+    finally:
+        live_module.position_all = position_all  # type: ignore[assignment]
+        await runner.cleanup()
+    total = sum(stages.values())
+    return {"sessions": args.sessions, "skip": args.skip, "scans": scans,
+            "load_1min": os.getloadavg()[0],
+            **{f"{k}_us_per_scan": round(v / max(scans, 1) * 1e6, 1) for k, v in stages.items()},
+            "total_us_per_scan": round(total / max(scans, 1) * 1e6, 1),
+            **{f"{k}_share": round(v / total, 3) for k, v in stages.items() if total}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", required=True, help="database URL holding the map")
+    parser.add_argument("--sessions", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=30, help="scans per session")
+    parser.add_argument("--warm", type=int, default=5, help="rounds not counted")
+    parser.add_argument("--round", type=int, default=50, help="most walkers per answer call")
+    parser.add_argument("--walks", type=int, default=20)
+    parser.add_argument("--skip", type=float, default=0.0,
+                        help="share of scans left out (answered late, not positioned)")
+    parser.add_argument("--profile", help="write cProfile stats of the answer stage here")
+    args = parser.parse_args(argv)
+    print(json.dumps(asyncio.run(_replay(args))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
