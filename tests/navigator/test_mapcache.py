@@ -18,7 +18,7 @@ from navigator.storage import mapread as mapread_module
 from navigator.storage.mapcache import TRIGGERS, read_cached_map, write_cached_map
 from navigator.storage.mapcodec import decode_graph, encode_graph
 from routing.model import EdgeRecord, NodeRecord
-from tests.navigator.test_storage import small_extract
+from tests.navigator.test_storage import small_extract, stored_small_map
 
 
 def rich_edges(nodes: list[NodeRecord]) -> list[EdgeRecord]:
@@ -64,9 +64,7 @@ def test_a_value_this_code_did_not_write_is_not_used(monkeypatch: pytest.MonkeyP
 
 @pytest.fixture
 def store(sqlite_url: str) -> Storage:
-    s = Storage(sqlite_url)
-    s.migrate()
-    s.replace_map(small_extract(), actor="test", source="unit")
+    s = stored_small_map(sqlite_url)
     yield s
     s.close()
 
