@@ -11,6 +11,8 @@ the write then changes nothing. PostgreSQL has no triggers here and never uses a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -18,6 +20,8 @@ from sqlalchemy.engine import Connection
 
 from navigator.storage.tables import MAP_CACHE
 
+#: SQLite's page cache (KiB) while an import writes the whole map: see :func:`roomy_page_cache`.
+BULK_CACHE_KIB = 65_536
 #: The triggers of migration 0012_map_cache; without every one of them no copy is trusted.
 TRIGGERS = tuple(f"map_cache_{table}_{event}"
                  for table in ("nodes", "edges") for event in ("insert", "update", "delete"))
@@ -57,3 +61,28 @@ def write_cached_map(conn: Connection, generation: int, data: bytes) -> bool:
         .values(data=data)
     )
     return done.rowcount == 1
+
+
+@contextmanager
+def roomy_page_cache(conn: Connection) -> Iterator[None]:
+    """For a transaction that writes a whole map (SQLite): a 64 MiB page cache and statement
+    journals in memory, then the connection's settings as they were.
+
+    Each row written fires a trigger that rewrites ``map_cache``'s row, so every row's
+    statement journals that page again, and the default 2 MB cache spills and reads it back.
+    Storing the 101k-node city (300k rows) took 7.9 / 9.6 s of CPU with the triggers alone (a
+    first import / one replacing a map) against 5.4 / 6.1 s without triggers; with these two
+    settings 6.1-6.2 / 7.1 s.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    old_cache = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    old_temp = conn.exec_driver_sql("PRAGMA temp_store").scalar_one()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    conn.exec_driver_sql("PRAGMA temp_store = MEMORY")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA temp_store = {int(old_temp)}")
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(old_cache)}")

@@ -15,7 +15,13 @@ import sqlalchemy as sa
 from beacons.model import BeaconId, BeaconPlacement
 from navigator.storage import MapEditor, Storage, mapcodec
 from navigator.storage import mapread as mapread_module
-from navigator.storage.mapcache import TRIGGERS, read_cached_map, write_cached_map
+from navigator.storage.mapcache import (
+    BULK_CACHE_KIB,
+    TRIGGERS,
+    read_cached_map,
+    roomy_page_cache,
+    write_cached_map,
+)
 from navigator.storage.mapcodec import decode_graph, encode_graph
 from routing.model import EdgeRecord, NodeRecord
 from tests.navigator.test_storage import small_extract, stored_small_map
@@ -183,3 +189,17 @@ def test_postgresql_keeps_no_copy(db_url: str) -> None:
         assert sorted(store.load_map(cached=True).edges) == sorted(small_extract().edges)
     finally:
         store.close()
+
+
+def test_a_whole_map_write_leaves_the_connections_settings_as_they_were(store: Storage) -> None:
+    def settings(conn: sa.Connection) -> tuple[int, int]:
+        return (conn.exec_driver_sql("PRAGMA cache_size").scalar_one(),
+                conn.exec_driver_sql("PRAGMA temp_store").scalar_one())
+
+    with store.engine.connect() as conn:
+        before = settings(conn)
+        with roomy_page_cache(conn):
+            assert settings(conn) == (-BULK_CACHE_KIB, 2)  # 2: in memory
+        assert settings(conn) == before
+    store.replace_map(small_extract(offset=1000), actor="test", source="second")
+    assert sorted(store.load_map(cached=True).edges) == sorted(small_extract(offset=1000).edges)
