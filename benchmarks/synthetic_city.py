@@ -18,6 +18,7 @@ from pathlib import Path
 
 from beacons.planning import plan_beacons
 from navigator.storage import Storage
+from navigator.storage.engine import SCHEMA_HEAD
 from routing.geo import LocalFrame, haversine_m
 from routing.graph import build_graph
 from routing.model import EdgeRecord, MapExtract, NodeRecord, PlaceKind, PlaceRecord
@@ -140,7 +141,9 @@ def city_db(side: int = SIDE) -> tuple[str, float]:
     """SQLAlchemy URL of the cached city database (built on first use) and the build seconds
     (0 when cached)."""
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    path = CACHE_DIR / f"city_{side}_v{VERSION}.db"
+    # the schema in the name: a tree at another schema (a branch, main) has its own file rather
+    # than migrating, and so breaking, the other's
+    path = CACHE_DIR / f"city_{side}_v{VERSION}_{SCHEMA_HEAD}.db"
     url = f"sqlite:///{path}"
     if path.exists():
         return url, 0.0

@@ -211,7 +211,7 @@ def load_map_state(
         t = time.perf_counter()
         if storage.count(Beacon) >= beacons_in_helper:
             helper = _BeaconHelper.start(storage.url)
-        snapshot = storage.load_map(beacons=helper is None)
+        snapshot = storage.load_map(beacons=helper is None, cached=True)
         phases["read_s"] = time.perf_counter() - t
         t = time.perf_counter()
         mapstate = MapState(snapshot)

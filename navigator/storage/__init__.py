@@ -3,6 +3,7 @@
 - :mod:`.tables`: the SQLModel tables, and the Base models the mapper API's schemas derive from
 - :mod:`.engine`: URL, engine, migrations, and :class:`~.engine.Database`'s transactions
 - :mod:`.mapread`, :mod:`.mapwrite`: the live map's snapshot; imports and beacon plans
+- :mod:`.mapcache`, :mod:`.mapcodec`: the start-up copy of nodes and edges, always current
 - :mod:`.mapstream`: the map a row at a time from one snapshot, for the export process (its own
   :class:`~.mapstream.MapStreams`, not part of :class:`Storage`)
 - :mod:`.importlock`: one whole-map import at a time across every process

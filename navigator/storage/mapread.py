@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import logging
 import pickle
 import sys
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from beacons.layout import BeaconLayout
 from beacons.model import BeaconKind
 from navigator.storage.audit import REVISION_WINDOW, recent_revision_ids
 from navigator.storage.engine import Database
+from navigator.storage.mapcache import read_cached_map, write_cached_map
+from navigator.storage.mapcodec import decode_graph, encode_graph
 from navigator.storage.tables import BEACONS, CLOSURES, EDGES, LANDMARKS, NODES
 from routing.model import EdgeRecord, NodeRecord, PlaceRecord
 
@@ -27,6 +30,7 @@ EDGE_RECORD_FIELDS: tuple[str, ...] = EdgeRecord._fields
 #: Landmark columns in :class:`PlaceRecord` field order.
 PLACE_RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(PlaceRecord))
 _BEACON_KINDS = {k.value: k for k in BeaconKind}
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +63,20 @@ class MapSnapshot:
 class MapReads(Database):
     """The map as the live service loads it at start, on reload and after an edit."""
 
-    def load_map(self, beacons: bool = True) -> MapSnapshot:
+    def load_map(self, beacons: bool = True, cached: bool = False) -> MapSnapshot:
         """Everything the live map needs, read in one consistent snapshot with column queries,
         never ORM objects (``beacons=False``: an empty layout, for a caller that reads it
-        elsewhere). The snapshot names the audit-log revisions it includes."""
+        elsewhere). The snapshot names the audit-log revisions it includes.
+
+        ``cached=True`` (a start): nodes and edges come from the stored copy when it is that of
+        the committed map (:mod:`.mapcache`), and a copy is stored when there was none.
+        """
         with self.read_snapshot() as conn:
             revision_ids = recent_revision_ids(conn, REVISION_WINDOW)
-            nodes, edges = _read_graph(conn)
-            return MapSnapshot(
+            cache = read_cached_map(conn) if cached else None
+            graph = decode_graph(cache.data) if cache is not None and cache.data else None
+            nodes, edges = graph if graph is not None else _read_graph(conn)
+            snapshot = MapSnapshot(
                 nodes=nodes,
                 edges=edges,
                 places=_read_places(conn),
@@ -75,6 +85,26 @@ class MapReads(Database):
                 revision=max(revision_ids, default=0),
                 revision_ids=revision_ids,
             )
+        if cache is not None and graph is None:
+            self._store_map_copy(cache.generation, nodes, edges)
+        return snapshot
+
+    def _store_map_copy(self, generation: int, nodes: list[NodeRecord],
+                        edges: list[EdgeRecord]) -> None:
+        """Keep the map just read for the next start; a failure only costs that start the rows'
+        read (a read-only database, a busy writer, ids beyond 64 bits)."""
+        try:
+            data = encode_graph(nodes, edges)
+            with self.write() as conn:
+                stored = write_cached_map(conn, generation, data)
+        except (sa.exc.SQLAlchemyError, OverflowError, ValueError) as err:
+            log.warning("map copy for the next start not stored",
+                        extra={"event": "map_cache_not_stored", "error": str(err)})
+            return
+        log.info("map copy stored for the next start" if stored
+                 else "map changed while read; no copy stored",
+                 extra={"event": "map_cache_stored" if stored else "map_cache_stale",
+                        "bytes": len(data)})
 
     def load_graph(self) -> tuple[list[NodeRecord], list[EdgeRecord]]:
         """Nodes and edges as domain records (rows built positionally: 200k edges in ~1 s)."""

@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 from beacons.model import BeaconPlacement
 from navigator.storage.audit import record_revision
 from navigator.storage.engine import Database
+from navigator.storage.mapcache import roomy_page_cache
 from navigator.storage.mapread import PLACE_RECORD_FIELDS
 from navigator.storage.tables import Beacon, Closure, Edge, Landmark, Node
 from routing.model import MapExtract
@@ -30,7 +31,7 @@ class MapWrites(Database):
         Closures are dropped with the edges they named; beacons stay (they hang on real poles)
         and the audit log records the import.
         """
-        with self.write() as conn:
+        with self.write() as conn, roomy_page_cache(conn):
             for table in (Closure, Edge, Landmark, Node):
                 conn.execute(sa.delete(table))
             _insert_many(conn, Node, ({**n._asdict(), "revision": 1} for n in extract.nodes))

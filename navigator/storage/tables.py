@@ -153,6 +153,22 @@ class MapRevision(SQLModel, table=True):
     reverts_id: int | None = None
 
 
+class MapCache(SQLModel, table=True):
+    """The nodes and edges as they were read at a start, in a compact binary form
+    (:mod:`navigator.storage.mapcodec`), so the next start reads one value instead of 200k rows.
+
+    One row (id 1). On SQLite, triggers on ``nodes`` and ``edges`` (migration ``0012_map_cache``)
+    raise ``generation`` and clear ``data`` in the transaction of every insert, update or delete,
+    whatever code or tool makes it; a copy is written only under the generation it was read at,
+    so a stored copy is always that of the committed map (see :mod:`navigator.storage.mapcache`).
+    """
+
+    __tablename__ = "map_cache"
+    id: int = Field(primary_key=True)
+    generation: int = Field(default=0, sa_type=sa.BigInteger)
+    data: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+
+
 class ApiKey(SQLModel, table=True):
     __tablename__ = "api_keys"
     id: int | None = Field(default=None, primary_key=True)
@@ -198,6 +214,7 @@ def table_of(model: type[SQLModel]) -> sa.Table:
 
 NODES = table_of(Node)
 EDGES = table_of(Edge)
+MAP_CACHE = table_of(MapCache)
 BEACONS = table_of(Beacon)
 LANDMARKS = table_of(Landmark)
 CLOSURES = table_of(Closure)

@@ -14,7 +14,8 @@ import pytest
 from beacons.model import BeaconId, BeaconPlacement
 from navigator import mapstate as mapstate_mod
 from navigator.mapstate import load_map_state
-from navigator.storage import Storage
+from navigator.storage import MapEditor, Storage
+from routing.graph import edge_by_id, edge_records
 from tests.navigator.test_storage import small_extract
 
 UUID = "f7826da6-4fa2-4e98-8024-bc5b71e0893e"
@@ -51,6 +52,20 @@ def test_helper_process_reads_the_same_layout(store: Storage) -> None:
     assert helped.counts() == here.counts()
 
 
+def test_a_start_after_an_edit_serves_the_edited_map_not_the_previous_starts_copy(
+    store: Storage,
+) -> None:
+    """Starts keep a copy of nodes and edges (SQLite); an edit between two starts is served."""
+    first, _ = load_map_state(store)
+    MapEditor(store).update("edge", 1, {"name": "Neue Straße", "kerb": "raised"}, None, "m")
+    second, _ = load_map_state(store)
+    third, _ = load_map_state(store)  # from the copy the second start stored, on SQLite
+    stored = {e.id: e for e in store.load_map().edges}
+    for mapstate in (second, third):
+        assert {e.id: e for e in edge_records(mapstate.graph)} == stored
+    assert edge_by_id(first.graph, 1).name == "Marktstraße"
+
+
 def test_failed_helper_falls_back_to_reading_here(
     store: Storage, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -80,7 +95,7 @@ def test_failed_load_stops_the_helper_and_restores_the_collector(
             super().__init__(url)
             started.append(self)
 
-    def broken(beacons: bool = True) -> None:
+    def broken(beacons: bool = True, cached: bool = False) -> None:
         raise RuntimeError("disk gone")
 
     monkeypatch.setattr(mapstate_mod, "_BeaconHelper", Recorded)

@@ -19,7 +19,7 @@ from routing.compiled import SHORTEST
 from routing.graph import edge_by_id, edge_records
 from tests.navigator.conftest import auth, create_keys
 from tests.navigator.test_mapper import CENTRE, HBF, edge_mid_route
-from tests.navigator.test_storage import BIG_OSM_ID, small_extract
+from tests.navigator.test_storage import BIG_OSM_ID, small_extract, stored_small_map
 
 UUID = "f7826da6-4fa2-4e98-8024-bc5b71e0893e"
 N0, N1, N2 = BIG_OSM_ID, BIG_OSM_ID + 1, BIG_OSM_ID + 2
@@ -27,9 +27,7 @@ N0, N1, N2 = BIG_OSM_ID, BIG_OSM_ID + 1, BIG_OSM_ID + 2
 
 @pytest.fixture
 def store(db_url: str) -> Storage:
-    s = Storage(db_url)
-    s.migrate()
-    s.replace_map(small_extract(), actor="t", source="test")
+    s = stored_small_map(db_url)
     yield s
     s.close()
 

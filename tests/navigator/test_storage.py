@@ -38,6 +38,14 @@ def small_extract(offset: int = 0) -> MapExtract:
     return MapExtract(nodes, edges, places)
 
 
+def stored_small_map(url: str) -> Storage:
+    """A migrated database holding :func:`small_extract` (the caller closes it)."""
+    store = Storage(url)
+    store.migrate()
+    store.replace_map(small_extract(), actor="t", source="test")
+    return store
+
+
 @pytest.fixture
 def store(db_url: str) -> Storage:
     s = Storage(db_url)
