@@ -19,7 +19,7 @@ arenas (a worker's database and route-planning threads get up to eight of their 
 32 MiB), so later blocks of that size come from the heaps and stay, and ``malloc_trim`` does not
 shorten a thread arena's top. :func:`tune_for_serving` fixes both thresholds at glibc's default
 and lets the threads share :data:`ARENA_MAX` arenas: with it the main heap's free part stayed at
-0.4-1.3 MiB and the threads' arenas at 13.0-13.6 MiB through the same soak.
+0.3-2.0 MiB and the threads' arenas at 13.0-14.0 MiB through the same soak.
 """
 
 from __future__ import annotations
