@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from navigator.app import LoadedService, load_service
 from navigator.children import die_with_parent
+from navigator.heap import tune_for_serving
 from navigator.server import BACKLOG, serve_app
 from navigator.settings import Settings
 
@@ -55,6 +56,7 @@ def default_workers() -> int:
 def serve_workers(settings: Settings, workers: int) -> int:
     """Load once, fork ``workers`` workers on one listening socket, keep them running until
     SIGTERM/SIGINT; the exit code."""
+    tune_for_serving()  # before the map is loaded and any thread starts (navigator.heap)
     loaded = load_service(settings)
     loaded.storage.engine.dispose()  # each worker opens its own connections
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
