@@ -79,11 +79,12 @@ class PositioningSettings:
     #: and the scan has no GNSS fix: not hearing a near live beacon happens
     #: at least ``absence_miss_floor`` of the time (lost, shadowed), a beacon never heard is
     #: dead with ``absence_dead_prior`` (3 % of the harsh world's are), a scan's silence counts
-    #: ``absence_weight`` (the next one's is much the same; 0: not at all), and beacons beyond
-    #: ``absence_reach_m`` are not expected.
+    #: ``absence_weight`` (the next one's is much the same; 0: not at all; at 0.5 a clean
+    #: walk's first fixes widened past 9 m, tests/beacons/test_positioning.py), and beacons
+    #: beyond ``absence_reach_m`` are not expected.
     absence_dead_prior: float = 0.1
     absence_miss_floor: float = 0.1
-    absence_weight: float = 0.5
+    absence_weight: float = 0.25
     absence_reach_m: float = 20.0
     check_every_s: float = 5.0  # how often a confident cloud is checked against the map
     lost_prior: float = 0.05  # the chance, at a check, that the cloud is somewhere wrong
