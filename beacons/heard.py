@@ -112,6 +112,23 @@ class ScanDigester:
         beacons, rows = self._last
         return tuple(b for b, row in zip(beacons, rows, strict=True) if row >= 0)
 
+    def heard_rows(self) -> np.ndarray:
+        """Layout rows of every beacon the last scan heard (also those not weighed, and
+        readings refused for their RSSI or time: the beacon was heard all the same)."""
+        return np.array([row for row in self._last[1] if row >= 0], dtype=np.int64)
+
+    def heard_lately(self, rows: np.ndarray) -> np.ndarray:
+        """Which of the layout rows ``rows`` this walker has heard lately (within about a
+        minute): those beacons are alive, while one never heard may be dead."""
+        known, _, count = self._heard.arrays()
+        return np.isin(rows, known[:count])
+
+    @property
+    def floor_dbm(self) -> float | None:
+        """The phone's floor (see :data:`FLOOR_PRIOR_DBM`), None until it has reported
+        :data:`FLOOR_AFTER_READINGS` readings."""
+        return self._floor_dbm if self._readings >= FLOOR_AFTER_READINGS else None
+
     def digest(self, scan: Scan, most: int, near_xy: tuple[float, float] | None = None
                ) -> tuple[HeardBeacons, Rejected]:
         """The scan's usable beacons, at most ``most``: the nearest to ``near_xy`` (the last

@@ -3,9 +3,10 @@
 Pipeline per scan: validate readings and the GNSS fix -> move particles along edges
 (speed-limited, turning at nodes) -> weigh them by the beacons' robust evidence (each particle
 estimates the phone's offset and the street's path-loss exponent, see beacons.likelihood) and by
-the GNSS fix's (each particle tracks the fix's wandering bias, see beacons.gnss_evidence) ->
-re-localise if the cloud stopped explaining the readings -> resample -> report a :class:`Fix`
-whose ``error_m`` is the cloud's 90 % radius, or :class:`Unavailable` with a reason.
+the GNSS fix's (each tracks the fix's wandering bias, see beacons.gnss_evidence) -> re-localise
+if the cloud stopped explaining the readings -> weigh a wide one by the beacons not heard
+(beacons.absence) -> resample -> a :class:`Fix` (``error_m``: the cloud's 90 % radius) or an
+:class:`Unavailable` with a reason.
 
 Why it does not get lost quietly or get fooled:
 
@@ -37,6 +38,7 @@ from collections.abc import Sequence
 import networkx as nx
 import numpy as np
 
+from beacons.absence import SilentBeacons, beacons_near_cloud, unheard_evidence, unheard_near
 from beacons.gnss_evidence import (
     GnssPart,
     GnssTrack,
@@ -137,6 +139,7 @@ class Positioner:
         self._last_t: float | None = None
         self._last_evidence_t: float | None = None
         self._gnss = GnssTrack()
+        self._silent = SilentBeacons(s.absence_dead_prior)
         self._inconsistent_since: float | None = None
         #: Since when most of the cloud finds the GNSS fixes far off (None: it does not).
         self._gnss_contradicted_since: float | None = None
@@ -329,6 +332,11 @@ class Positioner:
             if moved:
                 return
         log_ev += log_prior
+        if beacons.size and gnss is None and self._wide and not self._uncertain:
+            # a wide fix: silent beacons say where the walker is not (beacons.absence). Not for
+            # a lost cloud: left in a hole between beacons it expected to hear, it looked sure
+            # (a deaf phone, 40-150 m off); not with GNSS (README "Radio world")
+            log_ev += self._unheard_log_ev(xy, body)
         if gnss is not None:
             moving = motion_log_evidence(gnss, p.state[SPEED], body.facing(),
                                          s.gnss_speed_sigma_mps, s.gnss_course_sigma_deg,
@@ -339,6 +347,25 @@ class Positioner:
 
         if kernels.normalise(log_ev, p.w) > 2.0:  # fewer than half the particles carry it
             p.take(systematic_pick(p.w, self._rng))
+
+    def _unheard_log_ev(self, xy: np.ndarray, body: BodyLoss) -> np.ndarray | float:
+        """beacons.absence's evidence (0 while the phone's floor is unknown or none is near)."""
+        s, p = self.settings, self._p
+        floor = self._digester.floor_dbm
+        if floor is None:
+            return 0.0
+        rows = unheard_near(beacons_near_cloud(self.map, xy, p.w, s.absence_reach_m),
+                            self._digester.heard_rows())
+        if not rows.size:
+            return 0.0
+        self._counts["unheard_weighed"] += 1
+        dead = self._silent.dead(rows, self._digester.heard_lately(rows))
+        log_ev, expected = unheard_evidence(
+            xy, p.w, self.map.beacon_xy[rows], floor - self._power[rows], dead, p.state[OFFSET],
+            p.state[EXPONENT], body, s.floor_sigma_db, s.absence_miss_floor, s.absence_weight,
+            s.absence_reach_m, s.height_m)
+        self._silent.observe(rows, dead, expected)
+        return log_ev
 
     def _gnss_jump(self, t_s: float) -> bool:
         """Whether the GNSS fixes have contradicted a cloud with a fix for less than

@@ -74,6 +74,18 @@ class PositioningSettings:
     #: How long GNSS alone may contradict a cloud with a fix before the cloud is searched for
     #: elsewhere: multipath jumps last seconds (see Positioner._gnss_jump).
     gnss_jump_s: float = 10.0
+    #: Beacons near the cloud that a scan did not hear count against the places that would
+    #: have heard them (beacons.absence) while the fix is wide (over half ``max_error_m``)
+    #: and the scan has no GNSS fix: not hearing a near live beacon happens
+    #: at least ``absence_miss_floor`` of the time (lost, shadowed), a beacon never heard is
+    #: dead with ``absence_dead_prior`` (3 % of the harsh world's are), a scan's silence counts
+    #: ``absence_weight`` (the next one's is much the same; 0: not at all; at 0.5 a clean
+    #: walk's first fixes widened past 9 m, tests/beacons/test_positioning.py), and beacons
+    #: beyond ``absence_reach_m`` are not expected.
+    absence_dead_prior: float = 0.1
+    absence_miss_floor: float = 0.1
+    absence_weight: float = 0.25
+    absence_reach_m: float = 20.0
     check_every_s: float = 5.0  # how often a confident cloud is checked against the map
     lost_prior: float = 0.05  # the chance, at a check, that the cloud is somewhere wrong
 
@@ -90,7 +102,8 @@ class PositioningStats:
     ``rejected_gnss`` GNSS fixes that were not finite, off the globe, with an accuracy <= 0,
     or too old; ``relocalized`` the times the cloud, wholly or in part, was moved to where the
     evidence pointed; ``gnss_bias_reset`` the times the GNSS biases the particles had learnt
-    were forgotten because the fixes stayed far from the cloud."""
+    were forgotten because the fixes stayed far from the cloud; ``unheard_weighed`` the scans
+    whose unheard beacons near the cloud were weighed (beacons.absence)."""
 
     scans: int = 0
     fixes: int = 0
@@ -101,6 +114,7 @@ class PositioningStats:
     rejected_gnss: int = 0
     relocalized: int = 0
     gnss_bias_reset: int = 0
+    unheard_weighed: int = 0
 
 
 @dataclass(frozen=True, slots=True)

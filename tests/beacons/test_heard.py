@@ -111,6 +111,23 @@ def test_the_phone_floor_is_its_quietest_reading_once_it_has_reported_enough() -
     assert np.allclose(heard.floor_excess_db, -95.0 - (-59.0))
 
 
+def test_what_a_scan_heard_and_what_the_walker_heard_lately() -> None:
+    """The silent beacons (beacons.absence) are those not in the scan, also beyond the ones it
+    weighed; a beacon heard a few scans ago is known alive, one never heard is not; the floor
+    is told only once it is known."""
+    layout, xy = _street(40)
+    digester = ScanDigester(layout, layout.power, xy, Persistence(0.6))
+    digester.digest(_scan(0.0), most=3)  # beacons 0-6 heard, 3 of them weighed
+    assert digester.heard_rows().tolist() == list(range(7))
+    assert digester.floor_dbm is None
+    digester.digest(_scan(5.0), most=3)  # at 7 m: beacons 1-13
+    assert digester.heard_rows().tolist() == list(range(1, 14))
+    assert digester.heard_lately(np.array([0, 5, 20])).tolist() == [True, True, False]
+    for t in range(6, 12):
+        digester.digest(_scan(float(t)), most=3)
+    assert digester.floor_dbm == -88.0
+
+
 def _street_walk() -> tuple[PositioningMap, list[Scan]]:
     """A kilometre of street (40 blocks of 25 m) with a beacon every 10 m, and the 12-13
     minutes of walking it end to end."""
