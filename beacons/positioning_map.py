@@ -82,7 +82,11 @@ class PositioningMap:
         self.beacon_power = self.layout.power
         self.beacon_xy = np.column_stack(self.frame.to_xy(self.layout.lat, self.layout.lon))
         self._near_beacon: dict[tuple[int, float], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._beacon_tree: cKDTree | None = None  # made when first asked (beacons_within)
+        #: Made with the map, not at a walker's first question: the service builds its map
+        #: before forking its workers, who then share it, and a worker's loop does not stop for
+        #: it (0.13 s of CPU for 556k beacons unbalanced, 0.26 s balanced; beacons_within)
+        self._beacon_tree = cKDTree(self.beacon_xy.reshape(-1, 2), balanced_tree=False,
+                                    compact_nodes=False)
         #: Every walker's memo of layout rows by beacon ident (beacons.heard.ScanDigester)
         self.ident_rows: IdentRows = {}
 
@@ -122,15 +126,12 @@ class PositioningMap:
         return found
 
     def beacons_within(self, x: float, y: float, radius_m: float) -> np.ndarray:
-        """Layout rows of the beacons within ``radius_m`` of (x, y), ascending. Their index is
-        made on the first question (a city's layout takes a while, and only walkers whose
-        cloud is spread ask: beacons.absence)."""
-        tree = self._beacon_tree
-        if tree is None:
-            tree = self._beacon_tree = cKDTree(self.beacon_xy.reshape(-1, 2))
+        """Layout rows of the beacons within ``radius_m`` of (x, y), ascending (only walkers
+        whose cloud is spread ask: beacons.absence)."""
         if not self.beacon_xy.shape[0]:
             return np.zeros(0, dtype=np.int64)
-        return np.sort(np.asarray(tree.query_ball_point((x, y), radius_m), dtype=np.int64))
+        return np.sort(np.asarray(self._beacon_tree.query_ball_point((x, y), radius_m),
+                                  dtype=np.int64))
 
     def nearest_on_edges(
         self, xy: np.ndarray, settled_within_m: float = 0.0
