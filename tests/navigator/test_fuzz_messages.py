@@ -39,6 +39,7 @@ from navigator.livesessions import SESSIONS, LiveSession, SessionRegistry
 from navigator.mapstate import MapState
 from navigator.pipeline import build_guidance
 from navigator.storage import Storage
+from routing.paths import NoAccessibleRoute
 from tests.navigator.conftest import make_settings
 from voice.phrases import PhraseOptions
 from voice.service import build_voice_service
@@ -297,7 +298,10 @@ def test_valid_scans_end_with_exactly_one_fix(app: web.Application,
 def test_a_bad_gnss_fix_is_one_error_and_the_scan_still_answers(
         app: web.Application, known_beacons: list[dict[str, Any]], data: st.DataObject) -> None:
     """One bad gnss value (or a fix newer than its scan): an invalid_gnss error first, then the
-    scan goes on without it and ends with exactly one fix; never a crash."""
+    scan goes on without it and ends with exactly one fix; never a crash. The readings alone may
+    put an unrouted walker's first fix on a path that does not reach the destination, which is
+    then said too (no_accessible_route: found by the fuzzer, a beacon heard at 0 dBm next to
+    such a path; so since before the GNSS checks existed)."""
     live = new_session(app, routed=data.draw(st.booleans()))
     t = data.draw(st.floats(0, 1e6))
     msg = data.draw(valid_scan(known_beacons, t))
@@ -311,7 +315,9 @@ def test_a_bad_gnss_fix_is_one_error_and_the_scan_still_answers(
     out = assert_replies(handle_message(app, live, _json_text(msg), t))
     assert out[0]["type"] == "error" and out[0]["code"] == "invalid_gnss", (msg, out)
     assert [m["type"] for m in out].count("fix") == 1 and out[-1]["type"] == "fix", out
-    assert [m["type"] for m in out].count("error") == 1, out
+    codes = [m["code"] for m in out if m["type"] == "error"]
+    assert codes.count("invalid_gnss") == 1, out
+    assert set(codes[1:]) <= {NoAccessibleRoute.code}, out
 
 
 @FUZZ
