@@ -52,7 +52,8 @@ def unheard_near(beacons_near: np.ndarray, heard_rows: np.ndarray) -> np.ndarray
     ``heard_rows`` (every beacon the scan heard, also those it did not weigh)."""
     if not beacons_near.size:
         return _NO_ROWS
-    return beacons_near[~np.isin(beacons_near, heard_rows)]
+    # a few dozen rows against a few: one broadcast comparison (np.isin sorts: ~30 us a call)
+    return beacons_near[~(beacons_near[:, None] == heard_rows[None, :]).any(axis=1)]
 
 
 class SilentBeacons:
