@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -41,7 +41,7 @@ from beacons.worlds import (
     SHADOWING_CORR_RANGE_M,
 )
 from benchmarks.common import BenchResult
-from navigator.groundtruth import WalkScore, score_walk, summarize
+from navigator.groundtruth import WalkScore, summarize
 from navigator.mapstate import MapState
 from navigator.routeplan import plan_between
 from navigator.settings import DEFAULT_CITY_FILE
@@ -211,6 +211,17 @@ def _walk(seed: int, route: Route, radio: Literal["ideal", "harsh"] = "ideal",
                        max_duration_s=1.5 * route.length_m / SPEED_MPS + 60.0)
 
 
+def _scored_walks(city: City, w: World, seed_base: int,
+                  locate: Callable[[Positioner], Locator] | None = None
+                  ) -> Iterator[tuple[int, WalkScore]]:
+    """Each route of ``city`` walked in world ``w`` (route i with seed ``seed_base + i``;
+    ``locate`` as for :func:`run_simulation`), with its seed and score."""
+    for seed, (start, end, route) in enumerate(city.routes, start=seed_base):
+        result = run_simulation(city.maps[w.layout], start, end, "blind_cane", "en",
+                                _walk(seed, route, w.radio, w.gnss), locate=locate)
+        yield seed, result.score()
+
+
 def _walk_all(cities: list[City], seed_base: int = 0) -> list[Row]:
     """Every world x method over every route; route i walks with seed ``seed_base + i``."""
     rows = []
@@ -218,16 +229,9 @@ def _walk_all(cities: list[City], seed_base: int = 0) -> list[Row]:
         for method in w.methods:
             row = Row(world, method, [], [])
             for city in cities:
-                for seed, (start, end, route) in enumerate(city.routes, start=seed_base):
-                    walk = _walk(seed, route, w.radio, w.gnss)
-                    ms: list[float] = []
-                    result = run_simulation(
-                        city.maps[w.layout], start, end, "blind_cane", "en", walk,
-                        locate=lambda p, m=method, ms=ms: Timed(METHODS[m](p), ms))  # type: ignore[misc]
-                    truth = list(zip(result.truth_t, *zip(*result.truth, strict=True),
-                                     strict=True))
-                    row.scores.append(score_walk(result.route, truth, result.events))
-                    row.ms.extend(ms)
+                row.scores += [score for _, score in _scored_walks(
+                    city, w, seed_base,
+                    lambda p, m=method, ms=row.ms: Timed(METHODS[m](p), ms))]  # type: ignore[misc]
             print(f"   {world} / {method}: {len(row.scores)} walks", file=sys.stderr, flush=True)
             rows.append(row)
     return rows
@@ -384,12 +388,7 @@ def _focus(worlds: Sequence[str], bases: Sequence[int], cities: Sequence[str]) -
         scores: list[WalkScore] = []
         for base in bases:
             for city in chosen:
-                for seed, (start, end, route) in enumerate(city.routes, start=base):
-                    result = run_simulation(city.maps[w.layout], start, end, "blind_cane", "en",
-                                            _walk(seed, route, w.radio, w.gnss))
-                    truth = list(zip(result.truth_t, *zip(*result.truth, strict=True),
-                                     strict=True))
-                    score = score_walk(result.route, truth, result.events)
+                for seed, score in _scored_walks(city, w, base):
                     scores.append(score)
                     for p in score.points:
                         if p.verdict in ("late", "missed", "not_reached"):

@@ -24,7 +24,7 @@ from beacons.model import BeaconPlacement, Fix, Scan, Unavailable
 from beacons.positioning import Positioner
 from beacons.simulator import ChannelSource, SimulatedSource, walk_along
 from beacons.worlds import harsh_channel, street_gnss
-from navigator.groundtruth import score_walk
+from navigator.groundtruth import WalkScore, score_walk
 from navigator.guidancesettings import GuidanceSettings
 from navigator.mapstate import MapState
 from navigator.pipeline import build_guidance
@@ -83,10 +83,14 @@ class SimulationResult:
     #: The radio world and GNSS the walk had (drawn values included).
     world: dict[str, Any] = field(default_factory=dict)
 
-    def guidance(self) -> dict[str, Any]:
+    def score(self) -> WalkScore:
         """The walk scored against its truth (:func:`navigator.groundtruth.score_walk`)."""
         truth = [(t, la, lo) for t, (la, lo) in zip(self.truth_t, self.truth, strict=True)]
-        return score_walk(self.route, truth, self.events).as_json()
+        return score_walk(self.route, truth, self.events)
+
+    def guidance(self) -> dict[str, Any]:
+        """:meth:`score` as JSON."""
+        return self.score().as_json()
 
     def metrics(self) -> dict[str, Any]:
         """The body of ``POST /v1/simulations`` ``metrics``."""
