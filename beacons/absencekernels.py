@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
-from beacons.kernels import body_loss_db
-
-_jit = numba.njit(nogil=True, cache=True, error_model="numpy")
+from beacons.kernels import _jit, body_loss_db, table_at
 
 
 def _normal_cdf_table(low: float, high: float, steps: int) -> np.ndarray:
@@ -34,9 +31,7 @@ def normal_cdf(z: float) -> float:
         return 0.0
     if z >= _CDF_HIGH:
         return 1.0
-    at = (z - _CDF_LOW) * _CDF_PER_SIGMA
-    k = int(at)
-    return _CDF[k] + (at - k) * (_CDF[k + 1] - _CDF[k])
+    return table_at(_CDF, _CDF_LOW, _CDF_PER_SIGMA, z)
 
 
 @_jit

@@ -71,6 +71,15 @@ _MILLS = _mills_table(_MILLS_LOW, _MILLS_HIGH, int((_MILLS_HIGH - _MILLS_LOW) * 
 
 
 @_jit
+def table_at(table: np.ndarray, low: float, per_sigma: float, z: float) -> float:
+    """``table`` (a function's values at ``low`` and every ``1 / per_sigma`` after it) at
+    ``z``, interpolated; ``z`` must lie inside it (the callers clamp their tails)."""
+    at = (z - low) * per_sigma
+    k = int(at)
+    return table[k] + (at - k) * (table[k + 1] - table[k])
+
+
+@_jit
 def heard_mean_shift(z: float) -> float:
     """How far above its law a reading heard only above a floor ``z`` sigma above the law's
     mean lies on average, in sigma (the inverse Mills ratio: ~0 far below the floor, ~z past
@@ -79,9 +88,7 @@ def heard_mean_shift(z: float) -> float:
         return 0.0
     if z >= _MILLS_HIGH:
         return z + 1.0 / z - 2.0 / (z * z * z)
-    at = (z - _MILLS_LOW) * _MILLS_PER_SIGMA
-    k = int(at)
-    return _MILLS[k] + (at - k) * (_MILLS[k + 1] - _MILLS[k])
+    return table_at(_MILLS, _MILLS_LOW, _MILLS_PER_SIGMA, z)
 
 
 @_jit
