@@ -99,29 +99,35 @@ def offset_fit(
     dof: float, db_per_ln_d2: float, outlier_cap: float, t_norm: float, post: np.ndarray,
     inliers: np.ndarray, misfit: np.ndarray,
 ) -> np.ndarray:
-    """The robust offset fit of beacons.likelihood.beacon_update at every point, from the
+    """The robust offset fit of beacons.likelihood.beacon_update at every belief, from the
     readings' log squared distances (beacons, points): the offset posterior into ``post``, the
     inlier share into ``inliers``, ``1 +`` each reading's capped misfit at the posterior into
-    ``misfit`` (its log, weighted, is the fit term; it may be ``log_d2`` itself); returns the
-    log-evidence without the fit term. Points are the inner loop, so it vectorises. With
-    ``floor_excess_db`` (one per reading, or empty) each reading is compared with what the law
-    gives *given that it was heard* above the phone's floor."""
-    b, n = log_d2.shape
+    ``misfit`` (its log, weighted, is the fit term; it may be ``log_d2`` itself when there is
+    one belief per point); returns the log-evidence without the fit term. Beliefs are the
+    inner loop, so it vectorises: there are a whole number of them per point (``offset_mean``'s
+    size over the points), belief ``k * points + i`` at point ``i`` (the geometry is the same
+    for each of a place's exponents). With ``floor_excess_db`` (one per reading, or empty)
+    each reading is compared with what the law gives *given that it was heard* above the
+    phone's floor."""
+    b, points = log_d2.shape
+    n = offset_mean.size
     var = sigma_db * sigma_db
     total = max(weight.sum(), 1e-12)
     e = np.empty((b, n))
     level = np.zeros(n)
     floored = floor_excess_db.size == b
     for j in range(b):
-        for i in range(n):
-            r = excess_db[j] - db_per_ln_d2 * log_d2[j, i] * exponent[i] - offset_mean[i]
-            if body:
-                r += loss[j, i]
-            if floored:
-                r -= floor_sigma_db * heard_mean_shift(
-                    (floor_excess_db[j] - excess_db[j] + r) / floor_sigma_db)
-            e[j, i] = r
-            level[i] += weight[j] * r
+        for c in range(n // points):
+            for q in range(points):
+                i = c * points + q
+                r = excess_db[j] - db_per_ln_d2 * log_d2[j, q] * exponent[i] - offset_mean[i]
+                if body:
+                    r += loss[j, q]
+                if floored:
+                    r -= floor_sigma_db * heard_mean_shift(
+                        (floor_excess_db[j] - excess_db[j] + r) / floor_sigma_db)
+                e[j, i] = r
+                level[i] += weight[j] * r
     s0, t0 = np.zeros(n), np.zeros(n)
     inliers[:] = 0.0
     for j in range(b):
