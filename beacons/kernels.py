@@ -160,6 +160,16 @@ def offset_fit(
 
 
 @_jit
+def subtract_scaled(out: np.ndarray, scale: float, values: np.ndarray) -> None:
+    """``out -= scale * values`` in place, ``values`` float32 and the product taken in float32
+    as numpy takes it (the scale rounded to float32 first), one pass instead of two numpy
+    calls and a temporary."""
+    factor = np.float32(scale)
+    for i in range(out.size):
+        out[i] -= factor * values[i]
+
+
+@_jit
 def drift(offset_var: np.ndarray, exponent: np.ndarray, body: np.ndarray, normal: np.ndarray,
           var_step: float, exponent_step: float, exponent_low: float, exponent_high: float,
           body_step: float, body_max: float) -> None:

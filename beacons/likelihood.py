@@ -114,7 +114,7 @@ def beacon_update(
         inliers, misfit,  # with one belief a point, over the logs they were computed from
     )
     np.log(misfit, out=misfit)  # log1p of the misfits (float32 log1p is not vectorised, log is)
-    log_ev -= (0.5 * (dof + 1.0)) * (w.astype(np.float32) @ misfit)
+    kernels.subtract_scaled(log_ev, 0.5 * (dof + 1.0), w.astype(np.float32) @ misfit)
     return log_ev, post, inliers
 
 
