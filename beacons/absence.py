@@ -24,11 +24,19 @@ by ``weight``. Pure: arrays in, arrays out.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from beacons.lazy import LazyModule
 from beacons.likelihood import _DB_PER_LN_D2, MEAN, VAR, BodyLoss
 from beacons.pathloss import MIN_DISTANCE_M
 from beacons.positioning_map import PositioningMap
+
+if TYPE_CHECKING:
+    import beacons.absencekernels as kernels
+else:  # numba starts on first use, not with the service
+    kernels = LazyModule("beacons.absencekernels")
 
 __all__ = ["SilentBeacons", "beacons_near_cloud", "unheard_evidence", "unheard_near"]
 
@@ -113,8 +121,6 @@ def unheard_evidence(
     log-evidence is 0 where no unheard beacon is near, never below ``weight * log(miss_floor)``
     per beacon.
     """
-    import beacons.absencekernels as kernels  # numba starts on first use, not with the service
-
     n, b = points_xy.shape[0], beacon_xy.shape[0]
     out, expected = np.zeros(n), np.zeros(b)
     if not b or not n:

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from beacons.layout import BeaconLayout
+from beacons.lazy import LazyModule
 from beacons.model import BeaconId, BeaconKind, Reading, Scan
 from beacons.persistence import Persistence
+
+if TYPE_CHECKING:
+    import beacons.readingkernels as kernels
+else:  # numba starts on first use, not with the service
+    kernels = LazyModule("beacons.readingkernels")
 
 RSSI_MIN_DBM, RSSI_MAX_DBM = -127.0, 20.0
 #: Beacons a walker's positioner remembers (layout rows by id; when each was last heard) before it
@@ -148,8 +155,6 @@ class ScanDigester:
         self._last = ((), [])
         if not n:
             return NOTHING_HEARD, _NONE_REJECTED
-        import beacons.readingkernels as kernels  # numba starts on first use
-
         row_list = self._rows_of(readings)
         self._last = ([r.beacon for r in readings], row_list)
         persistence = self._persistence
@@ -215,8 +220,6 @@ class HeardTimes:
 
     def remember(self, rows: np.ndarray, t: np.ndarray, now: float) -> None:
         """The beacons ``rows`` (distinct) were heard at ``t``; ``now`` is the scan's time."""
-        import beacons.readingkernels as kernels  # numba starts on first use
-
         heard_rows, heard_t, count, most = self.reserve(rows.size)
         self.kept(*kernels.remember(heard_rows, heard_t, count, rows, t, most, now, _FORGET_S))
 

@@ -21,11 +21,18 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from beacons.lazy import LazyModule
 from beacons.pathloss import MIN_DISTANCE_M
+
+if TYPE_CHECKING:
+    import beacons.kernels as kernels
+else:  # numba starts on first use, not with the service
+    kernels = LazyModule("beacons.kernels")
 
 #: Rows of an offset belief array (shape (2, points)): mean (dB) and variance (dB^2).
 MEAN, VAR = 0, 1
@@ -83,8 +90,6 @@ def beacon_update(
     Three compiled passes over the points (beacons.kernels) around numpy's vectorised float32
     ``log``: this runs on every scan of every walker, and readings are whole dB anyway.
     """
-    import beacons.kernels as kernels  # numba starts on first use, not with the service
-
     points, b = points_xy.shape[0], beacon_xy.shape[0]
     n = copies * points
     row, sign = _NO_ROW, _NO_LOSS
@@ -165,8 +170,6 @@ class BodyLoss:
 def misfit_db(point_xy: tuple[float, float], beacon_xy: np.ndarray, excess_db: np.ndarray,
               offset_db: float, exponent: float, height_m: float = 0.0) -> np.ndarray:
     """Each reading's miss (dB) of the law at one point with one offset and exponent."""
-    import beacons.kernels as kernels
-
     return kernels.misfit(float(point_xy[0]), float(point_xy[1]),
                           np.ascontiguousarray(beacon_xy, dtype=float),
                           np.ascontiguousarray(excess_db, dtype=float), float(offset_db),

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from beacons.lazy import LazyModule
 from beacons.positioning_map import PositioningMap
+
+if TYPE_CHECKING:
+    import beacons.kernels as kernels
+else:  # numba starts on first use, not with the service
+    kernels = LazyModule("beacons.kernels")
 
 #: Rows of :attr:`Particles.state`.
 ALONG, DIR, SPEED = 0, 1, 2  # metres from the edge's u end, +-1 along the edge, metres/second
@@ -112,8 +119,6 @@ def move(p: Particles, pmap: PositioningMap, dt: float, motion: Motion, drift: D
     that node (back the same way only at a dead end). One compiled pass (beacons.kernels)."""
     if dt <= 0 or not p.size:
         return
-    import beacons.kernels as kernels  # numba starts on first use, not with the service
-
     root = math.sqrt(dt)
     normal, uniform = rng.standard_normal((2, p.size)), rng.random((2, p.size))
     p.set_xy(kernels.step(
@@ -134,8 +139,6 @@ def systematic_pick(w: np.ndarray, rng: np.random.Generator, count: int | None =
     n = w.size if count is None else count
     if n <= 0:
         return np.zeros(0, dtype=np.intp)
-    import beacons.kernels as kernels
-
     return kernels.systematic(w, rng.random(), n)
 
 
@@ -164,8 +167,6 @@ def summarise(p: Particles, pmap: PositioningMap, local_m: float) -> CloudSummar
     busiest edge is found by bucketing edges (``edge & (_BUCKETS - 1)``): the busiest bucket's
     heaviest particle names it. One compiled pass (beacons.kernels).
     """
-    import beacons.kernels as kernels
-
     best, t, x, y, r90, within = kernels.cloud_point(p.w, p.edge, p.xy(pmap), local_m,
                                                      _BUCKETS, pmap.a_xy, pmap.b_xy)
     return CloudSummary(int(best), t * float(pmap.length[best]), x, y, r90, within)

@@ -21,8 +21,16 @@ gave a fix on 10-25 % of scans).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from beacons.lazy import LazyModule
+
+if TYPE_CHECKING:
+    import beacons.kernels as kernels
+else:  # numba starts on first use, not with the service
+    kernels = LazyModule("beacons.kernels")
 
 #: Residuals are clipped to this (dB) before they are paired: one reflection is not persistence.
 _CLIP_DB = 15.0
@@ -66,8 +74,6 @@ class Persistence:
     def observe(self, rows: np.ndarray, resid_db: np.ndarray, t_s: float) -> None:
         """Residuals (dB) of the beacons ``rows`` at this scan's fix: pair them with the last
         scan's and update the estimate."""
-        import beacons.kernels as kernels  # numba starts on first use, not with the service
-
         # the last scan's rows are kept sorted: a search pairs the beacons heard in both
         pair = self._rows.size > 0 and t_s - self._t_s <= 2.0 * self._lag_s
         cross, power, pairs, self._rows, resid = kernels.paired_power(

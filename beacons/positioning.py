@@ -34,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
@@ -50,6 +51,7 @@ from beacons.gnss_evidence import (
     usable_gnss,
 )
 from beacons.heard import HeardBeacons, ScanDigester
+from beacons.lazy import LazyModule
 from beacons.likelihood import (
     EXPONENT_RANGE,
     BodyLoss,
@@ -78,6 +80,11 @@ from beacons.positioning_map import PIECE_M, PositioningMap
 from beacons.positioning_settings import PositioningSettings, PositioningStats, RadioEstimate
 from beacons.relocalization import Places, candidates, given_up, log_sum, lost_share
 from beacons.seeding import draw, new_particles
+
+if TYPE_CHECKING:
+    import beacons.kernels as kernels
+else:  # numba starts on first use, not with the service
+    kernels = LazyModule("beacons.kernels")
 
 __all__ = [
     "PIECE_M", "InvalidScan", "Positioner", "PositioningMap",
@@ -345,8 +352,6 @@ class Positioner:
                                          s.gnss_course_outlier_prob)
             if moving is not None:
                 log_ev += moving
-        import beacons.kernels as kernels  # numba starts on first use, not with the service
-
         if kernels.normalise(log_ev, p.w) > 2.0:  # fewer than half the particles carry it
             p.take(systematic_pick(p.w, self._rng))
 
