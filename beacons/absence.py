@@ -24,19 +24,12 @@ by ``weight``. Pure: arrays in, arrays out.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from beacons.lazy import LazyModule
+from beacons.lazy import absencekernels as kernels  # numba starts on first use
 from beacons.likelihood import _DB_PER_LN_D2, MEAN, VAR, BodyLoss
 from beacons.pathloss import MIN_DISTANCE_M
 from beacons.positioning_map import PositioningMap
-
-if TYPE_CHECKING:
-    import beacons.absencekernels as kernels
-else:  # numba starts on first use, not with the service
-    kernels = LazyModule("beacons.absencekernels")
 
 __all__ = ["SilentBeacons", "beacons_near_cloud", "unheard_evidence", "unheard_near"]
 

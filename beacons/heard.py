@@ -11,19 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from beacons.layout import BeaconLayout
-from beacons.lazy import LazyModule
+from beacons.lazy import readingkernels as kernels  # numba starts on first use
 from beacons.model import BeaconId, BeaconKind, Reading, Scan
 from beacons.persistence import Persistence
-
-if TYPE_CHECKING:
-    import beacons.readingkernels as kernels
-else:  # numba starts on first use, not with the service
-    kernels = LazyModule("beacons.readingkernels")
 
 RSSI_MIN_DBM, RSSI_MAX_DBM = -127.0, 20.0
 #: Beacons a walker's positioner remembers (layout rows by id; when each was last heard) before it

@@ -21,18 +21,12 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from beacons.lazy import LazyModule
+from beacons.lazy import kernels  # numba starts on first use
 from beacons.pathloss import MIN_DISTANCE_M
-
-if TYPE_CHECKING:
-    import beacons.kernels as kernels
-else:  # numba starts on first use, not with the service
-    kernels = LazyModule("beacons.kernels")
 
 #: Rows of an offset belief array (shape (2, points)): mean (dB) and variance (dB^2).
 MEAN, VAR = 0, 1

@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from beacons.lazy import LazyModule
+from beacons.lazy import kernels  # numba starts on first use
 from beacons.positioning_map import PositioningMap
-
-if TYPE_CHECKING:
-    import beacons.kernels as kernels
-else:  # numba starts on first use, not with the service
-    kernels = LazyModule("beacons.kernels")
 
 #: Rows of :attr:`Particles.state`.
 ALONG, DIR, SPEED = 0, 1, 2  # metres from the edge's u end, +-1 along the edge, metres/second

@@ -21,16 +21,10 @@ gave a fix on 10-25 % of scans).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from beacons.lazy import LazyModule
-
-if TYPE_CHECKING:
-    import beacons.kernels as kernels
-else:  # numba starts on first use, not with the service
-    kernels = LazyModule("beacons.kernels")
+from beacons.lazy import kernels  # numba starts on first use
 
 #: Residuals are clipped to this (dB) before they are paired: one reflection is not persistence.
 _CLIP_DB = 15.0

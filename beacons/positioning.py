@@ -34,7 +34,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
@@ -51,7 +50,7 @@ from beacons.gnss_evidence import (
     usable_gnss,
 )
 from beacons.heard import HeardBeacons, ScanDigester
-from beacons.lazy import LazyModule
+from beacons.lazy import kernels  # numba starts on first use
 from beacons.likelihood import (
     EXPONENT_RANGE,
     BodyLoss,
@@ -80,11 +79,6 @@ from beacons.positioning_map import PIECE_M, PositioningMap
 from beacons.positioning_settings import PositioningSettings, PositioningStats, RadioEstimate
 from beacons.relocalization import Places, candidates, given_up, log_sum, lost_share
 from beacons.seeding import draw, new_particles
-
-if TYPE_CHECKING:
-    import beacons.kernels as kernels
-else:  # numba starts on first use, not with the service
-    kernels = LazyModule("beacons.kernels")
 
 __all__ = [
     "PIECE_M", "InvalidScan", "Positioner", "PositioningMap",
@@ -277,8 +271,7 @@ class Positioner:
         else:
             log_ev, inliers = np.zeros(state.shape[1]), np.ones(state.shape[1])
         if gnss is not None:
-            if copies > 1:
-                xy = np.tile(xy, (copies, 1))
+            xy = np.tile(xy, (copies, 1)) if copies > 1 else xy  # a point per belief
             relax_bias(state[BIAS], self._gnss.since_last(gnss.t_s), s.gnss_bias_s,
                        s.gnss_bias_share * gnss.sigma_m**2)
             ll_g, state[BIAS], misfit = gnss_update(xy, (gnss.x, gnss.y), state[BIAS],
