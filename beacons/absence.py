@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from beacons.lazy import absencekernels as kernels  # numba starts on first use
 from beacons.likelihood import _DB_PER_LN_D2, MEAN, VAR, BodyLoss
 from beacons.pathloss import MIN_DISTANCE_M
 from beacons.positioning_map import PositioningMap
@@ -113,8 +114,6 @@ def unheard_evidence(
     log-evidence is 0 where no unheard beacon is near, never below ``weight * log(miss_floor)``
     per beacon.
     """
-    import beacons.absencekernels as kernels  # numba starts on first use, not with the service
-
     n, b = points_xy.shape[0], beacon_xy.shape[0]
     out, expected = np.zeros(n), np.zeros(b)
     if not b or not n:

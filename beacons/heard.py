@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from beacons.layout import BeaconLayout
+from beacons.lazy import readingkernels as kernels  # numba starts on first use
 from beacons.model import BeaconId, BeaconKind, Reading, Scan
 from beacons.persistence import Persistence
 
@@ -43,7 +44,6 @@ FLOOR_PRIOR_DBM = -88.0
 #: (judged from them, readings 5 dB above the floor were taken for censored ones and the
 #: first fixes of a clean channel fell outside their radius).
 FLOOR_AFTER_READINGS = 50
-_NO_FLOOR = np.zeros(0)
 #: Readings one scan may add to a walker's :class:`HeardTimes` beyond its bound before pruning
 _ROOM = 32
 
@@ -149,32 +149,27 @@ class ScanDigester:
         self._last = ((), [])
         if not n:
             return NOTHING_HEARD, _NONE_REJECTED
-        import beacons.readingkernels as kernels  # numba starts on first use
-
         row_list = self._rows_of(readings)
         self._last = ([r.beacon for r in readings], row_list)
         persistence = self._persistence
-        rows, excess, t, weight, bad_rssi, unknown, stale = kernels.usable_readings(
+        readings_after = min(self._readings + n, FLOOR_AFTER_READINGS)
+        x, y = (0.0, 0.0) if near_xy is None else near_xy
+        (rows, excess, weight, floor, heard, pruned, floor_dbm, bad_rssi, unknown,
+         stale) = kernels.digest(
             np.array(row_list, dtype=np.int64),
             np.fromiter([r.rssi_dbm for r in readings], float, n),
             np.fromiter([r.t_s for r in readings], float, n),
-            *self._heard.arrays(), self._power, RSSI_MIN_DBM, RSSI_MAX_DBM, persistence.rho,
-            persistence.lag_s)
+            *self._heard.reserve(n), scan.t_s, _FORGET_S, self._power, RSSI_MIN_DBM,
+            RSSI_MAX_DBM, persistence.rho, persistence.lag_s, self._floor_dbm,
+            readings_after >= FLOOR_AFTER_READINGS, self._beacon_xy, x, y, near_xy is not None,
+            most)
+        self._heard.kept(heard, pruned)
         rejected = (Rejected(bad_rssi, unknown, stale) if bad_rssi or unknown or stale
                     else _NONE_REJECTED)
         if not rows.size:
             return NOTHING_HEARD, rejected
-        self._heard.remember(rows, t, scan.t_s)
-        power = self._power[rows]
-        self._floor_dbm = min(self._floor_dbm, float((excess + power).min()))
-        self._readings = min(self._readings + n, FLOOR_AFTER_READINGS)
-        if rows.size > most:
-            x, y = (0.0, 0.0) if near_xy is None else near_xy
-            top = kernels.strongest(rows, excess, self._beacon_xy, x, y, near_xy is not None,
-                                    most)
-            rows, excess, weight, power = rows[top], excess[top], weight[top], power[top]
-        floor = (self._floor_dbm - power if self._readings >= FLOOR_AFTER_READINGS
-                 else _NO_FLOOR)
+        self._floor_dbm = floor_dbm
+        self._readings = readings_after
         return HeardBeacons(rows, excess, weight, floor), rejected
 
     def _rows_of(self, readings: Sequence[Reading]) -> list[int]:
@@ -219,14 +214,20 @@ class HeardTimes:
 
     def remember(self, rows: np.ndarray, t: np.ndarray, now: float) -> None:
         """The beacons ``rows`` (distinct) were heard at ``t``; ``now`` is the scan's time."""
-        import beacons.readingkernels as kernels  # numba starts on first use
+        heard_rows, heard_t, count, most = self.reserve(rows.size)
+        self.kept(*kernels.remember(heard_rows, heard_t, count, rows, t, most, now, _FORGET_S))
 
-        if self._count + rows.size > self._rows.size:  # more at once than the room kept
-            size = 2 * (self._count + rows.size)
+    def reserve(self, extra: int) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """Room for ``extra`` more beacons: the arrays, how many are in use and the bound past
+        which beacons.readingkernels.remember prunes (its arguments; then :meth:`kept`)."""
+        if self._count + extra > self._rows.size:  # more at once than the room kept
+            size = 2 * (self._count + extra)
             self._rows = np.resize(self._rows, size)
             self._t = np.resize(self._t, size)
-        self._count, pruned = kernels.remember(self._rows, self._t, self._count, rows, t,
-                                               self._most, now, _FORGET_S)
+        return self._rows, self._t, self._count, self._most
+
+    def kept(self, count: int, pruned: bool) -> None:
+        """beacons.readingkernels.remember left ``count`` entries (``pruned``: by recency)."""
+        self._count = count
         if pruned:
             self._most = max(_CACHE_MAX, 2 * self._count)
-

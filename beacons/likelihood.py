@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from beacons.lazy import kernels  # numba starts on first use
 from beacons.pathloss import MIN_DISTANCE_M
 
 #: Rows of an offset belief array (shape (2, points)): mean (dB) and variance (dB^2).
@@ -58,6 +59,7 @@ def beacon_update(
     body: BodyLoss | None = None,
     floor_excess_db: np.ndarray | None = None,
     floor_sigma_db: float = 8.0,
+    copies: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Evidence of one scan's readings at each point and the updated offset belief there.
 
@@ -74,13 +76,16 @@ def beacon_update(
     Returns ``(log_evidence (points,), offset posterior (2, points), inlier share (points,))``,
     the last being the tempered share of readings within 3 sigma of
     the readings' common level (do they agree on one offset here?).
+    With ``copies``, each point holds that many beliefs (``offset`` and ``exponent`` per
+    belief, copy ``k`` of point ``i`` at ``k * points + i``; ``body`` per point), and the
+    results are per belief: a re-localisation's places, one per exponent of the prior, share
+    their distances and logarithms instead of computing them once per exponent.
 
     Three compiled passes over the points (beacons.kernels) around numpy's vectorised float32
     ``log``: this runs on every scan of every walker, and readings are whole dB anyway.
     """
-    import beacons.kernels as kernels  # numba starts on first use, not with the service
-
-    n, b = points_xy.shape[0], beacon_xy.shape[0]
+    points, b = points_xy.shape[0], beacon_xy.shape[0]
+    n = copies * points
     row, sign = _NO_ROW, _NO_LOSS
     if body is None or body.off:
         facing, body_db, kind = _NO_FACING, _NO_LOSS, 0
@@ -88,9 +93,9 @@ def beacon_update(
         facing = np.ascontiguousarray(body.facing_xy, dtype=float)
         if body.row is not None and body.sign is not None:
             row, sign = body.row, body.sign
-        body_db = _per_point(body.loss_db, n)
+        body_db = _per_point(body.loss_db, points)
         kind = 1 if body.known else 2
-    d2, loss = np.empty((b, n), dtype=np.float32), np.empty((b, n) if kind else (1, 1))
+    d2, loss = np.empty((b, points), dtype=np.float32), np.empty((b, points) if kind else (1, 1))
     kernels.beacon_geometry(np.ascontiguousarray(points_xy, dtype=float),
                             np.ascontiguousarray(beacon_xy, dtype=float),
                             MIN_DISTANCE_M**2 - height_m * height_m, height_m * height_m,
@@ -100,14 +105,15 @@ def beacon_update(
     post, inliers = np.empty((2, n)), np.empty(n)
     floor = _NO_FLOOR if floor_excess_db is None else np.ascontiguousarray(floor_excess_db,
                                                                             dtype=float)
+    misfit = d2 if copies == 1 else np.empty((b, n), dtype=np.float32)
     log_ev = kernels.offset_fit(
         d2, loss, kind > 0, np.ascontiguousarray(excess_db, dtype=float), floor, floor_sigma_db,
         _per_point(offset[MEAN], n), _per_point(offset[VAR], n), _per_point(exponent, n), w,
         sigma_db, dof, _DB_PER_LN_D2, OUTLIER_Z**2 / dof, _t_norm(sigma_db, dof), post,
-        inliers, d2,  # the misfits overwrite the logs they were computed from
+        inliers, misfit,  # with one belief a point, over the logs they were computed from
     )
-    np.log(d2, out=d2)  # log1p of the misfits (float32 log1p is not vectorised, log is)
-    log_ev -= (0.5 * (dof + 1.0)) * (w.astype(np.float32) @ d2)
+    np.log(misfit, out=misfit)  # log1p of the misfits (float32 log1p is not vectorised, log is)
+    kernels.subtract_scaled(log_ev, 0.5 * (dof + 1.0), w.astype(np.float32) @ misfit)
     return log_ev, post, inliers
 
 
@@ -158,8 +164,6 @@ class BodyLoss:
 def misfit_db(point_xy: tuple[float, float], beacon_xy: np.ndarray, excess_db: np.ndarray,
               offset_db: float, exponent: float, height_m: float = 0.0) -> np.ndarray:
     """Each reading's miss (dB) of the law at one point with one offset and exponent."""
-    import beacons.kernels as kernels
-
     return kernels.misfit(float(point_xy[0]), float(point_xy[1]),
                           np.ascontiguousarray(beacon_xy, dtype=float),
                           np.ascontiguousarray(excess_db, dtype=float), float(offset_db),

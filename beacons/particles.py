@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from beacons.lazy import kernels  # numba starts on first use
 from beacons.positioning_map import PositioningMap
 
 #: Rows of :attr:`Particles.state`.
@@ -112,8 +113,6 @@ def move(p: Particles, pmap: PositioningMap, dt: float, motion: Motion, drift: D
     that node (back the same way only at a dead end). One compiled pass (beacons.kernels)."""
     if dt <= 0 or not p.size:
         return
-    import beacons.kernels as kernels  # numba starts on first use, not with the service
-
     root = math.sqrt(dt)
     normal, uniform = rng.standard_normal((2, p.size)), rng.random((2, p.size))
     p.set_xy(kernels.step(
@@ -134,8 +133,6 @@ def systematic_pick(w: np.ndarray, rng: np.random.Generator, count: int | None =
     n = w.size if count is None else count
     if n <= 0:
         return np.zeros(0, dtype=np.intp)
-    import beacons.kernels as kernels
-
     return kernels.systematic(w, rng.random(), n)
 
 
@@ -164,8 +161,6 @@ def summarise(p: Particles, pmap: PositioningMap, local_m: float) -> CloudSummar
     busiest edge is found by bucketing edges (``edge & (_BUCKETS - 1)``): the busiest bucket's
     heaviest particle names it. One compiled pass (beacons.kernels).
     """
-    import beacons.kernels as kernels
-
     best, t, x, y, r90, within = kernels.cloud_point(p.w, p.edge, p.xy(pmap), local_m,
                                                      _BUCKETS, pmap.a_xy, pmap.b_xy)
     return CloudSummary(int(best), t * float(pmap.length[best]), x, y, r90, within)

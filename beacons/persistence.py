@@ -24,6 +24,8 @@ import math
 
 import numpy as np
 
+from beacons.lazy import kernels  # numba starts on first use
+
 #: Residuals are clipped to this (dB) before they are paired: one reflection is not persistence.
 _CLIP_DB = 15.0
 #: Fewer beacons than this in both scans teach nothing: a fix fitted to two or three readings
@@ -66,8 +68,6 @@ class Persistence:
     def observe(self, rows: np.ndarray, resid_db: np.ndarray, t_s: float) -> None:
         """Residuals (dB) of the beacons ``rows`` at this scan's fix: pair them with the last
         scan's and update the estimate."""
-        import beacons.kernels as kernels  # numba starts on first use, not with the service
-
         # the last scan's rows are kept sorted: a search pairs the beacons heard in both
         pair = self._rows.size > 0 and t_s - self._t_s <= 2.0 * self._lag_s
         cross, power, pairs, self._rows, resid = kernels.paired_power(

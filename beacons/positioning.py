@@ -50,6 +50,7 @@ from beacons.gnss_evidence import (
     usable_gnss,
 )
 from beacons.heard import HeardBeacons, ScanDigester
+from beacons.lazy import kernels  # numba starts on first use
 from beacons.likelihood import (
     EXPONENT_RANGE,
     BodyLoss,
@@ -254,22 +255,23 @@ class Positioner:
 
     def _evidence_at(
         self, xy: np.ndarray, state: np.ndarray, beacons: HeardBeacons, gnss: LocalFix | None,
-        body: BodyLoss,
+        body: BodyLoss, copies: int = 1,
     ) -> tuple[np.ndarray, np.ndarray, GnssPart | None]:
         """Log-evidence at points whose offset, exponent and bias beliefs are in ``state``'s
-        rows (updated in place), the beacons' inlier share, and the GNSS fix's part of the
-        evidence with its misfit."""
+        rows (updated in place; ``copies`` beliefs a point, as beacon_update takes them), the
+        beacons' inlier share, and the GNSS fix's part of the evidence with its misfit."""
         s = self.settings
         part = None
         if beacons.size:
             log_ev, state[OFFSET], inliers = beacon_update(
                 xy, self.map.beacon_xy[beacons.rows], beacons.excess_db, state[OFFSET],
                 state[EXPONENT], s.model_sigma_db, s.tail_dof, beacons.weight, s.height_m,
-                body, beacons.floor_excess_db, s.floor_sigma_db,
+                body, beacons.floor_excess_db, s.floor_sigma_db, copies,
             )
         else:
-            log_ev, inliers = np.zeros(xy.shape[0]), np.ones(xy.shape[0])
+            log_ev, inliers = np.zeros(state.shape[1]), np.ones(state.shape[1])
         if gnss is not None:
+            xy = np.tile(xy, (copies, 1)) if copies > 1 else xy  # a point per belief
             relax_bias(state[BIAS], self._gnss.since_last(gnss.t_s), s.gnss_bias_s,
                        s.gnss_bias_share * gnss.sigma_m**2)
             ll_g, state[BIAS], misfit = gnss_update(xy, (gnss.x, gnss.y), state[BIAS],
@@ -291,7 +293,7 @@ class Positioner:
         heard = dataclasses.replace(beacons, weight=weight)
         body = BodyLoss(self.map.unit_xy[c.edge], 0.5 * self.settings.body_loss_max_db,
                         known=False)  # which way the walker faces is not known here
-        log_ev, _, _ = self._evidence_at(c.xy, c.state, heard, gnss, body)
+        log_ev, _, _ = self._evidence_at(c.xy, c.state, heard, gnss, body, c.copies)
         return Places(c, log_ev + c.log_prior)
 
     def _weigh(self, beacons: HeardBeacons, gnss: LocalFix | None, t_s: float) -> None:
@@ -343,8 +345,6 @@ class Positioner:
                                          s.gnss_course_outlier_prob)
             if moving is not None:
                 log_ev += moving
-        import beacons.kernels as kernels  # numba starts on first use, not with the service
-
         if kernels.normalise(log_ev, p.w) > 2.0:  # fewer than half the particles carry it
             p.take(systematic_pick(p.w, self._rng))
 

@@ -24,16 +24,23 @@ from beacons.positioning_settings import PositioningSettings
 
 @dataclass(frozen=True, slots=True)
 class Candidates:
-    """Map points to search, repeated once per exponent of the prior's grid, with the radio
+    """Map points to search, each once per exponent of the prior's grid, with the radio
     beliefs of a walker nobody knows anything about (the priors, not what the cloud learnt: a
-    lost cloud learns whatever offset makes its wrong place fit)."""
+    lost cloud learns whatever offset makes its wrong place fit). Candidate ``k`` is at point
+    ``k % points``: the points are not repeated (their geometry is the same for every
+    exponent, beacons.likelihood.beacon_update's ``copies``)."""
 
-    edge: np.ndarray
-    along: np.ndarray
-    xy: np.ndarray
-    state: np.ndarray
+    edge: np.ndarray  # per point
+    along: np.ndarray  # per point
+    xy: np.ndarray  # per point
+    state: np.ndarray  # per candidate
     log_prior: np.ndarray  # of each candidate's exponent
     points: int  # distinct map points (the candidates are points x exponents)
+
+    @property
+    def copies(self) -> int:
+        """Candidates per point."""
+        return self.state.shape[1] // self.points
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +77,7 @@ def candidates(pmap: PositioningMap, beacons: HeardBeacons, gnss: LocalFix | Non
     state[OFFSET] = offset_prior(s.offset_sigma_db)
     state[EXPONENT] = np.repeat(exponents, edge.size)
     state[BIAS] = bias_prior()
-    return Candidates(np.tile(edge, g), np.tile(along, g), np.tile(xy, (g, 1)), state,
-                      np.repeat(log_prior, edge.size), edge.size)
+    return Candidates(edge, along, xy, state, np.repeat(log_prior, edge.size), edge.size)
 
 
 def given_up(t_s: float, contradicted_since: float | None, spread_since: float | None,

@@ -49,9 +49,10 @@ def draw(places: Places, count: int, pmap: PositioningMap, body_loss_max_db: flo
     w = np.exp(places.log_ev - places.log_ev.max())
     pick = systematic_pick(w, rng, count)
     at = places.at
-    edge = at.edge[pick]
+    point = pick % at.points
+    edge = at.edge[point]
     step = (pmap.length / pmap.sample_count)[edge]
-    along = np.clip(at.along[pick] + rng.uniform(-0.5, 0.5, count) * step, 0.0,
+    along = np.clip(at.along[point] + rng.uniform(-0.5, 0.5, count) * step, 0.0,
                     pmap.length[edge])
     st = at.state
     return new_particles(edge, along, st[OFFSET][:, pick], st[EXPONENT][pick],
