@@ -661,8 +661,8 @@ def run_soak(seconds: float, load: SoakLoad, walks_count: int, workers: int) -> 
     """Own server on a fresh temp database, then :func:`soak`; prints one JSON line and the
     goals, met or not (exit 1 if one is not)."""
     sessions = load.sessions
-    capacity = (f"{SOAK_LOAD_SHARE:.0%} of {load.capacity_scans_per_s:,.0f} scans/s one worker "
-                f"holds, from {load.source}" if load.capacity_scans_per_s else load.source)
+    capacity = (f"{SOAK_LOAD_SHARE * 100:g} % of {load.capacity_scans_per_s:,.0f} scans/s one "
+                f"worker holds, from {load.source}" if load.capacity_scans_per_s else load.source)
     print(f"soak load: {sessions} walkers @1 scan/s ({capacity})", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(prefix="blindpilot-soak-") as tmp:
         work = Path(tmp)
