@@ -6,10 +6,8 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 SOAK_S ?= 600
-# 80 % of the 500 scans/s one process held at p99 <= 50 ms on a quiet 2-core machine (issue #14);
-# set it to 80 % of the "1 worker" ramp figure `make bench` printed for your machine (1,600 once
-# a worker holds #14's goal of 2,000).
-SOAK_SESSIONS ?= 400
+# empty: the soak's load is chosen from this machine's last `make bench` (see `soak:` below)
+SOAK_SESSIONS ?=
 
 .PHONY: run test bench soak lint system-deps test-deps bytecode kernels clean
 
@@ -64,10 +62,12 @@ test: $(STAMP) test-deps kernels
 bench: $(STAMP) system-deps bytecode kernels
 	$(PY) -m benchmarks.run
 
-# Live-guidance soak: SOAK_SESSIONS walkers (1 scan/s each) for SOAK_S seconds against an own
-# one-worker server; reports its memory growth and dropped sessions against the goals.
+# Live-guidance soak: walkers (1 scan/s each) at 80 % of one worker's capacity (the last
+# `make bench`'s ramp, in benchmarks/results.json, else a stated default; SOAK_SESSIONS= to set
+# the count) for SOAK_S seconds against an own one-worker server; reports its memory growth and
+# dropped sessions against the goals.
 soak: $(STAMP) bytecode kernels
-	$(PY) -m benchmarks.loadgen --soak $(SOAK_S) --sessions $(SOAK_SESSIONS)
+	$(PY) -m benchmarks.loadgen --soak $(SOAK_S) $(if $(SOAK_SESSIONS),--sessions $(SOAK_SESSIONS))
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check

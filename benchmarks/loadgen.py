@@ -4,7 +4,7 @@ It must not share a process (or a GIL) with the server it measures, so it is a c
 
     python -m benchmarks.loadgen --url http://127.0.0.1:8080 --db sqlite:///blindpilot.db \\
         --plan 100x1,500x1 --seconds 15 [--ramp]     # latency per step, one JSON line each
-    python -m benchmarks.loadgen --soak 600 --sessions 400   # own server; RSS growth over time
+    python -m benchmarks.loadgen --soak 600 [--sessions N]   # own server; RSS growth over time
     python -m benchmarks.loadgen --echo-server --port 9000   # bare aiohttp echo: the floor
 
 Every session walks a real route of the server's map: scans are precomputed with the product's
@@ -555,6 +555,42 @@ def echo_app() -> web.Application:
 
 #: ``make soak``: the server's memory may grow less than this over the run, dropping nobody.
 SOAK_RSS_GROWTH_GOAL_PCT = 5.0
+#: ... at this share of what one worker holds (issue #14: "80 % of the one-worker capacity").
+SOAK_LOAD_SHARE = 0.8
+#: The row of ``make bench``'s table (``benchmarks/bench_ws.py``) with one worker's capacity
+#: (a quick bench has none).
+CAPACITY_RESULT = "ws 1 worker: max scans/s held at p99 <= 50 ms (ramp)"
+RESULTS_JSON = ROOT / "benchmarks" / "results.json"
+#: One worker's capacity when this checkout has no ramp of its own in ``results.json``: the
+#: quiet ``make bench`` on the 2-core machine of 2026-11-29 (README, "Live guidance capacity").
+DEFAULT_CAPACITY_SCANS_PER_S = 1250.0
+
+
+@dataclass(frozen=True, slots=True)
+class SoakLoad:
+    """How many walkers (1 scan/s each) a soak runs, and why that many."""
+
+    sessions: int
+    capacity_scans_per_s: float | None
+    source: str
+
+
+def soak_load(sessions: int | None, results: Path = RESULTS_JSON) -> SoakLoad:
+    """``sessions`` if given; else :data:`SOAK_LOAD_SHARE` of one worker's capacity: the ramp
+    of the last ``make bench`` (or ``benchmarks.run --only ws``) of this checkout, kept in
+    ``results.json`` (this machine, this code, the same figure every soak until the next
+    bench), or :data:`DEFAULT_CAPACITY_SCANS_PER_S` without one. A ramp before each soak would
+    make its load depend on whatever else the machine did during that minute."""
+    if sessions is not None:
+        return SoakLoad(sessions, None, "--sessions / SOAK_SESSIONS")
+    capacity, source = DEFAULT_CAPACITY_SCANS_PER_S, "default (quiet make bench, 2026-11-29)"
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+        rows = {r["name"]: r["value"] for r in json.loads(results.read_text())}
+        measured = float(rows[CAPACITY_RESULT])
+        if measured > 0:
+            stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(results.stat().st_mtime))
+            capacity, source = measured, f"{results.name} of {stamp} (make bench's ramp)"
+    return SoakLoad(round(SOAK_LOAD_SHARE * capacity), capacity, source)
 
 
 def workers_rss_kib(pid: int) -> int:
@@ -621,9 +657,13 @@ async def soak(
         await gen.close()
 
 
-def run_soak(seconds: float, sessions: int, walks_count: int, workers: int) -> int:
+def run_soak(seconds: float, load: SoakLoad, walks_count: int, workers: int) -> int:
     """Own server on a fresh temp database, then :func:`soak`; prints one JSON line and the
     goals, met or not (exit 1 if one is not)."""
+    sessions = load.sessions
+    capacity = (f"{SOAK_LOAD_SHARE * 100:g} % of {load.capacity_scans_per_s:,.0f} scans/s one "
+                f"worker holds, from {load.source}" if load.capacity_scans_per_s else load.source)
+    print(f"soak load: {sessions} walkers @1 scan/s ({capacity})", file=sys.stderr, flush=True)
     with tempfile.TemporaryDirectory(prefix="blindpilot-soak-") as tmp:
         work = Path(tmp)
         db_url = f"sqlite:///{work / 'soak.db'}"
@@ -636,6 +676,8 @@ def run_soak(seconds: float, sessions: int, walks_count: int, workers: int) -> i
             walks = precompute_walks(db_url, walks_count, min_length_m=150.0)
             result = asyncio.run(soak(base, walks, sessions, seconds, proc.pid))
             result["server_ready_s"] = round(ready_s, 1)
+            result["capacity_scans_per_s"] = load.capacity_scans_per_s
+            result["load_source"] = load.source
             result["workers"] = workers
             emit(result)
     met = {True: "met", False: "NOT met"}
@@ -675,7 +717,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SECONDS",
         help="soak test against an own server; reports RSS growth",
     )
-    parser.add_argument("--sessions", type=int, default=400, help="sessions for --soak")
+    parser.add_argument(
+        "--sessions",
+        type=int,
+        help=f"sessions for --soak (default: {SOAK_LOAD_SHARE * 100:g} %% of one worker's capacity "
+        f"as the last make bench measured it, in benchmarks/results.json, else "
+        f"{DEFAULT_CAPACITY_SCANS_PER_S:,.0f} scans/s)",
+    )
     parser.add_argument("--workers", type=int, default=1, help="server workers for --soak")
     parser.add_argument("--server-pid", type=int, help="measure this process tree's CPU per scan")
     parser.add_argument("--echo-server", action="store_true", help="serve a bare JSON echo")
@@ -688,7 +736,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     if args.soak:
-        return run_soak(min(args.soak, 24 * 3600.0), args.sessions, args.walks, args.workers)
+        return run_soak(min(args.soak, 24 * 3600.0), soak_load(args.sessions), args.walks,
+                        args.workers)
     if not (args.url and args.db):
         parser.error("--url and --db are needed (or use --soak / --echo-server)")
     if not args.url.startswith(("http://127.", "http://localhost")):

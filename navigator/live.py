@@ -69,6 +69,31 @@ async def session_ws(request: web.Request, query: SessionAccess) -> web.StreamRe
     live = await live_session(app, request.match_info["id"], token_of(request.headers, query))
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=256 * 1024)
     await ws.prepare(request)
+    try:
+        await _hold(app, live, ws)
+    finally:
+        _drop_heartbeat_hook(request)
+    return ws
+
+
+def _drop_heartbeat_hook(request: web.Request) -> None:
+    """Let an ended WebSocket go by reference counting, not by a full collection.
+
+    aiohttp (3.14) hands the connection's handler the socket's heartbeat callback, a bound
+    method of the ``WebSocketResponse``, and keeps it after the connection is lost: handler ->
+    socket -> request -> handler is a cycle, so every ended walk left its socket, request and
+    handler (~150 objects) to the cycle collector, whose full collections a serving worker makes
+    rare (:mod:`navigator.collector`): ended walks' connections piled up in the oldest generation
+    between them (#14). The callback only postpones the heartbeat of an open socket.
+    """
+    protocol = request.protocol
+    if protocol is not None and protocol._data_received_cb is not None:
+        protocol._data_received_cb = None
+
+
+async def _hold(app: web.Application, live: LiveSession, ws: web.WebSocketResponse) -> None:
+    """Claim the walk for this connection (taking it over from another) and read its messages
+    into the inbox until it ends."""
     # the connection holding the walk when this one came: taken over, even if it leaves while
     # the claim below is written
     holder = live.ws if live.ws is not None and not live.ws.closed else None
@@ -82,19 +107,19 @@ async def session_ws(request: web.Request, query: SessionAccess) -> web.StreamRe
         log.exception("session claim failed", extra={"event": "session_claim_failed",
                                                      "session": short_id(live.id)})
         await ws.close(code=WSCloseCode.INTERNAL_ERROR, message=b"internal error; logged")
-        return ws
+        return
     finally:
         live.claiming -= 1
     if claim is not None and live.claim is not None and claim < live.claim:
         await hand_over(app, live, ws, None)  # a newer connection here claimed it meanwhile
-        return ws
+        return
     live.claim = claim
     previous, previous_reader = live.ws, live.reader
     live.ws, live.reader = ws, asyncio.current_task()
     replacing = previous is not None and not previous.closed
     if replacing:
         assert previous is not None
-        await hand_over(request.app, live, previous, previous_reader)
+        await hand_over(app, live, previous, previous_reader)
     took_over = replacing or holder is not None
     resumed = live.nav.last_fix is not None or live.nav.last_instruction is not None
     await ws.send_frame(dumps({
@@ -124,7 +149,6 @@ async def session_ws(request: web.Request, query: SessionAccess) -> web.StreamRe
     finally:
         if live.ws is ws:
             live.ws = live.reader = None
-    return ws
 
 
 async def inbox_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import itertools
 import json
 import logging
 import time
+import weakref
 from dataclasses import dataclass
 
 import aiohttp
@@ -16,6 +19,7 @@ from beacons.model import Scan
 from navigator.certainty import announce_within_m
 from navigator.guidancesettings import GuidanceSettings
 from navigator.keys import MAP, SETTINGS
+from navigator.livesessions import SESSIONS
 from navigator.routeplan import plan_between
 from navigator.simulation import SimulatedWalker, WalkOptions
 from routing.geo import haversine_m
@@ -226,6 +230,33 @@ async def test_reconnect_resumes_the_same_session(client: TestClient) -> None:
     assert hello["resumed"] is True and hello["last_instruction"]["text"]
     await ws2.send_json({"type": "repeat"})
     assert (await ws2.receive_json())["text"] == hello["last_instruction"]["text"]
+
+
+async def test_an_ended_walks_connection_is_freed_without_the_cycle_collector(
+        client: TestClient) -> None:
+    """A serving worker's full collections are minutes apart (navigator/collector.py): what an
+    ended walk leaves to the cycle collector piles up in the meantime (#14). Walks stopped by the
+    walker and walks whose socket just closed both free the server's socket by refcount."""
+    await walk_a_few_steps(client, seed=1, steps=2)  # first-use caches, made before counting
+    gc.collect()
+    gc.disable()
+    try:
+        ended = []
+        for i in range(4):
+            walk, ws, _ = await walk_a_few_steps(client, seed=20 + i, steps=3)
+            ended.append(weakref.ref(client.app[SESSIONS].sessions[walk.id].ws))
+            if i % 2:
+                await ws.send_json({"type": "stop"})
+                assert (await ws.receive_json())["type"] == "stopped"
+            await ws.close()
+        # a later walk's scan moves the inbox on from the round that held the last of them
+        await walk_a_few_steps(client, seed=30, steps=1)
+        deadline = time.monotonic() + 10.0
+        while any(ref() is not None for ref in ended) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert [ref() for ref in ended] == [None] * 4
+    finally:
+        gc.enable()
 
 
 async def test_where_am_i_and_around_me_and_preview(client: TestClient) -> None:
