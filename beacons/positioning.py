@@ -76,7 +76,14 @@ from beacons.particles import (
 from beacons.persistence import Persistence
 from beacons.positioning_map import PIECE_M, PositioningMap
 from beacons.positioning_settings import PositioningSettings, PositioningStats, RadioEstimate
-from beacons.relocalization import Places, candidates, given_up, log_sum, lost_share
+from beacons.relocalization import (
+    Places,
+    StartHint,
+    candidates,
+    given_up,
+    log_sum,
+    lost_share,
+)
 from beacons.seeding import draw, new_particles
 
 __all__ = [
@@ -144,6 +151,9 @@ class Positioner:
         #: Since when most of the cloud finds the GNSS fixes far off (None: it does not).
         self._gnss_contradicted_since: float | None = None
         self._next_check_t = -math.inf
+        #: Where a hint put the walker, while a re-seeded cloud could still be drawn from
+        #: farther away than the walker can have walked since (None: no hint, or no longer).
+        self._hint: StartHint | None = None
         self._uncertain = True  # the last estimate was too spread to give
         self._uncertain_since: float | None = None  # when the estimates became too spread
         self._cold = True  # no fix given since the start
@@ -185,6 +195,7 @@ class Positioner:
                                 self._rng.permutation(exponents), bias_prior(),
                                 s.body_loss_max_db, self._rng)
         self._inconsistent_since = None
+        self._hint = StartHint(x, y, radius_m)
 
     def update(self, scan: Scan) -> Fix | Unavailable:
         """Fold one scan in. Raises :class:`InvalidScan` if time runs backwards."""
@@ -194,6 +205,8 @@ class Positioner:
             raise InvalidScan(f"scan time {scan.t_s} is before the previous {self._last_t}")
         dt = 0.0 if self._last_t is None else scan.t_s - self._last_t
         self._last_t = scan.t_s
+        if self._hint is not None and self._hint.t_s is None:
+            self._hint.t_s = scan.t_s
         self._counts["scans"] += 1
         if self._uncertain:
             beacons, rejected = self._digester.digest(scan, s.max_beacons_unfixed)
@@ -288,6 +301,12 @@ class Positioner:
         c = candidates(self.map, beacons, gnss, self.settings)
         if c is None:
             return None
+        if self._hint is not None and self._last_t is not None:
+            reach = self._hint.reach_m(self._last_t, self.settings.max_speed_mps)
+            if reach < self.settings.search_radius_m:
+                c = self._hint.reachable(c, reach)
+            else:
+                self._hint = None  # the search is no wider than the walker's reach any more
         heard = dataclasses.replace(beacons, weight=weight)
         body = BodyLoss(self.map.unit_xy[c.edge], 0.5 * self.settings.body_loss_max_db,
                         known=False)  # which way the walker faces is not known here
@@ -389,15 +408,19 @@ class Positioner:
         (:func:`beacons.relocalization.given_up`: contradicted for long, or too spread for a
         fix for longer with no GNSS fixes agreeing), all particles move (one the fixes agree
         with is wide, not lost: over a road and its sidewalk mapped 6 m apart, moving it all on
-        one scan's evidence put it on the wrong one, 10 m ahead and sure of it)."""
+        one scan's evidence put it on the wrong one, 10 m ahead and sure of it). After a
+        :meth:`hint`, and until the cloud is given up on, only places the walker can have
+        reached since are searched (:class:`beacons.relocalization.StartHint`)."""
         s = self.settings
         self._next_check_t = t_s + s.check_every_s
-        places = self._places(beacons, gnss, beacons.weight)
-        if places is None:
-            return False
         agreed = gnss is not None and self._gnss_contradicted_since is None
         lost = given_up(t_s, self._inconsistent_since,
                         None if agreed else self._uncertain_since, s)
+        if lost:
+            self._hint = None  # a cloud given up on gives up where it was said to start too
+        places = self._places(beacons, gnss, beacons.weight)
+        if places is None:
+            return False
         share = 1.0 if lost else lost_share(cloud_log_ev, places, s.lost_prior)
         if share < 0.1:  # at least nine to one for the cloud: leave it alone
             return False
