@@ -50,30 +50,6 @@ def log_sum(log_w: np.ndarray) -> float:
     return top + math.log(float(np.exp(log_w - top).sum()))
 
 
-def candidates(pmap: PositioningMap, beacons: HeardBeacons, gnss: LocalFix | None,
-               s: PositioningSettings) -> Candidates | None:
-    """Map points near the loudest beacon (with at least ``min_beacons_to_start``) or else near
-    the GNSS fix; None when neither gives a centre or no path is near it."""
-    if beacons.size >= s.min_beacons_to_start:
-        loudest = int(beacons.rows[int(np.argmax(beacons.excess_db))])
-        edge, along, xy = pmap.samples_near_beacon(loudest, s.search_radius_m)
-    elif gnss is not None:
-        edge, along, xy = pmap.samples_near(gnss.x, gnss.y,
-                                            max(s.search_radius_m, 3.0 * gnss.sigma_m))
-    else:
-        return None
-    if not edge.size:
-        return None
-    exponents, log_prior = exponent_grid(s.path_loss.exponent, s.exponent_sigma)
-    g = exponents.size
-    state = np.empty((ROWS, edge.size * g))
-    state[OFFSET] = offset_prior(s.offset_sigma_db)
-    state[EXPONENT] = np.repeat(exponents, edge.size)
-    state[BIAS] = bias_prior()
-    return Candidates(np.tile(edge, g), np.tile(along, g), np.tile(xy, (g, 1)), state,
-                      np.repeat(log_prior, edge.size), edge.size)
-
-
 @dataclass(slots=True)
 class StartHint:
     """Where the walker was said to be (:meth:`Positioner.hint`: a chosen start, a scanned
@@ -90,6 +66,12 @@ class StartHint:
     radius_m: float
     t_s: float | None = None
 
+    def started(self, t_s: float) -> StartHint:
+        """This hint, its clock started at ``t_s`` unless it already was."""
+        if self.t_s is None:
+            self.t_s = t_s
+        return self
+
     def reach_m(self, t_s: float, max_speed_mps: float) -> float:
         """How far from the hinted point the walker can be at ``t_s``."""
         start = t_s if self.t_s is None else self.t_s
@@ -103,6 +85,33 @@ class StartHint:
         per_point = c.xy.shape[0] // c.points  # the candidates are points x exponents
         return Candidates(c.edge[keep], c.along[keep], c.xy[keep], c.state[:, keep],
                           c.log_prior[keep], int(keep.sum()) // per_point)
+
+
+def candidates(pmap: PositioningMap, beacons: HeardBeacons, gnss: LocalFix | None,
+               s: PositioningSettings, hint: StartHint | None = None, t_s: float = 0.0
+               ) -> Candidates | None:
+    """Map points near the loudest beacon (with at least ``min_beacons_to_start``) or else near
+    the GNSS fix, those within the walker's reach of ``hint`` at ``t_s`` only; None when
+    neither gives a centre or no path is near it."""
+    if beacons.size >= s.min_beacons_to_start:
+        loudest = int(beacons.rows[int(np.argmax(beacons.excess_db))])
+        edge, along, xy = pmap.samples_near_beacon(loudest, s.search_radius_m)
+    elif gnss is not None:
+        edge, along, xy = pmap.samples_near(gnss.x, gnss.y,
+                                            max(s.search_radius_m, 3.0 * gnss.sigma_m))
+    else:
+        return None
+    if not edge.size:
+        return None
+    exponents, log_prior = exponent_grid(s.path_loss.exponent, s.exponent_sigma)
+    g = exponents.size
+    state = np.empty((ROWS, edge.size * g))
+    state[OFFSET] = offset_prior(s.offset_sigma_db)
+    state[EXPONENT] = np.repeat(exponents, edge.size)
+    state[BIAS] = bias_prior()
+    c = Candidates(np.tile(edge, g), np.tile(along, g), np.tile(xy, (g, 1)), state,
+                   np.repeat(log_prior, edge.size), edge.size)
+    return c if hint is None else hint.reachable(c, hint.reach_m(t_s, s.max_speed_mps))
 
 
 def given_up(t_s: float, contradicted_since: float | None, spread_since: float | None,
