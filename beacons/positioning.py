@@ -55,10 +55,8 @@ from beacons.likelihood import (
     EXPONENT_RANGE,
     BodyLoss,
     beacon_update,
-    exponent_grid,
     log_likelihood,
     misfit_db,
-    offset_prior,
 )
 from beacons.model import BeaconId, BeaconPlacement, Fix, Scan, Unavailable
 from beacons.particles import (
@@ -77,8 +75,8 @@ from beacons.particles import (
 from beacons.persistence import Persistence
 from beacons.positioning_map import PIECE_M, PositioningMap
 from beacons.positioning_settings import PositioningSettings, PositioningStats, RadioEstimate
-from beacons.relocalization import Places, candidates, given_up, log_sum, lost_share
-from beacons.seeding import draw, new_particles
+from beacons.relocalization import Places, StartHint, candidates, given_up, log_sum, lost_share
+from beacons.seeding import draw, near_point
 
 __all__ = [
     "PIECE_M", "InvalidScan", "Positioner", "PositioningMap",
@@ -145,6 +143,7 @@ class Positioner:
         #: Since when most of the cloud finds the GNSS fixes far off (None: it does not).
         self._gnss_contradicted_since: float | None = None
         self._next_check_t = -math.inf
+        self._hint: StartHint | None = None  # hint()'s point, until a cloud is given up on
         self._uncertain = True  # the last estimate was too spread to give
         self._uncertain_since: float | None = None  # when the estimates became too spread
         self._cold = True  # no fix given since the start
@@ -176,16 +175,9 @@ class Positioner:
     def hint(self, lat: float, lon: float, radius_m: float = 10.0) -> None:
         """Seed the walker near a known point (a chosen start, a scanned QR code)."""
         x, y = self.map.frame.to_xy(lat, lon)
-        edge, offset, _ = self.map.samples_near(x, y, radius_m)
-        if not edge.size:
-            edge, offset, _ = self.map.nearest_on_edges(np.array([[x, y]]))
-        s = self.settings
-        pick = self._rng.integers(0, edge.size, s.particles)
-        exponents, _ = exponent_grid(s.path_loss.exponent, s.exponent_sigma, s.particles)
-        self._p = new_particles(edge[pick], offset[pick], offset_prior(s.offset_sigma_db),
-                                self._rng.permutation(exponents), bias_prior(),
-                                s.body_loss_max_db, self._rng)
+        self._p = near_point(self.map, x, y, radius_m, self.settings, self._rng)
         self._inconsistent_since = None
+        self._hint = StartHint(x, y, radius_m)
 
     def update(self, scan: Scan) -> Fix | Unavailable:
         """Fold one scan in. Raises :class:`InvalidScan` if time runs backwards."""
@@ -195,6 +187,7 @@ class Positioner:
             raise InvalidScan(f"scan time {scan.t_s} is before the previous {self._last_t}")
         dt = 0.0 if self._last_t is None else scan.t_s - self._last_t
         self._last_t = scan.t_s
+        self._hint = self._hint and self._hint.started(scan.t_s)  # its clock: the first scan
         self._counts["scans"] += 1
         if self._uncertain:
             beacons, rejected = self._digester.digest(scan, s.max_beacons_unfixed)
@@ -287,7 +280,7 @@ class Positioner:
                 ) -> Places | None:
         """The candidates of :func:`beacons.relocalization.candidates` with this scan's
         evidence there."""
-        c = candidates(self.map, beacons, gnss, self.settings)
+        c = candidates(self.map, beacons, gnss, self.settings, self._hint, self._last_t or 0.0)
         if c is None:
             return None
         heard = dataclasses.replace(beacons, weight=weight)
@@ -389,15 +382,17 @@ class Positioner:
         (:func:`beacons.relocalization.given_up`: contradicted for long, or too spread for a
         fix for longer with no GNSS fixes agreeing), all particles move (one the fixes agree
         with is wide, not lost: over a road and its sidewalk mapped 6 m apart, moving it all on
-        one scan's evidence put it on the wrong one, 10 m ahead and sure of it)."""
+        one scan's evidence put it on the wrong one, 10 m ahead and sure of it). After a
+        :meth:`hint`, until it is given up on, only places in the walker's reach are searched."""
         s = self.settings
         self._next_check_t = t_s + s.check_every_s
-        places = self._places(beacons, gnss, beacons.weight)
-        if places is None:
-            return False
         agreed = gnss is not None and self._gnss_contradicted_since is None
         lost = given_up(t_s, self._inconsistent_since,
                         None if agreed else self._uncertain_since, s)
+        self._hint = None if lost else self._hint  # the start's reach: see StartHint
+        places = self._places(beacons, gnss, beacons.weight)
+        if places is None:
+            return False
         share = 1.0 if lost else lost_share(cloud_log_ev, places, s.lost_prior)
         if share < 0.1:  # at least nine to one for the cloud: leave it alone
             return False

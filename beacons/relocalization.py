@@ -57,10 +57,49 @@ def log_sum(log_w: np.ndarray) -> float:
     return top + math.log(float(np.exp(log_w - top).sum()))
 
 
+@dataclass(slots=True)
+class StartHint:
+    """Where the walker was said to be (:meth:`Positioner.hint`: a chosen start, a scanned
+    code), within ``radius_m``, as of the first scan after it (``t_s``; None until then).
+
+    Why: from there the walker can have walked at most ``max_speed`` a second, yet a cloud
+    re-seeded in its first seconds was drawn from anywhere near the loudest beacon; in the
+    harsh world (a phone 4 dB low, exponent 2.2) it put the first fix 13 m ahead of a walker
+    3.6 m from the start, with a 3 m radius, and the turn 11 m in was taken as passed.
+    """
+
+    x: float
+    y: float
+    radius_m: float
+    t_s: float | None = None
+
+    def started(self, t_s: float) -> StartHint:
+        """This hint, its clock started at ``t_s`` unless it already was."""
+        if self.t_s is None:
+            self.t_s = t_s
+        return self
+
+    def reach_m(self, t_s: float, max_speed_mps: float) -> float:
+        """How far from the hinted point the walker can be at ``t_s``."""
+        start = t_s if self.t_s is None else self.t_s
+        return self.radius_m + max_speed_mps * max(0.0, t_s - start)
+
+    def reachable(self, c: Candidates, reach_m: float) -> Candidates:
+        """The candidates within ``reach_m`` of the hinted point (all of them when none is)."""
+        keep = np.hypot(c.xy[:, 0] - self.x, c.xy[:, 1] - self.y) <= reach_m
+        if keep.all() or not keep.any():
+            return c
+        each = np.tile(keep, c.copies)  # candidate k is at point k % points
+        return Candidates(c.edge[keep], c.along[keep], c.xy[keep], c.state[:, each],
+                          c.log_prior[each], int(keep.sum()))
+
+
 def candidates(pmap: PositioningMap, beacons: HeardBeacons, gnss: LocalFix | None,
-               s: PositioningSettings) -> Candidates | None:
+               s: PositioningSettings, hint: StartHint | None = None, t_s: float = 0.0
+               ) -> Candidates | None:
     """Map points near the loudest beacon (with at least ``min_beacons_to_start``) or else near
-    the GNSS fix; None when neither gives a centre or no path is near it."""
+    the GNSS fix, those within the walker's reach of ``hint`` at ``t_s`` only; None when
+    neither gives a centre or no path is near it."""
     if beacons.size >= s.min_beacons_to_start:
         loudest = int(beacons.rows[int(np.argmax(beacons.excess_db))])
         edge, along, xy = pmap.samples_near_beacon(loudest, s.search_radius_m)
@@ -77,7 +116,8 @@ def candidates(pmap: PositioningMap, beacons: HeardBeacons, gnss: LocalFix | Non
     state[OFFSET] = offset_prior(s.offset_sigma_db)
     state[EXPONENT] = np.repeat(exponents, edge.size)
     state[BIAS] = bias_prior()
-    return Candidates(edge, along, xy, state, np.repeat(log_prior, edge.size), edge.size)
+    c = Candidates(edge, along, xy, state, np.repeat(log_prior, edge.size), edge.size)
+    return c if hint is None else hint.reachable(c, hint.reach_m(t_s, s.max_speed_mps))
 
 
 def given_up(t_s: float, contradicted_since: float | None, spread_since: float | None,

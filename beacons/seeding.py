@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from beacons.gnss_evidence import bias_prior
+from beacons.likelihood import exponent_grid, offset_prior
 from beacons.particles import (
     ALONG,
     BIAS,
@@ -22,6 +24,7 @@ from beacons.particles import (
     systematic_pick,
 )
 from beacons.positioning_map import PositioningMap
+from beacons.positioning_settings import PositioningSettings
 from beacons.relocalization import Places
 
 
@@ -40,6 +43,19 @@ def new_particles(edge: np.ndarray, along: np.ndarray, offset: np.ndarray,
     state[BIAS] = bias
     state[BODY] = rng.uniform(0.0, body_loss_max_db, n)
     return Particles(edge, state)
+
+
+def near_point(pmap: PositioningMap, x: float, y: float, radius_m: float,
+               s: PositioningSettings, rng: np.random.Generator) -> Particles:
+    """A cloud on the paths within ``radius_m`` of a known point (the nearest path when none is
+    that near), with the priors' radio beliefs."""
+    edge, offset, _ = pmap.samples_near(x, y, radius_m)
+    if not edge.size:
+        edge, offset, _ = pmap.nearest_on_edges(np.array([[x, y]]))
+    pick = rng.integers(0, edge.size, s.particles)
+    exponents, _ = exponent_grid(s.path_loss.exponent, s.exponent_sigma, s.particles)
+    return new_particles(edge[pick], offset[pick], offset_prior(s.offset_sigma_db),
+                         rng.permutation(exponents), bias_prior(), s.body_loss_max_db, rng)
 
 
 def draw(places: Places, count: int, pmap: PositioningMap, body_loss_max_db: float,

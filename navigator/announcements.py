@@ -18,7 +18,7 @@ from navigator.certainty import announce_within_m, error_limit_m, too_uncertain
 from navigator.decisionpoints import Place
 from navigator.guidancesettings import GuidanceSettings
 from navigator.wording import RouteWording, speech_s
-from routing.model import Maneuver, ManeuverKind, Route
+from routing.model import DECISION_KINDS, Maneuver, ManeuverKind, Route
 from voice import phrases
 from voice.phrases import PhraseOptions
 
@@ -64,6 +64,8 @@ class Announcer:
     _reorient: str | None
     _wording: RouteWording | None
     _uncertain_said: bool
+    #: When the last "position uncertain" ends: until then the speech it holds is only that.
+    _uncertain_until_s: float
 
     def _announcements(self, t_s: float) -> list[Event]:
         """What is due at the first maneuver with something left to say. A decision point's
@@ -80,6 +82,8 @@ class Announcer:
                 continue
             if i in p.announced and i in p.approached:
                 continue  # all said (with its place, or before the walker reached it)
+            if self._untold_pending(m):
+                return []
             d = m.along_m - p.along_m
             ahead = (i not in p.announced and d <= self._announce_within_m(i)
                      and self._said_ahead(m))
@@ -104,6 +108,16 @@ class Announcer:
             if after is None:
                 return [] if self._too_uncertain(i, d) else self._reassurance(m, d, t_s)
         return []
+
+    def _untold_pending(self, m: Maneuver) -> bool:
+        """Whether an instruction waiting for speech to end is for another decision point whose
+        action the walker has not heard: it goes first, and ``m``'s must not take its slot (a
+        turn held for a wide fix, due once certain, was replaced by "you will arrive" and never
+        said). A reminder of an action already told ("approaching") may give way, and so may
+        where to set off, once a decision point is due."""
+        pending = self._pending
+        return (pending is not None and pending[0] is not m
+                and pending[0].kind in DECISION_KINDS and id(pending[0]) not in self.progress.told)
 
     def _chained_after(self, i: int) -> Place | None:
         """Maneuver ``i``'s place if it has been announced and the next place is chained to it."""
@@ -158,6 +172,15 @@ class Announcer:
         return fix is not None and too_uncertain(self._place(i), fix.error_m, distance_m,
                                                  self.settings)
 
+    def _supersedes_uncertain(self, m: Maneuver) -> bool:
+        """Whether ``m``'s instruction, held for an uncertain fix and now certain enough, cuts
+        short the "position uncertain" still being said (the only speech left): that message is
+        obsolete once the instruction can be given, and waiting 5 s for its end brought the turn
+        to the walker at the corner (benchmarks/bench_guidance.py, harsh world)."""
+        assert self.route is not None
+        return (self._busy_until_s <= self._uncertain_until_s
+                and self.route.maneuvers.index(m) in self.progress.held)
+
     def _uncertain(self, i: int, t_s: float) -> list[Event]:
         """Hold maneuver ``i``'s instruction and say so once. A safety message: never held back
         by speech, it is said at once (apps speak it assertively)."""
@@ -170,7 +193,7 @@ class Announcer:
         limit = error_limit_m(self._place(i), m.along_m - self.progress.along_m,
                               self.settings)
         text = phrases.phrase_position_uncertain(m, self.lang, self.opts)
-        self._busy_until_s = t_s + self._speech_s(text)
+        self._busy_until_s = self._uncertain_until_s = t_s + self._speech_s(text)
         return [Event("position_uncertain", {
             "text": text, "lang": self.lang, "kind": m.kind.value,
             "error_m": round(self.last_fix.error_m, 2),
@@ -229,9 +252,10 @@ class Announcer:
     def _speech_s(self, text: str) -> float:
         return speech_s(text, self.settings)
 
-    def _instruction(self, m: Maneuver, phase: str, t_s: float, before: str | None = None
-                     ) -> Event:
-        """``before``: a sentence said first (why the route changed)."""
+    def _instruction(self, m: Maneuver, phase: str, t_s: float, before: str | None = None,
+                     interrupts: bool = False) -> Event:
+        """``before``: a sentence said first (why the route changed); ``interrupts``: it cuts
+        short what is being said (the app stops it and says this at once)."""
         text = self._text(m, phase) if before is None else f"{before} {self._text(m, phase)}"
         self._instruction_seq += 1
         if phase != "reassurance":
@@ -244,8 +268,12 @@ class Announcer:
             "lang": self.lang, "distance_m": round(distance, 1), "t": t_s,
             "at": {"lat": m.lat, "lon": m.lon},
         })
+        if interrupts:
+            event.data["interrupts"] = True
+            self._uncertain_until_s = -math.inf  # cut short: no longer being said
         self.last_instruction = event
-        self._busy_until_s = max(self._busy_until_s, t_s) + self._speech_s(text)
+        start = t_s if interrupts else max(self._busy_until_s, t_s)
+        self._busy_until_s = start + self._speech_s(text)
         return event
 
     def _speak(self, m: Maneuver, phase: str, t_s: float, force: bool) -> list[Event]:
@@ -257,6 +285,9 @@ class Announcer:
         if t_s >= self._busy_until_s:
             self._pending = None
             return self._say(m, phase, t_s)
+        if force and self._supersedes_uncertain(m):
+            self._pending = None
+            return self._say(m, phase, t_s, interrupts=True)
         if force:
             # "location found again" is still owed to a walker told to wait: it goes in front
             # of whatever instruction is due by the time the speech ends
@@ -265,11 +296,14 @@ class Announcer:
         return []
 
     def _flush_pending(self, t_s: float) -> list[Event]:
-        """The instruction that waited for speech to end, if the walker is not past it and the
-        fix now is certain enough for it (else it waits on)."""
-        if self._pending is None or t_s < self._busy_until_s:
+        """The instruction that waited for speech to end (or only for its own "position
+        uncertain", which it cuts short), if the walker is not past it and the fix now is certain
+        enough for it (else it waits on)."""
+        if self._pending is None:
             return []
         m, phase = self._pending
+        if t_s < self._busy_until_s and not self._supersedes_uncertain(m):
+            return []
         d = m.along_m - self.progress.along_m
         if d < -self.settings.approached_m and m.kind is not ManeuverKind.DEPART:
             self._pending = None
@@ -282,12 +316,14 @@ class Announcer:
         if self._too_uncertain(i, d):
             return self._uncertain(i, t_s)
         self._pending = None
-        return self._say(m, phase, t_s)
+        return self._say(m, phase, t_s, interrupts=t_s < self._busy_until_s)
 
-    def _say(self, m: Maneuver, phase: str, t_s: float) -> list[Event]:
-        """The instruction, and right after it the next place if that is chained to this one and
-        now near enough (:mod:`navigator.decisionpoints`)."""
-        events = [self._instruction(m, phase, t_s)]
+    def _say(self, m: Maneuver, phase: str, t_s: float, interrupts: bool = False
+             ) -> list[Event]:
+        """The instruction (``interrupts``: cutting short what is being said), and right after
+        it the next place if that is chained to this one and now near enough
+        (:mod:`navigator.decisionpoints`)."""
+        events = [self._instruction(m, phase, t_s, interrupts=interrupts)]
         w = self._wording
         assert self.route is not None and w is not None
         k = w.place_of[self.route.maneuvers.index(m)]

@@ -73,6 +73,7 @@ class NavigationSession(Announcer):
         self._wording: RouteWording | None = None
         #: "Position uncertain" was said and the position has not been certain since.
         self._uncertain_said = False
+        self._uncertain_until_s = -math.inf
         #: Blocked edges already acted on (replanned around, or found impossible to avoid), and
         #: the route they were found on: a later route over the same edge is checked afresh.
         self._blocked: tuple[Route | None, frozenset[int]] = (None, frozenset())

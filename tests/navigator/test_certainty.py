@@ -152,6 +152,37 @@ def test_the_held_instruction_follows_with_its_distance_up_to_date_when_the_erro
     assert said(events, "fix")[0]["certain"] is True
 
 
+def test_once_certain_the_held_instruction_cuts_its_own_uncertain_message_short() -> None:
+    """"Location uncertain. Slow down, ..." lasts 5 s; the walker is 6 m from the turn when it
+    starts. Once a fix allows the turn, that message is obsolete: the turn comes at once and the
+    app is told to stop the message for it, instead of at the corner after it."""
+    s = on_the_second_leg()
+    events = walk_north(s, [8.5], error_m=11.0, t0=70.0)
+    assert len(said(events, "position_uncertain")) == 1
+    (turn,) = said(walk_north(s, [9.7], error_m=1.0, t0=71.0))
+    assert (turn["phase"], turn["distance_m"], turn["interrupts"]) == ("ahead", 5.3, True)
+    # said in full: the reminder at 2 m waits for it, and does not interrupt
+    assert said(s.on_position(fix(60.0, 13.2, 72.0, 1.0))) == []
+    (approach,) = said(s.on_position(fix(60.0, 13.6, 75.0, 1.0)))
+    assert approach["phase"] == "approaching" and "interrupts" not in approach
+
+
+def test_a_turn_due_while_speech_plays_is_not_replaced_by_the_arrival_after_it() -> None:
+    """The turn falls due while "location unavailable" is still being said (3 s), so it waits;
+    the walker reaches it and the arrival 3 m on falls due too. The turn goes first: it used to
+    be replaced by "you will arrive" and never said (a harsh-world walk, after "position
+    uncertain" had held it)."""
+    s = session(route_through([(0, 0), (60, 0), (60, 3)], [TURN_LEFT]))
+    walk(s, [k * 1.2 for k in range(1, 40)], error_m=1.0, t0=1.0)  # to x = 46.8
+    s.on_position(Unavailable("stale", 40.0))  # "Location unavailable. Please wait ..."
+    events: list[Event] = []
+    for t, (x, y) in zip([41.0, 41.5, 42.0, 42.5, 43.5, 44.5],
+                         [(54.0, 0.0), (56.5, 0.0), (58.5, 0.0), (60.0, 0.2), (60.0, 0.5),
+                          (60.0, 0.6)], strict=True):
+        events += s.on_position(fix(x, y, t, 1.0))
+    assert [(d["kind"], d["phase"]) for d in said(events)][:1] == [("turn", "regained")]
+
+
 def test_held_at_6m_it_is_given_late_but_safe_as_the_walker_comes_on_with_the_same_error(
 ) -> None:
     s = on_the_second_leg()

@@ -35,8 +35,9 @@ export class Announcer {
     this.context?.resume?.().catch(() => {});
   }
 
-  /** Say something: ``urgent`` for safety messages (assertive, interrupts what is playing). */
-  say(text, { urgent = false, audioUrl = null, done = false } = {}) {
+  /** Say something: ``urgent`` for safety messages (assertive, interrupts what is playing);
+   *  ``interrupts`` stops what is playing too (an instruction that makes it obsolete). */
+  say(text, { urgent = false, audioUrl = null, done = false, interrupts = false } = {}) {
     const region = this.regions[urgent ? "assertive" : "polite"];
     const line = document.createElement("p");
     line.textContent = text;
@@ -45,7 +46,7 @@ export class Announcer {
     if (this.vibrate && navigator.vibrate) {
       navigator.vibrate(VIBRATION[done ? "done" : urgent ? "urgent" : "normal"]);
     }
-    if (urgent) this.silence();
+    if (urgent || interrupts) this.silence();
     const generation = this.generation;
     this.queue = this.queue.then(() => (generation === this.generation
       ? this.play(text, audioUrl, urgent) : undefined)).catch(() => {});

@@ -90,7 +90,8 @@ export class Guidance {
 
   handle(m) {
     const on = {
-      instruction: () => this.instruction(m.text, m.audio_url, { id: m.id }),
+      instruction: () => this.instruction(m.text, m.audio_url,
+        { id: m.id, interrupts: m.interrupts === true }),
       session: () => this.resumed(m),
       rerouted: () => this.rerouted(m),
       off_route: () => this.instruction(m.text, m.audio_url, { urgent: true }),
@@ -106,14 +107,15 @@ export class Guidance {
     on?.(); // "stopped" (the answer to ending the walk): nothing to tell the walker
   }
 
-  instruction(text, audioUrl, { urgent = false, done = false, id = null } = {}) {
+  instruction(text, audioUrl,
+    { urgent = false, done = false, id = null, interrupts = false } = {}) {
     if (id !== null) this.lastId = id;
     this.lastSaid = { text, audioUrl };
     this.els.now.textContent = text;
     const item = document.createElement("li");
     item.textContent = text;
     this.els.history.prepend(item);
-    this.announcer.say(text, { urgent, audioUrl, done });
+    this.announcer.say(text, { urgent, audioUrl, done, interrupts });
   }
 
   /** The socket is (re)connected: an instruction sent while the network was gone is said now. */

@@ -1,0 +1,51 @@
+"""Where a re-seeded cloud may be drawn from after a hint: only where the walker can have walked
+since (exact, hand-made candidates, no radio)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from beacons.particles import ROWS
+from beacons.relocalization import Candidates, StartHint
+
+
+def line_of_candidates(xs: list[float], exponents: int = 2) -> Candidates:
+    """Map points at ``xs`` on y = 0, each a candidate once per exponent, as candidates() makes
+    them (candidate ``k`` at point ``k % points``)."""
+    points = len(xs)
+    xy = np.column_stack([xs, np.zeros(points)])
+    state = np.arange(ROWS * points * exponents, dtype=float).reshape(ROWS, -1)
+    return Candidates(np.arange(points), np.array(xs), xy, state,
+                      np.repeat(np.arange(exponents, dtype=float), points), points)
+
+
+def test_the_walker_reaches_the_hints_radius_plus_walking_since_the_first_scan() -> None:
+    hint = StartHint(0.0, 0.0, 10.0)
+    assert hint.reach_m(5.0, 2.0) == 10.0  # no scan yet: the radius alone
+    hint.t_s = 5.0
+    assert hint.reach_m(5.0, 2.0) == 10.0
+    assert hint.reach_m(8.0, 2.0) == pytest.approx(16.0)
+
+
+def test_only_reachable_candidates_are_kept_with_their_own_state() -> None:
+    """3 s after a hint within 10 m, a walker of at most 1 m/s is within 13 m of it: the places
+    beyond are not searched (in the harsh world a first fix went 13 m ahead, sure of it, while
+    the walker was 3.6 m from the start)."""
+    hint = StartHint(0.0, 0.0, 10.0, t_s=0.0)
+    c = line_of_candidates([-20.0, -5.0, 3.0, 13.0, 30.0])
+    kept = hint.reachable(c, hint.reach_m(3.0, 1.0))  # 13 m
+    assert kept.points == 3
+    assert kept.xy[:, 0].tolist() == [-5.0, 3.0, 13.0]
+    assert kept.edge.tolist() == [1, 2, 3]
+    assert kept.log_prior.tolist() == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
+    assert np.array_equal(kept.state, c.state[:, [1, 2, 3, 6, 7, 8]])
+    assert hint.reachable(c, 12.0).points == 2
+
+
+def test_a_hint_nowhere_near_the_candidates_filters_nothing() -> None:
+    """A wrong hint (the walker started elsewhere) does not empty the search: the beacons'
+    places are kept as they are."""
+    c = line_of_candidates([100.0, 110.0])
+    assert StartHint(0.0, 0.0, 10.0, t_s=0.0).reachable(c, 12.0) is c
+    assert StartHint(105.0, 0.0, 10.0, t_s=0.0).reachable(c, 12.0) is c  # all reachable
