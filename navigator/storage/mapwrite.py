@@ -55,7 +55,7 @@ class MapWrites(Database):
     def replace_beacons(self, placements: Sequence[BeaconPlacement], *, actor: str | None) -> int:
         """Store a planned layout in place of the current beacons, audited as one revision (its
         id is returned)."""
-        with self.write() as conn:
+        with self.write() as conn, roomy_page_cache(conn):
             conn.execute(sa.delete(Beacon))
             _insert_many(
                 conn,
