@@ -20,13 +20,12 @@ from beacons.model import BeaconId, BeaconPlacement
 from navigator.storage import MapEditor, Storage, mapcodec
 from navigator.storage import mapread as mapread_module
 from navigator.storage.mapcache import (
-    BULK_CACHE_KIB,
     GRAPH,
     LAYOUT,
     CopyPart,
     copy_is_stored,
     read_cached_map,
-    roomy_page_cache,
+    rewriting,
     write_cached_map,
 )
 from navigator.storage.mapcodec import decode_graph, decode_layout, encode_graph, encode_layout
@@ -382,15 +381,43 @@ def test_postgresql_keeps_no_copy(db_url: str) -> None:
         store.close()
 
 
-def test_a_whole_map_write_leaves_the_connections_settings_as_they_were(store: Storage) -> None:
-    def settings(conn: sa.Connection) -> tuple[int, int]:
-        return (conn.exec_driver_sql("PRAGMA cache_size").scalar_one(),
-                conn.exec_driver_sql("PRAGMA temp_store").scalar_one())
-
+def triggers_sql(store: Storage) -> dict[str, str]:
     with store.engine.connect() as conn:
-        before = settings(conn)
-        with roomy_page_cache(conn):
-            assert settings(conn) == (-BULK_CACHE_KIB, 2)  # 2: in memory
-        assert settings(conn) == before
+        rows = conn.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+        return {name: sql for name, sql in rows}
+
+
+def test_a_whole_import_or_plan_leaves_every_trigger_as_it_was(store: Storage) -> None:
+    """They are dropped for the transaction that rewrites their tables, and made again."""
+    before = triggers_sql(store)
+    assert set(before) >= {*GRAPH.triggers, *LAYOUT.triggers}
     store.replace_map(small_extract(offset=1000), actor="test", source="second")
-    assert sorted(store.load_map(cached=True).edges) == sorted(small_extract(offset=1000).edges)
+    store.replace_beacons(list(rich_layout())[:2], actor="test")
+    assert triggers_sql(store) == before
+    MapEditor(store).update("edge", 1001, {"name": "Neue Straße"}, None, "m")
+    store.load_map(cached=True)
+    MapEditor(store).update("edge", 1001, {"name": "Alte Straße"}, None, "m")
+    assert copy_of(store) is None  # they still fire
+    assert {e.id: e.name for e in store.load_map(cached=True).edges}[1001] == "Alte Straße"
+
+
+def test_a_failed_plan_keeps_the_triggers_and_the_copy(store: Storage) -> None:
+    store.load_map(cached=True)
+    before, layout_copy = triggers_sql(store), copy_of(store, LAYOUT)
+    twice = [rich_layout()[0]] * 2  # one id twice: the beacons' unique ident refuses it
+    with pytest.raises(sa.exc.IntegrityError):
+        store.replace_beacons(twice, actor="test")
+    assert triggers_sql(store) == before
+    assert copy_of(store, LAYOUT) == layout_copy
+    same_layout(store.load_map(cached=True).beacons, rich_layout())
+
+
+def test_no_other_connection_sees_the_triggers_missing(store: Storage) -> None:
+    """The drop is inside the writing transaction (pysqlite opens one only before DML: the
+    copy's clearing comes first for that)."""
+    store.load_map(cached=True)
+    with store.write() as conn, rewriting(conn, LAYOUT):
+        conn.execute(sa.text("DELETE FROM beacons"))
+        with store.engine.connect() as other:
+            assert read_cached_map(other, LAYOUT) is not None  # its triggers all there
+    assert copy_of(store, LAYOUT) is None and len(store.load_map(cached=True).beacons) == 0
