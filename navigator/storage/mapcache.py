@@ -65,8 +65,8 @@ def read_cached_map(conn: Connection, part: CopyPart) -> CachedMap | None:
 
 
 def copy_is_stored(conn: Connection, part: CopyPart) -> bool:
-    """Whether the part has a copy to trust, without reading it (SQLite takes a blob's length
-    from its header)."""
+    """Whether the part has a copy to trust, without reading it: SQLite takes a blob's length
+    from its header (0.6 ms for the 43 MB layout; ``data IS NOT NULL`` reads it whole, 47 ms)."""
     if not _trusted(conn, part):
         return False
     length = conn.execute(
@@ -105,10 +105,7 @@ def rewriting(conn: Connection, part: CopyPart) -> Iterator[None]:
         return
     conn.execute(sa.update(MAP_CACHE).where(MAP_CACHE.c.id == part.row)
                  .values(generation=MAP_CACHE.c.generation + 1, data=None))
-    names: sa.BindParameter[list[str]] = sa.bindparam("names", expanding=True)
-    triggers = conn.execute(
-        sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN :names")
-        .bindparams(names), {"names": list(part.triggers)}).all()
+    triggers = _triggers(conn, part)
     for name, _sql in triggers:
         conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
     yield
@@ -117,10 +114,13 @@ def rewriting(conn: Connection, part: CopyPart) -> Iterator[None]:
 
 
 def _trusted(conn: Connection, part: CopyPart) -> bool:
-    if conn.dialect.name != "sqlite":
-        return False
+    return conn.dialect.name == "sqlite" and len(_triggers(conn, part)) == len(part.triggers)
+
+
+def _triggers(conn: Connection, part: CopyPart) -> list[tuple[str, str]]:
+    """The part's triggers that exist (SQLite), with the SQL that made each."""
     names: sa.BindParameter[list[str]] = sa.bindparam("names", expanding=True)
-    found = conn.execute(
-        sa.text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN :names")
-        .bindparams(names), {"names": list(part.triggers)}).scalar_one()
-    return bool(found == len(part.triggers))
+    rows = conn.execute(
+        sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN :names")
+        .bindparams(names), {"names": list(part.triggers)})
+    return [(name, sql) for name, sql in rows]
