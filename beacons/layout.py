@@ -17,8 +17,9 @@ import numpy as np
 from beacons.model import BeaconId, BeaconKind, BeaconPlacement
 from routing.geo import LocalFrame
 
-_KINDS = tuple(BeaconKind)
-_CODE = {k: i for i, k in enumerate(_KINDS)}
+#: The kind each value of :attr:`BeaconLayout.kind_codes` stands for.
+KINDS = tuple(BeaconKind)
+_CODE = {k: i for i, k in enumerate(KINDS)}
 
 
 class BeaconLayout(Sequence[BeaconPlacement]):
@@ -39,16 +40,30 @@ class BeaconLayout(Sequence[BeaconPlacement]):
         level: Iterable[float | None] | np.ndarray,
         power: Iterable[float] | np.ndarray,
     ) -> None:
-        self.kind_codes = np.fromiter(map(_CODE.__getitem__, kinds), np.uint8, len(kinds))
-        self.idents = _as_bytes(idents)
-        # numpy turns None into NaN for float arrays: "no level"
-        self.lat, self.lon, self.level, self.power = (
-            np.asarray(column, dtype=float) for column in (lat, lon, level, power)
+        self._set_columns(
+            np.fromiter(map(_CODE.__getitem__, kinds), np.uint8, len(kinds)),
+            _as_bytes(idents),
+            # numpy turns None into NaN for float arrays: "no level"
+            *(np.asarray(column, dtype=float) for column in (lat, lon, level, power)),
         )
-        n = len(self.idents)
-        if any(len(c) != n for c in (self.kind_codes, self.lat, self.lon, self.level, self.power)):
+
+    @classmethod
+    def from_columns(cls, kind_codes: np.ndarray, idents: np.ndarray, lat: np.ndarray,
+                     lon: np.ndarray, level: np.ndarray, power: np.ndarray) -> BeaconLayout:
+        """A layout of columns already in its own form (kind codes as :attr:`kind_codes`, ids
+        as bytes, NaN for no level): a selection, a stored copy; no Python object per beacon."""
+        out = cls.__new__(cls)
+        out._set_columns(kind_codes, idents, lat, lon, level, power)
+        return out
+
+    def _set_columns(self, kind_codes: np.ndarray, idents: np.ndarray, lat: np.ndarray,
+                     lon: np.ndarray, level: np.ndarray, power: np.ndarray) -> None:
+        n = len(idents)
+        if any(len(c) != n for c in (kind_codes, lat, lon, level, power)):
             raise ValueError("beacon layout columns differ in length")
-        self._order = np.argsort(self.idents, kind="stable")
+        self.kind_codes, self.idents, self.lat, self.lon, self.level, self.power = (
+            kind_codes, idents, lat, lon, level, power)
+        self._order = np.argsort(idents, kind="stable")
 
     @classmethod
     def of(cls, placements: Iterable[BeaconPlacement]) -> BeaconLayout:
@@ -79,7 +94,7 @@ class BeaconLayout(Sequence[BeaconPlacement]):
             return [self[k] for k in range(*i.indices(len(self)))]
         level = float(self.level[i])
         return BeaconPlacement(
-            BeaconId(_KINDS[self.kind_codes[i]], self.idents[i].decode()),
+            BeaconId(KINDS[self.kind_codes[i]], self.idents[i].decode()),
             float(self.lat[i]),
             float(self.lon[i]),
             None if math.isnan(level) else level,
@@ -91,13 +106,10 @@ class BeaconLayout(Sequence[BeaconPlacement]):
 
     def take(self, rows: np.ndarray) -> BeaconLayout:
         """The layout of some rows (a boolean mask or row numbers), in their order."""
-        out = BeaconLayout.__new__(BeaconLayout)
-        out.kind_codes, out.idents, out.lat, out.lon, out.level, out.power = (
+        return BeaconLayout.from_columns(*(
             c[rows] for c in (self.kind_codes, self.idents, self.lat, self.lon, self.level,
                               self.power)
-        )
-        out._order = np.argsort(out.idents, kind="stable")
-        return out
+        ))
 
     def rows_of(self, beacons: Sequence[BeaconId]) -> list[int | None]:
         """Row of each beacon (the last one if it is listed twice); None when not in the layout.

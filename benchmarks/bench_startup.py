@@ -11,8 +11,9 @@ Both in fresh processes (imports are part of a restart):
   the process that loaded it, copy-on-write) and the whole tree's proportional share (PSS);
   against two separate ``serve`` processes each loading the map (what loading once and forking
   saves), started together;
-- the phases of :func:`navigator.mapstate.load_map_state`, as serve runs it (the beacon layout
-  is read by a helper process meanwhile), after the imports serve needs.
+- the phases of :func:`navigator.mapstate.load_map_state`, as serve runs it (the map and the
+  beacon layout from the copies the previous start stored; a layout without a current copy is
+  read by a helper process meanwhile), after the imports serve needs.
 
 The database file (112 MB) is in the page cache, as after any recent use; reading it from a cold
 disk adds that read to the first start.
@@ -315,8 +316,9 @@ def run(quick: bool) -> list[BenchResult]:
                     "its CPU s", p["imports_cpu_s"]),
         BenchResult("startup phase: load_map_state, all phases below", p["load_s"], "s",
                     "its CPU s (the beacon helper's not included)", p["load_cpu_s"]),
-        BenchResult("startup phase: read nodes, edges, places (beacons: helper)", p["read_s"],
-                    "s", "the beacon helper's CPU s (another core)", p["helper_cpu_s"]),
+        BenchResult("startup phase: read nodes, edges, places, beacons (copies; no current "
+                    "beacon copy: helper)", p["read_s"], "s",
+                    "the beacon helper's CPU s (another core; 0: none)", p["helper_cpu_s"]),
         BenchResult("startup phase: graph + compiled router", p["graph_router_s"], "s"),
         *helper,
         BenchResult("startup phase: positioning map", p["positioning_s"], "s"),

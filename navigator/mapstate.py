@@ -188,8 +188,9 @@ class MapState:
             self._edits.append((self.edit_count, change))
 
 
-#: Layouts this big are read by a helper process while this one reads and builds the graph (on
-#: two cores that takes ~0.5 s off a 100k-node start-up); smaller ones are not worth a process.
+#: Layouts this big, when their stored copy cannot serve (the first start after a beacon
+#: change, PostgreSQL), are read by a helper process while this one reads and builds the graph
+#: (556k beacons' rows: ~1.2 s of CPU on the other core); smaller ones are not worth a process.
 BEACONS_IN_HELPER = 100_000
 
 
@@ -209,7 +210,7 @@ def load_map_state(
     helper: _BeaconHelper | None = None
     try:
         t = time.perf_counter()
-        if storage.count(Beacon) >= beacons_in_helper:
+        if not storage.beacon_copy_stored() and storage.count(Beacon) >= beacons_in_helper:
             helper = _BeaconHelper.start(storage.url)
         snapshot = storage.load_map(beacons=helper is None, cached=True)
         phases["read_s"] = time.perf_counter() - t
@@ -236,9 +237,9 @@ def load_map_state(
 
 class _BeaconHelper:
     """Reads the beacon layout in a child interpreter (:mod:`navigator.children`): its own core
-    and its own GIL. The layout comes back through a file, not a pipe: draining tens of
-    megabytes from a pipe needs a thread that the busy main thread starves of the GIL, which
-    stalls the child.
+    and its own GIL; it also stores the layout's copy for the next start. The layout comes back
+    through a file, not a pipe: draining tens of megabytes from a pipe needs a thread that the
+    busy main thread starves of the GIL, which stalls the child.
     """
 
     @classmethod
@@ -277,7 +278,7 @@ class _BeaconHelper:
         log.warning("beacon helper process failed; reading beacons here",
                     extra={"event": "beacon_helper_failed", "exit_code": self._proc.returncode,
                            "stderr": self._err.read().decode(errors="replace")[-2000:]})
-        return storage.load_beacons()
+        return storage.load_beacons(cached=True)
 
     def close(self) -> None:
         """Stop the helper if loading failed before its answer was needed; remove its files."""

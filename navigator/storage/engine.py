@@ -24,7 +24,7 @@ from navigator.storage.errors import StorageError
 log = logging.getLogger(__name__)
 
 #: The newest migration in ``navigator/migrations/versions`` (a test keeps the two in step).
-SCHEMA_HEAD = "0012_map_cache"
+SCHEMA_HEAD = "0013_beacon_cache"
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
 

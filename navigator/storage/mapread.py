@@ -10,6 +10,7 @@ import gc
 import logging
 import pickle
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,8 +21,15 @@ from beacons.layout import BeaconLayout
 from beacons.model import BeaconKind
 from navigator.storage.audit import REVISION_WINDOW, recent_revision_ids
 from navigator.storage.engine import Database
-from navigator.storage.mapcache import read_cached_map, write_cached_map
-from navigator.storage.mapcodec import decode_graph, encode_graph
+from navigator.storage.mapcache import (
+    GRAPH,
+    LAYOUT,
+    CopyPart,
+    copy_is_stored,
+    read_cached_map,
+    write_cached_map,
+)
+from navigator.storage.mapcodec import decode_graph, decode_layout, encode_graph, encode_layout
 from navigator.storage.tables import BEACONS, CLOSURES, EDGES, LANDMARKS, NODES
 from routing.model import EdgeRecord, NodeRecord, PlaceRecord
 
@@ -29,6 +37,9 @@ from routing.model import EdgeRecord, NodeRecord, PlaceRecord
 EDGE_RECORD_FIELDS: tuple[str, ...] = EdgeRecord._fields
 #: Landmark columns in :class:`PlaceRecord` field order.
 PLACE_RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(PlaceRecord))
+#: Beacon columns a layout holds (ordered by id): migration 0013_beacon_cache's update trigger
+#: clears the layout's copy when any of them changes, and must name any column added here.
+BEACON_LAYOUT_COLUMNS = ("kind", "ident", "lat", "lon", "level", "measured_power")
 _BEACON_KINDS = {k.value: k for k in BeaconKind}
 log = logging.getLogger(__name__)
 
@@ -68,43 +79,60 @@ class MapReads(Database):
         never ORM objects (``beacons=False``: an empty layout, for a caller that reads it
         elsewhere). The snapshot names the audit-log revisions it includes.
 
-        ``cached=True`` (a start): nodes and edges come from the stored copy when it is that of
-        the committed map (:mod:`.mapcache`), and a copy is stored when there was none.
+        ``cached=True`` (a start): nodes and edges, and the beacon layout, each come from its
+        stored copy when that is the copy of the committed rows (:mod:`.mapcache`), and a copy
+        is stored for each that had none.
         """
         with self.read_snapshot() as conn:
             revision_ids = recent_revision_ids(conn, REVISION_WINDOW)
-            cache = read_cached_map(conn) if cached else None
-            graph = decode_graph(cache.data) if cache is not None and cache.data else None
-            nodes, edges = graph if graph is not None else _read_graph(conn)
+            (nodes, edges), graph_copy = _graph(conn, cached)
+            layout, layout_copy = (_layout(conn, cached) if beacons
+                                   else (BeaconLayout.of([]), None))
             snapshot = MapSnapshot(
                 nodes=nodes,
                 edges=edges,
                 places=_read_places(conn),
-                beacons=_read_beacons(conn) if beacons else BeaconLayout.of([]),
+                beacons=layout,
                 closures=_read_closures(conn),
                 revision=max(revision_ids, default=0),
                 revision_ids=revision_ids,
             )
-        if cache is not None and graph is None:
-            self._store_map_copy(cache.generation, nodes, edges)
+        self._store_copies([c for c in (graph_copy, layout_copy) if c is not None])
         return snapshot
 
-    def _store_map_copy(self, generation: int, nodes: list[NodeRecord],
-                        edges: list[EdgeRecord]) -> None:
-        """Keep the map just read for the next start; a failure only costs that start the rows'
-        read (a read-only database, a busy writer, ids beyond 64 bits)."""
+    def load_beacons(self, cached: bool = False) -> BeaconLayout:
+        """The beacon layout as columns (half a million beacons in well under a second);
+        ``cached=True`` (a start) as :meth:`load_map` reads it."""
+        with self.read_snapshot() as conn:
+            layout, copy = _layout(conn, cached)
+        if copy is not None:
+            self._store_copies([copy])
+        return layout
+
+    def beacon_copy_stored(self) -> bool:
+        """Whether a start would read the beacon layout from its copy (a stored, trusted one)."""
+        with self.engine.connect() as conn:
+            return copy_is_stored(conn, LAYOUT)
+
+    def _store_copies(self, copies: list[_MissingCopy]) -> None:
+        """Keep what was just read for the next start; a failure only costs that start the
+        rows' read (a read-only database, a busy writer, ids beyond 64 bits)."""
+        if not copies:
+            return
         try:
-            data = encode_graph(nodes, edges)
+            values = [(copy, copy.encode()) for copy in copies]
             with self.write() as conn:
-                stored = write_cached_map(conn, generation, data)
+                stored = [write_cached_map(conn, copy.part, copy.generation, data)
+                          for copy, data in values]
         except (sa.exc.SQLAlchemyError, OverflowError, ValueError) as err:
             log.warning("map copy for the next start not stored",
                         extra={"event": "map_cache_not_stored", "error": str(err)})
             return
-        log.info("map copy stored for the next start" if stored
-                 else "map changed while read; no copy stored",
-                 extra={"event": "map_cache_stored" if stored else "map_cache_stale",
-                        "bytes": len(data)})
+        for (copy, data), done in zip(values, stored, strict=True):
+            log.info("map copy stored for the next start" if done
+                     else "map changed while read; no copy stored",
+                     extra={"event": "map_cache_stored" if done else "map_cache_stale",
+                            "part": copy.part.name, "bytes": len(data)})
 
     def load_graph(self) -> tuple[list[NodeRecord], list[EdgeRecord]]:
         """Nodes and edges as domain records (rows built positionally: 200k edges in ~1 s)."""
@@ -114,11 +142,6 @@ class MapReads(Database):
     def load_places(self) -> list[PlaceRecord]:
         with self.engine.connect() as conn:
             return _read_places(conn)
-
-    def load_beacons(self) -> BeaconLayout:
-        """The beacon layout as columns (half a million beacons in well under a second)."""
-        with self.engine.connect() as conn:
-            return _read_beacons(conn)
 
     def load_closures(self) -> list[ClosureWindow]:
         with self.engine.connect() as conn:
@@ -130,14 +153,49 @@ class MapReads(Database):
             return recent_revision_ids(conn, count)
 
 
+@dataclass(frozen=True, slots=True)
+class _MissingCopy:
+    """Rows just read where a copy could have served: to be stored under their generation."""
+
+    part: CopyPart
+    generation: int
+    encode: Callable[[], bytes]
+
+
+def _graph(conn: Connection, cached: bool
+           ) -> tuple[tuple[list[NodeRecord], list[EdgeRecord]], _MissingCopy | None]:
+    """Nodes and edges, from the copy when it is current; else the rows (and, where copies are
+    kept, the copy to store)."""
+    cache = read_cached_map(conn, GRAPH) if cached else None
+    graph = decode_graph(cache.data) if cache is not None and cache.data else None
+    if graph is not None:
+        return graph, None
+    nodes, edges = _read_graph(conn)
+    missing = (None if cache is None
+               else _MissingCopy(GRAPH, cache.generation, lambda: encode_graph(nodes, edges)))
+    return (nodes, edges), missing
+
+
+def _layout(conn: Connection, cached: bool) -> tuple[BeaconLayout, _MissingCopy | None]:
+    """The beacon layout, as :func:`_graph` reads nodes and edges."""
+    cache = read_cached_map(conn, LAYOUT) if cached else None
+    layout = decode_layout(cache.data) if cache is not None and cache.data else None
+    if layout is not None:
+        return layout, None
+    layout = _read_beacons(conn)
+    missing = (None if cache is None
+               else _MissingCopy(LAYOUT, cache.generation, lambda: encode_layout(layout)))
+    return layout, missing
+
+
 def write_beacon_layout(path: str) -> None:
     """Entry of the start-up helper process (see :func:`navigator.mapstate.load_map_state`):
     the database URL comes on stdin (not argv, which ``ps`` shows), the pickled layout goes to
-    ``path``."""
+    ``path``; the layout's copy is stored for the next start, as a start storing it itself."""
     gc.disable()  # a short-lived process making half a million objects and no garbage
     reads = MapReads(sys.stdin.readline().strip())
     try:
-        layout = reads.load_beacons()
+        layout = reads.load_beacons(cached=True)
     finally:
         reads.close()
     with open(path, "wb") as out:
@@ -173,15 +231,7 @@ def _read_places(conn: Connection) -> list[PlaceRecord]:
 
 def _read_beacons(conn: Connection) -> BeaconLayout:
     rows = _plain_rows(
-        conn,
-        sa.select(
-            BEACONS.c.kind,
-            BEACONS.c.ident,
-            BEACONS.c.lat,
-            BEACONS.c.lon,
-            BEACONS.c.level,
-            BEACONS.c.measured_power,
-        ).order_by(BEACONS.c.id),
+        conn, sa.select(*(BEACONS.c[c] for c in BEACON_LAYOUT_COLUMNS)).order_by(BEACONS.c.id)
     )
     if not rows:
         return BeaconLayout([], [], [], [], [], [])

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 from beacons.model import BeaconPlacement
 from navigator.storage.audit import record_revision
 from navigator.storage.engine import Database
-from navigator.storage.mapcache import roomy_page_cache
+from navigator.storage.mapcache import GRAPH, LAYOUT, rewriting
 from navigator.storage.mapread import PLACE_RECORD_FIELDS
 from navigator.storage.tables import Beacon, Closure, Edge, Landmark, Node
 from routing.model import MapExtract
@@ -31,7 +31,7 @@ class MapWrites(Database):
         Closures are dropped with the edges they named; beacons stay (they hang on real poles)
         and the audit log records the import.
         """
-        with self.write() as conn, roomy_page_cache(conn):
+        with self.write() as conn, rewriting(conn, GRAPH):
             for table in (Closure, Edge, Landmark, Node):
                 conn.execute(sa.delete(table))
             _insert_many(conn, Node, ({**n._asdict(), "revision": 1} for n in extract.nodes))
@@ -55,7 +55,7 @@ class MapWrites(Database):
     def replace_beacons(self, placements: Sequence[BeaconPlacement], *, actor: str | None) -> int:
         """Store a planned layout in place of the current beacons, audited as one revision (its
         id is returned)."""
-        with self.write() as conn:
+        with self.write() as conn, rewriting(conn, LAYOUT):
             conn.execute(sa.delete(Beacon))
             _insert_many(
                 conn,

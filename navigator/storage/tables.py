@@ -154,13 +154,15 @@ class MapRevision(SQLModel, table=True):
 
 
 class MapCache(SQLModel, table=True):
-    """The nodes and edges as they were read at a start, in a compact binary form
-    (:mod:`navigator.storage.mapcodec`), so the next start reads one value instead of 200k rows.
+    """Parts of the map as they were read at a start, each in a compact binary form
+    (:mod:`navigator.storage.mapcodec`), so the next start reads one value instead of many rows.
 
-    One row (id 1). On SQLite, triggers on ``nodes`` and ``edges`` (migration ``0012_map_cache``)
-    raise ``generation`` and clear ``data`` in the transaction of every insert, update or delete,
-    whatever code or tool makes it; a copy is written only under the generation it was read at,
-    so a stored copy is always that of the committed map (see :mod:`navigator.storage.mapcache`).
+    Row 1: nodes and edges; row 2: the beacon layout, each with its own ``generation``. On
+    SQLite, triggers on ``nodes`` and ``edges`` (migration ``0012_map_cache``), and on
+    ``beacons`` (``0013_beacon_cache``), raise their row's ``generation`` and clear its ``data``
+    in the transaction of every change, whatever code or tool makes it; a copy is written only
+    under the generation it was read at, so a stored copy is always that of the committed rows
+    (see :mod:`navigator.storage.mapcache`).
     """
 
     __tablename__ = "map_cache"

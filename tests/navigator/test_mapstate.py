@@ -1,4 +1,5 @@
-"""Start-up loading (load_map_state): the beacon helper process, its fallback, the collector."""
+"""Start-up loading (load_map_state): the stored copies, the beacon helper process and its
+fallback, the collector."""
 
 from __future__ import annotations
 
@@ -41,8 +42,8 @@ def store(db_url: str) -> Storage:
 
 
 def test_helper_process_reads_the_same_layout(store: Storage) -> None:
-    here, here_phases = load_map_state(store, beacons_in_helper=10**9)
     helped, helped_phases = load_map_state(store, beacons_in_helper=0)
+    here, here_phases = load_map_state(store, beacons_in_helper=10**9)
     assert "beacons_wait_s" in helped_phases and "beacons_wait_s" not in here_phases
     assert len(helped.beacons) == 41
     assert list(helped.beacons) == list(here.beacons) == list(store.load_beacons())
@@ -66,6 +67,41 @@ def test_a_start_after_an_edit_serves_the_edited_map_not_the_previous_starts_cop
     assert edge_by_id(first.graph, 1).name == "Marktstraße"
 
 
+def test_a_start_with_the_beacons_copy_starts_no_helper(store: Storage) -> None:
+    """The helper (SQLite) stores the layout's copy; the next start reads that, in-process."""
+    if store.dialect != "sqlite":
+        pytest.skip("PostgreSQL keeps no copy: its starts read the rows, big ones in a helper")
+    first, first_phases = load_map_state(store, beacons_in_helper=0)
+    assert "beacons_wait_s" in first_phases and store.beacon_copy_stored()
+    second, second_phases = load_map_state(store, beacons_in_helper=0)
+    assert "beacons_wait_s" not in second_phases
+    assert list(second.beacons) == list(first.beacons) == list(store.load_beacons())
+
+
+@pytest.mark.parametrize("beacons_in_helper", [0, 10**9], ids=["helper", "in-process"])
+def test_a_start_after_a_beacon_edit_serves_the_edited_layout_not_the_previous_copy(
+    store: Storage, beacons_in_helper: int
+) -> None:
+    first, _ = load_map_state(store, beacons_in_helper=beacons_in_helper)
+    editor = MapEditor(store)
+    moved = editor.list_rows("beacon", 1, 0)[0]["id"]
+    editor.update("beacon", moved, {"lat": 49.4411, "level": 2.0}, None, "m")
+    editor.create("beacon", {"kind": "ibeacon", "ident": f"{UUID}:7:99", "lat": 49.4402,
+                             "lon": 7.7702, "level": None, "measured_power": -61.0}, "m")
+    second, second_phases = load_map_state(store, beacons_in_helper=beacons_in_helper)
+    third, third_phases = load_map_state(store, beacons_in_helper=beacons_in_helper)
+    stored = list(store.load_beacons())
+    assert len(stored) == 42 and stored != list(first.beacons)
+    for mapstate in (second, third):
+        assert list(mapstate.beacons) == stored
+        assert mapstate.positioning_map().layout.rows_of([BeaconId.ibeacon(UUID, 7, 99)]) == [41]
+    assert first.beacons[0].lat != 49.4411
+    helped = [p for p in (second_phases, third_phases) if "beacons_wait_s" in p]
+    # the helper reads the edited rows and stores their copy, which the third start reads
+    expected = 0 if beacons_in_helper else (1 if store.dialect == "sqlite" else 2)
+    assert len(helped) == expected
+
+
 def test_failed_helper_falls_back_to_reading_here(
     store: Storage, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -74,6 +110,7 @@ def test_failed_helper_falls_back_to_reading_here(
         mapstate, _ = load_map_state(store, beacons_in_helper=0)
     assert list(mapstate.beacons) == list(store.load_beacons())
     assert any(r.getMessage().startswith("beacon helper process failed") for r in caplog.records)
+    assert store.beacon_copy_stored() == (store.dialect == "sqlite")  # for the next start
 
 
 def test_helper_that_cannot_start_means_reading_here(
