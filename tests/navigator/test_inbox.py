@@ -173,9 +173,12 @@ async def test_a_reader_that_is_behind_holds_up_nobody_and_keeps_its_order() -> 
 class PerMessage(Recorder):
     """Answers cost ``work_s`` per message, as positioning does."""
 
+    count = 0  #: messages answered so far
+
     def answer(self, batch: Sequence[Delivery], fresh: Callable[[int], bool]
                ) -> list[list[dict[str, Any]]]:
         time.sleep(self.work_s * len(batch))
+        self.count += len(batch)
         return super().answer([], fresh) + [
             [{"type": "fix", "available": True, "for": _kind(d.message)}] for d in batch]
 
@@ -183,21 +186,23 @@ class PerMessage(Recorder):
 async def test_a_round_of_a_thousand_queued_scans_never_holds_the_loop_long() -> None:
     """1,000 walkers' scans waiting when the worker starts (no cost estimate yet) at 1 ms each:
     the rounds are cut by the clock, so the sockets are read every round (20 ms) and not once
-    a second."""
+    a second. Counted in answers between two turns of the loop, not in wall time: on a busy
+    machine a 1 ms answer can take longer, which only shortens a round (the wall-time check
+    failed once at load 5: 54 ms)."""
     recorder, budget = PerMessage(work_s=0.001), ScanBudget()
     inbox = Inbox(budget, recorder.answer, recorder.answer_late, recorder.end)
     loop = asyncio.get_running_loop()
     sockets = [FakeWs() for _ in range(1000)]
     for i, ws in enumerate(sockets):
         inbox.put(FakeLive(f"w{i}"), ws, scan(1.0), loop.time())  # type: ignore[arg-type]
-    gaps: list[float] = []
+    answered_per_turn: list[int] = []
 
     async def heartbeat() -> None:
-        last = time.perf_counter()
+        last = 0
         while True:
             await asyncio.sleep(0)
-            now = time.perf_counter()
-            gaps.append(now - last)
+            now = recorder.count
+            answered_per_turn.append(now - last)
             last = now
 
     beat = asyncio.create_task(heartbeat())
@@ -210,5 +215,6 @@ async def test_a_round_of_a_thousand_queued_scans_never_holds_the_loop_long() ->
     beat.cancel()
     await inbox.close()
     assert all(len(ws.frames) == 1 for ws in sockets), "every scan answered once"
-    # one round: 20 ms and the message that crossed it (each ~1 ms plus time.sleep's overshoot)
-    assert max(gaps) < budget.round_s + 0.03, f"the loop was held {max(gaps) * 1000:.0f} ms"
+    # one round: what fits in 20 ms at >= 1 ms each, and the message that crossed it
+    most = round(budget.round_s / 0.001) + 1
+    assert max(answered_per_turn) <= most, f"one round answered {max(answered_per_turn)}"
