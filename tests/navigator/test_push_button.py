@@ -59,7 +59,7 @@ async def test_a_push_button_tagged_by_a_mapper_is_in_the_route_preview(
         return [m["text"] for m in (await r.json())["maneuvers"] if m["kind"] == "cross"]
 
     before = {lang: await crossing_texts(lang) for lang in ("en", "de")}
-    assert before["en"] == ["Cross Logenstraße at the traffic light without sound signal."]
+    assert before["en"] == ["Cross Logenstraße at a silent traffic light."]
     route = plan_between(client.app[MAP], (HBF["lat"], HBF["lon"]),
                          (POSTBANK["lat"], POSTBANK["lon"]), "blind_cane")
     crossing = [e for e in route.edges if is_crossing(edge_by_id(client.app[MAP].graph, e))]
@@ -72,7 +72,7 @@ async def test_a_push_button_tagged_by_a_mapper_is_in_the_route_preview(
                                headers={**h, "If-Match": str(revision)})
         assert r.status == 200
     assert await crossing_texts("en") == [
-        "Cross Logenstraße at the traffic light without sound signal. Press the button for "
+        "Cross Logenstraße at a silent traffic light. Press the button for "
         "green."]
     assert await crossing_texts("de") == [
         "Überqueren Sie die Logenstraße an der Ampel ohne Signalton. Drücken Sie den Taster für "

@@ -60,7 +60,7 @@ def test_the_button_comes_before_the_crossings_other_facts_and_in_every_phase() 
 
 
 @pytest.mark.parametrize(("signal", "en", "de"), [
-    ("visual", "Cross Fackelstraße at the traffic light without sound signal.",
+    ("visual", "Cross Fackelstraße at a silent traffic light.",
      "Überqueren Sie die Fackelstraße an der Ampel ohne Signalton."),
     ("unknown", "Cross Fackelstraße.", "Überqueren Sie die Fackelstraße."),
 ])

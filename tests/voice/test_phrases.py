@@ -347,7 +347,7 @@ def test_phrase_maneuver(maneuver, opts, distance_m, en, de):
         ),
         (
             "visual",
-            "Cross Fackelstraße at the traffic light without sound signal.",
+            "Cross Fackelstraße at a silent traffic light.",
             "Überqueren Sie die Fackelstraße an der Ampel ohne Signalton.",
         ),
         (

@@ -71,6 +71,6 @@ def test_the_preview_lists_the_push_button_in_german_and_english(open_app: OpenA
         page.click("#plan-go")
     app.wait_for_screen("preview")
     steps = page.locator("#pv-steps li").all_inner_texts()
-    assert ("Cross Logenstraße at the traffic light without sound signal. "
+    assert ("Cross Logenstraße at a silent traffic light. "
             "Press the button for green.") in steps, steps
     app.shot("preview-button-en")
