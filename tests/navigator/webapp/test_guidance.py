@@ -224,3 +224,53 @@ def test_the_walker_chooses_decision_points_only_and_the_session_is_asked_for_it
     assert request.value.post_data_json["verbosity"] == "decision_points"
     kept = json.loads(page.evaluate("localStorage.getItem('blindpilot.settings')"))
     assert kept["verbosity"] == "decision_points", "a setting, kept on the device"
+
+
+#: Records, at each ``speechSynthesis.cancel()`` (what is being said is cut off), the latest line
+#: of the polite live region: the DOM is written before the app silences the speech.
+CANCEL_RECORDER = SOUND_RECORDER + """
+window.__cut_for = [];
+speechSynthesis.cancel = () => {
+  const polite = document.getElementById("live-polite");
+  window.__cut_for.push(polite && polite.lastElementChild
+    ? polite.lastElementChild.textContent : null);
+};
+"""
+
+
+def test_an_interrupting_instruction_cuts_its_position_uncertain_short(open_app: OpenApp
+                                                                        ) -> None:
+    """The held turn, once a fix allows it, comes with ``interrupts``: the app stops the
+    "position uncertain" still being said and says the turn at once; an ordinary instruction
+    waits its turn (nothing is cut off for it)."""
+    uncertain = {"type": "position_uncertain", "kind": "turn", "at": {"lat": 49.437, "lon": 7.768},
+                 "error_m": 7.0, "error_limit_m": 6.0, "lang": "de", "t": 3.0, "audio_url": None,
+                 "text": "Standort ungenau. Gehen Sie langsamer, Sie nähern sich der Abzweigung."}
+    turn = {"type": "instruction", "id": 901, "kind": "turn", "phase": "ahead", "lang": "de",
+            "distance_m": 6.0, "t": 4.0, "at": {"lat": 49.437, "lon": 7.768}, "audio_url": None,
+            "interrupts": True, "text": "In 6 Metern rechts abbiegen (Test, unterbrechend)."}
+    plain = {k: v for k, v in turn.items() if k != "interrupts"} | {
+        "id": 902, "text": "Danach geradeaus (Test, wartend)."}
+
+    def held_turn_after_the_first_instruction(ws: Any) -> None:
+        server = ws.connect_to_server()
+        sent: list[bool] = []
+
+        def to_page(raw: str | bytes) -> None:
+            ws.send(raw)
+            if json.loads(raw)["type"] == "instruction" and not sent:
+                sent.append(True)
+                for message in (uncertain, turn, plain):
+                    ws.send(json.dumps(message))
+
+        ws.on_message(server.send)
+        server.on_message(to_page)
+
+    app = open_app(speed=20, route_ws=held_turn_after_the_first_instruction,
+                   init_script=CANCEL_RECORDER)
+    plan_and_start(app)
+    wait_until(app, lambda: ("live-polite", plain["text"]) in app.live(), "the plain instruction")
+    cut_for = app.page.evaluate("window.__cut_for")
+    assert turn["text"] in cut_for, "the interrupting turn stopped what was being said"
+    assert plain["text"] not in cut_for, "an ordinary instruction cuts nobody off"
+    assert ("live-polite", turn["text"]) in app.live()
