@@ -184,31 +184,42 @@ def test_the_demo_radio_follows_the_simulators_path_loss_law(open_app: OpenApp) 
     assert np.allclose(got, expected_rssi_dbm(np.array(distances), -59.0, 2.7))
 
 
-def test_position_uncertain_is_said_at_once_assertively(open_app: OpenApp) -> None:
-    """The server holds a turn because the position is too uncertain and says so: a safety
-    message, said assertively like off_route (injected here: the demo's radio is too good)."""
-    uncertain = {"type": "position_uncertain", "kind": "turn", "at": {"lat": 49.437, "lon": 7.768},
-                 "error_m": 7.0, "error_limit_m": 6.0, "lang": "de", "t": 3.0, "audio_url": None,
-                 "text": "Standort ungenau. Gehen Sie langsamer, Sie nähern sich der Abzweigung."}
+#: The server holding a turn for a fix too uncertain for it (injected: the demo's radio is too
+#: good to make one).
+UNCERTAIN = {"type": "position_uncertain", "kind": "turn", "at": {"lat": 49.437, "lon": 7.768},
+             "error_m": 7.0, "error_limit_m": 6.0, "lang": "de", "t": 3.0, "audio_url": None,
+             "text": "Standort ungenau. Gehen Sie langsamer, Sie nähern sich der Abzweigung."}
 
-    def warning_after_the_first_instruction(ws: Any) -> None:
+
+def after_the_first_instruction(*messages: dict[str, Any]) -> Callable[[Any], None]:
+    """A live-socket route passing everything through and sending ``messages`` to the page,
+    in order, right after the server's first instruction."""
+
+    def route(ws: Any) -> None:
         server = ws.connect_to_server()
-        warned: list[bool] = []
+        sent: list[bool] = []
 
         def to_page(raw: str | bytes) -> None:
             ws.send(raw)
-            if json.loads(raw)["type"] == "instruction" and not warned:
-                warned.append(True)
-                ws.send(json.dumps(uncertain))
+            if json.loads(raw)["type"] == "instruction" and not sent:
+                sent.append(True)
+                for message in messages:
+                    ws.send(json.dumps(message))
 
         ws.on_message(server.send)
         server.on_message(to_page)
 
-    app = open_app(speed=20, route_ws=warning_after_the_first_instruction)
+    return route
+
+
+def test_position_uncertain_is_said_at_once_assertively(open_app: OpenApp) -> None:
+    """The server holds a turn because the position is too uncertain and says so: a safety
+    message, said assertively like off_route (injected here: the demo's radio is too good)."""
+    app = open_app(speed=20, route_ws=after_the_first_instruction(UNCERTAIN))
     plan_and_start(app)
-    notice = ("live-assertive", uncertain["text"])
+    notice = ("live-assertive", UNCERTAIN["text"])
     wait_until(app, lambda: notice in app.live(), "the uncertainty warning")
-    assert uncertain["text"] in app.page.locator("#history li").all_inner_texts()
+    assert UNCERTAIN["text"] in app.page.locator("#history li").all_inner_texts()
 
 
 def test_the_walker_chooses_decision_points_only_and_the_session_is_asked_for_it(
@@ -243,30 +254,12 @@ def test_an_interrupting_instruction_cuts_its_position_uncertain_short(open_app:
     """The held turn, once a fix allows it, comes with ``interrupts``: the app stops the
     "position uncertain" still being said and says the turn at once; an ordinary instruction
     waits its turn (nothing is cut off for it)."""
-    uncertain = {"type": "position_uncertain", "kind": "turn", "at": {"lat": 49.437, "lon": 7.768},
-                 "error_m": 7.0, "error_limit_m": 6.0, "lang": "de", "t": 3.0, "audio_url": None,
-                 "text": "Standort ungenau. Gehen Sie langsamer, Sie nähern sich der Abzweigung."}
     turn = {"type": "instruction", "id": 901, "kind": "turn", "phase": "ahead", "lang": "de",
             "distance_m": 6.0, "t": 4.0, "at": {"lat": 49.437, "lon": 7.768}, "audio_url": None,
             "interrupts": True, "text": "In 6 Metern rechts abbiegen (Test, unterbrechend)."}
     plain = {k: v for k, v in turn.items() if k != "interrupts"} | {
         "id": 902, "text": "Danach geradeaus (Test, wartend)."}
-
-    def held_turn_after_the_first_instruction(ws: Any) -> None:
-        server = ws.connect_to_server()
-        sent: list[bool] = []
-
-        def to_page(raw: str | bytes) -> None:
-            ws.send(raw)
-            if json.loads(raw)["type"] == "instruction" and not sent:
-                sent.append(True)
-                for message in (uncertain, turn, plain):
-                    ws.send(json.dumps(message))
-
-        ws.on_message(server.send)
-        server.on_message(to_page)
-
-    app = open_app(speed=20, route_ws=held_turn_after_the_first_instruction,
+    app = open_app(speed=20, route_ws=after_the_first_instruction(UNCERTAIN, turn, plain),
                    init_script=CANCEL_RECORDER)
     plan_and_start(app)
     wait_until(app, lambda: ("live-polite", plain["text"]) in app.live(), "the plain instruction")
