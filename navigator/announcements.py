@@ -295,6 +295,17 @@ class Announcer:
             self._pending = (m, "regained" if owed else phase)
         return []
 
+    def _chain_from_m(self, m: Maneuver, phase: str) -> float:
+        """Where the next place's distance is measured from when it is chained to ``m``'s
+        instruction: the walker, or ``m`` itself when re-orienting at it. Found again at a
+        crossing with the turn 9 m beyond it, "cross" and "after another 9 metres, turn right"
+        belong in one breath; said apart, the turn waited for the crossing's long sentence and
+        came at the corner (bench_guidance, Neukoelln harsh seeds 302 and 402)."""
+        along = self.progress.along_m
+        if phase in ("orientation", "regained") and m.along_m - along <= self.settings.approached_m:
+            return max(along, m.along_m)
+        return along
+
     def _flush_pending(self, t_s: float) -> list[Event]:
         """The instruction that waited for speech to end (or only for its own "position
         uncertain", which it cuts short), if the walker is not past it and the fix now is certain
@@ -332,7 +343,7 @@ class Announcer:
         nxt = w.places[k + 1]
         lead = self.route.maneuvers[nxt.lead]
         if (nxt.chained and nxt.lead not in self.progress.announced
-                and lead.along_m - self.progress.along_m <= self.settings.chain_ahead_max_m):
+                and lead.along_m - self._chain_from_m(m, phase) <= self.settings.chain_ahead_max_m):
             self._mark(nxt.lead, self.progress.announced)
             events += self._say(lead, "chained", t_s)
         return events

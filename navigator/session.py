@@ -25,7 +25,7 @@ from navigator.guidancesettings import GuidanceSettings
 from navigator.routeline import RouteLine
 from navigator.wording import RouteWording
 from routing.geo import turn_angle_deg
-from routing.model import Maneuver, ManeuverKind, Route
+from routing.model import DECISION_KINDS, Maneuver, ManeuverKind, Route
 from routing.paths import RoutingError
 from voice import phrases
 from voice.phrases import PhraseOptions
@@ -278,11 +278,28 @@ class NavigationSession(Announcer):
         if self.last_instruction is None and first.kind is ManeuverKind.DEPART:
             return self._speak(first, "at" if phase == "orientation" else "regained", t_s,
                                force=True)
-        nxt = self.next_maneuver(said_only=True)
+        nxt = self._untold_here() or self.next_maneuver(said_only=True)
         if nxt is None:
             return []
         i = self.route.maneuvers.index(nxt)
-        if self._too_uncertain(i, nxt.along_m - self.progress.along_m):
+        d = nxt.along_m - self.progress.along_m
+        if self._too_uncertain(i, d):
             self._reorient = phase
             return self._uncertain(i, t_s)
+        if d <= self.settings.approached_m:  # said as at the point: nothing more is due there
+            self._mark(i, self.progress.announced)
+            self._mark(i, self.progress.approached)
         return self._speak(nxt, phase or "orientation", t_s, force=True)
+
+    def _untold_here(self) -> Maneuver | None:
+        """A decision point the walker stands at (within ``approached_m`` of it, at most that
+        far past) whose action they have not heard. Found again at a crossing, the walker must
+        be told to cross before anything beyond it: the next maneuver more than 0.5 m ahead was
+        the turn after the crossing, and "cross" was queued behind that sentence and dropped
+        once past (benchmarks/bench_guidance.py, Neukoelln harsh seed 402 at 126.5 m)."""
+        assert self.route is not None
+        p, reach = self.progress, self.settings.approached_m
+        return next((m for m in self.route.maneuvers
+                     if m.kind in DECISION_KINDS and id(m) not in p.told
+                     and p.along_m - reach < m.along_m <= p.along_m + reach
+                     and self._said_at_this_level(m)), None)

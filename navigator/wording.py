@@ -83,7 +83,10 @@ class RouteWording:
             if m.kind in (ManeuverKind.LANDMARK, ManeuverKind.ARRIVE):
                 return phrases.phrase_maneuver(m, lang, opts)
             return phrases.phrase_approaching(m, lang, opts, with_action=id(m) not in told)
-        ahead = None if m.kind is ManeuverKind.DEPART else distance  # said where they stand
+        at_point = m.along_m - along_m <= self.settings.approached_m
+        # where to set off, or what to do at the point the walker stands at, is said without
+        # a distance ("In 1 metre, cross" to a walker at the kerb)
+        ahead = None if m.kind is ManeuverKind.DEPART or at_point else distance
         text = phrases.phrase_maneuver(m, lang, opts, ahead, about)
         if phase == "regained":
             return f"{phrases.phrase_location_regained(lang)} {text}"

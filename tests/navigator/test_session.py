@@ -19,7 +19,7 @@ from routing.graph import build_graph
 from routing.model import Maneuver, ManeuverKind, Route
 from routing.osm import read_osm
 from routing.paths import NoAccessibleRoute
-from tests.navigator.test_certainty import staircase
+from tests.navigator.test_certainty import TURN_LEFT, TURN_RIGHT, route_through, staircase
 from voice.phrases import PhraseOptions
 
 FRAME = LocalFrame(49.4440, 7.7690)
@@ -501,3 +501,55 @@ def test_where_to_set_off_waits_for_the_loss_to_be_said_and_is_not_dropped_meanw
     assert [(d["kind"], d["phase"], d["text"]) for d in said] == [
         ("depart", "regained",
          "Location found again. Guidance continues. Walk east along Marktstraße.")]
+
+
+def test_found_again_at_a_crossing_is_told_to_cross_before_anything_beyond_it() -> None:
+    """The safety bug: lost before the turn onto Logenstraße and found again 0.2 m before the
+    crossing 9 m up it, the walker heard where to go after the crossing, and "cross" was queued
+    behind that sentence and dropped once past (benchmarks/bench_guidance.py, Neukoelln harsh
+    seed 402). The crossing comes first, said as at the point, and is not said again."""
+    for lang, cross in (
+            ("en", "Location found again. Guidance continues. Cross Logenstraße at the traffic "
+                   "light with sound signal."),
+            ("de", "Standort wieder verfügbar. Die Führung geht weiter. Überqueren Sie die "
+                   "Logenstraße an der Ampel mit Signalton.")):
+        s = NavigationSession(turn_then_cross(cross_after_m=9.0), no_replan, lang=lang)
+        walk_east(s, 40.0)
+        for k in range(5):
+            s.on_position(Unavailable("too few beacons", 100.0 + k))
+        heard = [e.data for e in s.on_position(fix(60.0, 8.8, 120.0))
+                 if e.type == "instruction"]
+        for k, y in enumerate((10.0, 11.2, 12.4, 13.6)):
+            heard += [e.data for e in s.on_position(fix(60.0, y, 121.0 + k))
+                      if e.type == "instruction"]
+        assert heard[0]["kind"] == "cross" and heard[0]["phase"] == "regained"
+        assert heard[0]["text"] == cross
+        assert [d["kind"] for d in heard].count("cross") == 1
+
+
+def test_a_crossing_told_before_the_loss_is_not_repeated_where_it_is_walked_past() -> None:
+    """Only an untold action is said at the point: a crossing heard before the loss is not
+    said again as the walker is found again half a metre past it (they are crossing)."""
+    s = NavigationSession(turn_then_cross(cross_after_m=2.0), no_replan, lang="en")
+    walk_east(s, 58.0)
+    for k in range(5):
+        s.on_position(Unavailable("too few beacons", 100.0 + k))
+    heard = [e.data for e in s.on_position(fix(60.0, 2.5, 120.0)) if e.type == "instruction"]
+    assert heard and heard[0]["kind"] == "arrive"
+
+
+def test_found_again_at_a_turn_the_chained_turn_beyond_it_is_said_in_the_same_breath() -> None:
+    """Found again 0.3 m before an untold turn with the next turn 8.9 m beyond it (9.2 m from
+    the fix, past how far ahead a chained place is said): both are said at once, the second
+    relative to the first, instead of the second waiting for the first's sentence and coming at
+    its corner."""
+    s = NavigationSession(route_through([(0, 0), (60, 0), (60, 8.9), (100, 8.9)],
+                                        [TURN_LEFT, TURN_RIGHT]), no_replan, lang="en")
+    walk_east(s, 40.0)
+    for k in range(5):
+        s.on_position(Unavailable("too few beacons", 100.0 + k))
+    heard = [e.data for e in s.on_position(fix(59.7, 0.0, 120.0)) if e.type == "instruction"]
+    assert [(d["kind"], d["phase"]) for d in heard] == [("turn", "regained"), ("turn", "ahead")]
+    assert heard[0]["text"] == ("Location found again. Guidance continues. Turn left onto "
+                                "Fackelstraße.")
+    assert heard[1]["text"] == "After another 9 metres, turn right onto Mühlweg."
