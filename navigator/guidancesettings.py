@@ -48,6 +48,14 @@ class GuidanceSettings:
     #: loss. Other reasons already come late by their own rules (stale beacons after seconds of
     #: silence, contradictions after seconds, late scans after 3 s) and are said at once.
     uncertain_grace_s: float = 2.0
+    #: A fix is projected on the part of the route within this of the last progress (a route
+    #: that doubles back must not make the walker jump ahead) ...
+    route_window_m: float = 30.0
+    #: ... widened by this speed times the seconds since the last fix: after a minute without
+    #: a position the walker may be 100 m on, and a fix there projected inside the old window
+    #: put them back at a corner they had long passed, 86 m from the fix, and told them to
+    #: turn and cross there (bench_guidance, Kaiserslautern harsh seed 600). A brisk walk.
+    catch_up_mps: float = 2.0
     off_route_m: float = 6.0
     backwards_m: float = 5.0
     backwards_angle_deg: float = 120.0

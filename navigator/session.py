@@ -65,6 +65,8 @@ class NavigationSession(Announcer):
         #: not, or the loss is being said).
         self._unavailable_since_s: float | None = None
         self._last_off_route_s = -math.inf
+        #: When the last fix was projected on a route (how far the walker may have come since).
+        self._last_guided_t_s: float | None = None
         #: The orientation still to give ("orientation" at a (resumed) start, "regained" after an
         #: outage), kept while the fix is too uncertain for it.
         self._reorient: str | None = "orientation"
@@ -108,8 +110,11 @@ class NavigationSession(Announcer):
         self.location_available = True
         self._unavailable_since_s = None
         assert self.line is not None
-        along, off_m, line_bearing = self.line.project(pos.lat, pos.lon,
-                                                       self.progress.along_m)
+        s = self.settings
+        last_t = pos.t_s if self._last_guided_t_s is None else self._last_guided_t_s
+        since_s, self._last_guided_t_s = max(0.0, pos.t_s - last_t), pos.t_s
+        along, off_m, line_bearing = self.line.project(
+            pos.lat, pos.lon, self.progress.along_m, s.route_window_m + s.catch_up_mps * since_s)
         limit = self._next_decision_limit(along)
         certain = limit is None or pos.error_m < limit
         if certain:

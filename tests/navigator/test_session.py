@@ -553,3 +553,19 @@ def test_found_again_at_a_turn_the_chained_turn_beyond_it_is_said_in_the_same_br
     assert heard[0]["text"] == ("Location found again. Guidance continues. Turn left onto "
                                 "Fackelstraße.")
     assert heard[1]["text"] == "After another 9 metres, turn right onto Mühlweg."
+
+
+def test_found_again_far_on_after_a_long_loss_is_placed_where_the_fix_is() -> None:
+    """A minute without a position while the walker goes on 130 m, round the corner: the fix
+    found again is projected where it is (50 m up the second leg), not inside the 30 m around
+    the last progress, which put the walker back at the corner, 50 m from the fix, and told
+    them to turn there (bench_guidance, Kaiserslautern harsh seed 600: 86 m, "turn right, then
+    cross")."""
+    s = NavigationSession(l_route(east_m=100.0, north_m=100.0), no_replan, lang="en")
+    walk_east(s, 10.0)
+    for k in range(5):
+        s.on_position(Unavailable("too few beacons", 100.0 + k))
+    back = s.on_position(fix(100.0, 50.0, 160.0))
+    status = back[-1].data
+    assert status["along_m"] == pytest.approx(150.0) and status["off_route_m"] == pytest.approx(0.0)
+    assert [e.data["kind"] for e in back if e.type == "instruction"] == ["arrive"]
