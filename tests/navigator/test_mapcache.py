@@ -54,10 +54,11 @@ def test_the_codec_gives_back_exactly_the_records_and_their_types() -> None:
              NodeRecord(-3, -33.9, 151.2, 0.0)]
     edges = rich_edges(nodes)
     decoded = decode_graph(encode_graph(nodes, edges))
-    assert decoded == (nodes, edges)
-    for got, want in zip([*decoded[0], *decoded[1]], [*nodes, *edges], strict=True):
+    assert decoded is not None and (decoded.nodes, decoded.edges) == (nodes, edges)
+    for got, want in zip([*decoded.nodes, *decoded.edges], [*nodes, *edges], strict=True):
         assert [type(x) for x in got] == [type(x) for x in want]
-    assert decode_graph(encode_graph([], [])) == ([], [])
+    empty = decode_graph(encode_graph([], []))
+    assert empty is not None and (empty.nodes, empty.edges) == ([], [])
 
 
 def test_the_codec_columns_are_the_first_edge_fields() -> None:
