@@ -113,6 +113,10 @@ def test_a_value_this_code_did_not_write_is_not_used(monkeypatch: pytest.MonkeyP
     newer = encode_graph([NodeRecord(1, 49.0, 7.0)], []), encode_layout(rich_layout())
     monkeypatch.undo()
     assert decode_graph(newer[0]) is None and decode_layout(newer[1]) is None
+    monkeypatch.setattr(mapcodec, "_HEAD", 5)  # combinations written a field short
+    short = encode_graph([NodeRecord(1, 49.0, 7.0)], [EdgeRecord(5, 1, 1, 3.0)])
+    monkeypatch.undo()
+    assert decode_graph(short) is None
 
 
 def test_a_layout_whose_codes_mean_other_kinds_is_not_used(
