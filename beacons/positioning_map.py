@@ -15,8 +15,9 @@ from scipy.spatial import cKDTree
 from beacons.heard import IdentRows
 from beacons.layout import BeaconLayout
 from beacons.model import BeaconPlacement
+from routing.columns import GraphColumns, graph_columns
 from routing.geo import LocalFrame
-from routing.graph import edge_count, edge_records
+from routing.graph import edge_count
 
 #: Edges are indexed as pieces at most this long; a query around a point widens by half of it.
 PIECE_M = 20.0
@@ -38,24 +39,25 @@ class PositioningMap:
         graph: nx.MultiGraph,
         placements: Sequence[BeaconPlacement],
         sample_step_m: float = 1.0,
+        columns: GraphColumns | None = None,
     ) -> None:
+        """``columns``: the graph's own (:mod:`routing.columns`), when the caller has them
+        already; else they are taken from the graph."""
         if not edge_count(graph):
             raise ValueError("positioning needs a graph with edges")
+        if columns is None:
+            columns = graph_columns(graph)
+        elif not columns.matches(graph):
+            raise ValueError("columns of another graph")
         n_nodes = graph.number_of_nodes()
-        node_index = dict(zip(graph.nodes, range(n_nodes), strict=True))
-        lat = np.fromiter((la for _, la in graph.nodes(data="lat")), float, n_nodes)
-        lon = np.fromiter((lo for _, lo in graph.nodes(data="lon")), float, n_nodes)
-        self.frame = LocalFrame(float(lat.mean()), float(lon.mean()))
-        self.node_xy = np.column_stack(self.frame.to_xy(lat, lon))
+        self.frame = LocalFrame(float(columns.node_lat.mean()), float(columns.node_lon.mean()))
+        self.node_xy = np.column_stack(self.frame.to_xy(columns.node_lat, columns.node_lon))
         self.node_level = [level for _, level in graph.nodes(data="level")]
-        records = sorted(edge_records(graph), key=lambda e: e.id)
-        n = len(records)
-        self.edge_ids = np.fromiter((e.id for e in records), np.int64, n)
+        by_id = np.argsort(columns.edge_id, kind="stable")
+        n = len(by_id)
+        self.edge_ids = columns.edge_id[by_id]
         #: (2, edges): node index of each edge's u and v end (``edge_u``, ``edge_v`` are views)
-        self.edge_ends = np.stack([
-            np.fromiter((node_index[e.u] for e in records), np.int64, n),
-            np.fromiter((node_index[e.v] for e in records), np.int64, n),
-        ])
+        self.edge_ends = np.stack([rows[by_id] for rows in columns.end_rows()]).astype(np.int64)
         self.edge_u, self.edge_v = self.edge_ends
         self.a_xy = self.node_xy[self.edge_u]
         self.b_xy = self.node_xy[self.edge_v]

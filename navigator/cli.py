@@ -24,6 +24,7 @@ from pathlib import Path
 
 from navigator import cliparts
 from navigator.cliparts import CliError, parse_point
+from navigator.collector import collector_paused
 from navigator.settings import Settings, default_database_url
 from navigator.walkcommands import cmd_simulate
 
@@ -34,7 +35,8 @@ log = logging.getLogger("blindpilot")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from navigator.workers import default_workers, serve_workers
+    with collector_paused():
+        from navigator.workers import default_workers, serve_workers
 
     settings = Settings(database_url=args.db or default_database_url(), host=args.host,
                         port=args.port)
@@ -335,7 +337,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``blindpilot`` console script."""
     from navigator.logs import setup_logging
 
-    parser = build_parser()
+    with collector_paused():  # the parser imports the storage stack
+        parser = build_parser()
     args = parser.parse_args(argv)
     setup_logging(args.log_level.upper(), json_lines=args.command == "serve")
     try:

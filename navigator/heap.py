@@ -17,9 +17,17 @@ grew 5.6 MiB resident and its free part 1.2 -> 12.4 MiB over ten minutes, and th
 arenas (a worker's database and route-planning threads get up to eight of their own) held
 22.7 -> 25.8 MiB. glibc raises its mmap threshold to the size of each large block freed (up to
 32 MiB), so later blocks of that size come from the heaps and stay, and ``malloc_trim`` does not
-shorten a thread arena's top. :func:`tune_for_serving` fixes both thresholds at glibc's default
-and lets the threads share :data:`ARENA_MAX` arenas: with it the main heap's free part stayed at
-0.3-2.0 MiB and the threads' arenas at 13.0-14.0 MiB through the same soak.
+shorten a thread arena's top. :func:`fix_thresholds` fixes both thresholds at glibc's default
+and :func:`cap_arenas` lets the threads share :data:`ARENA_MAX` arenas: with them the main
+heap's free part stayed at 0.3-2.0 MiB and the threads' arenas at 13.0-14.0 MiB through the
+same soak.
+
+A serving process caps its arenas first but fixes the thresholds only once its map is loaded,
+before it forks the workers (#14): with them fixed while loading, every temporary array of
+128 KiB or more was a mapping of its own, faulted in page by page and unmapped again: 0.3-0.4 s
+more system CPU in each start of the 101k-node city (0.78-0.86 s against 0.45-0.59 s). Fixed
+afterwards they hold from then on (glibc stops moving the threshold once it is set), and
+:func:`release_free_heap` gives back what loading freed.
 """
 
 from __future__ import annotations
@@ -55,16 +63,23 @@ def _glibc() -> ctypes.CDLL | None:
     return libc if hasattr(libc, "malloc_trim") else None
 
 
-def tune_for_serving() -> bool:
-    """Fix glibc's mmap and trim thresholds and cap its arenas (see above), in a serving process
-    before it starts threads or loads the map; True if glibc took all three (False also where
-    the C library is not glibc)."""
+def cap_arenas() -> bool:
+    """Let the threads share :data:`ARENA_MAX` arenas (see above), in a serving process before
+    it starts threads; True if glibc took it (False also where the C library is not glibc)."""
+    return _mallopt(((_M_ARENA_MAX, ARENA_MAX),))
+
+
+def fix_thresholds() -> bool:
+    """Fix glibc's mmap and trim thresholds (see above), in a serving process once its map is
+    loaded; True if glibc took both (False also where the C library is not glibc)."""
+    return _mallopt(((_M_MMAP_THRESHOLD, THRESHOLD_BYTES), (_M_TRIM_THRESHOLD, THRESHOLD_BYTES)))
+
+
+def _mallopt(settings: tuple[tuple[int, int], ...]) -> bool:
     libc = _glibc()
     if libc is None:
         return False
-    return all(libc.mallopt(param, value) == 1 for param, value in (
-        (_M_ARENA_MAX, ARENA_MAX), (_M_MMAP_THRESHOLD, THRESHOLD_BYTES),
-        (_M_TRIM_THRESHOLD, THRESHOLD_BYTES)))
+    return all(libc.mallopt(param, value) == 1 for param, value in settings)
 
 
 def release_free_heap() -> bool:

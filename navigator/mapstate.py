@@ -65,9 +65,12 @@ class MapState:
         """Swap in a whole new map for every later query (start-up and tests; a running
         service reloads through :meth:`reload`, which keeps reloads in database order)."""
         graph = build_graph(snapshot.nodes, snapshot.edges)
-        router = Router(graph)
+        router = Router(graph, snapshot.columns)
         with self.lock:
             self.graph: nx.MultiGraph = graph
+            #: The graph's columns as read (:mod:`routing.columns`) until an edit changes it:
+            #: the positioning index is built from them rather than from the graph.
+            self._columns = snapshot.columns
             self.router = router
             self.places: dict[int, PlaceRecord] = {p.id: p for p in snapshot.places}
             self.beacons = BeaconLayout.of(snapshot.beacons)
@@ -119,7 +122,8 @@ class MapState:
         """Edge geometry + beacon layout for positioning, shared by every session."""
         with self.lock:
             if self._positioning is None or self._positioning[0] != self.version:
-                self._positioning = (self.version, PositioningMap(self.graph, self.beacons))
+                self._positioning = (self.version, PositioningMap(
+                    self.graph, self.beacons, columns=self._columns))
             return self._positioning[1]
 
     def edits_since(self, count: int) -> list[MapChange] | None:
@@ -163,6 +167,8 @@ class MapState:
     def _swap_in(self, change: MapChange, beacons: Sequence[BeaconPlacement] | None,
                  closures: list[ClosureWindow] | None) -> None:
         with self.lock:
+            if change.deleted_edges or change.deleted_nodes or change.nodes or change.edges:
+                self._columns = None
             for edge_id in change.deleted_edges:
                 drop_edge(self.graph, edge_id)
                 self.router.remove_edge(edge_id)

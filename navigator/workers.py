@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from navigator.app import LoadedService, load_service
 from navigator.children import die_with_parent
-from navigator.heap import tune_for_serving
+from navigator.heap import cap_arenas, fix_thresholds, release_free_heap
 from navigator.server import BACKLOG, serve_app
 from navigator.settings import Settings
 
@@ -56,8 +56,10 @@ def default_workers() -> int:
 def serve_workers(settings: Settings, workers: int) -> int:
     """Load once, fork ``workers`` workers on one listening socket, keep them running until
     SIGTERM/SIGINT; the exit code."""
-    tune_for_serving()  # before the map is loaded and any thread starts (navigator.heap)
+    cap_arenas()  # before any thread starts (navigator.heap)
     loaded = load_service(settings)
+    fix_thresholds()  # only now: while loading, they made each big temporary array a mapping
+    release_free_heap()  # what loading freed
     loaded.storage.engine.dispose()  # each worker opens its own connections
     family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
     sock = socket.create_server((settings.host, settings.port), family=family, backlog=BACKLOG)

@@ -17,6 +17,7 @@ import networkx as nx
 import numpy as np
 
 from routing.adjacency import Adjacency
+from routing.columns import GraphColumns, graph_columns
 from routing.edgeclasses import edge_classes
 from routing.edgegrid import EdgeGrid
 from routing.geo import LocalFrame
@@ -49,11 +50,16 @@ class CompiledGraph:
     arrays from :meth:`entry_costs`, one value per CSR entry.
     """
 
-    def __init__(self, graph: nx.MultiGraph, profiles: Mapping[str, Profile]) -> None:
+    def __init__(self, graph: nx.MultiGraph, profiles: Mapping[str, Profile],
+                 columns: GraphColumns | None = None) -> None:
+        """``columns``: the graph's own (:mod:`routing.columns`), when the caller has them
+        already; else they are taken from the graph."""
+        if columns is None:
+            columns = graph_columns(graph)
+        elif not columns.matches(graph):
+            raise ValueError("columns of another graph")
         self._profiles = dict(profiles)
-        node_ids = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
-        lat = np.fromiter((d["lat"] for _, d in graph.nodes(data=True)), float, len(node_ids))
-        lon = np.fromiter((d["lon"] for _, d in graph.nodes(data=True)), float, len(node_ids))
+        node_ids, lat, lon = columns.node_id, columns.node_lat, columns.node_lon
         self._frame = LocalFrame(
             float(np.mean(lat)) if len(lat) else 0.0, float(np.mean(lon)) if len(lon) else 0.0
         )
@@ -85,31 +91,24 @@ class CompiledGraph:
         self._grow_slots(len(edges) + SPARE_NODES)
         self._grid = EdgeGrid()
         self._one_way: set[int] = set()  # slots with a one-way rule for walkers
-        self._set_slots_bulk(edges)
+        self._set_slots_bulk(edges, columns)
         self.adjacency = self._layout()
         self._touched: set[int] = set()
 
-    def _set_slots_bulk(self, edges: list[EdgeRecord]) -> None:
+    def _set_slots_bulk(self, edges: list[EdgeRecord], columns: GraphColumns) -> None:
         """What :meth:`_set_slot` does for each edge, with arrays: start-up of a 100k-node city
         must not pay ~30 Python calls per edge."""
         m = len(edges)
         if not m:
             return
         self._free_slots = self._free_slots[: len(self._free_slots) - m]  # slots 0..m-1 taken
-        self._slot_of = dict(zip((e.id for e in edges), range(m), strict=True))
+        self._slot_of = dict(zip(columns.edge_id.tolist(), range(m), strict=True))
         self._records[:m] = edges
-        self._one_way = {slot for slot, e in enumerate(edges) if e.oneway in _ONE_WAY}
-        try:
-            self._eu[:m] = [self._node_index[e.u] for e in edges]
-            self._ev[:m] = [self._node_index[e.v] for e in edges]
-        except KeyError:
-            known = self._node_index
-            bad = next(e for e in edges if e.u not in known or e.v not in known)
-            raise ValueError(
-                f"edge {bad.id} references a missing node ({bad.u} or {bad.v})"
-            ) from None
-        lengths = np.fromiter((e.length_m for e in edges), float, m)
-        classes = edge_classes(edges)
+        self._eu[:m], self._ev[:m] = columns.end_rows()
+        lengths = columns.length_m
+        classes = edge_classes(edges, columns.edge_class)
+        one_way = np.array([e.oneway in _ONE_WAY for e in classes.unit], dtype=bool)
+        self._one_way = set(np.flatnonzero(one_way[classes.index]).tolist())
         self._traits[:m] = traits_of(classes, self._names)
         for per_slot, backwards in ((self._cost, False), (self._cost_back, True)):
             for name, factors in edge_cost_factors(classes, self._profiles, backwards).items():

@@ -29,12 +29,21 @@ class EdgeClasses:
     unit: list[EdgeRecord]
 
 
-def edge_classes(edges: list[EdgeRecord]) -> EdgeClasses:
-    """The edges' classes, numbered in the order they first appear."""
+def edge_classes(edges: list[EdgeRecord], numbers: np.ndarray | None = None) -> EdgeClasses:
+    """The edges' classes, numbered in the order they first appear. ``numbers``: per edge, a
+    number already shared by edges of alike attributes (a start reads one with the map's copy),
+    which saves hashing 200k attribute tuples (0.15 s); the classes are then those numbers."""
+    if numbers is not None:
+        _, first, inverse = np.unique(numbers, return_index=True, return_inverse=True)
+        by_appearance = np.argsort(first)
+        renumber = np.empty_like(by_appearance)
+        renumber[by_appearance] = np.arange(len(first))
+        return EdgeClasses(renumber[inverse.ravel()],
+                           [edges[i]._replace(length_m=1.0) for i in first[by_appearance].tolist()])
     distinct: dict[tuple[object, ...], int] = {}
     index = np.fromiter((distinct.setdefault(_ATTRIBUTES(e), len(distinct)) for e in edges),
                         np.int64, len(edges))
-    first: dict[int, EdgeRecord] = {}
+    first_of: dict[int, EdgeRecord] = {}
     for k, e in zip(index.tolist(), edges, strict=True):
-        first.setdefault(k, e)
-    return EdgeClasses(index, [first[k]._replace(length_m=1.0) for k in range(len(distinct))])
+        first_of.setdefault(k, e)
+    return EdgeClasses(index, [first_of[k]._replace(length_m=1.0) for k in range(len(distinct))])

@@ -20,6 +20,7 @@ import networkx as nx
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
+from routing.columns import GraphColumns
 from routing.compiled import SHORTEST, CompiledGraph, Snap
 from routing.geo import haversine_m
 from routing.maneuvers import build_maneuvers
@@ -81,10 +82,11 @@ class Router:
     Reads are thread-safe: a lock makes each query see the arrays either before or after an edit.
     """
 
-    def __init__(self, graph: nx.MultiGraph) -> None:
+    def __init__(self, graph: nx.MultiGraph, columns: GraphColumns | None = None) -> None:
+        """``columns``: the graph's own, when the caller has them (:mod:`routing.columns`)."""
         self.graph = graph
         self._lock = threading.RLock()
-        self._c = CompiledGraph(graph, PROFILES)
+        self._c = CompiledGraph(graph, PROFILES, columns)
         self._cost_per_m = self._c.median_costs_per_m()
         self._turns = TurnGraph(self._c, PROFILES)
 

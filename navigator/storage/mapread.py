@@ -31,6 +31,7 @@ from navigator.storage.mapcache import (
 )
 from navigator.storage.mapcodec import decode_graph, decode_layout, encode_graph, encode_layout
 from navigator.storage.tables import BEACONS, CLOSURES, EDGES, LANDMARKS, NODES
+from routing.columns import GraphColumns
 from routing.model import EdgeRecord, NodeRecord, PlaceRecord
 
 #: Edge columns in :class:`EdgeRecord` field order, so a selected row builds one positionally.
@@ -69,6 +70,8 @@ class MapSnapshot:
     #: :data:`REVISION_WINDOW` ids, read in the same transaction as the map.
     revision: int = 0
     revision_ids: list[int] = dataclasses.field(default_factory=list)
+    #: Nodes and edges as the columns they were read as, when read from the stored copy.
+    columns: GraphColumns | None = None
 
 
 class MapReads(Database):
@@ -85,7 +88,7 @@ class MapReads(Database):
         """
         with self.read_snapshot() as conn:
             revision_ids = recent_revision_ids(conn, REVISION_WINDOW)
-            (nodes, edges), graph_copy = _graph(conn, cached)
+            (nodes, edges, columns), graph_copy = _graph(conn, cached)
             layout, layout_copy = (_layout(conn, cached) if beacons
                                    else (BeaconLayout.of([]), None))
             snapshot = MapSnapshot(
@@ -96,6 +99,7 @@ class MapReads(Database):
                 closures=_read_closures(conn),
                 revision=max(revision_ids, default=0),
                 revision_ids=revision_ids,
+                columns=columns,
             )
         self._store_copies([c for c in (graph_copy, layout_copy) if c is not None])
         return snapshot
@@ -163,17 +167,18 @@ class _MissingCopy:
 
 
 def _graph(conn: Connection, cached: bool
-           ) -> tuple[tuple[list[NodeRecord], list[EdgeRecord]], _MissingCopy | None]:
-    """Nodes and edges, from the copy when it is current; else the rows (and, where copies are
-    kept, the copy to store)."""
+           ) -> tuple[tuple[list[NodeRecord], list[EdgeRecord], GraphColumns | None],
+                      _MissingCopy | None]:
+    """Nodes and edges (with their columns when read from the copy), from the copy when it is
+    current; else the rows (and, where copies are kept, the copy to store)."""
     cache = read_cached_map(conn, GRAPH) if cached else None
     graph = decode_graph(cache.data) if cache is not None and cache.data else None
     if graph is not None:
-        return graph, None
+        return (graph.nodes, graph.edges, graph.columns), None
     nodes, edges = _read_graph(conn)
     missing = (None if cache is None
                else _MissingCopy(GRAPH, cache.generation, lambda: encode_graph(nodes, edges)))
-    return (nodes, edges), missing
+    return (nodes, edges, None), missing
 
 
 def _layout(conn: Connection, cached: bool) -> tuple[BeaconLayout, _MissingCopy | None]:

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import gc
 
-from navigator.collector import FULL_AFTER_MIDDLE, collect_fully_less_often, warm_then_freeze
+import pytest
+
+from navigator.collector import (
+    FULL_AFTER_MIDDLE,
+    collect_fully_less_often,
+    collector_paused,
+    warm_then_freeze,
+)
 
 
 def test_what_a_warm_up_made_is_frozen_out_of_collections() -> None:
@@ -57,3 +64,22 @@ def test_a_serving_worker_collects_fully_only_after_many_younger_collections() -
         assert _full_collections_while_keeping(count) == 0
     finally:
         gc.set_threshold(*before)
+
+
+def test_collections_pause_for_a_burst_and_resume_as_they_were() -> None:
+    """``serve``'s imports run with the collector paused; afterwards it is as it was, also when
+    the burst fails, and a collector that was off stays off."""
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ImportError), collector_paused():
+        raise ImportError("a missing module")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
