@@ -432,16 +432,17 @@ def server_env(workdir: Path) -> dict[str, str]:
 
 @contextlib.contextmanager
 def spawn(
-    args: list[str], log_path: Path, env: dict[str, str] | None = None
+    args: list[str], log_path: Path, env: dict[str, str] | None = None, cwd: Path = ROOT
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A child process (Python ``-m`` module) that is terminated, then killed, on exit."""
+    """A child process (Python ``-m`` module, run in ``cwd``) that is terminated, then killed,
+    on exit."""
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [sys.executable, *args],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
-            cwd=ROOT,
+            cwd=cwd,
             preexec_fn=_raise_fd_limit,
         )
         try:
