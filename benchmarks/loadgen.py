@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import uvloop
 from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -732,8 +733,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _raise_fd_limit()
     if args.echo_server:
-        web.run_app(
-            echo_app(), host="127.0.0.1", port=args.port or free_port(), access_log=None, print=None
+        web.run_app(  # on the loop a serving worker runs (navigator.workers)
+            echo_app(), host="127.0.0.1", port=args.port or free_port(), access_log=None,
+            print=None, loop=uvloop.new_event_loop()
         )
         return 0
     if args.soak:

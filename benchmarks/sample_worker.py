@@ -17,7 +17,6 @@ loop's idle time is ``SELF .../selectors.py:select``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import collections
 import json
 import signal
@@ -27,6 +26,8 @@ import time
 from pathlib import Path
 from types import FrameType
 from typing import Any
+
+import uvloop
 
 
 class Sampler:
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
                         bluetooth_probe=False)
     started = time.monotonic()
     try:
-        asyncio.run(serve_app(settings))
+        uvloop.run(serve_app(settings))  # as a worker runs it (navigator.workers)
     finally:
         sampler.stop()
         Path(args.out).write_text(json.dumps({**sampler.report(),
