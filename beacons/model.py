@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 
 class BeaconKind(enum.StrEnum):
     IBEACON = "ibeacon"
@@ -64,9 +66,13 @@ class BeaconId:
         return cls(kind, ident)
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """One received advertisement: who, how loud, at what time (seconds, caller's clock)."""
+class Reading(msgspec.Struct, frozen=True):
+    """One received advertisement: who, how loud, at what time (seconds, caller's clock).
+
+    A msgspec struct rather than a frozen dataclass: a walker's scan brings about ten of them a
+    second and a frozen dataclass's ``__init__`` (a Python call setting each field through
+    ``object.__setattr__``) cost ~0.7 us each against ~0.1 us, the most of decoding a scan.
+    """
 
     beacon: BeaconId
     rssi_dbm: float

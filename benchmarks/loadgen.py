@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import uvloop
 from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -432,16 +433,17 @@ def server_env(workdir: Path) -> dict[str, str]:
 
 @contextlib.contextmanager
 def spawn(
-    args: list[str], log_path: Path, env: dict[str, str] | None = None
+    args: list[str], log_path: Path, env: dict[str, str] | None = None, cwd: Path = ROOT
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A child process (Python ``-m`` module) that is terminated, then killed, on exit."""
+    """A child process (Python ``-m`` module, run in ``cwd``) that is terminated, then killed,
+    on exit."""
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [sys.executable, *args],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,
-            cwd=ROOT,
+            cwd=cwd,
             preexec_fn=_raise_fd_limit,
         )
         try:
@@ -731,8 +733,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _raise_fd_limit()
     if args.echo_server:
-        web.run_app(
-            echo_app(), host="127.0.0.1", port=args.port or free_port(), access_log=None, print=None
+        web.run_app(  # on the loop a serving worker runs (navigator.workers)
+            echo_app(), host="127.0.0.1", port=args.port or free_port(), access_log=None,
+            print=None, loop=uvloop.new_event_loop()
         )
         return 0
     if args.soak:

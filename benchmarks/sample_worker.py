@@ -11,13 +11,13 @@ A thread reads the loop thread's stack every ``--every-ms`` (the interpreter's s
 is cut to 0.5 ms so it gets its turn); each function on the stack is counted once per sample
 (inclusive), and the innermost one again as ``SELF``. The positioner's compiled kernels release
 the GIL, so their time is counted at the line that called them. Shares are of samples; the
-loop's idle time is ``SELF .../selectors.py:select``.
+worker runs on uvloop, as a serving one does: its loop is C, so its idle time and the
+transport's reads and writes all show as ``SELF .../asyncio/runners.py:run``.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import collections
 import json
 import signal
@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from types import FrameType
 from typing import Any
+
+import uvloop
 
 
 class Sampler:
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                         bluetooth_probe=False)
     started = time.monotonic()
     try:
-        asyncio.run(serve_app(settings))
+        uvloop.run(serve_app(settings))  # as a worker runs it (navigator.workers)
     finally:
         sampler.stop()
         Path(args.out).write_text(json.dumps({**sampler.report(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 
 from routing.geo import LocalFrame, project_to_segment
 from routing.model import Route
@@ -25,15 +26,18 @@ class RouteLine:
         """(along_m, distance_m from the line, bearing of the line there).
 
         With ``near_along_m`` the search prefers the part of the route near the last progress,
-        so a route that doubles back does not make the walker jump ahead.
+        so a route that doubles back does not make the walker jump ahead; only that part's
+        segments are looked at (found by bisection: a walker's every fix is projected, and a
+        long route has hundreds of segments), the whole route if none is near.
         """
         px, py = self.frame.to_xy(lat, lon)
+        first, end = 0, len(self.points) - 1
+        if near_along_m is not None:
+            # segment i runs from cum[i] to cum[i + 1]: those within window_m of near_along_m
+            first = max(0, bisect_left(self.cum, near_along_m - window_m) - 1)
+            end = min(end, bisect_right(self.cum, near_along_m + window_m))
         best = (math.inf, 0.0, 0.0)
-        for i in range(len(self.points) - 1):
-            if near_along_m is not None and not (
-                self.cum[i] - window_m <= near_along_m <= self.cum[i + 1] + window_m
-            ):
-                continue
+        for i in range(first, end):
             (ax, ay), (bx, by) = self.points[i], self.points[i + 1]
             t, dist = project_to_segment(px, py, ax, ay, bx, by)
             if dist < best[0]:

@@ -6,10 +6,11 @@ each new connection to whichever worker accepts it first (a busy one is slower t
 the loaded map's memory copy-on-write (the collector was told to leave it alone:
 :func:`navigator.mapstate.load_map_state` freezes it), so start-up and memory stay nearly flat in
 N. Each worker then opens its own database connections, follows the other workers' map edits
-through the audit log (as separate ``serve`` processes do) and runs its own event loop: live
-sessions, the inbox, housekeeping. A WebSocket stays on the worker that accepted it; if that
-worker dies, the phone's reconnect lands on another one, which resumes the session from its
-descriptor in the database.
+through the audit log (as separate ``serve`` processes do) and runs its own event loop, on
+uvloop (a bare WebSocket echo costs a seventh less CPU a message on it than on asyncio's own
+loop): live sessions, the inbox, housekeeping. A WebSocket stays on the worker that accepted
+it; if that worker dies, the phone's reconnect lands on another one, which resumes the session
+from its descriptor in the database.
 
 The first process stays as the supervisor: it does nothing but wait for signals. A worker that
 dies is logged and started again (from the map as loaded at start; the audit log brings it up to
@@ -20,7 +21,6 @@ if the supervisor itself is killed, the kernel kills the workers too.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import signal
@@ -29,6 +29,8 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import uvloop
 
 from navigator.app import LoadedService, load_service
 from navigator.children import die_with_parent
@@ -83,7 +85,7 @@ def _fork_worker(settings: Settings, sock: socket.socket, loaded: LoadedService,
     try:
         die_with_parent(parent)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
-        asyncio.run(serve_app(settings, loaded, sock=sock, announce=announce, worker=index))
+        uvloop.run(serve_app(settings, loaded, sock=sock, announce=announce, worker=index))
         code = 0
     except BaseException:  # noqa: BLE001 - a worker reports its end and exits, whatever it was
         log.exception("worker failed", extra={"event": "worker_failed", "worker": index})

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import uvloop
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -35,6 +37,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"postgresql: {url}" if url else "postgresql: NOT AVAILABLE — postgres tests will skip",
             f"chromium: {chromium}" if chromium
             else "chromium: NOT AVAILABLE — the companion app's browser tests will skip"]
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item
+                                  ) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """Every async test on uvloop, the loop a serving worker runs (navigator.workers)."""
+    return {"uvloop": uvloop.new_event_loop}
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import pytest
+import uvloop
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -121,7 +122,7 @@ class LiveServer:
 
     def __init__(self, app: web.Application) -> None:
         self.app = app
-        self.loop = asyncio.new_event_loop()
+        self.loop = uvloop.new_event_loop()  # as a serving worker's (navigator.workers)
         self.runner = web.AppRunner(app, access_log=None)
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.base_url = ""
