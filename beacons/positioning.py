@@ -75,7 +75,16 @@ from beacons.particles import (
 from beacons.persistence import Persistence
 from beacons.positioning_map import PIECE_M, PositioningMap
 from beacons.positioning_settings import PositioningSettings, PositioningStats, RadioEstimate
-from beacons.relocalization import Places, StartHint, candidates, given_up, log_sum, lost_share
+from beacons.relocalization import (
+    SCREEN_SHARE,
+    SCREEN_STRIDE,
+    Places,
+    StartHint,
+    candidates,
+    given_up,
+    log_sum,
+    lost_share,
+)
 from beacons.seeding import draw, near_point
 
 __all__ = [
@@ -276,11 +285,12 @@ class Positioner:
 
     # --- particles ----------------------------------------------------------------------------
 
-    def _places(self, beacons: HeardBeacons, gnss: LocalFix | None, weight: np.ndarray
-                ) -> Places | None:
-        """The candidates of :func:`beacons.relocalization.candidates` with this scan's
-        evidence there."""
-        c = candidates(self.map, beacons, gnss, self.settings, self._hint, self._last_t or 0.0)
+    def _places(self, beacons: HeardBeacons, gnss: LocalFix | None, weight: np.ndarray,
+                stride: int = 1) -> Places | None:
+        """The candidates of :func:`beacons.relocalization.candidates` (every ``stride``-th)
+        with this scan's evidence there."""
+        c = candidates(self.map, beacons, gnss, self.settings, self._hint, self._last_t or 0.0,
+                       stride)
         if c is None:
             return None
         heard = dataclasses.replace(beacons, weight=weight)
@@ -316,14 +326,16 @@ class Positioner:
         if beacons.size >= s.min_beacons_to_start:
             self._inconsistent_since = _since(self._inconsistent_since,
                                               float(p.w @ inliers) < 0.5, t_s)
-        if (t_s >= self._next_check_t or self._inconsistent_since is not None
-                or self._uncertain or outlived):
+        urgent = self._inconsistent_since is not None or self._uncertain or outlived
+        if urgent or t_s >= self._next_check_t:
             if fix_part is not None and not outlived and self._gnss_jump(t_s):
                 # judged by the beacons alone (without any: no search)
                 moved = beacons.size > 0 and self._relocalize(
-                    beacons, None, log_sum(log_ev - fix_part.log_ev + log_prior), t_s)
+                    beacons, None, log_sum(log_ev - fix_part.log_ev + log_prior), t_s,
+                    not urgent)
             else:
-                moved = self._relocalize(beacons, gnss, log_sum(log_ev + log_prior), t_s)
+                moved = self._relocalize(beacons, gnss, log_sum(log_ev + log_prior), t_s,
+                                         not urgent)
             if moved:
                 return
         log_ev += log_prior
@@ -372,7 +384,7 @@ class Positioner:
                 and t_s - since < self.settings.gnss_jump_s)
 
     def _relocalize(self, beacons: HeardBeacons, gnss: LocalFix | None, cloud_log_ev: float,
-                    t_s: float) -> bool:
+                    t_s: float, routine: bool = False) -> bool:
         """Sensor resetting as a model comparison: is the walker where the cloud predicted, or
         (with prior ``lost_prior``) anywhere near the loudest beacon? Both marginal likelihoods
         of this scan are at hand, so the posterior share of "somewhere else" is exact, and that
@@ -383,13 +395,19 @@ class Positioner:
         fix for longer with no GNSS fixes agreeing), all particles move (one the fixes agree
         with is wide, not lost: over a road and its sidewalk mapped 6 m apart, moving it all on
         one scan's evidence put it on the wrong one, 10 m ahead and sure of it). After a
-        :meth:`hint`, until it is given up on, only places in the walker's reach are searched."""
+        :meth:`hint`, until it is given up on, only places in the walker's reach are searched.
+        A ``routine`` check (a confident cloud's, every ``check_every_s``) is screened on a
+        coarser map first (beacons.relocalization.SCREEN_STRIDE)."""
         s = self.settings
         self._next_check_t = t_s + s.check_every_s
         agreed = gnss is not None and self._gnss_contradicted_since is None
         lost = given_up(t_s, self._inconsistent_since,
                         None if agreed else self._uncertain_since, s)
         self._hint = None if lost else self._hint  # the start's reach: see StartHint
+        if routine and not lost:
+            coarse = self._places(beacons, gnss, beacons.weight, SCREEN_STRIDE)
+            if coarse is None or lost_share(cloud_log_ev, coarse, s.lost_prior) < SCREEN_SHARE:
+                return False
         places = self._places(beacons, gnss, beacons.weight)
         if places is None:
             return False
