@@ -423,31 +423,6 @@ def misfit(x: float, y: float, beacon_xy: np.ndarray, excess_db: np.ndarray, off
     return out
 
 
-@_jit
-def edge_samples(edges: np.ndarray, sample_count: np.ndarray, length: np.ndarray,
-                 a_xy: np.ndarray, b_xy: np.ndarray, x: float, y: float, radius_m: float
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """beacons.positioning_map.PositioningMap.samples_near after its index query: each of
-    ``edges``' ``sample_count`` points (the middles of equal parts) within ``radius_m`` of
-    (x, y), as edge, offset and (x, y); one pass where ten numpy steps cost ~60 us a search."""
-    total = 0
-    for e in edges:
-        total += sample_count[e]
-    edge, offset, xy = np.empty(total, np.int64), np.empty(total), np.empty((total, 2))
-    kept = 0
-    for e in edges:
-        count = sample_count[e]
-        for k in range(count):
-            along = (k + 0.5) / count * length[e]
-            f = along / length[e]
-            px = a_xy[e, 0] + f * (b_xy[e, 0] - a_xy[e, 0])
-            py = a_xy[e, 1] + f * (b_xy[e, 1] - a_xy[e, 1])
-            if math.hypot(px - x, py - y) <= radius_m:
-                edge[kept], offset[kept], xy[kept, 0], xy[kept, 1] = e, along, px, py
-                kept += 1
-    return edge[:kept].copy(), offset[:kept].copy(), xy[:kept].copy()
-
-
 def warm() -> None:
     """Have numba ready (its start and this module's cached machine code): a second, several
     on a busy machine, better spent before the first walker's scan than during it."""

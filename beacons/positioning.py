@@ -75,16 +75,7 @@ from beacons.particles import (
 from beacons.persistence import Persistence
 from beacons.positioning_map import PIECE_M, PositioningMap
 from beacons.positioning_settings import PositioningSettings, PositioningStats, RadioEstimate
-from beacons.relocalization import (
-    SCREEN_SHARE,
-    SCREEN_STRIDE,
-    Places,
-    StartHint,
-    candidates,
-    given_up,
-    log_sum,
-    lost_share,
-)
+from beacons.relocalization import Places, StartHint, candidates, given_up, log_sum, lost_share
 from beacons.seeding import draw, near_point
 
 __all__ = [
@@ -326,16 +317,14 @@ class Positioner:
         if beacons.size >= s.min_beacons_to_start:
             self._inconsistent_since = _since(self._inconsistent_since,
                                               float(p.w @ inliers) < 0.5, t_s)
-        urgent = self._inconsistent_since is not None or self._uncertain or outlived
-        if urgent or t_s >= self._next_check_t:
+        routine = not (self._inconsistent_since is not None or self._uncertain or outlived)
+        if not routine or t_s >= self._next_check_t:
             if fix_part is not None and not outlived and self._gnss_jump(t_s):
                 # judged by the beacons alone (without any: no search)
                 moved = beacons.size > 0 and self._relocalize(
-                    beacons, None, log_sum(log_ev - fix_part.log_ev + log_prior), t_s,
-                    not urgent)
+                    beacons, None, log_sum(log_ev - fix_part.log_ev + log_prior), t_s, routine)
             else:
-                moved = self._relocalize(beacons, gnss, log_sum(log_ev + log_prior), t_s,
-                                         not urgent)
+                moved = self._relocalize(beacons, gnss, log_sum(log_ev + log_prior), t_s, routine)
             if moved:
                 return
         log_ev += log_prior
@@ -395,9 +384,7 @@ class Positioner:
         fix for longer with no GNSS fixes agreeing), all particles move (one the fixes agree
         with is wide, not lost: over a road and its sidewalk mapped 6 m apart, moving it all on
         one scan's evidence put it on the wrong one, 10 m ahead and sure of it). After a
-        :meth:`hint`, until it is given up on, only places in the walker's reach are searched.
-        A ``routine`` check (a confident cloud's, every ``check_every_s``) is screened on a
-        coarser map first (beacons.relocalization.SCREEN_STRIDE)."""
+        :meth:`hint`, until it is given up on, only places in the walker's reach are searched."""
         s = self.settings
         self._next_check_t = t_s + s.check_every_s
         agreed = gnss is not None and self._gnss_contradicted_since is None
@@ -405,8 +392,8 @@ class Positioner:
                         None if agreed else self._uncertain_since, s)
         self._hint = None if lost else self._hint  # the start's reach: see StartHint
         if routine and not lost:
-            coarse = self._places(beacons, gnss, beacons.weight, SCREEN_STRIDE)
-            if coarse is None or lost_share(cloud_log_ev, coarse, s.lost_prior) < SCREEN_SHARE:
+            coarse = self._places(beacons, gnss, beacons.weight, s.check_screen_stride)
+            if not coarse or lost_share(cloud_log_ev, coarse, s.lost_prior) < s.check_screen_share:
                 return False
         places = self._places(beacons, gnss, beacons.weight)
         if places is None:

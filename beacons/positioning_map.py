@@ -14,7 +14,7 @@ from scipy.spatial import cKDTree
 
 from beacons.heard import IdentRows
 from beacons.layout import BeaconLayout
-from beacons.lazy import kernels  # numba starts on first use
+from beacons.lazy import mapkernels  # numba starts on first use
 from beacons.model import BeaconPlacement
 from routing.geo import LocalFrame
 from routing.graph import edge_count, edge_records
@@ -102,8 +102,8 @@ class PositioningMap:
         """Sample points within ``radius_m`` of (x, y): edge indexes, offsets, local (x, y)."""
         pieces = self._piece_tree.query_ball_point((x, y), radius_m + PIECE_M / 2)
         edges = np.unique(self._piece_edge[np.asarray(pieces, dtype=np.int64)])
-        return kernels.edge_samples(edges, self.sample_count, self.length, self.a_xy, self.b_xy,
-                                    float(x), float(y), float(radius_m))
+        return mapkernels.edge_samples(edges, self.sample_count, self.length, self.a_xy,
+                                       self.b_xy, float(x), float(y), float(radius_m))
 
     def samples_near_beacon(
         self, row: int, radius_m: float

@@ -138,19 +138,6 @@ def given_up(t_s: float, contradicted_since: float | None, spread_since: float |
                 and t_s - spread_since >= s.relocalize_spread_after_s))
 
 
-#: A confident cloud's routine check first weighs the map on every ``SCREEN_STRIDE``-th
-#: candidate point (a quarter of the evidence computed) and stops there when that coarse map
-#: leaves "somewhere else" less than ``SCREEN_SHARE`` (the full check moves particles from a
-#: share of 0.1). Why: the routine check weighed ~1,000-1,600 candidates every 5 s against a
-#: cloud of 300 particles, a sixth of a worker's positioning CPU, and almost always to leave the
-#: cloud alone. A point every 4 m instead of every metre underestimated the map's share by at
-#: most 5.4 times in positioner_ab's four worlds (1,461 routine checks); stopping needs the
-#: coarse share 10 times below the full check's threshold, so no check there decided
-#: otherwise. Checks of an uncertain, contradicted or given-up cloud are never screened.
-SCREEN_STRIDE = 4
-SCREEN_SHARE = 0.01
-
-
 def lost_share(cloud_log_ev: float, places: Places, lost_prior: float) -> float:
     """The posterior share of "the walker is somewhere else" (unless the cloud is
     :func:`given_up` on: then all of it)."""

@@ -54,7 +54,7 @@ def test_a_hint_nowhere_near_the_candidates_filters_nothing() -> None:
 
 
 def test_a_coarse_search_keeps_every_fourth_point_with_the_priors(city_map) -> None:
-    """The screen of a routine check (beacons.relocalization.SCREEN_STRIDE) weighs every 4th of
+    """The screen of a routine check (``check_screen_stride``) weighs every 4th of
     the points a full search weighs, each with the same prior beliefs per exponent."""
     heard = HeardBeacons(np.array([0, 1, 2]), np.array([-5.0, -12.0, -20.0]), np.ones(3),
                          np.full(3, -40.0))
