@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["LazyModule", "absencekernels", "kernels", "readingkernels"]
+__all__ = ["LazyModule", "absencekernels", "kernels", "mapkernels", "readingkernels"]
 
 
 class LazyModule:
@@ -31,8 +31,10 @@ class LazyModule:
 if TYPE_CHECKING:
     import beacons.absencekernels as absencekernels
     import beacons.kernels as kernels
+    import beacons.mapkernels as mapkernels
     import beacons.readingkernels as readingkernels
 else:
     absencekernels = LazyModule("beacons.absencekernels")
     kernels = LazyModule("beacons.kernels")
+    mapkernels = LazyModule("beacons.mapkernels")
     readingkernels = LazyModule("beacons.readingkernels")

@@ -276,11 +276,12 @@ class Positioner:
 
     # --- particles ----------------------------------------------------------------------------
 
-    def _places(self, beacons: HeardBeacons, gnss: LocalFix | None, weight: np.ndarray
-                ) -> Places | None:
-        """The candidates of :func:`beacons.relocalization.candidates` with this scan's
-        evidence there."""
-        c = candidates(self.map, beacons, gnss, self.settings, self._hint, self._last_t or 0.0)
+    def _places(self, beacons: HeardBeacons, gnss: LocalFix | None, weight: np.ndarray,
+                stride: int = 1) -> Places | None:
+        """The candidates of :func:`beacons.relocalization.candidates` (every ``stride``-th)
+        with this scan's evidence there."""
+        c = candidates(self.map, beacons, gnss, self.settings, self._hint, self._last_t or 0.0,
+                       stride)
         if c is None:
             return None
         heard = dataclasses.replace(beacons, weight=weight)
@@ -316,14 +317,14 @@ class Positioner:
         if beacons.size >= s.min_beacons_to_start:
             self._inconsistent_since = _since(self._inconsistent_since,
                                               float(p.w @ inliers) < 0.5, t_s)
-        if (t_s >= self._next_check_t or self._inconsistent_since is not None
-                or self._uncertain or outlived):
+        routine = not (self._inconsistent_since is not None or self._uncertain or outlived)
+        if not routine or t_s >= self._next_check_t:
             if fix_part is not None and not outlived and self._gnss_jump(t_s):
                 # judged by the beacons alone (without any: no search)
                 moved = beacons.size > 0 and self._relocalize(
-                    beacons, None, log_sum(log_ev - fix_part.log_ev + log_prior), t_s)
+                    beacons, None, log_sum(log_ev - fix_part.log_ev + log_prior), t_s, routine)
             else:
-                moved = self._relocalize(beacons, gnss, log_sum(log_ev + log_prior), t_s)
+                moved = self._relocalize(beacons, gnss, log_sum(log_ev + log_prior), t_s, routine)
             if moved:
                 return
         log_ev += log_prior
@@ -372,7 +373,7 @@ class Positioner:
                 and t_s - since < self.settings.gnss_jump_s)
 
     def _relocalize(self, beacons: HeardBeacons, gnss: LocalFix | None, cloud_log_ev: float,
-                    t_s: float) -> bool:
+                    t_s: float, routine: bool = False) -> bool:
         """Sensor resetting as a model comparison: is the walker where the cloud predicted, or
         (with prior ``lost_prior``) anywhere near the loudest beacon? Both marginal likelihoods
         of this scan are at hand, so the posterior share of "somewhere else" is exact, and that
@@ -390,6 +391,10 @@ class Positioner:
         lost = given_up(t_s, self._inconsistent_since,
                         None if agreed else self._uncertain_since, s)
         self._hint = None if lost else self._hint  # the start's reach: see StartHint
+        if routine and not lost:
+            coarse = self._places(beacons, gnss, beacons.weight, s.check_screen_stride)
+            if not coarse or lost_share(cloud_log_ev, coarse, s.lost_prior) < s.check_screen_share:
+                return False
         places = self._places(beacons, gnss, beacons.weight)
         if places is None:
             return False

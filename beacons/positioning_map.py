@@ -14,6 +14,7 @@ from scipy.spatial import cKDTree
 
 from beacons.heard import IdentRows
 from beacons.layout import BeaconLayout
+from beacons.lazy import mapkernels  # numba starts on first use
 from beacons.model import BeaconPlacement
 from routing.columns import GraphColumns, graph_columns
 from routing.geo import LocalFrame
@@ -103,11 +104,8 @@ class PositioningMap:
         """Sample points within ``radius_m`` of (x, y): edge indexes, offsets, local (x, y)."""
         pieces = self._piece_tree.query_ball_point((x, y), radius_m + PIECE_M / 2)
         edges = np.unique(self._piece_edge[np.asarray(pieces, dtype=np.int64)])
-        edge, offset = _spread(self.sample_count[edges], self.length[edges])
-        edge = edges[edge]
-        xy = self.point_xy(edge, offset)
-        keep = np.hypot(xy[:, 0] - x, xy[:, 1] - y) <= radius_m
-        return edge[keep], offset[keep], xy[keep]
+        return mapkernels.edge_samples(edges, self.sample_count, self.length, self.a_xy,
+                                       self.b_xy, float(x), float(y), float(radius_m))
 
     def samples_near_beacon(
         self, row: int, radius_m: float

@@ -95,11 +95,12 @@ class StartHint:
 
 
 def candidates(pmap: PositioningMap, beacons: HeardBeacons, gnss: LocalFix | None,
-               s: PositioningSettings, hint: StartHint | None = None, t_s: float = 0.0
-               ) -> Candidates | None:
+               s: PositioningSettings, hint: StartHint | None = None, t_s: float = 0.0,
+               stride: int = 1) -> Candidates | None:
     """Map points near the loudest beacon (with at least ``min_beacons_to_start``) or else near
     the GNSS fix, those within the walker's reach of ``hint`` at ``t_s`` only; None when
-    neither gives a centre or no path is near it."""
+    neither gives a centre or no path is near it. With ``stride``, every ``stride``-th of those
+    points only (points lie every metre along each edge: a spread, coarser grid)."""
     if beacons.size >= s.min_beacons_to_start:
         loudest = int(beacons.rows[int(np.argmax(beacons.excess_db))])
         edge, along, xy = pmap.samples_near_beacon(loudest, s.search_radius_m)
@@ -110,6 +111,8 @@ def candidates(pmap: PositioningMap, beacons: HeardBeacons, gnss: LocalFix | Non
         return None
     if not edge.size:
         return None
+    if stride > 1:
+        edge, along, xy = edge[::stride], along[::stride], xy[::stride]
     exponents, log_prior = exponent_grid(s.path_loss.exponent, s.exponent_sigma)
     g = exponents.size
     state = np.empty((ROWS, edge.size * g))

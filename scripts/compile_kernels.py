@@ -1,5 +1,5 @@
-"""Compile the positioner's loops (beacons/kernels.py, readingkernels.py, absencekernels.py) into
-numba's cache, ahead.
+"""Compile the positioner's loops (beacons/kernels.py, readingkernels.py, absencekernels.py,
+mapkernels.py) into numba's cache, ahead.
 
 numba compiles each loop on its first call and caches the machine code next to the module
 (``beacons/__pycache__``); the first time on a machine that is tens of seconds of the first

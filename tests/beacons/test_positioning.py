@@ -219,3 +219,17 @@ def test_a_spread_cloud_gets_longer_to_narrow_than_a_contradicted_one() -> None:
     assert not given_up(24.9, None, 10.0, s)
     assert given_up(25.0, None, 10.0, s)
     assert given_up(15.0, 10.0, 14.0, s)  # contradicted long enough, whatever the spread
+
+
+@pytest.mark.parametrize("world", [{}, {"noise_db": 8.0, "dropout": 0.3, "path_loss_exponent": 3.0,
+                                    "power_spread_db": 4.0}])
+def test_the_screened_routine_check_decides_as_the_full_one(
+        city_map, city_beacons, walk, world) -> None:
+    """A confident cloud's check every few seconds first weighs a coarser map (every 4th
+    candidate point): on a clean walk and a harsh one (8 dB noise, 30 % dropped, exponent 3,
+    beacons 4 dB off their nominal power), every answer is the one a check on every point
+    gives."""
+    sim = SimulatedSource(city_beacons, walk, seed=3, **world)
+    screened = _run(Positioner(city_map, seed=3), sim)
+    unscreened = PositioningSettings(check_screen_stride=1)
+    assert _run(Positioner(city_map, settings=unscreened, seed=3), sim) == screened

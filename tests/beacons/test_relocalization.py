@@ -1,13 +1,15 @@
-"""Where a re-seeded cloud may be drawn from after a hint: only where the walker can have walked
-since (exact, hand-made candidates, no radio)."""
+"""Where a re-seeded cloud may be drawn from: after a hint, only where the walker can have walked
+since (exact, hand-made candidates, no radio); a routine check's coarse search."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from beacons.particles import ROWS
-from beacons.relocalization import Candidates, StartHint
+from beacons.heard import HeardBeacons
+from beacons.particles import BIAS, EXPONENT, OFFSET, ROWS
+from beacons.positioning_settings import PositioningSettings
+from beacons.relocalization import Candidates, StartHint, candidates
 
 
 def line_of_candidates(xs: list[float], exponents: int = 2) -> Candidates:
@@ -49,3 +51,20 @@ def test_a_hint_nowhere_near_the_candidates_filters_nothing() -> None:
     c = line_of_candidates([100.0, 110.0])
     assert StartHint(0.0, 0.0, 10.0, t_s=0.0).reachable(c, 12.0) is c
     assert StartHint(105.0, 0.0, 10.0, t_s=0.0).reachable(c, 12.0) is c  # all reachable
+
+
+def test_a_coarse_search_keeps_every_fourth_point_with_the_priors(city_map) -> None:
+    """The screen of a routine check (``check_screen_stride``) weighs every 4th of
+    the points a full search weighs, each with the same prior beliefs per exponent."""
+    heard = HeardBeacons(np.array([0, 1, 2]), np.array([-5.0, -12.0, -20.0]), np.ones(3),
+                         np.full(3, -40.0))
+    s = PositioningSettings()
+    full, coarse = candidates(city_map, heard, None, s), candidates(city_map, heard, None, s,
+                                                                    stride=4)
+    assert full is not None and coarse is not None
+    assert coarse.points == len(range(0, full.points, 4)) and coarse.copies == full.copies
+    assert np.array_equal(coarse.xy, full.xy[::4]) and np.array_equal(coarse.edge, full.edge[::4])
+    each = np.tile(np.arange(full.points) % 4 == 0, full.copies)
+    assert np.array_equal(coarse.log_prior, full.log_prior[each])
+    rows = [OFFSET.start, OFFSET.start + 1, EXPONENT, *range(BIAS.start, BIAS.stop)]
+    assert np.array_equal(coarse.state[rows], full.state[rows][:, each])
