@@ -503,37 +503,41 @@ def test_where_to_set_off_waits_for_the_loss_to_be_said_and_is_not_dropped_meanw
          "Location found again. Guidance continues. Walk east along Marktstraße.")]
 
 
-def test_found_again_at_a_crossing_is_told_to_cross_before_anything_beyond_it() -> None:
+def lost_after(s: NavigationSession, x: float) -> None:
+    """Walk east to ``x``, then five seconds without a position (said lost)."""
+    walk_east(s, x)
+    for k in range(5):
+        s.on_position(Unavailable("too few beacons", 100.0 + k))
+
+
+@pytest.mark.parametrize(("lang", "cross"), [
+    ("en", "Location found again. Guidance continues. Cross Logenstraße at the traffic light "
+           "with sound signal."),
+    ("de", "Standort wieder verfügbar. Die Führung geht weiter. Überqueren Sie die Logenstraße "
+           "an der Ampel mit Signalton."),
+])
+def test_found_again_at_a_crossing_is_told_to_cross_before_anything_beyond_it(lang: str,
+                                                                             cross: str) -> None:
     """The safety bug: lost before the turn onto Logenstraße and found again 0.2 m before the
     crossing 9 m up it, the walker heard where to go after the crossing, and "cross" was queued
     behind that sentence and dropped once past (benchmarks/bench_guidance.py, Neukoelln harsh
     seed 402). The crossing comes first, said as at the point, and is not said again."""
-    for lang, cross in (
-            ("en", "Location found again. Guidance continues. Cross Logenstraße at the traffic "
-                   "light with sound signal."),
-            ("de", "Standort wieder verfügbar. Die Führung geht weiter. Überqueren Sie die "
-                   "Logenstraße an der Ampel mit Signalton.")):
-        s = NavigationSession(turn_then_cross(cross_after_m=9.0), no_replan, lang=lang)
-        walk_east(s, 40.0)
-        for k in range(5):
-            s.on_position(Unavailable("too few beacons", 100.0 + k))
-        heard = [e.data for e in s.on_position(fix(60.0, 8.8, 120.0))
-                 if e.type == "instruction"]
-        for k, y in enumerate((10.0, 11.2, 12.4, 13.6)):
-            heard += [e.data for e in s.on_position(fix(60.0, y, 121.0 + k))
-                      if e.type == "instruction"]
-        assert heard[0]["kind"] == "cross" and heard[0]["phase"] == "regained"
-        assert heard[0]["text"] == cross
-        assert [d["kind"] for d in heard].count("cross") == 1
+    s = NavigationSession(turn_then_cross(cross_after_m=9.0), no_replan, lang=lang)
+    lost_after(s, 40.0)
+    heard = [e.data for e in s.on_position(fix(60.0, 8.8, 120.0)) if e.type == "instruction"]
+    for k, y in enumerate((10.0, 11.2, 12.4, 13.6)):
+        heard += [e.data for e in s.on_position(fix(60.0, y, 121.0 + k))
+                  if e.type == "instruction"]
+    assert heard[0]["kind"] == "cross" and heard[0]["phase"] == "regained"
+    assert heard[0]["text"] == cross
+    assert [d["kind"] for d in heard].count("cross") == 1
 
 
 def test_a_crossing_told_before_the_loss_is_not_repeated_where_it_is_walked_past() -> None:
     """Only an untold action is said at the point: a crossing heard before the loss is not
     said again as the walker is found again half a metre past it (they are crossing)."""
     s = NavigationSession(turn_then_cross(cross_after_m=2.0), no_replan, lang="en")
-    walk_east(s, 58.0)
-    for k in range(5):
-        s.on_position(Unavailable("too few beacons", 100.0 + k))
+    lost_after(s, 58.0)
     heard = [e.data for e in s.on_position(fix(60.0, 2.5, 120.0)) if e.type == "instruction"]
     assert heard and heard[0]["kind"] == "arrive"
 
@@ -545,9 +549,7 @@ def test_found_again_at_a_turn_the_chained_turn_beyond_it_is_said_in_the_same_br
     its corner."""
     s = NavigationSession(route_through([(0, 0), (60, 0), (60, 8.9), (100, 8.9)],
                                         [TURN_LEFT, TURN_RIGHT]), no_replan, lang="en")
-    walk_east(s, 40.0)
-    for k in range(5):
-        s.on_position(Unavailable("too few beacons", 100.0 + k))
+    lost_after(s, 40.0)
     heard = [e.data for e in s.on_position(fix(59.7, 0.0, 120.0)) if e.type == "instruction"]
     assert [(d["kind"], d["phase"]) for d in heard] == [("turn", "regained"), ("turn", "ahead")]
     assert heard[0]["text"] == ("Location found again. Guidance continues. Turn left onto "
@@ -562,9 +564,7 @@ def test_found_again_far_on_after_a_long_loss_is_placed_where_the_fix_is() -> No
     them to turn there (bench_guidance, Kaiserslautern harsh seed 600: 86 m, "turn right, then
     cross")."""
     s = NavigationSession(l_route(east_m=100.0, north_m=100.0), no_replan, lang="en")
-    walk_east(s, 10.0)
-    for k in range(5):
-        s.on_position(Unavailable("too few beacons", 100.0 + k))
+    lost_after(s, 10.0)
     back = s.on_position(fix(100.0, 50.0, 160.0))
     status = back[-1].data
     assert status["along_m"] == pytest.approx(150.0) and status["off_route_m"] == pytest.approx(0.0)
