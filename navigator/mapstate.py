@@ -23,6 +23,7 @@ from beacons.layout import BeaconLayout
 from beacons.model import BeaconPlacement
 from beacons.positioning import PositioningMap
 from navigator.children import child_command, child_env
+from navigator.collector import collector_paused
 from navigator.storage import (
     Beacon,
     ClosureWindow,
@@ -211,33 +212,30 @@ def load_map_state(
     sessions by 50-150 ms each.
     """
     phases: dict[str, float] = {}
-    was_enabled = gc.isenabled()
-    gc.disable()
     helper: _BeaconHelper | None = None
-    try:
-        t = time.perf_counter()
-        if not storage.beacon_copy_stored() and storage.count(Beacon) >= beacons_in_helper:
-            helper = _BeaconHelper.start(storage.url)
-        snapshot = storage.load_map(beacons=helper is None, cached=True)
-        phases["read_s"] = time.perf_counter() - t
-        t = time.perf_counter()
-        mapstate = MapState(snapshot)
-        del snapshot
-        phases["graph_router_s"] = time.perf_counter() - t
-        if helper is not None:
+    with collector_paused():
+        try:
             t = time.perf_counter()
-            mapstate.set_beacons(helper.result(storage))
-            phases["beacons_wait_s"] = time.perf_counter() - t
-        t = time.perf_counter()
-        if edge_count(mapstate.graph):
-            mapstate.positioning_map()
-        phases["positioning_s"] = time.perf_counter() - t
-    finally:
-        if helper is not None:
-            helper.close()
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
+            if not storage.beacon_copy_stored() and storage.count(Beacon) >= beacons_in_helper:
+                helper = _BeaconHelper.start(storage.url)
+            snapshot = storage.load_map(beacons=helper is None, cached=True)
+            phases["read_s"] = time.perf_counter() - t
+            t = time.perf_counter()
+            mapstate = MapState(snapshot)
+            del snapshot
+            phases["graph_router_s"] = time.perf_counter() - t
+            if helper is not None:
+                t = time.perf_counter()
+                mapstate.set_beacons(helper.result(storage))
+                phases["beacons_wait_s"] = time.perf_counter() - t
+            t = time.perf_counter()
+            if edge_count(mapstate.graph):
+                mapstate.positioning_map()
+            phases["positioning_s"] = time.perf_counter() - t
+        finally:
+            if helper is not None:
+                helper.close()
+            gc.freeze()
     return mapstate, phases
 
 
