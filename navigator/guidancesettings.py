@@ -62,6 +62,15 @@ class GuidanceSettings:
     off_route_after_s: float = 5.0
     off_route_min_interval_s: float = 10.0
     arrival_m: float = 2.0
+    #: ... or the walker has stood this long where the destination is within the fix's reach
+    #: (``arrival_m`` beyond its 90 % radius, in a straight line and along the route from the
+    #: furthest progress) with the last decision point behind them (see
+    #: ``NavigationSession._stopped_at_end``). Within reach for this long at a walking pace
+    #: (1.2 m/s: 12 m) is a walker who stopped there, or walked on past the end. A walker standing
+    #: still reads the same shadowed radio every scan, and the fix can settle 2-4 m off, sure of
+    #: it, for minutes (bench_guidance, Kaiserslautern harsh seeds 700, 800, 1000: the walker at
+    #: the destination, 2.2 m after a turn, the fix 2-3 m before the turn until the walk's end).
+    arrival_dwell_s: float = 10.0
     #: Speaking rate used to know how long an instruction occupies the listener.
     words_per_s: float = 2.6
     earcon_s: float = 0.4

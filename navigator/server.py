@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import signal
 import socket
+import sys
+from typing import TextIO
 
 from aiohttp import web
 
@@ -32,6 +34,18 @@ def first_curl_example(base: str, mapstate: object) -> str:
         hint = ""
     return (f"{hint}curl -s -X POST {base}/v1/routes -H 'Content-Type: application/json' "
             f"-d '{body}'")
+
+
+def print_banner(base: str, mapstate: object, out: TextIO | None = None) -> None:
+    """Print the URL and a first request to try, in one write. A worker's stdout is the
+    supervisor's file too, and unbuffered (``PYTHONUNBUFFERED``) ``print`` writes a line's end
+    apart from its text: the supervisor's "worker_died" log line once landed between the two,
+    on the banner's line, where a reader of the JSON log lines could not find it (and a worker
+    killed between them leaves its line unended)."""
+    stream = out or sys.stdout
+    stream.write(f"Blind Pilot is serving on {base}  (companion app for walkers: {base}/app/, "
+                 f"health: {base}/health)\n{first_curl_example(base, mapstate)}\n")
+    stream.flush()
 
 
 def make_runner(app: web.Application, settings: Settings) -> web.AppRunner:
@@ -66,10 +80,7 @@ async def serve_app(settings: Settings, loaded: LoadedService | None = None,
     warm_positioner()
     if announce:
         host = f"[{settings.host}]" if ":" in settings.host else settings.host
-        base = f"http://{host}:{settings.port}"
-        print(f"Blind Pilot is serving on {base}  (companion app for walkers: {base}/app/, "
-              f"health: {base}/health)", flush=True)
-        print(first_curl_example(base, app[MAP]), flush=True)
+        print_banner(f"http://{host}:{settings.port}", app[MAP])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -24,7 +24,7 @@ from navigator.announcements import Announcer, Event, Progress
 from navigator.guidancesettings import GuidanceSettings
 from navigator.routeline import RouteLine
 from navigator.wording import RouteWording
-from routing.geo import turn_angle_deg
+from routing.geo import haversine_m, turn_angle_deg
 from routing.model import DECISION_KINDS, Maneuver, ManeuverKind, Route
 from routing.paths import RoutingError
 from voice import phrases
@@ -79,6 +79,9 @@ class NavigationSession(Announcer):
         #: Blocked edges already acted on (replanned around, or found impossible to avoid), and
         #: the route they were found on: a later route over the same edge is checked afresh.
         self._blocked: tuple[Route | None, frozenset[int]] = (None, frozenset())
+        #: Since when every fix has had the destination within its reach (None: the last did
+        #: not, or the position was lost since).
+        self._end_in_reach_since_s: float | None = None
         if route is not None:
             self._set_route(route)
 
@@ -92,6 +95,7 @@ class NavigationSession(Announcer):
         ``available: false``), so a client can treat it as the answer to its scan.
         """
         if isinstance(pos, Unavailable):
+            self._end_in_reach_since_s = None  # the walker may have moved unseen
             status = Event("fix", {"available": False, "reason": pos.reason, "t": pos.t_s})
             events = [] if self.arrived else self._on_unavailable(pos)
             return [*events, status]
@@ -126,7 +130,7 @@ class NavigationSession(Announcer):
             return self._off_route(pos)
         self.progress.along_m = along
         self.progress.max_along_m = max(self.progress.max_along_m, along)
-        if self.line.length_m - along <= self.settings.arrival_m:
+        if self.line.length_m - along <= self.settings.arrival_m or self._stopped_at_end(pos):
             return self._arrive(pos.t_s)
         events = self._flush_pending(pos.t_s)
         if regained:
@@ -170,6 +174,7 @@ class NavigationSession(Announcer):
         self._pending = None
         self._wording = RouteWording.of(route, self.lang, self.opts, self.settings)
         self._uncertain_said = False
+        self._end_in_reach_since_s = None
 
     def edges_ahead(self) -> list[int]:
         """Edges of the route from the one being walked to the end (``edges[i]`` joins route
@@ -263,6 +268,37 @@ class NavigationSession(Announcer):
         self._busy_until_s = pos.t_s + self._speech_s(text)
         return [Event("location_unavailable", {"reason": pos.reason, "text": text,
                                                "lang": self.lang, "t": pos.t_s})]
+
+    def _stopped_at_end(self, pos: Fix) -> bool:
+        """The walker has stood for ``arrival_dwell_s`` where the fix may put them within
+        ``arrival_m`` of the destination (it is within ``arrival_m`` beyond the fix's 90 %
+        radius, in a straight line and along the route from the furthest progress), and every
+        decision point is behind them (the furthest progress reached the last one, the far kerb
+        of a crossing). A still walker's fix can stay a few metres off (the same shadowed
+        readings every scan) while the walker is at the door; a walker still short of the last
+        turn, or at the kerb of a last crossing, is not told they have arrived."""
+        assert self.route is not None and self.line is not None
+        reach = self.settings.arrival_m + pos.error_m
+        end = self.route.coordinates[-1]
+        p = self.progress
+        if (haversine_m(pos.lat, pos.lon, *end) > reach
+                or self.line.length_m - p.max_along_m > reach
+                or p.max_along_m < self._last_decision_passed_m()):
+            self._end_in_reach_since_s = None
+            return False
+        if self._end_in_reach_since_s is None:
+            self._end_in_reach_since_s = pos.t_s
+        return pos.t_s - self._end_in_reach_since_s >= self.settings.arrival_dwell_s
+
+    def _last_decision_passed_m(self) -> float:
+        """Where along the route the walker is past the route's last decision point (a
+        crossing: its far kerb), to the half metre that tells places apart."""
+        assert self.route is not None
+        last = next((m for m in reversed(self.route.maneuvers) if m.kind in DECISION_KINDS), None)
+        if last is None:
+            return 0.0
+        length = last.attributes.get("length_m", 0.0) if last.kind is ManeuverKind.CROSS else 0.0
+        return last.along_m + float(length or 0.0) - self.settings.same_place_m
 
     def _arrive(self, t_s: float) -> list[Event]:
         assert self.route is not None

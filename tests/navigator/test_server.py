@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import re
 import time
@@ -13,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from navigator.app import create_app
-from navigator.server import make_runner
+from navigator.server import make_runner, print_banner
 from navigator.settings import Settings
 
 TIMEOUT_S = 1.0
@@ -106,3 +107,27 @@ async def test_a_client_leaving_mid_body_is_a_499_logged_as_info(
         assert await leave_mid_body(port) == ["499"]
     records = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "navigator.api"]
     assert records == [("INFO", "client disconnected")]
+
+
+class _Writes(io.StringIO):
+    """A stdout that keeps each write apart, as an unbuffered one hands each to the OS."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, s: str) -> int:
+        self.writes.append(s)
+        return super().write(s)
+
+
+def test_the_banner_is_one_write_so_another_process_cannot_land_inside_its_lines() -> None:
+    """A worker's stdout is the supervisor's log file too: with the banner's line end written
+    apart, the supervisor's "worker_died" JSON line was once found on the banner's line."""
+    out = _Writes()
+    print_banner("http://127.0.0.1:8080", None, out)
+    (text,) = out.writes
+    first, curl = text.splitlines()
+    assert first.startswith("Blind Pilot is serving on http://127.0.0.1:8080")
+    assert curl.startswith("curl -s -X POST http://127.0.0.1:8080/v1/routes")
+    assert text.endswith("\n")

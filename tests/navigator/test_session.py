@@ -117,6 +117,73 @@ def test_arrival_within_2m_says_arrived_once() -> None:
     assert [e.type for e in s.on_position(fix(60.0, 40.0, t + 1))] == ["fix"]
 
 
+def standing(session: NavigationSession, x: float, y: float, error_m: float, t0: float,
+             seconds: int) -> list[tuple[float, Any]]:
+    """A walker standing still while every fix says (x, y) with a 90 % radius of ``error_m``;
+    (t, event) pairs."""
+    out = []
+    for k in range(seconds):
+        lat, lon = ll(x, y)
+        out += [(t0 + k, e) for e in session.on_position(
+            Fix(lat, lon, None, 10, 0.0, error_m, 0.9, t0 + k))]
+    return out
+
+
+def arrivals(events: list[tuple[float, Any]]) -> list[float]:
+    return [t for t, e in events if e.type == "arrived"]
+
+
+def test_a_walker_standing_at_the_door_while_the_fix_stays_short_of_it_hears_arrived() -> None:
+    """The end 2.2 m after a turn (bench_guidance, Kaiserslautern harsh seed 700): the fixes
+    reached the turn, then the walker stood at the door while every fix stayed 1.5 m before the
+    turn, 3.7 m along the route from the end, with a 2.3 m radius. Within 2 m it never was, so
+    the walker never heard they had arrived; standing within the fix's reach of the end, past
+    the last turn, for 10 s is arriving."""
+    s = NavigationSession(l_route(east_m=60.0, north_m=2.2), no_replan, lang="en")
+    walked = walk_east(s, 60.0) + [(60.0, e) for e in s.on_position(fix(60.0, 0.0, 99.0))]
+    assert not any(e.type == "arrived" for _, e in walked)
+    events = standing(s, 58.5, 0.0, 2.3, 100.0, 30)
+    # within reach since the fix at the corner (t = 99)
+    assert arrivals(events) == [99.0 + GuidanceSettings().arrival_dwell_s]
+
+
+def test_a_walker_stopped_before_the_last_turn_does_not_hear_arrived() -> None:
+    """The same place, but the fixes never reached the turn: the walker may be short of it, and
+    "you have arrived" before the last turn is worse than a late one."""
+    s = NavigationSession(l_route(east_m=60.0, north_m=2.2), no_replan, lang="en")
+    walk_east(s, 58.0)
+    assert arrivals(standing(s, 58.5, 0.0, 2.3, 100.0, 120)) == []
+
+
+def test_a_walker_at_the_kerb_of_a_last_crossing_does_not_hear_arrived() -> None:
+    """The end 1 m beyond a 4 m crossing: a walker waiting at the kerb for the light is within
+    the fix's reach of the end, but has not crossed."""
+    coords = (ll(0, 0), ll(60, 0), ll(60, 5))
+    m = (Maneuver(ManeuverKind.DEPART, 1, *coords[0], 0.0, 0.0, None,
+                  {"heading_deg": 90.0, "street": "Marktstraße"}),
+         Maneuver(ManeuverKind.CROSS, 2, *coords[1], 60.0, 60.0, None,
+                  {"street": "Logenstraße", "signal": "acoustic", "island": False,
+                   "tactile_paving": False, "kerb": None, "length_m": 4.0}),
+         Maneuver(ManeuverKind.ARRIVE, 3, *coords[2], 5.0, 65.0, None,
+                  {"name": None, "side": None}))
+    s = NavigationSession(Route((1, 2, 3), (10, 11), 65.0, 65.0, "blind_cane", m, coords),
+                          no_replan, lang="en")
+    walk_east(s, 60.0)
+    assert arrivals(standing(s, 60.0, 0.0, 3.0, 100.0, 120)) == []
+
+
+def test_a_lost_position_starts_the_wait_at_the_door_again() -> None:
+    """The walker may have moved while the position was lost: the 10 s count again from the
+    first fix after it."""
+    s = NavigationSession(l_route(east_m=60.0, north_m=2.2), no_replan, lang="en")
+    walk_east(s, 60.0)
+    s.on_position(fix(60.0, 0.0, 99.0))
+    events = standing(s, 58.5, 0.0, 2.3, 100.0, 8)
+    s.on_position(Unavailable("too few beacons", 108.0))
+    events += standing(s, 58.5, 0.0, 2.3, 109.0, 15)
+    assert arrivals(events) == [109.0 + GuidanceSettings().arrival_dwell_s]
+
+
 def test_off_route_after_5s_then_replans_and_sends_rerouted() -> None:
     calls = []
 
