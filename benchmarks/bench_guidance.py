@@ -75,9 +75,9 @@ GUIDANCE_SEED_BASES = (0, 100, 200, 300, 400, 500)
 #: table's only draw before draws existed; the others are the 1,000th, 10,000th, ... primes, far
 #: above every seed base (7919 and 104729 are the shifts that showed one draw was luck, #12).
 DRAW_OFFSETS = (0, 7919, 104729, 1299709, 15485863, 179424673, 2038074743)
-#: Draws per walk in ``benchmarks.run``'s table: main's harsh late + missed spanned 12-23 over
-#: three draws, so one draw cannot tell a better positioner from a luckier one; three keep the
-#: section within about twice its one-draw time.
+#: Draws per walk in ``benchmarks.run``'s table: main's harsh late + missed (+ not reached) were
+#: 12, 22 and 22 in its three draws, so one draw cannot tell a better positioner from a luckier
+#: one; three keep the section within about twice its one-draw time (1.6-1.8x its CPU).
 GUIDANCE_DRAWS = 3
 #: The methods whose fixes use the positioner's random numbers. The baselines never update it,
 #: so every draw of theirs is the same walk: they are walked once.
@@ -259,7 +259,7 @@ def _walk_all(cities: list[City], seed_base: int = 0, draws: int = 1) -> list[Ro
                         city, w, seed_base, n,
                         lambda p, m=method, ms=row.ms: Timed(METHODS[m](p), ms)):  # type: ignore[misc]
                     row.draws[draw].append(score)
-            print(f"   {world} / {method}: {len(row.scores)} walks ({n} draws)",
+            print(f"   {world} / {method}: {len(row.scores)} walks, draws {n}",
                   file=sys.stderr, flush=True)
             rows.append(row)
     return rows
