@@ -197,14 +197,18 @@ def run_simulation(
     settings: GuidanceSettings | None = None,
     locate: Callable[[Positioner], Locator] | None = None,
     opts: PhraseOptions | None = None,
+    positioner_seed: int | None = None,
 ) -> SimulationResult:
     """Walk from ``start`` to ``end`` in-process; raises RoutingError if there is no route.
 
     ``locate`` wraps the session's positioner (a baseline in its place, a timer around it);
-    ``opts`` are the walker's phrasing choices (verbosity)."""
+    ``opts`` are the walker's phrasing choices (verbosity); ``positioner_seed`` draws the
+    positioner's random numbers apart from the world's (default: the walk's seed), so the same
+    walk can be judged on several draws of its particles."""
+    seed = walk.seed if positioner_seed is None else positioner_seed
     nav, positioner, route = build_guidance(mapstate, start, end, profile, lang,
                                             settings or GuidanceSettings(),
-                                            opts or PhraseOptions(), walk.seed)
+                                            opts or PhraseOptions(), seed)
     assert route is not None
     locator: Locator = positioner if locate is None else locate(positioner)
     walker = SimulatedWalker(mapstate, route, walk)
