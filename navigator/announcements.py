@@ -66,6 +66,8 @@ class Announcer:
     _uncertain_said: bool
     #: When the last "position uncertain" ends: until then the speech it holds is only that.
     _uncertain_until_s: float
+    #: When the last "location unavailable" ends: until then the speech it holds is only that.
+    _lost_until_s: float
 
     def _announcements(self, t_s: float) -> list[Event]:
         """What is due at the first maneuver with something left to say. A decision point's
@@ -172,12 +174,16 @@ class Announcer:
         return fix is not None and too_uncertain(self._place(i), fix.error_m, distance_m,
                                                  self.settings)
 
-    def _supersedes_uncertain(self, m: Maneuver) -> bool:
-        """Whether ``m``'s instruction, held for an uncertain fix and now certain enough, cuts
-        short the "position uncertain" still being said (the only speech left): that message is
-        obsolete once the instruction can be given, and waiting 5 s for its end brought the turn
-        to the walker at the corner (benchmarks/bench_guidance.py, harsh world)."""
+    def _supersedes(self, m: Maneuver, phase: str) -> bool:
+        """Whether ``m``'s instruction cuts short the safety message still being said (the only
+        speech left), which it makes obsolete: "position uncertain" once ``m``, held for it, is
+        certain enough, and "location unavailable" once the position is found again. Waiting 5 s
+        for the first brought the turn to the walker at the corner; waiting up to 3 s for the
+        second, found again 1-2 m before a crossing, said "cross" at the kerb or past it, or
+        dropped it (benchmarks/bench_guidance.py, harsh world, Neukoelln seeds 302 and 402)."""
         assert self.route is not None
+        if phase == "regained" and self._busy_until_s <= self._lost_until_s:
+            return True
         return (self._busy_until_s <= self._uncertain_until_s
                 and self.route.maneuvers.index(m) in self.progress.held)
 
@@ -270,7 +276,7 @@ class Announcer:
         })
         if interrupts:
             event.data["interrupts"] = True
-            self._uncertain_until_s = -math.inf  # cut short: no longer being said
+            self._uncertain_until_s = self._lost_until_s = -math.inf  # cut short: not said
         self.last_instruction = event
         start = t_s if interrupts else max(self._busy_until_s, t_s)
         self._busy_until_s = start + self._speech_s(text)
@@ -285,7 +291,7 @@ class Announcer:
         if t_s >= self._busy_until_s:
             self._pending = None
             return self._say(m, phase, t_s)
-        if force and self._supersedes_uncertain(m):
+        if force and self._supersedes(m, phase):
             self._pending = None
             return self._say(m, phase, t_s, interrupts=True)
         if force:
@@ -295,25 +301,27 @@ class Announcer:
             self._pending = (m, "regained" if owed else phase)
         return []
 
-    def _chain_from_m(self, m: Maneuver, phase: str) -> float:
+    def _chain_from_m(self, m: Maneuver, phase: str, said_s: float) -> float:
         """Where the next place's distance is measured from when it is chained to ``m``'s
-        instruction: the walker, or ``m`` itself when re-orienting at it. Found again at a
-        crossing with the turn 9 m beyond it, "cross" and "after another 9 metres, turn right"
+        instruction (``said_s`` long): the walker, or ``m`` itself when re-orienting at it, that
+        is when the walker stands there or reaches it while the sentence is said. Found again at
+        a crossing with the turn 9 m beyond it, "cross" and "after another 9 metres, turn right"
         belong in one breath; said apart, the turn waited for the crossing's long sentence and
-        came at the corner (bench_guidance, Neukoelln harsh seeds 302 and 402)."""
-        along = self.progress.along_m
-        if phase in ("orientation", "regained") and m.along_m - along <= self.settings.approached_m:
+        came at the corner or past it (bench_guidance, Neukoelln harsh seeds 302 and 402)."""
+        along, s = self.progress.along_m, self.settings
+        if (phase in ("orientation", "regained")
+                and m.along_m - along <= max(s.approached_m, said_s * s.walking_speed_mps)):
             return max(along, m.along_m)
         return along
 
     def _flush_pending(self, t_s: float) -> list[Event]:
-        """The instruction that waited for speech to end (or only for its own "position
-        uncertain", which it cuts short), if the walker is not past it and the fix now is certain
-        enough for it (else it waits on)."""
+        """The instruction that waited for speech to end (or only for a safety message it makes
+        obsolete, which it cuts short: :meth:`_supersedes`), if the walker is not past it and the
+        fix now is certain enough for it (else it waits on)."""
         if self._pending is None:
             return []
         m, phase = self._pending
-        if t_s < self._busy_until_s and not self._supersedes_uncertain(m):
+        if t_s < self._busy_until_s and not self._supersedes(m, phase):
             return []
         d = m.along_m - self.progress.along_m
         if d < -self.settings.approached_m and m.kind is not ManeuverKind.DEPART:
@@ -334,7 +342,8 @@ class Announcer:
         """The instruction (``interrupts``: cutting short what is being said), and right after
         it the next place if that is chained to this one and now near enough
         (:mod:`navigator.decisionpoints`)."""
-        events = [self._instruction(m, phase, t_s, interrupts=interrupts)]
+        first = self._instruction(m, phase, t_s, interrupts=interrupts)
+        events = [first]
         w = self._wording
         assert self.route is not None and w is not None
         k = w.place_of[self.route.maneuvers.index(m)]
@@ -343,7 +352,8 @@ class Announcer:
         nxt = w.places[k + 1]
         lead = self.route.maneuvers[nxt.lead]
         if (nxt.chained and nxt.lead not in self.progress.announced
-                and lead.along_m - self._chain_from_m(m, phase) <= self.settings.chain_ahead_max_m):
+                and lead.along_m - self._chain_from_m(m, phase, self._speech_s(first.data["text"]))
+                <= self.settings.chain_ahead_max_m):
             self._mark(nxt.lead, self.progress.announced)
             events += self._say(lead, "chained", t_s)
         return events

@@ -76,6 +76,7 @@ class NavigationSession(Announcer):
         #: "Position uncertain" was said and the position has not been certain since.
         self._uncertain_said = False
         self._uncertain_until_s = -math.inf
+        self._lost_until_s = -math.inf
         #: Blocked edges already acted on (replanned around, or found impossible to avoid), and
         #: the route they were found on: a later route over the same edge is checked afresh.
         self._blocked: tuple[Route | None, frozenset[int]] = (None, frozenset())
@@ -265,7 +266,7 @@ class NavigationSession(Announcer):
         self._off_since_s = None
         self._uncertain_said = False  # once the position is back, uncertainty is news again
         text = phrases.phrase_location_unavailable(self.lang)
-        self._busy_until_s = pos.t_s + self._speech_s(text)
+        self._busy_until_s = self._lost_until_s = pos.t_s + self._speech_s(text)
         return [Event("location_unavailable", {"reason": pos.reason, "text": text,
                                                "lang": self.lang, "t": pos.t_s})]
 
@@ -312,7 +313,10 @@ class NavigationSession(Announcer):
         """After an outage (or at a resumed start) re-establish where to go next; a decision
         point due soon waits for a fix certain enough for it (``_reorient`` stays set). A walker
         who has heard nothing yet (the position was lost from the first scan on) is told where
-        to set off first."""
+        to set off first. Said within a decision point's window, it is that point's
+        announcement ("In 6 metres, turn left"): said once more when that sentence ended, from a
+        fix lagging the walker, the same words came at the corner (bench_guidance,
+        Kaiserslautern harsh seed 301)."""
         assert self.route is not None
         phase, self._reorient = self._reorient, None
         first = self.route.maneuvers[0]
@@ -327,8 +331,9 @@ class NavigationSession(Announcer):
         if self._too_uncertain(i, d):
             self._reorient = phase
             return self._uncertain(i, t_s)
-        if d <= self.settings.approached_m:  # said as at the point: nothing more is due there
+        if d <= self._announce_within_m(i):  # its action and distance: as if said ahead
             self._mark(i, self.progress.announced)
+        if d <= self.settings.approached_m:  # said as at the point: nothing more is due there
             self._mark(i, self.progress.approached)
         return self._speak(nxt, phase or "orientation", t_s, force=True)
 
