@@ -78,7 +78,8 @@ async def _replay(args: argparse.Namespace) -> dict[str, Any]:
 
         live_module.position_all = timed_position_all  # type: ignore[assignment]
         skip = random.Random(3)
-        kept = [[skip.random() >= args.skip for _ in lives] for _ in range(args.rounds)]
+        kept = [[r < len(messages) and skip.random() >= args.skip for _, messages in lives]
+                for r in range(args.rounds)]  # drawn round by round in either order
         plays = ([[(i, r)] for i in range(len(lives)) for r in range(args.rounds)]
                  if args.by_walker else
                  [[(i, r) for i in range(len(lives))] for r in range(args.rounds)])
@@ -96,9 +97,8 @@ async def _replay(args: argparse.Namespace) -> dict[str, Any]:
             t0 = time.process_time()
             for i, r in play:
                 live, messages = lives[i]
-                raw = messages[r % len(messages)] if r < len(messages) else None
-                if raw is not None and kept[r][i]:
-                    batch.append(Delivery(live, ws, read_message(registry, live, raw,
+                if kept[r][i]:
+                    batch.append(Delivery(live, ws, read_message(registry, live, messages[r],
                                                                  start + r)))
             t1 = time.process_time()
             if profiler:
