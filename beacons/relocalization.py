@@ -86,12 +86,18 @@ class StartHint:
 
     def reachable(self, c: Candidates, reach_m: float) -> Candidates:
         """The candidates within ``reach_m`` of the hinted point (all of them when none is)."""
-        keep = np.hypot(c.xy[:, 0] - self.x, c.xy[:, 1] - self.y) <= reach_m
-        if keep.all() or not keep.any():
+        keep = self.within(c.xy, reach_m)
+        if keep is None:
             return c
         each = np.tile(keep, c.copies)  # candidate k is at point k % points
         return Candidates(c.edge[keep], c.along[keep], c.xy[keep], c.state[:, each],
                           c.log_prior[each], int(keep.sum()))
+
+    def within(self, xy: np.ndarray, reach_m: float) -> np.ndarray | None:
+        """Which of the points ``xy`` lie within ``reach_m`` of the hinted point; None when all
+        or none do (then none is cut: a wrong hint does not empty the search)."""
+        keep = np.hypot(xy[:, 0] - self.x, xy[:, 1] - self.y) <= reach_m
+        return None if keep.all() or not keep.any() else keep
 
 
 def candidates(pmap: PositioningMap, beacons: HeardBeacons, gnss: LocalFix | None,
@@ -113,14 +119,18 @@ def candidates(pmap: PositioningMap, beacons: HeardBeacons, gnss: LocalFix | Non
         return None
     if stride > 1:
         edge, along, xy = edge[::stride], along[::stride], xy[::stride]
+    # the hint's cut before the priors are laid out: a live walker's search is hinted until
+    # given up on, and laying out then copying every point's five beliefs cost more than the cut
+    keep = None if hint is None else hint.within(xy, hint.reach_m(t_s, s.max_speed_mps))
+    if keep is not None:
+        edge, along, xy = edge[keep], along[keep], xy[keep]
     exponents, log_prior = exponent_grid(s.path_loss.exponent, s.exponent_sigma)
     g = exponents.size
     state = np.empty((ROWS, edge.size * g))
     state[OFFSET] = offset_prior(s.offset_sigma_db)
     state[EXPONENT] = np.repeat(exponents, edge.size)
     state[BIAS] = bias_prior()
-    c = Candidates(edge, along, xy, state, np.repeat(log_prior, edge.size), edge.size)
-    return c if hint is None else hint.reachable(c, hint.reach_m(t_s, s.max_speed_mps))
+    return Candidates(edge, along, xy, state, np.repeat(log_prior, edge.size), edge.size)
 
 
 def given_up(t_s: float, contradicted_since: float | None, spread_since: float | None,

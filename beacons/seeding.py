@@ -67,7 +67,7 @@ def draw(places: Places, count: int, pmap: PositioningMap, body_loss_max_db: flo
     at = places.at
     point = pick % at.points
     edge = at.edge[point]
-    step = (pmap.length / pmap.sample_count)[edge]
+    step = pmap.length[edge] / pmap.sample_count[edge]  # not the whole map's: a city's 200k
     along = np.clip(at.along[point] + rng.uniform(-0.5, 0.5, count) * step, 0.0,
                     pmap.length[edge])
     st = at.state

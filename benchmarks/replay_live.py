@@ -14,6 +14,10 @@ position_all`) and the rest (guidance, events); what a socket costs (reading fra
 not in it, the bare echo of :mod:`benchmarks.loadgen` measures that. ``--skip 0.3`` leaves out
 that share of each walker's scans (drawn with a fixed seed), as an overloaded worker answers
 them ``late`` without positioning them: what that costs the scans that are positioned.
+``--by-walker`` plays each walker's scans in turn, all of one walker's before the next's (as
+:mod:`benchmarks.positioner_ab` does), instead of round by round across all walkers (as a worker
+does): the same scans either way, so the difference is what interleaving many walkers costs.
+Each scan's positioning is also timed alone: ``update_us_median`` and ``update_us_p90``.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import sys
 import time
 from typing import Any
 
+import numpy as np
 from aiohttp import web
 
 from benchmarks.loadgen import precompute_walks
@@ -58,29 +63,43 @@ async def _replay(args: argparse.Namespace) -> dict[str, Any]:
             lives.append((live, walk.messages))
         registry = app[SESSIONS]
         positioning = [0.0]
+        updates: list[float] = []
 
         def timed_position_all(pairs: Any) -> Any:
-            t = time.process_time()
-            try:
-                return position_all(pairs)
-            finally:
-                positioning[0] += time.process_time() - t
+            out = []
+            for pair in pairs:  # as position_all does: one walker after another
+                t = time.process_time()
+                out += position_all([pair])
+                took = time.process_time() - t
+                positioning[0] += took
+                if counted[0]:
+                    updates.append(took)
+            return out
 
         live_module.position_all = timed_position_all  # type: ignore[assignment]
         skip = random.Random(3)
+        kept = [[r < len(messages) and skip.random() >= args.skip for _, messages in lives]
+                for r in range(args.rounds)]  # drawn round by round in either order
+        plays = ([[(i, r)] for i in range(len(lives)) for r in range(args.rounds)]
+                 if args.by_walker else
+                 [[(i, r) for i in range(len(lives))] for r in range(args.rounds)])
         ws: Any = None  # answers are written to bytes, not sent
         stages = {"decode": 0.0, "position": 0.0, "guide": 0.0, "write": 0.0}
         scans = 0
+        counted = [False]
+        start = time.monotonic()  # a walker's scans arrive a second apart, in either order
         profiler = cProfile.Profile() if args.profile else None
-        for r in range(args.rounds):
+        for play in plays:
+            r = play[0][1]
+            counted[0] = r >= args.warm  # the first scans seed the clouds: not the steady state
             batch = []
             positioned = positioning[0]
             t0 = time.process_time()
-            for live, messages in lives:
-                raw = messages[r % len(messages)] if r < len(messages) else None
-                if raw is not None and skip.random() >= args.skip:
-                    batch.append(Delivery(live, ws, read_message(registry, live, raw,
-                                                                 time.monotonic())))
+            for i, r in play:
+                live, messages = lives[i]
+                if kept[r][i]:
+                    batch.append(Delivery(live, ws, read_message(registry, live, messages[r],
+                                                                 start + r)))
             t1 = time.process_time()
             if profiler:
                 profiler.enable()
@@ -92,7 +111,7 @@ async def _replay(args: argparse.Namespace) -> dict[str, Any]:
             t2 = time.process_time()
             frames = [dumps(out) for reply in replies for out in reply]
             t3 = time.process_time()
-            if r >= args.warm:  # the first scans seed the clouds: not the steady state
+            if counted[0]:
                 stages["decode"] += t1 - t0
                 stages["position"] += positioning[0] - positioned
                 stages["guide"] += t2 - t1 - (positioning[0] - positioned)
@@ -105,10 +124,13 @@ async def _replay(args: argparse.Namespace) -> dict[str, Any]:
         live_module.position_all = position_all  # type: ignore[assignment]
         await runner.cleanup()
     total = sum(stages.values())
-    return {"sessions": args.sessions, "skip": args.skip, "scans": scans,
+    return {"sessions": args.sessions, "skip": args.skip, "by_walker": args.by_walker,
+            "scans": scans,
             "load_1min": os.getloadavg()[0],
             **{f"{k}_us_per_scan": round(v / max(scans, 1) * 1e6, 1) for k, v in stages.items()},
             "total_us_per_scan": round(total / max(scans, 1) * 1e6, 1),
+            "update_us_median": round(float(np.median(updates)) * 1e6, 1) if updates else None,
+            "update_us_p90": round(float(np.percentile(updates, 90)) * 1e6, 1) if updates else None,
             **{f"{k}_share": round(v / total, 3) for k, v in stages.items() if total}}
 
 
@@ -123,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--walks", type=int, default=20)
     parser.add_argument("--skip", type=float, default=0.0,
                         help="share of scans left out (answered late, not positioned)")
+    parser.add_argument("--by-walker", action="store_true",
+                        help="each walker's scans in turn, not round by round")
     parser.add_argument("--profile", help="write cProfile stats of the answer stage here")
     args = parser.parse_args(argv)
     print(json.dumps(asyncio.run(_replay(args))))

@@ -68,3 +68,25 @@ def test_a_coarse_search_keeps_every_fourth_point_with_the_priors(city_map) -> N
     assert np.array_equal(coarse.log_prior, full.log_prior[each])
     rows = [OFFSET.start, OFFSET.start + 1, EXPONENT, *range(BIAS.start, BIAS.stop)]
     assert np.array_equal(coarse.state[rows], full.state[rows][:, each])
+
+
+def test_a_hinted_search_weighs_the_reachable_points_with_the_priors(city_map) -> None:
+    """A search after a hint weighs exactly the points within the walker's reach that
+    :meth:`StartHint.reachable` keeps of the whole search, each with the same prior beliefs
+    (the points are cut before the beliefs are laid out: a live walker's searches are hinted)."""
+    heard = HeardBeacons(np.array([0, 1, 2]), np.array([-5.0, -12.0, -20.0]), np.ones(3),
+                         np.full(3, -40.0))
+    s = PositioningSettings()
+    full = candidates(city_map, heard, None, s)
+    assert full is not None
+    x, y = full.xy[0]
+    hint = StartHint(float(x), float(y), 5.0, t_s=0.0)
+    hinted = candidates(city_map, heard, None, s, hint, t_s=2.0)
+    expected = hint.reachable(full, hint.reach_m(2.0, s.max_speed_mps))
+    assert hinted is not None and 0 < hinted.points < full.points
+    assert hinted.points == expected.points and hinted.copies == expected.copies
+    assert np.array_equal(hinted.xy, expected.xy) and np.array_equal(hinted.edge, expected.edge)
+    assert np.array_equal(hinted.along, expected.along)
+    assert np.array_equal(hinted.log_prior, expected.log_prior)
+    rows = [OFFSET.start, OFFSET.start + 1, EXPONENT, *range(BIAS.start, BIAS.stop)]
+    assert np.array_equal(hinted.state[rows], expected.state[rows])
