@@ -84,15 +84,6 @@ class StartHint:
         start = t_s if self.t_s is None else self.t_s
         return self.radius_m + max_speed_mps * max(0.0, t_s - start)
 
-    def reachable(self, c: Candidates, reach_m: float) -> Candidates:
-        """The candidates within ``reach_m`` of the hinted point (all of them when none is)."""
-        keep = self.within(c.xy, reach_m)
-        if keep is None:
-            return c
-        each = np.tile(keep, c.copies)  # candidate k is at point k % points
-        return Candidates(c.edge[keep], c.along[keep], c.xy[keep], c.state[:, each],
-                          c.log_prior[each], int(keep.sum()))
-
     def within(self, xy: np.ndarray, reach_m: float) -> np.ndarray | None:
         """Which of the points ``xy`` lie within ``reach_m`` of the hinted point; None when all
         or none do (then none is cut: a wrong hint does not empty the search)."""

@@ -7,19 +7,9 @@ import numpy as np
 import pytest
 
 from beacons.heard import HeardBeacons
-from beacons.particles import BIAS, EXPONENT, OFFSET, ROWS
+from beacons.particles import BIAS, EXPONENT, OFFSET
 from beacons.positioning_settings import PositioningSettings
-from beacons.relocalization import Candidates, StartHint, candidates
-
-
-def line_of_candidates(xs: list[float], exponents: int = 2) -> Candidates:
-    """Map points at ``xs`` on y = 0, each a candidate once per exponent, as candidates() makes
-    them (candidate ``k`` at point ``k % points``)."""
-    points = len(xs)
-    xy = np.column_stack([xs, np.zeros(points)])
-    state = np.arange(ROWS * points * exponents, dtype=float).reshape(ROWS, -1)
-    return Candidates(np.arange(points), np.array(xs), xy, state,
-                      np.repeat(np.arange(exponents, dtype=float), points), points)
+from beacons.relocalization import StartHint, candidates
 
 
 def test_the_walker_reaches_the_hints_radius_plus_walking_since_the_first_scan() -> None:
@@ -30,27 +20,24 @@ def test_the_walker_reaches_the_hints_radius_plus_walking_since_the_first_scan()
     assert hint.reach_m(8.0, 2.0) == pytest.approx(16.0)
 
 
-def test_only_reachable_candidates_are_kept_with_their_own_state() -> None:
+def test_only_reachable_points_are_kept() -> None:
     """3 s after a hint within 10 m, a walker of at most 1 m/s is within 13 m of it: the places
     beyond are not searched (in the harsh world a first fix went 13 m ahead, sure of it, while
     the walker was 3.6 m from the start)."""
     hint = StartHint(0.0, 0.0, 10.0, t_s=0.0)
-    c = line_of_candidates([-20.0, -5.0, 3.0, 13.0, 30.0])
-    kept = hint.reachable(c, hint.reach_m(3.0, 1.0))  # 13 m
-    assert kept.points == 3
-    assert kept.xy[:, 0].tolist() == [-5.0, 3.0, 13.0]
-    assert kept.edge.tolist() == [1, 2, 3]
-    assert kept.log_prior.tolist() == [0.0, 0.0, 0.0, 1.0, 1.0, 1.0]
-    assert np.array_equal(kept.state, c.state[:, [1, 2, 3, 6, 7, 8]])
-    assert hint.reachable(c, 12.0).points == 2
+    xy = np.column_stack([[-20.0, -5.0, 3.0, 13.0, 30.0], np.zeros(5)])
+    keep = hint.within(xy, hint.reach_m(3.0, 1.0))  # 13 m
+    assert keep is not None and keep.tolist() == [False, True, True, True, False]
+    keep = hint.within(xy, 12.0)
+    assert keep is not None and keep.tolist() == [False, True, True, False, False]
 
 
-def test_a_hint_nowhere_near_the_candidates_filters_nothing() -> None:
+def test_a_hint_nowhere_near_the_points_filters_nothing() -> None:
     """A wrong hint (the walker started elsewhere) does not empty the search: the beacons'
     places are kept as they are."""
-    c = line_of_candidates([100.0, 110.0])
-    assert StartHint(0.0, 0.0, 10.0, t_s=0.0).reachable(c, 12.0) is c
-    assert StartHint(105.0, 0.0, 10.0, t_s=0.0).reachable(c, 12.0) is c  # all reachable
+    xy = np.array([[100.0, 0.0], [110.0, 0.0]])
+    assert StartHint(0.0, 0.0, 10.0, t_s=0.0).within(xy, 12.0) is None
+    assert StartHint(105.0, 0.0, 10.0, t_s=0.0).within(xy, 12.0) is None  # all reachable
 
 
 def test_a_coarse_search_keeps_every_fourth_point_with_the_priors(city_map) -> None:
@@ -72,7 +59,7 @@ def test_a_coarse_search_keeps_every_fourth_point_with_the_priors(city_map) -> N
 
 def test_a_hinted_search_weighs_the_reachable_points_with_the_priors(city_map) -> None:
     """A search after a hint weighs exactly the points within the walker's reach that
-    :meth:`StartHint.reachable` keeps of the whole search, each with the same prior beliefs
+    :meth:`StartHint.within` keeps of the whole search, each with the same prior beliefs
     (the points are cut before the beliefs are laid out: a live walker's searches are hinted)."""
     heard = HeardBeacons(np.array([0, 1, 2]), np.array([-5.0, -12.0, -20.0]), np.ones(3),
                          np.full(3, -40.0))
@@ -82,11 +69,12 @@ def test_a_hinted_search_weighs_the_reachable_points_with_the_priors(city_map) -
     x, y = full.xy[0]
     hint = StartHint(float(x), float(y), 5.0, t_s=0.0)
     hinted = candidates(city_map, heard, None, s, hint, t_s=2.0)
-    expected = hint.reachable(full, hint.reach_m(2.0, s.max_speed_mps))
-    assert hinted is not None and 0 < hinted.points < full.points
-    assert hinted.points == expected.points and hinted.copies == expected.copies
-    assert np.array_equal(hinted.xy, expected.xy) and np.array_equal(hinted.edge, expected.edge)
-    assert np.array_equal(hinted.along, expected.along)
-    assert np.array_equal(hinted.log_prior, expected.log_prior)
+    keep = hint.within(full.xy, hint.reach_m(2.0, s.max_speed_mps))
+    assert keep is not None and hinted is not None and 0 < hinted.points < full.points
+    each = np.tile(keep, full.copies)  # candidate k is at point k % points
+    assert hinted.points == keep.sum() and hinted.copies == full.copies
+    assert np.array_equal(hinted.xy, full.xy[keep]) and np.array_equal(hinted.edge, full.edge[keep])
+    assert np.array_equal(hinted.along, full.along[keep])
+    assert np.array_equal(hinted.log_prior, full.log_prior[each])
     rows = [OFFSET.start, OFFSET.start + 1, EXPONENT, *range(BIAS.start, BIAS.stop)]
-    assert np.array_equal(hinted.state[rows], expected.state[rows])
+    assert np.array_equal(hinted.state[rows], full.state[rows][:, each])
