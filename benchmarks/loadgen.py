@@ -295,6 +295,7 @@ class LoadGenerator:
         await asyncio.sleep(seconds)
         elapsed = time.monotonic() - t0
         cpu = process_tree_cpu_s(server_pid) - cpu0 if server_pid else 0.0
+        own = time.process_time() - own0
         lat = list(self.stats.latencies_ms)
         acks = len(lat)
         return {
@@ -312,7 +313,8 @@ class LoadGenerator:
             "dropped_sessions": self.stats.dropped_sessions,
             "server_cores": round(cpu / elapsed, 2),
             "server_cpu_ms_per_scan": round(cpu / acks * 1000.0, 3) if acks else None,
-            "loadgen_cores": round((time.process_time() - own0) / elapsed, 2),
+            "loadgen_cores": round(own / elapsed, 2),
+            "loadgen_cpu_ms_per_scan": round(own / acks * 1000.0, 3) if acks else None,
         }
 
     async def close(self) -> None:
