@@ -678,7 +678,7 @@ def run_soak(seconds: float, load: SoakLoad, walks_count: int, workers: int) -> 
             ready_s = wait_ready(f"{base}/health", proc, timeout_s=180.0)
             print(f"server ready in {ready_s:.1f} s (pid {proc.pid})", file=sys.stderr)
             walks = precompute_walks(db_url, walks_count, min_length_m=150.0)
-            result = asyncio.run(soak(base, walks, sessions, seconds, proc.pid))
+            result = uvloop.run(soak(base, walks, sessions, seconds, proc.pid))
             result["server_ready_s"] = round(ready_s, 1)
             result["capacity_scans_per_s"] = load.capacity_scans_per_s
             result["load_source"] = load.source
@@ -748,7 +748,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.url.startswith(("http://127.", "http://localhost")):
         parser.error("load is only ever sent to loopback")
     walks = precompute_walks(args.db, args.walks, args.min_walk_m)
-    asyncio.run(run_plan(args.url, walks, parse_plan(args.plan), args.seconds, args.ramp,
+    uvloop.run(run_plan(args.url, walks, parse_plan(args.plan), args.seconds, args.ramp,
                          args.server_pid))
     return 0
 
