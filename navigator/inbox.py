@@ -98,7 +98,8 @@ class Inbox:
                 await self._send(w.item.ws, self._answer_late(w.item))
             if round_.answer:
                 await self._answer_in_slices(round_.answer, loop)
-            await asyncio.sleep(0)
+            if self._waiting:  # else waiting for the next message lets the sockets be read
+                await asyncio.sleep(0)
 
     async def _answer_in_slices(self, answer: list[Waiting[Delivery]],
                                 loop: asyncio.AbstractEventLoop) -> None:
