@@ -271,7 +271,7 @@ def run_simulation(
     return walker.result
 
 
-#: What the heeding walker does on hearing each message (any other instruction: walk on).
+#: What the heeding walker does on hearing each message (events without one change nothing).
 _PACE_SAID = {"location_unavailable": "stop", "off_route": "stop", "position_uncertain": "slow",
               "instruction": "walk", "rerouted": "walk", "arrived": "walk"}
 

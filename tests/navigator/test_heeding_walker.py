@@ -4,6 +4,7 @@ the default walker walks on whatever it is told, exactly as before."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -35,34 +36,30 @@ def walk_end(city: MapState) -> tuple[float, float]:
     return next(p for p in route.coordinates if haversine_m(*STATION, *p) >= 150.0)
 
 
-def lost_between(t0: float, t1: float) -> type:
-    """A positioner that reports nothing over ``[t0, t1)`` (no beacon heard)."""
+def altered_between(t0: float, t1: float,
+                    alter: Callable[[Fix | Unavailable, Scan], Fix | Unavailable]) -> type:
+    """The positioner, its answers over ``[t0, t1)`` replaced by ``alter(answer, scan)``."""
 
-    class Lost:
+    class Altered:
         def __init__(self, positioner: Positioner) -> None:
             self.positioner = positioner
 
         def update(self, scan: Scan) -> Fix | Unavailable:
             fix = self.positioner.update(scan)
-            return Unavailable("too_few_beacons", scan.t_s) if t0 <= scan.t_s < t1 else fix
+            return alter(fix, scan) if t0 <= scan.t_s < t1 else fix
 
-    return Lost
+    return Altered
+
+
+def lost_between(t0: float, t1: float) -> type:
+    """Nothing is reported over ``[t0, t1)`` (no beacon heard)."""
+    return altered_between(t0, t1, lambda _, scan: Unavailable("too_few_beacons", scan.t_s))
 
 
 def wide_between(t0: float, t1: float) -> type:
-    """A positioner whose fixes over ``[t0, t1)`` claim a 20 m error (too wide for any turn)."""
-
-    class Wide:
-        def __init__(self, positioner: Positioner) -> None:
-            self.positioner = positioner
-
-        def update(self, scan: Scan) -> Fix | Unavailable:
-            fix = self.positioner.update(scan)
-            if isinstance(fix, Fix) and t0 <= scan.t_s < t1:
-                return replace(fix, error_m=20.0)
-            return fix
-
-    return Wide
+    """Fixes over ``[t0, t1)`` claim a 20 m error (too wide for any turn)."""
+    return altered_between(t0, t1, lambda fix, _: replace(fix, error_m=20.0)
+                           if isinstance(fix, Fix) else fix)
 
 
 def steps_m(result: SimulationResult) -> dict[float, float]:
