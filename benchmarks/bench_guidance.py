@@ -17,6 +17,11 @@ Draws: the positioner's random numbers (its particles) decide late or on time at
 so each walk can be walked with several positioner seeds (``DRAW_OFFSETS``) in the same world,
 along the same path, with the same radio. The table pools the draws and shows each figure's
 spread over them; a goal is met only if every draw meets it.
+
+Walkers: the goals are judged on a walker who ignores what it is told (it walks on at 1.2 m/s,
+only a re-route is followed): the stricter test. The harsh and street worlds are walked again by
+a walker who heeds the guidance (``WalkOptions.heeds``: it waits when told to wait, slows down
+when told to), same walks and draws: information on whether the advice works, not a goal.
 """
 
 from __future__ import annotations
@@ -82,6 +87,10 @@ GUIDANCE_DRAWS = 3
 #: The methods whose fixes use the positioner's random numbers. The baselines never update it,
 #: so every draw of theirs is the same walk: they are walked once.
 DRAWN_METHODS = frozenset({"ours", "beacons alone"})
+#: The worlds our positioner's walks are walked again in by a walker who heeds the guidance.
+HEEDING_WORLDS = ("b harsh", "c street")
+#: How ``--walker`` names the two walkers (heeds: ``WalkOptions.heeds``).
+WALKERS = {"ignores": False, "heeds": True}
 
 
 # --- baselines and a timer, all in the positioner's place ---------------------------------------
@@ -219,6 +228,8 @@ class Row:
     method: str
     draws: list[list[WalkScore]]  # [k]: every walk with draw k's positioner seed
     ms: list[float]
+    #: Walked by the walker who heeds the guidance (information, never a goal).
+    heeds: bool = False
 
     @property
     def scores(self) -> list[WalkScore]:
@@ -227,21 +238,22 @@ class Row:
 
 
 def _walk(seed: int, route: Route, radio: Literal["ideal", "harsh"] = "ideal",
-          gnss: bool = False) -> WalkOptions:
+          gnss: bool = False, heeds: bool = False) -> WalkOptions:
     """The walker of route ``seed``; a walk not arrived after 1.5x its time plus 60 s ends."""
     return WalkOptions(seed=seed, radio=radio, gnss=gnss, speed_mps=SPEED_MPS,
-                       max_duration_s=1.5 * route.length_m / SPEED_MPS + 60.0)
+                       max_duration_s=1.5 * route.length_m / SPEED_MPS + 60.0, heeds=heeds)
 
 
 def _scored_walks(city: City, w: World, seed_base: int, draws: int = 1,
-                  locate: Callable[[Positioner], Locator] | None = None
+                  locate: Callable[[Positioner], Locator] | None = None, heeds: bool = False
                   ) -> Iterator[tuple[int, int, WalkScore]]:
     """Each route of ``city`` walked in world ``w`` (route i with seed ``seed_base + i``) once
-    per draw (``DRAW_OFFSETS``; ``locate`` as for :func:`run_simulation`): seed, draw, score."""
+    per draw (``DRAW_OFFSETS``; ``locate`` as for :func:`run_simulation`; ``heeds``: by the
+    walker who heeds the guidance): seed, draw, score."""
     for seed, (start, end, route) in enumerate(city.routes, start=seed_base):
         for draw in range(draws):
             result = run_simulation(city.maps[w.layout], start, end, "blind_cane", "en",
-                                    _walk(seed, route, w.radio, w.gnss), locate=locate,
+                                    _walk(seed, route, w.radio, w.gnss, heeds), locate=locate,
                                     positioner_seed=seed + DRAW_OFFSETS[draw])
             yield seed, draw, result.score()
 
@@ -251,18 +263,26 @@ def _walk_all(cities: list[City], seed_base: int = 0, draws: int = 1) -> list[Ro
     ``draws`` positioner seeds for the methods that use them."""
     rows = []
     for world, w in WORLDS.items():
-        for method in w.methods:
+        for method, heeds in _walkers(world, w):
             n = draws if method in DRAWN_METHODS else 1
-            row = Row(world, method, [[] for _ in range(n)], [])
+            row = Row(world, method, [[] for _ in range(n)], [], heeds)
             for city in cities:
                 for _, draw, score in _scored_walks(
                         city, w, seed_base, n,
-                        lambda p, m=method, ms=row.ms: Timed(METHODS[m](p), ms)):  # type: ignore[misc]
+                        lambda p, m=method, ms=row.ms: Timed(METHODS[m](p), ms),  # type: ignore[misc]
+                        heeds):
                     row.draws[draw].append(score)
-            print(f"   {world} / {method}: {len(row.scores)} walks, draws {n}",
-                  file=sys.stderr, flush=True)
+            print(f"   {world} / {method}{' / heeding walker' if heeds else ''}: "
+                  f"{len(row.scores)} walks, draws {n}", file=sys.stderr, flush=True)
             rows.append(row)
     return rows
+
+
+def _walkers(world: str, w: World) -> list[tuple[str, bool]]:
+    """The world's rows: each method with the walker who ignores the guidance, then our
+    positioner's walks again with the one who heeds it (in ``HEEDING_WORLDS``)."""
+    heeding = [("ours", True)] if world in HEEDING_WORLDS else []
+    return [*((m, False) for m in w.methods), *heeding]
 
 
 def _messages_per_km(cities: list[City], seed_base: int = 0) -> dict[str, float]:
@@ -313,6 +333,11 @@ def _print_matrix(cities: list[City], rows: list[Row], bases: Sequence[int]) -> 
           f"+ {', '.join(map(str, DRAW_OFFSETS[:draws]))}; same world, path and radio); their "
           "figures are pooled over every draw, [min-max over the draws]; the baselines do not "
           "use the positioner's random numbers and are walked once")
+    print(f"walker: 'ignores' walks on at {SPEED_MPS} m/s whatever it is told (only a re-route "
+          "is followed; the goals are judged on it, the stricter test); 'heeds' waits where it "
+          "is when told to wait and walks at "
+          f"{WalkOptions().slow_mps} m/s when told to slow down (information: does the advice "
+          "work?); walk s: mean walk duration (max), a walk ends on arrival or the time limit")
     print(f"positioner's own assumptions: exponent {d.path_loss.exponent} "
           f"(prior spread {d.exponent_sigma:g}), readings {d.model_sigma_db:g} dB around the "
           f"model, phone offset prior {d.offset_sigma_db:g} dB, "
@@ -328,23 +353,33 @@ def _print_matrix(cities: list[City], rows: list[Row], bases: Sequence[int]) -> 
     print(f" (c) street: decision-point layout ({layouts['decision'] / km:.0f}/km, "
           f"{layouts['decision'] / layouts['dense']:.0%} of dense) + (b)'s radio + phone GNSS")
     head: tuple[str, ...] = (
-        "world", "method", "draws", "dp", "on-time %", "early", "short", "late", "missed", "n/r",
-        "off-route", "conf-wrong %", "arrived %", "mean m", "(walks)", "p90 m", "ms/scan")
+        "world", "method", "walker", "draws", "dp", "on-time %", "early", "short", "late",
+        "missed", "n/r", "off-route", "conf-wrong %", "arrived %", "mean m", "(walks)", "p90 m",
+        "walk s", "ms/scan")
     table: list[tuple[str, ...]] = [head]
     for r in rows:
         s, per = summarize(r.scores), [summarize(d) for d in r.draws]
         walks = [summarize([w]) for w in r.scores]
-        table.append((r.world, r.method, str(len(r.draws)), str(s["decision_points"]),
+        durations = _durations_s(r.scores)
+        table.append((r.world, r.method, "heeds" if r.heeds else "ignores", str(len(r.draws)),
+                      str(s["decision_points"]),
                       *(_pooled(s, per, k) for k in (
                           "on_time_pct", "early", "short", "late", "missed", "not_reached",
                           "off_route_events", "confident_wrong_pct", "arrived_pct",
                           "mean_error_m")),
                       f"({_spread([w['mean_error_m'] for w in walks])})",
-                      _pooled(s, per, "p90_error_m"), f"{np.median(r.ms):.2f}"))
+                      _pooled(s, per, "p90_error_m"),
+                      f"{np.mean(durations):.0f} ({max(durations):.0f})",
+                      f"{np.median(r.ms):.2f}"))
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     for row in table:
         print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
     print()
+
+
+def _durations_s(walks: Sequence[WalkScore]) -> list[float]:
+    """Each walk's duration: a scan a second from t = 0 to its end."""
+    return [float(w.scans - 1) for w in walks]
 
 
 def _goal(name: str, value: float | None, unit: str, goal: str | None, met: bool | None,
@@ -383,10 +418,12 @@ def _checks(world: str, mean_bound: float) -> list[Check]:
 
 def _results(rows: list[Row], share: float) -> list[BenchResult]:
     """The goals, each judged on every draw (met only if each draw meets it), its value pooled
-    over the draws and the draws' spread in its name."""
-    by = {(r.world, r.method): summarize(r.scores) for r in rows}
-    per = {(r.world, r.method): [summarize(d) for d in r.draws] for r in rows}
-    ms = {(r.world, r.method): float(np.median(r.ms)) for r in rows}
+    over the draws and the draws' spread in its name; judged on the walker who ignores the
+    guidance. The heeding walker's rows follow as information."""
+    judged = [r for r in rows if not r.heeds]
+    by = {(r.world, r.method): summarize(r.scores) for r in judged}
+    per = {(r.world, r.method): [summarize(d) for d in r.draws] for r in judged}
+    ms = {(r.world, r.method): float(np.median(r.ms)) for r in judged}
 
     def name(world: str, label: str, key: str) -> str:
         draws = per[(world, "ours")]
@@ -411,6 +448,33 @@ def _results(rows: list[Row], share: float) -> list[BenchResult]:
                   None, "loudest beacon", a_base["mean_error_m"])]
     out += [_goal(f"guidance {w}: positioner update, median", ms[(w, "ours")], "ms/scan", None,
                   None) for w in WORLDS]
+    return out + _heeding([r for r in rows if r.heeds],
+                          {(r.world, r.method): r for r in judged})
+
+
+#: The heeding walker's figures shown next to the ignoring walker's: label, key, unit.
+HEEDING_FIGURES = (("on time (3-10 m before)", "on_time_pct", "%"), ("late", "late", ""),
+                   ("missed", "missed", ""), ("arrived", "arrived_pct", "%"),
+                   ("mean error", "mean_error_m", "m"), ("p90 error", "p90_error_m", "m"),
+                   ("confident-but-wrong fixes", "confident_wrong_pct", "%"))
+
+
+def _heeding(rows: list[Row], ignoring: dict[tuple[str, str], Row]) -> list[BenchResult]:
+    """The heeding walker's figures, pooled over the draws with their spread, each against the
+    ignoring walker's (the baseline column), and its mean walk duration: information, no goal
+    (the goals are judged on the ignoring walker, the stricter test)."""
+    out = []
+    for r in rows:
+        s, per = summarize(r.scores), [summarize(d) for d in r.draws]
+        other = ignoring[(r.world, r.method)].scores
+        base = summarize(other)
+        out += [_goal(f"guidance {r.world}, heeding walker (information): {label} "
+                      f"[{len(per)} draws: {_spread([d[key] for d in per], 'g')}]", s[key], unit,
+                      None, None, "ignoring walker", base[key])
+                for label, key, unit in HEEDING_FIGURES]
+        out.append(_goal(f"guidance {r.world}, heeding walker (information): mean walk duration",
+                         float(np.mean(_durations_s(r.scores))), "s", None, None,
+                         "ignoring walker", float(np.mean(_durations_s(other)))))
     return out
 
 
@@ -428,7 +492,8 @@ def _merge(runs: list[list[Row]]) -> list[Row]:
     """The rows of several seed bases as one row per world and method, draw by draw."""
     return [Row(same[0].world, same[0].method,
                 [[w for row in same for w in row.draws[k]] for k in range(len(same[0].draws))],
-                [m for row in same for m in row.ms]) for same in zip(*runs, strict=True)]
+                [m for row in same for m in row.ms], same[0].heeds)
+            for same in zip(*runs, strict=True)]
 
 
 def _talk(runs: list[dict[str, float]]) -> list[BenchResult]:
@@ -449,19 +514,21 @@ FOCUS_KEYS = ("on_time_pct", "late", "missed", "not_reached", "off_route_events"
 
 
 def _focus(worlds: Sequence[str], bases: Sequence[int], cities: Sequence[str],
-           draws: int = 1) -> None:
+           draws: int = 1, walkers: Sequence[str] = ("ignores",)) -> None:
     """Our positioner only, chosen worlds and seed bases, each walk with ``draws`` positioner
-    seeds, every walk's late and missed points listed with their draw: the quick loop for tuning
-    the positioner or the guidance (deterministic per seed and draw)."""
+    seeds and each of ``walkers`` (see ``WALKERS``), every walk's late and missed points listed
+    with their draw: the quick loop for tuning the positioner or the guidance (deterministic per
+    seed and draw)."""
     chosen = [_city(name, path, 3) for name, path in CITIES if name in cities]
-    for world in worlds:
-        w = WORLDS[world]
+    for world, walker in ((world, walker) for world in worlds for walker in walkers):
+        w, label = WORLDS[world], f"{world} ({walker})"
         per_draw: list[list[WalkScore]] = [[] for _ in range(draws)]
         for base in bases:
             for city in chosen:
-                for seed, draw, score in _scored_walks(city, w, base, draws):
+                for seed, draw, score in _scored_walks(city, w, base, draws,
+                                                       heeds=WALKERS[walker]):
                     per_draw[draw].append(score)
-                    walk = f"  {world} {city.name} seed {seed} draw {draw}"
+                    walk = f"  {label} {city.name} seed {seed} draw {draw}"
                     for p in score.points:
                         if p.verdict in ("late", "missed", "not_reached"):
                             b = p.announced_before_m
@@ -469,17 +536,19 @@ def _focus(worlds: Sequence[str], bases: Sequence[int], cities: Sequence[str],
                             print(f"{walk}: {p.kind} at {p.along_m:.0f} m {p.verdict} "
                                   f"(announced {said})")
                     if not score.arrived:
-                        print(f"{walk}: not arrived")
+                        print(f"{walk}: not arrived ({score.scans - 1} s)")
         per = [summarize(d) for d in per_draw]
         if draws > 1:
             for k, d in enumerate(per):
-                print(f"{world} draw {k} (positioner seed = walk's + {DRAW_OFFSETS[k]}): "
+                print(f"{label} draw {k} (positioner seed = walk's + {DRAW_OFFSETS[k]}): "
                       f"{d['walks']} walks, " + ", ".join(f"{key} {d[key]}" for key in FOCUS_KEYS))
-        pooled = summarize([s for d in per_draw for s in d])
-        print(f"{world}: {pooled['walks']} walks"
+        walks = [s for d in per_draw for s in d]
+        pooled, durations = summarize(walks), _durations_s(walks)
+        print(f"{label}: {pooled['walks']} walks"
               + (f" ({draws} draws pooled, [min-max over the draws])" if draws > 1 else "")
-              + ", " + ", ".join(f"{key} {_pooled(pooled, per, key)}" for key in FOCUS_KEYS),
-              flush=True)
+              + ", " + ", ".join(f"{key} {_pooled(pooled, per, key)}" for key in FOCUS_KEYS)
+              + f", walk s mean {np.mean(durations):.1f} median {np.median(durations):.0f} "
+                f"max {max(durations):.0f}", flush=True)
 
 
 if __name__ == "__main__":
@@ -494,5 +563,9 @@ if __name__ == "__main__":
                         choices=range(1, len(DRAW_OFFSETS) + 1), metavar="N",
                         help="positioner seeds per walk: the walk's own plus the first N-1 of "
                              f"{', '.join(map(str, DRAW_OFFSETS[1:]))} (default 1)")
+    parser.add_argument("--walker", choices=[*WALKERS, "both"], default="ignores",
+                        help="ignores: walks on whatever it is told (the goals' walker); "
+                             "heeds: waits and slows down when told to; both: each in turn")
     args = parser.parse_args()
-    _focus(args.worlds, args.bases, args.cities, args.draws)
+    _focus(args.worlds, args.bases, args.cities, args.draws,
+           list(WALKERS) if args.walker == "both" else [args.walker])

@@ -291,6 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--noise-db", type=float, default=4.0)
     sp.add_argument("--dropout", type=float, default=0.1)
     sp.add_argument("--dead", type=float, default=0.0)
+    sp.add_argument("--heeds", action="store_true",
+                    help="the walker waits when told to wait and slows down when told to "
+                         "(default: it walks on whatever it is told)")
     sp.add_argument("--plot", metavar="FILE.png")
     sp.add_argument("--scenarios", metavar="FILE.yaml", help="replay a suite of walks")
     sp.add_argument("--json", action="store_true")

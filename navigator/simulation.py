@@ -4,8 +4,11 @@ A simulated walker follows the planned route (optionally taking one deliberate w
 simulated radio world turns its true position into beacon scans (the ideal
 :class:`SimulatedSource`, or the harsh :class:`ChannelSource` with its phone's GNSS), and the very
 positioning and session code a phone session uses turns them into fixes and spoken instructions.
-When the session re-routes, the walker follows the new route, as a person would. Every walk is
-scored against its truth (:mod:`navigator.groundtruth`).
+When the session re-routes, the walker follows the new route, as a person would. By default it
+ignores everything else it is told and walks on at a steady pace (the stricter test of the
+guidance); a *heeding* walker (``WalkOptions.heeds``) also waits and slows down when told to, so
+the benchmark can tell whether that advice works. Every walk is scored against its truth
+(:mod:`navigator.groundtruth`).
 """
 
 from __future__ import annotations
@@ -62,6 +65,16 @@ class WalkOptions:
     outage_to_m: float | None = None
     outage_radius_m: float = 35.0
     max_duration_s: float | None = None
+    #: Do what the guidance says, as a blind walker would (#12): stand still from "location
+    #: unavailable, please wait where you are" (or "please stop" on leaving the route) until
+    #: the next thing said, then walk on along the same path; walk at ``slow_mps`` from
+    #: "location uncertain, slow down" until the next instruction or a fix the session reports
+    #: certain. False: walk on at ``speed_mps`` whatever is said (only a re-route is followed),
+    #: the stricter walker the issue's goals are judged on.
+    heeds: bool = False
+    #: The heeding walker's pace when told to slow down: half the usual 1.2 m/s, a careful
+    #: cane user's pace (about the slowest pedestrian speeds measured at crossings).
+    slow_mps: float = 0.6
 
 
 @dataclass
@@ -138,16 +151,21 @@ class SimulatedWalker:
             frame = self.channel.frame if self.channel else LocalFrame(*route.coordinates[0])
             self.gnss = GnssSimulator(gnss, frame, walk.seed)
             world["gnss_accuracy_kind"] = gnss.accuracy_kind.value
-        self.source = self._source(_walker_path(mapstate, route, walk), 0.0)
+        #: The leg being walked: its path, when it began and the pace (m/s, 0: standing); a
+        #: re-route, and for a heeding walker a change of pace, begins a new leg.
+        self._leg: tuple[list[tuple[float, float]], float, float] = (
+            _walker_path(mapstate, route, walk), 0.0, walk.speed_mps)
+        self.source = self._source(*self._leg)
         self.limit_s = walk.max_duration_s or (3.0 * route.length_m / walk.speed_mps + 120.0)
         self.result = SimulationResult(False, [], 0, 0, [], [], 0.0, [], [], route, silenced,
                                        world=world)
         self._truth: tuple[float, float] = self.source.position_at(0.0)
 
-    def _source(self, path: list[tuple[float, float]], t0: float
+    def _source(self, path: list[tuple[float, float]], t0: float, pace_mps: float
                 ) -> SimulatedSource | ChannelSource:
-        """The radio world for one leg of the walk."""
-        walk = walk_along(path, self.walk.speed_mps, 1.0, t0)
+        """The radio world for one leg of the walk (``pace_mps`` 0: standing at its start)."""
+        walk = (walk_along(path, pace_mps, 1.0, t0) if pace_mps > 0
+                else self._standing(path[0], t0))
         if self.channel is not None:
             return ChannelSource(self.channel, walk, gnss=self.gnss)
         w = self.walk  # same seed: the same beacons are dead on every leg
@@ -179,8 +197,41 @@ class SimulatedWalker:
             r.arrived = r.arrived or e["type"] == "arrived"
             if e["type"] == "rerouted":
                 path = [truth, *((lat, lon) for lon, lat in e["geometry"]["coordinates"])]
-                self.source = self._source(path, t)
+                self._walk_leg(path, t, self.walk.speed_mps)
+        if self.walk.heeds:
+            self._heed(t, events)
         r.duration_s = t
+
+    def _heed(self, t: float, events: list[dict[str, Any]]) -> None:
+        """A heeding walker's pace after what was said at ``t``: the last message of the scan
+        decides (a re-route says "please stop" and then the new route's first instruction);
+        with nothing said, a fix the session calls certain ends a slow-down."""
+        w, pace = self.walk, self._leg[2]
+        said = [e["type"] for e in events if e["type"] in _PACE_SAID]
+        if said:
+            new = _PACE_SAID[said[-1]]
+            pace = w.slow_mps if new == "slow" else 0.0 if new == "stop" else w.speed_mps
+        elif pace == w.slow_mps and any(e["type"] == "fix" and e.get("certain")
+                                         for e in events):
+            pace = w.speed_mps
+        if pace != self._leg[2]:
+            path, t0, old = self._leg
+            rest = path if old == 0 else _rest_of(path, old * (t - t0))
+            self._walk_leg([self._truth, *rest[1:]], t, pace)
+
+    def _walk_leg(self, path: list[tuple[float, float]], t0: float, pace_mps: float) -> None:
+        self._leg = (path, t0, pace_mps)
+        self.source = self._source(path, t0, pace_mps)
+
+    def _standing(self, at: tuple[float, float], t0: float) -> list[tuple[float, float, float]]:
+        """A leg standing at ``at`` from ``t0``, still facing the way the walker was going (its
+        body keeps shadowing the beacons behind it): one step of a metre that ends there at
+        ``t0``, after which the walk holds its last point."""
+        heading = self.source.heading_at(t0)
+        if heading is None:
+            return [(t0, *at)]
+        h = math.radians(heading)
+        return [(t0 - 1.0, *LocalFrame(*at).to_latlon(-math.sin(h), -math.cos(h))), (t0, *at)]
 
     @property
     def done(self) -> bool:
@@ -218,6 +269,23 @@ def run_simulation(
         walker.observe(t, [{"type": e.type, **e.data} for e in events])
         t += 1.0
     return walker.result
+
+
+#: What the heeding walker does on hearing each message (events without one change nothing).
+_PACE_SAID = {"location_unavailable": "stop", "off_route": "stop", "position_uncertain": "slow",
+              "instruction": "walk", "rerouted": "walk", "arrived": "walk"}
+
+
+def _rest_of(path: list[tuple[float, float]], along_m: float) -> list[tuple[float, float]]:
+    """``path`` from ``along_m`` metres on (its first point there, on the path)."""
+    done = 0.0
+    for i, (a, b) in enumerate(zip(path, path[1:], strict=False)):
+        step = haversine_m(*a, *b)
+        if done + step > along_m:
+            f = (along_m - done) / step
+            return [(a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1])), *path[i + 1:]]
+        done += step
+    return path[-1:]
 
 
 def _silence(placements: Sequence[BeaconPlacement], route: Route, walk: WalkOptions

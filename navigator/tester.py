@@ -100,6 +100,8 @@ class SimulationRequest(RouteRequest):
     wrong_turn_at_m: float | None = Field(default=None, ge=0)
     outage_from_m: float | None = Field(default=None, ge=0)
     outage_to_m: float | None = Field(default=None, ge=0)
+    #: The walker waits when told to wait and slows down when told to (``WalkOptions.heeds``).
+    heeds: bool = False
     plot: bool = True
     #: The walk itself for a replay (the console's timeline): truth, fixes and what was said.
     trace: bool = False
@@ -167,7 +169,7 @@ def simulate(mapstate: MapState, req: SimulationRequest) -> tuple[dict[str, Any]
     walk = WalkOptions(seed=req.seed, radio=req.radio, gnss=req.gnss, noise_db=req.noise_db,
                        dropout=req.dropout, dead=req.dead, speed_mps=req.speed_mps,
                        wrong_turn_at_m=req.wrong_turn_at_m, outage_from_m=req.outage_from_m,
-                       outage_to_m=req.outage_to_m)
+                       outage_to_m=req.outage_to_m, heeds=req.heeds)
     result = run_simulation(mapstate, start, end, req.profile, req.lang, walk)
     png = (plot_simulation(result, mapstate.graph, f"{req.profile}, seed {req.seed}")
            if req.plot else None)

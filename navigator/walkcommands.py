@@ -21,7 +21,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     req = SimulationRequest.model_validate({
         "from": {"lat": flat, "lon": flon}, "to": {"lat": tlat, "lon": tlon},
         "profile": args.profile, "lang": args.lang, "seed": args.seed, "radio": args.radio,
-        "gnss": args.gnss, "noise_db": args.noise_db,
+        "gnss": args.gnss, "noise_db": args.noise_db, "heeds": args.heeds,
         "dropout": args.dropout, "dead": args.dead, "plot": bool(args.plot)})
     mapstate = load_map(open_storage(args.db))
     metrics, png = simulate(mapstate, req)

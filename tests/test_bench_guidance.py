@@ -84,3 +84,17 @@ def test_a_goal_is_met_only_if_every_draw_meets_it() -> None:
     assert name.endswith("[2 draws: 0-1]")
     assert _late_goal([[_score(False)]])[0] == "guidance b harsh: late announcements (none " \
                                                 "missed either)"
+
+
+def test_the_goals_are_judged_on_the_walker_who_ignores_the_advice() -> None:
+    """The heeding walker's rows are information beside the ignoring walker's: a late point of
+    theirs is shown, against the ignoring walker's figure, and judges no goal."""
+    heeding = [Row(world, "ours", [[_score(world == "b harsh")]], [0.1], heeds=True)
+               for world in ("b harsh", "c street")]
+    results = _results(_rows([[_score(False)]]) + heeding, 0.1)
+    late = next(r for r in results if r.name.startswith("guidance b harsh: late"))
+    assert late.met is True and late.value == 0
+    info = next(r for r in results
+                if r.name.startswith("guidance b harsh, heeding walker (information): late"))
+    assert info.value == 1 and info.met is None and info.goal is None
+    assert info.baseline == "ignoring walker" and info.baseline_value == 0

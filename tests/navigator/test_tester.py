@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from navigator import simulation
@@ -44,6 +45,18 @@ async def test_simulated_outage_and_wrong_turn_are_reported(client: TestClient, 
     m = (await (await client.post("/v1/simulations", json=body, headers=h)).json())["metrics"]
     assert m["off_route_events"] >= 1 and m["location_unavailable_events"] >= 1
     assert m["silenced_beacons"] > 0
+
+
+async def test_a_heeding_walker_slows_down_when_told_to(client: TestClient, api_keys) -> None:
+    """``heeds``: the simulated walker does what it is told; this walk hears "location
+    uncertain, slow down" and its true track goes at 0.6 m/s from there."""
+    body = {**WALK, "heeds": True, "plot": False, "trace": True}
+    r = await client.post("/v1/simulations", json=body, headers=auth(api_keys["tester"]))
+    assert r.status == 200, await r.text()
+    trace = (await r.json())["trace"]
+    told = next(e["t"] for e in trace["events"] if e["type"] == "position_uncertain")
+    at = {t: (lat, lon) for t, lat, lon in trace["truth"]}
+    assert haversine_m(*at[told], *at[told + 1]) == pytest.approx(0.6, abs=0.01)
 
 
 async def test_bad_simulation_requests_are_422(client: TestClient, api_keys) -> None:
