@@ -20,6 +20,10 @@ class RouteLine:
         for (ax, ay), (bx, by) in zip(self.points, self.points[1:], strict=False):
             self.cum.append(self.cum[-1] + math.hypot(bx - ax, by - ay))
         self.length_m = self.cum[-1]
+        #: Each segment's compass bearing, computed once: the projection of every fix needs it.
+        self.bearings = [math.degrees(math.atan2(bx - ax, by - ay)) % 360.0
+                         for (ax, ay), (bx, by) in zip(self.points, self.points[1:],
+                                                       strict=False)]
 
     def project(self, lat: float, lon: float, near_along_m: float | None = None,
                 window_m: float = 30.0) -> tuple[float, float, float]:
@@ -41,8 +45,7 @@ class RouteLine:
             (ax, ay), (bx, by) = self.points[i], self.points[i + 1]
             t, dist = project_to_segment(px, py, ax, ay, bx, by)
             if dist < best[0]:
-                seg_bearing = math.degrees(math.atan2(bx - ax, by - ay)) % 360.0
-                best = (dist, self.cum[i] + t * (self.cum[i + 1] - self.cum[i]), seg_bearing)
+                best = (dist, self.cum[i] + t * (self.cum[i + 1] - self.cum[i]), self.bearings[i])
         if best[0] == math.inf:
             return self.project(lat, lon)
         return best[1], best[0], best[2]
