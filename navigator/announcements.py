@@ -150,8 +150,7 @@ class Announcer:
         reach = along_m - self.settings.approached_m
         assert self._wording is not None
         return next((error_limit_m(p, p.along_m - along_m, self.settings)
-                     for p in self._wording.places if not p.chained and p.along_m > reach),
-                    None)
+                     for p in self._wording.unchained if p.along_m > reach), None)
 
     def _mark(self, i: int, said: set[int]) -> None:
         """Maneuver ``i`` and the rest of its place (said with it) count as said."""
@@ -159,8 +158,8 @@ class Announcer:
         said.update(place.members if place is not None else (i,))
 
     def _place(self, i: int) -> Place | None:
-        assert self.route is not None and self._wording is not None
-        return self._wording.place(self.route.maneuvers[i])
+        assert self._wording is not None
+        return self._wording.place_at(i)
 
     def _announce_within_m(self, i: int | None) -> float:
         """How far ahead maneuver ``i`` (None: any) falls due from the current fix."""
@@ -216,9 +215,8 @@ class Announcer:
         every = self._reassurance_every_m()
         if every is None or self._uncertain_said:
             return []
-        assert self.route is not None
-        prev_along = max((m.along_m for m in self.route.maneuvers if m.along_m <= p.along_m),
-                         default=0.0)
+        assert self._wording is not None
+        prev_along = self._wording.last_along_m(p.along_m)
         if p.along_m - prev_along < s.reassurance_quiet_start_m:
             return []
         if p.along_m - max(p.last_reassurance_along_m, prev_along) < every:
@@ -237,9 +235,12 @@ class Announcer:
 
     def _reassurance_every_m(self) -> float | None:
         """How often a long run is reassured at this verbosity (None: never)."""
-        s = self.settings
-        return {"detailed": s.reassurance_every_m, "normal": s.normal_reassurance_every_m,
-                "brief": s.brief_reassurance_every_m}.get(self.opts.verbosity)
+        s, verbosity = self.settings, self.opts.verbosity
+        if verbosity == "detailed":
+            return s.reassurance_every_m
+        if verbosity == "normal":
+            return s.normal_reassurance_every_m
+        return s.brief_reassurance_every_m if verbosity == "brief" else None
 
     def _next_decision(self, along_m: float) -> Maneuver:
         """The next decision point's lead maneuver after ``along_m``, or the arrival."""

@@ -282,8 +282,8 @@ class NavigationSession(Announcer):
         reach = self.settings.arrival_m + pos.error_m
         end = self.route.coordinates[-1]
         p = self.progress
-        if (haversine_m(pos.lat, pos.lon, *end) > reach
-                or self.line.length_m - p.max_along_m > reach
+        if (self.line.length_m - p.max_along_m > reach  # the cheap test first: on most fixes
+                or haversine_m(pos.lat, pos.lon, *end) > reach
                 or p.max_along_m < self._last_decision_passed_m()):
             self._end_in_reach_since_s = None
             return False

@@ -6,8 +6,9 @@ the session (:mod:`navigator.session`) decides *when*; this says *what*.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from navigator.certainty import hedged
 from navigator.decisionpoints import Place, decision_places, place_of
@@ -33,6 +34,17 @@ class RouteWording:
     places: tuple[Place, ...]
     #: Per maneuver, the index of its place in ``places`` (None: not a decision point).
     place_of: tuple[int | None, ...]
+    #: The places that may be held (not chained to the previous one), in route order: the
+    #: guidance looks for the next one on every fix.
+    unchained: tuple[Place, ...] = field(init=False)
+    #: Every maneuver's ``along_m``, ascending: the last one passed is found by bisection on
+    #: every fix instead of a scan of the route.
+    alongs: tuple[float, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "unchained", tuple(p for p in self.places if not p.chained))
+        object.__setattr__(self, "alongs",
+                           tuple(sorted(m.along_m for m in self.route.maneuvers)))
 
     @classmethod
     def of(cls, route: Route, lang: str, opts: PhraseOptions, s: GuidanceSettings
@@ -42,8 +54,17 @@ class RouteWording:
 
     def place(self, m: Maneuver) -> Place | None:
         """The decision place ``m`` belongs to (None: not a decision point)."""
-        k = self.place_of[self.route.maneuvers.index(m)]
+        return self.place_at(self.route.maneuvers.index(m))
+
+    def place_at(self, i: int) -> Place | None:
+        """The decision place of maneuver ``i`` (None: not a decision point)."""
+        k = self.place_of[i]
         return None if k is None else self.places[k]
+
+    def last_along_m(self, along_m: float) -> float:
+        """Where the furthest maneuver at or before ``along_m`` is (0: none)."""
+        k = bisect_right(self.alongs, along_m)
+        return self.alongs[k - 1] if k else 0.0
 
     def members(self, m: Maneuver) -> tuple[Maneuver, ...]:
         """``m`` and the rest of its place: what one instruction about ``m`` says."""

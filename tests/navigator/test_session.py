@@ -667,3 +667,25 @@ def test_found_again_far_on_after_a_long_loss_is_placed_where_the_fix_is() -> No
     status = back[-1].data
     assert status["along_m"] == pytest.approx(150.0) and status["off_route_m"] == pytest.approx(0.0)
     assert [e.data["kind"] for e in back if e.type == "instruction"] == ["arrive"]
+
+
+def test_after_a_reroute_the_guidance_speaks_from_the_new_route_only() -> None:
+    """What the session computes once per route (the line's segments, the decision places,
+    where the maneuvers are) is the new route's after a reroute: progress and the next turn
+    are the new route's, nothing of the old one's turn at 60 m is said."""
+    new = route_through([(20, -12), (40, -12), (40, 20)], [TURN_LEFT])
+    s = NavigationSession(l_route(), lambda _start: new, lang="en")
+    walk_east(s, 20.0)
+    for k in range(8):  # standing 12 m south of the route until it is replanned from there
+        s.on_position(fix(20.0, -12.0, 100.0 + k))
+    assert s.route is new
+    said, statuses = [], []
+    for k in range(30):  # along the new route: east, then north at its turn 20 m on
+        x, y = (20.0 + 1.2 * k, -12.0) if k < 17 else (40.0, -12.0 + 1.2 * (k - 16))
+        for e in s.on_position(fix(x, y, 110.0 + k)):
+            (statuses if e.type == "fix" else said).append(e.data)
+    assert statuses[5]["along_m"] == pytest.approx(6.0, abs=0.1)
+    turns = [d for d in said if d.get("kind") == "turn"]
+    assert turns and all(d["at"] == dict(zip(("lat", "lon"), ll(40, -12), strict=True))
+                         for d in turns)
+    assert [d["phase"] for d in turns] == ["ahead", "approaching"]
