@@ -68,9 +68,10 @@ class WalkOptions:
     #: Do what the guidance says, as a blind walker would (#12): stand still from "location
     #: unavailable, please wait where you are" (or "please stop" on leaving the route) until
     #: the next thing said, then walk on along the same path; walk at ``slow_mps`` from
-    #: "location uncertain, slow down" until the next instruction or a fix the session reports
-    #: certain. False: walk on at ``speed_mps`` whatever is said (only a re-route is followed),
-    #: the stricter walker the issue's goals are judged on.
+    #: "location uncertain, slow down" or "location still unknown, walk on slowly" until the
+    #: next instruction or a fix the session reports certain (it does not stop at a kerb for
+    #: "do not cross a street": it walks its path). False: walk on at ``speed_mps`` whatever is
+    #: said (only a re-route is followed), the stricter walker the issue's goals are judged on.
     heeds: bool = False
     #: The heeding walker's pace when told to slow down: half the usual 1.2 m/s, a careful
     #: cane user's pace (about the slowest pedestrian speeds measured at crossings).
@@ -193,7 +194,7 @@ class SimulatedWalker:
                     "text": data["text"], "distance_m": data["distance_m"],
                     "true_lat": truth[0], "true_lon": truth[1]})
             r.off_route_events += e["type"] == "off_route"
-            r.unavailable_events += e["type"] == "location_unavailable"
+            r.unavailable_events += e["type"] == "location_unavailable" and e["phase"] == "lost"
             r.arrived = r.arrived or e["type"] == "arrived"
             if e["type"] == "rerouted":
                 path = [truth, *((lat, lon) for lon, lat in e["geometry"]["coordinates"])]
@@ -207,9 +208,10 @@ class SimulatedWalker:
         decides (a re-route says "please stop" and then the new route's first instruction);
         with nothing said, a fix the session calls certain ends a slow-down."""
         w, pace = self.walk, self._leg[2]
-        said = [e["type"] for e in events if e["type"] in _PACE_SAID]
+        said = [_PACE_STILL if e.get("phase") == "still" else _PACE_SAID[e["type"]]
+                for e in events if e["type"] in _PACE_SAID]
         if said:
-            new = _PACE_SAID[said[-1]]
+            new = said[-1]
             pace = w.slow_mps if new == "slow" else 0.0 if new == "stop" else w.speed_mps
         elif pace == w.slow_mps and any(e["type"] == "fix" and e.get("certain")
                                          for e in events):
@@ -271,9 +273,12 @@ def run_simulation(
     return walker.result
 
 
-#: What the heeding walker does on hearing each message (events without one change nothing).
+#: What the heeding walker does on hearing each message (events without one change nothing) ...
 _PACE_SAID = {"location_unavailable": "stop", "off_route": "stop", "position_uncertain": "slow",
               "instruction": "walk", "rerouted": "walk", "arrived": "walk"}
+#: ... except "location still unknown" (``location_unavailable`` of phase ``still``): walk on
+#: slowly, as for "slow down".
+_PACE_STILL = "slow"
 
 
 def _rest_of(path: list[tuple[float, float]], along_m: float) -> list[tuple[float, float]]:

@@ -11,6 +11,7 @@ import pytest
 
 from beacons.model import Fix, Scan, Unavailable
 from beacons.positioning import Positioner
+from navigator.guidancesettings import GuidanceSettings
 from navigator.mapstate import MapState
 from navigator.routeplan import plan_between
 from navigator.settings import DEFAULT_CITY_FILE
@@ -20,8 +21,9 @@ from tests.navigator.conftest import dense_map
 
 STATION = (49.43666, 7.76797)
 MARKET = (49.4432, 7.7717)
-#: The position is lost over these seconds of the walk (a dead stretch of radio).
-LOST = (20.0, 40.0)
+#: The position is lost over these seconds of the walk (a dead stretch of radio), shorter than
+#: the wait after which the walker is told to walk on (GuidanceSettings.still_unavailable_after_s).
+LOST = (20.0, 32.0)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +99,27 @@ def test_told_to_wait_the_heeding_walker_stands_until_the_guidance_speaks_again(
     assert first(ignored, "location_unavailable") == told
     assert all(d > 0.8 for t, d in steps_m(ignored).items() if told < t <= LOST[1])
     assert ignored.arrived and ignored.duration_s < result.duration_s
+
+
+def test_still_lost_after_the_wait_the_heeding_walker_walks_on_slowly_until_found_again(
+        city: MapState, walk_end: tuple[float, float]) -> None:
+    """Told "location still unknown, walk on slowly" when the wait did not bring the position
+    back (#12), the walker walks on along its path at its slow pace until the guidance speaks
+    again (the position is found again), then at its usual pace."""
+    result = walk(city, walk_end, heeds=True, locate=lost_between(20.0, 60.0))
+    told = first(result, "location_unavailable")
+    still = next(e["t"] for e in result.events
+                 if e["type"] == "location_unavailable" and e["phase"] == "still")
+    resumed = first(result, "instruction", after=told)
+    assert told == 20.0 and still == told + GuidanceSettings().still_unavailable_after_s
+    assert resumed >= 60.0
+    steps = steps_m(result)
+    assert all(d == 0.0 for t, d in steps.items() if told < t <= still)  # waited as told
+    slow = [d for t, d in steps.items() if still < t <= resumed]
+    assert len(slow) >= 20 and all(d == pytest.approx(0.6, abs=0.001) for d in slow)
+    assert steps[resumed + 1.0] == pytest.approx(1.2, abs=0.01)
+    assert result.arrived and result.score().arrived
+    assert result.metrics()["location_unavailable_events"] == 1  # one loss, said twice
 
 
 def test_told_to_slow_down_the_heeding_walker_slows_until_the_fix_allows(
