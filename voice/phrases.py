@@ -365,7 +365,8 @@ def phrase_location_unavailable(lang: str) -> str:
 
 def phrase_location_still_unavailable(lang: str, opts: PhraseOptions = _DEFAULT) -> str:
     """The position stayed lost after "please wait": waiting no longer helps, so walk on
-    slowly along the same path, never across a street, until guidance resumes."""
+    slowly along the same path, stopping at the next corner or kerb (never across a street or
+    round a corner), until guidance resumes."""
     book = phrasebook(lang)
     return book.say("location_still_unavailable", go=book.say(f"go.{opts.verb}"))
 

@@ -316,11 +316,11 @@ def test_uncertainty_lasting_past_the_grace_is_said_once() -> None:
 
 
 STILL_UNKNOWN = {
-    "en": "Location still unknown. Walk on slowly along this path if it is safe. Do not cross a "
-          "street. Guidance continues as soon as the location is found.",
-    "de": "Standort weiterhin unbekannt. Gehen Sie langsam auf diesem Weg weiter, wenn es sicher "
-          "ist. Überqueren Sie keine Straße. Sobald der Standort gefunden ist, geht die Führung "
-          "weiter.",
+    "en": "Location still unknown. Walk on slowly along this path to the next corner or kerb, "
+          "if it is safe. Guidance continues as soon as the location is found.",
+    "de": "Standort weiterhin unbekannt. Gehen Sie langsam auf diesem Weg bis zur nächsten Ecke "
+          "oder Bordsteinkante weiter, wenn es sicher ist. Sobald der Standort gefunden ist, "
+          "geht die Führung weiter.",
 }
 
 

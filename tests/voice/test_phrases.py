@@ -628,18 +628,20 @@ def test_status_phrases():
     assert phrase_route_closed("de") == "Der Weg vor Ihnen ist gesperrt."
 
 
-def test_still_unavailable_says_to_walk_on_slowly_never_to_cross_or_turn():
-    """Said once a wait brought no position (#12): walk on along the same path, no crossing."""
+def test_still_unavailable_says_to_walk_on_slowly_to_the_next_corner_never_to_turn():
+    """Said once a wait brought no position (#12): walk on along the same path and stop at the
+    next corner or kerb (so never across a street or round a corner)."""
     assert phrase_location_still_unavailable("en") == (
-        "Location still unknown. Walk on slowly along this path if it is safe. Do not cross a "
-        "street. Guidance continues as soon as the location is found.")
+        "Location still unknown. Walk on slowly along this path to the next corner or kerb, if "
+        "it is safe. Guidance continues as soon as the location is found.")
     assert phrase_location_still_unavailable("de", PhraseOptions(verb="move")) == (
-        "Standort weiterhin unbekannt. Bewegen Sie sich langsam auf diesem Weg weiter, wenn es "
-        "sicher ist. Überqueren Sie keine Straße. Sobald der Standort gefunden ist, geht die "
-        "Führung weiter.")
+        "Standort weiterhin unbekannt. Bewegen Sie sich langsam auf diesem Weg bis zur nächsten "
+        "Ecke oder Bordsteinkante weiter, wenn es sicher ist. Sobald der Standort gefunden ist, "
+        "geht die Führung weiter.")
     for lang in ("en", "de"):
         text = phrase_location_still_unavailable(lang).lower()
-        assert not any(w in text for w in ("turn", "links", "rechts", "left", "right"))
+        assert not any(w in text for w in ("turn", "cross ", "links", "rechts", "left", "right",
+                                           "überqueren"))
 
 
 def test_rerouted_says_the_first_instruction():
