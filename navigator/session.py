@@ -64,8 +64,8 @@ class NavigationSession(Announcer):
         #: When the position became unavailable for a reason with a grace period (None: it is
         #: not, or the loss is being said).
         self._unavailable_since_s: float | None = None
-        #: When "location still unknown, walk on slowly" is due in this outage (None: said, or
-        #: the position is not lost).
+        #: When "location still unknown, walk on slowly" is due in this outage (None: said in
+        #: it; read only while the position is lost, set anew by each loss).
         self._still_due_s: float | None = None
         self._last_off_route_s = -math.inf
         #: When the last fix was projected on a route (how far the walker may have come since).
