@@ -48,6 +48,14 @@ class GuidanceSettings:
     #: loss. Other reasons already come late by their own rules (stale beacons after seconds of
     #: silence, contradictions after seconds, late scans after 3 s) and are said at once.
     uncertain_grace_s: float = 2.0
+    #: A walker told "location unavailable, please wait where you are" hears, once, this long
+    #: after it and if the position is still lost, to walk on slowly along the path to the next
+    #: corner or kerb (#12). Standing still does not bring the position back: the phone reads
+    #: the same shadowed beacons scan after scan and the cloud does not narrow (bench_guidance,
+    #: harsh world, heeding walker: 28 of 216 walks stood 170-445 s and never arrived). 15 s is
+    #: the "wait" message (about 4 s) and some ten seconds of the filter's own recovery
+    #: (re-localisation, a few more scans) without making a short outage a second message.
+    still_unavailable_after_s: float = 15.0
     #: A fix is projected on the part of the route within this of the last progress (a route
     #: that doubles back must not make the walker jump ahead) ...
     route_window_m: float = 30.0

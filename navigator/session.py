@@ -64,6 +64,9 @@ class NavigationSession(Announcer):
         #: When the position became unavailable for a reason with a grace period (None: it is
         #: not, or the loss is being said).
         self._unavailable_since_s: float | None = None
+        #: When "location still unknown, walk on slowly" is due in this outage (None: said in
+        #: it; read only while the position is lost, set anew by each loss).
+        self._still_due_s: float | None = None
         self._last_off_route_s = -math.inf
         #: When the last fix was projected on a route (how far the walker may have come since).
         self._last_guided_t_s: float | None = None
@@ -256,7 +259,7 @@ class NavigationSession(Announcer):
 
     def _on_unavailable(self, pos: Unavailable) -> list[Event]:
         if not self.location_available:
-            return []
+            return self._still_unavailable(pos)
         if pos.reason == "uncertain":
             if self._unavailable_since_s is None:
                 self._unavailable_since_s = pos.t_s
@@ -267,8 +270,24 @@ class NavigationSession(Announcer):
         self._uncertain_said = False  # once the position is back, uncertainty is news again
         text = phrases.phrase_location_unavailable(self.lang)
         self._busy_until_s = self._lost_until_s = pos.t_s + self._speech_s(text)
-        return [Event("location_unavailable", {"reason": pos.reason, "text": text,
-                                               "lang": self.lang, "t": pos.t_s})]
+        self._still_due_s = pos.t_s + self.settings.still_unavailable_after_s
+        return [Event("location_unavailable", {"reason": pos.reason, "phase": "lost",
+                                               "text": text, "lang": self.lang, "t": pos.t_s})]
+
+    def _still_unavailable(self, pos: Unavailable) -> list[Event]:
+        """Once per outage, ``still_unavailable_after_s`` after the walker was told to wait:
+        walk on slowly. A phone standing still reads the same shadowed beacons scan after
+        scan, so waiting longer seldom brings the position back, and a wait without end is a
+        trap. No instruction is due meanwhile (none is given without a position); the loss's
+        own message is let finish, and the position coming back cuts this one short."""
+        due = self._still_due_s
+        if due is None or pos.t_s < max(due, self._busy_until_s):
+            return []
+        self._still_due_s = None
+        text = phrases.phrase_location_still_unavailable(self.lang, self.opts)
+        self._busy_until_s = self._lost_until_s = pos.t_s + self._speech_s(text)
+        return [Event("location_unavailable", {"reason": pos.reason, "phase": "still",
+                                               "text": text, "lang": self.lang, "t": pos.t_s})]
 
     def _stopped_at_end(self, pos: Fix) -> bool:
         """The walker has stood for ``arrival_dwell_s`` where the fix may put them within

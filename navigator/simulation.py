@@ -33,7 +33,7 @@ from navigator.mapstate import MapState
 from navigator.pipeline import build_guidance
 from routing.geo import LocalFrame, haversine_m
 from routing.graph import edge_by_id
-from routing.model import Route
+from routing.model import DECISION_KINDS, ManeuverKind, Route
 from voice.phrases import PhraseOptions
 
 
@@ -68,9 +68,11 @@ class WalkOptions:
     #: Do what the guidance says, as a blind walker would (#12): stand still from "location
     #: unavailable, please wait where you are" (or "please stop" on leaving the route) until
     #: the next thing said, then walk on along the same path; walk at ``slow_mps`` from
-    #: "location uncertain, slow down" until the next instruction or a fix the session reports
-    #: certain. False: walk on at ``speed_mps`` whatever is said (only a re-route is followed),
-    #: the stricter walker the issue's goals are judged on.
+    #: "location uncertain, slow down" or "location still unknown, walk on slowly" until the
+    #: next instruction or a fix the session reports certain; walking on without a position it
+    #: stops at the next turn, crossing or steps of its route and stands there. False: walk on
+    #: at ``speed_mps`` whatever is said (only a re-route is followed), the stricter walker the
+    #: issue's goals are judged on.
     heeds: bool = False
     #: The heeding walker's pace when told to slow down: half the usual 1.2 m/s, a careful
     #: cane user's pace (about the slowest pedestrian speeds measured at crossings).
@@ -156,6 +158,13 @@ class SimulatedWalker:
         self._leg: tuple[list[tuple[float, float]], float, float] = (
             _walker_path(mapstate, route, walk), 0.0, walk.speed_mps)
         self.source = self._source(*self._leg)
+        #: The path beyond the decision point a heeding walker walking on without a position
+        #: stopped at (resumed once the guidance speaks again).
+        self._beyond: list[tuple[float, float]] = []
+        #: Where the walker, walking on without a position, stops: at a turn it is not told to
+        #: take, at the kerb of a crossing ("do not cross a street"), before steps.
+        self._stops = [(m.lat, m.lon) for m in route.maneuvers
+                       if m.kind in DECISION_KINDS and m.kind != ManeuverKind.CONTINUE]
         self.limit_s = walk.max_duration_s or (3.0 * route.length_m / walk.speed_mps + 120.0)
         self.result = SimulationResult(False, [], 0, 0, [], [], 0.0, [], [], route, silenced,
                                        world=world)
@@ -193,7 +202,7 @@ class SimulatedWalker:
                     "text": data["text"], "distance_m": data["distance_m"],
                     "true_lat": truth[0], "true_lon": truth[1]})
             r.off_route_events += e["type"] == "off_route"
-            r.unavailable_events += e["type"] == "location_unavailable"
+            r.unavailable_events += e["type"] == "location_unavailable" and e["phase"] == "lost"
             r.arrived = r.arrived or e["type"] == "arrived"
             if e["type"] == "rerouted":
                 path = [truth, *((lat, lon) for lon, lat in e["geometry"]["coordinates"])]
@@ -207,20 +216,30 @@ class SimulatedWalker:
         decides (a re-route says "please stop" and then the new route's first instruction);
         with nothing said, a fix the session calls certain ends a slow-down."""
         w, pace = self.walk, self._leg[2]
-        said = [e["type"] for e in events if e["type"] in _PACE_SAID]
-        if said:
-            new = _PACE_SAID[said[-1]]
-            pace = w.slow_mps if new == "slow" else 0.0 if new == "stop" else w.speed_mps
+        said = [_PACE_STILL if e.get("phase") == "still" else _PACE_SAID[e["type"]]
+                for e in events if e["type"] in _PACE_SAID]
+        new = said[-1] if said else None
+        if new is not None:
+            pace = (w.slow_mps if new in ("slow", _PACE_STILL) else 0.0 if new == "stop"
+                    else w.speed_mps)
         elif pace == w.slow_mps and any(e["type"] == "fix" and e.get("certain")
                                          for e in events):
             pace = w.speed_mps
-        if pace != self._leg[2]:
-            path, t0, old = self._leg
-            rest = path if old == 0 else _rest_of(path, old * (t - t0))
-            self._walk_leg([self._truth, *rest[1:]], t, pace)
+        if pace == self._leg[2] and new != _PACE_STILL:
+            return
+        path, t0, old = self._leg
+        rest = path if old == 0 else _rest_of(path, old * (t - t0))
+        rest = [self._truth, *rest[1:], *self._beyond]
+        beyond: list[tuple[float, float]] = []
+        if new == _PACE_STILL:
+            rest, beyond = _split_at_stop(rest, self._stops)
+            pace = pace if len(rest) > 1 else 0.0  # already there: stays
+        self._walk_leg(rest, t, pace, beyond)
 
-    def _walk_leg(self, path: list[tuple[float, float]], t0: float, pace_mps: float) -> None:
+    def _walk_leg(self, path: list[tuple[float, float]], t0: float, pace_mps: float,
+                  beyond: Sequence[tuple[float, float]] = ()) -> None:
         self._leg = (path, t0, pace_mps)
+        self._beyond = list(beyond)
         self.source = self._source(path, t0, pace_mps)
 
     def _standing(self, at: tuple[float, float], t0: float) -> list[tuple[float, float, float]]:
@@ -271,9 +290,23 @@ def run_simulation(
     return walker.result
 
 
-#: What the heeding walker does on hearing each message (events without one change nothing).
+#: What the heeding walker does on hearing each message (events without one change nothing) ...
 _PACE_SAID = {"location_unavailable": "stop", "off_route": "stop", "position_uncertain": "slow",
               "instruction": "walk", "rerouted": "walk", "arrived": "walk"}
+#: ... except "location still unknown" (``location_unavailable`` of phase ``still``): walk on
+#: slowly, as for "slow down", but only to the next stop (:func:`_split_at_stop`).
+_PACE_STILL = "still"
+#: A walker this close to a stop is at it (a node of the path, a step of the walk is 0.6 m).
+_AT_STOP_M = 1.0
+
+
+def _split_at_stop(path: list[tuple[float, float]], stops: Sequence[tuple[float, float]]
+                   ) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """``path`` up to its first point at one of ``stops``, and the rest after that point."""
+    for i, p in enumerate(path):
+        if any(haversine_m(*p, *q) <= _AT_STOP_M for q in stops):
+            return path[:i + 1], path[i + 1:]
+    return path, []
 
 
 def _rest_of(path: list[tuple[float, float]], along_m: float) -> list[tuple[float, float]]:

@@ -363,6 +363,14 @@ def phrase_location_unavailable(lang: str) -> str:
     return phrasebook(lang).say("location_unavailable")
 
 
+def phrase_location_still_unavailable(lang: str, opts: PhraseOptions = _DEFAULT) -> str:
+    """The position stayed lost after "please wait": waiting no longer helps, so walk on
+    slowly along the same path, stopping at the next corner or kerb (never across a street or
+    round a corner), until guidance resumes."""
+    book = phrasebook(lang)
+    return book.say("location_still_unavailable", go=book.say(f"go.{opts.verb}"))
+
+
 def phrase_route_closed(lang: str) -> str:
     """Said before a new route when the planned one runs into a closure or a removed path."""
     return phrasebook(lang).say("route_closed")

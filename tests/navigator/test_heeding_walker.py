@@ -1,5 +1,6 @@
 """The simulated walker who heeds the guidance (#12): told to wait, it stands where it is until the
-guidance speaks again; told to slow down, it walks at its slow pace until the instruction comes;
+guidance speaks again, and told the position is still unknown, walks on slowly to its next turn;
+told to slow down, it walks at its slow pace until the instruction comes;
 the default walker walks on whatever it is told, exactly as before."""
 
 from __future__ import annotations
@@ -11,17 +12,20 @@ import pytest
 
 from beacons.model import Fix, Scan, Unavailable
 from beacons.positioning import Positioner
+from navigator.guidancesettings import GuidanceSettings
 from navigator.mapstate import MapState
 from navigator.routeplan import plan_between
 from navigator.settings import DEFAULT_CITY_FILE
 from navigator.simulation import Locator, SimulationResult, WalkOptions, run_simulation
 from routing.geo import haversine_m
+from routing.model import ManeuverKind
 from tests.navigator.conftest import dense_map
 
 STATION = (49.43666, 7.76797)
 MARKET = (49.4432, 7.7717)
-#: The position is lost over these seconds of the walk (a dead stretch of radio).
-LOST = (20.0, 40.0)
+#: The position is lost over these seconds of the walk (a dead stretch of radio), shorter than
+#: the wait after which the walker is told to walk on (GuidanceSettings.still_unavailable_after_s).
+LOST = (20.0, 32.0)
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +101,32 @@ def test_told_to_wait_the_heeding_walker_stands_until_the_guidance_speaks_again(
     assert first(ignored, "location_unavailable") == told
     assert all(d > 0.8 for t, d in steps_m(ignored).items() if told < t <= LOST[1])
     assert ignored.arrived and ignored.duration_s < result.duration_s
+
+
+def test_still_lost_after_the_wait_the_heeding_walker_walks_on_slowly_to_the_next_turn(
+        city: MapState, walk_end: tuple[float, float]) -> None:
+    """Told "location still unknown, walk on slowly along this path, do not cross" when the
+    wait did not bring the position back (#12), the walker walks on at its slow pace, but
+    only to its route's next turn (it takes no turn and crosses no street it is not told to),
+    stands there until the guidance speaks again, then walks on at its usual pace."""
+    result = walk(city, walk_end, heeds=True, locate=lost_between(20.0, 120.0))
+    told = first(result, "location_unavailable")
+    still = next(e["t"] for e in result.events
+                 if e["type"] == "location_unavailable" and e["phase"] == "still")
+    resumed = first(result, "instruction", after=told)
+    assert told == 20.0 and still == told + GuidanceSettings().still_unavailable_after_s
+    assert resumed == 120.0  # found again once the fixes are back
+    steps = steps_m(result)
+    assert all(d == 0.0 for t, d in steps.items() if told < t <= still)  # waited as told
+    walked = [t for t, d in steps.items() if still < t <= resumed and d > 0.0]
+    assert len(walked) >= 20 and walked == [still + 1.0 + k for k in range(len(walked))]
+    assert all(steps[t] == pytest.approx(0.6, abs=0.001) for t in walked[:-1])
+    turn = next(m for m in result.route.maneuvers if m.kind == ManeuverKind.TURN)
+    stood = result.truth[result.truth_t.index(walked[-1])]
+    assert haversine_m(*stood, turn.lat, turn.lon) <= 1.0  # stopped at the corner
+    assert steps[resumed + 1.0] == pytest.approx(1.2, abs=0.01)
+    assert result.arrived and result.score().arrived
+    assert result.metrics()["location_unavailable_events"] == 1  # one loss, said twice
 
 
 def test_told_to_slow_down_the_heeding_walker_slows_until_the_fix_allows(

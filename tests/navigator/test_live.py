@@ -149,7 +149,8 @@ async def test_wrong_turn_triggers_off_route_then_reroute(client: TestClient) ->
 
 def unavailable_stretches(events: list[dict]) -> list[tuple[float, float]]:
     """(lost, regained) times of each stretch without a position, checking that each is
-    announced exactly once, at its start, and guided through in silence.
+    announced exactly once, at its start, and guided through in silence but for, once, the
+    advice to walk on slowly ``still_unavailable_after_s`` or more after the loss (#12).
 
     Positioning is random per session (seeded by its id): in ~7 % of sessions the fading edge
     of a dead stretch also costs a few uncertain seconds before it: a separate stretch
@@ -157,10 +158,15 @@ def unavailable_stretches(events: list[dict]) -> list[tuple[float, float]]:
     """
     stretches: list[tuple[float, float]] = []
     lost_t: float | None = None
+    still_said = False
     for e in events:
-        if e["type"] == "location_unavailable":
+        if e["type"] == "location_unavailable" and e["phase"] == "still":
+            assert lost_t is not None and not still_said, "walk-on advice without a wait"
+            assert e["t"] - lost_t >= GuidanceSettings().still_unavailable_after_s
+            still_said = True
+        elif e["type"] == "location_unavailable":
             assert lost_t is None, "location_unavailable repeated within one stretch"
-            lost_t = e["t"]
+            lost_t, still_said = e["t"], False
         elif lost_t is None:
             continue
         elif (e["type"] == "fix" and e["available"]) or (

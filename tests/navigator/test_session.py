@@ -315,6 +315,71 @@ def test_uncertainty_lasting_past_the_grace_is_said_once() -> None:
     assert said == ["location_unavailable"]
 
 
+STILL_UNKNOWN = {
+    "en": "Location still unknown. Walk on slowly along this path to the next corner or kerb, "
+          "if it is safe. Guidance continues as soon as the location is found.",
+    "de": "Standort weiterhin unbekannt. Gehen Sie langsam auf diesem Weg bis zur nächsten Ecke "
+          "oder Bordsteinkante weiter, wenn es sicher ist. Sobald der Standort gefunden ist, "
+          "geht die Führung weiter.",
+}
+
+
+def said_while_lost(s: NavigationSession, seconds: range, t0: float = 200.0
+                    ) -> list[tuple[float, str, str]]:
+    """Feed one unavailable scan per second; (t, phase, text) of every loss message said."""
+    return [(t0 + k, e.data["phase"], e.data["text"]) for k in seconds
+            for e in s.on_position(Unavailable("too few beacons", t0 + k))
+            if e.type == "location_unavailable"]
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_a_walker_told_to_wait_hears_once_to_walk_on_slowly_when_the_position_stays_lost(
+        lang: str) -> None:
+    """Standing still brings the position back rarely (the same shadowed readings every scan):
+    a wait without end is a trap (#12). After ``still_unavailable_after_s`` of it, once, the
+    walker hears to walk on slowly without crossing; not before, and never again in this
+    outage however long it lasts."""
+    s = NavigationSession(l_route(), no_replan, lang=lang)
+    walk_east(s, 30.0)
+    after = int(GuidanceSettings().still_unavailable_after_s)
+    said = said_while_lost(s, range(0, 300))
+    assert said[0][:2] == (200.0, "lost")
+    assert said[1:] == [(200.0 + after, "still", STILL_UNKNOWN[lang])]
+
+
+def test_the_walk_on_advice_is_not_said_when_the_position_came_back_meanwhile() -> None:
+    s = NavigationSession(l_route(), no_replan, lang="en")
+    walk_east(s, 30.0)
+    after = int(GuidanceSettings().still_unavailable_after_s)
+    assert [p for _, p, _ in said_while_lost(s, range(0, after - 1))] == ["lost"]
+    back = s.on_position(fix(31.0, 0.0, 200.0 + after - 1))
+    assert [e.data["phase"] for e in back if e.type == "instruction"] == ["regained"]
+    assert said_while_lost(s, range(0, 1), t0=200.0 + after) == [
+        (200.0 + after, "lost", "Location unavailable. Please wait where you are.")]
+    # a new outage: its own wait, its own advice, timed from its own start
+    assert [(t, p) for t, p, _ in said_while_lost(s, range(1, 60), t0=200.0 + after)] == [
+        (200.0 + 2 * after, "still")]
+
+
+def test_found_again_while_the_walk_on_advice_is_said_cuts_it_short() -> None:
+    """Like the loss itself, the advice is obsolete once the position is back: "found again"
+    with the orientation is said at once, not after it."""
+    s = NavigationSession(l_route(), no_replan, lang="en")
+    walk_east(s, 30.0)
+    after = int(GuidanceSettings().still_unavailable_after_s)
+    assert said_while_lost(s, range(0, after + 1))[-1][:2] == (200.0 + after, "still")
+    back = [e.data for e in s.on_position(fix(31.0, 0.0, 201.0 + after))
+            if e.type == "instruction"]
+    assert [(d["phase"], d.get("interrupts")) for d in back] == [("regained", True)]
+
+
+def test_the_walk_on_advice_is_said_with_the_walkers_verb() -> None:
+    s = NavigationSession(l_route(), no_replan, lang="en", opts=PhraseOptions(verb="move"))
+    walk_east(s, 30.0)
+    still = [text for _, p, text in said_while_lost(s, range(0, 60)) if p == "still"]
+    assert still == [STILL_UNKNOWN["en"].replace("Walk on", "Move on")]
+
+
 def test_repeat_returns_the_last_instruction() -> None:
     s = NavigationSession(l_route(), no_replan, lang="de")
     assert s.repeat() == []

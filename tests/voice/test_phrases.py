@@ -16,6 +16,7 @@ from voice.phrases import (
     phrase_around_me,
     phrase_arrived,
     phrase_location_regained,
+    phrase_location_still_unavailable,
     phrase_location_unavailable,
     phrase_maneuver,
     phrase_off_route,
@@ -627,6 +628,22 @@ def test_status_phrases():
     assert phrase_route_closed("de") == "Der Weg vor Ihnen ist gesperrt."
 
 
+def test_still_unavailable_says_to_walk_on_slowly_to_the_next_corner_never_to_turn():
+    """Said once a wait brought no position (#12): walk on along the same path and stop at the
+    next corner or kerb (so never across a street or round a corner)."""
+    assert phrase_location_still_unavailable("en") == (
+        "Location still unknown. Walk on slowly along this path to the next corner or kerb, if "
+        "it is safe. Guidance continues as soon as the location is found.")
+    assert phrase_location_still_unavailable("de", PhraseOptions(verb="move")) == (
+        "Standort weiterhin unbekannt. Bewegen Sie sich langsam auf diesem Weg bis zur nächsten "
+        "Ecke oder Bordsteinkante weiter, wenn es sicher ist. Sobald der Standort gefunden ist, "
+        "geht die Führung weiter.")
+    for lang in ("en", "de"):
+        text = phrase_location_still_unavailable(lang).lower()
+        assert not any(w in text for w in ("turn", "cross ", "links", "rechts", "left", "right",
+                                           "überqueren"))
+
+
 def test_rerouted_says_the_first_instruction():
     assert phrase_rerouted(DEPART, "en") == "New route. Walk north along Marktstraße."
     assert phrase_rerouted(DEPART, "de") == (
@@ -723,6 +740,7 @@ def test_around_me_rejects_unknown_quadrant():
         lambda lang: phrase_rerouted(DEPART, lang),
         lambda lang: phrase_location_unavailable(lang),
         lambda lang: phrase_location_regained(lang),
+        lambda lang: phrase_location_still_unavailable(lang),
         lambda lang: phrase_route_closed(lang),
         lambda lang: phrase_arrived(None, None, lang),
         lambda lang: phrase_where_am_i(None, None, None, lang),

@@ -47,7 +47,8 @@ function eventText(e) {
     case "rerouted": return `Rerouted (${e.reason}): ${e.instruction.text}`;
     case "off_route": return `Off route: ${e.text}`;
     case "arrived": return "Arrived";
-    case "location_unavailable": return "Position unavailable";
+    case "location_unavailable":
+      return e.phase === "still" ? `Position still unavailable: ${e.text}` : "Position unavailable";
     default: return e.type.replaceAll("_", " ");
   }
 }
