@@ -162,7 +162,7 @@ class SimulatedWalker:
         #: stopped at (resumed once the guidance speaks again).
         self._beyond: list[tuple[float, float]] = []
         #: Where the walker, walking on without a position, stops: at a turn it is not told to
-        #: take, at the kerb of a crossing ("do not cross a street"), before steps.
+        #: take, at the kerb of a crossing (the advice: "to the next corner or kerb"), before steps.
         self._stops = [(m.lat, m.lon) for m in route.maneuvers
                        if m.kind in DECISION_KINDS and m.kind != ManeuverKind.CONTINUE]
         self.limit_s = walk.max_duration_s or (3.0 * route.length_m / walk.speed_mps + 120.0)
